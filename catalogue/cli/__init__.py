@@ -1,0 +1,57 @@
+"""The `catalogue` command: a thin layer over the Python API (like `flask --app catalogue`).
+
+Each area registers its commands in its own module; user mistakes become one clear line on
+stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from ..errors import CatalogueError
+
+
+def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn CatalogueError and file errors into a ClickException (message, exit code 1)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CatalogueError as error:
+            raise click.ClickException(str(error)) from error
+        except OSError as error:
+            where = f": {error.filename}" if error.filename else ""
+            raise click.ClickException(f"{error.strerror or error}{where}") from error
+
+    return wrapper
+
+
+def init_app(app: Flask) -> None:
+    """Register every command group on the app's CLI."""
+    from . import records
+
+    records.register(app.cli)
+
+
+def _create_app() -> Flask:
+    from .. import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,
+             load_dotenv=False, set_debug_flag=False)
+@click.version_option(package_name="heritage-catalogue")
+def main() -> None:
+    """Catalogue of cultural heritage that was destroyed, damaged or is at risk.
+
+    The data directory is CATALOGUE_DATA (default ./catalogue-data); every setting can be
+    given as a CATALOGUE_* environment variable or in instance/config.py.
+    """

@@ -1,0 +1,222 @@
+"""Commands over records: init, serve, show, history, validate, import, export, backup, stats."""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .. import records as record_rules
+from ..exports import FORMATS, stream
+from ..service import ImportReport
+from ..web import get_catalogue
+from . import user_errors
+
+DEMO_FILE = "khojaly.jsonl"
+
+
+def demo_path() -> Path:
+    """The embedded demo collection (records built from the seed article)."""
+    return Path(str(resources.files("catalogue.demo").joinpath(DEMO_FILE)))
+
+
+def load_demo(quiet: bool = False) -> ImportReport:
+    """Import the demo collection into the current app's catalogue."""
+    from harvest.jsonl import read_jsonl
+
+    report = get_catalogue().import_records(read_jsonl(demo_path()), user="demo", message="demo collection",
+                                            origin="import")
+    if not quiet:
+        click.echo(f"Loaded the demo collection: {report.created} records created, {report.unchanged} unchanged.")
+    return report
+
+
+def print_report(report: ImportReport, dry_run: bool) -> None:
+    """Counts on stdout, each rejected line on stderr."""
+    for where, problem in report.errors:
+        click.echo(f"{where}: {problem}", err=True)
+    verb = "would be " if dry_run else ""
+    click.echo(f"{report.created} {verb}created, {report.updated} {verb}updated, {report.unchanged} unchanged, "
+               f"{report.failed} failed")
+
+
+def register(cli: AppGroup) -> None:
+    """Add the record commands to `cli`."""
+
+    @cli.command("init")
+    @click.option("--demo", is_flag=True, help="Also load the demo collection (Khojaly heritage).")
+    @user_errors
+    def init_command(demo: bool) -> None:
+        """Create (or upgrade) the data directory."""
+        catalogue = get_catalogue()
+        click.echo(f"Data directory ready: {catalogue.data_dir}")
+        if demo:
+            load_demo()
+
+    @cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+    @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+    @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+    @user_errors
+    def serve_command(host: str, port: int, threads: int) -> None:
+        """Serve the web app with a production WSGI server (waitress)."""
+        import waitress
+
+        app = current_app._get_current_object()
+        catalogue = get_catalogue()
+        if current_app.config.get("DEMO_ON_EMPTY") and catalogue.store.last_seq() == 0:
+            click.echo(f"The data directory {catalogue.data_dir} is empty: loading the demo collection.")
+            load_demo()
+        catalogue.index  # open and catch up before the first request
+        click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+        waitress.serve(app, host=host, port=port, threads=threads, ident="heritage-catalogue")
+
+    @cli.command("show")
+    @click.argument("record_id")
+    @click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+    @click.option("--revision", type=int, help="Show this revision instead of the current one.")
+    @user_errors
+    def show_command(record_id: str, as_json: bool, revision: int | None) -> None:
+        """Print one record."""
+        record = get_catalogue().get(record_id, revision)
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True))
+            return
+        _print_record(record)
+
+    @cli.command("history")
+    @click.argument("record_id")
+    @user_errors
+    def history_command(record_id: str) -> None:
+        """List every revision of a record: number, when, who, action and why."""
+        for rev in get_catalogue().history(record_id):
+            click.echo(f"{rev.revision:>4}  {rev.at}  {rev.user:<16} {rev.action:<8} [{rev.origin}] {rev.message}")
+
+    @cli.command("validate")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @user_errors
+    def validate_command(file: Path) -> None:
+        """Check a JSON Lines (or single JSON) file of records without storing anything."""
+        from harvest.jsonl import read_jsonl
+
+        items = _read_any_json(file, read_jsonl)
+        bad = total = 0
+        for where, record in items:
+            total += 1
+            problems = [str(record)] if isinstance(record, Exception) else [
+                str(e) for e in record_rules.validate(record_rules.normalise(record) if isinstance(record, dict) else record)
+            ]
+            for problem in problems:
+                click.echo(f"{where}: {problem}", err=True)
+            bad += bool(problems)
+        click.echo(f"{total - bad} valid, {bad} invalid")
+        if bad:
+            sys.exit(1)
+
+    @cli.command("import")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Report what would change; store nothing.")
+    @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+                  help="TOML mapping of CSV columns to record fields (CSV files).")
+    @click.option("--encoding", help="Text encoding of a CSV file (default: UTF-8, with or without BOM).")
+    @click.option("--message", default="", help="Revision message (default: 'imported from FILE').")
+    @user_errors
+    def import_command(file: Path, dry_run: bool, mapping: Path | None, encoding: str | None, message: str) -> None:
+        """Import records from JSON Lines, or from CSV with --mapping.
+
+        Every bad line is reported with its line number and field path; the good ones are
+        imported, each in its own transaction. Exit code 1 when any line failed.
+        """
+        if not file.exists():
+            raise click.ClickException(f"no such file: {file}")
+        items = _import_items(file, mapping, encoding)
+        report = get_catalogue().import_records(items, user="cli", message=message or f"imported from {file.name}",
+                                                origin="import", dry_run=dry_run)
+        print_report(report, dry_run)
+        if report.failed:
+            sys.exit(1)
+
+    @cli.command("export")
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout).")
+    @user_errors
+    def export_command(fmt: str, output: Path | None) -> None:
+        """Export every live record, streamed."""
+        records = (r.data for r in get_catalogue().store.iter_records())
+        handle = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            for chunk in stream(fmt, records):
+                handle.write(chunk)
+        finally:
+            if output:
+                handle.close()
+
+    @cli.command("backup")
+    @click.argument("path", type=click.Path(path_type=Path))
+    @user_errors
+    def backup_command(path: Path) -> None:
+        """Write a consistent copy of the database to PATH (safe while the server runs)."""
+        if path.exists():
+            raise click.ClickException(f"{path} exists already; choose a new file name")
+        get_catalogue().store.backup(path)
+        click.echo(f"Backup written to {path}")
+
+    @cli.command("stats")
+    @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+    @user_errors
+    def stats_command(as_json: bool) -> None:
+        """Collection figures: records, items, by type and by condition status."""
+        counts = get_catalogue().store.counts()
+        if as_json:
+            click.echo(json.dumps(counts, indent=2, sort_keys=True))
+            return
+        click.echo(f"records: {counts['records']} (deleted: {counts['deleted']}), items: {counts['items']}")
+        for key in ("by_type", "by_status"):
+            click.echo(key.replace("_", " ") + ":")
+            for name, count in counts[key].items():
+                click.echo(f"  {name:<22} {count}")
+
+
+def _import_items(file: Path, mapping: Path | None, encoding: str | None) -> Any:
+    if mapping is not None or file.suffix.lower() in (".csv", ".tsv"):
+        if mapping is None:
+            raise click.ClickException("a CSV import needs --mapping FILE.toml (see the README)")
+        from harvest.csvfile import read_csv
+
+        return read_csv(file, mapping, encoding=encoding)
+    from harvest.jsonl import read_jsonl
+
+    return read_jsonl(file)
+
+
+def _read_any_json(file: Path, read_jsonl: Any) -> Any:
+    """A .json file holds one record or a list; anything else is read as JSON Lines."""
+    if file.suffix.lower() == ".json":
+        try:
+            data = json.loads(file.read_text(encoding="utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise click.ClickException(f"{file}: not valid JSON: {error}") from error
+        items = data if isinstance(data, list) else [data]
+        return [(f"{file}[{i}]", item) for i, item in enumerate(items)]
+    return read_jsonl(file)
+
+
+def _print_record(record: dict[str, Any]) -> None:
+    """A readable summary for the terminal."""
+    click.echo(f"{record['title']}  [{record['id']}, revision {record.get('revision')}]")
+    click.echo(f"  type: {record['type']}" + (f", quantity: {record['quantity']}" if "quantity" in record else ""))
+    click.echo(f"  condition: {(record.get('condition') or {}).get('status', 'unknown')}")
+    if record.get("place"):
+        names = ", ".join(n["value"] for n in record["place"].get("names", []))
+        click.echo(f"  place: {record['place']['name']}" + (f" ({names})" if names else ""))
+    if record.get("period"):
+        period = record["period"]
+        click.echo(f"  period: {period.get('label', '')} {period.get('start', '')}–{period.get('end', '')}".rstrip())
+    for source in record.get("sources", []):
+        click.echo(f"  source [{source['id']}]: {source['citation']}")

@@ -1,0 +1,56 @@
+"""Exceptions the catalogue raises for user mistakes; every interface turns them into
+a clear message (CLI: stderr and exit code, web: a page or problem details)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CatalogueError(Exception):
+    """A problem the user can act on; str(error) is the message to show."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One validation problem, located by its path in the record (``conditions[0].status``)."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ValidationError(CatalogueError):
+    """A record does not satisfy the record schema or the catalogue's rules."""
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors))
+
+
+class NotFound(CatalogueError):
+    """No record (or revision, source, user) has that identifier."""
+
+
+class Gone(CatalogueError):
+    """The record was deleted; its tombstone keeps the id and the reason."""
+
+    def __init__(self, record_id: str, reason: str | None, revision: int):
+        self.record_id, self.reason, self.revision = record_id, reason, revision
+        super().__init__(f"record {record_id!r} was deleted" + (f": {reason}" if reason else ""))
+
+
+class StaleRevision(CatalogueError):
+    """An update was based on an older revision than the stored one (optimistic locking)."""
+
+    def __init__(self, record_id: str, seen: int | None, current: int):
+        self.record_id, self.seen, self.current = record_id, seen, current
+        super().__init__(
+            f"record {record_id!r} is at revision {current}, but the change was based on "
+            f"revision {seen}; reload it and apply your change again"
+        )
+
+
+class AlreadyExists(CatalogueError):
+    """A record with that id exists already (or existed: ids are never reused)."""

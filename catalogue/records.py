@@ -1,0 +1,129 @@
+"""What a valid record is beyond its JSON Schema: normalisation, cross-field rules
+(every cited source exists, periods run forwards) and derived values (current condition).
+
+Every write path (CLI import, web form, API, harvest) goes through `prepare`, so a record
+is checked the same way wherever it comes from.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import secrets
+import unicodedata
+from typing import Any
+
+from . import edtf
+from .errors import FieldError, ValidationError
+from .schema import schema_errors, vocabulary
+
+#: Fields the store maintains; values supplied by a writer are replaced.
+SYSTEM_FIELDS = ("created", "modified", "revision")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def _clean(value: Any) -> Any:
+    """Trim strings, drop control characters and empty values, recursively."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", unicodedata.normalize("NFC", value)).strip()
+    if isinstance(value, list):
+        items = [_clean(v) for v in value]
+        return [v for v in items if v not in ("", None, [], {})]
+    if isinstance(value, dict):
+        items = {k: _clean(v) for k, v in value.items()}
+        return {k: v for k, v in items.items() if v not in ("", None, [], {})}
+    return value
+
+
+def normalise(record: dict[str, Any]) -> dict[str, Any]:
+    """A cleaned copy: NFC text, no control characters, no empty fields."""
+    return _clean(copy.deepcopy(record))
+
+
+def current_status(record: dict[str, Any]) -> str:
+    """The status of the latest dated assessment (undated ones count in list order)."""
+    conditions = record.get("conditions") or []
+    if not conditions or not all(isinstance(c, dict) and isinstance(c.get("date", ""), str) for c in conditions):
+        return "unknown"
+
+    def key(item: tuple[int, dict[str, Any]]) -> tuple[int, int]:
+        index, assessment = item
+        years = edtf.year_range(assessment.get("date", "")) if assessment.get("date") else None
+        last = (years[1] if years[1] is not None else years[0]) if years else None
+        return (last if last is not None else -10**9, index)
+
+    return max(enumerate(conditions), key=key)[1].get("status", "unknown")
+
+
+def _rule_errors(record: dict[str, Any]) -> list[FieldError]:
+    """Cross-field rules JSON Schema cannot express."""
+    errors = []
+    source_ids = [s.get("id") for s in record.get("sources", []) if isinstance(s, dict)]
+    seen: set[str] = set()
+    for i, sid in enumerate(source_ids):
+        if sid in seen:
+            errors.append(FieldError(f"sources[{i}].id", f"{sid!r} is used by another source"))
+        seen.add(sid)
+
+    def check_refs(refs: Any, path: str) -> None:
+        for j, ref in enumerate(refs or []):
+            if isinstance(ref, str) and ref not in seen:
+                errors.append(FieldError(f"{path}[{j}]", f"{ref!r} is not the id of a source of this record"))
+
+    for i, assessment in enumerate(record.get("conditions") or []):
+        if isinstance(assessment, dict):
+            check_refs(assessment.get("sources"), f"conditions[{i}].sources")
+    check_refs(record.get("quantity_sources"), "quantity_sources")
+    if "quantity" in record and not record.get("quantity_sources"):
+        errors.append(FieldError("quantity_sources", "a quantity must cite the source that states it"))
+    period = record.get("period")
+    if isinstance(period, dict):
+        check_refs(period.get("sources"), "period.sources")
+        start, end = period.get("start"), period.get("end")
+        if isinstance(start, int) and isinstance(end, int) and start > end:
+            errors.append(FieldError("period.end", f"{end} is before the start year {start}"))
+    for i, name in enumerate(record.get("names") or []):
+        if isinstance(name, dict):
+            check_refs(name.get("sources"), f"names[{i}].sources")
+    return errors
+
+
+def validate(record: Any) -> list[FieldError]:
+    """All problems of a record, schema and rules, as field-located errors."""
+    if not isinstance(record, dict):
+        return [FieldError("", "a record must be a JSON object")]
+    errors = schema_errors(record)
+    return errors or _rule_errors(record)
+
+
+def prepare(record: dict[str, Any]) -> dict[str, Any]:
+    """Normalise, derive and validate a record for storage; raise ValidationError."""
+    if not isinstance(record, dict):
+        raise ValidationError([FieldError("", "a record must be a JSON object")])
+    clean = normalise(record)
+    for field in SYSTEM_FIELDS:
+        clean.pop(field, None)
+    clean.pop("condition", None)
+    status = current_status(clean) if isinstance(clean.get("conditions"), list) else "unknown"
+    if status in vocabulary("status"):
+        clean["condition"] = {"status": status}
+    clean.setdefault("provenance", {"origin": "manual"})
+    errors = validate(clean)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def slugify(text: str, limit: int = 40) -> str:
+    """ASCII, lowercase, dash-separated slug of a title (empty when nothing is left)."""
+    from anyascii import anyascii
+
+    slug = re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
+    return slug[:limit].rstrip("-")
+
+
+def new_id(title: str) -> str:
+    """A fresh id: a slug of the title plus a random suffix, so ids never collide."""
+    slug = slugify(title) or "record"
+    return f"{slug}-{secrets.token_hex(3)}"

@@ -1,0 +1,92 @@
+"""The record contract: loads `schemas/record.schema.json` and validates records against it.
+
+The schemas live in the top-level `schemas/` folder of the source tree; a built wheel
+ships them inside the package as `catalogue/_schemas`, so both an editable and a plain
+install find them.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from . import edtf
+from .errors import FieldError
+
+_HERE = Path(__file__).resolve().parent
+
+
+def schemas_dir() -> Path:
+    """The folder holding the JSON Schema and XSD files, installed or in a checkout."""
+    for candidate in (_HERE / "_schemas", _HERE.parent / "schemas"):
+        if (candidate / "record.schema.json").is_file():
+            return candidate
+    raise FileNotFoundError("record.schema.json not found: the installation is incomplete")
+
+
+@cache
+def record_schema() -> dict[str, Any]:
+    """The parsed record schema."""
+    return json.loads((schemas_dir() / "record.schema.json").read_text(encoding="utf-8"))
+
+
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker(["date-time"])
+    checker.checks("edtf")(edtf.is_valid)
+    return checker
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(record_schema(), format_checker=_format_checker())
+
+
+def vocabulary(name: str) -> list[str]:
+    """Allowed values of a controlled vocabulary in the schema (``type``, ``status``)."""
+    return list(record_schema()["$defs"][name]["enum"])
+
+
+def labels(vocab: str, lang: str = "en") -> dict[str, str]:
+    """UI labels of a vocabulary (``type``, ``type_plural``, ``status``, ``certainty``)."""
+    table = record_schema()["x-labels"][vocab]
+    return {key: value.get(lang) or value["en"] for key, value in table.items()}
+
+
+def field_path(parts: Any) -> str:
+    """Render a jsonschema path deque as ``conditions[0].status``."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _message(error: Any) -> str:
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    if error.validator == "additionalProperties":
+        return error.message.replace("were unexpected", "are not fields of this object").replace(
+            "was unexpected", "is not a field of this object"
+        )
+    if error.validator == "format" and error.validator_value == "edtf":
+        return f"{error.instance!r} is not an EDTF date (e.g. 1992, 1992-02, 1992?, 1992/2023)"
+    if error.validator == "oneOf" and error.schema.get("description", "").startswith("GeoJSON"):
+        return "must be a GeoJSON Point or Polygon with [longitude, latitude] positions"
+    return error.message
+
+
+def schema_errors(record: Any) -> list[FieldError]:
+    """Validate against the JSON Schema alone; errors sorted by path."""
+    errors = []
+    for error in _validator().iter_errors(record):
+        path = field_path(error.absolute_path)
+        if error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else ""
+            path = f"{path}.{missing}" if path else missing
+            errors.append(FieldError(path, "is required"))
+            continue
+        errors.append(FieldError(path, _message(error)))
+    return sorted(set(errors), key=lambda e: (e.path, e.message))

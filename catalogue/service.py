@@ -1,0 +1,218 @@
+"""The catalogue's one write path: validate, store a revision, update the index.
+
+Every interface (CLI, web forms, write API, harvesters, imports) calls `Catalogue`, so a
+record is checked, versioned and made searchable the same way wherever it comes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import records
+from .errors import CatalogueError, FieldError, NotFound, ValidationError
+from .store import Revision, Store, StoredRecord
+
+DB_NAME = "catalogue.sqlite3"
+INDEX_NAME = "index"
+
+
+def _content(data: dict[str, Any]) -> dict[str, Any]:
+    """A record without the fields the store maintains, for change detection."""
+    return {k: v for k, v in data.items() if k not in records.SYSTEM_FIELDS}
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, and every rejected line with its location and reason."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def add_error(self, where: str, problem: str) -> None:
+        self.failed += 1
+        self.errors.append((where, problem))
+
+
+class Catalogue:
+    """A data directory: the SQLite store (source of truth) plus its search index."""
+
+    def __init__(self, data_dir: Path | str, *, with_index: bool = True):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.data_dir / DB_NAME)
+        self._with_index = with_index
+        self._index: Any = None
+
+    @property
+    def index(self) -> Any:
+        """The search index, opened on first use and caught up with the store."""
+        if self._index is None:
+            from .index import SearchIndex
+
+            self._index = SearchIndex(self.data_dir / INDEX_NAME)
+            self._index.sync(self.store)
+        return self._index
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+        self.store.close()
+
+    def __enter__(self) -> Catalogue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _after_write(self) -> None:
+        if self._with_index:
+            self.index.sync(self.store)
+
+    # -- reads -------------------------------------------------------------------------
+
+    def get(self, record_id: str, revision: int | None = None) -> dict[str, Any]:
+        """A live record (or one of its revisions, deleted or not); NotFound/Gone otherwise."""
+        if revision is not None:
+            if self.store.get(record_id) is None:
+                raise NotFound(f"no record with id {record_id!r}")
+            return self.store.revision(record_id, revision).data
+        return self.store.get_live(record_id).data
+
+    def history(self, record_id: str) -> list[Revision]:
+        """Every revision of a record, oldest first; NotFound for an unknown id."""
+        revisions = self.store.history(record_id)
+        if not revisions:
+            raise NotFound(f"no record with id {record_id!r}")
+        return revisions
+
+    # -- writes ------------------------------------------------------------------------
+
+    def create(self, record: dict[str, Any], *, user: str = "system", message: str = "",
+               origin: str = "manual") -> dict[str, Any]:
+        """Validate and store a new record; an id is made from the title when absent."""
+        if isinstance(record, dict) and not record.get("id"):
+            record = dict(record, id=records.new_id(str(record.get("title") or "")))
+        data = records.prepare(record)
+        stored = self.store.write(data["id"], data, action="create", base_revision=None, user=user,
+                                  message=message or "created", origin=origin)
+        self._after_write()
+        return stored.data
+
+    def prepare_update(self, record_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        """The validated new content of a record, keeping its id and (if absent) provenance."""
+        current = self.store.get_live(record_id)
+        incoming = dict(record)
+        if incoming.get("id") not in (None, "", record_id):
+            raise ValidationError([FieldError("id", f"cannot change the id {record_id!r} of a record")])
+        incoming["id"] = record_id
+        if not incoming.get("provenance") and current.data.get("provenance"):
+            incoming["provenance"] = current.data["provenance"]
+        return records.prepare(incoming)
+
+    def update(self, record_id: str, record: dict[str, Any], *, base_revision: int | None,
+               user: str = "system", message: str = "", origin: str = "manual") -> dict[str, Any]:
+        """Replace a record's content; refuses a stale `base_revision`. No change, no revision."""
+        data = self.prepare_update(record_id, record)
+        current = self.store.get_live(record_id)
+        if _content(current.data) == data and base_revision in (-1, current.revision):
+            return current.data
+        stored = self.store.write(record_id, data, action="update", base_revision=base_revision,
+                                  user=user, message=message or "updated", origin=origin)
+        self._after_write()
+        return stored.data
+
+    def delete(self, record_id: str, *, reason: str, user: str = "system",
+               base_revision: int | None = -1, origin: str = "manual") -> StoredRecord:
+        """Tombstone a record: it leaves search, keeps its id and history, and can be restored."""
+        if not reason.strip():
+            raise CatalogueError("a deletion needs a reason")
+        current = self.store.get_live(record_id)
+        stored = self.store.write(record_id, _content(current.data), action="delete", base_revision=base_revision,
+                                  user=user, message=reason, origin=origin, reason=reason)
+        self._after_write()
+        return stored
+
+    def restore(self, record_id: str, *, revision: int | None = None, user: str = "system",
+                message: str = "", base_revision: int | None = -1) -> dict[str, Any]:
+        """Bring back a deleted record or an earlier revision as a new revision."""
+        current = self.store.get(record_id)
+        if current is None:
+            raise NotFound(f"no record with id {record_id!r}")
+        if revision is None:
+            if not current.deleted:
+                raise CatalogueError(f"record {record_id!r} is not deleted; name the revision to restore")
+            source = _content(current.data)
+        else:
+            source = _content(self.store.revision(record_id, revision).data)
+        data = records.prepare(source)
+        default = f"restored revision {revision}" if revision else "restored"
+        stored = self.store.write(record_id, data, action="restore", base_revision=base_revision, user=user,
+                                  message=message or default, origin="manual")
+        self._after_write()
+        return stored.data
+
+    def upsert(self, record: dict[str, Any], *, user: str, message: str, origin: str,
+               report: ImportReport) -> None:
+        """Create a record, or update it by id when its content changed (imports, restores)."""
+        record_id = record.get("id") if isinstance(record, dict) else None
+        current = self.store.get(record_id) if record_id else None
+        if current is None:
+            self.create(record, user=user, message=message, origin=origin)
+            report.created += 1
+            return
+        data = self.prepare_update(record_id, record)
+        if _content(current.data) == data:
+            report.unchanged += 1
+            return
+        self.update(record_id, data, base_revision=current.revision, user=user, message=message, origin=origin)
+        report.updated += 1
+
+    def import_records(self, items: Iterable[tuple[str, Any]], *, user: str = "system",
+                       message: str = "imported", origin: str = "import", dry_run: bool = False) -> ImportReport:
+        """Import (location, record) pairs; each bad one is reported, the good ones stored.
+
+        Each record is stored in its own transaction, so nothing is half-written; the index
+        is brought up to date once at the end.
+        """
+        report = ImportReport()
+        with_index, self._with_index = self._with_index, False
+        try:
+            for where, record in items:
+                if isinstance(record, CatalogueError):
+                    report.add_error(where, str(record))
+                    continue
+                try:
+                    if dry_run:
+                        self._dry_run_one(record, report)
+                    else:
+                        self.upsert(record, user=user, message=message, origin=origin, report=report)
+                except ValidationError as error:
+                    for problem in error.errors:
+                        report.add_error(where, str(problem))
+                    report.failed -= len(error.errors) - 1
+                except CatalogueError as error:
+                    report.add_error(where, str(error))
+        finally:
+            self._with_index = with_index
+        if not dry_run:
+            self._after_write()
+        return report
+
+    def _dry_run_one(self, record: Any, report: ImportReport) -> None:
+        data = records.prepare(record)
+        current = self.store.get(data["id"]) if data.get("id") else None
+        if current is None:
+            report.created += 1
+        elif current.deleted:
+            raise CatalogueError(f"record {data['id']!r} is deleted; restore it before importing over it")
+        elif _content(current.data) == data:
+            report.unchanged += 1
+        else:
+            report.updated += 1

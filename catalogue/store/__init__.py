@@ -1,0 +1,267 @@
+"""The SQLite store, the catalogue's only source of truth.
+
+Every record write stores a full revision and bumps the change sequence (`revisions.seq`),
+so the index and the OAI-PMH provider can ask cheaply what changed since a point. SQL lives
+in this package only: this module holds records and revisions; sibling modules hold the
+tables of other areas (harvest sources, users).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import AlreadyExists, Gone, NotFound, StaleRevision
+from .db import connect, migrate
+
+
+def utcnow() -> str:
+    """Now in UTC, second precision, as ``YYYY-MM-DDThh:mm:ssZ`` (OAI-PMH granularity)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """The current state of a record row, tombstones included."""
+
+    id: str
+    revision: int
+    deleted: bool
+    reason: str | None
+    data: dict[str, Any]
+    created: str
+    modified: str
+    seq: int
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> StoredRecord:
+        return cls(row["id"], row["revision"], bool(row["deleted"]), row["reason"],
+                   json.loads(row["data"]), row["created"], row["modified"], row["seq"])
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One stored revision: who changed what, when and why."""
+
+    seq: int
+    record_id: str
+    revision: int
+    action: str
+    deleted: bool
+    data: dict[str, Any]
+    user: str
+    message: str
+    origin: str
+    at: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Revision:
+        return cls(row["seq"], row["record_id"], row["revision"], row["action"], bool(row["deleted"]),
+                   json.loads(row["data"]), row["user"], row["message"], row["origin"], row["at"])
+
+
+class Store:
+    """Records and revisions in one SQLite file; one connection per thread."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        migrate(self.conn)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (SQLite connections must not be shared across threads)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self.path)
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction taken at once (BEGIN IMMEDIATE), so writers queue, not fail."""
+        conn = self.conn
+        if conn.in_transaction:  # nested: join the outer transaction
+            yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    # -- reads -------------------------------------------------------------------------
+
+    def get(self, record_id: str) -> StoredRecord | None:
+        """The current row of a record, tombstone or not; None when the id is unknown."""
+        row = self.conn.execute("SELECT * FROM records WHERE id = ?", (record_id,)).fetchone()
+        return StoredRecord.from_row(row) if row else None
+
+    def get_live(self, record_id: str) -> StoredRecord:
+        """The current row of a live record; NotFound or Gone otherwise."""
+        stored = self.get(record_id)
+        if stored is None:
+            raise NotFound(f"no record with id {record_id!r}")
+        if stored.deleted:
+            raise Gone(record_id, stored.reason, stored.revision)
+        return stored
+
+    def revision(self, record_id: str, number: int) -> Revision:
+        """One revision of a record; NotFound when it does not exist."""
+        row = self.conn.execute(
+            "SELECT * FROM revisions WHERE record_id = ? AND revision = ?", (record_id, number)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"record {record_id!r} has no revision {number}")
+        return Revision.from_row(row)
+
+    def history(self, record_id: str) -> list[Revision]:
+        """All revisions of a record, oldest first."""
+        rows = self.conn.execute(
+            "SELECT * FROM revisions WHERE record_id = ? ORDER BY revision", (record_id,)
+        ).fetchall()
+        return [Revision.from_row(r) for r in rows]
+
+    def find_by_source(self, source_name: str, source_identifier: str) -> StoredRecord | None:
+        """The record harvested or imported from (source, identifier), if any."""
+        row = self.conn.execute(
+            "SELECT * FROM records WHERE source_name = ? AND source_identifier = ?",
+            (source_name, source_identifier),
+        ).fetchone()
+        return StoredRecord.from_row(row) if row else None
+
+    def iter_records(self, *, include_deleted: bool = False, batch: int = 1000) -> Iterator[StoredRecord]:
+        """Every record in id order, streamed in batches (no whole-catalogue lists)."""
+        last = ""
+        where = "" if include_deleted else "AND deleted = 0"
+        while True:
+            rows = self.conn.execute(
+                f"SELECT * FROM records WHERE id > ? {where} ORDER BY id LIMIT ?", (last, batch)
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield StoredRecord.from_row(row)
+            last = rows[-1]["id"]
+
+    def last_seq(self) -> int:
+        """The newest change sequence number (0 for an empty store)."""
+        return self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM revisions").fetchone()[0]
+
+    def changed_since(self, seq: int, limit: int = 1000) -> list[StoredRecord]:
+        """Current rows of records whose last change is after `seq`, in change order."""
+        rows = self.conn.execute(
+            "SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+        ).fetchall()
+        return [StoredRecord.from_row(r) for r in rows]
+
+    def recent_changes(self, limit: int = 10) -> list[Revision]:
+        """The latest revisions across the catalogue, newest first."""
+        rows = self.conn.execute("SELECT * FROM revisions ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+        return [Revision.from_row(r) for r in rows]
+
+    def counts(self) -> dict[str, Any]:
+        """Collection figures: live and deleted records, items (group quantities summed),
+        and live records by type and by status."""
+        conn = self.conn
+        live, deleted = conn.execute(
+            "SELECT COALESCE(SUM(deleted = 0), 0), COALESCE(SUM(deleted = 1), 0) FROM records"
+        ).fetchone()
+        items = conn.execute(
+            "SELECT COALESCE(SUM(COALESCE(json_extract(data, '$.quantity'), 1)), 0) FROM records WHERE deleted = 0"
+        ).fetchone()[0]
+        by = {}
+        for column in ("type", "status"):
+            by[column] = {
+                row[0]: row[1]
+                for row in conn.execute(
+                    f"SELECT {column}, COUNT(*) FROM records WHERE deleted = 0 GROUP BY {column} ORDER BY 2 DESC, 1"
+                )
+            }
+        return {"records": live, "deleted": deleted, "items": items, "by_type": by["type"], "by_status": by["status"]}
+
+    # -- the one write ------------------------------------------------------------------
+
+    def write(
+        self,
+        record_id: str,
+        data: dict[str, Any],
+        *,
+        action: str,
+        base_revision: int | None,
+        user: str,
+        message: str,
+        origin: str,
+        reason: str | None = None,
+    ) -> StoredRecord:
+        """Store a new revision of a record in one transaction and return the new row.
+
+        `base_revision` is the revision the writer saw: None for a create, and for other
+        actions a stale value raises StaleRevision (pass -1 to skip the check, for
+        administrative actions). The record's `created`, `modified` and `revision` fields
+        are set here.
+        """
+        with self.transaction() as conn:
+            row = conn.execute("SELECT * FROM records WHERE id = ?", (record_id,)).fetchone()
+            now = utcnow()
+            if action == "create":
+                if row is not None:
+                    raise AlreadyExists(
+                        f"id {record_id!r} is taken" + (" by a deleted record (ids are never reused)" if row["deleted"] else "")
+                    )
+                revision, created = 1, now
+            else:
+                if row is None:
+                    raise NotFound(f"no record with id {record_id!r}")
+                if base_revision not in (-1, row["revision"]):
+                    raise StaleRevision(record_id, base_revision, row["revision"])
+                if action == "update" and row["deleted"]:
+                    raise Gone(record_id, row["reason"], row["revision"])
+                revision, created = row["revision"] + 1, row["created"]
+            deleted = action == "delete"
+            stored = dict(data, created=created, modified=now, revision=revision)
+            text = json.dumps(stored, ensure_ascii=False, sort_keys=True)
+            cursor = conn.execute(
+                "INSERT INTO revisions (record_id, revision, action, deleted, data, user, message, origin, at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (record_id, revision, action, int(deleted), text, user, message, origin, now),
+            )
+            seq = cursor.lastrowid
+            provenance = data.get("provenance") or {}
+            conn.execute(
+                "INSERT INTO records (id, revision, deleted, reason, data, type, status, title, created, modified, seq,"
+                " source_name, source_identifier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted,"
+                " reason = excluded.reason, data = excluded.data, type = excluded.type, status = excluded.status,"
+                " title = excluded.title, modified = excluded.modified, seq = excluded.seq,"
+                " source_name = excluded.source_name, source_identifier = excluded.source_identifier",
+                (record_id, revision, int(deleted), reason if deleted else None, text, data.get("type"),
+                 (data.get("condition") or {}).get("status", "unknown"), data.get("title"), created, now, seq,
+                 provenance.get("source_name"), provenance.get("source_identifier")),
+            )
+        return StoredRecord(record_id, revision, deleted, reason if deleted else None, stored, created, now, seq)
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the database while others keep writing (SQLite backup API)."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        destination = sqlite3.connect(target)
+        try:
+            self.conn.backup(destination)
+        finally:
+            destination.close()

@@ -1,0 +1,161 @@
+"""SQLite connection settings and versioned schema migrations of the data directory.
+
+WAL journal, synchronous=FULL and a busy timeout make concurrent writers (the web app and
+a harvest running from cron) safe; `PRAGMA user_version` numbers the migrations so that a
+later release upgrades an old data directory in place.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 30_000
+
+#: Each entry upgrades the schema by one version; never edit a released entry, append.
+MIGRATIONS: list[str] = [
+    # 1: records, their full revision history (also the change log), harvest, users.
+    """
+    CREATE TABLE records (
+        id TEXT PRIMARY KEY,
+        revision INTEGER NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        reason TEXT,
+        data TEXT NOT NULL,
+        type TEXT,
+        status TEXT,
+        title TEXT,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        source_name TEXT,
+        source_identifier TEXT
+    );
+    CREATE INDEX records_modified ON records (modified, id);
+    CREATE INDEX records_seq ON records (seq);
+    CREATE UNIQUE INDEX records_source ON records (source_name, source_identifier)
+        WHERE source_name IS NOT NULL AND source_identifier IS NOT NULL;
+    CREATE TABLE revisions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        record_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete', 'restore')),
+        deleted INTEGER NOT NULL DEFAULT 0,
+        data TEXT NOT NULL,
+        user TEXT NOT NULL,
+        message TEXT NOT NULL DEFAULT '',
+        origin TEXT NOT NULL,
+        at TEXT NOT NULL,
+        UNIQUE (record_id, revision)
+    );
+    CREATE TABLE sources (
+        name TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        protocol TEXT NOT NULL,
+        prefix TEXT,
+        set_spec TEXT,
+        mapping TEXT,
+        settings TEXT NOT NULL DEFAULT '{}',
+        checkpoint TEXT,
+        resume_token TEXT,
+        last_success TEXT,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE harvest_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL,
+        started TEXT NOT NULL,
+        finished TEXT,
+        status TEXT NOT NULL DEFAULT 'running',
+        full INTEGER NOT NULL DEFAULT 0,
+        dry_run INTEGER NOT NULL DEFAULT 0,
+        counts TEXT NOT NULL DEFAULT '{}',
+        message TEXT
+    );
+    CREATE TABLE harvest_errors (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id INTEGER NOT NULL REFERENCES harvest_runs (id),
+        identifier TEXT,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE harvested (
+        source TEXT NOT NULL,
+        source_identifier TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        datestamp TEXT,
+        PRIMARY KEY (source, source_identifier)
+    );
+    CREATE TABLE pending_changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        record_id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        source_identifier TEXT NOT NULL,
+        action TEXT NOT NULL DEFAULT 'update',
+        data TEXT,
+        datestamp TEXT,
+        created TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected', 'superseded')),
+        decided_by TEXT,
+        decided_at TEXT
+    );
+    CREATE INDEX pending_by_record ON pending_changes (record_id, status);
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('archivist', 'admin')),
+        active INTEGER NOT NULL DEFAULT 1,
+        session_version INTEGER NOT NULL DEFAULT 1,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('archivist', 'admin')),
+        created TEXT NOT NULL,
+        last_used TEXT,
+        revoked INTEGER NOT NULL DEFAULT 0
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open the database with the catalogue's pragmas; autocommit, explicit transactions."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the migrations this database lacks, each in its own transaction."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"the data directory was written by a newer release (schema {version} > {SCHEMA_VERSION})"
+        )
+    for number in range(version, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] != number:
+                conn.execute("ROLLBACK")  # another process migrated meanwhile
+                continue
+            for statement in MIGRATIONS[number].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION

@@ -1,0 +1,24 @@
+"""Glue between Flask and the catalogue: one `Catalogue` per app, blueprints and CLI."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from .service import Catalogue
+
+
+def get_catalogue() -> Catalogue:
+    """The catalogue of the current app (opened once, shared by its threads)."""
+    catalogue = current_app.extensions.get("catalogue")
+    if catalogue is None:
+        catalogue = current_app.extensions["catalogue"] = Catalogue(current_app.config["DATA"])
+    return catalogue
+
+
+def init_app(app: Flask) -> None:
+    """Register blueprints and command-line commands on the app."""
+    from .cli import init_app as init_cli
+    from .views import init_app as init_views
+
+    init_cli(app)
+    init_views(app)
