@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .search import SearchResult
+
 
 class SearchIndex:
     """A search index in a folder of the data directory."""
@@ -28,6 +30,11 @@ class SearchIndex:
         if changed:
             self._seq = changed[-1].seq
         return len(changed)
+
+    def search(self, query: str, *, filters: dict[str, list[str]], sort: str, page: int, page_size: int,
+               facets: bool, highlight: bool) -> SearchResult:
+        """Placeholder: no hits."""
+        return SearchResult(query=query, total=0, page=page, page_size=page_size, sort=sort, filters=filters)
 
     def close(self) -> None:
         """Release searchers and file handles."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import records
 from .errors import CatalogueError, FieldError, NotFound, ValidationError
+from .search import SearchResult
 from .store import Revision, Store, StoredRecord
 
 DB_NAME = "catalogue.sqlite3"
@@ -84,6 +85,12 @@ class Catalogue:
                 raise NotFound(f"no record with id {record_id!r}")
             return self.store.revision(record_id, revision).data
         return self.store.get_live(record_id).data
+
+    def search(self, query: str = "", *, filters: dict[str, list[str]] | None = None, sort: str = "relevance",
+               page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True) -> SearchResult:
+        """Full-text search with facet filters; see `catalogue.search.SearchResult`."""
+        return self.index.search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
+                                 facets=facets, highlight=highlight)
 
     def history(self, record_id: str) -> list[Revision]:
         """Every revision of a record, oldest first; NotFound for an unknown id."""

@@ -35,9 +35,10 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def init_app(app: Flask) -> None:
     """Register every command group on the app's CLI."""
-    from . import records
+    from . import harvest, records, search, users
 
-    records.register(app.cli)
+    for module in (records, search, harvest, users):
+        module.register(app.cli)
 
 
 def _create_app() -> Flask:

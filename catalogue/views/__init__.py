@@ -1,4 +1,4 @@
-"""Blueprints, one per area of the site."""
+"""Blueprints, one per area of the site; each module owns its routes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register every blueprint."""
-    from . import home
+    """Register every blueprint and the app-wide hooks of the areas that need them."""
+    from . import admin, api, api_write, auth, edit, export, home, oai, records, search, stats
 
-    app.register_blueprint(home.bp)
+    for module in (home, search, records, stats, api, api_write, auth, edit, admin, oai, export):
+        init = getattr(module, "init_app", None)
+        if init is not None:
+            init(app)
+        app.register_blueprint(module.bp)
