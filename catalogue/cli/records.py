@@ -153,6 +153,9 @@ def register(cli: AppGroup) -> None:
         try:
             for chunk in stream(fmt, records):
                 handle.write(chunk)
+            handle.flush()
+        except BrokenPipeError:  # `catalogue export | head`: the reader has seen enough
+            sys.stderr.close()
         finally:
             if output:
                 handle.close()
@@ -171,12 +174,13 @@ def register(cli: AppGroup) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
     @user_errors
     def stats_command(as_json: bool) -> None:
-        """Collection figures: records, items, by type and by condition status."""
+        """Collection figures: records, items counted by group records, by type and by condition status."""
         counts = get_catalogue().store.counts()
         if as_json:
             click.echo(json.dumps(counts, indent=2, sort_keys=True))
             return
-        click.echo(f"records: {counts['records']} (deleted: {counts['deleted']}), items: {counts['items']}")
+        click.echo(f"records: {counts['records']} (deleted: {counts['deleted']}), "
+                   f"items counted by group records: {counts['group_items']}")
         for key in ("by_type", "by_status"):
             click.echo(key.replace("_", " ") + ":")
             for name, count in counts[key].items():

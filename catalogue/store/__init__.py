@@ -176,14 +176,15 @@ class Store:
         return [Revision.from_row(r) for r in rows]
 
     def counts(self) -> dict[str, Any]:
-        """Collection figures: live and deleted records, items (group quantities summed),
-        and live records by type and by status."""
+        """Collection figures: live and deleted records, `group_items` (the quantities of
+        group records summed; records without a quantity are not counted as items) and live
+        records by type and by status."""
         conn = self.conn
         live, deleted = conn.execute(
             "SELECT COALESCE(SUM(deleted = 0), 0), COALESCE(SUM(deleted = 1), 0) FROM records"
         ).fetchone()
         items = conn.execute(
-            "SELECT COALESCE(SUM(COALESCE(json_extract(data, '$.quantity'), 1)), 0) FROM records WHERE deleted = 0"
+            "SELECT COALESCE(SUM(json_extract(data, '$.quantity')), 0) FROM records WHERE deleted = 0"
         ).fetchone()[0]
         by = {}
         for column in ("type", "status"):
@@ -193,7 +194,7 @@ class Store:
                     f"SELECT {column}, COUNT(*) FROM records WHERE deleted = 0 GROUP BY {column} ORDER BY 2 DESC, 1"
                 )
             }
-        return {"records": live, "deleted": deleted, "items": items, "by_type": by["type"], "by_status": by["status"]}
+        return {"records": live, "deleted": deleted, "group_items": items, "by_type": by["type"], "by_status": by["status"]}
 
     # -- the one write ------------------------------------------------------------------
 

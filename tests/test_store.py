@@ -1,0 +1,195 @@
+"""The store through the Python API: revisions, optimistic concurrency, tombstones,
+restore, change sequence, backup, migrations and two processes writing at once."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from catalogue.errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision, ValidationError
+from catalogue.service import Catalogue
+from catalogue.store.db import SCHEMA_VERSION
+from tests.recordsamples import make_record
+
+
+@pytest.fixture
+def cat(tmp_path: Path) -> Catalogue:
+    with Catalogue(tmp_path / "data") as catalogue:
+        yield catalogue
+
+
+def test_create_sets_system_fields_and_first_revision(cat: Catalogue) -> None:
+    record = cat.create(make_record(), user="ana", message="first entry")
+    assert record["id"].startswith("test-school-")
+    assert record["revision"] == 1 and record["created"] == record["modified"]
+    assert record["created"].endswith("Z") and len(record["created"]) == 20
+    [rev] = cat.history(record["id"])
+    assert (rev.user, rev.message, rev.action, rev.origin) == ("ana", "first entry", "create", "manual")
+
+
+def test_update_keeps_every_revision(cat: Catalogue) -> None:
+    first = cat.create(make_record(id="r1"))
+    second = cat.update("r1", dict(first, title="Renamed school"), base_revision=1, user="bo", message="typo")
+    assert second["revision"] == 2 and second["created"] == first["created"]
+    assert cat.get("r1", revision=1)["title"] == "Test school"
+    assert cat.get("r1")["title"] == "Renamed school"
+    assert [r.message for r in cat.history("r1")] == ["created", "typo"]
+
+
+def test_stale_update_is_refused_and_loses_nothing(cat: Catalogue) -> None:
+    base = cat.create(make_record(id="r1"))
+    cat.update("r1", dict(base, title="First editor"), base_revision=1)
+    with pytest.raises(StaleRevision) as info:
+        cat.update("r1", dict(base, title="Second editor"), base_revision=1)
+    assert info.value.current == 2 and "revision 2" in str(info.value)
+    assert cat.get("r1")["title"] == "First editor"
+    assert len(cat.history("r1")) == 2
+
+
+def test_unchanged_update_makes_no_revision(cat: Catalogue) -> None:
+    base = cat.create(make_record(id="r1"))
+    again = cat.update("r1", base, base_revision=1)
+    assert again["revision"] == 1 and len(cat.history("r1")) == 1
+
+
+def test_invalid_update_changes_nothing(cat: Catalogue) -> None:
+    base = cat.create(make_record(id="r1"))
+    with pytest.raises(ValidationError) as info:
+        cat.update("r1", dict(base, type="palace"), base_revision=1)
+    assert info.value.errors[0].path == "type"
+    assert cat.get("r1")["type"] == "school"
+
+
+def test_id_cannot_change_on_update(cat: Catalogue) -> None:
+    base = cat.create(make_record(id="r1"))
+    with pytest.raises(ValidationError, match="cannot change the id"):
+        cat.update("r1", dict(base, id="r2"), base_revision=1)
+
+
+def test_tombstone_keeps_id_history_and_reason(cat: Catalogue) -> None:
+    cat.create(make_record(id="r1"))
+    cat.delete("r1", reason="duplicate of r2", user="ana")
+    with pytest.raises(Gone) as info:
+        cat.get("r1")
+    assert info.value.reason == "duplicate of r2"
+    assert cat.get("r1", revision=1)["title"] == "Test school"
+    assert [r.action for r in cat.history("r1")] == ["create", "delete"]
+    with pytest.raises(AlreadyExists, match="never reused"):
+        cat.create(make_record(id="r1"))
+    with pytest.raises(Gone):
+        cat.update("r1", make_record(), base_revision=2)
+    assert cat.store.counts()["records"] == 0 and cat.store.counts()["deleted"] == 1
+
+
+def test_delete_needs_a_reason(cat: Catalogue) -> None:
+    cat.create(make_record(id="r1"))
+    with pytest.raises(CatalogueError, match="reason"):
+        cat.delete("r1", reason="  ")
+
+
+def test_restore_deleted_record_and_old_revision(cat: Catalogue) -> None:
+    base = cat.create(make_record(id="r1"))
+    cat.update("r1", dict(base, title="Wrong title"), base_revision=1)
+    cat.delete("r1", reason="mistake")
+    restored = cat.restore("r1", user="ana")
+    assert restored["revision"] == 4 and restored["title"] == "Wrong title"
+    back = cat.restore("r1", revision=1, user="ana")
+    assert back["title"] == "Test school" and back["revision"] == 5
+    assert cat.history("r1")[-1].message == "restored revision 1"
+    with pytest.raises(CatalogueError, match="not deleted"):
+        cat.restore("r1")
+
+
+def test_unknown_ids(cat: Catalogue) -> None:
+    for call in (lambda: cat.get("nope"), lambda: cat.history("nope"), lambda: cat.get("nope", revision=1),
+                 lambda: cat.delete("nope", reason="x"), lambda: cat.restore("nope")):
+        with pytest.raises(NotFound):
+            call()
+    cat.create(make_record(id="r1"))
+    with pytest.raises(NotFound, match="no revision 7"):
+        cat.get("r1", revision=7)
+
+
+def test_change_sequence_reports_what_changed(cat: Catalogue) -> None:
+    cat.create(make_record(id="a"))
+    cat.create(make_record(id="b"))
+    mark = cat.store.last_seq()
+    cat.delete("a", reason="test")
+    changed = cat.store.changed_since(mark)
+    assert [(r.id, r.deleted) for r in changed] == [("a", True)]
+    assert cat.store.changed_since(cat.store.last_seq()) == []
+
+
+def test_backup_is_a_consistent_copy(cat: Catalogue, tmp_path: Path) -> None:
+    cat.create(make_record(id="a"))
+    target = tmp_path / "backup.sqlite3"
+    cat.store.backup(target)
+    copy = sqlite3.connect(target)
+    assert copy.execute("SELECT id, revision FROM records").fetchall() == [("a", 1)]
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    copy.close()
+
+
+def test_pragmas_and_schema_version(cat: Catalogue) -> None:
+    conn = cat.store.conn
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_newer_data_directory_is_refused(tmp_path: Path) -> None:
+    Catalogue(tmp_path / "d").close()
+    conn = sqlite3.connect(tmp_path / "d" / "catalogue.sqlite3")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer release"):
+        Catalogue(tmp_path / "d")
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from catalogue.errors import StaleRevision
+    from catalogue.service import Catalogue
+    from tests.recordsamples import make_record
+
+    data_dir, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    cat = Catalogue(data_dir, with_index=False)
+    for i in range(count):
+        cat.create(make_record(id=f"{name}-{i}", title=f"{name} {i}"), user=name)
+        while True:  # both processes edit one shared record; a stale base is retried
+            current = cat.get("shared")
+            subjects = current.get("subjects", []) + [f"{name}-{i}"]
+            try:
+                cat.update("shared", dict(current, subjects=subjects), base_revision=current["revision"], user=name)
+                break
+            except StaleRevision:
+                continue
+    """
+)
+
+
+def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with Catalogue(data, with_index=False) as cat:
+        cat.create(make_record(id="shared"))
+    count = 40
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(data), name, str(count)],
+                         cwd=Path(__file__).resolve().parent.parent, stderr=subprocess.PIPE, text=True)
+        for name in ("alpha", "beta")
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    with Catalogue(data, with_index=False) as cat:
+        assert cat.store.counts()["records"] == 2 * count + 1
+        shared = cat.get("shared")
+        assert sorted(shared["subjects"]) == sorted(f"{n}-{i}" for n in ("alpha", "beta") for i in range(count))
+        assert shared["revision"] == 2 * count + 1
+        assert [r.revision for r in cat.history("shared")] == list(range(1, 2 * count + 2))
