@@ -73,7 +73,7 @@ def register(cli: AppGroup) -> None:
         if current_app.config.get("DEMO_ON_EMPTY") and catalogue.store.last_seq() == 0:
             click.echo(f"The data directory {catalogue.data_dir} is empty: loading the demo collection.")
             load_demo()
-        catalogue.index  # open and catch up before the first request
+        catalogue.index.sync(catalogue.store)  # open and catch up before the first request
         click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
         waitress.serve(app, host=host, port=port, threads=threads, ident="heritage-catalogue")
 
@@ -109,9 +109,11 @@ def register(cli: AppGroup) -> None:
         bad = total = 0
         for where, record in items:
             total += 1
-            problems = [str(record)] if isinstance(record, Exception) else [
-                str(e) for e in record_rules.validate(record_rules.normalise(record) if isinstance(record, dict) else record)
-            ]
+            if isinstance(record, Exception):
+                problems = [str(record)]
+            else:
+                clean = record_rules.normalise(record) if isinstance(record, dict) else record
+                problems = [str(e) for e in record_rules.validate(clean)]
             for problem in problems:
                 click.echo(f"{where}: {problem}", err=True)
             bad += bool(problems)
@@ -149,16 +151,15 @@ def register(cli: AppGroup) -> None:
     def export_command(fmt: str, output: Path | None) -> None:
         """Export every live record, streamed."""
         records = (r.data for r in get_catalogue().store.iter_records())
-        handle = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                handle.writelines(stream(fmt, records))
+            return
         try:
-            for chunk in stream(fmt, records):
-                handle.write(chunk)
-            handle.flush()
+            sys.stdout.writelines(stream(fmt, records))
+            sys.stdout.flush()
         except BrokenPipeError:  # `catalogue export | head`: the reader has seen enough
             sys.stderr.close()
-        finally:
-            if output:
-                handle.close()
 
     @cli.command("backup")
     @click.argument("path", type=click.Path(path_type=Path))
