@@ -1,12 +1,18 @@
-"""The front page: a search box, collection counts and recent changes."""
+"""The front page (a search box, collection counts and recent changes); its `init_app`
+installs the site-wide pieces every page needs (see `site.py`)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Flask, render_template
 
 from ..web import get_catalogue
+from . import site
 
 bp = Blueprint("home", __name__)
+
+
+def init_app(app: Flask) -> None:
+    site.init_app(app)
 
 
 @bp.get("/")

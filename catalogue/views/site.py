@@ -1,0 +1,142 @@
+"""Site-wide pieces of the web pages: template helpers, the language switch, security
+headers and error pages (HTML for pages, problem details under ``/api/``)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import Flask, current_app, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BuildError
+
+from .. import errors, headers, i18n
+from ..schema import labels
+
+_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
+          (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
+def roman(number: int) -> str:
+    out = ""
+    for value, numeral in _ROMAN:
+        count, number = divmod(number, value)
+        out += numeral * count
+    return out
+
+
+def century_label(value: str) -> str:
+    """``14`` -> "14th century" / "XIV əsr"; ``-1`` -> "1st century BCE"; other text as is."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if number == 0:
+        return str(value)
+    size = abs(number)
+    if i18n.current_language() == "az":
+        return ("e.ə. " if number < 0 else "") + f"{roman(size)} əsr"
+    suffix = "th" if 10 <= size % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(size % 10, "th")
+    return f"{size}{suffix} century" + (" BCE" if number < 0 else "")
+
+
+def label(vocab: str, key: str | None) -> str:
+    """The UI label of a vocabulary value in the current language (the value itself if unknown)."""
+    key = key or ""
+    return labels(vocab, i18n.current_language()).get(key, key)
+
+
+def facet_label(facet: str, value: str) -> str:
+    """How a facet value is shown: vocabulary labels, centuries spelled out, others as is."""
+    if facet in ("type", "status"):
+        return label(facet, value)
+    if facet == "century":
+        return century_label(value)
+    return value
+
+
+def is_http(url: Any) -> bool:
+    """Whether a user-supplied URL may be rendered as a link (http and https only)."""
+    parts = urlsplit(str(url or "").strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def url_if(endpoint: str, **values: Any) -> str | None:
+    """The URL of an endpoint, or None while that route does not exist (areas built in parallel)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def with_args(**changes: Any) -> str:
+    """The current URL with some query arguments replaced (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value if isinstance(value, list) else [value]
+    query = urlencode(args, doseq=True)
+    return request.path + (f"?{query}" if query else "")
+
+
+def base_url() -> str:
+    """The public base URL: BASE_URL when configured, else taken from the request."""
+    return (current_app.config.get("BASE_URL") or request.url_root).rstrip("/")
+
+
+def _template_context() -> dict[str, Any]:
+    return {
+        "url_map_endpoints": set(current_app.view_functions),
+        "lang": i18n.current_language(),
+        "languages": i18n.LANGUAGES,
+    }
+
+
+#: Page titles of the HTTP errors a researcher may meet, translated.
+_ERROR_TITLES = {
+    400: lazy_gettext("Bad request"),
+    403: lazy_gettext("Forbidden"),
+    404: lazy_gettext("Not found"),
+    405: lazy_gettext("Method not allowed"),
+    410: lazy_gettext("Deleted"),
+    429: lazy_gettext("Too many requests"),
+    500: lazy_gettext("Server error"),
+}
+
+
+def error_page(status: int, title: str, detail: str) -> tuple[str, int]:
+    """An HTML error page with a heading and a way back."""
+    return render_template("error.html", status=status, title=title, detail=detail), status
+
+
+def _http_error(error: HTTPException) -> Any:
+    status = error.code or 500
+    if request.path.startswith("/api/"):
+        from .api import problem
+
+        return problem(status, error.name, error.description or "")
+    return error_page(status, str(_ERROR_TITLES.get(status, error.name)), error.description or "")
+
+
+def _not_found(error: errors.NotFound) -> Any:
+    if request.path.startswith("/api/"):
+        from .api import problem
+
+        return problem(404, "Not Found", str(error))
+    return error_page(404, gettext("Not found"), str(error))
+
+
+def init_app(app: Flask) -> None:
+    """Install the language switch, security headers, template helpers and error pages."""
+    i18n.init_app(app)
+    headers.init_app(app)
+    app.context_processor(_template_context)
+    app.jinja_env.globals.update(url_if=url_if, with_args=with_args, label=label, facet_label=facet_label)
+    app.jinja_env.tests["http_url"] = is_http
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(errors.NotFound, _not_found)
