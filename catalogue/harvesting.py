@@ -1,0 +1,476 @@
+"""Registered sources and harvest runs: what `harvest/` reads is applied here through the
+catalogue's one write path, matched on (source, source identifier), page by page.
+
+Each page is committed together with its checkpoint, so a run killed at any moment and run
+again ends with the same catalogue. Unchanged data makes no revision; an upstream deletion
+becomes a tombstone; an upstream change to a record edited here since its last harvest is
+kept as a pending change for an archivist to accept or reject.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import records
+from .errors import AlreadyExists, CatalogueError, NotFound, ValidationError
+from .schema import vocabulary
+from .service import Catalogue
+from .store import harvest as db
+from .store import utcnow
+from .store.harvest import Harvested, PendingChange, Run, RunError, Source
+
+PROTOCOLS = ("oai-pmh",)
+USER = "harvest"
+COUNT_KEYS = ("new", "updated", "unchanged", "deleted", "failed", "conflicts")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+__all__ = [
+    "PendingChange", "Run", "RunError", "Source", "accept_pending", "add_source", "get_source", "harvest_all",
+    "list_pending", "list_runs", "list_sources", "reject_pending", "remove_source", "run_errors", "run_harvest",
+    "update_source",
+]
+
+
+# -- sources ---------------------------------------------------------------------------
+
+
+def parse_mapping(text: str | None) -> dict[str, Any]:
+    """A source's TOML mapping: ``default_type`` and a ``[types]`` table (free text -> type)."""
+    if not text:
+        return {}
+    try:
+        mapping = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise CatalogueError(f"the mapping is not valid TOML: {error}") from error
+    allowed = set(vocabulary("type"))
+    types = mapping.get("types", {})
+    if not isinstance(types, dict):
+        raise CatalogueError("the mapping's [types] must be a table of 'free text' = 'type'")
+    for value, target in [*types.items(), ("default_type", mapping.get("default_type", "other"))]:
+        if target not in allowed:
+            raise CatalogueError(f"the mapping maps {value!r} to {target!r}, which is not a type "
+                                 f"(one of: {', '.join(sorted(allowed))})")
+    return mapping
+
+
+def _check_source(name: str, url: str, protocol: str, mapping: str | None) -> None:
+    if not _NAME.match(name or ""):
+        raise CatalogueError(f"{name!r} is not a source name: use letters, digits, '.', '_' or '-'")
+    if protocol not in PROTOCOLS:
+        raise CatalogueError(f"unknown protocol {protocol!r} (known: {', '.join(PROTOCOLS)})")
+    if not re.match(r"^https?://[^\s/]+", url or ""):
+        raise CatalogueError(f"{url!r} is not an http(s) URL")
+    parse_mapping(mapping)
+
+
+def add_source(cat: Catalogue, name: str, url: str, protocol: str = "oai-pmh", prefix: str = "oai_dc",
+               set_spec: str | None = None, mapping: str | None = None,
+               settings: dict[str, Any] | None = None) -> Source:
+    """Register a source to harvest; `mapping` is the TOML text of its type mapping."""
+    _check_source(name, url, protocol, mapping)
+    _settings(settings)
+    if db.get_source(cat.store, name) is not None:
+        raise AlreadyExists(f"a source named {name!r} exists already")
+    return db.insert_source(cat.store, name, url, protocol, prefix or "oai_dc", set_spec or None, mapping,
+                            settings)
+
+
+def list_sources(cat: Catalogue) -> list[Source]:
+    return db.list_sources(cat.store)
+
+
+def get_source(cat: Catalogue, name: str) -> Source:
+    """A registered source; NotFound when there is none of that name."""
+    source = db.get_source(cat.store, name)
+    if source is None:
+        raise NotFound(f"no source named {name!r} (see `catalogue source list`)")
+    return source
+
+
+def update_source(cat: Catalogue, name: str, **fields: Any) -> Source:
+    """Change url, protocol, prefix, set_spec, mapping or settings of a source."""
+    current = get_source(cat, name)
+    unknown = set(fields) - set(db.SOURCE_FIELDS)
+    if unknown:
+        raise CatalogueError(f"cannot change {', '.join(sorted(unknown))} of a source")
+    merged = {k: fields.get(k, getattr(current, k)) for k in ("url", "protocol", "mapping")}
+    _check_source(name, merged["url"], merged["protocol"], merged["mapping"])
+    if "settings" in fields:
+        _settings(fields["settings"])
+    db.update_source(cat.store, name, fields)
+    if {"prefix", "set_spec", "url"} & fields.keys():
+        db.save_progress(cat.store, name, None)  # a token belongs to the old list
+    return get_source(cat, name)
+
+
+def remove_source(cat: Catalogue, name: str) -> None:
+    """Forget a source; its records, runs and pending changes stay."""
+    if not db.delete_source(cat.store, name):
+        raise NotFound(f"no source named {name!r}")
+
+
+def _settings(values: dict[str, Any] | None) -> Any:
+    from harvest.oai import Settings
+
+    return Settings.from_mapping(values)
+
+
+# -- runs ------------------------------------------------------------------------------
+
+
+def list_runs(cat: Catalogue, name: str | None = None, limit: int = 50) -> list[Run]:
+    """The newest runs first, of one source or of all."""
+    return db.list_runs(cat.store, name, limit)
+
+
+def run_errors(cat: Catalogue, run_id: int) -> list[RunError]:
+    return db.run_errors(cat.store, run_id)
+
+
+class _Rollback(Exception):
+    """Raised inside a dry run's page transaction to undo it."""
+
+
+def harvest_id(source: str, identifier: str) -> str:
+    """The id of a record created from (source, identifier): the same on every run."""
+    digest = hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:12]
+    return f"{records.slugify(source, 40) or 'source'}-{digest}"
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    """Fingerprint of a record's content as harvested (id and store fields left out)."""
+    content = {k: v for k, v in data.items() if k not in ("id", *records.SYSTEM_FIELDS)}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Item:
+    """One upstream record, protocol-neutral: identifier, datestamp, mapped data or deletion."""
+
+    identifier: str
+    datestamp: str | None
+    deleted: bool = False
+    data: dict[str, Any] | None = None
+    problem: str = ""
+    warnings: list[str] = field(default_factory=list)
+    unmapped_types: list[str] = field(default_factory=list)
+
+
+class _Applier:
+    """Applies pages of items of one source to the catalogue and keeps the run's counts."""
+
+    def __init__(self, cat: Catalogue, source: Source, run_id: int, dry_run: bool):
+        self.cat, self.source, self.run_id, self.dry_run = cat, source, run_id, dry_run
+        self.counts = dict.fromkeys(COUNT_KEYS, 0)
+        self.unmapped: Counter[str] = Counter()
+
+    @property
+    def store(self) -> Any:
+        return self.cat.store
+
+    def page(self, items: list[Item], resume: dict[str, Any] | None) -> None:
+        """Apply a page and save where to resume, in one transaction (rolled back in a dry run)."""
+        errors: list[tuple[str | None, str]] = []
+        try:
+            with self.store.transaction():
+                for item in items:
+                    self.item(item, errors)
+                if self.dry_run:
+                    raise _Rollback
+                db.save_progress(self.store, self.source.name, resume)
+                db.update_run(self.store, self.run_id, self.counts)
+        except _Rollback:
+            pass
+        db.add_errors(self.store, self.run_id, errors)
+
+    def item(self, item: Item, errors: list[tuple[str | None, str]]) -> None:
+        if not item.identifier:
+            self.counts["failed"] += 1
+            errors.append((None, "a record without an identifier was skipped"))
+            return
+        errors.extend((item.identifier, w) for w in item.warnings)
+        self.unmapped.update(item.unmapped_types)
+        try:
+            if item.deleted:
+                self._delete(item)
+            elif item.data is None:
+                raise CatalogueError(item.problem or "the record could not be mapped")
+            else:
+                self._upsert(item)
+        except ValidationError as error:
+            self.counts["failed"] += 1
+            errors.append((item.identifier, "not valid after mapping: " + str(error)))
+        except CatalogueError as error:
+            self.counts["failed"] += 1
+            errors.append((item.identifier, str(error)))
+
+    def _lookup(self, identifier: str) -> tuple[Any, Harvested | None]:
+        seen = db.get_harvested(self.store, self.source.name, identifier)
+        existing = self.store.find_by_source(self.source.name, identifier)
+        if existing is None and seen is not None:
+            existing = self.store.get(seen.record_id)
+        return existing, seen
+
+    def _remember(self, item: Item, record_id: str, revision: int, digest: str) -> None:
+        db.set_harvested(self.store, Harvested(self.source.name, item.identifier, record_id, revision, digest,
+                                               item.datestamp))
+
+    def _pending(self, item: Item, record_id: str, action: str, data: dict[str, Any] | None) -> None:
+        db.add_pending(self.store, record_id, self.source.name, item.identifier, action, data, item.datestamp)
+        self.counts["conflicts"] += 1
+
+    def _upsert(self, item: Item) -> None:
+        existing, seen = self._lookup(item.identifier)
+        record_id = existing.id if existing else harvest_id(self.source.name, item.identifier)
+        data = records.prepare(dict(item.data or {}, id=record_id))
+        digest = content_hash(data)
+        message = f"harvested from {self.source.name}"
+        if existing is None:
+            if self.store.get(record_id) is not None:
+                raise AlreadyExists(f"the id {record_id!r} is taken by a record of another origin")
+            stored = self.cat.create(data, user=USER, message=message, origin="harvest")
+            self._remember(item, record_id, stored["revision"], digest)
+            self.counts["new"] += 1
+        elif seen is not None and seen.hash == digest:
+            self.counts["unchanged"] += 1
+        elif seen is None or existing.revision != seen.revision:
+            # Edited (or deleted) here since the last harvest: local edits win, upstream waits.
+            self._pending(item, existing.id, "update", data)
+            self._remember(item, existing.id, seen.revision if seen else 0, digest)
+        else:
+            if existing.deleted:  # our tombstone of an upstream deletion: the record is back
+                self.cat.restore(existing.id, user=USER, message=f"back in {self.source.name}")
+                message = f"back in {self.source.name}"
+            stored = self.cat.update(existing.id, data, base_revision=-1, user=USER, message=message,
+                                     origin="harvest")
+            self._remember(item, existing.id, stored["revision"], digest)
+            self.counts["updated" if stored["revision"] != existing.revision else "unchanged"] += 1
+
+    def _delete(self, item: Item) -> None:
+        existing, seen = self._lookup(item.identifier)
+        if existing is None or existing.deleted:
+            self.counts["unchanged"] += 1
+            return
+        if seen is None or existing.revision != seen.revision:
+            if seen is not None and seen.hash == "deleted":
+                self.counts["unchanged"] += 1
+                return
+            self._pending(item, existing.id, "delete", None)
+            self._remember(item, existing.id, seen.revision if seen else 0, "deleted")
+            return
+        when = f" on {item.datestamp}" if item.datestamp else ""
+        stored = self.cat.delete(existing.id, reason=f"deleted upstream in source {self.source.name}{when}"
+                                 f" (record {item.identifier})", user=USER, origin="harvest")
+        self._remember(item, existing.id, stored.revision, "deleted")
+        self.counts["deleted"] += 1
+
+    def unmapped_errors(self) -> list[tuple[str | None, str]]:
+        return [(None, f"dc:type {value!r} is not mapped to a record type ({count} records; kept in their notes)")
+                for value, count in self.unmapped.most_common()]
+
+
+def _progress(quiet: bool) -> Any:
+    """A tqdm bar on an interactive terminal; a do-nothing bar otherwise."""
+    from tqdm import tqdm
+
+    return tqdm(unit=" records", disable=quiet or not sys.stderr.isatty(), file=sys.stderr, leave=False)
+
+
+def run_harvest(cat: Catalogue, name: str, *, full: bool = False, dry_run: bool = False,
+                quiet: bool = True) -> Run:
+    """Harvest a registered source (incrementally unless `full`) and return the logged run.
+
+    Harvest failures (network, hostile responses, OAI errors) end the run with status
+    'failed' and a message; what was committed before stays, and the next run resumes.
+    """
+    source = get_source(cat, name)
+    run_id = db.start_run(cat.store, name, full=full, dry_run=dry_run)
+    applier = _Applier(cat, source, run_id, dry_run)
+    status, message = "ok", None
+    bar = _progress(quiet)
+    try:
+        with cat.deferred_index():
+            _harvest_oai(applier, full=full, bar=bar)
+    except CatalogueError as error:
+        status, message = "failed", str(error)
+    except KeyboardInterrupt:
+        db.update_run(cat.store, run_id, applier.counts, status="interrupted", message="interrupted by the user")
+        raise
+    finally:
+        bar.close()
+    errors = applier.unmapped_errors() + ([(None, message)] if message else [])
+    db.add_errors(cat.store, run_id, errors)
+    db.update_run(cat.store, run_id, applier.counts, status=status, message=message)
+    run = db.get_run(cat.store, run_id)
+    assert run is not None
+    return run
+
+
+def harvest_all(cat: Catalogue, *, full: bool = False, dry_run: bool = False, quiet: bool = True) -> list[Run]:
+    """Harvest every registered source in name order (for cron); one failing does not stop the others."""
+    return [run_harvest(cat, s.name, full=full, dry_run=dry_run, quiet=quiet) for s in list_sources(cat)]
+
+
+# -- OAI-PMH ---------------------------------------------------------------------------
+
+
+def _native_module() -> Any:
+    """`catalogue.oai.native` (the provider's native format) when it is installed."""
+    try:
+        from .oai import native
+    except ImportError:
+        return None
+    return native if hasattr(native, "xml_to_record") else None
+
+
+def native_prefix() -> str | None:
+    """The metadataPrefix of this catalogue's own format, harvested without loss."""
+    native = _native_module()
+    if native is None:
+        return None
+    return getattr(native, "PREFIX", None) or getattr(native, "METADATA_PREFIX", None)
+
+
+def _mapper(source: Source, identify: Any) -> Callable[[Any], Item]:
+    """The function turning one OAIRecord into an Item, by the source's metadataPrefix."""
+    from harvest import dc
+
+    provenance = {"origin": "harvest", "source_name": source.name}
+    prefix = source.prefix or "oai_dc"
+    if prefix == native_prefix():
+        native = _native_module()
+
+        def from_native(oai: Any) -> Item:
+            item = Item(oai.identifier, oai.datestamp, oai.deleted, warnings=list(oai.problems))
+            if not oai.deleted:
+                try:
+                    data = dict(native.xml_to_record(oai.metadata))
+                except (CatalogueError, ValueError, TypeError, KeyError) as error:
+                    item.problem = f"not a record of the native format: {error}"
+                    return item
+                for key in ("id", *records.SYSTEM_FIELDS):
+                    data.pop(key, None)
+                item.data = dict(data, provenance=dict(provenance, source_identifier=oai.identifier))
+            return item
+
+        return from_native
+    if prefix != "oai_dc":
+        raise CatalogueError(f"no mapping for metadataPrefix {prefix!r}: harvest 'oai_dc'"
+                             + (f" or {native_prefix()!r}" if native_prefix() else ""))
+    mapping = parse_mapping(source.mapping)
+    context = dc.Context(source.name, identify.repository_name, identify.base_url,
+                         types=dc.type_table(mapping.get("types")), default_type=mapping.get("default_type", "other"))
+
+    def from_dc(oai: Any) -> Item:
+        item = Item(oai.identifier, oai.datestamp, oai.deleted, warnings=list(oai.problems))
+        if not oai.deleted:
+            mapped = dc.dc_to_record(oai, context)
+            item.data, item.problem, item.unmapped_types = mapped.record, mapped.problem, mapped.unmapped_types
+        return item
+
+    return from_dc
+
+
+def _lists(client: Any, source: Source, identify: Any, full: bool) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """(page, resume state after it) of the list to harvest; restarts once on badResumptionToken."""
+    from harvest.errors import BadResumptionToken
+    from harvest.oai import overlap_from
+
+    resume = None if full else source.resume
+    if resume and resume.get("list") != [source.prefix, source.set_spec]:
+        resume = None
+    if resume:
+        started, from_, token = resume["started"], resume.get("from"), resume["token"]
+    else:
+        started, token = identify.response_date or utcnow(), None
+        from_ = (overlap_from(source.checkpoint, identify.granularity, client.settings.overlap_seconds)
+                 if source.checkpoint and not full else None)
+    state = {"list": [source.prefix, source.set_spec], "started": started, "from": from_}
+    for attempt in range(2):
+        try:
+            for page in client.list_records(source.prefix or "oai_dc", set_spec=source.set_spec, from_=from_,
+                                            token=token):
+                yield page, dict(state, token=page.token)
+            return
+        except BadResumptionToken:
+            if attempt or not token:
+                raise
+            token = None  # expired: list again from the checkpoint; what is here already is unchanged
+
+
+def _harvest_oai(applier: _Applier, *, full: bool, bar: Any) -> None:
+    from harvest.oai import OAIClient
+
+    source = applier.source
+    client = OAIClient(source.url, _settings(source.settings))
+    try:
+        identify = client.identify()
+        to_item = _mapper(source, identify)
+        state: dict[str, Any] = {}
+        for page, state in _lists(client, source, identify, full):
+            if page.complete_list_size and not bar.total:
+                bar.total = page.complete_list_size
+            applier.page([to_item(r) for r in page.records], state if state.get("token") else None)
+            bar.update(len(page.records))
+    finally:
+        client.close()
+    if not applier.dry_run:
+        started = state.get("started") or identify.response_date or utcnow()
+        db.save_progress(applier.store, source.name, None, checkpoint=started, last_success=utcnow())
+
+
+# -- pending changes -------------------------------------------------------------------
+
+
+def list_pending(cat: Catalogue, record_id: str | None = None, status: str | None = "pending") -> list[PendingChange]:
+    """Upstream changes kept for review (of one record; `status` None lists all)."""
+    return db.list_pending(cat.store, record_id, status)
+
+
+def _open_pending(cat: Catalogue, pending_id: int) -> PendingChange:
+    pending = db.get_pending(cat.store, int(pending_id))
+    if pending is None:
+        raise NotFound(f"no pending change {pending_id}")
+    if pending.status != "pending":
+        raise CatalogueError(f"pending change {pending_id} is {pending.status} already")
+    return pending
+
+
+def accept_pending(cat: Catalogue, pending_id: int, user: str) -> dict[str, Any] | None:
+    """Apply an upstream change as a new revision by `user`; later upstream changes apply again."""
+    pending = _open_pending(cat, pending_id)
+    current = cat.store.get(pending.record_id)
+    if current is None:
+        raise NotFound(f"no record with id {pending.record_id!r}")
+    message = f"accepted upstream change from {pending.source}"
+    with cat.deferred_index(), cat.store.transaction():
+        if pending.action == "delete":
+            if not current.deleted:
+                current = cat.delete(pending.record_id, reason=f"deleted upstream in source {pending.source};"
+                                     f" {message}", user=user, origin="harvest")
+            result, digest = None, "deleted"
+        else:
+            if current.deleted:
+                cat.restore(pending.record_id, user=user, message=message)
+            result = cat.update(pending.record_id, pending.data or {}, base_revision=-1, user=user,
+                                message=message, origin="harvest")
+            digest = content_hash(result)
+        revision = result["revision"] if result else current.revision
+        db.set_harvested(cat.store, Harvested(pending.source, pending.source_identifier, pending.record_id,
+                                              revision, digest, pending.datestamp))
+        db.decide_pending(cat.store, pending.id, "accepted", user)
+    return result
+
+
+def reject_pending(cat: Catalogue, pending_id: int, user: str) -> None:
+    """Keep the local record as it is; the upstream change is marked rejected."""
+    pending = _open_pending(cat, pending_id)
+    db.decide_pending(cat.store, pending.id, "rejected", user)

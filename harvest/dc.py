@@ -1,0 +1,210 @@
+"""Simple Dublin Core (oai_dc) to catalogue record: the mapping of a harvested record.
+
+Dublin Core is loose free text, so the mapping is cautious: a type that is not in our
+vocabulary becomes ``other`` and is kept in the notes and reported; a coverage becomes a
+period only when it reads as years, otherwise a place name; nothing is invented.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalogue import edtf
+from catalogue.schema import labels, vocabulary
+
+from .oai import OAIRecord
+
+DC_NS = "http://purl.org/dc/elements/1.1/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+SOURCE_ID = "harvested"
+
+#: Free-text types (lowercase) that mean one of ours, beyond our own keys and labels.
+TYPE_SYNONYMS = {
+    "schools": "school", "libraries": "library", "clubs": "club", "museums": "museum",
+    "grave": "tomb", "graves": "tomb", "tombs": "tomb", "burial": "tomb",
+    "graveyard": "cemetery", "cemeteries": "cemetery", "necropolis": "cemetery",
+    "mausoleums": "mausoleum", "mosques": "mosque", "churches": "church",
+    "monuments": "monument", "memorial": "monument",
+    "archaeological site": "archaeological_site", "archaeological sites": "archaeological_site",
+    "archeological site": "archaeological_site", "site": "archaeological_site",
+    "cultural centre": "house_of_culture", "cultural center": "house_of_culture",
+}
+
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_YEARS = re.compile(r"^(-?\d{1,4})\s*(?:-|–|—|/|to)\s*(-?\d{1,4})$")
+_POINT = re.compile(r"(?:^|;)\s*(east|north)\s*=\s*(-?\d+(?:\.\d+)?)", re.I)
+_POINT_NAME = re.compile(r"(?:^|;)\s*name\s*=\s*([^;]+)", re.I)
+_TAG = re.compile(r"<[^>]{0,2000}>")
+
+
+def type_table(overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """Lowercase free text -> type: our keys, their labels in every language, synonyms, overrides."""
+    table = dict(TYPE_SYNONYMS)
+    for key in vocabulary("type"):
+        table[key] = key
+        table[key.replace("_", " ")] = key
+        for lang in ("en", "az"):
+            table[labels("type", lang)[key].lower()] = key
+    table.update({k.strip().lower(): v for k, v in (overrides or {}).items()})
+    return table
+
+
+def map_type(values: list[str], table: dict[str, str]) -> tuple[str | None, list[str]]:
+    """The first value the table knows (also tried on the last segment of a URI) and the unmapped ones."""
+    unmapped = []
+    for value in values:
+        text = value.strip().lower()
+        tail = re.split(r"[/:#]", text)[-1]
+        for candidate in (text, tail):
+            if candidate in table:
+                return table[candidate], []
+        unmapped.append(value)
+    return None, unmapped
+
+
+@dataclass
+class Context:
+    """What the mapping knows about the source: its name, provider and type table."""
+
+    source_name: str
+    repository_name: str
+    base_url: str
+    types: dict[str, str] = field(default_factory=type_table)
+    default_type: str = "other"
+
+
+@dataclass
+class Mapped:
+    """A mapped record (without id), or None with the reason; dc:type values not mapped."""
+
+    record: dict[str, Any] | None
+    problem: str = ""
+    unmapped_types: list[str] = field(default_factory=list)
+
+
+def _values(metadata: Any, name: str) -> list[tuple[str, str | None]]:
+    out = []
+    for element in metadata.iter(f"{{{DC_NS}}}{name}"):
+        text = " ".join((element.text or "").split())
+        if text:
+            out.append((text, element.get(XML_LANG)))
+    return out
+
+
+def plain_text(value: str) -> str:
+    """Text of a value some providers send as (escaped) HTML."""
+    for _ in range(2):
+        if "&" not in value:
+            break
+        value = html.unescape(value)
+    if "<" in value and ">" in value:
+        value = _TAG.sub(" ", value)
+    return " ".join(value.split())
+
+
+def _scheme(value: str) -> str:
+    lower = value.lower()
+    if lower.startswith(("doi:", "10.")) or "doi.org/10." in lower:
+        return "doi"
+    if lower.startswith("hdl:") or "hdl.handle.net/" in lower:
+        return "handle"
+    for prefix in ("oai", "urn", "isbn", "issn"):
+        if lower.startswith(prefix + ":"):
+            return prefix
+    if lower.startswith(("http://", "https://")):
+        return "url"
+    return "local"
+
+
+def _coverage(values: list[str], record: dict[str, Any], notes: list[str]) -> None:
+    """Years become the period, a DCMI Point or a name the place; the rest goes to notes."""
+    for value in values:
+        years = edtf.year_range(value)
+        match = _YEARS.match(value)
+        if "period" not in record and (years or match):
+            start, end = (years if years else (int(match[1]), int(match[2])))  # type: ignore[index]
+            period: dict[str, Any] = {"label": value}
+            if start is not None:
+                period["start"] = start
+            if end is not None:
+                period["end"] = end
+            record["period"] = period
+            continue
+        point = dict((k.lower(), float(v)) for k, v in _POINT.findall(value))
+        if "place" not in record and {"east", "north"} <= point.keys():
+            name = _POINT_NAME.search(value)
+            place: dict[str, Any] = {"name": name[1].strip() if name else value}
+            if -180 <= point["east"] <= 180 and -90 <= point["north"] <= 90:
+                place["geometry"] = {"type": "Point", "coordinates": [point["east"], point["north"]]}
+            record["place"] = place
+            continue
+        if "place" not in record and not any(ch.isdigit() for ch in value):
+            record["place"] = {"name": value[:500]}
+            continue
+        notes.append(f"Coverage given by the source: {value}.")
+
+
+def _citation(creators: list[str], title: str, publisher: str, date: str, identifier: str,
+              context: Context) -> str:
+    parts = [p for p in ("; ".join(creators), title, ", ".join(x for x in (publisher, date) if x)) if p]
+    where = context.repository_name or context.base_url
+    return (". ".join(parts) + f". Record {identifier} in {where}, harvested over OAI-PMH from "
+            f"{context.base_url}.")[:2000]
+
+
+def dc_to_record(oai: OAIRecord, context: Context) -> Mapped:
+    """Map an oai_dc record to a catalogue record (no id: the catalogue assigns it)."""
+    meta = oai.metadata
+    if meta is None:
+        return Mapped(None, "the record has no metadata")
+    notes: list[str] = []
+    titles = _values(meta, "title")
+    record: dict[str, Any] = {"title": titles[0][0][:500] if titles else ""}
+    names = [{"value": t[:500], **({"lang": lang} if lang and _LANG.match(lang) else {})} for t, lang in titles]
+    if len(names) > 1 or any("lang" in n for n in names):
+        record["names"] = names
+    types = [v for v, _ in _values(meta, "type")]
+    mapped, unmapped = map_type(types, context.types)
+    record["type"] = mapped or context.default_type
+    if unmapped:
+        notes.append("Type given by the source: " + "; ".join(unmapped) + ".")
+    descriptions = [plain_text(v) for v, _ in _values(meta, "description")]
+    if descriptions:
+        record["description"] = "\n\n".join(descriptions)[:20000]
+    subjects = list(dict.fromkeys(v[:200] for v, _ in _values(meta, "subject")))
+    if subjects:
+        record["subjects"] = subjects
+    _coverage([v for v, _ in _values(meta, "coverage")], record, notes)
+    rights = "; ".join(v for v, _ in _values(meta, "rights"))
+    if rights:
+        record["rights"] = rights[:2000]
+    identifiers = [v for v, _ in _values(meta, "identifier")]
+    if oai.identifier and oai.identifier not in identifiers:
+        identifiers.append(oai.identifier)
+    record["external_ids"] = [{"scheme": _scheme(v), "value": v[:500]} for v in dict.fromkeys(identifiers)]
+    creators = [v for v, _ in _values(meta, "creator")]
+    publisher = next((v for v, _ in _values(meta, "publisher")), "")
+    date = next((v for v, _ in _values(meta, "date") if edtf.is_valid(v)), "")
+    source: dict[str, Any] = {
+        "id": SOURCE_ID,
+        "citation": _citation(creators, record["title"], publisher, date, oai.identifier, context),
+        "type": "OAI-PMH record",
+    }
+    if creators:
+        source["author"] = "; ".join(creators)[:500]
+    if publisher:
+        source["publisher"] = publisher[:500]
+    if date:
+        source["date"] = date
+    url = next((v for v in identifiers if v.startswith(("http://", "https://"))), "")
+    if url:
+        source["url"] = url[:2000]
+    record["sources"] = [source]
+    if notes:
+        record["notes"] = " ".join(notes)[:5000]
+    record["provenance"] = {"origin": "harvest", "source_name": context.source_name,
+                            "source_identifier": oai.identifier}
+    return Mapped(record, unmapped_types=unmapped)
