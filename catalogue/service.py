@@ -6,7 +6,8 @@ record is checked, versioned and made searchable the same way wherever it comes 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,17 @@ class Catalogue:
     def _after_write(self) -> None:
         if self._with_index:
             self.index.sync(self.store)
+
+    @contextmanager
+    def deferred_index(self) -> Iterator[None]:
+        """Batch writes (harvests): the index catches up once, after the block, never
+        with rows of a transaction that may still roll back."""
+        with_index, self._with_index = self._with_index, False
+        try:
+            yield
+        finally:
+            self._with_index = with_index
+            self._after_write()
 
     # -- reads -------------------------------------------------------------------------
 
