@@ -1,7 +1,62 @@
-"""Placeholder blueprint 'oai' (to be filled by its area's work)."""
+"""The OAI-PMH 2.0 endpoint `/oai` (GET and POST) and the native format's XSD, so that
+other archives harvest this catalogue with the tools they already run."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import secrets
+
+from flask import Blueprint, Response, current_app, request, send_file
+from werkzeug.datastructures import MultiDict
+
+from ..oai.native import XSD_NAME, xsd_path
+from ..oai.provider import Provider, Settings
+from ..web import get_catalogue
 
 bp = Blueprint("oai", __name__)
+
+
+def _secret() -> str | bytes:
+    """The key resumption tokens are signed with: the app's SECRET_KEY, else a key for
+    this process only (tokens then do not survive a restart)."""
+    key = current_app.config.get("SECRET_KEY")
+    if not key:
+        key = current_app.extensions.setdefault("oai_token_key", secrets.token_hex(32))
+    return key
+
+
+def _site_url() -> str:
+    return (current_app.config.get("BASE_URL") or request.url_root).rstrip("/")
+
+
+def settings() -> Settings:
+    """The provider settings from the app config (and the request, when BASE_URL is unset)."""
+    config = current_app.config
+    emails = config["ADMIN_EMAIL"]
+    if isinstance(emails, str):
+        emails = [e.strip() for e in emails.split(",") if e.strip()]
+    return Settings(
+        repository_name=config["REPOSITORY_NAME"],
+        repository_id=config["REPOSITORY_ID"],
+        admin_emails=tuple(emails),
+        base_url=_site_url() + request.path,
+        site_url=_site_url(),
+        page_size=max(1, int(config["OAI_PAGE_SIZE"])),
+        token_ttl=int(config["OAI_TOKEN_TTL"]),
+        secret=_secret(),
+    )
+
+
+@bp.route("/oai", methods=["GET", "POST"])
+def endpoint() -> Response:
+    """Answer an OAI-PMH request; every outcome, errors included, is HTTP 200 XML (3.6)."""
+    arguments: MultiDict[str, str] = MultiDict(request.args)
+    if request.method == "POST":
+        arguments.update(request.form)
+    body = Provider(get_catalogue().store, settings()).respond(arguments.to_dict(flat=False))
+    return Response(body, status=200, content_type="text/xml; charset=utf-8")
+
+
+@bp.route(f"/schemas/{XSD_NAME}")
+def native_schema() -> Response:
+    """The XSD of the native record format (the schema URL ListMetadataFormats gives)."""
+    return send_file(xsd_path(), mimetype="application/xml", max_age=3600)

@@ -1,0 +1,229 @@
+"""The OAI-PMH 2.0 repository: one handler per verb over the catalogue's store, answering
+every request with a complete XML document (errors included), independent of Flask."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from lxml import etree
+
+from ..store import Store, utcnow
+from ..store import oai as queries
+from . import args, dc, native, responses, sets, tokens
+from .errors import (
+    BadResumptionToken,
+    CannotDisseminateFormat,
+    IdDoesNotExist,
+    NoMetadataFormats,
+    NoRecordsMatch,
+    NoSetHierarchy,
+    OAIError,
+)
+
+GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
+XSI_SCHEMA_LOCATION = f"{{{responses.XSI}}}schemaLocation"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the provider publishes and how it pages (from the app config)."""
+
+    repository_name: str
+    repository_id: str
+    admin_emails: tuple[str, ...]
+    #: The endpoint URL (Identify baseURL, the text of <request>).
+    base_url: str
+    #: The site's root URL without a trailing slash, for record links and the native XSD.
+    site_url: str
+    page_size: int
+    token_ttl: int
+    secret: str | bytes
+
+
+@dataclass(frozen=True)
+class MetadataFormat:
+    prefix: str
+    schema: str
+    namespace: str
+    build: Callable[[dict[str, Any], str], etree._Element]
+
+
+def _native(record: dict[str, Any], schema: str) -> etree._Element:
+    element = native.record_to_xml(record)
+    element.set(XSI_SCHEMA_LOCATION, f"{native.NAMESPACE} {schema}")
+    return element
+
+
+class Provider:
+    """Answers OAI-PMH requests for one catalogue store."""
+
+    def __init__(self, store: Store, settings: Settings):
+        self.store = store
+        self.settings = settings
+        native_schema = f"{settings.site_url}/schemas/{native.XSD_NAME}"
+        self.formats = {
+            dc.PREFIX: MetadataFormat(dc.PREFIX, dc.SCHEMA, dc.NAMESPACE, dc.record_to_dc),
+            native.PREFIX: MetadataFormat(native.PREFIX, native_schema, native.NAMESPACE,
+                                          lambda record, _url: _native(record, native_schema)),
+        }
+
+    def respond(self, arguments: Mapping[str, Sequence[str]]) -> bytes:
+        """The response document to a request (argument name -> every value given)."""
+        try:
+            request = args.parse(arguments)
+        except OAIError as problem:
+            return responses.error(self.settings.base_url, {}, [problem])
+        handler = getattr(self, f"_{request.verb}")
+        try:
+            return handler(request)
+        except OAIError as problem:
+            return responses.error(self.settings.base_url, request.echo(), [problem])
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def identifier(self, record_id: str) -> str:
+        """The OAI identifier of a record: ``oai:<repository id>:<record id>``."""
+        return f"oai:{self.settings.repository_id}:{record_id}"
+
+    def _item(self, identifier: str) -> queries.Item:
+        prefix = f"oai:{self.settings.repository_id}:"
+        item = queries.item(self.store, identifier[len(prefix):]) if identifier.startswith(prefix) else None
+        if item is None:
+            raise IdDoesNotExist(f"No item has the identifier {identifier!r} in this repository.")
+        return item
+
+    def _format(self, prefix: str) -> MetadataFormat:
+        fmt = self.formats.get(prefix)
+        if fmt is None:
+            raise CannotDisseminateFormat(
+                f"The metadataPrefix {prefix!r} is not offered; use one of {', '.join(self.formats)}.")
+        return fmt
+
+    def _start(self, request: args.OAIRequest, verb_element: str) -> tuple[etree._Element, etree._Element]:
+        root = responses.envelope(self.settings.base_url, request.echo())
+        return root, responses.sub(root, verb_element)
+
+    def _add_record(self, parent: etree._Element, item: queries.Item, fmt: MetadataFormat | None) -> None:
+        specs = sets.memberships(item.data)
+        identifier = self.identifier(item.id)
+        if fmt is None:
+            responses.header(parent, identifier, item.datestamp, item.deleted, specs)
+            return
+        metadata = None
+        if not item.deleted:
+            metadata = fmt.build(item.data, f"{self.settings.site_url}/records/{quote(item.id)}")
+        responses.record(parent, identifier, item.datestamp, item.deleted, specs, metadata)
+
+    # -- the six verbs -------------------------------------------------------------------
+
+    def _Identify(self, request: args.OAIRequest) -> bytes:
+        root, body = self._start(request, "Identify")
+        s = self.settings
+        responses.sub(body, "repositoryName", s.repository_name)
+        responses.sub(body, "baseURL", s.base_url)
+        responses.sub(body, "protocolVersion", "2.0")
+        for email in s.admin_emails:
+            responses.sub(body, "adminEmail", email)
+        responses.sub(body, "earliestDatestamp", queries.earliest_datestamp(self.store) or utcnow())
+        responses.sub(body, "deletedRecord", "persistent")
+        responses.sub(body, "granularity", GRANULARITY)
+        if sets.DOMAIN.fullmatch(s.repository_id):
+            sample = self.identifier("khojaly-schools")
+            responses.sub(body, "description").append(responses.oai_identifier_description(s.repository_id, sample))
+        return responses.serialize(root)
+
+    def _ListMetadataFormats(self, request: args.OAIRequest) -> bytes:
+        if "identifier" in request.args and self._item(request.args["identifier"]).deleted:
+            raise NoMetadataFormats()
+        root, body = self._start(request, "ListMetadataFormats")
+        for fmt in self.formats.values():
+            element = responses.sub(body, "metadataFormat")
+            responses.sub(element, "metadataPrefix", fmt.prefix)
+            responses.sub(element, "schema", fmt.schema)
+            responses.sub(element, "metadataNamespace", fmt.namespace)
+        return responses.serialize(root)
+
+    def _ListSets(self, request: args.OAIRequest) -> bytes:
+        if "resumptionToken" in request.args:
+            raise BadResumptionToken("This repository lists all sets at once and issues no ListSets tokens.")
+        values = queries.set_values(self.store)
+        if not any(values.values()):
+            raise NoSetHierarchy()
+        root, body = self._start(request, "ListSets")
+        for kind, title in sets.KINDS.items():
+            if not values[kind]:
+                continue
+            element = responses.sub(body, "set")
+            responses.sub(element, "setSpec", kind)
+            responses.sub(element, "setName", title)
+            for value in values[kind]:
+                element = responses.sub(body, "set")
+                responses.sub(element, "setSpec", sets.spec(kind, value))
+                responses.sub(element, "setName", sets.name(kind, value))
+        return responses.serialize(root)
+
+    def _GetRecord(self, request: args.OAIRequest) -> bytes:
+        fmt = self._format(request.args["metadataPrefix"])
+        item = self._item(request.args["identifier"])
+        root, body = self._start(request, "GetRecord")
+        self._add_record(body, item, fmt)
+        return responses.serialize(root)
+
+    def _ListIdentifiers(self, request: args.OAIRequest) -> bytes:
+        return self._list(request, with_metadata=False)
+
+    def _ListRecords(self, request: args.OAIRequest) -> bytes:
+        return self._list(request, with_metadata=True)
+
+    # -- paged lists ---------------------------------------------------------------------
+
+    def _first_state(self, request: args.OAIRequest) -> tuple[tokens.ListState, queries.Window]:
+        """Check a fresh list request and take the snapshot it will be listed at."""
+        self._format(request.args["metadataPrefix"])
+        set_spec = request.args.get("set")
+        kind = value = None
+        if set_spec is not None:
+            parsed = sets.parse(set_spec)
+            if parsed is None:
+                raise NoRecordsMatch(f"This repository has no set {set_spec!r}; see ListSets.")
+            kind, value = parsed
+        window = queries.Window(request.start, request.end, kind, value)
+        snapshot = queries.snapshot(self.store)
+        state = tokens.ListState(request.verb, request.args["metadataPrefix"], request.start, request.end,
+                                 set_spec, ("", ""), snapshot, 0, queries.count(self.store, window))
+        return state, window
+
+    def _resumed_state(self, request: args.OAIRequest) -> tuple[tokens.ListState, queries.Window]:
+        s = self.settings
+        state = tokens.load(request.args["resumptionToken"], s.secret, verb=request.verb, max_age=s.token_ttl)
+        parsed = sets.parse(state.set_spec) if state.set_spec else (None, None)
+        if parsed is None or state.prefix not in self.formats:
+            raise BadResumptionToken()
+        return state, queries.Window(state.start, state.end, *parsed)
+
+    def _list(self, request: args.OAIRequest, *, with_metadata: bool) -> bytes:
+        resumed = "resumptionToken" in request.args
+        size = self.settings.page_size
+        with queries.read_snapshot(self.store):
+            state, window = self._resumed_state(request) if resumed else self._first_state(request)
+            after = state.after if resumed else None
+            items = queries.page(self.store, window, after=after, snapshot=state.snapshot, limit=size + 1)
+        if not items:
+            raise NoRecordsMatch()
+        fmt = self.formats[state.prefix] if with_metadata else None
+        root, body = self._start(request, request.verb)
+        for item in items[:size]:
+            self._add_record(body, item, fmt)
+        if len(items) > size:
+            last = items[size - 1]
+            following = replace(state, after=(last.datestamp, last.id), cursor=state.cursor + size)
+            expires = datetime.now(UTC) + timedelta(seconds=self.settings.token_ttl)
+            token = tokens.dump(following, self.settings.secret)
+            responses.resumption_token(body, token, cursor=state.cursor, total=state.total, expires=expires)
+        elif resumed:
+            responses.resumption_token(body, None, cursor=state.cursor, total=state.total, expires=None)
+        return responses.serialize(root)

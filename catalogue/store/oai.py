@@ -1,0 +1,161 @@
+"""The queries of the OAI-PMH provider: records in (datestamp, id) order, windowed by
+from/until and sets, tombstones included, as of a snapshot of the change sequence.
+
+A harvest lists the catalogue as it was when its first page was served (`snapshot`, the
+newest revision number then): a record edited later is listed in its snapshot revision at
+its old position, and one created later is left for the next incremental harvest. So a
+harvest sees every record exactly once however the catalogue changes meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from heapq import merge
+from itertools import islice
+from typing import Any
+
+from . import Store
+
+#: Set kinds and the records column each one filters on.
+SET_COLUMNS = {"type": "type", "status": "status", "source": "source_name"}
+#: The same values read from a revision's JSON (for records changed since the snapshot).
+_REVISION_VALUES = {
+    "type": "json_extract(v.data, '$.type')",
+    "status": "COALESCE(json_extract(v.data, '$.condition.status'), 'unknown')",
+    "source": "json_extract(v.data, '$.provenance.source_name')",
+}
+_LOWEST, _HIGHEST = "", "9999-12-31T23:59:59Z"
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a list request selects: datestamps from/until (inclusive) and one set."""
+
+    start: str | None = None
+    end: str | None = None
+    set_kind: str | None = None
+    set_value: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One record as the provider shows it: header facts plus the record data."""
+
+    id: str
+    datestamp: str
+    deleted: bool
+    data: dict[str, Any]
+
+
+@contextmanager
+def read_snapshot(store: Store) -> Iterator[sqlite3.Connection]:
+    """A read transaction: every query inside sees the same state of the database."""
+    conn = store.conn
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")
+
+
+def _set_clause(window: Window, value_sql: str | None, params: dict[str, Any]) -> str:
+    if window.set_kind is None or value_sql is None:
+        return ""
+    if window.set_value is None:
+        return f" AND {value_sql} IS NOT NULL"
+    params["set_value"] = window.set_value
+    return f" AND {value_sql} = :set_value"
+
+
+def _params(window: Window, after: tuple[str, str] | None, snapshot: int, limit: int) -> dict[str, Any]:
+    return {
+        "start": window.start or _LOWEST,
+        "end": window.end or _HIGHEST,
+        "after_stamp": after[0] if after else _LOWEST,
+        "after_id": after[1] if after else "",
+        "snapshot": snapshot,
+        "limit": limit,
+    }
+
+
+def _current(conn: sqlite3.Connection, window: Window, after: tuple[str, str] | None, snapshot: int,
+             limit: int) -> list[Item]:
+    """Records unchanged since the snapshot, read from their current row."""
+    params = _params(window, after, snapshot, limit)
+    column = SET_COLUMNS.get(window.set_kind or "")
+    sql = (
+        "SELECT id, deleted, data, modified FROM records"  # noqa: S608 (fixed column names only)
+        " WHERE (modified, id) > (:after_stamp, :after_id) AND modified >= :start AND modified <= :end"
+        " AND seq <= :snapshot" + _set_clause(window, column, params) + " ORDER BY modified, id LIMIT :limit"
+    )
+    return [Item(row[0], row[3], bool(row[1]), json.loads(row[2])) for row in conn.execute(sql, params)]
+
+
+def _changed(conn: sqlite3.Connection, window: Window, after: tuple[str, str] | None, snapshot: int,
+             limit: int) -> list[Item]:
+    """Records changed since the snapshot, in the revision they had at the snapshot."""
+    params = _params(window, after, snapshot, limit)
+    value = _REVISION_VALUES.get(window.set_kind or "")
+    sql = (
+        "SELECT v.record_id, v.deleted, v.data, v.at FROM records r JOIN revisions v ON v.record_id = r.id"  # noqa: S608
+        " AND v.seq = (SELECT MAX(seq) FROM revisions WHERE record_id = r.id AND seq <= :snapshot)"
+        " WHERE r.seq > :snapshot AND (v.at, v.record_id) > (:after_stamp, :after_id)"
+        " AND v.at >= :start AND v.at <= :end" + _set_clause(window, value, params)
+        + " ORDER BY v.at, v.record_id LIMIT :limit"
+    )
+    return [Item(row[0], row[3], bool(row[1]), json.loads(row[2])) for row in conn.execute(sql, params)]
+
+
+def page(store: Store, window: Window, *, after: tuple[str, str] | None, snapshot: int, limit: int) -> list[Item]:
+    """Up to `limit` records of the window after position `after` (datestamp, id), in
+    (datestamp, id) order, as they were at change number `snapshot`."""
+    with read_snapshot(store) as conn:
+        current = _current(conn, window, after, snapshot, limit)
+        changed = _changed(conn, window, after, snapshot, limit)
+    return list(islice(merge(current, changed, key=lambda item: (item.datestamp, item.id)), limit))
+
+
+def snapshot(store: Store) -> int:
+    """The newest change number: a harvest lists the catalogue as of this point."""
+    return store.last_seq()
+
+
+def count(store: Store, window: Window) -> int:
+    """How many records the window holds now (for `completeListSize`); exact for a
+    snapshot taken in the same `read_snapshot` block."""
+    params = _params(window, None, 0, 0)
+    column = SET_COLUMNS.get(window.set_kind or "")
+    sql = ("SELECT COUNT(*) FROM records WHERE modified >= :start AND modified <= :end"  # noqa: S608
+           + _set_clause(window, column, params))
+    return store.conn.execute(sql, params).fetchone()[0]
+
+
+def item(store: Store, record_id: str) -> Item | None:
+    """The current state of one record, tombstone or not; None for an unknown id."""
+    stored = store.get(record_id)
+    if stored is None:
+        return None
+    return Item(stored.id, stored.modified, stored.deleted, stored.data)
+
+
+def earliest_datestamp(store: Store) -> str | None:
+    """The oldest datestamp of any record (tombstones included); None when empty."""
+    return store.conn.execute("SELECT MIN(modified) FROM records").fetchone()[0]
+
+
+def set_values(store: Store) -> dict[str, dict[str, int]]:
+    """For each set kind, the values records (tombstones included) have and how many."""
+    result: dict[str, dict[str, int]] = {}
+    for kind, column in SET_COLUMNS.items():
+        rows = store.conn.execute(
+            f"SELECT {column}, COUNT(*) FROM records WHERE {column} IS NOT NULL GROUP BY {column} ORDER BY {column}"  # noqa: S608
+        ).fetchall()
+        result[kind] = {row[0]: row[1] for row in rows}
+    return result
