@@ -24,3 +24,16 @@ PAGE_SIZE = 20
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 #: Load the demo collection into an empty data directory when serving.
 DEMO_ON_EMPTY = True
+
+#: ``production`` or ``development``; empty: production unless TESTING, DEBUG or DEMO_ON_EMPTY.
+#: Production refuses to start without SECRET_KEY; development generates one into DATA.
+ENV = ""
+#: Session cookies: HttpOnly (Flask's default), SameSite=Lax; set SESSION_COOKIE_SECURE=true behind HTTPS.
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+#: Seconds a sign-in lasts.
+PERMANENT_SESSION_LIFETIME = 8 * 3600
+#: Sign-in attempts allowed per client address (Flask-Limiter notation).
+LOGIN_RATE_LIMIT = "10 per minute"
+#: CSRF tokens last as long as the sign-in, so a long edit is never rejected for its age.
+WTF_CSRF_TIME_LIMIT = None

@@ -1,7 +1,82 @@
-"""Placeholder blueprint 'auth' (to be filled by its area's work)."""
+"""Signing in and out, and the app-wide protections that come with accounts: the user of
+each request (`g.user`), CSRF checks on every form POST, the login rate limit and the
+SECRET_KEY policy."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from .. import auth
+from ..web import get_catalogue
 
 bp = Blueprint("auth", __name__)
+LIMITER = "catalogue.login_limiter"
+
+
+def init_app(app: Flask) -> None:
+    """SECRET_KEY policy, CSRF protection (except OAI-PMH and the token API), the login
+    limiter and the `g.user` hook."""
+    from . import api_write, oai
+
+    auth.configure_secret_key(app)
+    csrf = CSRFProtect(app)
+    csrf.exempt(oai.bp)
+    csrf.exempt(api_write.bp)
+    app.extensions[LIMITER] = Limiter(get_remote_address, app=app, storage_uri="memory://",
+                                      default_limits=[], headers_enabled=False)
+    app.before_request(_load_user)
+    app.register_error_handler(CSRFError, _csrf_failed)
+    app.register_error_handler(RateLimitExceeded, _too_many)
+
+
+def _load_user() -> None:
+    g.user = None
+    if request.endpoint == "static" or "user" not in session:
+        return
+    g.user = auth.load_user(get_catalogue())
+
+
+def _csrf_failed(error: CSRFError) -> Any:
+    message = ("The form could not be accepted: it expired or did not come from this site "
+               f"({error.description}). Go back, reload the page and submit it again.")
+    return render_template("auth/problem.html", title="Form not accepted", message=message), 400
+
+
+def _too_many(error: RateLimitExceeded) -> Any:
+    message = "Too many sign-in attempts from your address. Wait a minute, then try again."
+    if request.endpoint == "auth.login":
+        return render_template("auth/login.html", error=message, name=request.form.get("name", ""),
+                               next=request.values.get("next", "")), 429
+    return render_template("auth/problem.html", title="Too many requests", message=message), 429
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """The sign-in form; on success back to `next` (same site only) or the front page."""
+    target = auth.safe_next(request.values.get("next")) or ""
+    if request.method == "GET":
+        return render_template("auth/login.html", name="", next=target, error=None)
+    limiter: Limiter = current_app.extensions[LIMITER]
+    with limiter.limit(current_app.config.get("LOGIN_RATE_LIMIT") or "10 per minute"):
+        name = request.form.get("name", "").strip()
+        user = auth.authenticate(get_catalogue(), name, request.form.get("password", ""))
+    if user is None:
+        return render_template("auth/login.html", name=name, next=target,
+                               error="Wrong name or password (or the account is disabled)."), 401
+    auth.start_session(user)
+    return redirect(target or url_for("home.index"), code=303)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    """End the session here and every other session of the same user (server-side)."""
+    user = g.get("user")
+    if user is not None:
+        auth.end_sessions(get_catalogue(), user.name)
+    session.clear()
+    return redirect(url_for("home.index"), code=303)

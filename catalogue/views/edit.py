@@ -1,7 +1,172 @@
-"""Placeholder blueprint 'edit' (to be filled by its area's work)."""
+"""Archivists' record pages: create, edit (with optimistic locking and a side-by-side
+conflict view), delete with a reason, restore a revision, and review pending upstream
+changes from harvests. Every write goes through `Catalogue` with the user and a message."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+
+from .. import records
+from ..auth import role_required
+from ..diff import changes
+from ..errors import CatalogueError, FieldError, Gone, NotFound, StaleRevision, ValidationError
+from ..forms import RecordForm, choices, dom_id
+from ..web import get_catalogue
 
 bp = Blueprint("edit", __name__)
+bp.add_app_template_filter(dom_id, "dom_id")
+
+
+def _render_form(form: RecordForm, *, record_id: str | None = None, base_revision: int | None = None,
+                 message: str = "", status: int = 200, **extra: Any) -> tuple[str, int]:
+    return render_template("edit/form.html", form=form, record_id=record_id, base_revision=base_revision,
+                           message=message, choices=choices, **extra), status
+
+
+def _is_rearrange() -> bool:
+    """Whether the button pressed adds or removes a row (re-render) rather than saves."""
+    return bool(request.form.get("add") or request.form.get("remove"))
+
+
+def _check(form: RecordForm, record_id: str | None) -> tuple[dict[str, Any] | None, list[FieldError]]:
+    """The record of a submitted form and every problem with it, the edit message included."""
+    errors: list[FieldError] = []
+    record = None
+    try:
+        record = form.to_record()
+        records.prepare(dict(record, id=record_id or record.get("id") or "new-record"))
+    except ValidationError as error:
+        errors.extend(error.errors)
+    if not request.form.get("message", "").strip():
+        errors.append(FieldError("message", "say what you changed and why (the edit message is required)"))
+    return (None if errors else record), errors
+
+
+def _gone_page(error: Gone) -> tuple[str, int]:
+    return render_template("edit/gone.html", error=error), 410
+
+
+@bp.route("/records/new", methods=["GET", "POST"])
+@role_required("archivist")
+def new_record() -> Any:
+    """The empty record form; saving creates revision 1."""
+    if request.method == "GET":
+        return _render_form(RecordForm.empty())
+    form = RecordForm.from_input(request.form)
+    message = request.form.get("message", "")
+    if _is_rearrange():
+        return _render_form(form, message=message)
+    record, form.errors = _check(form, None)
+    if record is None:
+        return _render_form(form, message=message, status=422)
+    try:
+        saved = get_catalogue().create(record, user=g.user.name, message=message.strip())
+    except ValidationError as error:
+        form.errors = error.errors
+        return _render_form(form, message=message, status=422)
+    except CatalogueError as error:  # the id is taken
+        form.errors = [FieldError("id", str(error))]
+        return _render_form(form, message=message, status=409)
+    return redirect(url_for("records.record", record_id=saved["id"]), code=303)
+
+
+def _base_revision() -> int:
+    raw = request.form.get("base_revision", "").strip()
+    if not raw.isdigit():
+        abort(400, description="The form lacks the revision it was based on; reload the record and edit again.")
+    return int(raw)
+
+
+@bp.route("/records/<record_id>/edit", methods=["GET", "POST"])
+@role_required("archivist")
+def edit_record(record_id: str) -> Any:
+    """The record form; saving needs the revision it was based on and an edit message."""
+    catalogue = get_catalogue()
+    try:
+        stored = catalogue.store.get_live(record_id)
+    except NotFound:
+        abort(404, description=f"No record with id {record_id!r}.")
+    except Gone as error:
+        return _gone_page(error)
+    if request.method == "GET":
+        return _render_form(RecordForm.from_record(stored.data), record_id=record_id, base_revision=stored.revision,
+                            provenance=stored.data.get("provenance"))
+    base = _base_revision()
+    form = RecordForm.from_input(request.form)
+    message = request.form.get("message", "")
+    if _is_rearrange():
+        return _render_form(form, record_id=record_id, base_revision=base, message=message)
+    record, form.errors = _check(form, record_id)
+    if record is None:
+        return _render_form(form, record_id=record_id, base_revision=base, message=message, status=422)
+    try:
+        catalogue.update(record_id, record, base_revision=base, user=g.user.name, message=message.strip())
+    except StaleRevision as error:
+        return _conflict(record_id, form, record, message, error)
+    except ValidationError as error:
+        form.errors = error.errors
+        return _render_form(form, record_id=record_id, base_revision=base, message=message, status=422)
+    except Gone as error:
+        return _gone_page(error)
+    return redirect(url_for("records.record", record_id=record_id), code=303)
+
+
+def _conflict(record_id: str, form: RecordForm, mine: dict[str, Any], message: str,
+              error: StaleRevision) -> tuple[str, int]:
+    """Someone saved meanwhile: show their version and ours side by side, ours still in the form.
+
+    Saving the form again (now based on their revision) stores ours on top; theirs stays
+    in the history either way, so neither is lost.
+    """
+    catalogue = get_catalogue()
+    theirs = catalogue.store.get(record_id)
+    latest = catalogue.history(record_id)[-1]
+    mine_prepared = catalogue.prepare_update(record_id, mine)
+    differences = changes(theirs.data if theirs else {}, mine_prepared)
+    return _render_form(form, record_id=record_id, base_revision=error.current, message=message, status=409,
+                        conflict={"error": error, "theirs": latest, "differences": differences})
+
+
+@bp.post("/records/<record_id>/delete")
+@role_required("archivist")
+def delete_record(record_id: str) -> Any:
+    """Tombstone a record; the reason is required and shown in place of the record."""
+    reason = request.form.get("reason", "").strip()
+    catalogue = get_catalogue()
+    try:
+        stored = catalogue.store.get_live(record_id)
+    except NotFound:
+        abort(404, description=f"No record with id {record_id!r}.")
+    except Gone as error:
+        return _gone_page(error)
+    if not reason:
+        return _render_form(RecordForm.from_record(stored.data), record_id=record_id, base_revision=stored.revision,
+                            status=422, delete_error="A deletion needs a reason.")
+    base = request.form.get("base_revision", "").strip()
+    try:
+        catalogue.delete(record_id, reason=reason, user=g.user.name, base_revision=int(base) if base.isdigit() else -1)
+    except StaleRevision as error:
+        return _render_form(RecordForm.from_record(stored.data), record_id=record_id, base_revision=error.current,
+                            status=409, delete_error=f"Not deleted: {error}")
+    return redirect(url_for("records.record", record_id=record_id), code=303)
+
+
+@bp.post("/records/<record_id>/restore")
+@role_required("archivist")
+def restore_record(record_id: str) -> Any:
+    """Make an earlier revision (or, with none named, the deleted record) current again."""
+    raw = request.form.get("revision", "").strip()
+    if raw and not raw.isdigit():
+        abort(400, description=f"The revision to restore must be a number, not {raw[:30]!r}.")
+    try:
+        get_catalogue().restore(record_id, revision=int(raw) if raw else None, user=g.user.name,
+                                message=request.form.get("message", "").strip())
+    except NotFound as error:
+        abort(404, description=str(error))
+    except ValidationError as error:
+        abort(422, description=f"That revision no longer satisfies the record rules: {error}")
+    except CatalogueError as error:
+        abort(400, description=str(error))
+    return redirect(url_for("records.record", record_id=record_id), code=303)

@@ -1,0 +1,71 @@
+"""The `user` and `token` commands: prompted passwords, clear errors, token lifecycle."""
+
+from __future__ import annotations
+
+from archivists import PASSWORD
+from flask import Flask
+from flask.testing import FlaskCliRunner
+
+from catalogue import auth
+from catalogue.web import get_catalogue
+
+
+def test_user_add_reads_the_password_from_stdin_and_lists_the_user(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["user", "add", "alice", "--role", "admin"], input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output
+    listing = runner.invoke(args=["user", "list"])
+    assert listing.output.split("\t")[:3] == ["alice", "admin", "active"]
+
+
+def test_password_is_never_an_argument(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["user", "add", "alice", "--role", "archivist", "--password", PASSWORD])
+    assert result.exit_code == 2
+    assert "No such option" in result.output
+
+
+def test_user_add_errors_are_one_clear_line(runner: FlaskCliRunner) -> None:
+    short = runner.invoke(args=["user", "add", "alice", "--role", "archivist"], input="short\n")
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    assert "Traceback" not in short.output
+    bad_role = runner.invoke(args=["user", "add", "alice", "--role", "editor"], input=PASSWORD + "\n")
+    assert bad_role.exit_code == 2
+    bad_name = runner.invoke(args=["user", "add", "a b", "--role", "archivist"], input=PASSWORD + "\n")
+    assert bad_name.exit_code == 1 and "user name" in bad_name.output
+    empty = runner.invoke(args=["user", "add", "alice", "--role", "archivist"], input="")
+    assert empty.exit_code == 1 and "no password" in empty.output
+    assert runner.invoke(args=["user", "add", "alice", "--role", "archivist"], input=PASSWORD + "\n").exit_code == 0
+    again = runner.invoke(args=["user", "add", "alice", "--role", "archivist"], input=PASSWORD + "\n")
+    assert again.exit_code == 1 and "exists already" in again.output
+
+
+def test_passwd_and_disable_unknown_user(runner: FlaskCliRunner) -> None:
+    for args in (["user", "passwd", "ghost"], ["user", "disable", "ghost"]):
+        result = runner.invoke(args=args, input=PASSWORD + "\n")
+        assert result.exit_code == 1 and "no user named 'ghost'" in result.output
+
+
+def test_last_admin_cannot_be_disabled_or_demoted(runner: FlaskCliRunner) -> None:
+    runner.invoke(args=["user", "add", "root", "--role", "admin"], input=PASSWORD + "\n")
+    assert "last active admin" in runner.invoke(args=["user", "disable", "root"]).output
+    assert "last active admin" in runner.invoke(args=["user", "role", "root", "archivist"]).output
+    runner.invoke(args=["user", "add", "second", "--role", "admin"], input=PASSWORD + "\n")
+    assert runner.invoke(args=["user", "disable", "root"]).exit_code == 0
+    assert "disabled" in runner.invoke(args=["user", "list"]).output
+
+
+def test_token_create_prints_once_list_hides_it_revoke_kills_it(app: Flask, runner: FlaskCliRunner) -> None:
+    created = runner.invoke(args=["token", "create", "importer", "--role", "archivist"])
+    assert created.exit_code == 0, created.output
+    token = created.stdout.strip()
+    assert token.startswith("cat_") and len(token) > 40
+    with app.app_context():
+        assert auth.token_user(get_catalogue(), token).name == "token:importer"
+    listing = runner.invoke(args=["token", "list"]).output
+    assert "importer" in listing and token not in listing and "live" in listing
+    assert runner.invoke(args=["token", "revoke", "importer"]).exit_code == 0
+    with app.app_context():
+        assert auth.token_user(get_catalogue(), token) is None
+    assert "revoked" in runner.invoke(args=["token", "list"]).output
+    missing = runner.invoke(args=["token", "revoke", "importer"])
+    assert missing.exit_code == 1 and "no live token" in missing.output
