@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 description served at ``/api/openapi.json``: the read API, plus the
-write API's paths when `catalogue.views.api_write` declares them in ``OPENAPI_PATHS``."""
+write API's paths (and components, e.g. security schemes) when `catalogue.views.api_write`
+declares them in ``OPENAPI_PATHS`` (and ``OPENAPI_COMPONENTS``)."""
 
 from __future__ import annotations
 
@@ -130,19 +131,21 @@ def _rewrite_refs(value: Any) -> Any:
     return value
 
 
-def _write_paths() -> dict[str, Any]:
-    try:
-        from .views import api_write
-    except ImportError:  # pragma: no cover - the module is part of the package
-        return {}
-    return copy.deepcopy(getattr(api_write, "OPENAPI_PATHS", {}) or {})
+def _write_api(name: str) -> dict[str, Any]:
+    """``OPENAPI_PATHS`` or ``OPENAPI_COMPONENTS`` of the write API, when it declares them."""
+    from .views import api_write
+
+    return copy.deepcopy(getattr(api_write, name, None) or {})
 
 
 def spec(server_url: str) -> dict[str, Any]:
     """The whole OpenAPI document, with this server's URL."""
     paths = _read_paths()
-    for path, operations in _write_paths().items():
+    for path, operations in _write_api("OPENAPI_PATHS").items():
         paths.setdefault(path, {}).update(operations)
+    components = _components()
+    for section, entries in _write_api("OPENAPI_COMPONENTS").items():
+        components.setdefault(section, {}).update(entries)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Heritage catalogue API", "version": __version__,
@@ -150,5 +153,5 @@ def spec(server_url: str) -> dict[str, Any]:
                                 "risk. Errors are RFC 9457 problem details."},
         "servers": [{"url": server_url}],
         "paths": paths,
-        "components": _components(),
+        "components": components,
     }

@@ -1,16 +1,12 @@
 """Aggregate queries for the statistics page: live records counted by place and century,
-and items (group quantities summed) by type."""
+and the items group records state, by type."""
 
 from __future__ import annotations
 
 from collections import Counter
 
+from ..centuries import century_of
 from . import Store
-
-
-def century(year: int) -> int:
-    """The century of a year: 1301 -> 14, 1300 -> 13, -50 -> -1 (1st century BCE)."""
-    return (year - 1) // 100 + 1 if year > 0 else -((-year) // 100 + 1)
 
 
 def by_place(store: Store, limit: int = 20) -> dict[str, int]:
@@ -36,15 +32,17 @@ def by_century(store: Store) -> tuple[dict[int, int], int]:
         if start is None and end is None:
             undated += 1
             continue
-        first, last = century(start if start is not None else end), century(end if end is not None else start)
+        first = century_of(start if start is not None else end)
+        last = century_of(end if end is not None else start)
         counts.update(c for c in range(first, last + 1) if c != 0)
     return dict(sorted(counts.items())), undated
 
 
 def items_by_type(store: Store) -> dict[str, int]:
-    """Items per type among live records (a group record counts its quantity)."""
+    """Items stated by live group records, per type (records without a quantity count none,
+    as in `Store.counts`)."""
     rows = store.conn.execute(
-        "SELECT type, SUM(COALESCE(json_extract(data, '$.quantity'), 1)) FROM records"
-        " WHERE deleted = 0 GROUP BY type ORDER BY 2 DESC, 1"
+        "SELECT type, SUM(json_extract(data, '$.quantity')) FROM records"
+        " WHERE deleted = 0 AND json_extract(data, '$.quantity') IS NOT NULL GROUP BY type ORDER BY 2 DESC, 1"
     )
     return {row[0]: row[1] for row in rows}

@@ -11,32 +11,18 @@ from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
-from .. import errors, headers, i18n
+from .. import centuries, errors, headers, i18n
 from ..schema import labels
-
-_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
-          (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
-
-
-def roman(number: int) -> str:
-    out = ""
-    for value, numeral in _ROMAN:
-        count, number = divmod(number, value)
-        out += numeral * count
-    return out
 
 
 def century_label(value: str) -> str:
-    """``14`` -> "14th century" / "XIV əsr"; ``-1`` -> "1st century BCE"; other text as is."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if number == 0:
+    """A century facet value (``XIV``, ``II BCE``) spelled out: "14th century" / "XIV əsr"."""
+    number = centuries.parse(str(value))
+    if number is None:
         return str(value)
     size = abs(number)
     if i18n.current_language() == "az":
-        return ("e.ə. " if number < 0 else "") + f"{roman(size)} əsr"
+        return ("e.ə. " if number < 0 else "") + f"{centuries.to_roman(size)} əsr"
     suffix = "th" if 10 <= size % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(size % 10, "th")
     return f"{size}{suffix} century" + (" BCE" if number < 0 else "")
 
@@ -73,8 +59,10 @@ def url_if(endpoint: str, **values: Any) -> str | None:
 
 
 def with_args(**changes: Any) -> str:
-    """The current URL with some query arguments replaced (None removes one)."""
+    """The current URL with some query arguments replaced (None removes one); ``lang`` is
+    dropped unless given, since the language cookie remembers it."""
     args = request.args.to_dict(flat=False)
+    args.pop("lang", None)
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)

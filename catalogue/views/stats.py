@@ -3,11 +3,13 @@ bar charts drawn on the server (SVG), readable without JavaScript."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, render_template
 from flask_babel import gettext
 
+from ..centuries import label as century_value
 from ..store import stats as store_stats
 from ..web import get_catalogue
 from .site import century_label, label
@@ -15,23 +17,29 @@ from .site import century_label, label
 bp = Blueprint("stats", __name__)
 
 
-def _bars(counts: dict[Any, int], name: str, names: Any) -> dict[str, Any]:
-    """One chart: (label, count, search filter value) rows and the largest count for scaling."""
-    rows = [{"label": names(key), "count": count, "value": str(key)} for key, count in counts.items()]
-    return {"facet": name, "rows": rows, "max": max((r["count"] for r in rows), default=0)}
+def _bars(counts: dict[str, int], facet: str, names: Callable[[str], str]) -> dict[str, Any]:
+    """One chart: rows of (label, count, search filter value) and the largest count for scaling."""
+    rows = [{"label": names(key), "count": count, "value": key} for key, count in counts.items()]
+    return {"facet": facet, "rows": rows, "max": max((r["count"] for r in rows), default=0)}
+
+
+def _vocabulary(vocab: str) -> Callable[[str], str]:
+    return lambda key: label(vocab, key)
 
 
 @bp.get("/stats")
 def stats() -> str:
+    """Counts by type, items by type, condition, century and place, each linking to a search."""
     store = get_catalogue().store
     counts = store.counts()
-    centuries, undated = store_stats.by_century(store)
+    by_century, undated = store_stats.by_century(store)
+    centuries = {century_value(c): n for c, n in by_century.items()}
     charts = [
-        (gettext("Records by type"), _bars(counts["by_type"], "type", lambda k: label("type", k))),
-        (gettext("Items by type (group records count their items)"),
-         _bars(store_stats.items_by_type(store), "type", lambda k: label("type", k))),
-        (gettext("Records by current condition"), _bars(counts["by_status"], "status", lambda k: label("status", k))),
-        (gettext("Records by century"), _bars(centuries, "century", lambda k: century_label(str(k)))),
+        (gettext("Records by type"), _bars(counts["by_type"], "type", _vocabulary("type"))),
+        (gettext("Items stated by group records, by type"),
+         _bars(store_stats.items_by_type(store), "type", _vocabulary("type"))),
+        (gettext("Records by current condition"), _bars(counts["by_status"], "status", _vocabulary("status"))),
+        (gettext("Records by century"), _bars(centuries, "century", century_label)),
         (gettext("Records by place"), _bars(store_stats.by_place(store), "place", str)),
     ]
     return render_template("stats.html", counts=counts, charts=charts, undated=undated)
