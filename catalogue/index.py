@@ -1,40 +1,754 @@
 """The Whoosh full-text index, derived from the store and rebuildable from it.
 
-PLACEHOLDER interface, to be replaced by the search work (issue 8). The only module that
-imports whoosh. The index remembers the last store change (`seq`) it applied; `sync`
-catches up from the store, so every write path just calls it after committing.
+The only module that imports whoosh (pinned to 2.7.4). The index is a cache of the store: it
+remembers the last store change (`seq`) it applied and catches up with `sync`. It lives in
+generations: ``index/CURRENT`` names the live folder; `reindex` builds a new one beside it and
+swaps the name atomically, so searches go on during a rebuild and a crash leaves the old one.
+Writers of all processes take Whoosh's lock (an OS file lock, released when a process dies).
+Facet counts and totals come from per-value document bitsets (Python ints), built once per
+index version, so they are exact and cheap.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+import warnings
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .search import SearchResult
+from . import centuries, querytext
+from .folding import APOSTROPHES, fold_word, phonetic
+from .search import FACETS, SORTS, FacetValue, Hit, SearchResult
+from .snippets import snippet
+
+with warnings.catch_warnings():
+    # whoosh 2.7.4's codec has `fixedsize is 0`, a SyntaxWarning when compiled on Python 3.8+.
+    warnings.simplefilter("ignore", SyntaxWarning)
+    from whoosh import analysis, fields, qparser, writing
+    from whoosh import index as whoosh_index
+    from whoosh import query as wq
+    from whoosh.codec import whoosh3  # noqa: F401  (compiled here, under the filter above)
+    from whoosh.index import LockError
+    from whoosh.lang.porter import stem
+
+log = logging.getLogger(__name__)
+
+CURRENT = "CURRENT"
+SEQ_FILE = "seq.json"
+LOCK_TIMEOUT = 30.0
+BATCH = 1000
+#: Facet values listed per facet (selected values are always listed).
+FACET_LIMIT = 50
+#: Hits below which a "did you mean" suggestion is looked for.
+FEW_HITS = 3
+#: Words of a query looked at for suggestions.
+SUGGEST_WORDS = 8
+PLAIN_NOTICE = "The query could not be read as written ({}); its words were searched as plain text."
+
+# -- analysis --------------------------------------------------------------------------------
+
+
+class FoldFilter(analysis.Filter):
+    """Folds each token to lowercase ASCII (see `catalogue.folding.fold`); drops empty ones."""
+
+    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
+        for token in tokens:
+            token.text = fold_word(token.text)
+            if token.text:
+                yield token
+
+
+class PhoneticFilter(analysis.Filter):
+    """Replaces each folded token by its phonetic key (names and places only)."""
+
+    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
+        for token in tokens:
+            token.text = phonetic(token.text)
+            yield token
+
+
+_TOKENS = rf"\w+(?:[{APOSTROPHES}]\w+)*"
+FOLDED = analysis.RegexTokenizer(_TOKENS) | FoldFilter()
+STEMMED = analysis.RegexTokenizer(_TOKENS) | FoldFilter() | analysis.StemFilter(stemfn=stem, cachesize=50000)
+NAMES = analysis.RegexTokenizer(_TOKENS) | FoldFilter() | PhoneticFilter()
+#: Facet fields hold exact values separated by the unit separator (never in cleaned text).
+SEPARATOR = "\x1f"
+VALUES = analysis.RegexTokenizer(r"[^\x1f]+")
+
+#: Fields searched when the query names none, with their weights.
+DEFAULT_FIELDS = {"title": 3.0, "text": 1.0, "names": 0.5}
+FACET_FIELDS = {name: f"f_{name}" for name in FACETS}
+
+
+def index_schema() -> fields.Schema:
+    """The stored schema (changing it needs a `catalogue reindex`)."""
+    facet = {f"f_{name}": fields.TEXT(analyzer=VALUES, phrase=False) for name in FACETS}
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        revision=fields.NUMERIC(int, bits=32, sortable=True),
+        title=fields.TEXT(analyzer=FOLDED),
+        text=fields.TEXT(analyzer=STEMMED),
+        names=fields.TEXT(analyzer=NAMES),
+        place=fields.TEXT(analyzer=NAMES),
+        source=fields.TEXT(analyzer=FOLDED),
+        start=fields.NUMERIC(int, bits=32, signed=True),
+        end=fields.NUMERIC(int, bits=32, signed=True),
+        title_sort=fields.ID(sortable=True),
+        modified=fields.ID(sortable=True),
+        data=fields.STORED,
+        **facet,
+    )
+
+
+# -- documents -------------------------------------------------------------------------------
+
+
+def _name_values(names: Any) -> list[str]:
+    return [n["value"] for n in names or [] if isinstance(n, dict) and isinstance(n.get("value"), str)]
+
+
+def _sources(record: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in record.get("sources") or [] if isinstance(s, dict)]
+
+
+def facet_values(record: dict[str, Any]) -> dict[str, list[str]]:
+    """The values a record counts under in each facet."""
+    place = record.get("place") or {}
+    period = record.get("period") or {}
+    start, end = period.get("start"), period.get("end")
+    if start is None:
+        start = end
+    if end is None:
+        end = start
+    source_values = [s.get("publisher") or s.get("citation") or "" for s in _sources(record)]
+    return {
+        "type": [record.get("type") or "other"],
+        "status": [(record.get("condition") or {}).get("status") or "unknown"],
+        "century": centuries.labels_between(start, end) if isinstance(start, int) else [],
+        "place": [place["name"]] if place.get("name") else [],
+        "source": sorted({v for v in source_values if v}),
+    }
+
+
+def snippet_text(record: dict[str, Any]) -> str:
+    """The text a snippet is cut from."""
+    return str(record.get("description") or record.get("notes") or "")
+
+
+def document(record: dict[str, Any], revision: int) -> dict[str, Any]:
+    """The Whoosh document of a stored record."""
+    place = record.get("place") or {}
+    sources = _sources(record)
+    source_text = [s.get(k, "") for s in sources for k in ("citation", "publisher", "author")]
+    names = [record.get("title", ""), *_name_values(record.get("names"))]
+    place_names = [place.get("name", ""), *_name_values(place.get("names")), place.get("admin_area", "")]
+    conditions = [" ".join(str(c.get(k, "")) for k in ("event", "cause", "note"))
+                  for c in record.get("conditions") or [] if isinstance(c, dict)]
+    text = [*names, *place_names, record.get("description", ""), *(record.get("subjects") or []),
+            *source_text, *conditions, (record.get("period") or {}).get("label", "")]
+    period = record.get("period") or {}
+    start = period.get("start", period.get("end"))
+    end = period.get("end", period.get("start"))
+    doc: dict[str, Any] = {
+        "id": record["id"],
+        "revision": revision,
+        "title": record.get("title", ""),
+        "text": "\n".join(t for t in text if t),
+        "names": "\n".join(t for t in names + place_names if t),
+        "place": "\n".join(t for t in place_names if t),
+        "source": "\n".join(t for t in source_text if t),
+        "title_sort": " ".join(fold_word(w) for w in querytext.WORD.findall(record.get("title", ""))) or "~",
+        "modified": record.get("modified", ""),
+        "data": zlib.compress(json.dumps(record, ensure_ascii=False).encode()),
+    }
+    if isinstance(start, int) and isinstance(end, int):
+        doc["start"], doc["end"] = start, end
+    for name, values in facet_values(record).items():
+        if values:
+            doc[FACET_FIELDS[name]] = SEPARATOR.join(values)
+    return doc
+
+
+# -- query parsing ---------------------------------------------------------------------------
+
+
+def overlap(first: int, last: int) -> wq.Query:
+    """Records whose period overlaps the years first..last."""
+    return wq.And([wq.NumericRange("start", None, last), wq.NumericRange("end", first, None)])
+
+
+class _YearField(fields.ID):
+    """`year:1350` and `year:[1300 TO 1400]`: records whose period overlaps."""
+
+    def self_parsing(self) -> bool:
+        return True
+
+    def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> wq.Query:
+        year = int(qstring)
+        return overlap(year, year)
+
+    def parse_range(self, fieldname: str, start: Any, end: Any, startexcl: bool, endexcl: bool,
+                    boost: float = 1.0) -> wq.Query:
+        first = int(start) + bool(startexcl) if start not in (None, "") else -100000
+        last = int(end) - bool(endexcl) if end not in (None, "") else 3000
+        return overlap(first, last)
+
+
+class _CenturyField(fields.ID):
+    """`century:XIV`, `century:14`, `century:[XIV TO XV]`."""
+
+    def self_parsing(self) -> bool:
+        return True
+
+    def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> wq.Query:
+        number = centuries.parse(qstring)
+        if number is None:
+            raise ValueError(f"{qstring!r} is not a century")
+        return overlap(*centuries.years(number))
+
+    def parse_range(self, fieldname: str, start: Any, end: Any, startexcl: bool, endexcl: bool,
+                    boost: float = 1.0) -> wq.Query:
+        first = centuries.parse(start) if start else -1000
+        last = centuries.parse(end) if end else 30
+        if first is None or last is None:
+            raise ValueError("not a century range")
+        return overlap(centuries.years(first)[0], centuries.years(last)[1])
+
+
+class _VocabularyField(fields.ID):
+    """`type:school`, `status:destroyed` (case and spaces forgiven), on a facet field."""
+
+    def __init__(self, target: str):
+        super().__init__()
+        self.target = target
+
+    def self_parsing(self) -> bool:
+        return True
+
+    def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> wq.Query:
+        value = "_".join(qstring.lower().replace("-", " ").split())
+        if value.endswith("*"):
+            return wq.Prefix(self.target, value[:-1], boost=boost)
+        return wq.Term(self.target, value, boost=boost)
+
+
+def query_schema() -> fields.Schema:
+    """The index schema plus the fields only queries use (year, century, type, status)."""
+    schema = index_schema()
+    schema.add("year", _YearField())
+    schema.add("century", _CenturyField())
+    schema.add("type", _VocabularyField("f_type"))
+    schema.add("status", _VocabularyField("f_status"))
+    return schema
+
+
+_VOCABULARY_PHRASE = re.compile(r'\b(type|status):"([^"]*)"')
+
+
+def _vocabulary_value(match: re.Match[str]) -> str:
+    """`type:"house of culture"` as `type:house_of_culture` (vocabulary values are single terms)."""
+    return f"{match[1]}:{'_'.join(match[2].lower().split()) or '*'}"
+
+
+def make_parser() -> qparser.QueryParser:
+    """The parser of the search box: AND by default, fields, phrases, fuzzy `word~`."""
+    parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), query_schema(), fieldboosts=DEFAULT_FIELDS,
+                                      group=qparser.AndGroup)
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    return parser
+
+
+def has_errors(q: wq.Query) -> bool:
+    """True when the parser left an error node (e.g. `century:abc`)."""
+    stack = [q]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "error", None):
+            return True
+        stack.extend(node.children())
+    return False
+
+
+def fuzzy(q: wq.Query) -> wq.Query:
+    """`q` with every word of the default fields made typo-tolerant."""
+
+    def visit(node: wq.Query) -> wq.Query:
+        if isinstance(node, wq.Term) and node.fieldname in DEFAULT_FIELDS and isinstance(node.text, str):
+            distance = 2 if len(node.text) >= 7 else 1
+            if len(node.text) >= 4:
+                return wq.FuzzyTerm(node.fieldname, node.text, boost=node.boost, maxdist=distance, prefixlength=1)
+        return node.apply(visit)
+
+    return visit(q)
+
+
+# -- bitsets ---------------------------------------------------------------------------------
+
+
+def bitset(docnums: Iterable[int], size: int) -> int:
+    """A set of document numbers as a Python int (bit n set = document n)."""
+    array = bytearray((size >> 3) + 1)
+    for n in docnums:
+        array[n >> 3] |= 1 << (n & 7)
+    return int.from_bytes(array, "little")
+
+
+def members(bits: int) -> Iterator[int]:
+    """The document numbers of a bitset, ascending."""
+    while bits:
+        low = bits & -bits
+        yield low.bit_length() - 1
+        bits ^= low
+
+
+@dataclass
+class _Facets:
+    """Per-value document bitsets of one index version (immutable, shared by threads)."""
+
+    size: int
+    live: int
+    values: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def _build_facets(reader: Any) -> _Facets:
+    size = reader.doc_count_all()
+    live = bitset((n for n in range(size) if not reader.is_deleted(n)), size) if reader.has_deletions() \
+        else (1 << size) - 1
+    facets = _Facets(size, live)
+    for name, fieldname in FACET_FIELDS.items():
+        table = facets.values[name] = {}
+        for term in reader.lexicon(fieldname):
+            value = term.decode("utf-8")
+            table[value] = bitset(reader.postings(fieldname, value).all_ids(), size) & live
+    return facets
+
+
+# -- the index -------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckReport:
+    """What `SearchIndex.check` found (and repaired) comparing the index with the store."""
+
+    store_seq: int
+    index_seq: int
+    caught_up: int = 0
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    repaired: bool = False
+
+    @property
+    def drift(self) -> int:
+        return len(self.missing) + len(self.extra) + len(self.stale)
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path, *, wait: bool = True) -> Iterator[None]:
+    """An exclusive OS lock on `path` (released by the OS if the process dies)."""
+    with open(path, "a+b") as handle:
+        mode = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
+        try:
+            fcntl.flock(handle, mode)
+        except BlockingIOError as error:
+            raise LockError(f"{path} is locked by another process") from error
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
 
 
 class SearchIndex:
-    """A search index in a folder of the data directory."""
+    """A search index in a folder of the data directory (shared safely by threads and processes)."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._seq = 0
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._write_lock = threading.RLock()
+        self._local = threading.local()
+        self._facets: dict[tuple[str, Any], _Facets] = {}
+        self._facets_lock = threading.Lock()
+        self._parser = make_parser()
+
+    # -- generations ---------------------------------------------------------------------
+
+    def _generation(self) -> Path:
+        """The live generation folder, created (empty) on first use."""
+        current = self.path / CURRENT
+        with contextlib.suppress(FileNotFoundError):
+            name = current.read_text(encoding="utf-8").strip()
+            if name and (self.path / name).is_dir():
+                return self.path / name
+        with _file_lock(self.path / "LOCK"):
+            with contextlib.suppress(FileNotFoundError):
+                name = current.read_text(encoding="utf-8").strip()
+                if name and (self.path / name).is_dir():
+                    return self.path / name
+            folder = self._new_generation()
+            _write_atomic(current, folder.name)
+            return folder
+
+    def _new_generation(self) -> Path:
+        folder = self.path / f"gen-{time.time_ns()}-{os.getpid()}"
+        folder.mkdir()
+        whoosh_index.create_in(str(folder), index_schema())
+        (folder / SEQ_FILE).write_text("0", encoding="utf-8")
+        return folder
+
+    @staticmethod
+    def _read_seq(folder: Path) -> int:
+        try:
+            return int((folder / SEQ_FILE).read_text(encoding="utf-8").strip() or 0)
+        except (FileNotFoundError, ValueError):
+            return 0
 
     def last_seq(self) -> int:
         """The last store change sequence applied to the index."""
-        return self._seq
+        return self._read_seq(self._generation())
+
+    # -- writing -------------------------------------------------------------------------
 
     def sync(self, store: Any) -> int:
-        """Apply every store change after `last_seq`; return how many records changed."""
-        changed = store.changed_since(self._seq, limit=10**9)
-        if changed:
-            self._seq = changed[-1].seq
-        return len(changed)
+        """Apply every store change after `last_seq`; return how many records changed.
+
+        Safe to call from any thread or process at any time; when another process holds the
+        index lock past the timeout, nothing is applied now and the next sync catches up.
+        """
+        if store.last_seq() <= self.last_seq():
+            return 0
+        with self._write_lock:
+            folder = self._generation()
+            try:
+                return self._apply(folder, store)
+            except LockError:
+                log.warning("search index busy; it will catch up on the next write or `catalogue check`")
+                return 0
+
+    def _apply(self, folder: Path, store: Any, ids: Iterable[str] = ()) -> int:
+        ix = whoosh_index.open_dir(str(folder))
+        writer = ix.writer(timeout=LOCK_TIMEOUT, delay=0.05)
+        try:
+            seq = start = self._read_seq(folder)
+            count = 0
+            for record_id in ids:  # repairs named by `check`
+                row = store.get(record_id)
+                self._put(writer, record_id, row)
+                count += 1
+            while rows := store.changed_since(seq, limit=BATCH):
+                for row in rows:
+                    self._put(writer, row.id, row)
+                count += len(rows)
+                seq = rows[-1].seq
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        finally:
+            ix.close()
+        if seq != start:
+            _write_atomic(folder / SEQ_FILE, str(seq))
+        return count
+
+    @staticmethod
+    def _put(writer: Any, record_id: str, row: Any) -> None:
+        if row is None or row.deleted:
+            writer.delete_by_term("id", record_id)
+        else:
+            writer.update_document(**document(row.data, row.revision))
+
+    def reindex(self, store: Any, *, procs: int = 1) -> int:
+        """Build a fresh index from the store in a new folder and swap it in; return records indexed.
+
+        Searches use the old generation until the swap; a crash leaves the old one live and the
+        half-built folder is removed by the next reindex.
+        """
+        with _file_lock(self.path / "REINDEX", wait=False):
+            self._remove_stale_generations()
+            folder = self._new_generation()
+            seq = store.last_seq()
+            ix = whoosh_index.open_dir(str(folder))
+            options = {"procs": procs, "multisegment": True, "limitmb": 128} if procs > 1 else {"limitmb": 128}
+            writer = ix.writer(**options)
+            count = 0
+            try:
+                for row in store.iter_records():
+                    writer.add_document(**document(row.data, row.revision))
+                    count += 1
+                writer.commit(mergetype=writing.CLEAR if procs == 1 else None)
+            except BaseException:
+                writer.cancel()
+                ix.close()
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            ix.close()
+            _write_atomic(folder / SEQ_FILE, str(seq))
+            with _file_lock(self.path / "LOCK"):
+                _write_atomic(self.path / CURRENT, folder.name)
+        self.sync(store)
+        return count
+
+    def _remove_stale_generations(self) -> None:
+        """Delete generations older than the live one and the one before it."""
+        live = self._generation().name
+        folders = sorted(p for p in self.path.glob("gen-*") if p.is_dir() and p.name != live)
+        for old in folders[:-1] if folders and folders[-1].name < live else folders:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def check(self, store: Any, *, repair: bool = True) -> CheckReport:
+        """Compare the index with the store: catch up, then find records missing, extra or stale."""
+        report = CheckReport(store_seq=store.last_seq(), index_seq=self.last_seq())
+        if repair:
+            report.caught_up = self.sync(store)
+        indexed = self._indexed_revisions()
+        for row in store.iter_records(include_deleted=True):
+            have = indexed.pop(row.id, None)
+            if row.deleted:
+                if have is not None:
+                    report.extra.append(row.id)
+            elif have is None:
+                report.missing.append(row.id)
+            elif have != row.revision:
+                report.stale.append(row.id)
+        report.extra.extend(sorted(indexed))
+        if repair and report.drift:
+            with self._write_lock:
+                self._apply(self._generation(), store, ids=[*report.missing, *report.extra, *report.stale])
+            report.repaired = True
+        return report
+
+    def _indexed_revisions(self) -> dict[str, int]:
+        searcher = self._searcher()
+        reader = searcher.reader()
+        ids, revisions = reader.column_reader("id"), reader.column_reader("revision")
+        return {ids[n]: revisions[n] for n in range(reader.doc_count_all()) if not reader.is_deleted(n)}
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _searcher(self) -> Any:
+        """This thread's searcher on the live generation, refreshed when the index changed."""
+        folder = self._generation()
+        local = self._local
+        searcher = getattr(local, "searcher", None)
+        if searcher is not None and local.folder == folder:
+            if not searcher.up_to_date():
+                local.searcher = searcher = searcher.refresh()
+            return searcher
+        if searcher is not None:
+            searcher.close()
+        local.ix = whoosh_index.open_dir(str(folder))
+        local.searcher, local.folder = local.ix.searcher(), folder
+        return local.searcher
+
+    def _facet_sets(self, searcher: Any) -> _Facets:
+        reader = searcher.reader()
+        key = (str(self._local.folder), reader.generation())
+        with self._facets_lock:
+            found = self._facets.get(key)
+        if found is None:
+            found = _build_facets(reader)
+            with self._facets_lock:
+                self._facets = {key: found}  # only the newest version is kept: memory stays bounded
+        return found
 
     def search(self, query: str, *, filters: dict[str, list[str]], sort: str, page: int, page_size: int,
                facets: bool, highlight: bool) -> SearchResult:
-        """Placeholder: no hits."""
-        return SearchResult(query=query, total=0, page=page, page_size=page_size, sort=sort, filters=filters)
+        """One page of hits for `query` with facet filters, counts, snippets and suggestions."""
+        text = querytext.clean(query)
+        page, page_size = max(1, int(page)), min(max(1, int(page_size)), 1000)
+        sort = sort if sort in SORTS else "relevance"
+        filters = _clean_filters(filters)
+        result = SearchResult(query=query, total=0, page=page, page_size=page_size, sort=sort, filters=filters)
+        q, result.notice = self._parse(text)
+        searcher = self._searcher()
+        sets = self._facet_sets(searcher)
+        allowed = _filter_bits(sets, filters)
+        matched = self._match(searcher, q, sets) & allowed
+        if not matched and text and result.notice is None:
+            fuzzy_q = fuzzy(q)
+            if fuzzy_q != q:
+                q, matched = fuzzy_q, self._match(searcher, fuzzy_q, sets) & allowed
+        result.total = matched.bit_count()
+        if result.total < FEW_HITS and text:
+            result.suggestion = self._suggest(searcher, text)
+        if facets:
+            result.facets = _count(sets, matched, filters)
+        if result.total > (page - 1) * page_size:
+            allow = None if matched == sets.live else set(members(matched))
+            result.hits = self._page(searcher, q, allow, sort, page, page_size, highlight)
+        return result
+
+    def _parse(self, text: str) -> tuple[wq.Query, str | None]:
+        if not text:
+            return wq.Every(), None
+        reason = querytext.problem(text)
+        if reason is None:
+            try:
+                q = self._parser.parse(_VOCABULARY_PHRASE.sub(_vocabulary_value, text))
+            except Exception:  # the parser's failure modes are many; the user gets plain text
+                reason = "the query syntax is not valid"
+            else:
+                if has_errors(q):
+                    reason = "a field value is not valid"
+                else:
+                    return q, None
+        words = querytext.plain(text[: querytext.MAX_LENGTH * 10])
+        q = self._parser.parse(words) if words else wq.NullQuery
+        return q, PLAIN_NOTICE.format(reason)
+
+    @staticmethod
+    def _match(searcher: Any, q: wq.Query, sets: _Facets) -> int:
+        if isinstance(q, wq.Every):
+            return sets.live
+        return bitset(searcher.docs_for_query(q), sets.size) & sets.live
+
+    @staticmethod
+    def _page(searcher: Any, q: wq.Query, allow: set[int] | None, sort: str, page: int, page_size: int,
+              highlight: bool) -> list[Hit]:
+        limit = page * page_size
+        options: dict[str, Any] = {"limit": limit, "filter": allow, "optimize": False}
+        if sort != "relevance":
+            options["sortedby"] = "title_sort" if sort == "title" else "modified"
+            options["reverse"] = sort == "-modified"
+        results = searcher.search(q, **options)
+        terms = _query_terms(q, searcher.reader()) if highlight else set()
+        hits = []
+        for hit in results[(page - 1) * page_size: limit]:
+            record = json.loads(zlib.decompress(hit["data"]))
+            text = snippet_text(record)
+            score = float(hit.score or 0.0) if sort == "relevance" else 0.0
+            spans = _spans(text, terms) if highlight else []
+            hits.append(Hit(id=record["id"], title=record.get("title", ""), score=score, record=record,
+                            snippet=snippet(text, spans)))
+        return hits
+
+    def _suggest(self, searcher: Any, text: str) -> str | None:
+        """The query with unknown words replaced by the most frequent close title word."""
+        reader = searcher.reader()
+        changed, out = False, text
+        for word in querytext.WORD.findall(text)[:SUGGEST_WORDS]:
+            folded = fold_word(word)
+            if word in querytext.OPERATORS or not 3 <= len(folded) <= 40 or self._known(reader, folded):
+                continue
+            distance = 2 if len(folded) >= 7 else 1
+            candidates = list(reader.terms_within("title", folded, distance, prefix=1))
+            if candidates:
+                best = max(candidates, key=lambda t: (reader.doc_frequency("title", t), t))
+                out, changed = out.replace(word, best, 1), True
+        return out if changed else None
+
+    @staticmethod
+    def _known(reader: Any, folded: str) -> bool:
+        return bool(reader.doc_frequency("title", folded) or reader.doc_frequency("text", stem(folded))
+                    or reader.doc_frequency("names", phonetic(folded)))
 
     def close(self) -> None:
-        """Release searchers and file handles."""
+        """Release this thread's searcher and file handles."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
+            self._local.folder = None
+
+
+def _clean_filters(filters: dict[str, list[str]] | None) -> dict[str, list[str]]:
+    """Known facets only, values as strings; centuries as Roman numerals."""
+    clean: dict[str, list[str]] = {}
+    for name, values in (filters or {}).items():
+        if name not in FACETS or not values:
+            continue
+        items = [values] if isinstance(values, str) else list(values)
+        out = []
+        for value in items:
+            value = str(value).strip()
+            if name == "century" and (number := centuries.parse(value)) is not None:
+                value = centuries.label(number)
+            if value and value not in out:
+                out.append(value)
+        if out:
+            clean[name] = out
+    return clean
+
+
+def _filter_bits(sets: _Facets, filters: dict[str, list[str]]) -> int:
+    bits = sets.live
+    for name, values in filters.items():
+        table = sets.values.get(name, {})
+        union = 0
+        for value in values:
+            union |= table.get(value, 0)
+        bits &= union
+    return bits
+
+
+def _count(sets: _Facets, matched: int, filters: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
+    counts: dict[str, list[FacetValue]] = {}
+    for name in FACETS:
+        table = sets.values.get(name, {})
+        values = [FacetValue(value, (bits & matched).bit_count()) for value, bits in table.items()]
+        chosen = set(filters.get(name, ()))
+        values = [v for v in values if v.count or v.value in chosen]
+        if name == "century":
+            values.sort(key=lambda v: _century_order(v.value))
+        else:
+            values.sort(key=lambda v: (-v.count, v.value))
+        keep = values[:FACET_LIMIT] + [v for v in values[FACET_LIMIT:] if v.value in chosen]
+        counts[name] = keep
+    return counts
+
+
+def _century_order(label: str) -> int:
+    number = centuries.parse(label)
+    return number if number is not None else 10**6
+
+
+_HIGHLIGHT_KINDS = {"title": "folded", "source": "folded", "text": "stemmed", "names": "names", "place": "names"}
+
+
+def _query_terms(q: wq.Query, reader: Any) -> set[tuple[str, str]]:
+    """(analyzer group, term) pairs the query matched, prefixes and fuzzy terms expanded."""
+    terms = set()
+    try:  # not q.existing_terms(): in whoosh 2.7.4 it skips every field after the first
+        for leaf in q.leaves():
+            for fieldname, value in leaf.expanded_terms(reader, phrases=True):
+                kind = _HIGHLIGHT_KINDS.get(fieldname)
+                word = value.decode("utf-8") if isinstance(value, bytes) else value
+                if kind and (fieldname, word) in reader:
+                    terms.add((kind, word))
+    except Exception:  # highlighting must never break a search
+        log.exception("could not collect the terms of %r for highlighting", q)
+    return terms
+
+
+def _spans(text: str, terms: set[tuple[str, str]]) -> list[tuple[int, int]]:
+    """Character spans of `text` whose folded or phonetic form is a matched term."""
+    if not terms or not text:
+        return []
+    spans = []
+    kinds = {kind: {t for k, t in terms if k == kind} for kind in ("folded", "stemmed", "names")}
+    for token in FOLDED(text, chars=True, mode="index"):
+        word = token.text
+        if (word in kinds["folded"] or (kinds["stemmed"] and stem(word) in kinds["stemmed"])
+                or (kinds["names"] and phonetic(word) in kinds["names"])):
+            spans.append((token.startchar, token.endchar))
+    return spans

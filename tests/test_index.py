@@ -1,0 +1,301 @@
+"""The search index through the Python API: folding, time, fields, facets, escaping, sync."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catalogue.cli.records import demo_path
+from catalogue.search import FACETS, SearchResult
+from catalogue.service import Catalogue
+from harvest.jsonl import read_jsonl
+
+SOURCE = [{"id": "s1", "citation": "Test citation, 2024.", "publisher": "Test Press"}]
+KHOJALY_SPELLINGS = ["Khojaly", "Xocalı", "Xocali", "Hocalı", "Khojali", "Ходжалы", "Xodjaly", "xocali", "KHOJALY"]
+
+
+def record(rid: str, **fields: Any) -> dict[str, Any]:
+    data = {"id": rid, "type": "monument", "title": f"Test {rid}", "sources": copy.deepcopy(SOURCE)}
+    data.update(fields)
+    return data
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Catalogue:
+    catalogue = Catalogue(tmp_path / "data")
+    report = catalogue.import_records(read_jsonl(demo_path()))
+    assert report.failed == 0 and report.created > 0
+    yield catalogue
+    catalogue.close()
+
+
+def ids(result: SearchResult) -> set[str]:
+    return {hit.id for hit in result.hits}
+
+
+def demo_ids(catalogue: Catalogue) -> set[str]:
+    return {r.id for r in catalogue.store.iter_records() if (r.data.get("place") or {}).get("name") == "Khojaly"}
+
+
+@pytest.mark.parametrize("spelling", KHOJALY_SPELLINGS)
+def test_every_spelling_finds_the_khojaly_records(demo: Catalogue, spelling: str) -> None:
+    expected = demo_ids(demo)
+    assert expected
+    result = demo.search(spelling, page_size=100)
+    assert ids(result) == expected and result.total == len(expected)
+
+
+@pytest.mark.parametrize("query", ["Ağdam", "Aghdam", "Агдам", "agdam", "place:Агдам"])
+def test_spellings_of_other_places(demo: Catalogue, query: str) -> None:
+    demo.create(record("agdam-mosque", type="mosque", title="Juma Mosque", place={"name": "Ağdam"}))
+    demo.create(record("shusha-x", title="Test of Şuşa", place={"name": "Шуша"}))
+    assert ids(demo.search(query)) == {"agdam-mosque"}
+    assert ids(demo.search("Shusha")) == {"shusha-x"}
+
+
+def test_apostrophes_and_quotes_match_each_other(demo: Catalogue) -> None:
+    demo.create(record("kelbajar", title="Library of Kel’badzhar"))
+    for query in ("Kel'badzhar", "Kel’badzhar", "Kelbadzhar", "“library of Kel'badzhar”"):
+        assert ids(demo.search(query)) == {"kelbajar"}, query
+
+
+@pytest.mark.parametrize("query", ["century:XIV", "century:14", "century:xv", "year:1350", "year:1500",
+                                   "year:[1300 TO 1400]", "year:[1450 TO 1500]", "tomb century:XIV"])
+def test_time_queries_match_overlapping_periods(demo: Catalogue, query: str) -> None:
+    demo.create(record("later", title="Later monument", period={"start": 1501, "end": 1600}))
+    assert ids(demo.search(query)) == {"khojaly-graves-domes-tombs-xiv-xv"}
+
+
+def test_time_queries_exclude_other_periods(demo: Catalogue) -> None:
+    demo.create(record("later", title="Later monument", period={"start": 1501, "end": 1600}))
+    assert ids(demo.search("century:XVI")) == {"later"}
+    assert ids(demo.search("year:[1200 TO 1300]")) == set()
+    assert demo.search("century:XIV", filters={"century": ["XVI"]}).total == 0
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("type:school", {"khojaly-schools"}),
+    ("type:house_of_culture", {"khojaly-houses-of-culture"}),
+    ('type:"house of culture"', {"khojaly-houses-of-culture"}),
+    ("status:destroyed type:library", {"khojaly-libraries"}),
+    ("school OR club", {"khojaly-schools", "khojaly-clubs"}),
+    ("(school OR club) AND NOT clubs", {"khojaly-schools"}),
+    ('"local history museum"', {"khojaly-local-history-museum"}),
+    ("librar*", {"khojaly-libraries"}),
+    ("librares~", {"khojaly-libraries"}),
+])
+def test_query_syntax(demo: Catalogue, query: str, expected: set[str]) -> None:
+    result = demo.search(query)
+    assert result.notice is None
+    assert ids(result) == expected
+
+
+def test_place_and_source_fields(demo: Catalogue) -> None:
+    demo.create(record("elsewhere", title="Khojaly memorial abroad", place={"name": "Baku"}))
+    assert ids(demo.search("place:Xocalı", page_size=50)) == demo_ids(demo)
+    assert ids(demo.search("source:AzerNEWS", page_size=50)) == demo_ids(demo)
+    assert ids(demo.search("source:test press")) == {"elsewhere"}
+
+
+def test_typo_finds_records_and_suggests(demo: Catalogue) -> None:
+    result = demo.search("librares")
+    assert ids(result) == {"khojaly-libraries"}
+    assert result.suggestion == "libraries"
+    assert demo.search("libraries").suggestion is None
+
+
+def test_facets_count_the_whole_result(demo: Catalogue) -> None:
+    demo.create(record("later", type="tomb", title="Later tomb", period={"start": 1390, "end": 1600},
+                       place={"name": "Baku"}, conditions=[{"status": "damaged", "sources": ["s1"]}]))
+    result = demo.search("", page_size=1)
+    assert set(result.facets) == set(FACETS)
+    counts = {name: {v.value: v.count for v in values} for name, values in result.facets.items()}
+    assert counts["type"]["tomb"] == 2 and counts["type"]["school"] == 1
+    assert counts["status"] == {"destroyed": len(demo_ids(demo)), "damaged": 1}
+    assert counts["century"] == {"XIV": 2, "XV": 2, "XVI": 1}
+    assert list(counts["century"]) == ["XIV", "XV", "XVI"]
+    assert counts["place"] == {"Khojaly": len(demo_ids(demo)), "Baku": 1}
+    assert counts["source"] == {"AzerNEWS": len(demo_ids(demo)), "Test Press": 1}
+    assert result.total == len(demo_ids(demo)) + 1 and len(result.hits) == 1
+
+
+def test_filters_and_across_facets_or_within(demo: Catalogue) -> None:
+    demo.create(record("later", type="tomb", title="Later tomb", place={"name": "Baku"}))
+    assert ids(demo.search("", filters={"type": ["tomb"]})) == {"later", "khojaly-graves-domes-tombs-xiv-xv"}
+    assert ids(demo.search("", filters={"type": ["tomb"], "place": ["Baku"]})) == {"later"}
+    both = demo.search("", filters={"type": ["school", "club"]})
+    assert ids(both) == {"khojaly-schools", "khojaly-clubs"} and both.total == 2
+    assert ids(demo.search("", filters={"century": ["14"]})) == {"khojaly-graves-domes-tombs-xiv-xv"}
+    assert demo.search("", filters={"type": ["no-such-type"]}).total == 0
+
+
+def test_sorting_and_stable_pagination(demo: Catalogue) -> None:
+    total = demo.search("").total
+    seen: list[str] = []
+    for page in range(1, total + 1):
+        result = demo.search("", sort="title", page=page, page_size=3)
+        assert result.total == total
+        seen += [hit.id for hit in result.hits]
+    titles = [demo.get(i)["title"].lower() for i in seen]
+    assert len(seen) == total and titles == sorted(titles)
+    demo.update("khojaly-clubs", demo.get("khojaly-clubs") | {"notes": "edited"}, base_revision=-1)
+    assert demo.search("", sort="-modified").hits[0].id == "khojaly-clubs"
+    assert demo.search("", page=99).hits == []
+
+
+def test_snippets_escape_record_and_query_text(demo: Catalogue) -> None:
+    demo.create(record("xss", title="<script>alert(1)</script> tomb",
+                       description="A <b>bold</b> <script>alert('x')</script> claim & more about tombs."))
+    for query in ("<script>alert(1)</script>", "script", 'tombs OR "<img src=x onerror=alert(1)>"'):
+        result = demo.search(query)
+        assert "xss" in ids(result), query
+        snippet = str(next(h.snippet for h in result.hits if h.id == "xss"))
+        assert "<script" not in snippet and "<b>" not in snippet and "<img" not in snippet
+        assert "&lt;" in snippet
+    snippet = str(demo.search("tombs").hits[0].snippet)
+    assert "<mark>tombs</mark>" in snippet or "<mark>" in snippet
+
+
+HOSTILE = ['"unbalanced', "((tomb", "tomb)", "title:", "type:", "year:", "century:", "century:abc",
+           "year:[abc TO]", "x" * 10_000, "\x00\x01\x02 tomb \x1f", "AND", "OR OR OR", "NOT", "*", "?",
+           "~", "tomb~~~", "a:b:c:", "[", "{", "^", "tomb^abc", "'", "’’", "\\", "\u202e tomb", "🏛️"]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_never_raise(demo: Catalogue, query: str) -> None:
+    result = demo.search(query, facets=True)
+    assert isinstance(result, SearchResult) and result.total >= 0
+
+
+def test_hostile_queries_are_answered_as_plain_text(demo: Catalogue) -> None:
+    result = demo.search('"Khojaly tombs')
+    assert result.notice and "quotation mark" in result.notice
+    assert ids(result) == {"khojaly-graves-domes-tombs-xiv-xv"}
+    assert "parenthesis" in demo.search("(tombs").notice
+    assert "nothing after it" in demo.search("tombs title:").notice
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60)
+       | st.lists(st.sampled_from(['"', "(", ")", ":", "*", "~", "AND", "OR", "NOT", "[", "]", "TO", "tomb",
+                                   "century:", "year:", "type:", "Xocalı", "^", "-", "+", " "]), max_size=12)
+       .map("".join))
+def test_property_any_text_is_a_valid_query(demo: Catalogue, query: str) -> None:
+    result = demo.search(query, facets=True)
+    assert result.total >= 0 and len(result.hits) <= result.page_size
+    for hit in result.hits:
+        assert "<script" not in str(hit.snippet)
+
+
+def test_index_follows_create_update_delete_restore(demo: Catalogue) -> None:
+    demo.create(record("life", title="Caravanserai of Testville"))
+    assert ids(demo.search("caravanserai")) == {"life"}
+    demo.update("life", record("life", title="Bathhouse of Testville"), base_revision=-1)
+    assert ids(demo.search("caravanserai")) == set()
+    assert ids(demo.search("bathhouse")) == {"life"}
+    demo.delete("life", reason="duplicate")
+    assert ids(demo.search("bathhouse")) == set()
+    assert "life" not in ids(demo.search("", page_size=100))
+    demo.restore("life")
+    assert ids(demo.search("bathhouse")) == {"life"}
+    assert demo.index.last_seq() == demo.store.last_seq()
+
+
+def test_a_second_catalogue_sees_writes_of_the_first(tmp_path: Path) -> None:
+    first, second = Catalogue(tmp_path), Catalogue(tmp_path)
+    assert second.search("").total == 0
+    first.create(record("shared", title="Shared caravanserai"))
+    assert ids(second.search("caravanserai")) == {"shared"}
+    first.close()
+    second.close()
+
+
+def test_reindex_swaps_while_searching(demo: Catalogue) -> None:
+    before = demo.search("Khojaly", page_size=100)
+    old = (demo.index.path / "CURRENT").read_text()
+    count = demo.index.reindex(demo.store)
+    assert count == len(demo_ids(demo))
+    assert (demo.index.path / "CURRENT").read_text() != old
+    after = demo.search("Khojaly", page_size=100)
+    assert ids(after) == ids(before) and after.total == before.total
+    demo.create(record("post", title="After the swap"))
+    assert ids(demo.search("swap")) == {"post"}
+
+
+def test_a_crash_during_reindex_leaves_the_old_index(demo: Catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
+    from catalogue import index
+
+    old = (demo.index.path / "CURRENT").read_text()
+    calls = {"n": 0}
+    real = index.document
+
+    def failing(data: dict[str, Any], revision: int) -> dict[str, Any]:
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise OSError("disk full")
+        return real(data, revision)
+
+    monkeypatch.setattr(index, "document", failing)
+    with pytest.raises(OSError):
+        demo.index.reindex(demo.store)
+    monkeypatch.undo()
+    assert (demo.index.path / "CURRENT").read_text() == old
+    assert ids(demo.search("Khojaly", page_size=100)) == demo_ids(demo)
+    assert len(list(demo.index.path.glob("gen-*"))) == 1
+
+
+def test_check_reports_and_repairs_drift(demo: Catalogue) -> None:
+    # An index restored from an older backup: it believes it is up to date but misses changes.
+    offline = Catalogue(demo.data_dir, with_index=False)
+    offline.create(record("missed", title="Missed caravanserai"))
+    offline.delete("khojaly-clubs", reason="test")
+    seq_file = next(demo.index.path.glob("gen-*")) / "seq.json"
+    seq_file.write_text(str(demo.store.last_seq()))
+    report = demo.index.check(demo.store, repair=False)
+    assert report.missing == ["missed"] and report.extra == ["khojaly-clubs"] and not report.repaired
+    report = demo.index.check(demo.store)
+    assert report.repaired and report.drift == 2
+    assert demo.index.check(demo.store).drift == 0
+    assert ids(demo.search("caravanserai")) == {"missed"}
+    assert "khojaly-clubs" not in ids(demo.search("", page_size=100))
+    offline.close()
+
+
+WRITER = """
+import sys
+from catalogue.service import Catalogue
+catalogue = Catalogue(sys.argv[1])
+for i in range(int(sys.argv[3])):
+    catalogue.create({"id": f"{sys.argv[2]}-{i}", "type": "tomb", "title": f"Parallel tomb {sys.argv[2]} {i}",
+                      "sources": [{"id": "s", "citation": "Test."}]})
+catalogue.close()
+"""
+
+
+def test_two_processes_writing_at_once(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    Catalogue(data).close()
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(data), name, "15"]) for name in ("a", "b")]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    catalogue = Catalogue(data)
+    result = catalogue.search("parallel", page_size=100)
+    assert result.total == 30
+    assert catalogue.index.check(catalogue.store, repair=False).drift == 0
+    catalogue.close()
+
+
+def test_whoosh_imports_cleanly_with_fresh_bytecode(tmp_path: Path) -> None:
+    code = "import catalogue.index, json; print(json.dumps('ok'))"
+    done = subprocess.run([sys.executable, "-W", "error::SyntaxWarning", "-c", code], capture_output=True,
+                          text=True, env={"PYTHONPYCACHEPREFIX": str(tmp_path / "pyc"), "PATH": ""}, timeout=60,
+                          cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == "ok"
