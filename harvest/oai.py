@@ -168,7 +168,7 @@ def _parser() -> etree.XMLParser:
 def _sanitised(body: bytes) -> bytes | None:
     """The body with invalid characters replaced by MARK; None when it is not UTF-8 XML."""
     declared = _ENCODING.match(body)
-    if declared and declared.group(1).lower().replace("_", "-") not in (b"utf-8", b"utf8"):
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
         return None
     text = body.decode("utf-8", errors="harvest-mark")
     text = _BAD_REFS.sub(MARK, _BAD_CHARS.sub(MARK, text))
@@ -182,12 +182,12 @@ def parse_xml(body: bytes) -> tuple[Any, bool]:
     document that is not well-formed only because of control characters or bytes that
     are not UTF-8 is parsed with them marked, so they can be reported per record.
     """
-    start = _FIRST_ELEMENT.search(body)
-    prolog = body[: start.start()] if start else body
-    if _DECLARATIONS.search(prolog):
+    head = body[:4096]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode("utf-16", errors="replace").encode("utf-8")
+    start = _FIRST_ELEMENT.search(head)
+    if _DECLARATIONS.search(head[: start.start()] if start else head):
         raise UnsafeXML("the response declares a DOCTYPE or entities; refused unread")
-    if start is None:
-        raise BadXML("the response is not XML (no element found)")
     marked = False
     try:
         root = etree.fromstring(body, _parser())

@@ -1,9 +1,169 @@
-"""Placeholder: 'harvest' commands (to be filled by its area's work)."""
+"""Commands over harvesting: register sources, run harvests (one or all, for cron), read
+the run log, and decide on upstream changes held back by local edits."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+import click
 from flask.cli import AppGroup
+
+from .. import harvesting
+from ..store.harvest import Run
+from ..web import get_catalogue
+from . import user_errors
+
+ERRORS_SHOWN = 20
+
+
+def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--setting")
+        values[name.strip()] = value.strip()
+    return values
+
+
+def _counts(run: Run) -> str:
+    return ", ".join(f"{run.counts.get(key, 0)} {key}" for key in harvesting.COUNT_KEYS)
+
+
+def _print_run(run: Run) -> None:
+    """One run: its outcome and counts on stdout, its record errors on stderr."""
+    label = " (dry run: nothing stored)" if run.dry_run else ""
+    click.echo(f"{run.source}: {run.status}{label}: {_counts(run)} [run {run.id}]")
+    errors = harvesting.run_errors(get_catalogue(), run.id)
+    for error in errors[:ERRORS_SHOWN]:
+        click.echo(f"  {error.identifier or run.source}: {error.reason}", err=True)
+    if len(errors) > ERRORS_SHOWN:
+        click.echo(f"  ... and {len(errors) - ERRORS_SHOWN} more: catalogue harvest-log --run {run.id}", err=True)
 
 
 def register(cli: AppGroup) -> None:
     """Add the harvest commands to `cli`."""
+
+    @cli.group("source")
+    def source_group() -> None:
+        """Register the archives to harvest."""
+
+    @source_group.command("add")
+    @click.argument("name")
+    @click.argument("url")
+    @click.option("--protocol", type=click.Choice(harvesting.PROTOCOLS), default="oai-pmh", show_default=True)
+    @click.option("--prefix", default="oai_dc", show_default=True,
+                  help="OAI-PMH metadataPrefix: oai_dc, or this software's native format.")
+    @click.option("--set", "set_spec", help="Harvest only this OAI-PMH set (and its subsets).")
+    @click.option("--mapping", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                  help="TOML file mapping free-text dc:type values to record types ([types]).")
+    @click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE",
+                  help="Network limit, e.g. read_timeout=30, deadline=3600, retries=5, max_bytes=...")
+    @user_errors
+    def source_add(name: str, url: str, protocol: str, prefix: str, set_spec: str | None, mapping: Path | None,
+                   settings: tuple[str, ...]) -> None:
+        """Register source NAME harvested from URL."""
+        text = mapping.read_text(encoding="utf-8-sig") if mapping else None
+        source = harvesting.add_source(get_catalogue(), name, url, protocol=protocol, prefix=prefix,
+                                       set_spec=set_spec, mapping=text, settings=_settings(settings))
+        click.echo(f"Source {source.name} added: {source.url} ({source.protocol}, {source.prefix}"
+                   + (f", set {source.set_spec}" if source.set_spec else "") + ")")
+
+    @source_group.command("list")
+    @user_errors
+    def source_list() -> None:
+        """List the registered sources and where their harvests stand."""
+        sources = harvesting.list_sources(get_catalogue())
+        if not sources:
+            click.echo("No sources. Add one with: catalogue source add NAME URL")
+        for s in sources:
+            detail = f"{s.protocol}, {s.prefix}" + (f", set {s.set_spec}" if s.set_spec else "")
+            state = f"last success {s.last_success}" if s.last_success else "never harvested"
+            if s.resume:
+                state += ", an interrupted run will resume"
+            click.echo(f"{s.name:<20} {s.url}  ({detail}; {state})")
+
+    @source_group.command("remove")
+    @click.argument("name")
+    @user_errors
+    def source_remove(name: str) -> None:
+        """Forget source NAME; the records harvested from it stay."""
+        harvesting.remove_source(get_catalogue(), name)
+        click.echo(f"Source {name} removed; its records stay in the catalogue.")
+
+    @cli.command("harvest")
+    @click.argument("name", required=False)
+    @click.option("--all", "all_sources", is_flag=True, help="Harvest every registered source (for cron).")
+    @click.option("--full", is_flag=True, help="Ask for everything, not only what changed since the last run.")
+    @click.option("--dry-run", is_flag=True, help="Show what would change; store nothing.")
+    @click.option("--quiet", is_flag=True, help="No progress bar.")
+    @user_errors
+    def harvest_command(name: str | None, all_sources: bool, full: bool, dry_run: bool, quiet: bool) -> None:
+        """Harvest source NAME (or --all). Exit code 1 when a run failed."""
+        if bool(name) == all_sources:
+            raise click.UsageError("give a source NAME or --all")
+        catalogue = get_catalogue()
+        quiet = quiet or not sys.stderr.isatty()
+        if all_sources:
+            runs = harvesting.harvest_all(catalogue, full=full, dry_run=dry_run, quiet=quiet)
+        else:
+            runs = [harvesting.run_harvest(catalogue, name or "", full=full, dry_run=dry_run, quiet=quiet)]
+        for run in runs:
+            _print_run(run)
+        if any(run.status != "ok" for run in runs):
+            sys.exit(1)
+
+    @cli.command("harvest-log")
+    @click.argument("name", required=False)
+    @click.option("--limit", default=20, show_default=True, type=click.IntRange(1), help="Runs to list.")
+    @click.option("--run", "run_id", type=int, help="List every error of this run.")
+    @user_errors
+    def harvest_log(name: str | None, limit: int, run_id: int | None) -> None:
+        """List harvest runs (of source NAME) with counts and errors, and the pending changes."""
+        catalogue = get_catalogue()
+        if run_id is not None:
+            for error in harvesting.run_errors(catalogue, run_id):
+                click.echo(f"{error.at}  {error.identifier or '-'}: {error.reason}")
+            return
+        if name is not None:
+            harvesting.get_source(catalogue, name)
+        runs = harvesting.list_runs(catalogue, name, limit)
+        if not runs:
+            click.echo("No harvest runs yet.")
+        for run in runs:
+            extra = " dry-run" if run.dry_run else (" full" if run.full else "")
+            errors = len(harvesting.run_errors(catalogue, run.id))
+            click.echo(f"run {run.id:<5} {run.source:<16} {run.started} -> {run.finished or '...'}  "
+                       f"{run.status}{extra}: {_counts(run)}; {errors} errors"
+                       + (f"  ({run.message})" if run.message else ""))
+        pending = [p for p in harvesting.list_pending(catalogue) if name in (None, p.source)]
+        if pending:
+            click.echo("Pending upstream changes (records edited here since their last harvest):")
+        for p in pending:
+            click.echo(f"  pending {p.id:<5} {p.record_id:<32} {p.action:<7} from {p.source} "
+                       f"({p.source_identifier}, {p.datestamp or 'no datestamp'})"
+                       "  -> catalogue pending accept|reject " + str(p.id))
+
+    @cli.group("pending")
+    def pending_group() -> None:
+        """Decide on upstream changes held back by local edits."""
+
+    @pending_group.command("accept")
+    @click.argument("pending_id", type=int)
+    @click.option("--user", default="cli", show_default=True, help="Who decides (stored in the revision).")
+    @user_errors
+    def pending_accept(pending_id: int, user: str) -> None:
+        """Apply the upstream change as a new revision of the record."""
+        result = harvesting.accept_pending(get_catalogue(), pending_id, user)
+        click.echo(f"Accepted pending change {pending_id}"
+                   + (f": record {result['id']} is at revision {result['revision']}" if result else ""))
+
+    @pending_group.command("reject")
+    @click.argument("pending_id", type=int)
+    @click.option("--user", default="cli", show_default=True, help="Who decides.")
+    @user_errors
+    def pending_reject(pending_id: int, user: str) -> None:
+        """Keep the local record; drop the upstream change."""
+        harvesting.reject_pending(get_catalogue(), pending_id, user)
+        click.echo(f"Rejected pending change {pending_id}; the record stays as edited here.")
