@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
 from .. import records
-from ..auth import role_required
+from ..auth import role_required, safe_next
 from ..diff import changes
 from ..errors import CatalogueError, FieldError, Gone, NotFound, StaleRevision, ValidationError
 from ..forms import RecordForm, choices, dom_id
@@ -170,3 +170,66 @@ def restore_record(record_id: str) -> Any:
     except CatalogueError as error:
         abort(400, description=str(error))
     return redirect(url_for("records.record", record_id=record_id), code=303)
+
+
+# -- pending upstream changes ------------------------------------------------------------
+
+
+def _pending_rows(record_id: str | None) -> list[dict[str, Any]]:
+    """Pending changes with what each would change in the current record."""
+    from .. import harvesting
+
+    catalogue = get_catalogue()
+    rows = []
+    for change in harvesting.list_pending(catalogue, record_id):
+        current = catalogue.store.get(change.record_id)
+        differences = changes(current.data if current else {}, change.data) if change.data else []
+        rows.append({"change": change, "current": current, "differences": differences})
+    return rows
+
+
+@bp.get("/pending")
+@role_required("archivist")
+def pending() -> Any:
+    """Every upstream change held back because the record was edited here; accept or reject each."""
+    return render_template("edit/pending.html", rows=_pending_rows(None), record_id=None)
+
+
+@bp.get("/records/<record_id>/pending")
+@role_required("archivist")
+def record_pending(record_id: str) -> Any:
+    """The pending upstream changes of one record."""
+    if get_catalogue().store.get(record_id) is None:
+        abort(404, description=f"No record with id {record_id!r}.")
+    return render_template("edit/pending.html", rows=_pending_rows(record_id), record_id=record_id)
+
+
+def _decide(change_id: int, accept: bool) -> Any:
+    from .. import harvesting
+
+    try:
+        if accept:
+            harvesting.accept_pending(get_catalogue(), change_id, g.user.name)
+        else:
+            harvesting.reject_pending(get_catalogue(), change_id, g.user.name)
+    except NotFound as error:
+        abort(404, description=str(error))
+    except ValidationError as error:
+        abort(422, description=f"The upstream change is not a valid record: {error}")
+    except CatalogueError as error:
+        abort(409, description=str(error))
+    return redirect(safe_next(request.form.get("next")) or url_for("edit.pending"), code=303)
+
+
+@bp.post("/pending/<int:change_id>/accept")
+@role_required("archivist")
+def accept_change(change_id: int) -> Any:
+    """Apply an upstream change as a new revision by the current user."""
+    return _decide(change_id, accept=True)
+
+
+@bp.post("/pending/<int:change_id>/reject")
+@role_required("archivist")
+def reject_change(change_id: int) -> Any:
+    """Keep the local record; the upstream change is marked rejected."""
+    return _decide(change_id, accept=False)
