@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from harvest.errors import EndlessList
+
 from . import records
 from .errors import AlreadyExists, CatalogueError, NotFound, ValidationError
 from .schema import vocabulary
@@ -301,6 +303,8 @@ def run_harvest(cat: Catalogue, name: str, *, full: bool = False, dry_run: bool 
             _harvest_oai(applier, full=full, bar=bar)
     except CatalogueError as error:
         status, message = "failed", str(error)
+        if isinstance(error, EndlessList) and not dry_run:
+            db.save_progress(cat.store, name, None)  # never resume with a token that loops
     except KeyboardInterrupt:
         db.update_run(cat.store, run_id, applier.counts, status="interrupted", message="interrupted by the user")
         raise
@@ -401,7 +405,7 @@ def _lists(client: Any, source: Source, identify: Any, full: bool) -> Iterator[t
                 yield page, dict(state, token=page.token)
             return
         except BadResumptionToken:
-            if attempt or not token:
+            if attempt:
                 raise
             token = None  # expired: list again from the checkpoint; what is here already is unchanged
 

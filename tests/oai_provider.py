@@ -70,7 +70,7 @@ class Provider:
 
     # -- data ----------------------------------------------------------------------------
 
-    def put(self, identifier: str, title: str, *, datestamp: str | None = None, sets: list[str] | None = None,
+    def put(self, identifier: str, title: str, /, *, datestamp: str | None = None, sets: list[str] | None = None,
             **dc: str | list[str]) -> None:
         """Add or change a record; extra keyword arguments are other DC elements."""
         values = {"title": [title]} if title else {}
@@ -112,7 +112,7 @@ class Provider:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
