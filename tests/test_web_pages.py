@@ -301,3 +301,26 @@ def test_nav_shows_log_in_for_anonymous_visitors_when_the_route_exists(demo_app:
     if "auth.login" in demo_app.view_functions:
         assert "Log in" in html
     assert "Log out" not in html
+
+
+def test_signed_in_archivist_sees_edit_links_and_can_restore_from_history(cat: Catalogue, demo_app: Flask) -> None:
+    if "edit.restore_record" not in demo_app.view_functions:
+        pytest.skip("the archivist routes are not installed")
+    from tests.archivists import add_user, login
+
+    record = cat.get("khojaly-schools")
+    cat.update("khojaly-schools", dict(record, title="Renamed"), base_revision=1)
+    add_user(demo_app, "ayla")
+    client = demo_app.test_client()
+    login(client, "ayla")
+    home = text_of(client.get("/").data)
+    assert "ayla" in home and "Log out" in home and "New record" in home
+    page = client.get("/records/khojaly-schools").data.decode()
+    assert 'href="/records/khojaly-schools/edit"' in page
+    history = client.get("/records/khojaly-schools/history").data.decode()
+    form = re.search(r'<form method="post" action="/records/khojaly-schools/restore".*?</form>', history, re.S)
+    assert form is not None and 'name="revision" value="1"' in form.group(0)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.group(0)).group(1)
+    response = client.post("/records/khojaly-schools/restore", data={"revision": "1", "csrf_token": token})
+    assert response.status_code in (200, 303), response.data[:500]
+    assert cat.get("khojaly-schools")["title"] == "Schools of Khojaly"

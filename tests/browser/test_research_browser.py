@@ -1,0 +1,137 @@
+"""A researcher's path through the site in real headless Chromium (Playwright): search a
+spelling variant, pick and remove a facet, open a record and its history, switch language.
+Screenshots of the main pages go to tests/screenshots/ for a human to look at."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_app
+from tests.recordsamples import make_record
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app over the demo collection (plus one mapped record), served on a loopback port."""
+    from werkzeug.serving import make_server
+
+    from catalogue.web import get_catalogue
+
+    app = make_app(tmp_path_factory.mktemp("browser") / "data")
+    result = app.test_cli_runner().invoke(args=["init", "--demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        place = {"name": "Test place", "geometry": {"type": "Polygon", "coordinates": [
+            [[46.78, 39.90], [46.80, 39.90], [46.80, 39.92], [46.78, 39.92], [46.78, 39.90]]]}}
+        get_catalogue().create(make_record(id="mapped-test-record", type="monument", title="Mapped test record",
+                                             place=place))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        app.extensions["catalogue"].close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    """A fresh page that records console errors (CSP violations show up there)."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_researcher_finds_filters_reads_and_cites(site: str, page) -> None:
+    page.goto(site + "/")
+    shot(page, "home")
+    page.get_by_label("Search the catalogue").fill("Xojali")  # a spelling no record uses
+    page.get_by_label("Search the catalogue").press("Enter")
+    page.wait_for_url("**/search?q=Xojali")
+    assert page.locator("h2#results-heading").inner_text().startswith("8 records")
+    shot(page, "search")
+
+    page.locator(".facets a", has_text="School").click()
+    page.wait_for_url("**type=school**")
+    assert page.locator("ol.hits > li").count() == 1
+    assert page.locator(".chips .chip").inner_text().startswith("School")
+    shot(page, "search-facet")
+    page.locator(".chips .chip").click()  # remove the facet again
+    page.wait_for_load_state()
+    assert "type=school" not in page.url
+    assert page.locator("ol.hits > li").count() == 8
+
+    page.get_by_role("link", name="Schools of Khojaly").click()
+    page.wait_for_url("**/records/khojaly-schools")
+    assert page.locator("h1").inner_text() == "Schools of Khojaly"
+    assert "14 schools" in page.locator(".kicker").text_content()
+    page.get_by_text("BibTeX").click()  # <details> opens without any script
+    assert "@misc{khojaly-schools-r1" in page.locator("#cite pre").first.inner_text()
+    shot(page, "record")
+
+    page.get_by_role("link", name="History").click()
+    page.wait_for_url("**/records/khojaly-schools/history")
+    assert page.locator(".revision").count() == 1
+    shot(page, "history")
+
+    page.get_by_role("link", name="Azərbaycanca").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "az"
+    assert page.get_by_role("link", name="Axtarış").count() == 1
+    page.goto(site + "/stats")
+    assert page.locator("h1").inner_text() == "Statistika"  # the choice is remembered
+    shot(page, "stats-az")
+    assert page.errors == []
+
+
+def test_map_draws_without_tiles_and_without_csp_errors(site: str, page) -> None:
+    page.goto(site + "/records/mapped-test-record")
+    page.wait_for_selector("#map.leaflet-container path.leaflet-interactive")
+    shot(page, "record-map")
+    assert page.errors == []
+
+
+def test_pages_work_without_javascript(site: str, browser) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site + "/search?q=Ходжалы")
+    page.locator(".facets a", has_text="Library").click()
+    page.wait_for_url("**type=library**")
+    assert page.locator("ol.hits > li").count() == 1
+    page.goto(site + "/stats")
+    assert page.locator(".bars rect").count() > 5
+    shot(page, "stats-nojs")
+    context.close()
