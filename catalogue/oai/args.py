@@ -41,7 +41,8 @@ class OAIRequest:
     def echo(self) -> dict[str, str]:
         """The arguments the response's <request> element repeats (3.2): all of them
         but an identifier that is not a URI."""
-        return {k: v for k, v in self.args.items() if not (k == "identifier" and _NOT_URI.search(v))}
+        echoed = {k: v for k, v in self.args.items() if not (k == "identifier" and _NOT_URI.search(v))}
+        return {"verb": self.verb, **echoed}
 
 
 def _datestamp(name: str, value: str, end: bool) -> tuple[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, current_app, request, send_file
+from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MultiDict
 
 from ..oai.native import XSD_NAME, xsd_path
@@ -59,4 +59,6 @@ def endpoint() -> Response:
 @bp.route(f"/schemas/{XSD_NAME}")
 def native_schema() -> Response:
     """The XSD of the native record format (the schema URL ListMetadataFormats gives)."""
-    return send_file(xsd_path(), mimetype="application/xml", max_age=3600)
+    response = Response(xsd_path().read_bytes(), mimetype="application/xml")
+    response.cache_control.max_age = 3600
+    return response
