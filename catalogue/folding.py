@@ -23,6 +23,9 @@ Two levels, both applied to the record and to the query alike:
   doubled        one    Khojalli / Khojali
   =============  =====  ==========================================
 
+  Both per-word functions are memoised (bounded LRU, a few MB), since indexing folds the same
+  Zipf-distributed words over and over.
+
   It is too loose for ordinary words (``cat`` would meet ``jat``), so the index keeps it in
   a separate field of names and places, searched beside the plain folded text.
 """
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from anyascii import anyascii
 
@@ -59,11 +63,13 @@ def fold(text: str) -> str:
     return anyascii(text).translate(_DROP).lower()
 
 
+@lru_cache(maxsize=200_000)
 def fold_word(word: str) -> str:
     """`fold` of one token, keeping only letters and digits."""
     return _NON_WORD.sub("", fold(word))
 
 
+@lru_cache(maxsize=200_000)
 def phonetic(word: str) -> str:
     """The phonetic key of one already folded word (see the module table)."""
     for old, new in _PHONETIC:

@@ -1,0 +1,281 @@
+"""Search benchmark: our Whoosh index against a SQLite FTS5 table over the same synthetic records.
+
+Each engine runs in its own process (so peak RSS is its own) over the same data set and the
+same mixed queries (single term, AND, phrase, prefix, fielded filter, fuzzy), and reports
+build time, p50/p95 latency with and without facet counts, with 20 highlighted snippets,
+edit-to-searchable latency, size on disk and peak RSS. Not a test: run it by hand.
+
+    python tests/benchmarks/bench_search.py 100000 --queries 240
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent.parent))
+
+from synthetic import generate  # noqa: E402
+
+KINDS = ("term", "and", "phrase", "prefix", "fielded", "fuzzy")
+
+
+def make_queries(n: int, seed: int = 1) -> list[dict[str, str]]:
+    """Mixed queries drawn from the synthetic records, each in our syntax and in FTS5 syntax."""
+    rng = random.Random(seed)
+    sample = list(generate(2000, seed=0))
+    queries = []
+    for i in range(n):
+        kind = KINDS[i % len(KINDS)]
+        record = rng.choice(sample)
+        words = [w.lower() for w in re.findall(r"[A-Za-z]{3,}", record["description"])]
+        a, b = rng.choice(words), rng.choice(words)
+        if kind == "term":
+            ours, fts = a, a
+        elif kind == "and":
+            ours, fts = f"{a} {b}", f"{a} AND {b}"
+        elif kind == "phrase":
+            j = rng.randrange(len(words) - 1)
+            ours = fts = f'"{words[j]} {words[j + 1]}"'
+        elif kind == "prefix":
+            ours = fts = f"{a[:3]}*"
+        elif kind == "fielded":
+            ours, fts = f"{a} type:{record['type']}", f"{a} AND type:{record['type']}"
+        else:  # a typo: one letter changed; FTS5 has no fuzzy search and gets the right word
+            k = rng.randrange(1, len(a))
+            typo = a[:k] + ("x" if a[k] != "x" else "z") + a[k + 1:]
+            ours, fts = f"{typo}~", a
+        queries.append({"kind": kind, "ours": ours, "fts": fts})
+    return queries
+
+
+def timed(func: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    func()
+    return (time.perf_counter() - start) * 1000
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    return {"p50": statistics.median(ordered), "p95": ordered[max(0, int(len(ordered) * 0.95) - 1)],
+            "max": ordered[-1]}
+
+
+def folder_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# -- ours ------------------------------------------------------------------------------------
+
+
+def run_ours(n: int, queries: list[dict[str, str]], work: Path) -> dict[str, Any]:
+    from catalogue.service import Catalogue
+
+    catalogue = Catalogue(work / "data")
+    items = ((f"synthetic:{i}", r) for i, r in enumerate(generate(n)))
+    started = time.perf_counter()
+    report = catalogue.import_records(items, user="bench", message="benchmark", origin="import")
+    build = time.perf_counter() - started
+    assert report.failed == 0, report.errors[:3]
+    catalogue.search("warm", facets=True)
+    out: dict[str, Any] = {"build_s": build, "records_per_s": n / build}
+    for label, opts in (("faceted", {"facets": True, "highlight": False}),
+                        ("plain", {"facets": False, "highlight": False}),
+                        ("snippets", {"facets": True, "highlight": True})):
+        times, by_kind = [], {}
+        for q in queries:
+            ms = timed(lambda q=q, opts=opts: catalogue.search(q["ours"], page_size=20, **opts))
+            times.append(ms)
+            by_kind.setdefault(q["kind"], []).append(ms)
+        out[label] = summary(times)
+        out[label]["by_kind_p95"] = {k: summary(v)["p95"] for k, v in by_kind.items()}
+        out[label]["no_phrase_p95"] = summary([t for q, t in zip(queries, times, strict=True)
+                                               if q["kind"] != "phrase"])["p95"]
+    edits = []
+    for i in range(10):
+        record_id = f"syn-{i * (n // 10):07d}"
+        data = catalogue.get(record_id)
+        word = f"zqedit{i}marker"
+        data["title"] = f"{data['title']} {word}"
+
+        def edit(record_id: str = record_id, data: dict[str, Any] = data, word: str = word) -> None:
+            catalogue.update(record_id, data, base_revision=-1)
+            assert catalogue.search(word).total == 1
+
+        edits.append(timed(edit))
+    out["edit_ms"] = summary(edits)
+    started = time.perf_counter()
+    catalogue.index.reindex(catalogue.store)
+    out["reindex_s"] = time.perf_counter() - started
+    out["size_mb"] = folder_size(work / "data" / "index") / 2**20
+    out["store_mb"] = folder_size(work / "data" / "catalogue.sqlite3") / 2**20
+    out["rss_mb"] = peak_rss_mb()
+    catalogue.close()
+    return out
+
+
+# -- FTS5 ------------------------------------------------------------------------------------
+
+FACET_COLUMNS = ("type", "status", "place", "source")
+
+
+def _fts_row(record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    from catalogue.index import document, facet_values
+
+    doc = document(record, 1)
+    facets = facet_values(record)
+    row = {"id": record["id"], "title": doc["title"], "text": doc["text"], "type": record["type"],
+           "status": facets["status"][0], "place": (facets["place"] or [""])[0],
+           "source": (facets["source"] or [""])[0], "description": record.get("description", "")}
+    return row, facets["century"]
+
+
+def run_fts(n: int, queries: list[dict[str, str]], work: Path) -> dict[str, Any]:
+    path = work / "fts.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE docs (id TEXT PRIMARY KEY, type TEXT, status TEXT, place TEXT, source TEXT,
+                           description TEXT);
+        CREATE TABLE centuries (doc INTEGER, century TEXT);
+        CREATE INDEX centuries_doc ON centuries (doc);
+        CREATE VIRTUAL TABLE fts USING fts5(title, text, type UNINDEXED, tokenize='unicode61 remove_diacritics 2');
+    """)
+    started = time.perf_counter()
+    with db:
+        for record in generate(n):
+            row, centuries = _fts_row(record)
+            cur = db.execute("INSERT INTO docs (id, type, status, place, source, description) VALUES (?,?,?,?,?,?)",
+                             (row["id"], row["type"], row["status"], row["place"], row["source"],
+                              row["description"]))
+            db.execute("INSERT INTO fts (rowid, title, text, type) VALUES (?,?,?,?)",
+                       (cur.lastrowid, row["title"], row["text"], row["type"]))
+            db.executemany("INSERT INTO centuries VALUES (?, ?)", [(cur.lastrowid, c) for c in centuries])
+    build = time.perf_counter() - started
+    out: dict[str, Any] = {"build_s": build, "records_per_s": n / build}
+
+    def match(q: str) -> tuple[str, list[Any]]:
+        m = re.match(r"(.*) AND type:(\w+)$", q)
+        if m:
+            return "fts MATCH ? AND docs.type = ?", [m[1], m[2]]
+        return "fts MATCH ?", [q]
+
+    def search(q: str, facets: bool, snippets: bool) -> None:
+        where, args = match(q)
+        cols = "docs.id, snippet(fts, 1, '<mark>', '</mark>', '…', 30)" if snippets else "docs.id"
+        db.execute(f"SELECT {cols} FROM fts JOIN docs ON docs.rowid = fts.rowid WHERE {where} "
+                   "ORDER BY bm25(fts) LIMIT 20", args).fetchall()
+        db.execute(f"SELECT count(*) FROM fts JOIN docs ON docs.rowid = fts.rowid WHERE {where}", args).fetchone()
+        if facets:
+            for column in FACET_COLUMNS:
+                db.execute(f"SELECT docs.{column}, count(*) FROM fts JOIN docs ON docs.rowid = fts.rowid "
+                           f"WHERE {where} GROUP BY 1", args).fetchall()
+            db.execute(f"SELECT c.century, count(*) FROM fts JOIN centuries c ON c.doc = fts.rowid "
+                       f"JOIN docs ON docs.rowid = fts.rowid WHERE {where} GROUP BY 1", args).fetchall()
+
+    search("warm", True, False)
+    for label, facets, snippets in (("faceted", True, False), ("plain", False, False), ("snippets", True, True)):
+        times, by_kind = [], {}
+        for q in queries:
+            ms = timed(lambda q=q, f=facets, s=snippets: search(q["fts"], f, s))
+            times.append(ms)
+            by_kind.setdefault(q["kind"], []).append(ms)
+        out[label] = summary(times)
+        out[label]["by_kind_p95"] = {k: summary(v)["p95"] for k, v in by_kind.items()}
+        out[label]["no_phrase_p95"] = summary([t for q, t in zip(queries, times, strict=True)
+                                               if q["kind"] != "phrase"])["p95"]
+    edits = []
+    for i in range(10):
+        word = f"zqedit{i}marker"
+
+        def edit(i: int = i, word: str = word) -> None:
+            rowid = i * (n // 10) + 1
+            with db:
+                db.execute("UPDATE fts SET title = title || ' ' || ? WHERE rowid = ?", (word, rowid))
+            assert db.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (word,)).fetchone()[0] == 1
+
+        edits.append(timed(edit))
+    out["edit_ms"] = summary(edits)
+    db.close()
+    out["size_mb"] = folder_size(path) / 2**20
+    out["rss_mb"] = peak_rss_mb()
+    return out
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def table(n: int, nq: int, ours: dict[str, Any], fts: dict[str, Any]) -> str:
+    def row(name: str, a: float, b: float, unit: str, lower_is_better: bool = True) -> str:
+        ratio = a / b if b else float("inf")
+        return f"| {name} | {a:,.1f} {unit} | {b:,.1f} {unit} | {ratio:.2f}× |"
+
+    lines = [f"{n:,} synthetic records, {nq} mixed queries ({', '.join(KINDS)}), page of 20, one process per engine.",
+             "", "| measure | Whoosh (ours) | SQLite FTS5 | ours / FTS5 |", "|---|---|---|---|",
+             row("import / build", ours["build_s"], fts["build_s"], "s"),
+             f"| records per second | {ours['records_per_s']:,.0f} | {fts['records_per_s']:,.0f} | |"]
+    for label, name in (("faceted", "faceted search"), ("plain", "search without facets"),
+                        ("snippets", "search + facets + 20 highlighted snippets")):
+        lines.append(row(f"{name} p50", ours[label]["p50"], fts[label]["p50"], "ms"))
+        lines.append(row(f"{name} p95", ours[label]["p95"], fts[label]["p95"], "ms"))
+    lines.append(row("faceted p95 without phrases", ours["faceted"]["no_phrase_p95"],
+                     fts["faceted"]["no_phrase_p95"], "ms"))
+    lines.append(row("edit to searchable p50", ours["edit_ms"]["p50"], fts["edit_ms"]["p50"], "ms"))
+    lines.append(row("edit to searchable max", ours["edit_ms"]["max"], fts["edit_ms"]["max"], "ms"))
+    lines.append(row("index size on disk", ours["size_mb"], fts["size_mb"], "MB"))
+    lines.append(row("peak RSS (whole process)", ours["rss_mb"], fts["rss_mb"], "MB"))
+    lines.append(f"| full reindex | {ours['reindex_s']:,.1f} s | | |")
+    lines += ["", "Faceted p95 by query kind (ms):", "", "| kind | ours | FTS5 |", "|---|---|---|"]
+    for kind in KINDS:
+        lines.append(f"| {kind} | {ours['faceted']['by_kind_p95'][kind]:,.1f} | "
+                     f"{fts['faceted']['by_kind_p95'][kind]:,.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int, nargs="?", default=10000, help="records (default 10000)")
+    parser.add_argument("--queries", type=int, default=240)
+    parser.add_argument("--engine", choices=("ours", "fts5"), help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help="print raw numbers as JSON")
+    args = parser.parse_args()
+    queries = make_queries(args.queries)
+    if args.engine:
+        work = Path(tempfile.mkdtemp(prefix=f"bench-{args.engine}-"))
+        try:
+            run = run_ours if args.engine == "ours" else run_fts
+            print(json.dumps(run(args.n, queries, work)))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
+    results = {}
+    for engine in ("fts5", "ours"):
+        done = subprocess.run([sys.executable, __file__, str(args.n), "--queries", str(args.queries),
+                               "--engine", engine], capture_output=True, text=True, check=True)
+        results[engine] = json.loads(done.stdout.strip().splitlines()[-1])
+    if args.json:
+        print(json.dumps(results, indent=2))
+    print(table(args.n, args.queries, results["ours"], results["fts5"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
