@@ -5,27 +5,22 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from catalogue.service import Catalogue
-from catalogue.web import get_catalogue
+from tests.conftest import make_app
 from tests.recordsamples import make_record
 
 HOSTILE = "<script>alert('x')</script>"
 
 
-@pytest.fixture
-def demo(demo_app: Flask) -> FlaskClient:
-    return demo_app.test_client()
 
-
-@pytest.fixture
-def cat(demo_app: Flask) -> Catalogue:
-    with demo_app.app_context():
-        return get_catalogue()
+#: `client` and `catalogue` (conftest) are those of the app holding the demo collection.
+pytestmark = pytest.mark.usefixtures("demo_app")
 
 
 def text_of(html: bytes) -> str:
@@ -33,8 +28,8 @@ def text_of(html: bytes) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html.decode()).split())
 
 
-def test_home_shows_counts_search_box_and_recent_changes(demo: FlaskClient) -> None:
-    page = demo.get("/")
+def test_home_shows_counts_search_box_and_recent_changes(client: FlaskClient) -> None:
+    page = client.get("/")
     assert page.status_code == 200
     assert b'<form class="search-form big" role="search"' in page.data
     assert b'<label for="home-q">' in page.data
@@ -44,14 +39,14 @@ def test_home_shows_counts_search_box_and_recent_changes(demo: FlaskClient) -> N
     assert 'href="/records/khojaly-schools"' in page.data.decode()
 
 
-def test_home_of_empty_catalogue(client: FlaskClient) -> None:
-    page = client.get("/")
+def test_home_of_empty_catalogue(tmp_path: Path) -> None:
+    page = make_app(tmp_path / "empty").test_client().get("/")
     assert page.status_code == 200
     assert "No records yet." in text_of(page.data)
 
 
-def test_search_lists_hits_with_counts_and_facets(demo: FlaskClient) -> None:
-    page = demo.get("/search?q=schools")
+def test_search_lists_hits_with_counts_and_facets(client: FlaskClient) -> None:
+    page = client.get("/search?q=schools")
     assert page.status_code == 200
     text = text_of(page.data)
     assert "Schools of Khojaly" in text
@@ -59,10 +54,10 @@ def test_search_lists_hits_with_counts_and_facets(demo: FlaskClient) -> None:
     assert re.search(r"\d+ records? found", text)
 
 
-def test_search_facet_links_combine_and_remove(demo: FlaskClient) -> None:
-    page = demo.get("/search?q=Khojaly").data.decode()
+def test_search_facet_links_combine_and_remove(client: FlaskClient) -> None:
+    page = client.get("/search?q=Khojaly").data.decode()
     assert 'href="/search?q=Khojaly&amp;type=school"' in page
-    filtered = demo.get("/search?q=Khojaly&type=school&type=club")
+    filtered = client.get("/search?q=Khojaly&type=school&type=club")
     assert filtered.status_code == 200
     html = filtered.data.decode()
     assert "Schools of Khojaly" in html and "Clubs of Khojaly" in html
@@ -80,27 +75,27 @@ def test_search_facet_links_combine_and_remove(demo: FlaskClient) -> None:
     ("q=Khojaly&page=40", "There is no page 40"),
     ("sort=sideways", "Unknown sort order"),
 ])
-def test_search_bad_arguments_give_a_clear_400(demo: FlaskClient, query: str, message: str) -> None:
-    page = demo.get(f"/search?{query}")
+def test_search_bad_arguments_give_a_clear_400(client: FlaskClient, query: str, message: str) -> None:
+    page = client.get(f"/search?{query}")
     assert page.status_code == 400
     assert message in text_of(page.data)
     assert b'role="alert"' in page.data
 
 
 @pytest.mark.parametrize("query", ['"unclosed', "(((", "AND OR NOT", "title:", "*", "a" * 999, "\x00\x01"])
-def test_hostile_queries_never_fail(demo: FlaskClient, query: str) -> None:
-    page = demo.get("/search", query_string={"q": query})
+def test_hostile_queries_never_fail(client: FlaskClient, query: str) -> None:
+    page = client.get("/search", query_string={"q": query})
     assert page.status_code in (200, 400)
 
 
-def test_too_long_query_is_refused(demo: FlaskClient) -> None:
-    page = demo.get("/search", query_string={"q": "x" * 1001})
+def test_too_long_query_is_refused(client: FlaskClient) -> None:
+    page = client.get("/search", query_string={"q": "x" * 1001})
     assert page.status_code == 400
     assert "too long" in text_of(page.data)
 
 
-def test_record_page_shows_every_part(demo: FlaskClient) -> None:
-    page = demo.get("/records/khojaly-schools")
+def test_record_page_shows_every_part(client: FlaskClient) -> None:
+    page = client.get("/records/khojaly-schools")
     assert page.status_code == 200
     html = page.data.decode()
     text = text_of(page.data)
@@ -120,8 +115,8 @@ def test_record_page_shows_every_part(demo: FlaskClient) -> None:
     assert data["url"].endswith("/records/khojaly-schools?revision=1")
 
 
-def test_record_cite_block_names_url_and_revision(demo: FlaskClient) -> None:
-    html = demo.get("/records/khojaly-schools").data.decode()
+def test_record_cite_block_names_url_and_revision(client: FlaskClient) -> None:
+    html = client.get("/records/khojaly-schools").data.decode()
     cite = html.split('id="cite"', 1)[1]
     assert "http://localhost/records/khojaly-schools?revision=1" in cite
     assert "@misc{khojaly-schools-r1," in cite
@@ -131,30 +126,30 @@ def test_record_cite_block_names_url_and_revision(demo: FlaskClient) -> None:
     assert item["type"] == "dataset" and item["version"] == "1"
 
 
-def test_record_map_appears_with_a_geometry(cat: Catalogue, demo: FlaskClient) -> None:
+def test_record_map_appears_with_a_geometry(catalogue: Catalogue, client: FlaskClient) -> None:
     place = {"name": "Somewhere", "geometry": {"type": "Point", "coordinates": [46.79, 39.91]}}
-    cat.create(make_record(id="mapped", place=place))
-    html = demo.get("/records/mapped").data.decode()
+    catalogue.create(make_record(id="mapped", place=place))
+    html = client.get("/records/mapped").data.decode()
     assert 'id="map"' in html
     assert "/static/vendor/leaflet/leaflet.js" in html and "/static/js/record-map.js" in html
     assert "39.91, 46.79" in html  # coordinates readable without JavaScript
     for asset in ("/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/LICENSE"):
-        with demo.get(asset) as response:
+        with client.get(asset) as response:
             assert response.status_code == 200
 
 
-def test_record_text_is_escaped_and_only_http_urls_are_links(cat: Catalogue, demo: FlaskClient) -> None:
+def test_record_text_is_escaped_and_only_http_urls_are_links(catalogue: Catalogue, client: FlaskClient) -> None:
     record = make_record(
         id="hostile", title=HOSTILE, description=HOSTILE,
         sources=[{"id": "s1", "citation": HOSTILE, "url": "javascript:alert(1)"},
                  {"id": "s2", "citation": "Safe", "url": "https://example.org/a?b=<c>"}],
         media=[{"url": "javascript:alert(2)", "caption": "bad"}, {"url": "http://example.org/p.jpg"}],
     )
-    cat.create(record)
+    catalogue.create(record)
     for url in ("/records/hostile", "/records/hostile/history", "/", "/search?q=alert"):
-        html = demo.get(url).data.decode()
+        html = client.get(url).data.decode()
         assert HOSTILE not in html, url
-    html = demo.get("/records/hostile").data.decode()
+    html = client.get("/records/hostile").data.decode()
     assert 'href="javascript:' not in html
     assert 'href="https://example.org/a?b=&lt;c&gt;"' in html
     assert 'href="http://example.org/p.jpg"' in html
@@ -163,32 +158,32 @@ def test_record_text_is_escaped_and_only_http_urls_are_links(cat: Catalogue, dem
     assert json.loads(ld.group(1))["name"] == HOSTILE
 
 
-def test_old_revision_is_readable_and_marked(cat: Catalogue, demo: FlaskClient) -> None:
-    record = cat.get("khojaly-schools")
-    cat.update("khojaly-schools", dict(record, title="Schools of Khojaly (revised)"), base_revision=1,
+def test_old_revision_is_readable_and_marked(catalogue: Catalogue, client: FlaskClient) -> None:
+    record = catalogue.get("khojaly-schools")
+    catalogue.update("khojaly-schools", dict(record, title="Schools of Khojaly (revised)"), base_revision=1,
                message="clearer title")
-    old = demo.get("/records/khojaly-schools?revision=1")
+    old = client.get("/records/khojaly-schools?revision=1")
     assert old.status_code == 200
     text = text_of(old.data)
     assert "You are reading revision 1" in text
     assert "Schools of Khojaly (revised)" not in text.split("Read the current version")[0]
     assert "Read the current version (revision 2)" in text
-    current = text_of(demo.get("/records/khojaly-schools").data)
+    current = text_of(client.get("/records/khojaly-schools").data)
     assert "Schools of Khojaly (revised)" in current and "You are reading revision" not in current
 
 
 @pytest.mark.parametrize(("query", "status"), [("revision=abc", 400), ("revision=0", 400), ("revision=9", 404)])
-def test_bad_revision_numbers(demo: FlaskClient, query: str, status: int) -> None:
-    page = demo.get(f"/records/khojaly-schools?{query}")
+def test_bad_revision_numbers(client: FlaskClient, query: str, status: int) -> None:
+    page = client.get(f"/records/khojaly-schools?{query}")
     assert page.status_code == status
     assert b"<h1>" in page.data
 
 
-def test_history_shows_who_when_why_and_field_diff(cat: Catalogue, demo: FlaskClient) -> None:
-    record = cat.get("khojaly-clubs")
-    cat.update("khojaly-clubs", dict(record, subjects=["culture"]), base_revision=1, user="ayla",
+def test_history_shows_who_when_why_and_field_diff(catalogue: Catalogue, client: FlaskClient) -> None:
+    record = catalogue.get("khojaly-clubs")
+    catalogue.update("khojaly-clubs", dict(record, subjects=["culture"]), base_revision=1, user="ayla",
                message="subject added")
-    page = demo.get("/records/khojaly-clubs/history")
+    page = client.get("/records/khojaly-clubs/history")
     assert page.status_code == 200
     html = page.data.decode()
     text = text_of(page.data)
@@ -200,37 +195,37 @@ def test_history_shows_who_when_why_and_field_diff(cat: Catalogue, demo: FlaskCl
     assert "Restore revision" not in text  # anonymous visitors get no restore form
 
 
-def test_deleted_record_is_gone_with_its_tombstone(cat: Catalogue, demo: FlaskClient) -> None:
-    cat.delete("khojaly-local-history-museum", reason="duplicate of another record")
-    page = demo.get("/records/khojaly-local-history-museum")
+def test_deleted_record_is_gone_with_its_tombstone(catalogue: Catalogue, client: FlaskClient) -> None:
+    catalogue.delete("khojaly-local-history-museum", reason="duplicate of another record")
+    page = client.get("/records/khojaly-local-history-museum")
     assert page.status_code == 410
     assert "duplicate of another record" in text_of(page.data)
-    assert demo.get("/records/khojaly-local-history-museum.json").status_code == 410
-    history = demo.get("/records/khojaly-local-history-museum/history")
+    assert client.get("/records/khojaly-local-history-museum.json").status_code == 410
+    history = client.get("/records/khojaly-local-history-museum/history")
     assert history.status_code == 200 and "deleted" in text_of(history.data)
-    assert demo.get("/records/khojaly-local-history-museum?revision=1").status_code == 200
+    assert client.get("/records/khojaly-local-history-museum?revision=1").status_code == 200
 
 
-def test_unknown_record_is_404(demo: FlaskClient) -> None:
+def test_unknown_record_is_404(client: FlaskClient) -> None:
     for url in ("/records/no-such-record", "/records/no-such-record/history", "/records/no-such-record.json"):
-        page = demo.get(url)
+        page = client.get(url)
         assert page.status_code == 404, url
         assert b"no record with id" in page.data
 
 
-def test_record_json_is_the_stored_record(demo: FlaskClient) -> None:
-    response = demo.get("/records/khojaly-schools.json")
+def test_record_json_is_the_stored_record(client: FlaskClient) -> None:
+    response = client.get("/records/khojaly-schools.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert response.get_json()["quantity"] == 14
 
 
-def test_id_ending_in_json_still_has_a_page(cat: Catalogue, demo: FlaskClient) -> None:
-    cat.create(make_record(id="data.json", title="Odd id"))
-    assert "Odd id" in text_of(demo.get("/records/data.json").data)
+def test_id_ending_in_json_still_has_a_page(catalogue: Catalogue, client: FlaskClient) -> None:
+    catalogue.create(make_record(id="data.json", title="Odd id"))
+    assert "Odd id" in text_of(client.get("/records/data.json").data)
 
 
-def test_stats_page_draws_charts_without_javascript(demo: FlaskClient) -> None:
-    page = demo.get("/stats")
+def test_stats_page_draws_charts_without_javascript(client: FlaskClient) -> None:
+    page = client.get("/stats")
     assert page.status_code == 200
     html = page.data.decode()
     text = text_of(page.data)
@@ -242,16 +237,16 @@ def test_stats_page_draws_charts_without_javascript(demo: FlaskClient) -> None:
     assert re.search(r"Library</a></th>\s*<td class=\"num\">29</td>", html)  # items stated by group records
 
 
-def test_unknown_page_is_an_html_404(demo: FlaskClient) -> None:
-    page = demo.get("/no/such/page")
+def test_unknown_page_is_an_html_404(client: FlaskClient) -> None:
+    page = client.get("/no/such/page")
     assert page.status_code == 404 and page.mimetype == "text/html"
     assert "Not found" in text_of(page.data)
 
 
 @pytest.mark.parametrize("url", ["/", "/search?q=x", "/records/khojaly-schools", "/stats", "/records/nope",
                                  "/api/search", "/api/records/nope", "/static/css/site.css"])
-def test_security_headers_on_every_response(demo: FlaskClient, url: str) -> None:
-    with demo.get(url) as response:
+def test_security_headers_on_every_response(client: FlaskClient, url: str) -> None:
+    with client.get(url) as response:
         headers = response.headers
     csp = headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
@@ -261,38 +256,37 @@ def test_security_headers_on_every_response(demo: FlaskClient, url: str) -> None
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
-def test_pages_have_no_inline_scripts_or_styles(cat: Catalogue, demo: FlaskClient) -> None:
-    cat.create(make_record(id="mapped", place={"name": "P", "geometry": {"type": "Point", "coordinates": [1, 2]}}))
+def test_pages_have_no_inline_scripts_or_styles(catalogue: Catalogue, client: FlaskClient) -> None:
+    place = {"name": "P", "geometry": {"type": "Point", "coordinates": [1, 2]}}
+    catalogue.create(make_record(id="mapped", place=place))
     for url in ("/", "/search?q=Khojaly", "/records/mapped", "/records/mapped/history", "/stats"):
-        html = demo.get(url).data.decode()
+        html = client.get(url).data.decode()
         scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
         assert all("src=" in attrs or 'type="application/ld+json"' in attrs for attrs, _ in scripts), url
         assert " style=" not in html and "<style" not in html, url
 
 
-def test_tile_server_is_allowed_by_the_csp(tmp_path) -> None:
-    from tests.conftest import make_app
-
+def test_tile_server_is_allowed_by_the_csp(tmp_path: Path) -> None:
     app = make_app(tmp_path / "d", TILE_URL="https://{s}.tile.example.org/{z}/{x}/{y}.png")
     csp = app.test_client().get("/").headers["Content-Security-Policy"]
     assert "img-src 'self' data: https://*.tile.example.org" in csp
 
 
-def test_language_switch_translates_and_is_remembered(demo: FlaskClient) -> None:
-    page = demo.get("/records/khojaly-schools?lang=az")
+def test_language_switch_translates_and_is_remembered(client: FlaskClient) -> None:
+    page = client.get("/records/khojaly-schools?lang=az")
     html = page.data.decode()
     assert '<html lang="az">' in html
     assert "Mənbələr" in html and "Dağıdılmış" in html  # UI strings and vocabulary labels
     assert "Schools of Khojaly" in html  # record data as entered
     assert "lang=az" in page.headers["Set-Cookie"]
-    later = demo.get("/stats").data.decode()
+    later = client.get("/stats").data.decode()
     assert '<html lang="az">' in later and "Statistika" in later
-    back = demo.get("/?lang=en").data.decode()
+    back = client.get("/?lang=en").data.decode()
     assert '<html lang="en">' in back and "Search the catalogue" in back
 
 
-def test_accept_language_picks_azerbaijani(demo: FlaskClient) -> None:
-    html = demo.get("/", headers={"Accept-Language": "az,en;q=0.5"}).data.decode()
+def test_accept_language_picks_azerbaijani(client: FlaskClient) -> None:
+    html = client.get("/", headers={"Accept-Language": "az,en;q=0.5"}).data.decode()
     assert '<html lang="az">' in html
 
 
@@ -303,13 +297,13 @@ def test_nav_shows_log_in_for_anonymous_visitors_when_the_route_exists(demo_app:
     assert "Log out" not in html
 
 
-def test_signed_in_archivist_sees_edit_links_and_can_restore_from_history(cat: Catalogue, demo_app: Flask) -> None:
+def test_signed_in_archivist_sees_edit_links_and_restores_from_history(catalogue: Catalogue, demo_app: Flask) -> None:
     if "edit.restore_record" not in demo_app.view_functions:
         pytest.skip("the archivist routes are not installed")
     from tests.archivists import add_user, login
 
-    record = cat.get("khojaly-schools")
-    cat.update("khojaly-schools", dict(record, title="Renamed"), base_revision=1)
+    record = catalogue.get("khojaly-schools")
+    catalogue.update("khojaly-schools", dict(record, title="Renamed"), base_revision=1)
     add_user(demo_app, "ayla")
     client = demo_app.test_client()
     login(client, "ayla")
@@ -323,4 +317,18 @@ def test_signed_in_archivist_sees_edit_links_and_can_restore_from_history(cat: C
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.group(0)).group(1)
     response = client.post("/records/khojaly-schools/restore", data={"revision": "1", "csrf_token": token})
     assert response.status_code in (200, 303), response.data[:500]
-    assert cat.get("khojaly-schools")["title"] == "Schools of Khojaly"
+    assert catalogue.get("khojaly-schools")["title"] == "Schools of Khojaly"
+
+
+def test_search_offers_downloads_the_export_can_filter(demo_app: Flask, client: FlaskClient) -> None:
+    if "export.records" not in demo_app.view_functions:
+        pytest.skip("the export routes are not installed")
+    html = client.get("/search?q=Khojaly&type=school").data.decode()
+    link = re.search(r'href="(/export/records\.csv\?[^"]+)"', html)
+    assert link is not None
+    with client.get(link.group(1).replace("&amp;", "&")) as export:
+        assert export.status_code == 200
+        assert "Schools of Khojaly" in export.get_data(as_text=True)
+        assert "Clubs of Khojaly" not in export.get_data(as_text=True)
+    # the export cannot filter by place, so no link that would return more than was shown
+    assert "/export/records" not in client.get("/search?q=Khojaly&place=Khojaly").data.decode()

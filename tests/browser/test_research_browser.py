@@ -4,13 +4,13 @@ Screenshots of the main pages go to tests/screenshots/ for a human to look at.""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import make_app
+from tests.oaitools import serve
 from tests.recordsamples import make_record
 
 pytestmark = pytest.mark.browser
@@ -24,8 +24,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app over the demo collection (plus one mapped record), served on a loopback port."""
-    from werkzeug.serving import make_server
-
     from catalogue.web import get_catalogue
 
     app = make_app(tmp_path_factory.mktemp("browser") / "data")
@@ -36,15 +34,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             [[46.78, 39.90], [46.80, 39.90], [46.80, 39.92], [46.78, 39.92], [46.78, 39.90]]]}}
         get_catalogue().create(make_record(id="mapped-test-record", type="monument", title="Mapped test record",
                                              place=place))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        app.extensions["catalogue"].close()
+    with serve(app) as oai_url:
+        yield oai_url.removesuffix("/oai")
+    app.extensions["catalogue"].close()
 
 
 @pytest.fixture(scope="module")
