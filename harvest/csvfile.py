@@ -1,0 +1,308 @@
+"""CSV spreadsheets of records, read through a TOML mapping of columns to record fields.
+
+Archivists keep lists in spreadsheets; the mapping says which column is which field, how
+multi-value cells are split, how their type words map to our vocabulary, and which source
+the rows cite. Every bad row comes back as an error naming its line and column, so an
+import stores the good rows and reports the rest (see `harvest/examples/mapping.toml`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import string
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from catalogue import records
+from catalogue.errors import CatalogueError, ValidationError
+from catalogue.schema import vocabulary
+
+from .dc import type_table
+
+SOURCE_ID = "source"
+TEXT_FIELDS = ("title", "type", "description", "notes", "rights", "place.name", "place.country",
+               "place.admin_area", "period.label", "condition.status", "condition.date", "condition.note",
+               "condition.event", "condition.cause", "condition.certainty", "condition.assessed_by",
+               "condition.method", "media.url", "media.caption", "media.licence", "media.credit",
+               "source.citation", "source.author", "source.publisher", "source.date", "source.url",
+               "source.pages", "source.type")
+INT_FIELDS = ("period.start", "period.end", "quantity")
+FLOAT_FIELDS = ("place.latitude", "place.longitude")
+LIST_FIELDS = ("subjects", "names")
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+#: Where a mapped field lands in the record, to name the column of a validation error.
+_RECORD_PATH = {"condition": "conditions[0]", "source": "sources[0]", "media": "media[0]",
+                "place.latitude": "place.geometry", "place.longitude": "place.geometry"}
+
+
+def _is_field(target: str) -> bool:
+    return (target in (*TEXT_FIELDS, *INT_FIELDS, *FLOAT_FIELDS, *LIST_FIELDS)
+            or (target.startswith("external_ids.") and len(target) > len("external_ids.")))
+
+
+class Mapping:
+    """A parsed, checked TOML mapping (see `harvest/examples/mapping.toml`)."""
+
+    def __init__(self, data: dict[str, Any], where: str):
+        self.where = where
+        self.columns: dict[str, str] = self._table(data, "columns")
+        if not self.columns:
+            raise CatalogueError(f"{where}: [columns] maps no column to a field")
+        for column, target in self.columns.items():
+            if not _is_field(target):
+                raise CatalogueError(f"{where}: column {column!r} maps to {target!r}, which is not a field this"
+                                     f" import fills (one of: {', '.join((*TEXT_FIELDS, *INT_FIELDS, *LIST_FIELDS))},"
+                                     " place.latitude, place.longitude, external_ids.SCHEME)")
+        self.separators = self._table(data, "separators")
+        overrides = self._table(data, "types")
+        self.types = type_table(overrides)
+        for word, target in overrides.items():
+            if target not in vocabulary("type"):
+                raise CatalogueError(f"{where}: [types] maps {word!r} to {target!r}, which is not a type")
+        record = self._table(data, "record")
+        self.id_column, self.id_template = record.get("id_column"), record.get("id_template")
+        if bool(self.id_column) == bool(self.id_template):
+            raise CatalogueError(f"{where}: [record] needs id_column or id_template (one of them)")
+        self.default_type = record.get("default_type")
+        self.source_name = record.get("source_name")
+        self.delimiter = record.get("delimiter", ",")
+        self.source = self._table(data, "source")
+        unknown = set(self.source) - {f.split(".")[1] for f in TEXT_FIELDS if f.startswith("source.")} - {"id"}
+        if unknown:
+            raise CatalogueError(f"{where}: [source] has unknown keys {sorted(unknown)}")
+
+    def _table(self, data: dict[str, Any], name: str) -> dict[str, Any]:
+        table = data.get(name, {})
+        if not isinstance(table, dict):
+            raise CatalogueError(f"{self.where}: [{name}] must be a table")
+        return table
+
+    def needed_columns(self) -> set[str]:
+        needed = set(self.columns)
+        if self.id_column:
+            needed.add(self.id_column)
+        if self.id_template:
+            needed |= {name for _, name, _, _ in string.Formatter().parse(self.id_template) if name}
+        return needed
+
+    def column_of(self, path: str) -> str | None:
+        """The column whose field a validation error path points into."""
+        best = None
+        for column, target in self.columns.items():
+            head, _, rest = target.partition(".")
+            prefix = _RECORD_PATH.get(target) or (_RECORD_PATH[head] + "." + rest if head in _RECORD_PATH else target)
+            if target.startswith("external_ids."):
+                prefix = "external_ids"
+            if path == prefix or path.startswith((prefix + ".", prefix + "[")):
+                best = column
+        return best
+
+
+def load_mapping(path: Path | str) -> Mapping:
+    """Read and check a TOML mapping file; a CatalogueError says what is wrong."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as error:
+        raise CatalogueError(f"{path}: not valid TOML: {error}") from error
+    return Mapping(data, str(path))
+
+
+def _decode(raw: bytes, encoding: str | None) -> str:
+    """Text of the file: UTF-8 with or without BOM (or UTF-16 by BOM) unless `encoding` says otherwise.
+
+    Bytes that are not valid in the encoding are kept as surrogates, so the row holding
+    them is reported instead of the whole file being refused.
+    """
+    if encoding is None:
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return raw.decode("utf-16", errors="surrogateescape")
+        encoding = "utf-8-sig"
+    try:
+        return raw.decode(encoding, errors="surrogateescape")
+    except LookupError as error:
+        raise CatalogueError(f"unknown encoding {encoding!r}") from error
+
+
+class _Row:
+    """Builds one record from one row, collecting problems per column."""
+
+    def __init__(self, mapping: Mapping, cells: dict[str, str]):
+        self.mapping, self.cells = mapping, cells
+        self.problems: list[str] = []
+        self.record: dict[str, Any] = {}
+        self.source: dict[str, Any] = {"id": str(mapping.source.get("id", SOURCE_ID))}
+        self.source.update({k: v for k, v in mapping.source.items() if k != "id"})
+        self.condition: dict[str, Any] = {}
+        self.point: dict[str, float] = {}
+
+    def problem(self, column: str, message: str) -> None:
+        self.problems.append(f"column {column!r}: {message}")
+
+    def build(self) -> dict[str, Any]:
+        for column, target in self.mapping.columns.items():
+            value = self.cells.get(column, "").strip()
+            if value:
+                self.put(column, target, value)
+        record = self.record
+        record["id"] = self.record_id()
+        if "type" not in record and self.mapping.default_type:
+            record["type"] = self.mapping.default_type
+        if not self.source.get("citation"):
+            self.problems.append("no source citation: give [source] citation in the mapping or a"
+                                 " source.citation column")
+        record["sources"] = [self.source]
+        if self.condition:
+            record["conditions"] = [dict(self.condition, sources=[self.source["id"]])]
+        if "quantity" in record:
+            record["quantity_sources"] = [self.source["id"]]
+        if self.point:
+            if set(self.point) != {"latitude", "longitude"}:
+                self.problems.append("a position needs both latitude and longitude")
+            else:
+                place = record.setdefault("place", {})
+                place["geometry"] = {"type": "Point", "coordinates": [self.point["longitude"], self.point["latitude"]]}
+        if "place" in record and "name" not in record["place"]:
+            self.problems.append("a place needs a name column (place.name)")
+        record["provenance"] = {"origin": "import", "source_identifier": record["id"]}
+        if self.mapping.source_name:
+            record["provenance"]["source_name"] = str(self.mapping.source_name)
+        return record
+
+    def record_id(self) -> str:
+        mapping = self.mapping
+        if mapping.id_column:
+            value = self.cells.get(mapping.id_column, "").strip().lower()
+            if not _ID.match(value):
+                self.problem(mapping.id_column, f"{value!r} is not an id (lowercase letters, digits, '.', '_', '-')"
+                             if value else "the id is empty")
+            return value
+        try:
+            text = mapping.id_template.format_map({k: v.strip() for k, v in self.cells.items()})
+        except (KeyError, ValueError, IndexError) as error:
+            raise CatalogueError(f"the id template {mapping.id_template!r} is not usable: {error}") from error
+        value = records.slugify(text, 128)
+        if not value:
+            self.problems.append(f"the id template gives nothing for this row ({text!r})")
+        return value
+
+    def put(self, column: str, target: str, value: str) -> None:
+        if any("\udc80" <= ch <= "\udcff" for ch in value):
+            self.problem(column, "not valid text in the file's encoding; give --encoding (e.g. cp1252)")
+            return
+        separator = self.mapping.separators.get(column)
+        if target in LIST_FIELDS:
+            values = [v.strip() for v in (value.split(separator) if separator else [value]) if v.strip()]
+            self.record[target] = [{"value": v} for v in values] if target == "names" else values
+        elif target in INT_FIELDS:
+            try:
+                number = int(value)
+            except ValueError:
+                self.problem(column, f"{value!r} is not a whole number")
+                return
+            self._set(target, number)
+        elif target in FLOAT_FIELDS:
+            try:
+                self.point[target.split(".")[1]] = float(value.replace(",", "."))
+            except ValueError:
+                self.problem(column, f"{value!r} is not a number")
+        elif target == "type":
+            mapped = self.mapping.types.get(value.lower())
+            if mapped is None:
+                self.problem(column, f"type {value!r} is neither a record type nor listed in the mapping's [types]")
+                return
+            self.record["type"] = mapped
+        elif target.startswith("external_ids."):
+            self.record.setdefault("external_ids", []).append({"scheme": target.split(".", 1)[1], "value": value})
+        else:
+            self._set(target, value)
+
+    def _set(self, target: str, value: Any) -> None:
+        head, _, rest = target.partition(".")
+        if not rest:
+            self.record[head] = value
+        elif head == "source":
+            self.source[rest] = value
+        elif head == "condition":
+            self.condition[rest] = value
+        elif head == "media":
+            self.record.setdefault("media", [{}])[0][rest] = value
+        else:
+            self.record.setdefault(head, {})[rest] = value
+
+
+def _rows(text: str, mapping: Mapping, where: str) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=mapping.delimiter)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise CatalogueError(f"{where}: the file is empty") from None
+    except csv.Error as error:
+        raise CatalogueError(f"{where}:1: {error}") from error
+    missing = sorted(mapping.needed_columns() - set(header))
+    if missing:
+        raise CatalogueError(f"{where}: no column {', '.join(map(repr, missing))} in the header "
+                             f"(columns: {', '.join(header)})")
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield line, {"\0error": str(error)}
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header):
+            yield line, {"\0error": f"{len(cells)} cells, but the header has {len(header)} columns"}
+            continue
+        yield line, dict(zip(header, cells, strict=False))
+
+
+def read_csv(path: Path | str, mapping_path: Path | str, encoding: str | None = None) -> Iterator[tuple[str, Any]]:
+    """Yield (``file:line``, record or CatalogueError) for each data row of a CSV file.
+
+    The mapping and the header are checked at once (a CatalogueError for the whole file);
+    each row is then built and validated on its own, and a bad one is reported with its
+    line number, the column and the reason.
+    """
+    mapping = load_mapping(mapping_path)
+    text = _decode(Path(path).read_bytes(), encoding)
+    rows = _rows(text, mapping, str(path))
+    first = next(rows, None)  # check the header now, not at the first iteration
+
+    def generate() -> Iterator[tuple[str, Any]]:
+        if first is None:
+            return
+        for line, cells in _chain(first, rows):
+            yield f"{path}:{line}", _record(mapping, cells)
+
+    return generate()
+
+
+def _chain(first: tuple[int, dict[str, str]], rest: Iterator[tuple[int, dict[str, str]]]
+           ) -> Iterator[tuple[int, dict[str, str]]]:
+    yield first
+    yield from rest
+
+
+def _record(mapping: Mapping, cells: dict[str, str]) -> Any:
+    if "\0error" in cells:
+        return CatalogueError("not a CSV row: " + cells["\0error"])
+    row = _Row(mapping, cells)
+    record = row.build()
+    if row.problems:
+        return CatalogueError("; ".join(row.problems))
+    try:
+        return records.prepare(record)
+    except ValidationError as error:
+        located = []
+        for problem in error.errors:
+            column = mapping.column_of(problem.path)
+            located.append(f"column {column!r}: {problem.message}" if column else str(problem))
+        return CatalogueError("; ".join(located))

@@ -1,0 +1,130 @@
+"""CSV import with a TOML mapping, through `catalogue import FILE.csv --mapping`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harvest.csvfile import read_csv
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "harvest" / "examples"
+MAPPING = """
+[record]
+id_column = "Id"
+[columns]
+"Title" = "title"
+"Type" = "type"
+"Quantity" = "quantity"
+"Status" = "condition.status"
+"Subjects" = "subjects"
+"Lat" = "place.latitude"
+"Lon" = "place.longitude"
+"Place" = "place.name"
+[separators]
+"Subjects" = "|"
+[types]
+"Grabmal" = "tomb"
+[source]
+citation = "Illustrative spreadsheet, for tests only."
+"""
+HEADER = "Id,Title,Type,Quantity,Status,Subjects,Lat,Lon,Place\n"
+
+
+@pytest.fixture
+def mapping(tmp_path: Path) -> Path:
+    path = tmp_path / "mapping.toml"
+    path.write_text(MAPPING, encoding="utf-8")
+    return path
+
+
+def write(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / "rows.csv"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_example_imports_and_a_second_import_changes_nothing(runner, catalogue):
+    args = ["import", str(EXAMPLES / "example.csv"), "--mapping", str(EXAMPLES / "mapping.toml")]
+    first = runner.invoke(args=args)
+    assert first.exit_code == 0, first.output
+    assert "3 created" in first.output
+    record = catalogue.get("example-libraries")
+    assert record["quantity"] == 29 and record["subjects"] == ["libraries", "books"]
+    assert record["condition"]["status"] == "destroyed" and record["sources"][0]["publisher"] == "AzerNEWS"
+    assert record["provenance"] == {"origin": "import", "source_name": "example-spreadsheet",
+                                    "source_identifier": "example-libraries"}
+    seq = catalogue.store.last_seq()
+    second = runner.invoke(args=args)
+    assert "0 created, 0 updated, 3 unchanged" in second.output and catalogue.store.last_seq() == seq
+
+
+def test_bad_rows_are_reported_with_line_and_column_and_good_rows_imported(runner, catalogue, tmp_path, mapping):
+    rows = (HEADER
+            + "a-1,Good tomb,Grabmal,,damaged,x|y,40.1,46.5,Illustrative place\n"        # line 2
+            + "a-2,Bad type,Palace,,,,,,\n"                                              # line 3
+            + 'a-3,"A title\nover two lines",school,many,,,,,\n'                        # lines 4-5
+            + "a-4,Bad status,school,,ruined,,,,\n"                                     # line 6
+            + "A 5,Bad id,school,,,,,,\n"                                               # line 7
+            + "a-6,,school,,,,,,\n"                                                     # line 8
+            + "a-7,Too many,school,,,,,,,extra\n"                                        # line 9
+            + "\n"
+            + "a-8,Good school,school,3,intact,,,,\n")                                  # line 11
+    result = runner.invoke(args=["import", str(write(tmp_path, rows)), "--mapping", str(mapping)])
+    assert result.exit_code == 1
+    out = result.output
+    assert "2 created" in out and "6 failed" in out
+    assert "rows.csv:3: column 'Type': type 'Palace' is neither" in out
+    assert "rows.csv:4: column 'Quantity': 'many' is not a whole number" in out
+    assert "rows.csv:6: column 'Status': 'ruined' is not one of" in out
+    assert "rows.csv:7: column 'Id': 'a 5' is not an id" in out
+    assert "rows.csv:8: column 'Title'" in out
+    assert "rows.csv:9: not a CSV row: 10 cells" in out
+    good = catalogue.get("a-1")
+    assert good["type"] == "tomb" and good["subjects"] == ["x", "y"]
+    assert good["place"]["geometry"] == {"type": "Point", "coordinates": [46.5, 40.1]}
+    assert catalogue.get("a-8")["quantity_sources"] == ["source"]
+
+
+def test_utf8_bom_and_explicit_encoding(runner, catalogue, tmp_path, mapping):
+    text = HEADER + "b-1,Məktəb,Məktəb,,,,,,\n"
+    path = write(tmp_path, "\ufeff" + text)
+    assert runner.invoke(args=["import", str(path), "--mapping", str(mapping)]).exit_code == 0
+    assert catalogue.get("b-1")["type"] == "school"
+    latin = HEADER + "b-2,Café school,school,,,,,,\n"
+    path = write(tmp_path, latin, "cp1252")
+    result = runner.invoke(args=["import", str(path), "--mapping", str(mapping)])
+    assert result.exit_code == 1 and "rows.csv:2: column 'Title': not valid text" in result.output
+    result = runner.invoke(args=["import", str(path), "--mapping", str(mapping), "--encoding", "cp1252"])
+    assert result.exit_code == 0 and catalogue.get("b-2")["title"] == "Café school"
+
+
+def test_dry_run_stores_nothing(runner, catalogue, tmp_path, mapping):
+    path = write(tmp_path, HEADER + "c-1,Dry,school,,,,,,\n")
+    result = runner.invoke(args=["import", str(path), "--mapping", str(mapping), "--dry-run"])
+    assert result.exit_code == 0 and "1 would be created" in result.output
+    assert catalogue.store.last_seq() == 0
+
+
+@pytest.mark.parametrize("mapping_text, message", [
+    ("[columns\n", "not valid TOML"),
+    ('[record]\nid_column = "Id"\n[columns]\n"Title" = "colour"\n', "not a field"),
+    ('[columns]\n"Title" = "title"\n', "id_column or id_template"),
+    ('[record]\nid_column = "Id"\n[columns]\n"Missing" = "title"\n', "no column 'Missing'"),
+    ('[record]\nid_column = "Id"\n[columns]\n"Title" = "title"\n[types]\nx = "palace"\n', "not a type"),
+])
+def test_mapping_and_header_problems_are_one_clear_error(runner, tmp_path, mapping_text, message):
+    mapping = tmp_path / "bad.toml"
+    mapping.write_text(mapping_text, encoding="utf-8")
+    result = runner.invoke(args=["import", str(write(tmp_path, HEADER)), "--mapping", str(mapping)])
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+def test_missing_citation_and_half_position_are_row_errors(tmp_path):
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(MAPPING.replace('citation = "Illustrative spreadsheet, for tests only."', ""),
+                       encoding="utf-8")
+    path = write(tmp_path, HEADER + "d-1,No source,school,,,,40,,Somewhere\n")
+    ((where, error),) = list(read_csv(path, mapping))
+    assert where.endswith("rows.csv:2")
+    assert "no source citation" in str(error) and "latitude and longitude" in str(error)
