@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
@@ -36,3 +40,23 @@ def test_every_ui_string_of_the_template_is_translated() -> None:
         po = messages(read_po(f))
     missing = [m.id for m in template if m.id and not po.get(m.id)]
     assert not missing, f"untranslated (pybabel update, then translate): {missing}"
+
+
+@pytest.mark.slow
+def test_plain_install_ships_translations_and_static_files(tmp_path: Path) -> None:
+    root = TRANSLATIONS.parent.parent
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--target", str(target), str(root)], check=True, capture_output=True, text=True)
+    package = target / "catalogue"
+    assert (package / "translations" / "az" / "LC_MESSAGES" / "messages.mo").is_file()
+    assert (package / "static" / "vendor" / "leaflet" / "LICENSE").is_file()
+    script = (
+        "from catalogue import create_app\n"
+        f"app = create_app({{'TESTING': True, 'DATA': {str(tmp_path / 'data')!r}}})\n"
+        "print(app.test_client().get('/stats?lang=az').get_data(as_text=True))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(target))
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            check=True)
+    assert "<h1>Statistika</h1>" in result.stdout

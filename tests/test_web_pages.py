@@ -332,3 +332,24 @@ def test_search_offers_downloads_the_export_can_filter(demo_app: Flask, client: 
         assert "Clubs of Khojaly" not in export.get_data(as_text=True)
     # the export cannot filter by place, so no link that would return more than was shown
     assert "/export/records" not in client.get("/search?q=Khojaly&place=Khojaly").data.decode()
+
+
+def test_did_you_mean_and_bad_query_notice(client: FlaskClient) -> None:
+    typo = client.get("/search?q=schoool")
+    assert typo.status_code == 200
+    assert re.search(r'Did you mean <a href="/search\?q=schools">schools</a>', typo.data.decode())
+    broken = client.get('/search?q="unclosed')
+    assert broken.status_code == 200
+    assert b'class="message notice" role="status"' in broken.data
+    assert "could not be read as written" in text_of(broken.data)
+
+
+def test_record_links_to_its_oai_record(demo_app: Flask, client: FlaskClient) -> None:
+    if not any(rule.rule == "/oai" for rule in demo_app.url_map.iter_rules()):
+        pytest.skip("the OAI-PMH provider is not installed")
+    html = client.get("/records/khojaly-schools").data.decode()
+    link = re.search(r'href="http://localhost(/oai\?verb=GetRecord[^"]+)"', html)
+    assert link is not None
+    response = client.get(link.group(1).replace("&amp;", "&"))
+    assert response.status_code == 200
+    assert b"<error" not in response.data and b"Schools of Khojaly" in response.data
