@@ -353,3 +353,12 @@ def test_record_links_to_its_oai_record(demo_app: Flask, client: FlaskClient) ->
     response = client.get(link.group(1).replace("&amp;", "&"))
     assert response.status_code == 200
     assert b"<error" not in response.data and b"Schools of Khojaly" in response.data
+
+
+def test_title_carries_the_language_of_the_name_it_repeats(catalogue: Catalogue, client: FlaskClient) -> None:
+    names = [{"value": "Ağdam məscidi", "lang": "az"}, {"value": "Agdam Mosque", "lang": "en"}]
+    catalogue.create(make_record(id="mosque", type="mosque", title="Ağdam məscidi", names=names))
+    html = client.get("/records/mosque").data.decode()
+    assert '<h1 id="record-title" lang="az">Ağdam məscidi</h1>' in html
+    assert '<span lang="en">Agdam Mosque</span>' in html
+    assert '<h1 id="record-title">Schools of Khojaly</h1>' in client.get("/records/khojaly-schools").data.decode()

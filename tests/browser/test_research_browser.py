@@ -126,4 +126,18 @@ def test_pages_work_without_javascript(site: str, browser) -> None:
     page.goto(site + "/stats")
     assert page.locator(".bars rect").count() > 5
     shot(page, "stats-nojs")
+    response = page.goto(site + "/search?q=Khojaly&page=abc")
+    assert response.status == 400
+    assert "page must be a whole number" in page.get_by_role("alert").inner_text()
+    shot(page, "search-bad-page")
+    context.close()
+
+
+def test_record_page_on_a_phone_in_azerbaijani(site: str, browser) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="az-AZ")
+    page = context.new_page()
+    page.goto(site + "/records/khojaly-graves-domes-tombs-xiv-xv")
+    assert page.locator("html").get_attribute("lang") == "az"  # from Accept-Language
+    assert page.get_by_role("heading", name="Mənbələr").count() == 1
+    shot(page, "record-phone-az")
     context.close()
