@@ -54,3 +54,11 @@ def _unescape(text: str) -> str:
     import html
 
     return html.unescape(text)
+
+
+def signed_in(app: Flask, name: str, role: str = "archivist") -> FlaskClient:
+    """A client of a new account `name`, signed in."""
+    add_user(app, name, role)
+    client = app.test_client()
+    login(client, name)
+    return client

@@ -4,17 +4,14 @@ every change that matters ends the user's sessions."""
 from __future__ import annotations
 
 import pytest
-from archivists import PASSWORD, add_user, csrf_token, login
+from archivists import PASSWORD, add_user, csrf_token, login, signed_in
 from flask import Flask
 from flask.testing import FlaskClient
 
 
 @pytest.fixture
 def admin(app: Flask) -> FlaskClient:
-    add_user(app, "root", "admin")
-    client = app.test_client()
-    login(client, "root")
-    return client
+    return signed_in(app, "root", "admin")
 
 
 def _post(client: FlaskClient, path: str, **data: str):

@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from archivists import add_user, csrf_token, form_fields, login
+from archivists import add_user, csrf_token, form_fields, login, signed_in
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -22,10 +22,7 @@ RECORD = "khojaly-schools"
 
 @pytest.fixture
 def editor(demo_app: Flask) -> FlaskClient:
-    add_user(demo_app, "alice")
-    client = demo_app.test_client()
-    login(client, "alice")
-    return client
+    return signed_in(demo_app, "alice")
 
 
 def _text(response) -> str:

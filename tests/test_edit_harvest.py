@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from archivists import add_user, csrf_token, form_fields, login
+from archivists import csrf_token, form_fields, signed_in
 from flask import Flask
 from flask.testing import FlaskClient
 from oai_provider import Provider
@@ -29,18 +29,12 @@ def provider() -> Iterator[Provider]:
 
 @pytest.fixture
 def admin(app: Flask) -> FlaskClient:
-    add_user(app, "root", "admin")
-    client = app.test_client()
-    login(client, "root")
-    return client
+    return signed_in(app, "root", "admin")
 
 
 @pytest.fixture
 def archivist(app: Flask) -> FlaskClient:
-    add_user(app, "alice")
-    client = app.test_client()
-    login(client, "alice")
-    return client
+    return signed_in(app, "alice")
 
 
 def _add_source(admin: FlaskClient, provider: Provider, **overrides: str) -> int:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
 
 from .. import records
 from ..auth import role_required, safe_next
 from ..diff import changes
 from ..errors import CatalogueError, FieldError, Gone, NotFound, StaleRevision, ValidationError
 from ..forms import RecordForm, choices, dom_id
+from ..store import StoredRecord
 from ..web import get_catalogue
 
 bp = Blueprint("edit", __name__)
@@ -46,6 +47,16 @@ def _check(form: RecordForm, record_id: str | None) -> tuple[dict[str, Any] | No
 
 def _gone_page(error: Gone) -> tuple[str, int]:
     return render_template("edit/gone.html", error=error), 410
+
+
+def _live(record_id: str) -> StoredRecord:
+    """The live record to edit; a 404, or the deleted-record page (410) with a restore button."""
+    try:
+        return get_catalogue().store.get_live(record_id)
+    except NotFound:
+        abort(404, description=f"No record with id {record_id!r}.")
+    except Gone as error:
+        abort(make_response(*_gone_page(error)))
 
 
 @bp.route("/records/new", methods=["GET", "POST"])
@@ -84,12 +95,7 @@ def _base_revision() -> int:
 def edit_record(record_id: str) -> Any:
     """The record form; saving needs the revision it was based on and an edit message."""
     catalogue = get_catalogue()
-    try:
-        stored = catalogue.store.get_live(record_id)
-    except NotFound:
-        abort(404, description=f"No record with id {record_id!r}.")
-    except Gone as error:
-        return _gone_page(error)
+    stored = _live(record_id)
     if request.method == "GET":
         return _render_form(RecordForm.from_record(stored.data), record_id=record_id, base_revision=stored.revision,
                             provenance=stored.data.get("provenance"))
@@ -135,12 +141,7 @@ def delete_record(record_id: str) -> Any:
     """Tombstone a record; the reason is required and shown in place of the record."""
     reason = request.form.get("reason", "").strip()
     catalogue = get_catalogue()
-    try:
-        stored = catalogue.store.get_live(record_id)
-    except NotFound:
-        abort(404, description=f"No record with id {record_id!r}.")
-    except Gone as error:
-        return _gone_page(error)
+    stored = _live(record_id)
     if not reason:
         return _render_form(RecordForm.from_record(stored.data), record_id=record_id, base_revision=stored.revision,
                             status=422, delete_error="A deletion needs a reason.")
