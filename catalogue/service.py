@@ -18,6 +18,8 @@ from .search import SearchResult
 from .store import Revision, Store, StoredRecord
 
 DB_NAME = "catalogue.sqlite3"
+#: Records an import stores per SQLite transaction (each record still all-or-nothing).
+IMPORT_BATCH = 500
 INDEX_NAME = "index"
 
 
@@ -197,32 +199,42 @@ class Catalogue:
                        message: str = "imported", origin: str = "import", dry_run: bool = False) -> ImportReport:
         """Import (location, record) pairs; each bad one is reported, the good ones stored.
 
-        Each record is stored in its own transaction, so nothing is half-written; the index
-        is brought up to date once at the end.
+        Records are committed in batches of `IMPORT_BATCH`, each record in its own
+        savepoint, so a bad one is never half-written and a crash loses at most the open
+        batch (an import is idempotent: run it again). The index catches up once at the end.
         """
         report = ImportReport()
-        with_index, self._with_index = self._with_index, False
+        items = iter(items)
+        with self.deferred_index():
+            while True:
+                with self.store.transaction():
+                    done = 0
+                    for where, record in items:
+                        self._import_one(where, record, report, user=user, message=message, origin=origin,
+                                         dry_run=dry_run)
+                        done += 1
+                        if done == IMPORT_BATCH:
+                            break
+                if done < IMPORT_BATCH:
+                    return report
+
+    def _import_one(self, where: str, record: Any, report: ImportReport, *, user: str, message: str,
+                    origin: str, dry_run: bool) -> None:
+        """Store or (dry run) classify one imported record; a problem goes to the report."""
+        if isinstance(record, CatalogueError):
+            report.add_error(where, str(record))
+            return
         try:
-            for where, record in items:
-                if isinstance(record, CatalogueError):
-                    report.add_error(where, str(record))
-                    continue
-                try:
-                    if dry_run:
-                        self._dry_run_one(record, report)
-                    else:
-                        self.upsert(record, user=user, message=message, origin=origin, report=report)
-                except ValidationError as error:
-                    for problem in error.errors:
-                        report.add_error(where, str(problem))
-                    report.failed -= len(error.errors) - 1
-                except CatalogueError as error:
-                    report.add_error(where, str(error))
-        finally:
-            self._with_index = with_index
-        if not dry_run:
-            self._after_write()
-        return report
+            if dry_run:
+                self._dry_run_one(record, report)
+            else:
+                self.upsert(record, user=user, message=message, origin=origin, report=report)
+        except ValidationError as error:
+            for problem in error.errors:
+                report.add_error(where, str(problem))
+            report.failed -= len(error.errors) - 1
+        except CatalogueError as error:
+            report.add_error(where, str(error))
 
     def _dry_run_one(self, record: Any, report: ImportReport) -> None:
         data = records.prepare(record)

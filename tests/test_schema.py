@@ -92,3 +92,22 @@ def test_required_types_are_in_the_vocabulary() -> None:
 def test_schema_file_is_draft_2020_12() -> None:
     data = json.loads((schema.schemas_dir() / "record.schema.json").read_text(encoding="utf-8"))
     assert data["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_compiled_and_python_validators_agree() -> None:
+    """The compiled validator only answers 'valid'; it must never accept what jsonschema rejects."""
+    from jsonschema import Draft202012Validator
+
+    from tests.benchmarks.synthetic import generate
+
+    reference = Draft202012Validator(schema.record_schema(), format_checker=schema._format_checker())
+    samples = [records.prepare(r) for r in generate(200, seed=3)]
+    bad = [dict(samples[0], type="palace"), dict(samples[1], title=""), dict(samples[2], extra=1),
+           dict(samples[3], conditions=[{"status": "destroyed", "date": "Feb 1992", "sources": ["x"]}])]
+    for record in samples + bad:
+        assert schema._fast_validator().is_valid(record) == reference.is_valid(record)
+
+
+def test_bad_timestamp_is_reported() -> None:
+    found = messages(make_record(id="x", provenance={"origin": "harvest", "harvested_at": "yesterday"}))
+    assert any(m.startswith("provenance.harvested_at:") for m in found), found

@@ -92,10 +92,21 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction taken at once (BEGIN IMMEDIATE), so writers queue, not fail."""
+        """A write transaction taken at once (BEGIN IMMEDIATE), so writers queue, not fail.
+
+        Nested inside another one it becomes a savepoint: a failing inner block is undone
+        alone and the outer transaction (a batch of imported records) goes on.
+        """
         conn = self.conn
-        if conn.in_transaction:  # nested: join the outer transaction
-            yield conn
+        if conn.in_transaction:
+            conn.execute("SAVEPOINT nested")
+            try:
+                yield conn
+                conn.execute("RELEASE nested")
+            except BaseException:
+                conn.execute("ROLLBACK TO nested")
+                conn.execute("RELEASE nested")
+                raise
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
