@@ -44,7 +44,10 @@ def init_app(app: Flask) -> None:
 def _create_app() -> Flask:
     from .. import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except CatalogueError as error:  # e.g. production without SECRET_KEY: one line, no traceback
+        raise click.ClickException(str(error)) from error
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,
