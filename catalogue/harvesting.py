@@ -164,6 +164,8 @@ class Item:
     problem: str = ""
     warnings: list[str] = field(default_factory=list)
     unmapped_types: list[str] = field(default_factory=list)
+    #: The id the record has upstream (native format), kept here when it is free.
+    upstream_id: str | None = None
 
 
 class _Applier:
@@ -231,7 +233,7 @@ class _Applier:
 
     def _upsert(self, item: Item) -> None:
         existing, seen = self._lookup(item.identifier)
-        record_id = existing.id if existing else harvest_id(self.source.name, item.identifier)
+        record_id = existing.id if existing else self._new_id(item)
         data = records.prepare(dict(item.data or {}, id=record_id))
         digest = content_hash(data)
         message = f"harvested from {self.source.name}"
@@ -255,6 +257,14 @@ class _Applier:
                                      origin="harvest")
             self._remember(item, existing.id, stored["revision"], digest)
             self.counts["updated" if stored["revision"] != existing.revision else "unchanged"] += 1
+
+    def _new_id(self, item: Item) -> str:
+        """A mirrored catalogue keeps the upstream id when it is free; otherwise (and for
+        Dublin Core) the id derives from (source, identifier), the same on every run."""
+        upstream = item.upstream_id
+        if upstream and records.is_valid_id(upstream) and self.store.get(upstream) is None:
+            return upstream
+        return harvest_id(self.source.name, item.identifier)
 
     def _delete(self, item: Item) -> None:
         existing, seen = self._lookup(item.identifier)
@@ -360,7 +370,8 @@ def _mapper(source: Source, identify: Any) -> Callable[[Any], Item]:
                 except (CatalogueError, ValueError, TypeError, KeyError) as error:
                     item.problem = f"not a record of the native format: {error}"
                     return item
-                for key in ("id", *records.SYSTEM_FIELDS):
+                item.upstream_id = data.pop("id", None)
+                for key in records.SYSTEM_FIELDS:
                     data.pop(key, None)
                 item.data = dict(data, provenance=dict(provenance, source_identifier=oai.identifier))
             return item

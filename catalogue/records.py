@@ -15,7 +15,7 @@ from typing import Any
 
 from . import edtf
 from .errors import FieldError, ValidationError
-from .schema import schema_errors, vocabulary
+from .schema import record_schema, schema_errors, vocabulary
 
 #: Fields the store maintains; values supplied by a writer are replaced.
 SYSTEM_FIELDS = ("created", "modified", "revision")
@@ -113,6 +113,12 @@ def prepare(record: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     return clean
+
+
+def is_valid_id(text: Any) -> bool:
+    """True when `text` has the form of a record id (the schema's `id` pattern)."""
+    pattern = record_schema()["properties"]["id"]["pattern"]
+    return isinstance(text, str) and re.fullmatch(pattern, text) is not None
 
 
 def slugify(text: str, limit: int = 40) -> str:
