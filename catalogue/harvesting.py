@@ -486,6 +486,12 @@ def accept_pending(cat: Catalogue, pending_id: int, user: str) -> dict[str, Any]
 
 
 def reject_pending(cat: Catalogue, pending_id: int, user: str) -> None:
-    """Keep the local record as it is; the upstream change is marked rejected."""
+    """Keep the local record as it is; the upstream change is marked rejected and the
+    decision is recorded as a revision of the record (its content unchanged)."""
     pending = _open_pending(cat, pending_id)
-    db.decide_pending(cat.store, pending.id, "rejected", user)
+    with cat.deferred_index(), cat.store.transaction():
+        db.decide_pending(cat.store, pending.id, "rejected", user)
+        current = cat.store.get(pending.record_id)
+        if current is not None and not current.deleted:
+            message = f"rejected the upstream {pending.action} from {pending.source} (pending change {pending.id})"
+            cat.note(pending.record_id, user=user, origin="harvest", message=message)

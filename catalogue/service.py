@@ -160,6 +160,15 @@ class Catalogue:
         self._after_write()
         return stored
 
+    def note(self, record_id: str, *, message: str, user: str = "system", origin: str = "manual") -> dict[str, Any]:
+        """Record a decision about a record (e.g. an upstream change rejected) as a revision
+        whose content is unchanged, so the history shows who decided what and when."""
+        current = self.store.get_live(record_id)
+        stored = self.store.write(record_id, _content(current.data), action="update", base_revision=-1, user=user,
+                                  message=message, origin=origin)
+        self._after_write()
+        return stored.data
+
     def restore(self, record_id: str, *, revision: int | None = None, user: str = "system",
                 message: str = "", base_revision: int | None = -1) -> dict[str, Any]:
         """Bring back a deleted record or an earlier revision as a new revision."""

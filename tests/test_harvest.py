@@ -126,6 +126,9 @@ def test_rejected_change_leaves_the_record_and_deletion_of_an_edited_record_wait
     assert harvesting.list_pending(catalogue) == []
     assert harvesting.list_pending(catalogue, status="rejected")[0].decided_by == "archivist"
     assert catalogue.get(stored.id)["notes"] == "Local note."
+    decision = catalogue.history(stored.id)[-1]
+    assert decision.user == "archivist" and "rejected the upstream delete from test" in decision.message
+    assert decision.data["notes"] == "Local note." and decision.revision == stored.revision + 2
 
 
 def test_invalid_record_is_reported_and_skipped(catalogue, source, provider):

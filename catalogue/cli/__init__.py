@@ -50,7 +50,21 @@ def _create_app() -> Flask:
         raise click.ClickException(str(error)) from error
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,
+class CatalogueGroup(FlaskGroup):
+    """Flask's command group, narrowed to this catalogue: no --app/--env-file/--debug
+    options (the app is always this one) and no third-party plugin commands in --help."""
+
+    HIDDEN = frozenset({"limiter"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params = [p for p in self.params if p.name not in ("app", "env_file", "debug")]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in super().list_commands(ctx) if name not in self.HIDDEN]
+
+
+@click.group(cls=CatalogueGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,
              load_dotenv=False, set_debug_flag=False)
 @click.version_option(package_name="heritage-catalogue")
 def main() -> None:
