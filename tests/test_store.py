@@ -193,3 +193,19 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         assert sorted(shared["subjects"]) == sorted(f"{n}-{i}" for n in ("alpha", "beta") for i in range(count))
         assert shared["revision"] == 2 * count + 1
         assert [r.revision for r in cat.history("shared")] == list(range(1, 2 * count + 2))
+
+
+def test_old_data_directory_is_upgraded_in_place(tmp_path: Path) -> None:
+    with Catalogue(tmp_path / "d", with_index=False) as cat:
+        cat.create(make_record(id="kept"))
+    conn = sqlite3.connect(tmp_path / "d" / "catalogue.sqlite3")
+    for name in ("records_type", "records_status", "records_source_name"):
+        conn.execute(f"DROP INDEX {name}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with Catalogue(tmp_path / "d", with_index=False) as cat:
+        assert cat.store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        names = {r[0] for r in cat.store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"records_type", "records_status", "records_source_name"} <= names
+        assert cat.get("kept")["title"] == "Test school"

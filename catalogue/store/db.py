@@ -121,6 +121,13 @@ MIGRATIONS: list[str] = [
         revoked INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # 2: covering indexes for counts by type, status and harvest source (OAI-PMH ListSets,
+    # the stats page, set-filtered harvests) so they no longer scan every record.
+    """
+    CREATE INDEX records_type ON records (type, deleted);
+    CREATE INDEX records_status ON records (status, deleted);
+    CREATE INDEX records_source_name ON records (source_name, deleted);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
