@@ -115,10 +115,25 @@ def _components() -> dict[str, Any]:
                 "user": {"type": "string"}, "message": {"type": "string"}, "origin": {"type": "string"},
                 "at": {"type": "string", "format": "date-time"},
                 "record": {"$ref": "#/components/schemas/Record"}}}}}},
-        "Problem": {"type": "object", "description": "RFC 9457 problem details", "properties": {
-            "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-            "detail": {"type": "string"}, "instance": {"type": "string"}}},
+        "RecordInput": _record_input(record),
+        "Problem": {"type": "object", "description": "RFC 9457 problem details; some carry more members "
+                    "(a failed write lists `errors`, a stale one `current_revision` and `current`).",
+                    "required": ["type", "title", "status"], "additionalProperties": True, "properties": {
+                        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                        "detail": {"type": "string"}, "instance": {"type": "string"},
+                        "errors": {"type": "array", "items": {"type": "object", "properties": {
+                            "path": {"type": "string", "description": "Field path, e.g. names/0/name."},
+                            "message": {"type": "string"}}}}}},
     }}
+
+
+def _record_input(record: dict[str, Any]) -> dict[str, Any]:
+    """What a script sends to create or replace a record: a record whose id may be left out
+    (it is made from the title) and whose system fields are ignored."""
+    schema = _rewrite_refs(copy.deepcopy(record))
+    schema["required"] = [name for name in schema.get("required", []) if name != "id"]
+    schema["description"] = "A record to store; the id is made from the title when absent."
+    return schema
 
 
 def _rewrite_refs(value: Any) -> Any:

@@ -163,9 +163,11 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def _operation(operation_id: str, summary: str, success: str, responses: dict[str, str],
-               with_id: bool = False) -> dict[str, Any]:
+               with_id: bool = False, patch: bool = False) -> dict[str, Any]:
     problem_ref = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     record_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Record"}}}}
+    body_schema = ({"type": "object", "description": "The fields to change; null removes one."} if patch
+                   else {"$ref": "#/components/schemas/RecordInput"})
     parameters: list[dict[str, Any]] = [
         {"name": "X-Edit-Message", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 1000},
          "description": "Why the change was made (kept in the record's history)."},
@@ -176,20 +178,26 @@ def _operation(operation_id: str, summary: str, success: str, responses: dict[st
             {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
              "description": 'The revision the change is based on, e.g. "3" (or give "revision" in the body).'},
         ]
+    saved_headers = {
+        "ETag": {"description": 'The stored revision, e.g. "4".', "schema": {"type": "string"}},
+        "Location": {"description": "The record's URL in the read API.", "schema": {"type": "string"}},
+    }
     return {
         "operationId": operation_id,
         "summary": summary,
         "security": [{"bearerAuth": []}],
         "parameters": parameters,
-        "requestBody": {"required": True, **record_ref},
+        "requestBody": {"required": True, "content": {kind: {"schema": body_schema} for kind in JSON_TYPES}},
         "responses": {
-            success.split(" ", 1)[0]: {"description": success.split(" ", 1)[1], **record_ref},
+            success.split(" ", 1)[0]: {"description": success.split(" ", 1)[1], "headers": saved_headers,
+                                       **record_ref},
             **{code: {"description": text, **problem_ref} for code, text in responses.items()},
         },
     }
 
 
 _COMMON = {"400": "The body is not a JSON object", "401": "No token, or an unknown or revoked one",
+           "413": "The body is larger than the server accepts",
            "415": "The body is not JSON", "422": "The record is invalid; `errors` lists each field path and problem"}
 _UPDATE = {**_COMMON, "404": "No such record", "410": "The record was deleted",
            "409": "Stale revision: `current_revision` and `current` hold the stored record",
@@ -205,6 +213,14 @@ OPENAPI_PATHS: dict[str, Any] = {
         "put": _operation("replaceRecord", "Replace a record (bearer token, seen revision required)",
                           "200 The stored record", _UPDATE, with_id=True),
         "patch": _operation("patchRecord", "Change fields of a record (JSON Merge Patch, RFC 7396; seen revision "
-                            "required)", "200 The stored record", _UPDATE, with_id=True),
+                            "required)", "200 The stored record", _UPDATE, with_id=True, patch=True),
+    },
+}
+
+#: The security scheme the write operations name.
+OPENAPI_COMPONENTS: dict[str, Any] = {
+    "securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer",
+                       "description": "A token made with: catalogue token create NAME --role archivist"},
     },
 }
