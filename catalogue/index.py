@@ -6,7 +6,9 @@ generations: ``index/CURRENT`` names the live folder; `reindex` builds a new one
 swaps the name atomically, so searches go on during a rebuild and a crash leaves the old one.
 Writers of all processes take Whoosh's lock (an OS file lock, released when a process dies).
 Facet counts and totals come from per-value document bitsets (Python ints), built once per
-index version, so they are exact and cheap.
+index version, so they are exact and cheap. Match sets and relevance ranking come from
+`catalogue.index_fast` (numpy over Whoosh's own postings, equal to Whoosh's scoring); queries
+it cannot evaluate are answered by Whoosh itself.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import centuries, querytext
+import numpy as np
+
+from . import centuries, index_fast, querytext
 from .folding import APOSTROPHES, fold_word, phonetic
 from .search import FACETS, SORTS, FacetValue, Hit, SearchResult
 from .snippets import snippet
@@ -322,16 +326,19 @@ class _Facets:
     values: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def _build_facets(reader: Any) -> _Facets:
+def _build_facets(reader: Any, postings: index_fast.Postings) -> _Facets:
     size = reader.doc_count_all()
-    live = bitset((n for n in range(size) if not reader.is_deleted(n)), size) if reader.has_deletions() \
-        else (1 << size) - 1
-    facets = _Facets(size, live)
+    live_mask = np.concatenate([leaf.live for leaf in postings.leaves]) if postings.leaves \
+        else np.zeros(0, dtype=bool)
+    facets = _Facets(size, index_fast.to_bitset(live_mask) if size else 0)
     for name, fieldname in FACET_FIELDS.items():
         table = facets.values[name] = {}
         for term in reader.lexicon(fieldname):
-            value = term.decode("utf-8")
-            table[value] = bitset(reader.postings(fieldname, value).all_ids(), size) & live
+            mask = np.zeros(size, dtype=bool)
+            for leaf in postings.leaves:
+                ids, _ = postings.term(leaf, fieldname, term)
+                mask[ids + leaf.offset] = True
+            table[term.decode("utf-8")] = index_fast.to_bitset(mask & live_mask)
     return facets
 
 
@@ -390,6 +397,10 @@ class SearchIndex:
         self._facets: dict[tuple[str, Any], _Facets] = {}
         self._facets_lock = threading.Lock()
         self._parser = make_parser()
+        #: Decoded postings shared by all threads, bounded in bytes (see `cache_stats`).
+        self._postings_cache = index_fast.PostingCache()
+        #: False answers every query with Whoosh alone (the reference the fast path is tested against).
+        self.fast = True
 
     # -- generations ---------------------------------------------------------------------
 
@@ -560,13 +571,30 @@ class SearchIndex:
         local.searcher, local.folder = local.ix.searcher(), folder
         return local.searcher
 
+    def _postings(self, searcher: Any) -> index_fast.Postings:
+        """The numpy posting reader of this thread's searcher (rebuilt when the searcher is)."""
+        local = self._local
+        postings = getattr(local, "postings", None)
+        if postings is None or postings.searcher is not searcher:
+            local.postings = postings = index_fast.Postings(searcher, self._postings_cache)
+        return postings
+
+    def cache_stats(self) -> dict[str, int]:
+        """Sizes of the search caches: decoded postings (byte-capped LRU) and facet bitsets."""
+        stats = {f"postings_{k}": v for k, v in self._postings_cache.stats().items()}
+        with self._facets_lock:
+            sets = list(self._facets.values())
+        stats["facet_bitset_bytes"] = sum((bits.bit_length() + 7) // 8 for s in sets
+                                          for table in s.values.values() for bits in table.values())
+        return stats
+
     def _facet_sets(self, searcher: Any) -> _Facets:
         reader = searcher.reader()
         key = (str(self._local.folder), reader.generation())
         with self._facets_lock:
             found = self._facets.get(key)
         if found is None:
-            found = _build_facets(reader)
+            found = _build_facets(reader, self._postings(searcher))
             with self._facets_lock:
                 self._facets = {key: found}  # only the newest version is kept: memory stays bounded
         return found
@@ -583,19 +611,24 @@ class SearchIndex:
         searcher = self._searcher()
         sets = self._facet_sets(searcher)
         allowed = _filter_bits(sets, filters)
-        matched = self._match(searcher, q, sets) & allowed
+        matched, scores = self._match(searcher, q, sets)
+        matched &= allowed
         if not matched and text and result.notice is None:
             fuzzy_q = fuzzy(q)
             if fuzzy_q != q:
-                q, matched = fuzzy_q, self._match(searcher, fuzzy_q, sets) & allowed
+                q, (matched, scores) = fuzzy_q, self._match(searcher, fuzzy_q, sets)
+                matched &= allowed
         result.total = matched.bit_count()
         if result.total < FEW_HITS and text:
             result.suggestion = self._suggest(searcher, text)
         if facets:
             result.facets = _count(sets, matched, filters)
         if result.total > (page - 1) * page_size:
-            allow = None if matched == sets.live else set(members(matched))
-            result.hits = self._page(searcher, q, allow, sort, page, page_size, highlight)
+            if scores is not None and sort == "relevance":
+                result.hits = self._fast_page(searcher, q, matched, scores, page, page_size, highlight)
+            else:
+                allow = None if matched == sets.live else set(members(matched))
+                result.hits = self._page(searcher, q, allow, sort, page, page_size, highlight)
         return result
 
     def _parse(self, text: str) -> tuple[wq.Query, str | None]:
@@ -616,31 +649,46 @@ class SearchIndex:
         q = self._parser.parse(words) if words else wq.NullQuery
         return q, PLAIN_NOTICE.format(reason)
 
-    @staticmethod
-    def _match(searcher: Any, q: wq.Query, sets: _Facets) -> int:
+    def _match(self, searcher: Any, q: wq.Query, sets: _Facets) -> tuple[int, Any]:
+        """The live documents `q` matches (a bitset) and, on the fast path, every document's score."""
+        if self.fast:
+            try:
+                postings = self._postings(searcher)
+                mask, scores = index_fast.Evaluator(postings, index_fast.PAIRS in searcher.schema).run(q)
+                return index_fast.to_bitset(mask) & sets.live, scores
+            except index_fast.Unsupported as why:
+                log.debug("whoosh answers %r: %s", q, why)
         if isinstance(q, wq.Every):
-            return sets.live
-        return bitset(searcher.docs_for_query(q), sets.size) & sets.live
+            return sets.live, None
+        return bitset(searcher.docs_for_query(q), sets.size) & sets.live, None
+
+    @staticmethod
+    def _fast_page(searcher: Any, q: wq.Query, matched: int, scores: Any, page: int, page_size: int,
+                   highlight: bool) -> list[Hit]:
+        """A page ranked by the fast path's scores (ties to the lower document number, as Whoosh)."""
+        limit = page * page_size
+        mask = index_fast.from_bitset(matched, len(scores))
+        docs = index_fast.top(index_fast.rank_key(scores), mask, limit)[(page - 1) * page_size:]
+        terms = _query_terms(q, searcher.reader()) if highlight else set()
+        return [_hit(searcher.stored_fields(int(n))["data"], float(scores[n]), terms, highlight) for n in docs]
 
     @staticmethod
     def _page(searcher: Any, q: wq.Query, allow: set[int] | None, sort: str, page: int, page_size: int,
               highlight: bool) -> list[Hit]:
+        """A page from Whoosh alone. Relevance scores every match (Whoosh 2.7.4's top-N collector
+        misses better documents even unoptimised) and ranks them as the fast path does."""
         limit = page * page_size
-        options: dict[str, Any] = {"limit": limit, "filter": allow, "optimize": False}
-        if sort != "relevance":
-            options["sortedby"] = "title_sort" if sort == "title" else "modified"
-            options["reverse"] = sort == "-modified"
-        results = searcher.search(q, **options)
         terms = _query_terms(q, searcher.reader()) if highlight else set()
-        hits = []
-        for hit in results[(page - 1) * page_size: limit]:
-            record = json.loads(zlib.decompress(hit["data"]))
-            text = snippet_text(record)
-            score = float(hit.score or 0.0) if sort == "relevance" else 0.0
-            spans = _spans(text, terms) if highlight else []
-            hits.append(Hit(id=record["id"], title=record.get("title", ""), score=score, record=record,
-                            snippet=snippet(text, spans)))
-        return hits
+        if sort == "relevance":
+            results = searcher.search(q, limit=None, filter=allow, optimize=False)
+            scores = np.array([hit.score or 0.0 for hit in results], dtype=np.float64)
+            keys = index_fast.rank_key(scores).tolist()
+            ranked = sorted(zip(keys, (hit.docnum for hit in results), scores.tolist(), strict=True))
+            return [_hit(searcher.stored_fields(n)["data"], float(score or 0.0), terms, highlight)
+                    for _, n, score in ranked[(page - 1) * page_size: limit]]
+        results = searcher.search(q, limit=limit, filter=allow, optimize=False,
+                                  sortedby="title_sort" if sort == "title" else "modified", reverse=sort == "-modified")
+        return [_hit(hit["data"], 0.0, terms, highlight) for hit in results[(page - 1) * page_size: limit]]
 
     def _suggest(self, searcher: Any, text: str) -> str | None:
         """The query with unknown words replaced by the most frequent close title word."""
@@ -669,6 +717,15 @@ class SearchIndex:
             searcher.close()
             self._local.searcher = None
             self._local.folder = None
+
+
+def _hit(data: bytes, score: float, terms: set[tuple[str, str]], highlight: bool) -> Hit:
+    """A hit from a stored document, its snippet highlighted with the query's terms."""
+    record = json.loads(zlib.decompress(data))
+    text = snippet_text(record)
+    spans = _spans(text, terms) if highlight else []
+    return Hit(id=record["id"], title=record.get("title", ""), score=score, record=record,
+               snippet=snippet(text, spans))
 
 
 def _clean_filters(filters: dict[str, list[str]] | None) -> dict[str, list[str]]:
