@@ -181,7 +181,8 @@ class _Applier:
         return self.cat.store
 
     def page(self, items: list[Item], resume: dict[str, Any] | None) -> None:
-        """Apply a page and save where to resume, in one transaction (rolled back in a dry run)."""
+        """Apply a page and save its errors and where to resume, in one transaction, so a
+        kill can lose neither (in a dry run the records are rolled back, the errors kept)."""
         errors: list[tuple[str | None, str]] = []
         try:
             with self.store.transaction():
@@ -189,11 +190,11 @@ class _Applier:
                     self.item(item, errors)
                 if self.dry_run:
                     raise _Rollback
+                db.add_errors(self.store, self.run_id, errors)
                 db.save_progress(self.store, self.source.name, resume)
                 db.update_run(self.store, self.run_id, self.counts)
         except _Rollback:
-            pass
-        db.add_errors(self.store, self.run_id, errors)
+            db.add_errors(self.store, self.run_id, errors)
 
     def item(self, item: Item, errors: list[tuple[str | None, str]]) -> None:
         if not item.identifier:

@@ -142,6 +142,32 @@ def test_invalid_record_is_reported_and_skipped(catalogue, source, provider):
     assert by_source(catalogue, "oai:test:4") is None
 
 
+class Killed(BaseException):
+    """Stands for the process dying at that moment (not an Exception: nothing catches it)."""
+
+
+def test_a_kill_while_errors_are_written_loses_neither_errors_nor_records(catalogue, source, provider, monkeypatch):
+    from catalogue.store import harvest as harvest_store
+
+    provider.put("oai:test:0", "", type="Mosque")  # invalid, on the first page of two
+    write_errors = harvest_store.add_errors
+
+    def die_on_first_errors(store, run_id, errors):
+        if errors:
+            monkeypatch.setattr(harvest_store, "add_errors", write_errors)
+            raise Killed
+        write_errors(store, run_id, errors)
+
+    monkeypatch.setattr(harvest_store, "add_errors", die_on_first_errors)
+    with pytest.raises(Killed):
+        harvesting.run_harvest(catalogue, "test")
+    assert by_source(catalogue, "oai:test:1") is None  # the page went with its errors
+    run = harvesting.run_harvest(catalogue, "test")
+    assert (run.status, run.counts["new"], run.counts["failed"]) == ("ok", 3, 1)
+    reasons = [e.reason for e in harvesting.run_errors(catalogue, run.id) if e.identifier == "oai:test:0"]
+    assert reasons and "title" in reasons[0]
+
+
 def test_dry_run_stores_nothing_but_counts(catalogue, source):
     run = harvesting.run_harvest(catalogue, "test", dry_run=True)
     assert run.dry_run and run.counts["new"] == 3
