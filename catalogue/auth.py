@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, abort, g, redirect, request, session, url_for
+from flask_babel import gettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import CatalogueError
@@ -205,7 +206,7 @@ def role_required(role: str) -> Callable[[F], F]:
             if user is None:
                 return login_redirect()
             if not user.can(role):
-                abort(403, description=f"This needs the {role} role.")
+                abort(403, description=gettext("This needs the %(role)s role.", role=role))
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

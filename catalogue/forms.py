@@ -12,7 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import records
+from flask_babel import gettext, lazy_gettext
+
+from . import i18n, records
 from .errors import FieldError, ValidationError
 from .schema import labels, record_schema
 
@@ -43,12 +45,19 @@ _ROW_KEY = re.compile(r"^(?P<group>[a-z_.]+)\[(?P<index>\d+)\](?:\.(?P<field>[a-
 Draft = dict[str, Any]
 
 
+#: UI labels of the name kinds (the schema has no labels for them).
+NAME_KINDS = {"official": lazy_gettext("Official"), "common": lazy_gettext("Common"),
+              "historical": lazy_gettext("Historical"), "variant": lazy_gettext("Variant"),
+              "transliteration": lazy_gettext("Transliteration"), "translation": lazy_gettext("Translation")}
+
+
 def choices(name: str) -> list[tuple[str, str]]:
-    """(value, label) pairs of a select: the vocabularies of the record schema."""
+    """(value, label) pairs of a select in the UI language: the vocabularies of the record schema."""
     if name in ("type", "status", "certainty"):
-        return list(labels(name).items())
+        return list(labels(name, i18n.current_language()).items())
     if name == "kind":
-        return [(v, v.capitalize()) for v in record_schema()["$defs"]["name"]["properties"]["kind"]["enum"]]
+        return [(v, str(NAME_KINDS.get(v, v.capitalize())))
+                for v in record_schema()["$defs"]["name"]["properties"]["kind"]["enum"]]
     raise KeyError(name)
 
 
@@ -219,14 +228,14 @@ class RecordForm:
             return [line.strip() for line in text.splitlines() if line.strip()]
         if kind in INTEGERS:
             if not re.fullmatch(r"-?\d{1,7}", text):
-                errors.append(FieldError(path, f"{text[:50]!r} is not a whole number"))
+                errors.append(FieldError(path, gettext("%(value)s is not a whole number", value=repr(text[:50]))))
                 return None
             return int(text)
         if kind in JSON_FIELDS:
             try:
                 return json.loads(text)
             except ValueError as error:
-                errors.append(FieldError(path, f"not valid GeoJSON ({error})"))
+                errors.append(FieldError(path, gettext("not valid GeoJSON (%(error)s)", error=error)))
                 return None
         return text
 

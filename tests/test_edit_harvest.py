@@ -83,7 +83,7 @@ def test_archivist_runs_a_harvest_and_reads_the_log(app: Flask, admin: FlaskClie
         (run,) = harvesting.list_runs(get_catalogue(), "test")
     assert run.status == "ok" and run.counts["new"] == 3
     log = archivist.get("/admin/runs?source=test").get_data(as_text=True)
-    assert f'id="run-{run.id}"' in log and "<td>3</td>" in log
+    assert f'id="run-{run.id}"' in log and '<td class="num">3</td>' in log
     assert archivist.get(f"/admin/runs/{run.id}").status_code == 200
     assert archivist.get("/admin/runs/999").status_code == 404
 

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from .. import auth, harvesting
 from ..errors import CatalogueError, NotFound
@@ -31,7 +32,7 @@ def _users_page(error: str | None = None, status: int = 200, **values: Any) -> t
 def _new_password() -> str:
     password = request.form.get("password", "")
     if password != request.form.get("password2", ""):
-        raise CatalogueError("the two passwords differ")
+        raise CatalogueError(gettext("the two passwords differ"))
     return password
 
 
@@ -50,7 +51,7 @@ def add_user() -> Any:
     try:
         auth.add_user(get_catalogue(), name, _new_password(), role)
     except CatalogueError as error:
-        return _users_page(f"User not added: {error}.", 422, name=name, role=role)
+        return _users_page(gettext("User not added: %(error)s.", error=error), 422, name=name, role=role)
     return redirect(url_for("admin.users"), code=303)
 
 
@@ -58,11 +59,11 @@ def _user_action(name: str, action: Any) -> Any:
     try:
         user_store.get_user(get_catalogue().store, name)
     except CatalogueError:
-        abort(404, description=f"No user named {name!r}.")
+        abort(404, description=gettext("No user named %(name)s.", name=repr(name)))
     try:
         action()
     except CatalogueError as error:
-        return _users_page(f"{name}: {error}.", 422)
+        return _users_page(gettext("%(name)s: %(error)s.", name=name, error=error), 422)
     return redirect(url_for("admin.users"), code=303)
 
 
@@ -99,7 +100,8 @@ def index() -> Any:
     """The archivists' desk: pending changes, harvest sources, recent runs, and users for admins."""
     catalogue = get_catalogue()
     return render_template("admin/index.html", pending=len(harvesting.list_pending(catalogue)),
-                           sources=harvesting.list_sources(catalogue), runs=harvesting.list_runs(catalogue, limit=10))
+                           sources=harvesting.list_sources(catalogue), runs=harvesting.list_runs(catalogue, limit=10),
+                           count_keys=harvesting.COUNT_KEYS)
 
 
 def _source_fields() -> dict[str, Any]:
@@ -109,9 +111,9 @@ def _source_fields() -> dict[str, Any]:
     try:
         settings = json.loads(raw_settings) if raw_settings else {}
     except ValueError as error:
-        raise CatalogueError(f"the settings are not valid JSON ({error})") from error
+        raise CatalogueError(gettext("the settings are not valid JSON (%(error)s)", error=error)) from error
     if not isinstance(settings, dict):
-        raise CatalogueError("the settings must be a JSON object")
+        raise CatalogueError(gettext("the settings must be a JSON object"))
     return {"url": form.get("url", "").strip(), "protocol": form.get("protocol", "oai-pmh"),
             "prefix": form.get("prefix", "").strip() or "oai_dc", "set_spec": form.get("set_spec", "").strip() or None,
             "mapping": form.get("mapping", "").strip() or None, "settings": settings}
@@ -141,7 +143,7 @@ def add_source() -> Any:
     try:
         harvesting.add_source(get_catalogue(), name, **_source_fields())
     except CatalogueError as error:
-        return _sources_page(f"Source not added: {error}.", 422, dict(request.form))
+        return _sources_page(gettext("Source not added: %(error)s.", error=error), 422, dict(request.form))
     return redirect(url_for("admin.sources"), code=303)
 
 
@@ -167,7 +169,7 @@ def edit_source(name: str) -> Any:
         harvesting.update_source(get_catalogue(), name, **_source_fields())
     except CatalogueError as error:
         return render_template("admin/source_form.html", source=source, values=dict(request.form),
-                               protocols=harvesting.PROTOCOLS, error=f"Not saved: {error}."), 422
+                               protocols=harvesting.PROTOCOLS, error=gettext("Not saved: %(error)s.", error=error)), 422
     return redirect(url_for("admin.sources"), code=303)
 
 
@@ -187,7 +189,8 @@ def run_source(name: str) -> Any:
     _source_or_404(name)
     catalogue = get_catalogue()
     if any(run.status == "running" for run in harvesting.list_runs(catalogue, name, limit=5)):
-        return _sources_page(f"A harvest of {name} is running already; wait for it to finish.", 409)
+        return _sources_page(gettext("A harvest of %(name)s is running already; wait for it to finish.",
+                                     name=name), 409)
     full = request.form.get("full") == "1"
     thread = threading.Thread(target=_harvest, args=(current_app._get_current_object(), name, full),
                               name=f"harvest-{name}", daemon=True)
@@ -223,6 +226,6 @@ def run(run_id: int) -> Any:
     catalogue = get_catalogue()
     found = harvest_store.get_run(catalogue.store, run_id)
     if found is None:
-        abort(404, description=f"No harvest run {run_id}.")
+        abort(404, description=gettext("No harvest run %(id)s.", id=run_id))
     return render_template("admin/run.html", run=found, errors=harvesting.run_errors(catalogue, run_id),
                            count_keys=harvesting.COUNT_KEYS)

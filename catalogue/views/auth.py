@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -42,17 +43,17 @@ def _load_user() -> None:
 
 
 def _csrf_failed(error: CSRFError) -> Any:
-    message = ("The form could not be accepted: it expired or did not come from this site "
-               f"({error.description}). Go back, reload the page and submit it again.")
-    return render_template("auth/problem.html", title="Form not accepted", message=message), 400
+    message = gettext("The form could not be accepted: it expired or did not come from this site (%(reason)s). "
+                      "Go back, reload the page and submit it again.", reason=error.description)
+    return render_template("auth/problem.html", title=gettext("Form not accepted"), message=message), 400
 
 
 def _too_many(error: RateLimitExceeded) -> Any:
-    message = "Too many sign-in attempts from your address. Wait a minute, then try again."
+    message = gettext("Too many sign-in attempts from your address. Wait a minute, then try again.")
     if request.endpoint == "auth.login":
         return render_template("auth/login.html", error=message, name=request.form.get("name", ""),
                                next=request.values.get("next", "")), 429
-    return render_template("auth/problem.html", title="Too many requests", message=message), 429
+    return render_template("auth/problem.html", title=gettext("Too many requests"), message=message), 429
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -67,7 +68,7 @@ def login() -> Any:
         user = auth.authenticate(get_catalogue(), name, request.form.get("password", ""))
     if user is None:
         return render_template("auth/login.html", name=name, next=target,
-                               error="Wrong name or password (or the account is disabled)."), 401
+                               error=gettext("Wrong name or password (or the account is disabled).")), 401
     auth.start_session(user)
     return redirect(target or url_for("home.index"), code=303)
 

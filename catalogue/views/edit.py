@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from .. import records
 from ..auth import role_required, safe_next
@@ -41,7 +42,7 @@ def _check(form: RecordForm, record_id: str | None) -> tuple[dict[str, Any] | No
     except ValidationError as error:
         errors.extend(error.errors)
     if not request.form.get("message", "").strip():
-        errors.append(FieldError("message", "say what you changed and why (the edit message is required)"))
+        errors.append(FieldError("message", gettext("say what you changed and why (the edit message is required)")))
     return (None if errors else record), errors
 
 
@@ -54,7 +55,7 @@ def _live(record_id: str) -> StoredRecord:
     try:
         return get_catalogue().store.get_live(record_id)
     except NotFound:
-        abort(404, description=f"No record with id {record_id!r}.")
+        abort(404, description=gettext("No record with id %(id)s.", id=repr(record_id)))
     except Gone as error:
         abort(make_response(*_gone_page(error)))
 
@@ -86,7 +87,8 @@ def new_record() -> Any:
 def _base_revision() -> int:
     raw = request.form.get("base_revision", "").strip()
     if not raw.isdigit():
-        abort(400, description="The form lacks the revision it was based on; reload the record and edit again.")
+        abort(400, description=gettext("The form lacks the revision it was based on; "
+                                       "reload the record and edit again."))
     return int(raw)
 
 
@@ -144,13 +146,13 @@ def delete_record(record_id: str) -> Any:
     stored = _live(record_id)
     if not reason:
         return _render_form(RecordForm.from_record(stored.data), record_id=record_id, base_revision=stored.revision,
-                            status=422, delete_error="A deletion needs a reason.")
+                            status=422, delete_error=gettext("A deletion needs a reason."))
     base = request.form.get("base_revision", "").strip()
     try:
         catalogue.delete(record_id, reason=reason, user=g.user.name, base_revision=int(base) if base.isdigit() else -1)
     except StaleRevision as error:
         return _render_form(RecordForm.from_record(stored.data), record_id=record_id, base_revision=error.current,
-                            status=409, delete_error=f"Not deleted: {error}")
+                            status=409, delete_error=gettext("Not deleted: %(error)s", error=error))
     return redirect(url_for("records.record", record_id=record_id), code=303)
 
 
@@ -160,14 +162,14 @@ def restore_record(record_id: str) -> Any:
     """Make an earlier revision (or, with none named, the deleted record) current again."""
     raw = request.form.get("revision", "").strip()
     if raw and not raw.isdigit():
-        abort(400, description=f"The revision to restore must be a number, not {raw[:30]!r}.")
+        abort(400, description=gettext("The revision to restore must be a number, not %(raw)s.", raw=repr(raw[:30])))
     try:
         get_catalogue().restore(record_id, revision=int(raw) if raw else None, user=g.user.name,
                                 message=request.form.get("message", "").strip())
     except NotFound as error:
         abort(404, description=str(error))
     except ValidationError as error:
-        abort(422, description=f"That revision no longer satisfies the record rules: {error}")
+        abort(422, description=gettext("That revision no longer satisfies the record rules: %(error)s", error=error))
     except CatalogueError as error:
         abort(400, description=str(error))
     return redirect(url_for("records.record", record_id=record_id), code=303)
@@ -201,7 +203,7 @@ def pending() -> Any:
 def record_pending(record_id: str) -> Any:
     """The pending upstream changes of one record."""
     if get_catalogue().store.get(record_id) is None:
-        abort(404, description=f"No record with id {record_id!r}.")
+        abort(404, description=gettext("No record with id %(id)s.", id=repr(record_id)))
     return render_template("edit/pending.html", rows=_pending_rows(record_id), record_id=record_id)
 
 
@@ -216,7 +218,7 @@ def _decide(change_id: int, accept: bool) -> Any:
     except NotFound as error:
         abort(404, description=str(error))
     except ValidationError as error:
-        abort(422, description=f"The upstream change is not a valid record: {error}")
+        abort(422, description=gettext("The upstream change is not a valid record: %(error)s", error=error))
     except CatalogueError as error:
         abort(409, description=str(error))
     return redirect(safe_next(request.form.get("next")) or url_for("edit.pending"), code=303)
