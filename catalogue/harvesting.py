@@ -21,8 +21,9 @@ from typing import Any
 
 from harvest.errors import EndlessList
 
-from . import records
+from . import leases, records
 from .errors import AlreadyExists, CatalogueError, NotFound, ValidationError
+from .leases import HarvestBusy
 from .schema import vocabulary
 from .service import Catalogue
 from .store import harvest as db
@@ -35,9 +36,9 @@ COUNT_KEYS = ("new", "updated", "unchanged", "deleted", "failed", "conflicts")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 __all__ = [
-    "PendingChange", "Run", "RunError", "Source", "accept_pending", "add_source", "get_source", "harvest_all",
-    "list_pending", "list_runs", "list_sources", "reject_pending", "remove_source", "run_errors", "run_harvest",
-    "update_source",
+    "HarvestBusy", "PendingChange", "Run", "RunError", "Source", "accept_pending", "add_source", "get_source",
+    "harvest_all", "list_pending", "list_runs", "list_sources", "reject_pending", "remove_source", "run_errors",
+    "run_harvest", "running", "update_source",
 ]
 
 
@@ -129,8 +130,18 @@ def _settings(values: dict[str, Any] | None) -> Any:
 
 
 def list_runs(cat: Catalogue, name: str | None = None, limit: int = 50) -> list[Run]:
-    """The newest runs first, of one source or of all."""
-    return db.list_runs(cat.store, name, limit)
+    """The newest runs first, of one source or of all; a run whose process died (it holds no
+    live lease) is shown 'interrupted', not 'running' forever."""
+    runs = db.list_runs(cat.store, name, limit)
+    if leases.reap(cat.store, runs):
+        runs = db.list_runs(cat.store, name, limit)
+    return runs
+
+
+def running(cat: Catalogue, name: str) -> str | None:
+    """Why a harvest of source `name` cannot start now (another run holds it), or None."""
+    lease = leases.holder(cat.store, name)
+    return leases.describe(lease) if lease else None
 
 
 def run_errors(cat: Catalogue, run_id: int) -> list[RunError]:
@@ -171,8 +182,8 @@ class Item:
 class _Applier:
     """Applies pages of items of one source to the catalogue and keeps the run's counts."""
 
-    def __init__(self, cat: Catalogue, source: Source, run_id: int, dry_run: bool):
-        self.cat, self.source, self.run_id, self.dry_run = cat, source, run_id, dry_run
+    def __init__(self, cat: Catalogue, source: Source, run_id: int, dry_run: bool, lease: leases.RunLease):
+        self.cat, self.source, self.run_id, self.dry_run, self.lease = cat, source, run_id, dry_run, lease
         self.counts = dict.fromkeys(COUNT_KEYS, 0)
         self.unmapped: Counter[str] = Counter()
 
@@ -186,6 +197,7 @@ class _Applier:
         errors: list[tuple[str | None, str]] = []
         try:
             with self.store.transaction():
+                self.lease.renew()  # a run that lost its lease stores nothing more
                 for item in items:
                     self.item(item, errors)
                 if self.dry_run:
@@ -303,35 +315,55 @@ def run_harvest(cat: Catalogue, name: str, *, full: bool = False, dry_run: bool 
 
     Harvest failures (network, hostile responses, OAI errors) end the run with status
     'failed' and a message; what was committed before stays, and the next run resumes.
+    HarvestBusy (nothing logged) when another run of the source is going on.
     """
     source = get_source(cat, name)
-    run_id = db.start_run(cat.store, name, full=full, dry_run=dry_run)
-    applier = _Applier(cat, source, run_id, dry_run)
-    status, message = "ok", None
-    bar = _progress(quiet)
+    lease = leases.RunLease(cat.store, name)
+    run_id = lease.take(lambda: db.start_run(cat.store, name, full=full, dry_run=dry_run))
     try:
-        with cat.deferred_index():
-            _harvest_oai(applier, full=full, bar=bar)
-    except CatalogueError as error:
-        status, message = "failed", str(error)
-        if isinstance(error, EndlessList) and not dry_run:
-            db.save_progress(cat.store, name, None)  # never resume with a token that loops
-    except KeyboardInterrupt:
-        db.update_run(cat.store, run_id, applier.counts, status="interrupted", message="interrupted by the user")
-        raise
+        applier = _Applier(cat, source, run_id, dry_run, lease)
+        status, message = _run(applier, full, quiet)
+        errors = applier.unmapped_errors() + ([(None, message)] if message else [])
+        with cat.store.transaction():
+            db.add_errors(cat.store, run_id, errors)
+            db.update_run(cat.store, run_id, applier.counts, status=status, message=message)
     finally:
-        bar.close()
-    errors = applier.unmapped_errors() + ([(None, message)] if message else [])
-    db.add_errors(cat.store, run_id, errors)
-    db.update_run(cat.store, run_id, applier.counts, status=status, message=message)
+        lease.release()
     run = db.get_run(cat.store, run_id)
     assert run is not None
     return run
 
 
-def harvest_all(cat: Catalogue, *, full: bool = False, dry_run: bool = False, quiet: bool = True) -> list[Run]:
-    """Harvest every registered source in name order (for cron); one failing does not stop the others."""
-    return [run_harvest(cat, s.name, full=full, dry_run=dry_run, quiet=quiet) for s in list_sources(cat)]
+def _run(applier: _Applier, full: bool, quiet: bool) -> tuple[str, str | None]:
+    """Harvest into `applier`; (status, message) of the run."""
+    bar = _progress(quiet)
+    try:
+        with applier.cat.deferred_index():
+            _harvest_oai(applier, full=full, bar=bar)
+    except CatalogueError as error:
+        if isinstance(error, EndlessList) and not applier.dry_run:
+            db.save_progress(applier.store, applier.source.name, None)  # never resume with a token that loops
+        return "failed", str(error)
+    except KeyboardInterrupt:
+        db.update_run(applier.store, applier.run_id, applier.counts, status="interrupted",
+                      message="interrupted by the user")
+        raise
+    finally:
+        bar.close()
+    return "ok", None
+
+
+def harvest_all(cat: Catalogue, *, full: bool = False, dry_run: bool = False,
+                quiet: bool = True) -> list[Run | HarvestBusy]:
+    """Harvest every registered source in name order (for cron): for each its run, or why it
+    was not started (another run of it is going on); one failing does not stop the others."""
+    outcomes: list[Run | HarvestBusy] = []
+    for source in list_sources(cat):
+        try:
+            outcomes.append(run_harvest(cat, source.name, full=full, dry_run=dry_run, quiet=quiet))
+        except HarvestBusy as busy:
+            outcomes.append(busy)
+    return outcomes
 
 
 # -- OAI-PMH ---------------------------------------------------------------------------

@@ -57,15 +57,24 @@ def stored(data: Path) -> int:
         return 0
 
 
-@pytest.fixture
-def provider_url():
-    process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "oai_provider.py"), str(RECORDS), "0.15"],
+def serve_provider(delay: float):
+    process = subprocess.Popen([sys.executable, str(ROOT / "tests" / "oai_provider.py"), str(RECORDS), str(delay)],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         yield process.stdout.readline().strip()
     finally:
         process.kill()
         process.communicate()
+
+
+@pytest.fixture
+def provider_url():
+    yield from serve_provider(0.15)
+
+
+@pytest.fixture
+def slow_provider_url():
+    yield from serve_provider(0.6)
 
 
 @pytest.mark.slow
@@ -93,3 +102,23 @@ def test_sigkill_mid_harvest_then_rerun_equals_one_clean_run(tmp_path, provider_
     # and again: nothing changes
     run(killed, "harvest", "remote", "--quiet")
     assert snapshot(killed) == snapshot(clean)
+
+
+@pytest.mark.slow
+def test_a_second_process_is_refused_and_a_sigkilled_run_blocks_nothing(tmp_path, slow_provider_url):
+    data = tmp_path / "data"
+    run(data, "source", "add", "remote", slow_provider_url, "--setting", "read_timeout=5")
+    first = catalogue_cli(data, "harvest", "remote", "--quiet")
+    deadline = time.monotonic() + 30
+    while stored(data) < 2 and time.monotonic() < deadline and first.poll() is None:
+        time.sleep(0.02)
+    second = catalogue_cli(data, "harvest", "remote", "--quiet")
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 75, out + err
+    assert "a harvest of remote is running already (run 1, process " in err and "Traceback" not in err
+    assert first.poll() is None, "the first harvest finished before it could be killed"
+    first.send_signal(signal.SIGKILL)
+    first.communicate()
+    assert "interrupted" in run(data, "harvest-log", "remote")  # not 'running' forever
+    assert "ok" in run(data, "harvest", "remote", "--quiet")  # at once: no waiting for the lease to expire
+    assert stored(data) == RECORDS

@@ -15,6 +15,8 @@ from ..web import get_catalogue
 from . import user_errors
 
 ERRORS_SHOWN = 20
+#: Exit code of a harvest refused because another run of the source is going on (EX_TEMPFAIL).
+BUSY_EXIT = 75
 
 
 def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -100,19 +102,30 @@ def register(cli: AppGroup) -> None:
     @click.option("--quiet", is_flag=True, help="No progress bar.")
     @user_errors
     def harvest_command(name: str | None, all_sources: bool, full: bool, dry_run: bool, quiet: bool) -> None:
-        """Harvest source NAME (or --all). Exit code 1 when a run failed."""
+        """Harvest source NAME (or --all). Exit code 1 when a run failed, 75 when one was not
+        started because another harvest of that source is running (cron: try again later)."""
         if bool(name) == all_sources:
             raise click.UsageError("give a source NAME or --all")
         catalogue = get_catalogue()
         quiet = quiet or not sys.stderr.isatty()
-        if all_sources:
-            runs = harvesting.harvest_all(catalogue, full=full, dry_run=dry_run, quiet=quiet)
-        else:
-            runs = [harvesting.run_harvest(catalogue, name or "", full=full, dry_run=dry_run, quiet=quiet)]
-        for run in runs:
-            _print_run(run)
+        outcomes: list[Run | harvesting.HarvestBusy]
+        try:
+            if all_sources:
+                outcomes = harvesting.harvest_all(catalogue, full=full, dry_run=dry_run, quiet=quiet)
+            else:
+                outcomes = [harvesting.run_harvest(catalogue, name or "", full=full, dry_run=dry_run, quiet=quiet)]
+        except harvesting.HarvestBusy as busy:
+            outcomes = [busy]
+        runs = [o for o in outcomes if isinstance(o, Run)]
+        for outcome in outcomes:
+            if isinstance(outcome, Run):
+                _print_run(outcome)
+            else:
+                click.echo(f"Error: {outcome}", err=True)
         if any(run.status != "ok" for run in runs):
             sys.exit(1)
+        if len(runs) < len(outcomes):
+            sys.exit(BUSY_EXIT)
 
     @cli.command("harvest-log")
     @click.argument("name", required=False)

@@ -128,6 +128,28 @@ MIGRATIONS: list[str] = [
     CREATE INDEX records_status ON records (status, deleted);
     CREATE INDEX records_source_name ON records (source_name, deleted);
     """,
+    # 3: one harvest of a source at a time (a lease with an expiry, renewed while the run
+    # lives), and per harvested record the list that last saw it and the set it came
+    # through, so that a complete list can retire what the provider no longer holds.
+    """
+    CREATE TABLE IF NOT EXISTS harvest_leases (
+        source TEXT PRIMARY KEY,
+        run_id INTEGER NOT NULL,
+        owner TEXT NOT NULL,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        pid_start TEXT NOT NULL DEFAULT '',
+        acquired TEXT NOT NULL,
+        expires TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS harvest_seen (
+        source TEXT NOT NULL,
+        source_identifier TEXT NOT NULL,
+        list_id TEXT NOT NULL,
+        set_spec TEXT,
+        PRIMARY KEY (source, source_identifier)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -167,12 +167,20 @@ def save_progress(store: Store, name: str, resume: dict[str, Any] | None, *, che
 # -- runs ------------------------------------------------------------------------------
 
 
-def start_run(store: Store, source: str, *, full: bool, dry_run: bool) -> int:
-    """Open a run; runs of this source left 'running' by a killed process become 'interrupted'."""
+STOPPED = "the process stopped before the run finished"
+
+
+def interrupt_runs(store: Store, source: str | None = None, run_id: int | None = None) -> None:
+    """Mark runs left 'running' by a process that is gone (of a source, or one run) 'interrupted'."""
     with store.transaction() as conn:
-        conn.execute("UPDATE harvest_runs SET status = 'interrupted', message = COALESCE(message,"
-                     " 'the process stopped before the run finished') WHERE source = ? AND status = 'running'",
-                     (source,))
+        conn.execute("UPDATE harvest_runs SET status = 'interrupted', message = COALESCE(message, ?),"
+                     " finished = COALESCE(finished, ?) WHERE status = 'running' AND (source = ? OR id = ?)",
+                     (STOPPED, utcnow(), source, run_id))
+
+
+def start_run(store: Store, source: str, *, full: bool, dry_run: bool) -> int:
+    """Open a run (the caller holds the source's lease)."""
+    with store.transaction() as conn:
         cursor = conn.execute("INSERT INTO harvest_runs (source, started, full, dry_run) VALUES (?, ?, ?, ?)",
                               (source, utcnow(), int(full), int(dry_run)))
         return int(cursor.lastrowid or 0)
@@ -215,6 +223,52 @@ def list_runs(store: Store, source: str | None = None, limit: int = 50) -> list[
 def run_errors(store: Store, run_id: int) -> list[RunError]:
     rows = store.conn.execute("SELECT * FROM harvest_errors WHERE run_id = ? ORDER BY id", (run_id,))
     return [RunError(r["id"], r["run_id"], r["identifier"], r["reason"], r["at"]) for r in rows]
+
+
+# -- leases ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Which run (and process) harvests a source now, and until when unless renewed."""
+
+    source: str
+    run_id: int
+    owner: str
+    host: str
+    pid: int
+    pid_start: str
+    acquired: str
+    expires: str
+
+
+def get_lease(store: Store, source: str) -> Lease | None:
+    row = store.conn.execute("SELECT * FROM harvest_leases WHERE source = ?", (source,)).fetchone()
+    if row is None:
+        return None
+    return Lease(row["source"], row["run_id"], row["owner"], row["host"], row["pid"], row["pid_start"],
+                 row["acquired"], row["expires"])
+
+
+def put_lease(store: Store, lease: Lease) -> None:
+    """Take the source's lease, replacing one that no longer holds (the caller checked)."""
+    with store.transaction() as conn:
+        conn.execute("INSERT OR REPLACE INTO harvest_leases (source, run_id, owner, host, pid, pid_start, acquired,"
+                     " expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (lease.source, lease.run_id, lease.owner, lease.host, lease.pid, lease.pid_start,
+                      lease.acquired, lease.expires))
+
+
+def renew_lease(store: Store, source: str, owner: str, expires: str) -> bool:
+    """Push the expiry of our lease on; False when the lease is no longer ours."""
+    with store.transaction() as conn:
+        return conn.execute("UPDATE harvest_leases SET expires = ? WHERE source = ? AND owner = ?",
+                            (expires, source, owner)).rowcount > 0
+
+
+def release_lease(store: Store, source: str, owner: str) -> None:
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM harvest_leases WHERE source = ? AND owner = ?", (source, owner))
 
 
 # -- harvested records -----------------------------------------------------------------

@@ -1,0 +1,153 @@
+"""One harvest of a source at a time, across threads, processes and hosts (cron and the web's
+"start a run" button): a run holds a lease in the store, renewed by a heartbeat while it lives.
+
+A lease stops counting when its expiry has passed or, on this host, when its process is gone
+(or its pid now belongs to another process), so a run killed with SIGKILL blocks no one for long.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from .errors import CatalogueError
+from .store import Store
+from .store import harvest as db
+from .store.harvest import Lease, Run
+
+#: How long a lease holds without renewal; the heartbeat renews it several times within.
+LEASE_SECONDS = 120.0
+HEARTBEAT_SECONDS = 30.0
+
+log = logging.getLogger(__name__)
+
+
+class HarvestBusy(CatalogueError):
+    """Another run of the source holds its lease: this one is refused (try again later)."""
+
+
+def stamp(seconds_from_now: float = 0.0) -> str:
+    """A UTC time as the store keeps them (``YYYY-MM-DDThh:mm:ssZ``), `seconds_from_now` on."""
+    return (datetime.now(UTC) + timedelta(seconds=seconds_from_now)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first); None without /proc."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    return text.rpartition(")")[2].split()
+
+
+def process_start(pid: int) -> str:
+    """When process `pid` started (clock ticks since boot), to tell it from a later one with its pid."""
+    fields = _stat(pid)
+    return fields[19] if fields and len(fields) > 19 else ""
+
+
+def process_gone(pid: int, started: str) -> bool:
+    """True when no process `pid` runs here, or it is a zombie, or a later process took its pid."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # it exists, owned by someone else
+    fields = _stat(pid)
+    if fields is None:
+        return False
+    return fields[0] == "Z" or bool(started and len(fields) > 19 and fields[19] != started)
+
+
+def is_live(lease: Lease) -> bool:
+    """Whether a lease still holds: not expired, and its process alive when it is on this host."""
+    if lease.expires <= stamp():
+        return False
+    if lease.host != socket.gethostname():
+        return True  # another machine sharing the data directory: only the expiry tells
+    return not process_gone(lease.pid, lease.pid_start)
+
+
+def holder(store: Store, source: str) -> Lease | None:
+    """The live lease of a source (a run harvests it now), or None."""
+    lease = db.get_lease(store, source)
+    return lease if lease is not None and is_live(lease) else None
+
+
+def describe(lease: Lease) -> str:
+    return (f"a harvest of {lease.source} is running already (run {lease.run_id}, process {lease.pid} on "
+            f"{lease.host}, since {lease.acquired}); try again when it has finished")
+
+
+def reap(store: Store, runs: Iterable[Run]) -> bool:
+    """Mark 'running' runs that hold no live lease 'interrupted'; True if there was one."""
+    reaped = False
+    for run in runs:
+        if run.status != "running":
+            continue
+        lease = holder(store, run.source)
+        if lease is None or lease.run_id != run.id:
+            db.interrupt_runs(store, run_id=run.id)
+            reaped = True
+    return reaped
+
+
+class RunLease:
+    """The lease of one run: taken before the run starts, renewed by a heartbeat thread and
+    with every page, released at the end. Losing it (expired and taken over) stops the run."""
+
+    def __init__(self, store: Store, source: str):
+        self.store, self.source = store, source
+        self.owner = uuid.uuid4().hex
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def take(self, start_run: Callable[[], int]) -> int:
+        """Take the lease and open the run (`start_run` returns its id) in one transaction;
+        HarvestBusy when a live run holds it. Runs left 'running' by a dead holder end 'interrupted'."""
+        with self.store.transaction():
+            current = db.get_lease(self.store, self.source)
+            if current is not None and is_live(current):
+                raise HarvestBusy(describe(current))
+            db.interrupt_runs(self.store, self.source)
+            run_id = start_run()
+            pid = os.getpid()
+            db.put_lease(self.store, Lease(self.source, run_id, self.owner, socket.gethostname(), pid,
+                                           process_start(pid), stamp(), stamp(LEASE_SECONDS)))
+        self._thread = threading.Thread(target=self._beat, name=f"harvest-lease-{self.source}", daemon=True)
+        self._thread.start()
+        return run_id
+
+    def renew(self) -> None:
+        """Push the expiry on (inside the caller's transaction); HarvestBusy when the lease was lost."""
+        if not db.renew_lease(self.store, self.source, self.owner, stamp(LEASE_SECONDS)):
+            current = db.get_lease(self.store, self.source)
+            taker = f" to run {current.run_id}" if current else ""
+            raise HarvestBusy(f"this run lost its lease on {self.source}{taker} (it was stalled for longer than "
+                              f"{LEASE_SECONDS:g} s); stopped")
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(HEARTBEAT_SECONDS):
+                try:
+                    self.renew()
+                except HarvestBusy:
+                    return  # the next page finds out and stops the run
+                except Exception:  # a busy database now and then: the next beat tries again
+                    log.warning("could not renew the harvest lease of %s", self.source, exc_info=True)
+        finally:
+            self.store.close()  # this thread's connection
+
+    def release(self) -> None:
+        """Stop the heartbeat and give the lease up (if it is still ours)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        db.release_lease(self.store, self.source, self.owner)
