@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import json
 import logging
 import os
@@ -39,7 +40,7 @@ from .snippets import snippet
 with warnings.catch_warnings():
     # whoosh 2.7.4's codec has `fixedsize is 0`, a SyntaxWarning when compiled on Python 3.8+.
     warnings.simplefilter("ignore", SyntaxWarning)
-    from whoosh import analysis, fields, qparser, writing
+    from whoosh import analysis, fields, formats, qparser, writing
     from whoosh import index as whoosh_index
     from whoosh import query as wq
     from whoosh.codec import whoosh3  # noqa: F401  (compiled here, under the filter above)
@@ -111,6 +112,9 @@ def index_schema() -> fields.Schema:
         title_sort=fields.ID(sortable=True),
         modified=fields.ID(sortable=True),
         data=fields.STORED,
+        # Adjacent word pairs of the phrase fields: a two-word phrase is one term lookup.
+        # (scorable only so Whoosh caches its length column instead of probing the disk per posting)
+        **{index_fast.PAIRS: fields.FieldType(formats.Existence(), VALUES, scorable=True)},
         **facet,
     )
 
@@ -182,6 +186,42 @@ def document(record: dict[str, Any], revision: int) -> dict[str, Any]:
         if values:
             doc[FACET_FIELDS[name]] = SEPARATOR.join(values)
     return doc
+
+
+def with_pairs(doc: dict[str, Any], common: index_fast.Common | None) -> dict[str, Any]:
+    """`doc` with the pairs of its `common` words (the generation's; none when it has none)."""
+    if common and (pairs := _pairs(doc, common)):
+        doc[index_fast.PAIRS] = pairs
+    return doc
+
+
+_PHRASE_ANALYZERS = {"title": FOLDED, "text": STEMMED, "names": NAMES}
+
+
+def _tokens(doc: dict[str, Any], fieldname: str) -> list[tuple[int, str]]:
+    """(position, term) of a phrase field, as its analyzer indexes it."""
+    return [(t.pos, t.text) for t in _PHRASE_ANALYZERS[fieldname](doc[fieldname], positions=True)]
+
+
+def _pairs(doc: dict[str, Any], common: index_fast.Common) -> str:
+    """The adjacent pairs of common words of a document's phrase fields."""
+    out: dict[str, None] = {}
+    for fieldname in index_fast.PAIR_FIELDS:
+        out.update(dict.fromkeys(index_fast.pair_terms(fieldname, _tokens(doc, fieldname), common[fieldname])))
+    return SEPARATOR.join(out)
+
+
+def common_words(records: Iterable[dict[str, Any]]) -> index_fast.Common:
+    """The words of each phrase field found in many of `records` (a sample of the catalogue)."""
+    counts: dict[str, dict[str, int]] = {f: {} for f in index_fast.PAIR_FIELDS}
+    total = 0
+    for record in records:
+        doc = document(record, 0)
+        total += 1
+        for fieldname, table in counts.items():
+            for word in {t for _, t in _tokens(doc, fieldname)}:
+                table[word] = table.get(word, 0) + 1
+    return index_fast.pick_common(counts, total)
 
 
 # -- query parsing ---------------------------------------------------------------------------
@@ -456,19 +496,32 @@ class SearchIndex:
                 log.warning("search index busy; it will catch up on the next write or `catalogue check`")
                 return 0
 
+    def _common(self, folder: Path, sample: Any = None) -> index_fast.Common | None:
+        """The common words of a generation; chosen once, from `sample` records when given."""
+        common = index_fast.read_common(folder)
+        if common is None and sample is not None:
+            records = [row.data for row in itertools.islice(sample(), index_fast.COMMON_SAMPLE)
+                       if not getattr(row, "deleted", False)]
+            if len(records) >= index_fast.COMMON_MIN_SAMPLE:
+                common = common_words(records)
+                index_fast.write_common(folder, common, _write_atomic)
+        return common
+
     def _apply(self, folder: Path, store: Any, ids: Iterable[str] = ()) -> int:
         ix = whoosh_index.open_dir(str(folder))
         writer = ix.writer(timeout=LOCK_TIMEOUT, delay=0.05)
         try:
             seq = start = self._read_seq(folder)
             count = 0
+            common = self._common(folder, (lambda: store.changed_since(seq, limit=index_fast.COMMON_SAMPLE))
+                                  if start == 0 else None)
             for record_id in ids:  # repairs named by `check`
                 row = store.get(record_id)
-                self._put(writer, record_id, row)
+                self._put(writer, record_id, row, common)
                 count += 1
             while rows := store.changed_since(seq, limit=BATCH):
                 for row in rows:
-                    self._put(writer, row.id, row)
+                    self._put(writer, row.id, row, common)
                 count += len(rows)
                 seq = rows[-1].seq
             writer.commit()
@@ -482,11 +535,11 @@ class SearchIndex:
         return count
 
     @staticmethod
-    def _put(writer: Any, record_id: str, row: Any) -> None:
+    def _put(writer: Any, record_id: str, row: Any, common: index_fast.Common | None) -> None:
         if row is None or row.deleted:
             writer.delete_by_term("id", record_id)
         else:
-            writer.update_document(**document(row.data, row.revision))
+            writer.update_document(**with_pairs(document(row.data, row.revision), common))
 
     def reindex(self, store: Any, *, procs: int = 1) -> int:
         """Build a fresh index from the store in a new folder and swap it in; return records indexed.
@@ -498,13 +551,14 @@ class SearchIndex:
             self._remove_stale_generations()
             folder = self._new_generation()
             seq = store.last_seq()
+            common = self._common(folder, store.iter_records)
             ix = whoosh_index.open_dir(str(folder))
             options = {"procs": procs, "multisegment": True, "limitmb": 128} if procs > 1 else {"limitmb": 128}
             writer = ix.writer(**options)
             count = 0
             try:
                 for row in store.iter_records():
-                    writer.add_document(**document(row.data, row.revision))
+                    writer.add_document(**with_pairs(document(row.data, row.revision), common))
                     count += 1
                 writer.commit(mergetype=writing.CLEAR if procs == 1 else None)
             except BaseException:
@@ -654,7 +708,8 @@ class SearchIndex:
         if self.fast:
             try:
                 postings = self._postings(searcher)
-                mask, scores = index_fast.Evaluator(postings, index_fast.PAIRS in searcher.schema).run(q)
+                common = index_fast.read_common(self._local.folder) if index_fast.PAIRS in searcher.schema else None
+                mask, scores = index_fast.Evaluator(postings, common).run(q)
                 return index_fast.to_bitset(mask) & sets.live, scores
             except index_fast.Unsupported as why:
                 log.debug("whoosh answers %r: %s", q, why)

@@ -13,6 +13,7 @@ of a few records re-reads only its own small segment.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import warnings
 from collections import OrderedDict
@@ -31,9 +32,20 @@ with warnings.catch_warnings():
     from whoosh.scoring import BM25F
     from whoosh.util.numeric import byte_to_length
 
-#: Field holding word pairs ("title:a b") of the phrase-searchable fields.
+#: Field holding adjacent pairs ("title:a b") of common words of the phrase-searchable fields.
+#: Only pairs of two common words are indexed (few distinct terms, so indexing stays fast); a
+#: phrase with a rarer word has few candidate documents, and Whoosh checks their positions.
 PAIRS = "pairs"
 PAIR_FIELDS = ("title", "text", "names")
+#: A generation's common words, chosen once when it is first filled (see `pick_common`).
+COMMON_FILE = "common.json"
+#: Records sampled to choose them, and the fewest that make a meaningful sample.
+COMMON_SAMPLE = 5000
+COMMON_MIN_SAMPLE = 500
+#: A word is common when at least this share of the sampled records has it (at most 300 per field).
+COMMON_SHARE = 0.01
+COMMON_LIMIT = 300
+Common = dict[str, frozenset[str]]
 #: Scores are ranked after rounding to this many decimals, so that two scores Whoosh and
 #: numpy add up in a different order (equal to the last bit or two) tie, and ties go to the
 #: lower document number, as in Whoosh.
@@ -53,9 +65,39 @@ def pair_term(fieldname: str, first: str, second: str) -> str:
     return f"{fieldname}:{first} {second}"
 
 
-def pair_terms(fieldname: str, tokens: list[tuple[int, str]]) -> list[str]:
-    """Pair terms of the (position, text) tokens of one field (adjacent positions only)."""
-    return [pair_term(fieldname, a, b) for (pa, a), (pb, b) in itertools.pairwise(tokens) if pb == pa + 1]
+def pair_terms(fieldname: str, tokens: list[tuple[int, str]], common: frozenset[str]) -> list[str]:
+    """Pair terms of the (position, text) tokens of one field: adjacent common words only."""
+    return [pair_term(fieldname, a, b) for (pa, a), (pb, b) in itertools.pairwise(tokens)
+            if pb == pa + 1 and a in common and b in common]
+
+
+def pick_common(counts: dict[str, dict[str, int]], total: int) -> Common:
+    """The common words of each field from document counts of a sample of `total` records."""
+    out = {}
+    for fieldname, table in counts.items():
+        ranked = sorted(table.items(), key=lambda item: (-item[1], item[0]))[:COMMON_LIMIT]
+        out[fieldname] = frozenset(w for w, n in ranked if n >= COMMON_SHARE * total)
+    return out
+
+
+_COMMON_CACHE: dict[str, Common | None] = {}
+
+
+def read_common(folder: Any) -> Common | None:
+    """A generation's common words (None when it has none); read once per folder."""
+    key = str(folder)
+    if key not in _COMMON_CACHE:
+        try:
+            data = json.loads((folder / COMMON_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        _COMMON_CACHE[key] = {f: frozenset(data.get(f, ())) for f in PAIR_FIELDS}
+    return _COMMON_CACHE[key]
+
+
+def write_common(folder: Any, common: Common, write: Any) -> None:
+    """Save a generation's common words with `write(path, text)` (an atomic writer)."""
+    write(folder / COMMON_FILE, json.dumps({f: sorted(w) for f, w in common.items()}))
 
 
 # -- cache -----------------------------------------------------------------------------------
@@ -230,11 +272,11 @@ def _empty(leaf: Leaf) -> Scored:
 class Evaluator:
     """Evaluates one parsed query on every segment of a searcher, as Whoosh would score it."""
 
-    def __init__(self, postings: Postings, pair_field: bool):
+    def __init__(self, postings: Postings, common: Common | None):
         if postings.unsupported:
             raise Unsupported(postings.unsupported)
         self.p = postings
-        self.pair_field = pair_field
+        self.common = common
 
     def run(self, q: Any) -> tuple[np.ndarray, np.ndarray]:
         """(mask, score) over all documents of the searcher; deleted documents never match."""
@@ -376,8 +418,9 @@ class Evaluator:
     def phrase_docs(self, q: Any, btexts: list[bytes], leaf: Leaf) -> np.ndarray:
         """Documents of a segment where the phrase occurs (a word-pair lookup for two words)."""
         mask = np.zeros(leaf.size, dtype=bool)
-        if (len(btexts) == 2 and q.slop == 1 and self.pair_field and q.fieldname in PAIR_FIELDS):
-            words = [b.decode("utf-8") for b in btexts]
+        words = [b.decode("utf-8") for b in btexts]
+        if (len(words) == 2 and q.slop == 1 and self.common and q.fieldname in PAIR_FIELDS
+                and words[0] in self.common[q.fieldname] and words[1] in self.common[q.fieldname]):
             ids, _ = self.p.term(leaf, PAIRS, pair_term(q.fieldname, *words).encode("utf-8"))
             mask[ids] = True
             return mask

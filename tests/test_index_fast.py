@@ -86,11 +86,12 @@ def _compare(index: SearchIndex, query: str, **options: Any) -> None:
 def varied(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     """Synthetic records in several segments, with edits and deletions."""
     store, index = Store(), SearchIndex(tmp_path_factory.mktemp("fast") / "index")
-    records = list(generate(500, seed=3))
-    for record in records[:300]:
+    records = list(generate(800, seed=3))
+    for record in records[:600]:  # enough for the generation to choose common words (phrase pairs)
         store.put(record)
     index.sync(store)
-    for record in records[300:]:
+    assert (index.path / (index.path / "CURRENT").read_text() / "common.json").exists()
+    for record in records[600:]:
         store.put(record)
     index.sync(store)
     for record in records[::17]:

@@ -123,6 +123,7 @@ def run_ours(n: int, queries: list[dict[str, str]], work: Path) -> dict[str, Any
 
         edits.append(timed(edit))
     out["edit_ms"] = summary(edits)
+    out["cache"] = catalogue.index.cache_stats()
     started = time.perf_counter()
     catalogue.index.reindex(catalogue.store)
     out["reindex_s"] = time.perf_counter() - started
@@ -243,6 +244,10 @@ def table(n: int, nq: int, ours: dict[str, Any], fts: dict[str, Any]) -> str:
     lines.append(row("index size on disk", ours["size_mb"], fts["size_mb"], "MB"))
     lines.append(row("peak RSS (whole process)", ours["rss_mb"], fts["rss_mb"], "MB"))
     lines.append(f"| full reindex | {ours['reindex_s']:,.1f} s | | |")
+    cache = ours["cache"]
+    lines.append(f"| search caches (postings LRU, cap {cache['postings_capacity'] / 2**20:,.0f} MB; facet bitsets) | "
+                 f"{cache['postings_bytes'] / 2**20:,.1f} MB in {cache['postings_entries']:,} entries; "
+                 f"{cache['facet_bitset_bytes'] / 2**20:,.2f} MB | | |")
     lines += ["", "Faceted p95 by query kind (ms):", "", "| kind | ours | FTS5 |", "|---|---|---|"]
     for kind in KINDS:
         lines.append(f"| {kind} | {ours['faceted']['by_kind_p95'][kind]:,.1f} | "
