@@ -38,6 +38,8 @@ ID_LISTS = {"quantity_sources", "period.sources", "names.sources", "place.names.
 LINES = {"subjects"}
 INTEGERS = {"quantity", "period.start", "period.end"}
 JSON_FIELDS = {"place.geometry"}
+#: The input of the edit message (not part of the record, but checked with it).
+MESSAGE = "message"
 #: Rows at most per group (a guard against absurd forms, far above any real record).
 MAX_ROWS = 500
 
@@ -166,7 +168,7 @@ class RecordForm:
         return range(len(self.draft["groups"][group]))
 
     def _known(self) -> set[str]:
-        keys = set(SCALARS) | set(GROUPS)
+        keys = set(SCALARS) | set(GROUPS) | {MESSAGE}
         for group, fields in GROUPS.items():
             for index in self.rows(group):
                 keys.add(f"{group}[{index}]")
@@ -184,9 +186,17 @@ class RecordForm:
         """Messages to show next to the input, row or group `key`."""
         return [e.message for e in self.errors if self._place(e.path) == key]
 
-    def general_errors(self) -> list[str]:
-        """Messages about no particular input."""
-        return [str(e) for e in self.errors if not self._place(e.path)]
+    def summary(self) -> list[tuple[str, str]]:
+        """Every problem as (id of the element that shows it, text), for the links of the
+        error summary: an input's id, or the message next to a group or row."""
+        items = []
+        for error in self.errors:
+            place = self._place(error.path)
+            row = _ROW_KEY.match(place)
+            is_input = place in SCALARS or place == MESSAGE or bool(row and row["field"])
+            anchor = ("f-" if is_input else "error-") + dom_id(place) if place else ""
+            items.append((anchor, str(error)))
+        return items
 
     # -- converting ----------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert result.exit_code == 0, result.output
     add_user(app, "alice")
     add_user(app, "bob")
+    add_user(app, "root", "admin")
     with serve(app) as oai_url:
         yield oai_url.removesuffix("/oai")
     app.extensions["catalogue"].close()
@@ -154,3 +155,26 @@ def test_two_editors_the_second_sees_the_conflict_and_loses_nothing(site: str, b
     assert "Clubs of Khojaly (alice)" in body
     first.close()
     second.close()
+
+
+def test_archivist_pages_fit_a_phone_in_azerbaijani(site: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{site}/login?lang=az")
+    _sign_in(page, site, "root", "/admin/users")
+    for path in ("/admin/users", "/admin/sources", "/admin/", "/pending", "/records/khojaly-clubs/edit"):
+        page.goto(f"{site}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        assert page.locator("html").get_attribute("lang") == "az"
+    _shot(page, "users-phone-az")
+    page.goto(f"{site}/records/new")
+    page.fill('[name="quantity"]', "many")
+    _save(page)
+    summary = page.locator("#error-summary")
+    assert "Qeyd saxlanmadı" in summary.inner_text()
+    summary.locator('a[href="#f-quantity"]').click()
+    assert page.evaluate("location.hash") == "#f-quantity"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    _shot(page, "form-errors-phone-az")
+    context.close()
