@@ -164,6 +164,15 @@ def content_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class Finish:
+    """What the last page of a list also does: the new checkpoint, and the list whose unseen
+    records to retire (None: rely on deleted headers)."""
+
+    checkpoint: str
+    sweep: str | None = None
+
+
 @dataclass
 class Item:
     """One upstream record, protocol-neutral: identifier, datestamp, mapped data or deletion."""
@@ -191,28 +200,35 @@ class _Applier:
     def store(self) -> Any:
         return self.cat.store
 
-    def page(self, items: list[Item], resume: dict[str, Any] | None) -> None:
-        """Apply a page and save its errors and where to resume, in one transaction, so a
-        kill can lose neither (in a dry run the records are rolled back, the errors kept)."""
+    def page(self, items: list[Item], state: dict[str, Any], finish: Finish | None = None) -> None:
+        """Apply a page of list `state` and save its errors and where to resume, in one
+        transaction, so a kill can lose neither (in a dry run the records are rolled back, the
+        errors kept). The last page of a list also `finish`es it in that transaction."""
         errors: list[tuple[str | None, str]] = []
         try:
             with self.store.transaction():
                 self.lease.renew()  # a run that lost its lease stores nothing more
                 for item in items:
-                    self.item(item, errors)
+                    self.item(item, errors, state.get("list_id"))
                 if self.dry_run:
                     raise _Rollback
+                if finish is not None and finish.sweep:
+                    self.sweep(finish.sweep)
                 db.add_errors(self.store, self.run_id, errors)
-                db.save_progress(self.store, self.source.name, resume)
+                db.save_progress(self.store, self.source.name, state if state.get("token") else None,
+                                 checkpoint=finish.checkpoint if finish else None,
+                                 last_success=utcnow() if finish else None)
                 db.update_run(self.store, self.run_id, self.counts)
         except _Rollback:
             db.add_errors(self.store, self.run_id, errors)
 
-    def item(self, item: Item, errors: list[tuple[str | None, str]]) -> None:
+    def item(self, item: Item, errors: list[tuple[str | None, str]], list_id: str | None = None) -> None:
         if not item.identifier:
             self.counts["failed"] += 1
             errors.append((None, "a record without an identifier was skipped"))
             return
+        if list_id:  # seen, even if it fails below: a complete list must not retire it
+            db.mark_seen(self.store, self.source.name, item.identifier, list_id, self.source.set_spec)
         errors.extend((item.identifier, w) for w in item.warnings)
         self.unmapped.update(item.unmapped_types)
         try:
@@ -279,7 +295,18 @@ class _Applier:
             return upstream
         return harvest_id(self.source.name, item.identifier)
 
-    def _delete(self, item: Item) -> None:
+    def sweep(self, list_id: str) -> None:
+        """Retire the records a complete list no longer holds (the provider keeps no deleted
+        records): tombstones, or pending deletions where they were edited here."""
+        for identifier in db.unseen(self.store, self.source.name, list_id, self.source.set_spec):
+            existing, _ = self._lookup(identifier)
+            if existing is None or existing.deleted:
+                continue
+            self._delete(Item(identifier, None, deleted=True),
+                         reason=f"no longer in source {self.source.name}: missing from its complete list harvested"
+                         f" in run {self.run_id} (record {identifier})")
+
+    def _delete(self, item: Item, reason: str | None = None) -> None:
         existing, seen = self._lookup(item.identifier)
         if existing is None or existing.deleted:
             self.counts["unchanged"] += 1
@@ -292,8 +319,8 @@ class _Applier:
             self._remember(item, existing.id, seen.revision if seen else 0, "deleted")
             return
         when = f" on {item.datestamp}" if item.datestamp else ""
-        stored = self.cat.delete(existing.id, reason=f"deleted upstream in source {self.source.name}{when}"
-                                 f" (record {item.identifier})", user=USER, origin="harvest")
+        reason = reason or f"deleted upstream in source {self.source.name}{when} (record {item.identifier})"
+        stored = self.cat.delete(existing.id, reason=reason, user=USER, origin="harvest")
         self._remember(item, existing.id, stored.revision, "deleted")
         self.counts["deleted"] += 1
 
@@ -427,31 +454,45 @@ def _mapper(source: Source, identify: Any) -> Callable[[Any], Item]:
     return from_dc
 
 
-def _lists(client: Any, source: Source, identify: Any, full: bool) -> Iterator[tuple[Any, dict[str, Any]]]:
-    """(page, resume state after it) of the list to harvest; restarts once on badResumptionToken."""
+def _lists(client: Any, source: Source, identify: Any, full: bool, run_id: int) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """(page, resume state after it) of the list to harvest, ending with a page without token
+    (an empty one for an empty list); restarts once on badResumptionToken. The state names the
+    list (`list_id`: the run that began it) so that a resumed list goes on marking the same one."""
     from harvest.errors import BadResumptionToken
-    from harvest.oai import overlap_from
+    from harvest.oai import Page, overlap_from
 
     resume = None if full else source.resume
     if resume and resume.get("list") != [source.prefix, source.set_spec]:
         resume = None
     if resume:
         started, from_, token = resume["started"], resume.get("from"), resume["token"]
+        list_id = resume.get("list_id")  # None for a list begun before lists were named
     else:
-        started, token = identify.response_date or utcnow(), None
+        started, token, list_id = identify.response_date or utcnow(), None, str(run_id)
         from_ = (overlap_from(source.checkpoint, identify.granularity, client.settings.overlap_seconds)
                  if source.checkpoint and not full else None)
-    state = {"list": [source.prefix, source.set_spec], "started": started, "from": from_}
+    state = {"list": [source.prefix, source.set_spec], "started": started, "from": from_, "list_id": list_id}
+    last: Any = None
     for attempt in range(2):
         try:
-            for page in client.list_records(source.prefix or "oai_dc", set_spec=source.set_spec, from_=from_,
+            for last in client.list_records(source.prefix or "oai_dc", set_spec=source.set_spec, from_=from_,
                                             token=token):
-                yield page, dict(state, token=page.token)
-            return
+                yield last, dict(state, token=last.token)
+            break
         except BadResumptionToken:
             if attempt:
                 raise
             token = None  # expired: list again from the checkpoint; what is here already is unchanged
+    if last is None:  # noRecordsMatch: an empty list, complete all the same
+        yield Page([], None, identify.response_date), dict(state, token=None)
+
+
+def _finish(state: dict[str, Any], identify: Any) -> Finish:
+    """The end of a list: its checkpoint, and a sweep when it was complete (no `from`) and the
+    provider keeps no deleted records (deletedRecord 'no' or 'transient')."""
+    complete = state.get("from") is None and bool(state.get("list_id"))
+    sweep = state["list_id"] if complete and identify.deleted_record in ("no", "transient") else None
+    return Finish(checkpoint=state.get("started") or identify.response_date or utcnow(), sweep=sweep)
 
 
 def _harvest_oai(applier: _Applier, *, full: bool, bar: Any) -> None:
@@ -462,17 +503,14 @@ def _harvest_oai(applier: _Applier, *, full: bool, bar: Any) -> None:
     try:
         identify = client.identify()
         to_item = _mapper(source, identify)
-        state: dict[str, Any] = {}
-        for page, state in _lists(client, source, identify, full):
+        for page, state in _lists(client, source, identify, full, applier.run_id):
             if page.complete_list_size and not bar.total:
                 bar.total = page.complete_list_size
-            applier.page([to_item(r) for r in page.records], state if state.get("token") else None)
+            finish = None if state.get("token") else _finish(state, identify)
+            applier.page([to_item(r) for r in page.records], state, finish)
             bar.update(len(page.records))
     finally:
         client.close()
-    if not applier.dry_run:
-        started = state.get("started") or identify.response_date or utcnow()
-        db.save_progress(applier.store, source.name, None, checkpoint=started, last_success=utcnow())
 
 
 # -- pending changes -------------------------------------------------------------------

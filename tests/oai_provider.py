@@ -3,7 +3,8 @@
 It pages with resumption tokens, filters by from/until/set, and can be told to misbehave
 on the next requests (`fail`): 500, 503 with Retry-After, stall, gzip bomb, DOCTYPE bomb,
 expired token, invalid characters, or any raw body. Records can be changed or deleted
-between runs; `repeat_tokens` makes it loop on one token. Run as a script, it serves
+between runs, or removed without a trace (`deleted_record` says what Identify declares);
+`repeat_tokens` makes it loop on one token. Run as a script, it serves
 numbered records for a subprocess test.
 """
 
@@ -73,6 +74,7 @@ class Provider:
         self.user_agents: list[str] = []
         self.delay = 0.0
         self.repeat_tokens = False  # answer every resumed request with the token it was sent
+        self.deleted_record = "persistent"  # what Identify says: persistent, transient or no
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
 
@@ -95,6 +97,11 @@ class Provider:
         with self.lock:
             item = self.items[identifier]
             item.deleted, item.dc, item.metadata, item.datestamp = True, {}, "", datestamp or now()
+
+    def remove(self, identifier: str) -> None:
+        """Forget a record without a trace (a provider that keeps no deleted records)."""
+        with self.lock:
+            del self.items[identifier]
 
     def fail(self, kind: str, arg: Any = None, times: int = 1) -> None:
         """Misbehave on the next `times` requests (see the module docstring for kinds)."""
@@ -195,8 +202,9 @@ class Provider:
     def identify(self) -> str:
         return (f"<Identify><repositoryName>{escape(self.name)}</repositoryName><baseURL>{escape(self.url)}"
                 "</baseURL><protocolVersion>2.0</protocolVersion><adminEmail>admin@example.org</adminEmail>"
-                "<earliestDatestamp>2000-01-01T00:00:00Z</earliestDatestamp><deletedRecord>persistent"
-                f"</deletedRecord><granularity>{self.granularity}</granularity></Identify>")
+                "<earliestDatestamp>2000-01-01T00:00:00Z</earliestDatestamp>"
+                f"<deletedRecord>{self.deleted_record}</deletedRecord>"
+                f"<granularity>{self.granularity}</granularity></Identify>")
 
     def matching(self, query: dict[str, Any]) -> list[Item]:
         with self.lock:

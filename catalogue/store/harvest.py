@@ -294,6 +294,28 @@ def set_harvested(store: Store, item: Harvested) -> None:
         )
 
 
+def mark_seen(store: Store, source: str, identifier: str, list_id: str, set_spec: str | None) -> None:
+    """Note that list `list_id` (harvested through `set_spec`) holds `identifier`."""
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO harvest_seen (source, source_identifier, list_id, set_spec) VALUES (?, ?, ?, ?)"
+                     " ON CONFLICT (source, source_identifier) DO UPDATE SET list_id = excluded.list_id,"
+                     " set_spec = excluded.set_spec", (source, identifier, list_id, set_spec))
+
+
+def unseen(store: Store, source: str, list_id: str, set_spec: str | None) -> list[str]:
+    """Identifiers of a source's live harvested records that list `list_id` did not hold; with
+    a set, only those last harvested through that set or one of its subsets."""
+    rows = store.conn.execute(
+        "SELECT h.source_identifier FROM harvested h LEFT JOIN harvest_seen s"
+        " ON s.source = h.source AND s.source_identifier = h.source_identifier"
+        " WHERE h.source = ? AND h.hash != 'deleted' AND (s.list_id IS NULL OR s.list_id != ?)"
+        " AND (? IS NULL OR s.set_spec = ? OR substr(s.set_spec, 1, length(?) + 1) = ? || ':')"
+        " ORDER BY h.source_identifier",
+        (source, list_id, set_spec, set_spec, set_spec, set_spec),
+    )
+    return [row[0] for row in rows]
+
+
 # -- pending changes -------------------------------------------------------------------
 
 
