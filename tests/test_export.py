@@ -72,6 +72,74 @@ def test_bad_filters_are_a_clear_400(filled: Catalogue, client: FlaskClient, que
     assert response.get_data(as_text=True).strip()
 
 
+@pytest.fixture
+def varied(catalogue: Catalogue) -> Catalogue:
+    """Records told apart by century, place and source (publisher, else citation)."""
+    catalogue.import_records([
+        ("1", make_record(id="k-school", title="Khojaly school", place={"name": "Xocalı"},
+                          period={"start": 1950, "end": 1960},
+                          sources=[{"id": "s1", "citation": "Report A.", "publisher": "Ministry"}])),
+        ("2", make_record(id="k-mosque", type="mosque", title="Khojaly mosque",
+                          place={"name": "Xocalı", "geometry": POINT},
+                          period={"start": 1350, "end": 1450},
+                          sources=[{"id": "s1", "citation": "Survey B.", "publisher": "Academy"}])),
+        ("3", make_record(id="s-school", title="Shusha school", place={"name": "Şuşa", "geometry": POINT},
+                          period={"start": 1890, "end": 1910})),
+    ])
+    return catalogue
+
+
+def exported_ids(client: FlaskClient, fmt: str, query: str) -> list[str]:
+    response = client.get(f"/export/records.{fmt}?{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    if fmt == "jsonl":
+        return sorted(json.loads(line)["id"] for line in text.splitlines())
+    if fmt == "csv":
+        return sorted(row["id"] for row in csv.DictReader(io.StringIO(text)))
+    return sorted(feature["id"] for feature in json.loads(text)["features"])
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(("query", "expected"), [
+    ("century=XX", ["k-school", "s-school"]),
+    ("century=14", ["k-mosque"]),  # any spelling the search takes
+    ("century=XIX&century=XV", ["k-mosque", "s-school"]),
+    ("place=Xocalı", ["k-mosque", "k-school"]),
+    ("place=Şuşa", ["s-school"]),
+    ("source=Academy", ["k-mosque"]),
+    ("source=Test+source%2C+2025.", ["s-school"]),
+    ("type=school&century=XX&place=Xocalı", ["k-school"]),
+    ("q=school&place=Xocalı", ["k-school"]),
+    ("q=khojaly&century=XV", ["k-mosque"]),
+    ("q=khojaly&source=Ministry&sort=title", ["k-school"]),
+])
+def test_every_search_filter_narrows_every_format(varied: Catalogue, client: FlaskClient, fmt: str, query: str,
+                                                   expected: list[str]) -> None:
+    from urllib.parse import parse_qs
+
+    args = parse_qs(query)
+    q = args.pop("q", [""])[0]
+    args.pop("sort", None)
+    searched = varied.search(q, filters=args, page_size=100)
+    assert sorted(hit.id for hit in searched.hits) == expected  # what the search page shows
+    with_geometry = {"k-mosque", "s-school"}
+    assert exported_ids(client, fmt, query) == [i for i in expected if fmt != "geojson" or i in with_geometry]
+
+
+def test_an_export_keeps_the_search_order(varied: Catalogue, client: FlaskClient) -> None:
+    titles = [r["title"] for r in lines(client, "/export/records.jsonl?place=Xocalı&sort=title")]
+    assert titles == ["Khojaly mosque", "Khojaly school"]
+
+
+@pytest.mark.parametrize("query", ["century=abc", "century=XL", "sort=colour",
+                                   "&".join(f"place=p{n}" for n in range(21))])
+def test_bad_search_filters_are_a_clear_400(varied: Catalogue, client: FlaskClient, query: str) -> None:
+    response = client.get(f"/export/records.jsonl?{query}")
+    assert response.status_code == 400 and response.mimetype == "text/plain"
+    assert response.get_data(as_text=True).strip()
+
+
 def test_unknown_format_is_404(client: FlaskClient) -> None:
     assert client.get("/export/records.xlsx").status_code == 404
 

@@ -1,49 +1,57 @@
-"""Bulk exports over HTTP: `/export/records.jsonl`, `.csv` and `.geojson`, streamed, with
-the search filters `q`, `type` and `status` (repeatable)."""
+"""Bulk exports over HTTP: `/export/records.jsonl`, `.csv` and `.geojson`, streamed, with the
+search page's arguments (`q`, the facet filters type, status, century, place and source, and
+`sort`), so that a researcher downloads exactly the result set they see."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, request, stream_with_context
 
+from .. import centuries
 from ..exports import FORMATS, MEDIA_TYPES, stream
 from ..schema import vocabulary
 from ..service import Catalogue
 from ..store.exports import live_records
 from ..web import get_catalogue
+from .search import BadSearch, SearchArgs, read_args
 
 bp = Blueprint("export", __name__)
 
-MAX_QUERY = 1000
-#: Hits fetched per search page when an export has a query.
+#: Hits fetched per search page when an export needs the index.
 SEARCH_BATCH = 500
+#: Filters the store answers alone (in id order); any other filter or a query asks the index.
+STORE_FILTERS = frozenset({"type", "status"})
 
 
-def _filters() -> tuple[str, list[str], list[str]]:
-    """q, types and statuses of the request; a 400 answer names a bad value."""
-    q = request.args.get("q", "").strip()
-    if len(q) > MAX_QUERY:
-        abort(Response(f"The query is too long (at most {MAX_QUERY} characters).\n", 400, mimetype="text/plain"))
-    chosen = {}
+def _bad_request(message: str) -> NoReturn:
+    abort(Response(message.rstrip(".") + ".\n", 400, mimetype="text/plain"))
+
+
+def _arguments() -> SearchArgs:
+    """The search arguments of the request; a 400 answer names a bad value."""
+    try:
+        args = read_args(request.args, page_size=SEARCH_BATCH)
+    except BadSearch as error:
+        _bad_request(str(error))
     for name in ("type", "status"):
-        values = list(dict.fromkeys(v.strip() for v in request.args.getlist(name) if v.strip()))
         allowed = vocabulary(name)
-        bad = [v for v in values if v not in allowed]
+        bad = [v for v in args.filters.get(name, []) if v not in allowed]
         if bad:
-            message = f"{name}={bad[0][:100]!r} is not a {name}; use one of: {', '.join(allowed)}.\n"
-            abort(Response(message, 400, mimetype="text/plain"))
-        chosen[name] = values
-    return q, chosen["type"], chosen["status"]
+            _bad_request(f"{name}={bad[0][:100]!r} is not a {name}; use one of: {', '.join(allowed)}")
+    bad = [v for v in args.filters.get("century", []) if centuries.parse(v) is None]
+    if bad:
+        _bad_request(f"century={bad[0][:100]!r} is not a century; write e.g. XIV, 14 or II BCE")
+    return args
 
 
-def _searched(catalogue: Catalogue, q: str, filters: dict[str, list[str]]) -> Iterator[dict[str, Any]]:
-    """Every hit of a search, page by page, best first."""
+def _searched(catalogue: Catalogue, args: SearchArgs) -> Iterator[dict[str, Any]]:
+    """Every hit of a search, page by page, in the search's order."""
     page = 1
     while True:
-        result = catalogue.search(q, filters=filters, page=page, page_size=SEARCH_BATCH, facets=False,
-                                  highlight=False)
+        result = catalogue.search(args.q, filters=args.filters, sort=args.sort, page=page, page_size=SEARCH_BATCH,
+                                  facets=False, highlight=False)
         yield from (hit.record for hit in result.hits)
         if page >= result.pages or not result.hits:
             return
@@ -52,16 +60,16 @@ def _searched(catalogue: Catalogue, q: str, filters: dict[str, list[str]]) -> It
 
 @bp.route("/export/records.<fmt>")
 def records(fmt: str) -> Response:
-    """The live records matching the filters, streamed in the chosen format."""
+    """The live records matching the search arguments, streamed in the chosen format."""
     if fmt not in FORMATS:
         abort(404)
-    q, types, statuses = _filters()
+    args = _arguments()
     catalogue = get_catalogue()
-    if q:
-        filters = {k: v for k, v in (("type", types), ("status", statuses)) if v}
-        items = _searched(catalogue, q, filters)
+    if args.q or set(args.filters) - STORE_FILTERS:
+        items = _searched(catalogue, args)
     else:
-        items = live_records(catalogue.store, types=types, statuses=statuses)
+        items = live_records(catalogue.store, types=args.filters.get("type", []),
+                             statuses=args.filters.get("status", []))
     response = Response(stream_with_context(stream(fmt, items)), content_type=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="records.{fmt}"'
     return response
