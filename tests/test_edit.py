@@ -194,6 +194,12 @@ def test_restore_an_earlier_revision(editor: FlaskClient, demo_app: Flask) -> No
     (f"/records/{RECORD}/restore", {}, 400),  # not deleted, no revision named
     ("/records/no-such-record/restore", {"revision": "1"}, 404),
     ("/records/no-such-record/delete", {"reason": "x"}, 404),
+    (f"/records/{RECORD}/restore", {"revision": "9" * 30}, 400),  # larger than any SQLite integer
+    (f"/records/{RECORD}/restore", {"revision": "\u00b2"}, 400),  # str.isdigit says yes, int() says no
+    (f"/records/{RECORD}/delete", {"reason": "x", "base_revision": "9" * 30}, 400),
+    (f"/records/{RECORD}/edit", {"title": "x", "message": "m", "save": "1", "base_revision": "9" * 30}, 400),
+    ("/pending/" + "9" * 30 + "/accept", {}, 404),
+    ("/pending/" + "9" * 30 + "/reject", {}, 404),
 ])
 def test_bad_restore_and_delete_requests(editor: FlaskClient, path: str, data: dict[str, str], status: int) -> None:
     token = csrf_token(editor, "/records/new")
@@ -202,6 +208,7 @@ def test_bad_restore_and_delete_requests(editor: FlaskClient, path: str, data: d
 
 def test_unknown_record_edit_is_404(editor: FlaskClient) -> None:
     assert editor.get("/records/no-such-record/edit").status_code == 404
+    assert editor.get("/admin/runs/" + "9" * 30).status_code == 404  # no row id that large, not an overflow
 
 
 def test_geometry_is_edited_as_geojson(editor: FlaskClient, demo_app: Flask) -> None:
@@ -214,3 +221,23 @@ def test_geometry_is_edited_as_geojson(editor: FlaskClient, demo_app: Flask) -> 
     response = editor.post(f"/records/{RECORD}/edit", data=fields)
     assert response.status_code == 422
     assert "not valid GeoJSON" in _field_error(_text(response), "place.geometry")
+
+
+def test_hostile_text_is_escaped_on_every_archivist_page(editor: FlaskClient, demo_app: Flask) -> None:
+    hostile = "<script>alert('x')</script>"
+    with demo_app.app_context():
+        catalogue = get_catalogue()
+        record = catalogue.get(RECORD)
+        catalogue.update(RECORD, dict({k: v for k, v in record.items() if k not in records.SYSTEM_FIELDS},
+                                      title=hostile, description=hostile), base_revision=record["revision"],
+                         user="mallory", message=hostile)
+    form = form_fields(_text(editor.get(f"/records/{RECORD}/edit")))
+    stale = editor.post(f"/records/{RECORD}/edit", data={**form, "base_revision": "1", "message": hostile,
+                                                           "quantity": hostile, "save": "1"})
+    conflict = editor.post(f"/records/{RECORD}/edit", data={**form, "base_revision": "1", "message": hostile,
+                                                              "save": "1"})
+    assert conflict.status_code == 409
+    for response in (editor.get(f"/records/{RECORD}/edit"), stale, conflict, editor.get("/pending?lang=az")):
+        page = _text(response)
+        assert "<script>alert" not in page
+    assert "&lt;script&gt;alert" in _text(conflict)

@@ -72,6 +72,7 @@ def test_search_facet_links_combine_and_remove(client: FlaskClient) -> None:
     ("page=0", "page must be a whole number"),
     ("page=-3", "page must be a whole number"),
     ("page=99999999999999999999", "page must be a whole number"),
+    ("page=%C2%B2", "page must be a whole number"),  # a superscript two is a digit to str.isdigit, not to int()
     ("q=Khojaly&page=40", "There is no page 40"),
     ("sort=sideways", "Unknown sort order"),
 ])
@@ -172,11 +173,14 @@ def test_old_revision_is_readable_and_marked(catalogue: Catalogue, client: Flask
     assert "Schools of Khojaly (revised)" in current and "You are reading revision" not in current
 
 
-@pytest.mark.parametrize(("query", "status"), [("revision=abc", 400), ("revision=0", 400), ("revision=9", 404)])
+@pytest.mark.parametrize(("query", "status"), [("revision=abc", 400), ("revision=0", 400), ("revision=9", 404),
+                                                ("revision=%C2%B2", 400), ("revision=" + "9" * 30, 400)])
 def test_bad_revision_numbers(client: FlaskClient, query: str, status: int) -> None:
     page = client.get(f"/records/khojaly-schools?{query}")
     assert page.status_code == status
     assert b"<h1>" in page.data
+    assert client.get(f"/records/khojaly-schools.json?{query}").status_code == status
+    assert client.get(f"/api/records/khojaly-schools?{query}").status_code == status
 
 
 def test_history_shows_who_when_why_and_field_diff(catalogue: Catalogue, client: FlaskClient) -> None:

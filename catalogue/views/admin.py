@@ -15,6 +15,7 @@ from ..errors import CatalogueError, NotFound
 from ..store import harvest as harvest_store
 from ..store import users as user_store
 from ..web import get_catalogue
+from .site import ROW_ID
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 #: app.extensions key of the harvest threads started from the web (tests join them).
@@ -219,7 +220,7 @@ def runs() -> Any:
                            source=source, count_keys=harvesting.COUNT_KEYS)
 
 
-@bp.get("/runs/<int:run_id>")
+@bp.get(f"/runs/<{ROW_ID}:run_id>")
 @auth.role_required("archivist")
 def run(run_id: int) -> Any:
     """One run: its counts and every error with the identifier it concerns."""

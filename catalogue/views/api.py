@@ -12,7 +12,7 @@ from ..errors import Gone, NotFound
 from ..search import SearchResult
 from ..web import get_catalogue
 from .search import BadSearch, read_args, run
-from .site import base_url
+from .site import base_url, whole_number
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -71,9 +71,10 @@ def _revision_arg() -> int | None:
     raw = request.args.get("revision", "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) < 1:
+    number = whole_number(raw)
+    if not number:
         raise BadSearch(f"revision must be a whole number from 1, not {raw[:50]!r}")
-    return int(raw)
+    return number
 
 
 @bp.get("/records/<record_id>")

@@ -16,6 +16,7 @@ from ..errors import CatalogueError, FieldError, Gone, NotFound, StaleRevision, 
 from ..forms import RecordForm, choices, dom_id
 from ..store import StoredRecord
 from ..web import get_catalogue
+from .site import ROW_ID, whole_number
 
 bp = Blueprint("edit", __name__)
 bp.add_app_template_filter(dom_id, "dom_id")
@@ -85,11 +86,11 @@ def new_record() -> Any:
 
 
 def _base_revision() -> int:
-    raw = request.form.get("base_revision", "").strip()
-    if not raw.isdigit():
+    number = whole_number(request.form.get("base_revision"))
+    if number is None:
         abort(400, description=gettext("The form lacks the revision it was based on; "
                                        "reload the record and edit again."))
-    return int(raw)
+    return number
 
 
 @bp.route("/records/<record_id>/edit", methods=["GET", "POST"])
@@ -147,9 +148,9 @@ def delete_record(record_id: str) -> Any:
     if not reason:
         return _render_form(RecordForm.from_record(stored.data), record_id=record_id, base_revision=stored.revision,
                             status=422, delete_error=gettext("A deletion needs a reason."))
-    base = request.form.get("base_revision", "").strip()
+    base = _base_revision() if request.form.get("base_revision", "").strip() else -1  # -1: scripts, unchecked
     try:
-        catalogue.delete(record_id, reason=reason, user=g.user.name, base_revision=int(base) if base.isdigit() else -1)
+        catalogue.delete(record_id, reason=reason, user=g.user.name, base_revision=base)
     except StaleRevision as error:
         return _render_form(RecordForm.from_record(stored.data), record_id=record_id, base_revision=error.current,
                             status=409, delete_error=gettext("Not deleted: %(error)s", error=error))
@@ -161,10 +162,11 @@ def delete_record(record_id: str) -> Any:
 def restore_record(record_id: str) -> Any:
     """Make an earlier revision (or, with none named, the deleted record) current again."""
     raw = request.form.get("revision", "").strip()
-    if raw and not raw.isdigit():
+    revision = whole_number(raw)
+    if raw and revision is None:
         abort(400, description=gettext("The revision to restore must be a number, not %(raw)s.", raw=repr(raw[:30])))
     try:
-        get_catalogue().restore(record_id, revision=int(raw) if raw else None, user=g.user.name,
+        get_catalogue().restore(record_id, revision=revision, user=g.user.name,
                                 message=request.form.get("message", "").strip())
     except NotFound as error:
         abort(404, description=str(error))
@@ -224,14 +226,14 @@ def _decide(change_id: int, accept: bool) -> Any:
     return redirect(safe_next(request.form.get("next")) or url_for("edit.pending"), code=303)
 
 
-@bp.post("/pending/<int:change_id>/accept")
+@bp.post(f"/pending/<{ROW_ID}:change_id>/accept")
 @role_required("archivist")
 def accept_change(change_id: int) -> Any:
     """Apply an upstream change as a new revision by the current user."""
     return _decide(change_id, accept=True)
 
 
-@bp.post("/pending/<int:change_id>/reject")
+@bp.post(f"/pending/<{ROW_ID}:change_id>/reject")
 @role_required("archivist")
 def reject_change(change_id: int) -> Any:
     """Keep the local record; the upstream change is marked rejected."""

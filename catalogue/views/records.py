@@ -15,7 +15,7 @@ from ..diff import changes
 from ..errors import Gone, NotFound
 from ..store import Revision
 from ..web import get_catalogue
-from .site import base_url, error_page
+from .site import base_url, error_page, whole_number
 
 bp = Blueprint("records", __name__)
 
@@ -25,9 +25,10 @@ def _revision_arg() -> int | None:
     raw = request.args.get("revision", "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) < 1:
+    number = whole_number(raw)
+    if not number:
         abort(400, gettext("The revision must be a whole number from 1, not “%(raw)s”.", raw=raw[:50]))
-    return int(raw)
+    return number
 
 
 def _gone_page(error: Gone) -> tuple[str, int]:

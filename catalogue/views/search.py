@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from ..errors import CatalogueError
 from ..search import FACETS, SORTS, SearchResult
 from ..web import get_catalogue
+from .site import whole_number
 
 bp = Blueprint("search", __name__)
 
@@ -41,10 +42,11 @@ def _integer(args: MultiDict[str, str], name: str, default: int, largest: int) -
     raw = args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= largest:
+    number = whole_number(raw)
+    if number is None or not 1 <= number <= largest:
         raise BadSearch(gettext("%(name)s must be a whole number from 1 to %(largest)s, not “%(raw)s”",
                                 name=name, largest=largest, raw=raw[:50]))
-    return int(raw)
+    return number
 
 
 def read_args(args: MultiDict[str, str], page_size: int | None = None) -> SearchArgs:

@@ -14,6 +14,18 @@ from werkzeug.routing import BuildError
 from .. import centuries, errors, headers, i18n
 from ..schema import labels
 
+#: URL converter of a row id: a number larger than SQLite's INTEGER is no row (404), not an overflow.
+ROW_ID = "int(max=9223372036854775807)"
+_ROW_MAX = 9223372036854775807
+
+
+def whole_number(raw: str | None) -> int | None:
+    """`raw` as a whole number that fits a SQLite INTEGER (a revision, a row id), else None."""
+    raw = (raw or "").strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) > _ROW_MAX:
+        return None
+    return int(raw)
+
 
 def century_label(value: str) -> str:
     """A century facet value (``XIV``, ``II BCE``) spelled out: "14th century" / "XIV əsr"."""
