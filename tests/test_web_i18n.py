@@ -118,6 +118,12 @@ def test_archivist_pages_speak_azerbaijani(demo_app: Flask, english: set[str]) -
     assert 'value="many"' in page  # the input is kept
 
 
+def test_front_page_names_revision_actions_in_the_ui_language(demo_app: Flask) -> None:
+    page = demo_app.test_client().get("/?lang=az").get_data(as_text=True)
+    recent = page.split("</h2>")[-1]
+    assert "Yaradılıb" in recent and "create ·" not in recent
+
+
 def test_sign_in_errors_speak_azerbaijani(demo_app: Flask, english: set[str]) -> None:
     client = demo_app.test_client()
     client.get("/login?lang=az")
