@@ -131,6 +131,7 @@ class Provider:
         responses.sub(body, "earliestDatestamp", queries.earliest_datestamp(self.store) or utcnow())
         responses.sub(body, "deletedRecord", "persistent")
         responses.sub(body, "granularity", GRANULARITY)
+        responses.sub(body, "compression", "gzip")  # the /oai view gzips for clients that accept it
         if sets.DOMAIN.fullmatch(s.repository_id):
             sample = self.identifier("khojaly-schools")
             responses.sub(body, "description").append(responses.oai_identifier_description(s.repository_id, sample))
