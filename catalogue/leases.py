@@ -37,6 +37,16 @@ def stamp(seconds_from_now: float = 0.0) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds_from_now)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def machine() -> str:
+    """This host and pid namespace: where a pid names the same process as here (two
+    containers may share a host name but not their pids)."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return socket.gethostname()
+    return f"{socket.gethostname()} {namespace}"
+
+
 def _stat(pid: int) -> list[str] | None:
     """The fields of /proc/<pid>/stat after the command name (state first); None without /proc."""
     try:
@@ -70,8 +80,8 @@ def is_live(lease: Lease) -> bool:
     """Whether a lease still holds: not expired, and its process alive when it is on this host."""
     if lease.expires <= stamp():
         return False
-    if lease.host != socket.gethostname():
-        return True  # another machine sharing the data directory: only the expiry tells
+    if lease.host != machine():
+        return True  # another machine (or container) sharing the data directory: only the expiry tells
     return not process_gone(lease.pid, lease.pid_start)
 
 
@@ -119,7 +129,7 @@ class RunLease:
             db.interrupt_runs(self.store, self.source)
             run_id = start_run()
             pid = os.getpid()
-            db.put_lease(self.store, Lease(self.source, run_id, self.owner, socket.gethostname(), pid,
+            db.put_lease(self.store, Lease(self.source, run_id, self.owner, machine(), pid,
                                            process_start(pid), stamp(), stamp(LEASE_SECONDS)))
         self._thread = threading.Thread(target=self._beat, name=f"harvest-lease-{self.source}", daemon=True)
         self._thread.start()

@@ -5,7 +5,6 @@ counting, so later runs are not blocked."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -63,7 +62,7 @@ def harvest_running(catalogue, provider: Provider, delay: float = 0.3) -> Iterat
 def lease(run_id: int, *, host: str | None = None, pid: int | None = None, pid_start: str | None = None,
           expires_in: float = 600) -> Lease:
     pid = os.getpid() if pid is None else pid
-    return Lease("test", run_id, "someone-else", host or socket.gethostname(), pid,
+    return Lease("test", run_id, "someone-else", host or leases.machine(), pid,
                  leases.process_start(pid) if pid_start is None else pid_start, leases.stamp(-60),
                  leases.stamp(expires_in))
 
