@@ -4,7 +4,9 @@ catalogue's one write path, matched on (source, source identifier), page by page
 Each page is committed together with its checkpoint, so a run killed at any moment and run
 again ends with the same catalogue. Unchanged data makes no revision; an upstream deletion
 becomes a tombstone; an upstream change to a record edited here since its last harvest is
-kept as a pending change for an archivist to accept or reject.
+kept as a pending change for an archivist to accept or reject. A complete list from a
+provider that keeps no deleted records also retires what it no longer holds. One run of a
+source at a time: each holds the source's lease (`catalogue.leases`).
 """
 
 from __future__ import annotations
@@ -344,10 +346,11 @@ def run_harvest(cat: Catalogue, name: str, *, full: bool = False, dry_run: bool 
     'failed' and a message; what was committed before stays, and the next run resumes.
     HarvestBusy (nothing logged) when another run of the source is going on.
     """
-    source = get_source(cat, name)
+    get_source(cat, name)  # NotFound before anything is logged
     lease = leases.RunLease(cat.store, name)
     run_id = lease.take(lambda: db.start_run(cat.store, name, full=full, dry_run=dry_run))
     try:
+        source = get_source(cat, name)  # read under the lease: as the previous run left it
         applier = _Applier(cat, source, run_id, dry_run, lease)
         status, message = _run(applier, full, quiet)
         errors = applier.unmapped_errors() + ([(None, message)] if message else [])
