@@ -12,6 +12,7 @@ from flask_babel import gettext
 
 from .. import auth, harvesting
 from ..errors import CatalogueError, NotFound
+from ..leases import HarvestBusy
 from ..store import harvest as harvest_store
 from ..store import users as user_store
 from ..web import get_catalogue
@@ -189,7 +190,7 @@ def run_source(name: str) -> Any:
     """Start a harvest of the source in the background and show its run log."""
     _source_or_404(name)
     catalogue = get_catalogue()
-    if any(run.status == "running" for run in harvesting.list_runs(catalogue, name, limit=5)):
+    if harvesting.running(catalogue, name):  # the lease, not the log: a killed run holds nothing
         return _sources_page(gettext("A harvest of %(name)s is running already; wait for it to finish.",
                                      name=name), 409)
     full = request.form.get("full") == "1"
@@ -207,6 +208,8 @@ def _harvest(app: Flask, name: str, full: bool) -> None:
     with app.app_context():
         try:
             harvesting.run_harvest(get_catalogue(), name, full=full)
+        except HarvestBusy as busy:  # lost the race to another run (cron) after the check above
+            app.logger.info("harvest of %s not started: %s", name, busy)
         except Exception:  # the run log shows harvest failures; anything else goes to the app log
             app.logger.exception("harvest of %s failed", name)
 
