@@ -3,6 +3,7 @@ restore, change sequence, backup, migrations and two processes writing at once."
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 
 from catalogue.errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision, ValidationError
 from catalogue.service import Catalogue
-from catalogue.store.db import SCHEMA_VERSION
+from catalogue.store.db import MIGRATIONS, SCHEMA_VERSION
 from tests.recordsamples import make_record
 
 
@@ -196,16 +197,22 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
 
 
 def test_old_data_directory_is_upgraded_in_place(tmp_path: Path) -> None:
-    with Catalogue(tmp_path / "d", with_index=False) as cat:
-        cat.create(make_record(id="kept"))
+    """A data directory of schema 1 (the first release) gains every later migration and keeps its records."""
+    (tmp_path / "d").mkdir()
     conn = sqlite3.connect(tmp_path / "d" / "catalogue.sqlite3")
-    for name in ("records_type", "records_status", "records_source_name"):
-        conn.execute(f"DROP INDEX {name}")
+    conn.executescript(MIGRATIONS[0])
+    record = json.dumps({**make_record(id="kept", quantity=3, quantity_sources=["s1"]), "revision": 1})
+    conn.execute("INSERT INTO revisions (record_id, revision, action, data, user, origin, at)"
+                 " VALUES ('kept', 1, 'create', ?, 'old', 'manual', '2025-01-01T00:00:00Z')", (record,))
+    conn.execute("INSERT INTO records (id, revision, data, type, status, title, created, modified, seq)"
+                 " VALUES ('kept', 1, ?, 'school', 'destroyed', 'Test school', '2025-01-01T00:00:00Z',"
+                 " '2025-01-01T00:00:00Z', 1)", (record,))
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()
     with Catalogue(tmp_path / "d", with_index=False) as cat:
         assert cat.store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         names = {r[0] for r in cat.store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert {"records_type", "records_status", "records_source_name"} <= names
+        assert {"records_type", "records_status", "records_source_name", "records_quantity"} <= names
         assert cat.get("kept")["title"] == "Test school"
+        assert cat.store.counts()["group_items"] == 3

@@ -194,8 +194,8 @@ class Store:
         live, deleted = conn.execute(
             "SELECT COALESCE(SUM(deleted = 0), 0), COALESCE(SUM(deleted = 1), 0) FROM records"
         ).fetchone()
-        items = conn.execute(
-            "SELECT COALESCE(SUM(json_extract(data, '$.quantity')), 0) FROM records WHERE deleted = 0"
+        items = conn.execute(  # "IS NOT NULL" (SUM skips NULLs anyway) lets SQLite read records_quantity
+            "SELECT COALESCE(SUM(quantity), 0) FROM records WHERE deleted = 0 AND quantity IS NOT NULL"
         ).fetchone()[0]
         by = {}
         for column in ("type", "status"):

@@ -150,6 +150,20 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (source, source_identifier)
     );
     """,
+    # 4: values the statistics read, as generated columns of the record JSON with covering
+    # indexes, so counting 100,000 records reads an index instead of parsing every record.
+    """
+    ALTER TABLE records ADD COLUMN quantity INTEGER GENERATED ALWAYS AS (json_extract(data, '$.quantity')) VIRTUAL;
+    ALTER TABLE records ADD COLUMN place_name TEXT GENERATED ALWAYS AS (json_extract(data, '$.place.name')) VIRTUAL;
+    ALTER TABLE records ADD COLUMN period_start INTEGER
+        GENERATED ALWAYS AS (json_extract(data, '$.period.start')) VIRTUAL;
+    ALTER TABLE records ADD COLUMN period_end INTEGER GENERATED ALWAYS AS (json_extract(data, '$.period.end')) VIRTUAL;
+    CREATE INDEX records_quantity ON records (deleted, quantity);
+    CREATE INDEX records_type_quantity ON records (deleted, type, quantity);
+    CREATE INDEX records_live_status ON records (deleted, status);
+    CREATE INDEX records_place_name ON records (deleted, place_name);
+    CREATE INDEX records_period ON records (deleted, period_start, period_end);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

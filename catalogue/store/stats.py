@@ -12,8 +12,8 @@ from . import Store
 def by_place(store: Store, limit: int = 20) -> dict[str, int]:
     """Live records per place name, most first."""
     rows = store.conn.execute(
-        "SELECT json_extract(data, '$.place.name') AS place, COUNT(*) FROM records"
-        " WHERE deleted = 0 AND place IS NOT NULL GROUP BY place ORDER BY 2 DESC, 1 LIMIT ?",
+        "SELECT place_name, COUNT(*) FROM records"
+        " WHERE deleted = 0 AND place_name IS NOT NULL GROUP BY place_name ORDER BY 2 DESC, 1 LIMIT ?",
         (limit,),
     )
     return {row[0]: row[1] for row in rows}
@@ -25,16 +25,17 @@ def by_century(store: Store) -> tuple[dict[int, int], int]:
     counts: Counter[int] = Counter()
     undated = 0
     rows = store.conn.execute(
-        "SELECT json_extract(data, '$.period.start'), json_extract(data, '$.period.end') FROM records"
-        " WHERE deleted = 0"
+        "SELECT period_start, period_end, COUNT(*) FROM records WHERE deleted = 0 GROUP BY 1, 2"
     )
-    for start, end in rows:
+    for start, end, number in rows:
         if start is None and end is None:
-            undated += 1
+            undated += number
             continue
         first = century_of(start if start is not None else end)
         last = century_of(end if end is not None else start)
-        counts.update(c for c in range(first, last + 1) if c != 0)
+        for century in range(first, last + 1):
+            if century != 0:
+                counts[century] += number
     return dict(sorted(counts.items())), undated
 
 
@@ -42,7 +43,7 @@ def items_by_type(store: Store) -> dict[str, int]:
     """Items stated by live group records, per type (records without a quantity count none,
     as in `Store.counts`)."""
     rows = store.conn.execute(
-        "SELECT type, SUM(json_extract(data, '$.quantity')) FROM records"
-        " WHERE deleted = 0 AND json_extract(data, '$.quantity') IS NOT NULL GROUP BY type ORDER BY 2 DESC, 1"
+        "SELECT type, SUM(quantity) FROM records"
+        " WHERE deleted = 0 AND quantity IS NOT NULL GROUP BY type ORDER BY 2 DESC, 1"
     )
     return {row[0]: row[1] for row in rows}
