@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from . import centuries, index_fast, querytext
-from .folding import APOSTROPHES, fold_word, phonetic
+from . import centuries, index_bulk, index_fast, querytext
+from .folding import fold_word, phonetic
 from .search import FACETS, SORTS, FacetValue, Hit, SearchResult
 from .snippets import snippet
 
@@ -83,7 +83,7 @@ class PhoneticFilter(analysis.Filter):
             yield token
 
 
-_TOKENS = rf"\w+(?:[{APOSTROPHES}]\w+)*"
+_TOKENS = index_bulk.TOKENS
 FOLDED = analysis.RegexTokenizer(_TOKENS) | FoldFilter()
 STEMMED = analysis.RegexTokenizer(_TOKENS) | FoldFilter() | analysis.StemFilter(stemfn=stem, cachesize=50000)
 NAMES = analysis.RegexTokenizer(_TOKENS) | FoldFilter() | PhoneticFilter()
@@ -195,20 +195,39 @@ def with_pairs(doc: dict[str, Any], common: index_fast.Common | None) -> dict[st
     return doc
 
 
-_PHRASE_ANALYZERS = {"title": FOLDED, "text": STEMMED, "names": NAMES}
+#: The analyser kind (see `catalogue.index_bulk.KINDS`) of each analysed text field; the
+#: Whoosh analysers above do the same for queries (`tests/test_index_bulk.py` checks they agree).
+FIELD_KINDS = {"title": "folded", "text": "stemmed", "names": "names", "place": "names", "source": "folded"}
 
 
 def _tokens(doc: dict[str, Any], fieldname: str) -> list[tuple[int, str]]:
-    """(position, term) of a phrase field, as its analyzer indexes it."""
-    return [(t.pos, t.text) for t in _PHRASE_ANALYZERS[fieldname](doc[fieldname], positions=True)]
+    """(position, term) of an analysed field, as its analyzer indexes it."""
+    return index_bulk.tokens(FIELD_KINDS[fieldname], doc.get(fieldname) or "")
 
 
-def _pairs(doc: dict[str, Any], common: index_fast.Common) -> str:
+def _pairs(doc: dict[str, Any], common: index_fast.Common,
+           toks: dict[str, list[tuple[int, str]]] | None = None) -> str:
     """The adjacent pairs of common words of a document's phrase fields."""
     out: dict[str, None] = {}
     for fieldname in index_fast.PAIR_FIELDS:
-        out.update(dict.fromkeys(index_fast.pair_terms(fieldname, _tokens(doc, fieldname), common[fieldname])))
+        found = toks[fieldname] if toks and fieldname in toks else _tokens(doc, fieldname)
+        out.update(dict.fromkeys(index_fast.pair_terms(fieldname, found, common[fieldname])))
     return SEPARATOR.join(out)
+
+
+def analysed(doc: dict[str, Any], schema: fields.Schema,
+             common: index_fast.Common | None) -> dict[str, index_bulk.Items]:
+    """The postings of a document's analysed fields (each text tokenised once), adding its
+    `pairs` field to `doc` when the generation has common words."""
+    toks = {name: _tokens(doc, name) for name in FIELD_KINDS
+            if name in doc and name in schema and type(schema[name].format) is formats.Positions}
+    if common and index_fast.PAIRS in schema and (pairs := _pairs(doc, common, toks)):
+        doc[index_fast.PAIRS] = pairs
+    out = {name: index_bulk.positional_items(t) for name, t in toks.items()}
+    for name in (*FACET_FIELDS.values(), index_fast.PAIRS):
+        if name in doc and name in schema and (items := index_bulk.FORMAT_ITEMS.get(type(schema[name].format))):
+            out[name] = items(doc[name])
+    return out
 
 
 def common_words(records: Iterable[dict[str, Any]]) -> index_fast.Common:
@@ -402,6 +421,35 @@ class CheckReport:
         return len(self.missing) + len(self.extra) + len(self.stale)
 
 
+class _Writer:
+    """Puts store rows into a Whoosh SegmentWriter through the fast pool (`catalogue.index_bulk`)."""
+
+    def __init__(self, writer: Any, common: index_fast.Common | None):
+        self.writer, self.common = writer, common
+        self.pool = index_bulk.install(writer)
+        #: Deletions are needed only when committed segments may hold the record.
+        self.existing = any(segment.doc_count_all() for segment in writer.segments)
+        self._searcher: Any = None
+
+    def __call__(self, record_id: str, row: Any) -> None:
+        """Replace (or, for a deleted or missing row, remove) a record's document."""
+        if self.existing:
+            if self._searcher is None:
+                self._searcher = self.writer.searcher()
+            self.writer.delete_by_term("id", record_id, searcher=self._searcher)
+        if row is not None and not row.deleted:
+            self.add(row.data, row.revision)
+
+    def add(self, record: dict[str, Any], revision: int) -> None:
+        doc = document(record, revision)
+        index_bulk.add_document(self.writer, self.pool, doc, analysed(doc, self.writer.schema, self.common))
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+
 @contextlib.contextmanager
 def _file_lock(path: Path, *, wait: bool = True) -> Iterator[None]:
     """An exclusive OS lock on `path` (released by the OS if the process dies)."""
@@ -515,15 +563,16 @@ class SearchIndex:
             count = 0
             common = self._common(folder, (lambda: store.changed_since(seq, limit=index_fast.COMMON_SAMPLE))
                                   if start == 0 else None)
+            put = _Writer(writer, common)
             for record_id in ids:  # repairs named by `check`
-                row = store.get(record_id)
-                self._put(writer, record_id, row, common)
+                put(record_id, store.get(record_id))
                 count += 1
             while rows := store.changed_since(seq, limit=BATCH):
                 for row in rows:
-                    self._put(writer, row.id, row, common)
+                    put(row.id, row)
                 count += len(rows)
                 seq = rows[-1].seq
+            put.close()
             writer.commit()
         except BaseException:
             writer.cancel()
@@ -533,13 +582,6 @@ class SearchIndex:
         if seq != start:
             _write_atomic(folder / SEQ_FILE, str(seq))
         return count
-
-    @staticmethod
-    def _put(writer: Any, record_id: str, row: Any, common: index_fast.Common | None) -> None:
-        if row is None or row.deleted:
-            writer.delete_by_term("id", record_id)
-        else:
-            writer.update_document(**with_pairs(document(row.data, row.revision), common))
 
     def reindex(self, store: Any, *, procs: int = 1) -> int:
         """Build a fresh index from the store in a new folder and swap it in; return records indexed.
@@ -553,14 +595,14 @@ class SearchIndex:
             seq = store.last_seq()
             common = self._common(folder, store.iter_records)
             ix = whoosh_index.open_dir(str(folder))
-            options = {"procs": procs, "multisegment": True, "limitmb": 128} if procs > 1 else {"limitmb": 128}
-            writer = ix.writer(**options)
+            writer = ix.writer()
             count = 0
             try:
+                put = _Writer(writer, common)
                 for row in store.iter_records():
-                    writer.add_document(**with_pairs(document(row.data, row.revision), common))
+                    put.add(row.data, row.revision)
                     count += 1
-                writer.commit(mergetype=writing.CLEAR if procs == 1 else None)
+                writer.commit(mergetype=writing.CLEAR)
             except BaseException:
                 writer.cancel()
                 ix.close()

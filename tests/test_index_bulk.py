@@ -1,0 +1,125 @@
+"""The fast writer (`catalogue.index_bulk`) writes exactly the segment Whoosh's own writer writes.
+
+The same documents go once through Whoosh's `add_document` (its analysers, pool and posting
+writer) and once through ours, and every term, posting (document, weight, positions), block
+statistic, field length, stored field and column must be equal. The records mix synthetic
+ones (terms long enough for several posting blocks), the Khojaly demo records and awkward
+text: words that fold to nothing, apostrophes, Cyrillic, repeated words, empty fields.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_index_fast import Store  # the in-memory store of the fast-path tests
+
+from catalogue import index as ix_module
+from catalogue.cli.records import demo_path
+from catalogue.index import SearchIndex, common_words, document, index_schema, with_pairs
+from harvest.jsonl import read_jsonl
+
+sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
+from synthetic import generate
+
+whoosh_index = ix_module.whoosh_index  # the index module alone imports whoosh
+
+AWKWARD = [
+    {"id": "awk-1", "type": "tomb", "title": "’’ ' ` ʻʼ", "description": "— – ‘’ «»"},
+    {"id": "awk-2", "type": "tomb", "title": "O’Brien’s tomb tomb TOMB", "description": "the the the village"},
+    {"id": "awk-3", "type": "mosque", "title": "Ходжалы Xocalı Хоҷалы", "names": [{"value": "Şuşa"}],
+     "place": {"name": "Ağdam", "names": [{"value": "Агдам"}]}, "description": "ﬁve ½ ², ① Ⅻ"},
+    {"id": "awk-4", "type": "other", "title": "", "description": ""},
+    {"id": "awk-5", "type": "school", "title": "x", "subjects": ["a\x1fb", "c"], "description": "Ǆ ǅ ǆ İstanbul"},
+]
+
+
+def _records() -> list[dict[str, Any]]:
+    return [*generate(700, seed=3), *(r for _, r in read_jsonl(demo_path())), *AWKWARD]
+
+
+def _build(folder: Path, records: list[dict[str, Any]], fast: bool) -> Any:
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), index_schema())
+    common = common_words(records[:600])
+    writer = ix.writer()
+    if fast:
+        put = ix_module._Writer(writer, common)
+        for n, record in enumerate(records):
+            put.add(record, n + 1)
+    else:
+        for n, record in enumerate(records):
+            writer.add_document(**with_pairs(document(record, n + 1), common))
+    writer.commit()
+    return ix
+
+
+def _dump(ix: Any) -> dict[str, Any]:
+    """Everything a search can read from an index, in comparable form."""
+    out: dict[str, Any] = {}
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        out["count"] = reader.doc_count_all()
+        out["stored"] = [reader.stored_fields(n) for n in range(reader.doc_count_all())]
+        for fieldname in ix.schema.names():
+            field = ix.schema[fieldname]
+            if field.scorable:
+                out[f"len:{fieldname}"] = ([reader.doc_field_length(n, fieldname) for n in range(out["count"])],
+                                           reader.field_length(fieldname), reader.max_field_length(fieldname))
+            if field.column_type:
+                column = reader.column_reader(fieldname)
+                out[f"col:{fieldname}"] = [column[n] for n in range(out["count"])]
+        for fieldname, btext in reader.all_terms():
+            info = reader.term_info(fieldname, btext)
+            matcher = reader.postings(fieldname, btext)
+            postings = []
+            while matcher.is_active():
+                postings.append((matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+            out[(fieldname, btext)] = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(),
+                                       info.max_weight(), info.min_id(), info.max_id(), postings)
+    return out
+
+
+def test_the_fast_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
+    records = _records()
+    whoosh_made = _dump(_build(tmp_path / "whoosh", records, fast=False))
+    ours = _dump(_build(tmp_path / "ours", records, fast=True))
+    assert ours.keys() == whoosh_made.keys()
+    assert any(len(v[-1]) > 128 for k, v in ours.items() if isinstance(k, tuple)), "no term spans two blocks"
+    for key, value in whoosh_made.items():
+        assert ours[key] == value, key
+
+
+@pytest.mark.parametrize("fieldname", sorted(ix_module.FIELD_KINDS))
+def test_the_fast_tokens_are_the_query_analysers_tokens(fieldname: str) -> None:
+    """Queries are analysed by the Whoosh analysers, documents by ours: they must agree."""
+    analyzer = index_schema()[fieldname].analyzer
+    for record in _records():
+        text = document(record, 1)[fieldname]
+        expected = [(t.pos, t.text) for t in analyzer(text, positions=True, mode="index")]
+        assert ix_module._tokens({fieldname: text}, fieldname) == expected
+
+
+def test_an_index_built_fast_answers_like_one_built_by_whoosh(tmp_path: Path) -> None:
+    """Updates and deletions through the fast writer land as Whoosh's do, across segments."""
+    records = _records()[:300]
+    indexes = [SearchIndex(tmp_path / name) for name in ("a", "b")]
+
+    store = Store()
+    for record in records:
+        store.put(record)
+    indexes[0].sync(store)
+    store.put(dict(records[5], title="Changed title village"))
+    store.put(records[7], deleted=True)
+    indexes[0].sync(store)
+    indexes[1].reindex(store)
+    for query in ("village", "title:changed", "stone tomb", '"the village"', "", "vil*"):
+        a, b = (i.search(query, filters={}, sort="relevance", page=1, page_size=400, facets=True, highlight=False)
+                for i in indexes)
+        assert a.total == b.total and a.facets == b.facets, query
+        assert sorted(h.id for h in a.hits) == sorted(h.id for h in b.hits), query
+    assert indexes[0].search("title:changed", filters={}, sort="relevance", page=1, page_size=5, facets=False,
+                             highlight=False).total == 1
