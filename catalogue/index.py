@@ -18,6 +18,7 @@ import fcntl
 import itertools
 import json
 import logging
+import multiprocessing
 import os
 import re
 import shutil
@@ -53,6 +54,9 @@ CURRENT = "CURRENT"
 SEQ_FILE = "seq.json"
 LOCK_TIMEOUT = 30.0
 BATCH = 1000
+#: A sync of at least this many store changes (or a reindex of a store with as many) is
+#: written by `SearchIndex.procs` processes.
+PARALLEL_MIN = 5000
 #: Facet values listed per facet (selected values are always listed).
 FACET_LIMIT = 50
 #: Hits below which a "did you mean" suggestion is looked for.
@@ -433,12 +437,16 @@ class _Writer:
 
     def __call__(self, record_id: str, row: Any) -> None:
         """Replace (or, for a deleted or missing row, remove) a record's document."""
+        self.delete(record_id)
+        if row is not None and not row.deleted:
+            self.add(row.data, row.revision)
+
+    def delete(self, record_id: str) -> None:
+        """Remove a record's document from the committed segments."""
         if self.existing:
             if self._searcher is None:
                 self._searcher = self.writer.searcher()
             self.writer.delete_by_term("id", record_id, searcher=self._searcher)
-        if row is not None and not row.deleted:
-            self.add(row.data, row.revision)
 
     def add(self, record: dict[str, Any], revision: int) -> None:
         doc = document(record, revision)
@@ -448,6 +456,88 @@ class _Writer:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
+
+
+def _segment_worker(folder: str, common: index_fast.Common | None, inbox: Any, outbox: Any) -> None:
+    """A writer process: index the (record, revision) batches it is sent into one new segment
+    of the generation in `folder` (the parent holds the lock and commits the segments)."""
+    try:
+        ix = whoosh_index.open_dir(folder)
+        writer = writing.SegmentWriter(ix, _lk=False)
+        put = _Writer(writer, common)
+        put.existing = False  # the parent deletes; this segment holds only new documents
+        while (batch := inbox.get()) is not None:
+            for record, revision in batch:
+                put.add(record, revision)
+        # (its temporary folder is the parent's too: the parent's commit removes it)
+        segment = writer._finalize_segment() if writer.docnum else None
+        outbox.put(("ok", segment))
+    except BaseException as error:  # the parent reports it and cancels the whole write
+        outbox.put(("error", f"{type(error).__name__}: {error}"))
+
+
+class _Workers:
+    """Writer processes that each build one segment from the batches sent round-robin to them.
+
+    Forked (no re-import of the caller's main module, no start-up cost), so only from a process
+    running one thread: forking a threaded one (a web server) could copy a held lock. Falsy,
+    and unused, when `procs` is 1 or the process has other threads.
+    """
+
+    def __init__(self, folder: Path, common: index_fast.Common | None, procs: int):
+        self.folder, self.common = folder, common
+        self.procs = procs if threading.active_count() == 1 else 1
+        self.processes: list[Any] = []
+        self._next = 0
+
+    def __bool__(self) -> bool:
+        return self.procs > 1
+
+    def __enter__(self) -> _Workers:
+        if self:
+            context = multiprocessing.get_context("fork")
+            self.outbox = context.Queue()
+            self.inboxes = [context.Queue(maxsize=4) for _ in range(self.procs)]
+            self.processes = [context.Process(target=_segment_worker, daemon=True,
+                                              args=(str(self.folder), self.common, inbox, self.outbox))
+                              for inbox in self.inboxes]
+            for process in self.processes:
+                process.start()
+        return self
+
+    def send(self, batch: list[tuple[dict[str, Any], int]]) -> None:
+        if batch:
+            self.inboxes[self._next % self.procs].put(batch)
+            self._next += 1
+
+    def finish(self) -> list[Any]:
+        """The segments the workers wrote (after they all ended)."""
+        for inbox in self.inboxes:
+            inbox.put(None)
+        results = [self.outbox.get() for _ in self.processes]
+        for process in self.processes:
+            process.join()
+        errors = [detail for status, detail in results if status == "error"]
+        if errors:
+            raise RuntimeError(f"an index writer process failed: {errors[0]}")
+        return [segment for _, segment in results if segment is not None]
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
+def _commit_with(writer: Any, segments: list[Any]) -> None:
+    """Commit a writer's deletions (and documents) plus the workers' segments, merging nothing."""
+    final = writer._merge_segments(writing.NO_MERGE, False, False)
+    if writer._added:
+        final.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    writer._commit_toc(final + segments)
+    writer._finish()
 
 
 @contextlib.contextmanager
@@ -489,6 +579,8 @@ class SearchIndex:
         self._postings_cache = index_fast.PostingCache()
         #: False answers every query with Whoosh alone (the reference the fast path is tested against).
         self.fast = True
+        #: Writer processes of a reindex or a large sync (one per core, at most two).
+        self.procs = min(2, os.cpu_count() or 1)
 
     # -- generations ---------------------------------------------------------------------
 
@@ -567,13 +659,23 @@ class SearchIndex:
             for record_id in ids:  # repairs named by `check`
                 put(record_id, store.get(record_id))
                 count += 1
-            while rows := store.changed_since(seq, limit=BATCH):
-                for row in rows:
-                    put(row.id, row)
-                count += len(rows)
-                seq = rows[-1].seq
-            put.close()
-            writer.commit()
+            procs = self.procs if store.last_seq() - start >= PARALLEL_MIN else 1
+            with _Workers(folder, common, procs) as workers:
+                while rows := store.changed_since(seq, limit=BATCH):
+                    if workers:
+                        for row in rows:
+                            put.delete(row.id)
+                        workers.send([(r.data, r.revision) for r in rows if not r.deleted])
+                    else:
+                        for row in rows:
+                            put(row.id, row)
+                    count += len(rows)
+                    seq = rows[-1].seq
+                put.close()
+                if workers:
+                    _commit_with(writer, workers.finish())
+                else:
+                    writer.commit()
         except BaseException:
             writer.cancel()
             raise
@@ -583,12 +685,14 @@ class SearchIndex:
             _write_atomic(folder / SEQ_FILE, str(seq))
         return count
 
-    def reindex(self, store: Any, *, procs: int = 1) -> int:
+    def reindex(self, store: Any, *, procs: int | None = None) -> int:
         """Build a fresh index from the store in a new folder and swap it in; return records indexed.
 
         Searches use the old generation until the swap; a crash leaves the old one live and the
-        half-built folder is removed by the next reindex.
+        half-built folder is removed by the next reindex. `procs` writer processes (default
+        `self.procs`) each write one segment of the new index.
         """
+        procs = max(1, procs or self.procs) if store.last_seq() >= PARALLEL_MIN else 1
         with _file_lock(self.path / "REINDEX", wait=False):
             self._remove_stale_generations()
             folder = self._new_generation()
@@ -598,11 +702,19 @@ class SearchIndex:
             writer = ix.writer()
             count = 0
             try:
-                put = _Writer(writer, common)
-                for row in store.iter_records():
-                    put.add(row.data, row.revision)
-                    count += 1
-                writer.commit(mergetype=writing.CLEAR)
+                with _Workers(folder, common, procs) as workers:
+                    if workers:
+                        rows = store.iter_records()
+                        while batch := [(row.data, row.revision) for row in itertools.islice(rows, BATCH)]:
+                            workers.send(batch)
+                            count += len(batch)
+                        _commit_with(writer, workers.finish())
+                    else:
+                        put = _Writer(writer, common)
+                        for row in store.iter_records():
+                            put.add(row.data, row.revision)
+                            count += 1
+                        writer.commit(mergetype=writing.CLEAR)
             except BaseException:
                 writer.cancel()
                 ix.close()

@@ -57,10 +57,11 @@ def register(cli: AppGroup) -> None:
             print_result(result, facets)
 
     @cli.command("reindex")
-    @click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True,
-                  help="Writer processes for the rebuild.")
+    @click.option("--procs", type=click.IntRange(1, 16), default=None,
+                  help="Writer processes for the rebuild (default: one per core, at most two; "
+                       "stores under 5,000 records use one).")
     @user_errors
-    def reindex_command(procs: int) -> None:
+    def reindex_command(procs: int | None) -> None:
         """Rebuild the search index from the store in a new folder and swap it in."""
         catalogue = get_catalogue()
         started = time.monotonic()
