@@ -153,3 +153,22 @@ def test_a_large_sync_and_a_reindex_written_by_two_processes_answer_as_one(tmp_p
             if not query.endswith(("*", "~")):  # Whoosh expands (and scores) those per segment
                 assert ({h.id: round(h.score, 9) for h in result.hits}
                         == {h.id: round(h.score, 9) for h in expected.hits}), query
+
+
+def test_a_commit_reuses_the_open_readers_of_unchanged_segments(tmp_path: Path) -> None:
+    """After an edit the big segment's files stay open, and its reader sees the new deletion."""
+    store = Store()
+    for record in _records()[:200]:
+        store.put(record)
+    index = SearchIndex(tmp_path / "index")
+    index.sync(store)
+    first = index._searcher().reader()
+    store.put(dict(_records()[4], title="Renamed zqmarker"))
+    index.sync(store)
+    reader = index._searcher().reader()
+    leaves = [leaf for leaf, _ in reader.leaf_readers()]
+    assert len(leaves) == 2 and leaves[0]._terms is first._terms
+    assert leaves[0].has_deletions() and not first.has_deletions()
+    search = {"filters": {}, "sort": "relevance", "page": 1, "page_size": 300, "facets": True, "highlight": False}
+    assert [h.id for h in index.search("zqmarker", **search).hits] == [_records()[4]["id"]]
+    assert index.search("", **search).total == 200
