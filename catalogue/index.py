@@ -8,7 +8,9 @@ Writers of all processes take Whoosh's lock (an OS file lock, released when a pr
 Facet counts and totals come from per-value document bitsets (Python ints), built once per
 index version, so they are exact and cheap. Match sets and relevance ranking come from
 `catalogue.index_fast` (numpy over Whoosh's own postings, equal to Whoosh's scoring); queries
-it cannot evaluate are answered by Whoosh itself.
+it cannot evaluate are answered by Whoosh itself. Documents are written by
+`catalogue.index_bulk` (the segment Whoosh would write, without its per-posting pipeline),
+by two processes for a reindex or a large sync.
 """
 
 from __future__ import annotations
@@ -1052,13 +1054,17 @@ _HIGHLIGHT_KINDS = {"title": "folded", "source": "folded", "text": "stemmed", "n
 def _query_terms(q: wq.Query, reader: Any) -> set[tuple[str, str]]:
     """(analyzer group, term) pairs the query matched, prefixes and fuzzy terms expanded."""
     terms = set()
+    # Expanded per segment: a prefix or fuzzy expansion over Whoosh's MultiReader merges every
+    # segment's term list in Python (~0.6 s at 100,000 records); the union is the same terms.
+    segments = [leaf_reader for leaf_reader, _ in reader.leaf_readers()] or [reader]
     try:  # not q.existing_terms(): in whoosh 2.7.4 it skips every field after the first
         for leaf in q.leaves():
-            for fieldname, value in leaf.expanded_terms(reader, phrases=True):
-                kind = _HIGHLIGHT_KINDS.get(fieldname)
-                word = value.decode("utf-8") if isinstance(value, bytes) else value
-                if kind and (fieldname, word) in reader:
-                    terms.add((kind, word))
+            for segment in segments:
+                for fieldname, value in leaf.expanded_terms(segment, phrases=True):
+                    kind = _HIGHLIGHT_KINDS.get(fieldname)
+                    word = value.decode("utf-8") if isinstance(value, bytes) else value
+                    if kind and (fieldname, word) in segment:
+                        terms.add((kind, word))
     except Exception:  # highlighting must never break a search
         log.exception("could not collect the terms of %r for highlighting", q)
     return terms
