@@ -528,6 +528,11 @@ def _segment_worker(folder: str, common: index_fast.Common | None, inbox: Any, o
         outbox.put(("error", f"{type(error).__name__}: {error}"))
 
 
+def _single_threaded() -> bool:
+    """True when this process runs one thread, the only state in which forking is safe."""
+    return threading.active_count() == 1
+
+
 class _Workers:
     """Writer processes that each build one segment from the batches sent round-robin to them.
 
@@ -538,7 +543,7 @@ class _Workers:
 
     def __init__(self, folder: Path, common: index_fast.Common | None, procs: int):
         self.folder, self.common = folder, common
-        self.procs = procs if threading.active_count() == 1 else 1
+        self.procs = procs if _single_threaded() else 1
         self.processes: list[Any] = []
         self._next = 0
 

@@ -130,6 +130,9 @@ def test_a_large_sync_and_a_reindex_written_by_two_processes_answer_as_one(tmp_p
     """Worker processes each write a segment; the scores, totals and facets equal one writer's."""
     monkeypatch.setattr(ix_module, "PARALLEL_MIN", 100)
     monkeypatch.setattr(ix_module, "BATCH", 50)
+    # Earlier tests of the suite may leave daemon threads (loopback servers) behind, which
+    # would make the index fall back to one writer; this test is about the two-process path.
+    monkeypatch.setattr(ix_module, "_single_threaded", lambda: True)
     store = Store()
     for record in _records()[:400]:
         store.put(record)
@@ -172,3 +175,17 @@ def test_a_commit_reuses_the_open_readers_of_unchanged_segments(tmp_path: Path) 
     search = {"filters": {}, "sort": "relevance", "page": 1, "page_size": 300, "facets": True, "highlight": False}
     assert [h.id for h in index.search("zqmarker", **search).hits] == [_records()[4]["id"]]
     assert index.search("", **search).total == 200
+
+
+def test_a_threaded_process_writes_alone(tmp_path: Path) -> None:
+    """Forking a process that runs other threads (a web server) could copy a held lock: no workers then."""
+    import threading
+
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait, daemon=True)
+    thread.start()
+    try:
+        assert not ix_module._Workers(tmp_path, None, 2)
+    finally:
+        release.set()
+        thread.join()
