@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.archivists import PASSWORD, add_user
+from tests.browser.conftest import screenshot
 from tests.conftest import make_app
 from tests.oaitools import serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -37,17 +33,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serve(app) as oai_url:
         yield oai_url.removesuffix("/oai")
     app.extensions["catalogue"].close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield instance
-        instance.close()
 
 
 def _context(browser: Any) -> Any:
@@ -70,8 +55,7 @@ def _save(page: Any) -> None:
 
 
 def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"archivist-{name}.png"), full_page=True)
+    screenshot(page, f"archivist-{name}")
 
 
 def test_edit_fix_search_history_restore_logout(site: str, browser: Any) -> None:

@@ -5,20 +5,16 @@ Screenshots of the main pages go to tests/screenshots/ for a human to look at.""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import screenshot
 from tests.conftest import make_app
 from tests.oaitools import serve
 from tests.recordsamples import make_record
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +35,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app.extensions["catalogue"].close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield instance
-        instance.close()
-
-
 @pytest.fixture
 def page(browser) -> Iterator[object]:
     """A fresh page that records console errors (CSP violations show up there)."""
@@ -63,8 +48,7 @@ def page(browser) -> Iterator[object]:
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, name)
 
 
 def test_researcher_finds_filters_reads_and_cites(site: str, page) -> None:

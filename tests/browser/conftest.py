@@ -1,0 +1,40 @@
+"""The headless browser of the end-to-end tests: Debian's chromium driven by Playwright.
+
+`playwright install` cannot download browsers here, so the tests launch /usr/bin/chromium
+(installed by `.ci/run`). Without it the tests skip on a developer's machine but fail
+under CI (``CI`` set), so a missing browser never passes as green.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium per test module."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian chromium is not installed (apt-get install -y chromium)")
+        pytest.skip("Debian chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield instance
+        instance.close()
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Save a full-page screenshot into tests/screenshots/ to be looked at after the run."""
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
