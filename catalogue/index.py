@@ -392,6 +392,17 @@ class _Facets:
     size: int
     live: int
     values: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Sort keys per sortable column (dense ranks of the values), built on first use.
+    sort_keys: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def sort_key(self, reader: Any, column: str) -> np.ndarray:
+        """Each document's rank by `column` (equal values share a rank), read once per version."""
+        key = self.sort_keys.get(column)
+        if key is None:
+            values = np.array(list(reader.column_reader(column)), dtype=object)
+            key = np.unique(values, return_inverse=True)[1].astype(np.int64) if len(values) else np.zeros(0, np.int64)
+            self.sort_keys[column] = key
+        return key
 
 
 def _build_facets(reader: Any, postings: index_fast.Postings) -> _Facets:
@@ -899,6 +910,8 @@ class SearchIndex:
         if result.total > (page - 1) * page_size:
             if scores is not None and sort == "relevance":
                 result.hits = self._fast_page(searcher, q, matched, scores, page, page_size, highlight)
+            elif sort != "relevance":
+                result.hits = self._sorted_page(searcher, sets, q, matched, sort, page, page_size, highlight)
             else:
                 allow = None if matched == sets.live else set(members(matched))
                 result.hits = self._page(searcher, q, allow, sort, page, page_size, highlight)
@@ -945,6 +958,21 @@ class SearchIndex:
         docs = index_fast.top(index_fast.rank_key(scores), mask, limit)[(page - 1) * page_size:]
         terms = _query_terms(q, searcher.reader()) if highlight else set()
         return [_hit(searcher.stored_fields(int(n))["data"], float(scores[n]), terms, highlight) for n in docs]
+
+    @staticmethod
+    def _sorted_page(searcher: Any, sets: _Facets, q: wq.Query, matched: int, sort: str, page: int,
+                     page_size: int, highlight: bool) -> list[Hit]:
+        """A page ordered by title or date modified, from per-version sort keys, instead of
+        Whoosh sorting every match in Python. Ties go by document number like Whoosh's sort,
+        reversed with the order for newest first (the latest written document comes first)."""
+        column = "title_sort" if sort == "title" else "modified"
+        key = sets.sort_key(searcher.reader(), column)
+        if sort == "-modified":
+            key = -(key * max(sets.size, 1) + np.arange(len(key), dtype=np.int64))
+        mask = index_fast.from_bitset(matched, sets.size)
+        docs = index_fast.top(key, mask, page * page_size)[(page - 1) * page_size:]
+        terms = _query_terms(q, searcher.reader()) if highlight else set()
+        return [_hit(searcher.stored_fields(int(n))["data"], 0.0, terms, highlight) for n in docs]
 
     @staticmethod
     def _page(searcher: Any, q: wq.Query, allow: set[int] | None, sort: str, page: int, page_size: int,
