@@ -3,7 +3,9 @@ a clear message (CLI: stderr and exit code, web: a page or problem details)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 
 class CatalogueError(Exception):
@@ -12,10 +14,18 @@ class CatalogueError(Exception):
 
 @dataclass(frozen=True)
 class FieldError:
-    """One validation problem, located by its path in the record (``conditions[0].status``)."""
+    """One validation problem, located by its path in the record (``conditions[0].status``).
+
+    `message` is the English text every interface shows by default. `code` names the kind
+    of problem (``required``, ``enum``, ``unknown_source``, ...) and `params` its values, so
+    an interface in another language can word it itself; both are optional ("" when a
+    problem has no code) and play no part in equality.
+    """
 
     path: str
     message: str
+    code: str = field(default="", compare=False)
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext, lazy_gettext
 
-from . import i18n, records
+from . import field_messages, i18n, records
 from .errors import FieldError, ValidationError
 from .schema import labels, record_schema
 
@@ -183,8 +183,8 @@ class RecordForm:
         return path
 
     def errors_for(self, key: str) -> list[str]:
-        """Messages to show next to the input, row or group `key`."""
-        return [e.message for e in self.errors if self._place(e.path) == key]
+        """Messages to show next to the input, row or group `key`, in the UI language."""
+        return [field_messages.text(e) for e in self.errors if self._place(e.path) == key]
 
     def summary(self) -> list[tuple[str, str]]:
         """Every problem as (id of the element that shows it, text), for the links of the
@@ -195,7 +195,7 @@ class RecordForm:
             row = _ROW_KEY.match(place)
             is_input = place in SCALARS or place == MESSAGE or bool(row and row["field"])
             anchor = ("f-" if is_input else "error-") + dom_id(place) if place else ""
-            items.append((anchor, str(error)))
+            items.append((anchor, field_messages.located(error)))
         return items
 
     # -- converting ----------------------------------------------------------------------

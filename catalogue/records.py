@@ -63,26 +63,30 @@ def _rule_errors(record: dict[str, Any]) -> list[FieldError]:
     seen: set[str] = set()
     for i, sid in enumerate(source_ids):
         if sid in seen:
-            errors.append(FieldError(f"sources[{i}].id", f"{sid!r} is used by another source"))
+            errors.append(FieldError(f"sources[{i}].id", f"{sid!r} is used by another source",
+                                     "duplicate_source", {"value": sid}))
         seen.add(sid)
 
     def check_refs(refs: Any, path: str) -> None:
         for j, ref in enumerate(refs or []):
             if isinstance(ref, str) and ref not in seen:
-                errors.append(FieldError(f"{path}[{j}]", f"{ref!r} is not the id of a source of this record"))
+                errors.append(FieldError(f"{path}[{j}]", f"{ref!r} is not the id of a source of this record",
+                                         "unknown_source", {"value": ref}))
 
     for i, assessment in enumerate(record.get("conditions") or []):
         if isinstance(assessment, dict):
             check_refs(assessment.get("sources"), f"conditions[{i}].sources")
     check_refs(record.get("quantity_sources"), "quantity_sources")
     if "quantity" in record and not record.get("quantity_sources"):
-        errors.append(FieldError("quantity_sources", "a quantity must cite the source that states it"))
+        errors.append(FieldError("quantity_sources", "a quantity must cite the source that states it",
+                                 "quantity_without_source"))
     period = record.get("period")
     if isinstance(period, dict):
         check_refs(period.get("sources"), "period.sources")
         start, end = period.get("start"), period.get("end")
         if isinstance(start, int) and isinstance(end, int) and start > end:
-            errors.append(FieldError("period.end", f"{end} is before the start year {start}"))
+            errors.append(FieldError("period.end", f"{end} is before the start year {start}",
+                                     "end_before_start", {"start": start, "end": end}))
     for i, name in enumerate(record.get("names") or []):
         if isinstance(name, dict):
             check_refs(name.get("sources"), f"names[{i}].sources")
@@ -92,7 +96,7 @@ def _rule_errors(record: dict[str, Any]) -> list[FieldError]:
 def validate(record: Any) -> list[FieldError]:
     """All problems of a record, schema and rules, as field-located errors."""
     if not isinstance(record, dict):
-        return [FieldError("", "a record must be a JSON object")]
+        return [FieldError("", "a record must be a JSON object", "not_an_object")]
     errors = schema_errors(record)
     return errors or _rule_errors(record)
 
@@ -100,7 +104,7 @@ def validate(record: Any) -> list[FieldError]:
 def prepare(record: dict[str, Any]) -> dict[str, Any]:
     """Normalise, derive and validate a record for storage; raise ValidationError."""
     if not isinstance(record, dict):
-        raise ValidationError([FieldError("", "a record must be a JSON object")])
+        raise ValidationError([FieldError("", "a record must be a JSON object", "not_an_object")])
     clean = normalise(record)
     for field in SYSTEM_FIELDS:
         clean.pop(field, None)

@@ -82,9 +82,35 @@ def _message(error: Any) -> str:
         )
     if error.validator == "format" and error.validator_value == "edtf":
         return f"{error.instance!r} is not an EDTF date (e.g. 1992, 1992-02, 1992?, 1992/2023)"
-    if error.validator == "oneOf" and error.schema.get("description", "").startswith("GeoJSON"):
+    if _is_geometry(error):
         return "must be a GeoJSON Point or Polygon with [longitude, latitude] positions"
     return error.message
+
+
+def _is_geometry(error: Any) -> bool:
+    return error.validator == "oneOf" and error.schema.get("description", "").startswith("GeoJSON")
+
+
+def _code(error: Any) -> tuple[str, dict[str, Any]]:
+    """The kind of a jsonschema error and its values (`FieldError.code`/`params`), so an
+    interface can word the message in its own language; ("", {}) for kinds it has no code for."""
+    kind, limit, value = error.validator, error.validator_value, error.instance
+    if kind == "format":
+        return ("edtf", {"value": value}) if limit == "edtf" else ("format", {"value": value, "format": limit})
+    if _is_geometry(error):
+        return "geometry", {}
+    if kind == "enum":
+        return kind, {"value": value, "allowed": list(limit)}
+    if kind in ("type", "pattern"):
+        return kind, {"value": value, kind: limit}
+    if kind in ("minimum", "maximum"):
+        return kind, {"value": value, "limit": limit}
+    if kind in ("minLength", "maxLength", "minItems", "maxItems"):
+        return kind, {"limit": limit}
+    if kind == "additionalProperties" and isinstance(value, dict):
+        known = error.schema.get("properties", {})
+        return kind, {"names": [name for name in value if name not in known]}
+    return "", {}
 
 
 def schema_errors(record: Any) -> list[FieldError]:
@@ -102,9 +128,9 @@ def schema_errors(record: Any) -> list[FieldError]:
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else ""
             path = f"{path}.{missing}" if path else missing
-            errors.append(FieldError(path, "is required"))
+            errors.append(FieldError(path, "is required", "required", {"name": missing}))
             continue
-        errors.append(FieldError(path, _message(error)))
+        errors.append(FieldError(path, _message(error), *_code(error)))
     if not errors:  # a check only the compiled validator makes (e.g. date-time syntax)
         errors = [FieldError(field_path(e.instance_path), e.message) for e in fast.iter_errors(record)]
     return sorted(set(errors), key=lambda e: (e.path, e.message))
