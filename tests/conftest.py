@@ -14,6 +14,8 @@ from catalogue import create_app
 from catalogue.service import Catalogue
 from catalogue.web import get_catalogue
 
+pytest_plugins = ["tests.browser.chromium"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.archivists import PASSWORD, add_user
-from tests.browser.conftest import screenshot
+from tests.browser.chromium import screenshot
 from tests.conftest import make_app
 from tests.oaitools import serve
 

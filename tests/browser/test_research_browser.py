@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.chromium import screenshot
 from tests.conftest import make_app
 from tests.oaitools import serve
 from tests.recordsamples import make_record

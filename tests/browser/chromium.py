@@ -1,4 +1,5 @@
-"""The headless browser of the end-to-end tests: Debian's chromium driven by Playwright.
+"""The headless browser of the end-to-end tests: Debian's chromium driven by Playwright
+(a pytest plugin module, loaded by tests/conftest.py).
 
 `playwright install` cannot download browsers here, so the tests launch /usr/bin/chromium
 (installed by `.ci/run`). Without it the tests skip on a developer's machine but fail
