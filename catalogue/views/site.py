@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, current_app, make_response, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
@@ -119,8 +119,14 @@ def _http_error(error: HTTPException) -> Any:
     if request.path.startswith("/api/"):
         from .api import problem
 
-        return problem(status, error.name, error.description or "")
-    return error_page(status, str(_ERROR_TITLES.get(status, error.name)), error.description or "")
+        response = problem(status, error.name, error.description or "")
+    else:
+        title = str(_ERROR_TITLES.get(status, error.name))
+        response = make_response(error_page(status, title, error.description or ""))
+    for name, value in error.get_headers():  # Allow of a 405, WWW-Authenticate, Retry-After
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def _not_found(error: errors.NotFound) -> Any:
