@@ -244,7 +244,7 @@ class RecordForm:
         if kind in JSON_FIELDS:
             try:
                 return json.loads(text)
-            except ValueError as error:
+            except (ValueError, RecursionError) as error:
                 errors.append(FieldError(path, gettext("not valid GeoJSON (%(error)s)", error=error)))
                 return None
         return text

@@ -20,6 +20,10 @@ from .schema import record_schema, schema_errors, vocabulary
 #: Fields the store maintains; values supplied by a writer are replaced.
 SYSTEM_FIELDS = ("created", "modified", "revision")
 
+#: Deepest nesting of lists and objects a record may have (a valid one needs about 6);
+#: deeper input is refused before the recursive steps below could exhaust the stack.
+MAX_DEPTH = 32
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
@@ -34,6 +38,18 @@ def _clean(value: Any) -> Any:
         items = {k: _clean(v) for k, v in value.items()}
         return {k: v for k, v in items.items() if v not in ("", None, [], {})}
     return value
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether lists and objects nest more than `limit` levels (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def normalise(record: dict[str, Any]) -> dict[str, Any]:
@@ -105,6 +121,9 @@ def prepare(record: dict[str, Any]) -> dict[str, Any]:
     """Normalise, derive and validate a record for storage; raise ValidationError."""
     if not isinstance(record, dict):
         raise ValidationError([FieldError("", "a record must be a JSON object", "not_an_object")])
+    if too_deep(record):
+        raise ValidationError([FieldError("", f"the record nests lists and objects more than {MAX_DEPTH} levels deep",
+                                          "too_deep", {"limit": MAX_DEPTH})])
     clean = normalise(record)
     for field in SYSTEM_FIELDS:
         clean.pop(field, None)

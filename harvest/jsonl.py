@@ -32,3 +32,5 @@ def read_jsonl(path: Path | str) -> Iterator[tuple[str, Any]]:
                 yield where, json.loads(line)
             except json.JSONDecodeError as error:
                 yield where, CatalogueError(f"not valid JSON: {error.msg} at column {error.colno}")
+            except RecursionError:
+                yield where, CatalogueError("not valid JSON: lists and objects nest too deeply")

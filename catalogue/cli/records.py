@@ -205,7 +205,7 @@ def _read_any_json(file: Path, read_jsonl: Any) -> Any:
     if file.suffix.lower() == ".json":
         try:
             data = json.loads(file.read_text(encoding="utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise click.ClickException(f"{file}: not valid JSON: {error}") from error
         items = data if isinstance(data, list) else [data]
         return [(f"{file}[{i}]", item) for i, item in enumerate(items)]

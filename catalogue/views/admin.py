@@ -112,7 +112,7 @@ def _source_fields() -> dict[str, Any]:
     raw_settings = form.get("settings", "").strip()
     try:
         settings = json.loads(raw_settings) if raw_settings else {}
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise CatalogueError(gettext("the settings are not valid JSON (%(error)s)", error=error)) from error
     if not isinstance(settings, dict):
         raise CatalogueError(gettext("the settings must be a JSON object"))

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 
 from .. import auth
 from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision, ValidationError
-from ..records import SYSTEM_FIELDS
+from ..records import SYSTEM_FIELDS, too_deep
 from ..web import get_catalogue
 from .api import problem
 
@@ -49,7 +49,10 @@ def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
 def _body() -> dict[str, Any] | Response:
     if request.mimetype not in JSON_TYPES:
         return problem(415, "Unsupported Media Type", f"send the record as JSON ({' or '.join(JSON_TYPES)})")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested too deeply for the JSON parser
+        data = None
     if not isinstance(data, dict):
         return problem(400, "Bad Request", "the body is not a JSON object")
     return data
@@ -124,7 +127,7 @@ def _write(record_id: str, merge: bool) -> Response:
         return seen
     catalogue = get_catalogue()
     try:
-        if merge:
+        if merge and not too_deep(body):  # a too deep patch goes on unmerged, for `prepare` to refuse
             body = merge_patch({k: v for k, v in catalogue.get(record_id).items() if k not in SYSTEM_FIELDS}, body)
         record = catalogue.update(record_id, body, base_revision=seen, user=g.api_user.name,
                                   message=_message("updated via the API"), origin=ORIGIN)
