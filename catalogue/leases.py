@@ -13,11 +13,10 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .errors import CatalogueError
-from .store import Store
+from .store import Store, utcnow
 from .store import harvest as db
 from .store.harvest import Lease, Run
 
@@ -30,11 +29,6 @@ log = logging.getLogger(__name__)
 
 class HarvestBusy(CatalogueError):
     """Another run of the source holds its lease: this one is refused (try again later)."""
-
-
-def stamp(seconds_from_now: float = 0.0) -> str:
-    """A UTC time as the store keeps them (``YYYY-MM-DDThh:mm:ssZ``), `seconds_from_now` on."""
-    return (datetime.now(UTC) + timedelta(seconds=seconds_from_now)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def machine() -> str:
@@ -78,7 +72,7 @@ def process_gone(pid: int, started: str) -> bool:
 
 def is_live(lease: Lease) -> bool:
     """Whether a lease still holds: not expired, and its process alive when it is on this host."""
-    if lease.expires <= stamp():
+    if lease.expires <= utcnow():
         return False
     if lease.host != machine():
         return True  # another machine (or container) sharing the data directory: only the expiry tells
@@ -130,14 +124,14 @@ class RunLease:
             run_id = start_run()
             pid = os.getpid()
             db.put_lease(self.store, Lease(self.source, run_id, self.owner, machine(), pid,
-                                           process_start(pid), stamp(), stamp(LEASE_SECONDS)))
+                                           process_start(pid), utcnow(), utcnow(LEASE_SECONDS)))
         self._thread = threading.Thread(target=self._beat, name=f"harvest-lease-{self.source}", daemon=True)
         self._thread.start()
         return run_id
 
     def renew(self) -> None:
         """Push the expiry on (inside the caller's transaction); HarvestBusy when the lease was lost."""
-        if not db.renew_lease(self.store, self.source, self.owner, stamp(LEASE_SECONDS)):
+        if not db.renew_lease(self.store, self.source, self.owner, utcnow(LEASE_SECONDS)):
             current = db.get_lease(self.store, self.source)
             taker = f" to run {current.run_id}" if current else ""
             raise HarvestBusy(f"this run lost its lease on {self.source}{taker} (it was stalled for longer than "

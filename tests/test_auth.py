@@ -10,13 +10,13 @@ from pathlib import Path
 
 import itsdangerous
 import pytest
-from archivists import PASSWORD, add_user, csrf_token, login, session_cookie
 from flask import Flask
 from flask.testing import FlaskClient
 
 from catalogue.auth import ConfigurationError, is_production
 from catalogue.store import users as user_store
 from catalogue.web import get_catalogue
+from tests.archivists import PASSWORD, add_user, csrf_token, login, session_cookie
 from tests.conftest import make_app
 
 

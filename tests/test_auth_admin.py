@@ -4,9 +4,10 @@ every change that matters ends the user's sessions."""
 from __future__ import annotations
 
 import pytest
-from archivists import PASSWORD, add_user, csrf_token, login, signed_in
 from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.archivists import PASSWORD, add_user, csrf_token, login, signed_in
 
 
 @pytest.fixture

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from archivists import PASSWORD
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from catalogue import auth
 from catalogue.web import get_catalogue
+from tests.archivists import PASSWORD
 
 
 def test_user_add_reads_the_password_from_stdin_and_lists_the_user(runner: FlaskCliRunner) -> None:

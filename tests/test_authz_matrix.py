@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from archivists import add_user, csrf_token, login, session_cookie
 from flask import Flask
 from flask.testing import FlaskClient
 
 from catalogue import harvesting
 from catalogue.web import get_catalogue
+from tests.archivists import add_user, csrf_token, login, session_cookie
 from tests.conftest import make_app
 
 CALLERS = ("anonymous", "archivist", "admin", "wrong_csrf", "expired")

@@ -8,7 +8,6 @@ import json
 import re
 
 import pytest
-from archivists import add_user, csrf_token, form_fields, login, signed_in
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -16,6 +15,7 @@ from catalogue import records
 from catalogue.forms import RecordForm
 from catalogue.service import Catalogue
 from catalogue.web import get_catalogue
+from tests.archivists import add_user, csrf_token, form_fields, login, signed_in
 
 RECORD = "khojaly-schools"
 

@@ -7,14 +7,14 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from archivists import csrf_token, form_fields, signed_in
 from flask import Flask
 from flask.testing import FlaskClient
-from oai_provider import Provider
 
 from catalogue import harvesting
 from catalogue.views.admin import HARVESTS
 from catalogue.web import get_catalogue
+from tests.archivists import csrf_token, form_fields, signed_in
+from tests.oai_provider import Provider
 
 FAST = {"connect_timeout": 1, "read_timeout": 0.5, "retries": 1, "backoff": 0.01, "max_backoff": 0.05}
 

@@ -8,12 +8,12 @@ import html
 import re
 
 import pytest
-from archivists import form_fields, signed_in
 from flask import Flask
 from flask.testing import FlaskClient
 
 from catalogue import field_messages, records
 from catalogue.errors import FieldError, ValidationError
+from tests.archivists import form_fields, signed_in
 
 STATUSES = "intact, damaged, destroyed, at_risk, unknown"
 

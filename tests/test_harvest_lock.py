@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from archivists import csrf_token, signed_in
 
 from catalogue import harvesting, leases
 from catalogue.store import harvest as harvest_store
+from catalogue.store import utcnow
 from catalogue.store.harvest import Lease
+from tests.archivists import csrf_token, signed_in
 from tests.oai_provider import Provider
 
 SETTINGS = {"connect_timeout": 1, "read_timeout": 10, "retries": 0}
@@ -63,8 +64,8 @@ def lease(run_id: int, *, host: str | None = None, pid: int | None = None, pid_s
           expires_in: float = 600) -> Lease:
     pid = os.getpid() if pid is None else pid
     return Lease("test", run_id, "someone-else", host or leases.machine(), pid,
-                 leases.process_start(pid) if pid_start is None else pid_start, leases.stamp(-60),
-                 leases.stamp(expires_in))
+                 leases.process_start(pid) if pid_start is None else pid_start, utcnow(-60),
+                 utcnow(expires_in))
 
 
 def a_run_held_by(catalogue, held: Lease | None = None, **kwargs) -> int:

@@ -4,10 +4,11 @@ records, so memory stays bounded whatever the size of the catalogue."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from lxml import etree
 
+from ..store import utc_text, utcnow
 from .errors import OAIError
 from .native import xml_text
 
@@ -31,16 +32,11 @@ def sub(parent: etree._Element, name: str, text: str | None = None, **attributes
     return element
 
 
-def utc_seconds(moment: datetime | None = None) -> str:
-    """``YYYY-MM-DDThh:mm:ssZ`` of a moment (default now), the repository granularity."""
-    return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def envelope(base_url: str, echo: dict[str, str]) -> etree._Element:
     """The <OAI-PMH> root with responseDate and <request> (echoing `echo` as attributes)."""
     root = etree.Element(q("OAI-PMH"), nsmap={None: OAI, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", f"{OAI} {OAI_SCHEMA}")
-    sub(root, "responseDate", utc_seconds())
+    sub(root, "responseDate", utcnow())
     sub(root, "request", base_url, **echo)
     return root
 
@@ -84,7 +80,7 @@ def resumption_token(parent: etree._Element, token: str | None, *, cursor: int, 
     """The <resumptionToken>; empty (no text, no expiry) on the last page (3.5.1)."""
     attributes = {"completeListSize": str(total), "cursor": str(cursor)}
     if token and expires is not None:
-        attributes["expirationDate"] = utc_seconds(expires)
+        attributes["expirationDate"] = utc_text(expires)
     sub(parent, "resumptionToken", token or None, **attributes)
 
 

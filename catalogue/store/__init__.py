@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,15 @@ from ..errors import AlreadyExists, Gone, NotFound, StaleRevision
 from .db import connect, migrate
 
 
-def utcnow() -> str:
-    """Now in UTC, second precision, as ``YYYY-MM-DDThh:mm:ssZ`` (OAI-PMH granularity)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def utc_text(moment: datetime) -> str:
+    """A moment in UTC, second precision, as ``YYYY-MM-DDThh:mm:ssZ`` (OAI-PMH granularity),
+    the one form every stored and published time takes."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utcnow(seconds_from_now: float = 0.0) -> str:
+    """Now (or `seconds_from_now` later, e.g. an expiry) as `utc_text`."""
+    return utc_text(datetime.now(UTC) + timedelta(seconds=seconds_from_now))
 
 
 @dataclass(frozen=True)
