@@ -12,7 +12,7 @@ from ..errors import Gone, NotFound
 from ..search import SearchResult
 from ..web import get_catalogue
 from .search import BadSearch, read_args, run
-from .site import base_url, whole_number
+from .site import BadRevision, base_url, revision_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -67,23 +67,13 @@ def search() -> Any:
     return jsonify(result_json(result))
 
 
-def _revision_arg() -> int | None:
-    raw = request.args.get("revision", "").strip()
-    if not raw:
-        return None
-    number = whole_number(raw)
-    if not number:
-        raise BadSearch(f"revision must be a whole number from 1, not {raw[:50]!r}")
-    return number
-
-
 @bp.get("/records/<record_id>")
 def record(record_id: str) -> Any:
     """A live record, or one revision of it with ``?revision=N`` (deleted or not)."""
     try:
-        data = get_catalogue().get(record_id, _revision_arg())
-    except BadSearch as error:
-        return problem(400, "Bad request", str(error))
+        data = get_catalogue().get(record_id, revision_arg())
+    except BadRevision as error:
+        return problem(400, "Bad request", f"revision must be a whole number from 1, not {error.args[0]!r}")
     except Gone as error:
         return _gone(error)
     except NotFound as error:

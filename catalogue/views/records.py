@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template
 from flask_babel import gettext
 
 from .. import citation, edtf, jsonld
@@ -15,20 +15,17 @@ from ..diff import changes
 from ..errors import Gone, NotFound
 from ..store import Revision
 from ..web import get_catalogue
-from .site import base_url, error_page, whole_number
+from .site import BadRevision, base_url, error_page, revision_arg
 
 bp = Blueprint("records", __name__)
 
 
 def _revision_arg() -> int | None:
-    """``?revision=N`` as a number; 400 for anything else."""
-    raw = request.args.get("revision", "").strip()
-    if not raw:
-        return None
-    number = whole_number(raw)
-    if not number:
-        abort(400, gettext("The revision must be a whole number from 1, not “%(raw)s”.", raw=raw[:50]))
-    return number
+    """``?revision=N`` as a number; 400 (a page) for anything else."""
+    try:
+        return revision_arg()
+    except BadRevision as error:
+        abort(400, gettext("The revision must be a whole number from 1, not “%(raw)s”.", raw=error.args[0]))
 
 
 def _gone_page(error: Gone) -> tuple[str, int]:

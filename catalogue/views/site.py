@@ -27,6 +27,21 @@ def whole_number(raw: str | None) -> int | None:
     return int(raw)
 
 
+class BadRevision(ValueError):
+    """``?revision=`` is not a whole number from 1; args[0] is what was given (cut short)."""
+
+
+def revision_arg() -> int | None:
+    """The request's ``?revision=N`` as a number, None when absent; BadRevision otherwise."""
+    raw = request.args.get("revision", "").strip()
+    if not raw:
+        return None
+    number = whole_number(raw)
+    if not number:
+        raise BadRevision(raw[:50])
+    return number
+
+
 def century_label(value: str) -> str:
     """A century facet value (``XIV``, ``II BCE``) spelled out: "14th century" / "XIV əsr"."""
     number = centuries.parse(str(value))
