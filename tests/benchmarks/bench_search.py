@@ -76,6 +76,19 @@ def summary(times: list[float]) -> dict[str, float]:
             "max": ordered[-1]}
 
 
+def query_summary(queries: list[dict[str, str]], run: Callable[[dict[str, str]], Any]) -> dict[str, Any]:
+    """Time `run` over every query: overall summary, p95 per kind, and p95 without phrases."""
+    times, by_kind = [], {}
+    for q in queries:
+        ms = timed(lambda q=q: run(q))
+        times.append(ms)
+        by_kind.setdefault(q["kind"], []).append(ms)
+    out: dict[str, Any] = summary(times)
+    out["by_kind_p95"] = {k: summary(v)["p95"] for k, v in by_kind.items()}
+    out["no_phrase_p95"] = summary([t for q, t in zip(queries, times, strict=True) if q["kind"] != "phrase"])["p95"]
+    return out
+
+
 def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
 
@@ -101,15 +114,7 @@ def run_ours(n: int, queries: list[dict[str, str]], work: Path) -> dict[str, Any
     for label, opts in (("faceted", {"facets": True, "highlight": False}),
                         ("plain", {"facets": False, "highlight": False}),
                         ("snippets", {"facets": True, "highlight": True})):
-        times, by_kind = [], {}
-        for q in queries:
-            ms = timed(lambda q=q, opts=opts: catalogue.search(q["ours"], page_size=20, **opts))
-            times.append(ms)
-            by_kind.setdefault(q["kind"], []).append(ms)
-        out[label] = summary(times)
-        out[label]["by_kind_p95"] = {k: summary(v)["p95"] for k, v in by_kind.items()}
-        out[label]["no_phrase_p95"] = summary([t for q, t in zip(queries, times, strict=True)
-                                               if q["kind"] != "phrase"])["p95"]
+        out[label] = query_summary(queries, lambda q, opts=opts: catalogue.search(q["ours"], page_size=20, **opts))
     edits = []
     for i in range(10):
         record_id = f"syn-{i * (n // 10):07d}"
@@ -194,15 +199,7 @@ def run_fts(n: int, queries: list[dict[str, str]], work: Path) -> dict[str, Any]
 
     search("warm", True, False)
     for label, facets, snippets in (("faceted", True, False), ("plain", False, False), ("snippets", True, True)):
-        times, by_kind = [], {}
-        for q in queries:
-            ms = timed(lambda q=q, f=facets, s=snippets: search(q["fts"], f, s))
-            times.append(ms)
-            by_kind.setdefault(q["kind"], []).append(ms)
-        out[label] = summary(times)
-        out[label]["by_kind_p95"] = {k: summary(v)["p95"] for k, v in by_kind.items()}
-        out[label]["no_phrase_p95"] = summary([t for q, t in zip(queries, times, strict=True)
-                                               if q["kind"] != "phrase"])["p95"]
+        out[label] = query_summary(queries, lambda q, f=facets, s=snippets: search(q["fts"], f, s))
     edits = []
     for i in range(10):
         word = f"zqedit{i}marker"
