@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import records
-from .errors import CatalogueError, FieldError, NotFound, ValidationError
+from .errors import CatalogueError, FieldError, Gone, NotFound, ValidationError
 from .search import SearchResult
 from .store import Revision, Store, StoredRecord
 
@@ -126,9 +126,11 @@ class Catalogue:
         self._after_write()
         return stored.data
 
-    def prepare_update(self, record_id: str, record: dict[str, Any]) -> dict[str, Any]:
-        """The validated new content of a record, keeping its id and (if absent) provenance."""
-        current = self.store.get_live(record_id)
+    def prepare_update(self, record_id: str, record: dict[str, Any],
+                       current: StoredRecord | None = None) -> dict[str, Any]:
+        """The validated new content of a record, keeping its id and (if absent) provenance;
+        `current` is the live stored row when the caller has read it already."""
+        current = current or self.store.get_live(record_id)
         incoming = dict(record)
         if incoming.get("id") not in (None, "", record_id):
             raise ValidationError([FieldError("id", f"cannot change the id {record_id!r} of a record")])
@@ -140,11 +142,17 @@ class Catalogue:
     def update(self, record_id: str, record: dict[str, Any], *, base_revision: int | None,
                user: str = "system", message: str = "", origin: str = "manual") -> dict[str, Any]:
         """Replace a record's content; refuses a stale `base_revision`. No change, no revision."""
-        data = self.prepare_update(record_id, record)
         current = self.store.get_live(record_id)
+        data = self.prepare_update(record_id, record, current)
+        return self._write_update(current, data, base_revision=base_revision, user=user, message=message,
+                                  origin=origin)
+
+    def _write_update(self, current: StoredRecord, data: dict[str, Any], *, base_revision: int | None,
+                      user: str, message: str, origin: str) -> dict[str, Any]:
+        """Store prepared content as the next revision of `current`, unless nothing changed."""
         if _content(current.data) == data and base_revision in (-1, current.revision):
             return current.data
-        stored = self.store.write(record_id, data, action="update", base_revision=base_revision,
+        stored = self.store.write(current.id, data, action="update", base_revision=base_revision,
                                   user=user, message=message or "updated", origin=origin)
         self._after_write()
         return stored.data
@@ -197,11 +205,13 @@ class Catalogue:
             self.create(record, user=user, message=message, origin=origin)
             report.created += 1
             return
-        data = self.prepare_update(record_id, record)
+        if current.deleted:
+            raise Gone(record_id, current.reason, current.revision)
+        data = self.prepare_update(record_id, record, current)
         if _content(current.data) == data:
             report.unchanged += 1
             return
-        self.update(record_id, data, base_revision=current.revision, user=user, message=message, origin=origin)
+        self._write_update(current, data, base_revision=current.revision, user=user, message=message, origin=origin)
         report.updated += 1
 
     def import_records(self, items: Iterable[tuple[str, Any]], *, user: str = "system",
