@@ -155,9 +155,8 @@ def _fts_row(record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return row, facets["century"]
 
 
-def run_fts(n: int, queries: list[dict[str, str]], work: Path) -> dict[str, Any]:
-    path = work / "fts.sqlite3"
-    db = sqlite3.connect(path)
+def fts_create(db: sqlite3.Connection) -> None:
+    """The FTS5 table (the same text our index searches), with facet columns beside it."""
     db.executescript("""
         CREATE TABLE docs (id TEXT PRIMARY KEY, type TEXT, status TEXT, place TEXT, source TEXT,
                            description TEXT);
@@ -165,16 +164,26 @@ def run_fts(n: int, queries: list[dict[str, str]], work: Path) -> dict[str, Any]
         CREATE INDEX centuries_doc ON centuries (doc);
         CREATE VIRTUAL TABLE fts USING fts5(title, text, type UNINDEXED, tokenize='unicode61 remove_diacritics 2');
     """)
+
+
+def fts_add(db: sqlite3.Connection, record: dict[str, Any]) -> None:
+    """Add one record to the tables of `fts_create`."""
+    row, centuries = _fts_row(record)
+    cur = db.execute("INSERT INTO docs (id, type, status, place, source, description) VALUES (?,?,?,?,?,?)",
+                     (row["id"], row["type"], row["status"], row["place"], row["source"], row["description"]))
+    db.execute("INSERT INTO fts (rowid, title, text, type) VALUES (?,?,?,?)",
+               (cur.lastrowid, row["title"], row["text"], row["type"]))
+    db.executemany("INSERT INTO centuries VALUES (?, ?)", [(cur.lastrowid, c) for c in centuries])
+
+
+def run_fts(n: int, queries: list[dict[str, str]], work: Path) -> dict[str, Any]:
+    path = work / "fts.sqlite3"
+    db = sqlite3.connect(path)
+    fts_create(db)
     started = time.perf_counter()
     with db:
         for record in generate(n):
-            row, centuries = _fts_row(record)
-            cur = db.execute("INSERT INTO docs (id, type, status, place, source, description) VALUES (?,?,?,?,?,?)",
-                             (row["id"], row["type"], row["status"], row["place"], row["source"],
-                              row["description"]))
-            db.execute("INSERT INTO fts (rowid, title, text, type) VALUES (?,?,?,?)",
-                       (cur.lastrowid, row["title"], row["text"], row["type"]))
-            db.executemany("INSERT INTO centuries VALUES (?, ?)", [(cur.lastrowid, c) for c in centuries])
+            fts_add(db, record)
     build = time.perf_counter() - started
     out: dict[str, Any] = {"build_s": build, "records_per_s": n / build}
 
