@@ -109,8 +109,9 @@ def change_password(catalogue: Catalogue, name: str, password: str) -> None:
 
 def set_role(catalogue: Catalogue, name: str, role: str) -> None:
     """Change a user's role, keeping at least one active admin."""
+    check_role(role)
     row = user_store.get_user(catalogue.store, name)
-    if row.role == "admin" and check_role(role) != "admin" and row.active:
+    if row.role == "admin" and role != "admin" and row.active:
         _keep_an_admin(catalogue)
     user_store.set_role(catalogue.store, name, role)
 

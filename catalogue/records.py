@@ -15,7 +15,7 @@ from typing import Any
 
 from . import edtf
 from .errors import FieldError, ValidationError
-from .schema import record_schema, schema_errors, vocabulary
+from .schema import integer_paths, record_schema, schema_errors, vocabulary
 
 #: Fields the store maintains; values supplied by a writer are replaced.
 SYSTEM_FIELDS = ("created", "modified", "revision")
@@ -23,6 +23,9 @@ SYSTEM_FIELDS = ("created", "modified", "revision")
 #: Deepest nesting of lists and objects a record may have (a valid one needs about 6);
 #: deeper input is refused before the recursive steps below could exhaust the stack.
 MAX_DEPTH = 32
+
+#: Largest whole number a JSON float holds exactly (2**53); bigger ones are not normalised.
+_EXACT_FLOAT = 2**53
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
@@ -52,9 +55,27 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+def _whole_numbers(value: Any, path: tuple[str, ...]) -> Any:
+    """`value` with an integral float at `path` made an int (JSON has one number type, so
+    a client may send ``3.0`` for 3); a fractional one stays, for validation to refuse."""
+    if not path:
+        exact = isinstance(value, float) and value.is_integer() and abs(value) <= _EXACT_FLOAT
+        return int(value) if exact else value
+    head, rest = path[0], path[1:]
+    if head == "*" and isinstance(value, list):
+        return [_whole_numbers(item, rest) for item in value]
+    if isinstance(value, dict) and head in value:
+        value[head] = _whole_numbers(value[head], rest)
+    return value
+
+
 def normalise(record: dict[str, Any]) -> dict[str, Any]:
-    """A cleaned copy: NFC text, no control characters, no empty fields."""
-    return _clean(copy.deepcopy(record))
+    """A cleaned copy: NFC text, no control characters, no empty fields, whole numbers as
+    integers (``quantity: 3.0`` becomes 3; 3.5 is left for validation to refuse)."""
+    clean = _clean(copy.deepcopy(record))
+    for path in integer_paths():
+        clean = _whole_numbers(clean, path)
+    return clean
 
 
 def current_status(record: dict[str, Any]) -> str:

@@ -54,6 +54,34 @@ def _fast_validator() -> jsonschema_rs.Draft202012Validator:
     )
 
 
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """A schema node with a local ``$ref`` (``#/$defs/...``) followed."""
+    while isinstance(node, dict) and "$ref" in node:
+        node = record_schema()["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+@cache
+def integer_paths() -> tuple[tuple[str, ...], ...]:
+    """The paths of every whole-number field of the schema (``("period", "start")``);
+    ``"*"`` stands for any item of a list."""
+    found: list[tuple[str, ...]] = []
+
+    def walk(node: Any, path: tuple[str, ...]) -> None:
+        node = _resolve(node)
+        if not isinstance(node, dict):
+            return
+        if node.get("type") == "integer":
+            found.append(path)
+        for name, child in node.get("properties", {}).items():
+            walk(child, (*path, name))
+        if isinstance(node.get("items"), dict):
+            walk(node["items"], (*path, "*"))
+
+    walk(record_schema(), ())
+    return tuple(found)
+
+
 def vocabulary(name: str) -> list[str]:
     """Allowed values of a controlled vocabulary in the schema (``type``, ``status``)."""
     return list(record_schema()["$defs"][name]["enum"])

@@ -21,6 +21,12 @@ DB_NAME = "catalogue.sqlite3"
 #: Records an import stores per SQLite transaction (each record still all-or-nothing).
 IMPORT_BATCH = 500
 INDEX_NAME = "index"
+#: Write origins whose `provenance` the server sets, whatever the writer sends: a record
+#: created through the write API is `manual`, and an edit keeps the stored provenance, so
+#: no token can pass a record off as harvested or take over a harvested record's
+#: identifier. (Imports and harvests state where their records came from; the web form
+#: has no provenance inputs.)
+SERVER_PROVENANCE = ("api",)
 
 
 def _content(data: dict[str, Any]) -> dict[str, Any]:
@@ -120,30 +126,36 @@ class Catalogue:
         """Validate and store a new record; an id is made from the title when absent."""
         if isinstance(record, dict) and not record.get("id"):
             record = dict(record, id=records.new_id(str(record.get("title") or "")))
+        if isinstance(record, dict) and origin in SERVER_PROVENANCE:
+            record = dict(record, provenance={"origin": "manual"})
         data = records.prepare(record)
         stored = self.store.write(data["id"], data, action="create", base_revision=None, user=user,
                                   message=message or "created", origin=origin)
         self._after_write()
         return stored.data
 
-    def prepare_update(self, record_id: str, record: dict[str, Any],
-                       current: StoredRecord | None = None) -> dict[str, Any]:
-        """The validated new content of a record, keeping its id and (if absent) provenance;
-        `current` is the live stored row when the caller has read it already."""
+    def prepare_update(self, record_id: str, record: dict[str, Any], current: StoredRecord | None = None, *,
+                       origin: str = "manual") -> dict[str, Any]:
+        """The validated new content of a record, keeping its id, and its provenance when the
+        writer gives none or may not set it (`SERVER_PROVENANCE`); `current` is the live
+        stored row when the caller has read it already."""
         current = current or self.store.get_live(record_id)
         incoming = dict(record)
         if incoming.get("id") not in (None, "", record_id):
             raise ValidationError([FieldError("id", f"cannot change the id {record_id!r} of a record")])
         incoming["id"] = record_id
-        if not incoming.get("provenance") and current.data.get("provenance"):
-            incoming["provenance"] = current.data["provenance"]
+        stored = current.data.get("provenance")
+        if origin in SERVER_PROVENANCE or not incoming.get("provenance"):
+            incoming.pop("provenance", None)
+            if stored:
+                incoming["provenance"] = stored
         return records.prepare(incoming)
 
     def update(self, record_id: str, record: dict[str, Any], *, base_revision: int | None,
                user: str = "system", message: str = "", origin: str = "manual") -> dict[str, Any]:
         """Replace a record's content; refuses a stale `base_revision`. No change, no revision."""
         current = self.store.get_live(record_id)
-        data = self.prepare_update(record_id, record, current)
+        data = self.prepare_update(record_id, record, current, origin=origin)
         return self._write_update(current, data, base_revision=base_revision, user=user, message=message,
                                   origin=origin)
 
@@ -207,7 +219,7 @@ class Catalogue:
             return
         if current.deleted:
             raise Gone(record_id, current.reason, current.revision)
-        data = self.prepare_update(record_id, record, current)
+        data = self.prepare_update(record_id, record, current, origin=origin)
         if _content(current.data) == data:
             report.unchanged += 1
             return

@@ -73,6 +73,18 @@ class Revision:
                    json.loads(row["data"]), row["user"], row["message"], row["origin"], row["at"])
 
 
+def _check_source_free(conn: sqlite3.Connection, record_id: str, provenance: dict[str, Any]) -> None:
+    """AlreadyExists when another record holds the same (source name, source identifier):
+    one upstream record maps to one catalogue record."""
+    name, identifier = provenance.get("source_name"), provenance.get("source_identifier")
+    if name is None or identifier is None:
+        return
+    row = conn.execute("SELECT id FROM records WHERE source_name = ? AND source_identifier = ? AND id != ?",
+                       (name, identifier, record_id)).fetchone()
+    if row is not None:
+        raise AlreadyExists(f"record {row[0]!r} already holds identifier {identifier!r} of source {name!r}")
+
+
 class Store:
     """Records and revisions in one SQLite file; one connection per thread."""
 
@@ -262,6 +274,7 @@ class Store:
             )
             seq = cursor.lastrowid
             provenance = data.get("provenance") or {}
+            _check_source_free(conn, record_id, provenance)
             conn.execute(
                 "INSERT INTO records (id, revision, deleted, reason, data, type, status, title, created, modified, seq,"
                 " source_name, source_identifier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"

@@ -15,6 +15,7 @@ from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevisio
 from ..records import SYSTEM_FIELDS, too_deep
 from ..web import get_catalogue
 from .api import problem
+from .site import whole_number
 
 bp = Blueprint("api_write", __name__, url_prefix="/api")
 
@@ -67,10 +68,13 @@ def _seen_revision(body: dict[str, Any]) -> int | Response:
         return problem(428, "Precondition Required",
                        "name the revision your change is based on: If-Match: \"N\" or \"revision\": N in the body",
                        errors=[{"path": "revision", "message": "is required"}])
-    if isinstance(raw, bool) or not str(raw).isdigit():
+    if isinstance(raw, float) and raw.is_integer():  # JSON has one number type: 3.0 is 3
+        raw = int(raw)
+    number = None if isinstance(raw, bool) else whole_number(str(raw))
+    if number is None:
         return problem(400, "Bad Request", f"the revision must be a whole number, not {str(raw)[:30]!r}",
                        errors=[{"path": "revision", "message": "must be a whole number"}])
-    return int(raw)
+    return number
 
 
 def _message(default: str) -> str:
