@@ -112,7 +112,18 @@ def _message(error: Any) -> str:
         return f"{error.instance!r} is not an EDTF date (e.g. 1992, 1992-02, 1992?, 1992/2023)"
     if _is_geometry(error):
         return "must be a GeoJSON Point or Polygon with [longitude, latitude] positions"
+    if error.validator in _SIZE_MESSAGES:  # jsonschema's own message repeats the whole value
+        return _SIZE_MESSAGES[error.validator].format(limit=error.validator_value)
     return error.message
+
+
+#: Messages of the length and count limits, without the (possibly huge) value.
+_SIZE_MESSAGES = {
+    "minLength": "must be at least {limit} characters long",
+    "maxLength": "must be at most {limit} characters long",
+    "minItems": "must have at least {limit} items",
+    "maxItems": "must have at most {limit} items",
+}
 
 
 def _is_geometry(error: Any) -> bool:

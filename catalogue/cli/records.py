@@ -16,7 +16,7 @@ from .. import records as record_rules
 from ..exports import FORMATS, stream
 from ..service import ImportReport
 from ..web import get_catalogue
-from . import user_errors
+from . import echo, user_errors
 
 DEMO_FILE = "khojaly.jsonl"
 
@@ -40,7 +40,7 @@ def load_demo(quiet: bool = False) -> ImportReport:
 def print_report(report: ImportReport, dry_run: bool) -> None:
     """Counts on stdout, each rejected line on stderr."""
     for where, problem in report.errors:
-        click.echo(f"{where}: {problem}", err=True)
+        echo(f"{where}: {problem}", err=True)
     verb = "would be " if dry_run else ""
     click.echo(f"{report.created} {verb}created, {report.updated} {verb}updated, {report.unchanged} unchanged, "
                f"{report.failed} failed")
@@ -86,7 +86,7 @@ def register(cli: AppGroup) -> None:
         """Print one record."""
         record = get_catalogue().get(record_id, revision)
         if as_json:
-            click.echo(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True))
+            echo(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True))
             return
         _print_record(record)
 
@@ -96,7 +96,7 @@ def register(cli: AppGroup) -> None:
     def history_command(record_id: str) -> None:
         """List every revision of a record: number, when, who, action and why."""
         for rev in get_catalogue().history(record_id):
-            click.echo(f"{rev.revision:>4}  {rev.at}  {rev.user:<16} {rev.action:<8} [{rev.origin}] {rev.message}")
+            echo(f"{rev.revision:>4}  {rev.at}  {rev.user:<16} {rev.action:<8} [{rev.origin}] {rev.message}")
 
     @cli.command("validate")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -115,7 +115,7 @@ def register(cli: AppGroup) -> None:
                 clean = record_rules.normalise(record) if isinstance(record, dict) else record
                 problems = [str(e) for e in record_rules.validate(clean)]
             for problem in problems:
-                click.echo(f"{where}: {problem}", err=True)
+                echo(f"{where}: {problem}", err=True)
             bad += bool(problems)
         click.echo(f"{total - bad} valid, {bad} invalid")
         if bad:
@@ -214,14 +214,14 @@ def _read_any_json(file: Path, read_jsonl: Any) -> Any:
 
 def _print_record(record: dict[str, Any]) -> None:
     """A readable summary for the terminal."""
-    click.echo(f"{record['title']}  [{record['id']}, revision {record.get('revision')}]")
-    click.echo(f"  type: {record['type']}" + (f", quantity: {record['quantity']}" if "quantity" in record else ""))
-    click.echo(f"  condition: {(record.get('condition') or {}).get('status', 'unknown')}")
+    echo(f"{record['title']}  [{record['id']}, revision {record.get('revision')}]")
+    echo(f"  type: {record['type']}" + (f", quantity: {record['quantity']}" if "quantity" in record else ""))
+    echo(f"  condition: {(record.get('condition') or {}).get('status', 'unknown')}")
     if record.get("place"):
         names = ", ".join(n["value"] for n in record["place"].get("names", []))
-        click.echo(f"  place: {record['place']['name']}" + (f" ({names})" if names else ""))
+        echo(f"  place: {record['place']['name']}" + (f" ({names})" if names else ""))
     if record.get("period"):
         period = record["period"]
-        click.echo(f"  period: {period.get('label', '')} {period.get('start', '')}–{period.get('end', '')}".rstrip())
+        echo(f"  period: {period.get('label', '')} {period.get('start', '')}–{period.get('end', '')}".rstrip())
     for source in record.get("sources", []):
-        click.echo(f"  source [{source['id']}]: {source['citation']}")
+        echo(f"  source [{source['id']}]: {source['citation']}")

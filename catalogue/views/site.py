@@ -8,6 +8,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, current_app, make_response, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
@@ -67,6 +68,18 @@ def facet_label(facet: str, value: str) -> str:
     if facet == "century":
         return century_label(value)
     return value
+
+
+def bdi(value: Any) -> Markup:
+    """Record text as an isolated run (``<bdi>``, escaped): a right-to-left override
+    (U+202E) or a right-to-left name inside it cannot reorder the text around it."""
+    return Markup("<bdi>%s</bdi>") % value
+
+
+def isolate(value: Any) -> str:
+    """Record text isolated with Unicode isolates (FSI … PDI), where no element may go:
+    the page title and attribute values."""
+    return f"\u2068{value}\u2069"
 
 
 def is_http(url: Any) -> bool:
@@ -158,6 +171,7 @@ def init_app(app: Flask) -> None:
     headers.init_app(app)
     app.context_processor(_template_context)
     app.jinja_env.globals.update(url_if=url_if, with_args=with_args, label=label, facet_label=facet_label)
+    app.jinja_env.filters.update(bdi=bdi, isolate=isolate)
     app.jinja_env.tests["http_url"] = is_http
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(errors.NotFound, _not_found)
