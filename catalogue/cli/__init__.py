@@ -73,16 +73,11 @@ def _create_app() -> Flask:
 
 class CatalogueGroup(FlaskGroup):
     """Flask's command group, narrowed to this catalogue: no --app/--env-file/--debug
-    options (the app is always this one) and no third-party plugin commands in --help."""
-
-    HIDDEN = frozenset({"limiter"})
+    options (the app is always this one)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.params = [p for p in self.params if p.name not in ("app", "env_file", "debug")]
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for name in super().list_commands(ctx) if name not in self.HIDDEN]
 
 
 @click.group(cls=CatalogueGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,

@@ -164,6 +164,21 @@ MIGRATIONS: list[str] = [
     CREATE INDEX records_place_name ON records (deleted, place_name);
     CREATE INDEX records_period ON records (deleted, period_start, period_end);
     """,
+    # 5 (login throttle, issue 11 finding 6): sign-in attempts per client address and failed
+    # sign-ins per account name, with the lock-out they earned, kept in the store so every
+    # process and node serving the data directory counts together. Times are Unix seconds.
+    """
+    CREATE TABLE IF NOT EXISTS login_throttle (
+        kind TEXT NOT NULL CHECK (kind IN ('address', 'account')),
+        key TEXT NOT NULL,
+        count INTEGER NOT NULL DEFAULT 0,
+        since REAL NOT NULL,
+        last REAL NOT NULL,
+        locked_until REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX IF NOT EXISTS login_throttle_last ON login_throttle (last);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
