@@ -1,4 +1,5 @@
-"""Commands over records: init, serve, show, history, validate, import, export, backup, stats."""
+"""Commands over records: init, serve, show, history, withhold, release, validate, import,
+export, backup, stats."""
 
 from __future__ import annotations
 
@@ -83,8 +84,11 @@ def register(cli: AppGroup) -> None:
     @click.option("--revision", type=int, help="Show this revision instead of the current one.")
     @user_errors
     def show_command(record_id: str, as_json: bool, revision: int | None) -> None:
-        """Print one record."""
-        record = get_catalogue().get(record_id, revision)
+        """Print one record (content withheld from the public too, marked on stderr)."""
+        catalogue = get_catalogue()
+        record = catalogue.get(record_id, revision, include_withheld=True)
+        if catalogue.store.revision(record_id, record["revision"]).withheld:
+            click.echo(f"Note: revision {record['revision']} is withheld from the public.", err=True)
         if as_json:
             echo(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True))
             return
@@ -94,9 +98,17 @@ def register(cli: AppGroup) -> None:
     @click.argument("record_id")
     @user_errors
     def history_command(record_id: str) -> None:
-        """List every revision of a record: number, when, who, action and why."""
-        for rev in get_catalogue().history(record_id):
-            echo(f"{rev.revision:>4}  {rev.at}  {rev.user:<16} {rev.action:<8} [{rev.origin}] {rev.message}")
+        """List every revision of a record: number, when, who, action and why; then who
+        withheld or released which revision, when and why."""
+        catalogue = get_catalogue()
+        for rev in catalogue.history(record_id, include_withheld=True):
+            mark = " [withheld]" if rev.withheld else ""
+            echo(f"{rev.revision:>4}  {rev.at}  {rev.user:<16} {rev.action:<8} [{rev.origin}]{mark} {rev.message}")
+        for entry in catalogue.withholdings(record_id):
+            echo(f"      {entry.at}  {entry.user:<16} {entry.action:<8} revision {entry.revision}: {entry.reason}")
+
+    for action in ("withhold", "release"):
+        _register_withholding(cli, action)
 
     @cli.command("validate")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -186,6 +198,27 @@ def register(cli: AppGroup) -> None:
             click.echo(key.replace("_", " ") + ":")
             for name, count in counts[key].items():
                 click.echo(f"  {name:<22} {count}")
+
+
+def _register_withholding(cli: AppGroup, action: str) -> None:
+    """The `withhold` and `release` commands (one body, two verbs)."""
+    summary = {"withhold": "Withhold revisions of a record from the public (content and edit message).",
+               "release": "Make withheld revisions of a record public again."}[action]
+
+    @cli.command(action, help=summary + " Every change is kept in the audit trail (see `history`).")
+    @click.argument("record_id")
+    @click.option("--revision", "revisions", type=click.IntRange(min=1), multiple=True, required=True,
+                  help="The revision (give the option once per revision).")
+    @click.option("--reason", required=True, help="Why (kept in the audit trail).")
+    @click.option("--user", default="cli", show_default=True, help="Who decided, for the audit trail.")
+    @user_errors
+    def command(record_id: str, revisions: tuple[int, ...], reason: str, user: str) -> None:
+        catalogue = get_catalogue()
+        change = catalogue.withhold if action == "withhold" else catalogue.release
+        for revision in revisions:
+            change(record_id, revision, reason=reason, user=user)
+            done = "withheld from the public" if action == "withhold" else "public again"
+            click.echo(f"Revision {revision} of {record_id} is {done}.")
 
 
 def _import_items(file: Path, mapping: Path | None, encoding: str | None) -> Any:

@@ -179,6 +179,25 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX IF NOT EXISTS login_throttle_last ON login_throttle (last);
     """,
+    # 6 (withheld revisions, issue 11 finding 8): an admin may withhold the content of a
+    # revision from the public (a takedown of personal data or of a sensitive location).
+    # `revisions.withheld` marks such a revision, `records.withheld` a record whose current
+    # revision is withheld, and `withholdings` is the audit trail of every withhold and
+    # release: who, when and why.
+    """
+    ALTER TABLE revisions ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE records ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE withholdings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        record_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('withhold', 'release')),
+        reason TEXT NOT NULL,
+        user TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX withholdings_record ON withholdings (record_id, revision);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
