@@ -69,7 +69,8 @@ def _public_doors(revision: int | None) -> dict[str, str]:
             doors[f"ListRecords {prefix}"] = OAI.format(verb="ListRecords", prefix=prefix)
         doors.update({"search": "/search?q=village", "api search": "/api/search?q=village",
                       "jsonl": "/export/records.jsonl", "csv": "/export/records.csv",
-                      "geojson": "/export/records.geojson", "jsonl search": "/export/records.jsonl?q=village"})
+                      "geojson": "/export/records.geojson", "jsonl search": "/export/records.jsonl?q=village",
+                      "stats": "/stats"})
     return doors
 
 
@@ -118,7 +119,9 @@ def test_withheld_revision_hidden_everywhere(demo_app: Flask, catalogue: Catalog
 
     # The current revision: withheld from the command line; the record leaves every door.
     current = catalogue.get(RECORD)
-    catalogue.update(RECORD, dict(_content(current), title="PRIVATEFAMILY school"), base_revision=3, user="bob")
+    place = dict(current["place"], name="PRIVATEFAMILY farm")
+    catalogue.update(RECORD, dict(_content(current), title="PRIVATEFAMILY school", place=place), base_revision=3,
+                     user="bob")
     _assert_shown(public, None, "PRIVATEFAMILY")
     result = demo_app.test_cli_runner().invoke(args=["withhold", RECORD, "--revision", "4", "--reason",
                                                      "names a private family", "--user", "root"])

@@ -252,22 +252,22 @@ class Store:
         return [Revision.from_row(r) for r in rows]
 
     def counts(self) -> dict[str, Any]:
-        """Collection figures: live and deleted records, `group_items` (the quantities of
-        group records summed; records without a quantity are not counted as items) and live
-        records by type and by status."""
+        """Collection figures: public records (live, their current revision not withheld) and
+        deleted ones, `group_items` (the quantities of public group records summed; records
+        without a quantity are not counted as items) and public records by type and by status."""
         conn = self.conn
         live, deleted = conn.execute(
-            "SELECT COALESCE(SUM(deleted = 0), 0), COALESCE(SUM(deleted = 1), 0) FROM records"
+            "SELECT COALESCE(SUM(deleted = 0 AND withheld = 0), 0), COALESCE(SUM(deleted = 1), 0) FROM records"
         ).fetchone()
         items = conn.execute(  # "IS NOT NULL" (SUM skips NULLs anyway) lets SQLite read records_quantity
-            "SELECT COALESCE(SUM(quantity), 0) FROM records WHERE deleted = 0 AND quantity IS NOT NULL"
+            "SELECT COALESCE(SUM(quantity), 0) FROM records WHERE deleted = 0 AND withheld = 0 AND quantity IS NOT NULL"
         ).fetchone()[0]
         by = {}
         for column in ("type", "status"):
             by[column] = {
                 row[0]: row[1]
                 for row in conn.execute(  # column names are constants, not input
-                    f"SELECT {column}, COUNT(*) FROM records WHERE deleted = 0"  # noqa: S608
+                    f"SELECT {column}, COUNT(*) FROM records WHERE deleted = 0 AND withheld = 0"  # noqa: S608
                     f" GROUP BY {column} ORDER BY 2 DESC, 1"
                 )
             }

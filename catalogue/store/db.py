@@ -183,10 +183,21 @@ MIGRATIONS: list[str] = [
     # revision from the public (a takedown of personal data or of a sensitive location).
     # `revisions.withheld` marks such a revision, `records.withheld` a record whose current
     # revision is withheld, and `withholdings` is the audit trail of every withhold and
-    # release: who, when and why.
+    # release: who, when and why. The statistics count public records only (a withheld
+    # record's place must not show), so their covering indexes take `withheld` too.
     """
     ALTER TABLE revisions ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE records ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
+    DROP INDEX records_quantity;
+    CREATE INDEX records_quantity ON records (deleted, withheld, quantity);
+    DROP INDEX records_type_quantity;
+    CREATE INDEX records_type_quantity ON records (deleted, withheld, type, quantity);
+    DROP INDEX records_live_status;
+    CREATE INDEX records_live_status ON records (deleted, withheld, status);
+    DROP INDEX records_place_name;
+    CREATE INDEX records_place_name ON records (deleted, withheld, place_name);
+    DROP INDEX records_period;
+    CREATE INDEX records_period ON records (deleted, withheld, period_start, period_end);
     CREATE TABLE withholdings (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         record_id TEXT NOT NULL,
