@@ -188,6 +188,14 @@ def test_numeric_arguments_take_ascii_digits_only(api: Any, demo_app: Flask) -> 
                  "sources[0].citation": "c", "message": "m"})
     page = editor.post("/records/new", data=data)
     assert page.status_code == 422 and "not a whole number" in page.get_data(as_text=True)
+    with demo_app.app_context():
+        from catalogue.store import harvest as harvest_store
+
+        run = harvest_store.start_run(get_catalogue().store, "src", full=False, dry_run=False)
+    admin = signed_in(demo_app, "root", "admin")
+    assert admin.get(f"/admin/runs/{run}").status_code == 200
+    wide = str(run).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert admin.get(f"/admin/runs/{wide}").status_code == 404
     revoked = demo_app.test_cli_runner().invoke(args=["token", "revoke", "²"])
     assert revoked.exit_code == 1 and "Traceback" not in revoked.output and "no live token" in revoked.output
 

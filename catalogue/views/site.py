@@ -10,14 +10,26 @@ from flask import Flask, current_app, make_response, render_template, request, u
 from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import BuildError
+from werkzeug.routing import BuildError, IntegerConverter
 
 from .. import centuries, errors, headers, i18n
 from ..schema import labels
 
-#: URL converter of a row id: a number larger than SQLite's INTEGER is no row (404), not an overflow.
-ROW_ID = "int(max=9223372036854775807)"
 _ROW_MAX = 9223372036854775807
+
+
+class RowIdConverter(IntegerConverter):
+    """A row id in a URL: ASCII digits only (werkzeug's ``int`` takes any Unicode digit,
+    ``２``), and a number larger than SQLite's INTEGER is no row (404), not an overflow."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, max=_ROW_MAX)
+
+
+#: URL converter name of a row id (`RowIdConverter`).
+ROW_ID = "row_id"
 
 
 def whole_number(raw: str | None) -> int | None:
@@ -167,6 +179,7 @@ def _not_found(error: errors.NotFound) -> Any:
 
 def init_app(app: Flask) -> None:
     """Install the language switch, security headers, template helpers and error pages."""
+    app.url_map.converters[ROW_ID] = RowIdConverter
     i18n.init_app(app)
     headers.init_app(app)
     app.context_processor(_template_context)
