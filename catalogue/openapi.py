@@ -134,7 +134,10 @@ def _record_input(record: dict[str, Any]) -> dict[str, Any]:
     (it is made from the title) and whose system fields are ignored."""
     schema = _rewrite_refs(copy.deepcopy(record))
     schema["required"] = [name for name in schema.get("required", []) if name != "id"]
-    schema["description"] = "A record to store; the id is made from the title when absent."
+    schema["description"] = ("A record to store; the id is made from the title when absent. The server owns "
+                             "`created`, `modified`, `revision` and `provenance`: values sent for them are "
+                             "ignored (a new record is `{\"origin\": \"manual\"}`, an edit keeps the stored "
+                             "provenance).")
     return schema
 
 
