@@ -270,11 +270,11 @@ class Catalogue:
             return
         if current.deleted:
             raise Gone(record_id, current.reason, current.revision)
-        _check_not_withheld(current, False)
         data = self.prepare_update(record_id, record, current, origin=origin)
         if _content(current.data) == data:
             report.unchanged += 1
             return
+        _check_not_withheld(current, False)
         self._write_update(current, data, base_revision=current.revision, user=user, message=message, origin=origin)
         report.updated += 1
 
@@ -329,6 +329,7 @@ class Catalogue:
         elif _content(current.data) == data:
             report.unchanged += 1
         else:
+            _check_not_withheld(current, False)
             report.updated += 1
 
 

@@ -229,3 +229,16 @@ def test_withheld_record_stays_out_of_a_rebuilt_index(demo_app: Flask, catalogue
     exported = [json.loads(line)["id"] for line in
                 demo_app.test_client().get("/export/records.jsonl?type=school").get_data(as_text=True).splitlines()]
     assert RECORD not in exported
+
+
+def test_import_over_a_withheld_record_is_a_line_error(demo_app: Flask, catalogue: Catalogue, tmp_path) -> None:
+    _write_history(catalogue)
+    catalogue.withhold(RECORD, 3, reason="sensitive location")
+    changed = dict(_content(catalogue.get(RECORD, include_withheld=True)), notes="imported note")
+    lines = tmp_path / "records.jsonl"
+    lines.write_text(json.dumps(changed) + "\n")
+    for args in (["import", str(lines), "--dry-run"], ["import", str(lines)]):
+        result = demo_app.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 1 and "records.jsonl:1: revision 3" in result.stderr
+        assert "withheld" in result.stderr
+    assert catalogue.store.get(RECORD).revision == 3
