@@ -13,7 +13,8 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import CatalogueError
 from .service import Catalogue
+from .store import throttle as throttle_store
 from .store import users as user_store
 
 ROLES = ("archivist", "admin")
@@ -103,14 +105,96 @@ def authenticate(catalogue: Catalogue, name: str, password: str) -> User | None:
 
 
 def change_password(catalogue: Catalogue, name: str, password: str) -> None:
-    """Set a new password; every session of the user ends."""
+    """Set a new password; every session of the user ends, and a sign-in lock-out of the
+    name is lifted (the admin's way to let a locked-out user back in)."""
     user_store.set_password(catalogue.store, name, hash_password(password))
+    throttle_store.forget_account(catalogue.store, name)
+
+
+# -- sign-in throttle -------------------------------------------------------------------
+
+_RATE = re.compile(r"\s*(\d+)\s*(?:per|/)\s*(\d+)?\s*(second|minute|hour|day)s?\s*", re.ASCII | re.IGNORECASE)
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+#: Longest account name a failure counter keeps (longer ones can be no account anyway).
+_KEY_MAX = 100
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """Sign-in limits, counted in the store so every process and node shares them:
+    `attempts` per client address in a window of `window` seconds, and after `lock_after`
+    consecutive failures of a name a lock-out of `lock_seconds`, doubling with each
+    further failure up to `lock_max`. A success clears the name's failures."""
+
+    attempts: int = 10
+    window: float = 60
+    lock_after: int = 5
+    lock_seconds: float = 60
+    lock_max: float = 3600
+
+    def lock_for(self, failures: int) -> float:
+        """Seconds of lock-out the `failures`-th consecutive failure earns (0: none)."""
+        if failures < self.lock_after:
+            return 0.0
+        return min(self.lock_max, self.lock_seconds * 2 ** min(failures - self.lock_after, 40))
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Throttle:
+        """The limits of the app config (`LOGIN_RATE_LIMIT` such as ``10 per minute``,
+        `LOGIN_LOCKOUT_AFTER`, `LOGIN_LOCKOUT_SECONDS`, `LOGIN_LOCKOUT_MAX_SECONDS`)."""
+        rate = str(config.get("LOGIN_RATE_LIMIT") or "10 per minute")
+        match = _RATE.fullmatch(rate)
+        if not match or int(match[1]) < 1:
+            raise ConfigurationError(f"LOGIN_RATE_LIMIT must read like '10 per minute', not {rate!r}")
+        window = int(match[2] or 1) * _UNIT_SECONDS[match[3].lower()]
+        try:
+            after = int(config.get("LOGIN_LOCKOUT_AFTER", cls.lock_after))
+            seconds = float(config.get("LOGIN_LOCKOUT_SECONDS", cls.lock_seconds))
+            longest = float(config.get("LOGIN_LOCKOUT_MAX_SECONDS", cls.lock_max))
+        except (TypeError, ValueError) as error:
+            raise ConfigurationError(f"the LOGIN_LOCKOUT_* settings must be numbers ({error})") from None
+        if after < 1 or seconds <= 0 or longest < seconds:
+            raise ConfigurationError("LOGIN_LOCKOUT_AFTER must be at least 1 and "
+                                     "0 < LOGIN_LOCKOUT_SECONDS <= LOGIN_LOCKOUT_MAX_SECONDS")
+        return cls(int(match[1]), window, after, seconds, longest)
+
+
+class TooManyAttempts(CatalogueError):
+    """A sign-in refused before any password check: `per` is ``address`` (too many
+    attempts from the client) or ``account`` (the name is locked out); retry in
+    `retry_after` seconds."""
+
+    def __init__(self, per: str, retry_after: float):
+        self.per, self.retry_after = per, max(1, int(retry_after + 0.999))
+        super().__init__(f"too many sign-in attempts ({per}); retry in {self.retry_after} s")
+
+
+def sign_in(catalogue: Catalogue, name: str, password: str, address: str, throttle: Throttle,
+            now: float | None = None) -> User | None:
+    """`authenticate` behind the throttle: TooManyAttempts when the address is over its
+    limit or the name is locked out. An unknown name is counted and locked like a real
+    one, so neither the answer nor its timing tells whether an account exists."""
+    now = time.time() if now is None else now
+    store = catalogue.store
+    if throttle_store.count_attempt(store, address, now, throttle.window) > throttle.attempts:
+        raise TooManyAttempts("address", throttle_store.window_end(store, address, throttle.window) - now)
+    key = name[:_KEY_MAX]
+    counter = throttle_store.account(store, key)
+    if counter is not None and counter.locked_until > now:
+        raise TooManyAttempts("account", counter.locked_until - now)
+    user = authenticate(catalogue, name, password)
+    if user is None:
+        throttle_store.count_failure(store, key, now, throttle.lock_for)
+    elif counter is not None:
+        throttle_store.forget_account(store, key)
+    return user
 
 
 def set_role(catalogue: Catalogue, name: str, role: str) -> None:
     """Change a user's role, keeping at least one active admin."""
+    check_role(role)
     row = user_store.get_user(catalogue.store, name)
-    if row.role == "admin" and check_role(role) != "admin" and row.active:
+    if row.role == "admin" and role != "admin" and row.active:
         _keep_an_admin(catalogue)
     user_store.set_role(catalogue.store, name, role)
 

@@ -33,7 +33,12 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
 #: Seconds a sign-in lasts.
 PERMANENT_SESSION_LIFETIME = 8 * 3600
-#: Sign-in attempts allowed per client address (Flask-Limiter notation).
+#: Sign-in attempts allowed per client address, e.g. "10 per minute" or "100 per hour".
 LOGIN_RATE_LIMIT = "10 per minute"
+#: Consecutive failed sign-ins of one name before it is locked out; the first lock-out
+#: lasts LOGIN_LOCKOUT_SECONDS and doubles with each further failure, up to the maximum.
+LOGIN_LOCKOUT_AFTER = 5
+LOGIN_LOCKOUT_SECONDS = 60
+LOGIN_LOCKOUT_MAX_SECONDS = 3600
 #: CSRF tokens last as long as the sign-in, so a long edit is never rejected for its age.
 WTF_CSRF_TIME_LIMIT = None

@@ -16,7 +16,8 @@ _QUAL = r"[?~%]?"
 _YEAR = r"(?P<y>-?(?:\d{4}|\d{3}X|\d{2}XX))"
 _DATE = re.compile(
     rf"^(?:Y(?P<long>-?\d{{5,}})|{_YEAR}(?:-(?P<m>\d{{2}}|XX)(?:-(?P<d>\d{{2}}|XX))?)?)"
-    rf"(?P<time>T\d{{2}}:\d{{2}}:\d{{2}}(?:Z|[+-]\d{{2}}(?::\d{{2}})?)?)?{_QUAL}$"
+    rf"(?P<time>T\d{{2}}:\d{{2}}:\d{{2}}(?:Z|[+-]\d{{2}}(?::\d{{2}})?)?)?{_QUAL}$",
+    re.ASCII,  # ASCII digits only: "１９９２" is no EDTF date
 )
 
 

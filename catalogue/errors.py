@@ -51,6 +51,15 @@ class Gone(CatalogueError):
         super().__init__(f"record {record_id!r} was deleted" + (f": {reason}" if reason else ""))
 
 
+class Withheld(CatalogueError):
+    """The content asked for is withheld from the public by an admin: the current revision
+    of a record (`current`) or an earlier one."""
+
+    def __init__(self, record_id: str, revision: int, current: bool):
+        self.record_id, self.revision, self.current = record_id, revision, current
+        super().__init__(f"revision {revision} of record {record_id!r} is withheld from the public")
+
+
 class StaleRevision(CatalogueError):
     """An update was based on an older revision than the stored one (optimistic locking)."""
 

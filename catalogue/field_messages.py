@@ -37,6 +37,7 @@ TEXTS: dict[str, LazyString] = {
     "quantity_without_source": lazy_gettext("a quantity must cite the source that states it"),
     "end_before_start": lazy_gettext("%(end)s is before the start year %(start)s"),
     "not_an_object": lazy_gettext("a record must be a JSON object"),
+    "too_large": lazy_gettext("the record is %(size)s bytes of JSON; a record may have at most %(limit)s"),
 }
 
 #: JSON types in words, for the ``type`` message.
@@ -65,7 +66,7 @@ def _shown(code: str, params: Mapping[str, Any]) -> dict[str, str]:
     if code == "type":
         kinds = params["type"] if isinstance(params["type"], list) else [params["type"]]
         shown["type"] = " / ".join(str(TYPES.get(k, k)) for k in kinds)
-    for key in ("limit", "start", "end", "format", "pattern"):
+    for key in ("limit", "start", "end", "format", "pattern", "size"):
         if key in params:
             shown[key] = str(params[key])
     return shown

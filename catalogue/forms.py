@@ -43,7 +43,10 @@ MESSAGE = "message"
 #: Rows at most per group (a guard against absurd forms, far above any real record).
 MAX_ROWS = 500
 
-_ROW_KEY = re.compile(r"^(?P<group>[a-z_.]+)\[(?P<index>\d+)\](?:\.(?P<field>[a-z_]+))?$")
+_ROW_KEY = re.compile(r"^(?P<group>[a-z_.]+)\[(?P<index>\d+)\](?:\.(?P<field>[a-z_]+))?$", re.ASCII)
+#: A whole number as typed: ASCII digits, at most 7 of them (years, counts), an optional
+#: sign and a zero fraction (``3.0`` is 3, as in the JSON doors; ``3.5`` is refused).
+_WHOLE = re.compile(r"(?P<number>-?\d{1,7})(?:\.0+)?", re.ASCII)
 Draft = dict[str, Any]
 
 
@@ -237,10 +240,11 @@ class RecordForm:
         if kind in LINES:
             return [line.strip() for line in text.splitlines() if line.strip()]
         if kind in INTEGERS:
-            if not re.fullmatch(r"-?\d{1,7}", text):
+            match = _WHOLE.fullmatch(text)
+            if not match:
                 errors.append(FieldError(path, gettext("%(value)s is not a whole number", value=repr(text[:50]))))
                 return None
-            return int(text)
+            return int(match["number"])
         if kind in JSON_FIELDS:
             try:
                 return json.loads(text)

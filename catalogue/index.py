@@ -489,7 +489,7 @@ class _Writer:
     def __call__(self, record_id: str, row: Any) -> None:
         """Replace (or, for a deleted or missing row, remove) a record's document."""
         self.delete(record_id)
-        if row is not None and not row.deleted:
+        if row is not None and not row.hidden:  # deleted or withheld: not searchable
             self.add(row.data, row.revision)
 
     def delete(self, record_id: str) -> None:
@@ -709,7 +709,7 @@ class SearchIndex:
         common = index_fast.read_common(folder)
         if common is None and sample is not None:
             records = [row.data for row in itertools.islice(sample(), index_fast.COMMON_SAMPLE)
-                       if not getattr(row, "deleted", False)]
+                       if not getattr(row, "hidden", False)]
             if len(records) >= index_fast.COMMON_MIN_SAMPLE:
                 common = common_words(records)
                 index_fast.write_common(folder, common, _write_atomic)
@@ -733,7 +733,7 @@ class SearchIndex:
                     if workers:
                         for row in rows:
                             put.delete(row.id)
-                        workers.send([(r.data, r.revision) for r in rows if not r.deleted])
+                        workers.send([(r.data, r.revision) for r in rows if not r.hidden])
                     else:
                         for row in rows:
                             put(row.id, row)
@@ -810,7 +810,7 @@ class SearchIndex:
         indexed = self._indexed_revisions()
         for row in store.iter_records(include_deleted=True):
             have = indexed.pop(row.id, None)
-            if row.deleted:
+            if row.hidden:
                 if have is not None:
                     report.extra.append(row.id)
             elif have is None:

@@ -65,7 +65,8 @@ def _read_paths() -> dict[str, Any]:
             "responses": {"200": _json_response("The record", "Record"),
                           "400": _problem_response("A bad revision number"),
                           "404": _problem_response("No such record or revision"),
-                          "410": _problem_response("The record was deleted; the problem names the reason")},
+                          "410": _problem_response("The record was deleted (the problem names the reason), or the "
+                                                   "revision is withheld from the public (`withheld: true`)")},
         }},
         "/api/records/{record_id}/history": {"get": {
             "operationId": "getHistory",
@@ -112,9 +113,10 @@ def _components() -> dict[str, Any]:
             "id": {"type": "string"},
             "revisions": {"type": "array", "items": {"type": "object", "properties": {
                 "revision": {"type": "integer"}, "action": {"type": "string"}, "deleted": {"type": "boolean"},
-                "user": {"type": "string"}, "message": {"type": "string"}, "origin": {"type": "string"},
+                "user": {"type": "string"}, "message": {"type": ["string", "null"]}, "origin": {"type": "string"},
                 "at": {"type": "string", "format": "date-time"},
-                "record": {"$ref": "#/components/schemas/Record"}}}}}},
+                "withheld": {"type": "boolean", "description": "Content and message withheld from the public."},
+                "record": {"oneOf": [{"$ref": "#/components/schemas/Record"}, {"type": "null"}]}}}}}},
         "RecordInput": _record_input(record),
         "Problem": {"type": "object", "description": "RFC 9457 problem details; some carry more members "
                     "(a failed write lists `errors`, a stale one `current_revision` and `current`).",
@@ -132,7 +134,10 @@ def _record_input(record: dict[str, Any]) -> dict[str, Any]:
     (it is made from the title) and whose system fields are ignored."""
     schema = _rewrite_refs(copy.deepcopy(record))
     schema["required"] = [name for name in schema.get("required", []) if name != "id"]
-    schema["description"] = "A record to store; the id is made from the title when absent."
+    schema["description"] = ("A record to store; the id is made from the title when absent. The server owns "
+                             "`created`, `modified`, `revision` and `provenance`: values sent for them are "
+                             "ignored (a new record is `{\"origin\": \"manual\"}`, an edit keeps the stored "
+                             "provenance).")
     return schema
 
 

@@ -8,6 +8,7 @@ is checked the same way wherever it comes from.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import secrets
 import unicodedata
@@ -15,7 +16,7 @@ from typing import Any
 
 from . import edtf
 from .errors import FieldError, ValidationError
-from .schema import record_schema, schema_errors, vocabulary
+from .schema import integer_paths, record_schema, schema_errors, vocabulary
 
 #: Fields the store maintains; values supplied by a writer are replaced.
 SYSTEM_FIELDS = ("created", "modified", "revision")
@@ -24,13 +25,21 @@ SYSTEM_FIELDS = ("created", "modified", "revision")
 #: deeper input is refused before the recursive steps below could exhaust the stack.
 MAX_DEPTH = 32
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+#: Largest whole number a JSON float holds exactly (2**53); bigger ones are not normalised.
+_EXACT_FLOAT = 2**53
+
+_NONCHARACTERS = "".join(chr(plane + 0xFFFE) + chr(plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000))
+#: Characters no record text keeps: C0 controls but tab and newline, DEL, C1 controls
+#: (U+0080-U+009F; U+009B is a terminal's CSI), lone surrogates and noncharacters.
+UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]")
 
 
 def _clean(value: Any) -> Any:
-    """Trim strings, drop control characters and empty values, recursively."""
+    """Trim strings, make every line break a newline, drop unsafe characters and empty
+    values, recursively."""
     if isinstance(value, str):
-        return _CONTROL.sub("", unicodedata.normalize("NFC", value)).strip()
+        text = value.replace("\r\n", "\n").replace("\r", "\n")
+        return UNSAFE_CHARACTERS.sub("", unicodedata.normalize("NFC", text)).strip()
     if isinstance(value, list):
         items = [_clean(v) for v in value]
         return [v for v in items if v not in ("", None, [], {})]
@@ -52,9 +61,27 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+def _whole_numbers(value: Any, path: tuple[str, ...]) -> Any:
+    """`value` with an integral float at `path` made an int (JSON has one number type, so
+    a client may send ``3.0`` for 3); a fractional one stays, for validation to refuse."""
+    if not path:
+        exact = isinstance(value, float) and value.is_integer() and abs(value) <= _EXACT_FLOAT
+        return int(value) if exact else value
+    head, rest = path[0], path[1:]
+    if head == "*" and isinstance(value, list):
+        return [_whole_numbers(item, rest) for item in value]
+    if isinstance(value, dict) and head in value:
+        value[head] = _whole_numbers(value[head], rest)
+    return value
+
+
 def normalise(record: dict[str, Any]) -> dict[str, Any]:
-    """A cleaned copy: NFC text, no control characters, no empty fields."""
-    return _clean(copy.deepcopy(record))
+    """A cleaned copy: NFC text, no control characters, no empty fields, whole numbers as
+    integers (``quantity: 3.0`` becomes 3; 3.5 is left for validation to refuse)."""
+    clean = _clean(copy.deepcopy(record))
+    for path in integer_paths():
+        clean = _whole_numbers(clean, path)
+    return clean
 
 
 def current_status(record: dict[str, Any]) -> str:
@@ -109,10 +136,28 @@ def _rule_errors(record: dict[str, Any]) -> list[FieldError]:
     return errors
 
 
+def max_record_bytes() -> int:
+    """The largest record, in bytes of UTF-8 JSON (`x-max-record-bytes` of the schema)."""
+    return int(record_schema()["x-max-record-bytes"])
+
+
+def _size_error(record: dict[str, Any]) -> FieldError | None:
+    size = len(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+    limit = max_record_bytes()
+    if size <= limit:
+        return None
+    return FieldError("", f"the record is {size:,} bytes of JSON; a record may have at most {limit:,}",
+                      "too_large", {"size": size, "limit": limit})
+
+
 def validate(record: Any) -> list[FieldError]:
-    """All problems of a record, schema and rules, as field-located errors."""
+    """All problems of a record, schema and rules, as field-located errors; a record
+    over the size limit gets that one error (its fields are not checked further)."""
     if not isinstance(record, dict):
         return [FieldError("", "a record must be a JSON object", "not_an_object")]
+    too_large = _size_error(record)
+    if too_large:
+        return [too_large]
     errors = schema_errors(record)
     return errors or _rule_errors(record)
 

@@ -54,6 +54,34 @@ def _fast_validator() -> jsonschema_rs.Draft202012Validator:
     )
 
 
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """A schema node with a local ``$ref`` (``#/$defs/...``) followed."""
+    while isinstance(node, dict) and "$ref" in node:
+        node = record_schema()["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+@cache
+def integer_paths() -> tuple[tuple[str, ...], ...]:
+    """The paths of every whole-number field of the schema (``("period", "start")``);
+    ``"*"`` stands for any item of a list."""
+    found: list[tuple[str, ...]] = []
+
+    def walk(node: Any, path: tuple[str, ...]) -> None:
+        node = _resolve(node)
+        if not isinstance(node, dict):
+            return
+        if node.get("type") == "integer":
+            found.append(path)
+        for name, child in node.get("properties", {}).items():
+            walk(child, (*path, name))
+        if isinstance(node.get("items"), dict):
+            walk(node["items"], (*path, "*"))
+
+    walk(record_schema(), ())
+    return tuple(found)
+
+
 def vocabulary(name: str) -> list[str]:
     """Allowed values of a controlled vocabulary in the schema (``type``, ``status``)."""
     return list(record_schema()["$defs"][name]["enum"])
@@ -84,7 +112,18 @@ def _message(error: Any) -> str:
         return f"{error.instance!r} is not an EDTF date (e.g. 1992, 1992-02, 1992?, 1992/2023)"
     if _is_geometry(error):
         return "must be a GeoJSON Point or Polygon with [longitude, latitude] positions"
+    if error.validator in _SIZE_MESSAGES:  # jsonschema's own message repeats the whole value
+        return _SIZE_MESSAGES[error.validator].format(limit=error.validator_value)
     return error.message
+
+
+#: Messages of the length and count limits, without the (possibly huge) value.
+_SIZE_MESSAGES = {
+    "minLength": "must be at least {limit} characters long",
+    "maxLength": "must be at most {limit} characters long",
+    "minItems": "must have at least {limit} items",
+    "maxItems": "must have at most {limit} items",
+}
 
 
 def _is_geometry(error: Any) -> bool:

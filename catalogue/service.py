@@ -8,19 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import records
-from .errors import CatalogueError, FieldError, Gone, NotFound, ValidationError
+from .errors import CatalogueError, FieldError, Gone, NotFound, ValidationError, Withheld
 from .search import SearchResult
-from .store import Revision, Store, StoredRecord
+from .store import Revision, Store, StoredRecord, Withholding
 
 DB_NAME = "catalogue.sqlite3"
 #: Records an import stores per SQLite transaction (each record still all-or-nothing).
 IMPORT_BATCH = 500
 INDEX_NAME = "index"
+#: Longest reason of a withhold or release.
+REASON_MAX = 1000
+#: Write origins whose `provenance` the server sets, whatever the writer sends: a record
+#: created through the write API is `manual`, and an edit keeps the stored provenance, so
+#: no token can pass a record off as harvested or take over a harvested record's
+#: identifier. (Imports and harvests state where their records came from; the web form
+#: has no provenance inputs.)
+SERVER_PROVENANCE = ("api",)
 
 
 def _content(data: dict[str, Any]) -> dict[str, Any]:
@@ -92,13 +100,22 @@ class Catalogue:
 
     # -- reads -------------------------------------------------------------------------
 
-    def get(self, record_id: str, revision: int | None = None) -> dict[str, Any]:
-        """A live record (or one of its revisions, deleted or not); NotFound/Gone otherwise."""
+    def get(self, record_id: str, revision: int | None = None, *, include_withheld: bool = False) -> dict[str, Any]:
+        """A live record (or one of its revisions, deleted or not); NotFound/Gone otherwise,
+        and Withheld for content an admin withheld from the public (unless `include_withheld`:
+        admins and the command line see it)."""
         if revision is not None:
-            if self.store.get(record_id) is None:
+            current = self.store.get(record_id)
+            if current is None:
                 raise NotFound(f"no record with id {record_id!r}")
-            return self.store.revision(record_id, revision).data
-        return self.store.get_live(record_id).data
+            found = self.store.revision(record_id, revision)
+            if found.withheld and not include_withheld:
+                raise Withheld(record_id, revision, revision == current.revision)
+            return found.data
+        stored = self.store.get_live(record_id)
+        if stored.withheld and not include_withheld:
+            raise Withheld(record_id, stored.revision, True)
+        return stored.data
 
     def search(self, query: str = "", *, filters: dict[str, list[str]] | None = None, sort: str = "relevance",
                page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True) -> SearchResult:
@@ -106,12 +123,19 @@ class Catalogue:
         return self.index.search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
                                  facets=facets, highlight=highlight)
 
-    def history(self, record_id: str) -> list[Revision]:
-        """Every revision of a record, oldest first; NotFound for an unknown id."""
+    def history(self, record_id: str, *, include_withheld: bool = False) -> list[Revision]:
+        """Every revision of a record, oldest first; NotFound for an unknown id. A withheld
+        revision comes without its content and message unless `include_withheld`."""
         revisions = self.store.history(record_id)
         if not revisions:
             raise NotFound(f"no record with id {record_id!r}")
-        return revisions
+        if include_withheld:
+            return revisions
+        return [replace(r, data={}, message="") if r.withheld else r for r in revisions]
+
+    def withholdings(self, record_id: str | None = None) -> list[Withholding]:
+        """The audit trail of withheld revisions (who withheld or released what, when, why)."""
+        return self.store.withholdings(record_id)
 
     # -- writes ------------------------------------------------------------------------
 
@@ -120,30 +144,42 @@ class Catalogue:
         """Validate and store a new record; an id is made from the title when absent."""
         if isinstance(record, dict) and not record.get("id"):
             record = dict(record, id=records.new_id(str(record.get("title") or "")))
+        if isinstance(record, dict) and origin in SERVER_PROVENANCE:
+            record = dict(record, provenance={"origin": "manual"})
         data = records.prepare(record)
         stored = self.store.write(data["id"], data, action="create", base_revision=None, user=user,
                                   message=message or "created", origin=origin)
         self._after_write()
         return stored.data
 
-    def prepare_update(self, record_id: str, record: dict[str, Any],
-                       current: StoredRecord | None = None) -> dict[str, Any]:
-        """The validated new content of a record, keeping its id and (if absent) provenance;
-        `current` is the live stored row when the caller has read it already."""
+    def prepare_update(self, record_id: str, record: dict[str, Any], current: StoredRecord | None = None, *,
+                       origin: str = "manual") -> dict[str, Any]:
+        """The validated new content of a record, keeping its id, and its provenance when the
+        writer gives none or may not set it (`SERVER_PROVENANCE`); `current` is the live
+        stored row when the caller has read it already."""
         current = current or self.store.get_live(record_id)
         incoming = dict(record)
         if incoming.get("id") not in (None, "", record_id):
             raise ValidationError([FieldError("id", f"cannot change the id {record_id!r} of a record")])
         incoming["id"] = record_id
-        if not incoming.get("provenance") and current.data.get("provenance"):
-            incoming["provenance"] = current.data["provenance"]
+        stored = current.data.get("provenance")
+        if origin in SERVER_PROVENANCE or not incoming.get("provenance"):
+            incoming.pop("provenance", None)
+            if stored:
+                incoming["provenance"] = stored
         return records.prepare(incoming)
 
     def update(self, record_id: str, record: dict[str, Any], *, base_revision: int | None,
-               user: str = "system", message: str = "", origin: str = "manual") -> dict[str, Any]:
-        """Replace a record's content; refuses a stale `base_revision`. No change, no revision."""
+               user: str = "system", message: str = "", origin: str = "manual",
+               allow_withheld: bool = False) -> dict[str, Any]:
+        """Replace a record's content; refuses a stale `base_revision`. No change, no revision.
+
+        A record whose current revision is withheld is changed only with `allow_withheld`
+        (an admin, who knows the new revision will be public); harvests and imports are refused.
+        """
         current = self.store.get_live(record_id)
-        data = self.prepare_update(record_id, record, current)
+        _check_not_withheld(current, allow_withheld)
+        data = self.prepare_update(record_id, record, current, origin=origin)
         return self._write_update(current, data, base_revision=base_revision, user=user, message=message,
                                   origin=origin)
 
@@ -186,15 +222,42 @@ class Catalogue:
         if revision is None:
             if not current.deleted:
                 raise CatalogueError(f"record {record_id!r} is not deleted; name the revision to restore")
-            source = _content(current.data)
+            chosen = self.store.revision(record_id, current.revision)
         else:
-            source = _content(self.store.revision(record_id, revision).data)
+            chosen = self.store.revision(record_id, revision)
+        if chosen.withheld:
+            raise CatalogueError(f"revision {chosen.revision} of record {record_id!r} is withheld from the public;"
+                                 " an admin releases it before it can be restored")
+        source = _content(chosen.data)
         data = records.prepare(source)
         default = f"restored revision {revision}" if revision else "restored"
         stored = self.store.write(record_id, data, action="restore", base_revision=base_revision, user=user,
                                   message=message or default, origin="manual")
         self._after_write()
         return stored.data
+
+    def withhold(self, record_id: str, revision: int, *, reason: str, user: str = "system") -> Withholding:
+        """Withhold a revision's content from the public (personal data, a sensitive
+        location): record pages, history, the API, OAI-PMH, exports and search stop showing
+        it; admins still see it. The reason goes to the audit trail."""
+        return self._set_withheld(record_id, revision, True, reason=reason, user=user)
+
+    def release(self, record_id: str, revision: int, *, reason: str, user: str = "system") -> Withholding:
+        """Make a withheld revision public again; the reason goes to the audit trail."""
+        return self._set_withheld(record_id, revision, False, reason=reason, user=user)
+
+    def _set_withheld(self, record_id: str, revision: int, withheld: bool, *, reason: str,
+                      user: str) -> Withholding:
+        reason = reason.strip()
+        if not reason:
+            raise CatalogueError("withholding or releasing a revision needs a reason (kept in the audit trail)")
+        if len(reason) > REASON_MAX:
+            raise CatalogueError(f"the reason may have at most {REASON_MAX} characters")
+        if self.store.get(record_id) is None:
+            raise NotFound(f"no record with id {record_id!r}")
+        entry = self.store.set_withheld(record_id, revision, withheld, reason=reason, user=user)
+        self._after_write()
+        return entry
 
     def upsert(self, record: dict[str, Any], *, user: str, message: str, origin: str,
                report: ImportReport) -> None:
@@ -207,10 +270,11 @@ class Catalogue:
             return
         if current.deleted:
             raise Gone(record_id, current.reason, current.revision)
-        data = self.prepare_update(record_id, record, current)
+        data = self.prepare_update(record_id, record, current, origin=origin)
         if _content(current.data) == data:
             report.unchanged += 1
             return
+        _check_not_withheld(current, False)
         self._write_update(current, data, base_revision=current.revision, user=user, message=message, origin=origin)
         report.updated += 1
 
@@ -265,4 +329,12 @@ class Catalogue:
         elif _content(current.data) == data:
             report.unchanged += 1
         else:
+            _check_not_withheld(current, False)
             report.updated += 1
+
+
+def _check_not_withheld(current: StoredRecord, allowed: bool) -> None:
+    """Refuse to write over a record whose current revision is withheld, unless allowed:
+    the new revision would be public, so an admin decides."""
+    if current.withheld and not allowed:
+        raise Withheld(current.id, current.revision, True)

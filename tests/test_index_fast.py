@@ -35,6 +35,7 @@ class Row:
 
     def __init__(self, record: dict[str, Any], seq: int, deleted: bool = False):
         self.id, self.data, self.revision, self.seq, self.deleted = record["id"], record, seq, seq, deleted
+        self.hidden = deleted  # deleted or withheld: not searchable
 
 
 class Store:

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from ..errors import CatalogueError
+from ..records import UNSAFE_CHARACTERS
 
 
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -25,12 +26,32 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except CatalogueError as error:
-            raise click.ClickException(str(error)) from error
+            raise click.ClickException(printable(str(error))) from error
         except OSError as error:
             where = f": {error.filename}" if error.filename else ""
             raise click.ClickException(f"{error.strerror or error}{where}") from error
 
     return wrapper
+
+
+def _escape(match: Any) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:  # as a JSON surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal: each character records may not hold (stored before
+    that rule, e.g. U+009B, which a terminal reads as CSI) shown as a ``\\u009b`` escape,
+    which is also a valid JSON escape of the same character."""
+    return UNSAFE_CHARACTERS.sub(_escape, text)
+
+
+def echo(text: str, **kwargs: Any) -> None:
+    """`click.echo` of `printable` text: what commands print from records and reports."""
+    click.echo(printable(text), **kwargs)
 
 
 def init_app(app: Flask) -> None:
@@ -52,16 +73,11 @@ def _create_app() -> Flask:
 
 class CatalogueGroup(FlaskGroup):
     """Flask's command group, narrowed to this catalogue: no --app/--env-file/--debug
-    options (the app is always this one) and no third-party plugin commands in --help."""
-
-    HIDDEN = frozenset({"limiter"})
+    options (the app is always this one)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.params = [p for p in self.params if p.name not in ("app", "env_file", "debug")]
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for name in super().list_commands(ctx) if name not in self.HIDDEN]
 
 
 @click.group(cls=CatalogueGroup, create_app=_create_app, add_default_commands=False, add_version_option=False,

@@ -1,4 +1,5 @@
-"""Commands over records: init, serve, show, history, validate, import, export, backup, stats."""
+"""Commands over records: init, serve, show, history, withhold, release, validate, import,
+export, backup, stats."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from .. import records as record_rules
 from ..exports import FORMATS, stream
 from ..service import ImportReport
 from ..web import get_catalogue
-from . import user_errors
+from . import echo, user_errors
 
 DEMO_FILE = "khojaly.jsonl"
 
@@ -40,7 +41,7 @@ def load_demo(quiet: bool = False) -> ImportReport:
 def print_report(report: ImportReport, dry_run: bool) -> None:
     """Counts on stdout, each rejected line on stderr."""
     for where, problem in report.errors:
-        click.echo(f"{where}: {problem}", err=True)
+        echo(f"{where}: {problem}", err=True)
     verb = "would be " if dry_run else ""
     click.echo(f"{report.created} {verb}created, {report.updated} {verb}updated, {report.unchanged} unchanged, "
                f"{report.failed} failed")
@@ -83,10 +84,13 @@ def register(cli: AppGroup) -> None:
     @click.option("--revision", type=int, help="Show this revision instead of the current one.")
     @user_errors
     def show_command(record_id: str, as_json: bool, revision: int | None) -> None:
-        """Print one record."""
-        record = get_catalogue().get(record_id, revision)
+        """Print one record (content withheld from the public too, marked on stderr)."""
+        catalogue = get_catalogue()
+        record = catalogue.get(record_id, revision, include_withheld=True)
+        if catalogue.store.revision(record_id, record["revision"]).withheld:
+            click.echo(f"Note: revision {record['revision']} is withheld from the public.", err=True)
         if as_json:
-            click.echo(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True))
+            echo(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True))
             return
         _print_record(record)
 
@@ -94,9 +98,17 @@ def register(cli: AppGroup) -> None:
     @click.argument("record_id")
     @user_errors
     def history_command(record_id: str) -> None:
-        """List every revision of a record: number, when, who, action and why."""
-        for rev in get_catalogue().history(record_id):
-            click.echo(f"{rev.revision:>4}  {rev.at}  {rev.user:<16} {rev.action:<8} [{rev.origin}] {rev.message}")
+        """List every revision of a record: number, when, who, action and why; then who
+        withheld or released which revision, when and why."""
+        catalogue = get_catalogue()
+        for rev in catalogue.history(record_id, include_withheld=True):
+            mark = " [withheld]" if rev.withheld else ""
+            echo(f"{rev.revision:>4}  {rev.at}  {rev.user:<16} {rev.action:<8} [{rev.origin}]{mark} {rev.message}")
+        for entry in catalogue.withholdings(record_id):
+            echo(f"      {entry.at}  {entry.user:<16} {entry.action:<8} revision {entry.revision}: {entry.reason}")
+
+    for action in ("withhold", "release"):
+        _register_withholding(cli, action)
 
     @cli.command("validate")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -115,7 +127,7 @@ def register(cli: AppGroup) -> None:
                 clean = record_rules.normalise(record) if isinstance(record, dict) else record
                 problems = [str(e) for e in record_rules.validate(clean)]
             for problem in problems:
-                click.echo(f"{where}: {problem}", err=True)
+                echo(f"{where}: {problem}", err=True)
             bad += bool(problems)
         click.echo(f"{total - bad} valid, {bad} invalid")
         if bad:
@@ -188,6 +200,27 @@ def register(cli: AppGroup) -> None:
                 click.echo(f"  {name:<22} {count}")
 
 
+def _register_withholding(cli: AppGroup, action: str) -> None:
+    """The `withhold` and `release` commands (one body, two verbs)."""
+    summary = {"withhold": "Withhold revisions of a record from the public (content and edit message).",
+               "release": "Make withheld revisions of a record public again."}[action]
+
+    @cli.command(action, help=summary + " Every change is kept in the audit trail (see `history`).")
+    @click.argument("record_id")
+    @click.option("--revision", "revisions", type=click.IntRange(min=1), multiple=True, required=True,
+                  help="The revision (give the option once per revision).")
+    @click.option("--reason", required=True, help="Why (kept in the audit trail).")
+    @click.option("--user", default="cli", show_default=True, help="Who decided, for the audit trail.")
+    @user_errors
+    def command(record_id: str, revisions: tuple[int, ...], reason: str, user: str) -> None:
+        catalogue = get_catalogue()
+        change = catalogue.withhold if action == "withhold" else catalogue.release
+        for revision in revisions:
+            change(record_id, revision, reason=reason, user=user)
+            done = "withheld from the public" if action == "withhold" else "public again"
+            click.echo(f"Revision {revision} of {record_id} is {done}.")
+
+
 def _import_items(file: Path, mapping: Path | None, encoding: str | None) -> Any:
     if mapping is not None or file.suffix.lower() in (".csv", ".tsv"):
         if mapping is None:
@@ -214,14 +247,14 @@ def _read_any_json(file: Path, read_jsonl: Any) -> Any:
 
 def _print_record(record: dict[str, Any]) -> None:
     """A readable summary for the terminal."""
-    click.echo(f"{record['title']}  [{record['id']}, revision {record.get('revision')}]")
-    click.echo(f"  type: {record['type']}" + (f", quantity: {record['quantity']}" if "quantity" in record else ""))
-    click.echo(f"  condition: {(record.get('condition') or {}).get('status', 'unknown')}")
+    echo(f"{record['title']}  [{record['id']}, revision {record.get('revision')}]")
+    echo(f"  type: {record['type']}" + (f", quantity: {record['quantity']}" if "quantity" in record else ""))
+    echo(f"  condition: {(record.get('condition') or {}).get('status', 'unknown')}")
     if record.get("place"):
         names = ", ".join(n["value"] for n in record["place"].get("names", []))
-        click.echo(f"  place: {record['place']['name']}" + (f" ({names})" if names else ""))
+        echo(f"  place: {record['place']['name']}" + (f" ({names})" if names else ""))
     if record.get("period"):
         period = record["period"]
-        click.echo(f"  period: {period.get('label', '')} {period.get('start', '')}–{period.get('end', '')}".rstrip())
+        echo(f"  period: {period.get('label', '')} {period.get('start', '')}–{period.get('end', '')}".rstrip())
     for source in record.get("sources", []):
-        click.echo(f"  source [{source['id']}]: {source['citation']}")
+        echo(f"  source [{source['id']}]: {source['citation']}")

@@ -22,8 +22,9 @@ VERBS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "ListRecords": (("metadataPrefix",), ("from", "until", "set", "resumptionToken")),
 }
 _PREFIX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+#: Datestamps in ASCII digits only (``\d`` alone would let full-width digits through).
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+SECOND = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", re.ASCII)
 #: Characters that make an identifier no URI (it is then not echoed in <request>).
 _NOT_URI = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f]")
 
@@ -47,7 +48,7 @@ class OAIRequest:
 
 def _datestamp(name: str, value: str, end: bool) -> tuple[str, str]:
     """(granularity, normalised second) of a from/until value; BadArgument if it is none."""
-    if _SECOND.fullmatch(value):
+    if SECOND.fullmatch(value):
         granularity, text, fmt = "second", value, "%Y-%m-%dT%H:%M:%SZ"
     elif _DAY.fullmatch(value):
         granularity, text, fmt = "day", value, "%Y-%m-%d"

@@ -7,11 +7,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
+from .args import SECOND
 from .errors import BadResumptionToken
 
 SALT = "catalogue.oai.resumption-token"
+#: Largest number a token may carry: what an SQLite INTEGER holds (a bigger one is no position).
+SQLITE_INT_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,14 @@ def _state(payload: Any) -> ListState:
     for key in ("verb", "prefix"):
         if not isinstance(payload[key], str):
             raise ValueError(key)
-    for key in ("start", "end", "set_spec"):
-        if payload[key] is not None and not isinstance(payload[key], str):
+    for key in ("start", "end"):
+        if payload[key] is not None and not (isinstance(payload[key], str) and SECOND.fullmatch(payload[key])):
             raise ValueError(key)
+    if payload["set_spec"] is not None and not isinstance(payload["set_spec"], str):
+        raise ValueError("set_spec")
     for key in ("snapshot", "cursor", "total"):
-        if not isinstance(payload[key], int) or payload[key] < 0:
+        value = payload[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SQLITE_INT_MAX:
             raise ValueError(key)
     return ListState(**dict(payload, after=(after[0], after[1])))
 
@@ -67,7 +73,7 @@ def load(token: str, secret: str | bytes, *, verb: str, max_age: int) -> ListSta
     verb, was altered, or is older than `max_age` seconds."""
     try:
         state = _state(_serializer(secret).loads(token, max_age=max_age))
-    except BadSignature as error:
+    except BadData as error:  # a bad signature, or a signed payload that is no JSON
         raise BadResumptionToken(
             "The resumptionToken has expired; start the list again." if isinstance(error, SignatureExpired) else
             "The resumptionToken is not one this repository issued (or it was altered)."

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..errors import AlreadyExists, Gone, NotFound, StaleRevision
+from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision
 from .db import connect, migrate
 
 
@@ -35,7 +35,8 @@ def utcnow(seconds_from_now: float = 0.0) -> str:
 
 @dataclass(frozen=True)
 class StoredRecord:
-    """The current state of a record row, tombstones included."""
+    """The current state of a record row, tombstones included; `withheld` when an admin
+    withheld its current revision from the public."""
 
     id: str
     revision: int
@@ -45,16 +46,24 @@ class StoredRecord:
     created: str
     modified: str
     seq: int
+    withheld: bool = False
+
+    @property
+    def hidden(self) -> bool:
+        """Whether the public sees no content of the record (deleted or withheld): it is
+        in no search, export or list with metadata."""
+        return self.deleted or self.withheld
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> StoredRecord:
         return cls(row["id"], row["revision"], bool(row["deleted"]), row["reason"],
-                   json.loads(row["data"]), row["created"], row["modified"], row["seq"])
+                   json.loads(row["data"]), row["created"], row["modified"], row["seq"], bool(row["withheld"]))
 
 
 @dataclass(frozen=True)
 class Revision:
-    """One stored revision: who changed what, when and why."""
+    """One stored revision: who changed what, when and why; `withheld` when an admin
+    withheld its content from the public."""
 
     seq: int
     record_id: str
@@ -66,11 +75,57 @@ class Revision:
     message: str
     origin: str
     at: str
+    withheld: bool = False
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Revision:
         return cls(row["seq"], row["record_id"], row["revision"], row["action"], bool(row["deleted"]),
-                   json.loads(row["data"]), row["user"], row["message"], row["origin"], row["at"])
+                   json.loads(row["data"]), row["user"], row["message"], row["origin"], row["at"],
+                   bool(row["withheld"]))
+
+
+@dataclass(frozen=True)
+class Withholding:
+    """One entry of the audit trail of withheld revisions: who withheld or released which
+    revision, when and why."""
+
+    id: int
+    record_id: str
+    revision: int
+    action: str
+    reason: str
+    user: str
+    at: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Withholding:
+        return cls(row["id"], row["record_id"], row["revision"], row["action"], row["reason"], row["user"], row["at"])
+
+
+def _check_source_free(conn: sqlite3.Connection, record_id: str, provenance: dict[str, Any]) -> None:
+    """AlreadyExists when another record holds the same (source name, source identifier):
+    one upstream record maps to one catalogue record."""
+    name, identifier = provenance.get("source_name"), provenance.get("source_identifier")
+    if name is None or identifier is None:
+        return
+    row = conn.execute("SELECT id FROM records WHERE source_name = ? AND source_identifier = ? AND id != ?",
+                       (name, identifier, record_id)).fetchone()
+    if row is not None:
+        raise AlreadyExists(f"record {row[0]!r} already holds identifier {identifier!r} of source {name!r}")
+
+
+def _same_content(stored_text: str, data: dict[str, Any]) -> bool:
+    """Whether a stored revision (JSON text) holds the content `data` (system fields aside)."""
+    stored = json.loads(stored_text)
+    return {k: v for k, v in stored.items() if k not in ("created", "modified", "revision")} == data
+
+
+def _next_seq(conn: sqlite3.Connection) -> int:
+    """A new change sequence number that no revision has (a withhold or release of a
+    current revision is a change the index and harvesters must see): the revisions'
+    AUTOINCREMENT counter moves on by one, as SQLite allows."""
+    conn.execute("UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'revisions'")
+    return int(conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'revisions'").fetchone()[0])
 
 
 class Store:
@@ -134,8 +189,8 @@ class Store:
         stored = self.get(record_id)
         if stored is None:
             raise NotFound(f"no record with id {record_id!r}")
-        if stored.deleted:
-            raise Gone(record_id, stored.reason, stored.revision)
+        if stored.deleted:  # the reason of a withheld deletion is withheld with it
+            raise Gone(record_id, None if stored.withheld else stored.reason, stored.revision)
         return stored
 
     def revision(self, record_id: str, number: int) -> Revision:
@@ -163,9 +218,10 @@ class Store:
         return StoredRecord.from_row(row) if row else None
 
     def iter_records(self, *, include_deleted: bool = False, batch: int = 1000) -> Iterator[StoredRecord]:
-        """Every record in id order, streamed in batches (no whole-catalogue lists)."""
+        """Every public record (live, its current revision not withheld) in id order, or with
+        `include_deleted` every row; streamed in batches (no whole-catalogue lists)."""
         last = ""
-        where = "" if include_deleted else "AND deleted = 0"
+        where = "" if include_deleted else "AND deleted = 0 AND withheld = 0"
         while True:
             rows = self.conn.execute(
                 f"SELECT * FROM records WHERE id > ? {where} ORDER BY id LIMIT ?", (last, batch)  # noqa: S608
@@ -177,8 +233,10 @@ class Store:
             last = rows[-1]["id"]
 
     def last_seq(self) -> int:
-        """The newest change sequence number (0 for an empty store)."""
-        return self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM revisions").fetchone()[0]
+        """The newest change sequence number (0 for an empty store): the last revision's, or
+        the one a later withhold or release of a current revision took (`_next_seq`)."""
+        row = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'revisions'").fetchone()
+        return int(row[0]) if row else 0
 
     def changed_since(self, seq: int, limit: int = 1000) -> list[StoredRecord]:
         """Current rows of records whose last change is after `seq`, in change order."""
@@ -188,27 +246,28 @@ class Store:
         return [StoredRecord.from_row(r) for r in rows]
 
     def recent_changes(self, limit: int = 10) -> list[Revision]:
-        """The latest revisions across the catalogue, newest first."""
-        rows = self.conn.execute("SELECT * FROM revisions ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+        """The latest revisions across the catalogue that are not withheld, newest first."""
+        rows = self.conn.execute("SELECT * FROM revisions WHERE withheld = 0 ORDER BY seq DESC LIMIT ?",
+                                 (limit,)).fetchall()
         return [Revision.from_row(r) for r in rows]
 
     def counts(self) -> dict[str, Any]:
-        """Collection figures: live and deleted records, `group_items` (the quantities of
-        group records summed; records without a quantity are not counted as items) and live
-        records by type and by status."""
+        """Collection figures: public records (live, their current revision not withheld) and
+        deleted ones, `group_items` (the quantities of public group records summed; records
+        without a quantity are not counted as items) and public records by type and by status."""
         conn = self.conn
         live, deleted = conn.execute(
-            "SELECT COALESCE(SUM(deleted = 0), 0), COALESCE(SUM(deleted = 1), 0) FROM records"
+            "SELECT COALESCE(SUM(deleted = 0 AND withheld = 0), 0), COALESCE(SUM(deleted = 1), 0) FROM records"
         ).fetchone()
         items = conn.execute(  # "IS NOT NULL" (SUM skips NULLs anyway) lets SQLite read records_quantity
-            "SELECT COALESCE(SUM(quantity), 0) FROM records WHERE deleted = 0 AND quantity IS NOT NULL"
+            "SELECT COALESCE(SUM(quantity), 0) FROM records WHERE deleted = 0 AND withheld = 0 AND quantity IS NOT NULL"
         ).fetchone()[0]
         by = {}
         for column in ("type", "status"):
             by[column] = {
                 row[0]: row[1]
                 for row in conn.execute(  # column names are constants, not input
-                    f"SELECT {column}, COUNT(*) FROM records WHERE deleted = 0"  # noqa: S608
+                    f"SELECT {column}, COUNT(*) FROM records WHERE deleted = 0 AND withheld = 0"  # noqa: S608
                     f" GROUP BY {column} ORDER BY 2 DESC, 1"
                 )
             }
@@ -253,27 +312,68 @@ class Store:
                     raise Gone(record_id, row["reason"], row["revision"])
                 revision, created = row["revision"] + 1, row["created"]
             deleted = action == "delete"
+            withheld = row is not None and bool(row["withheld"]) and _same_content(row["data"], data)
             stored = dict(data, created=created, modified=now, revision=revision)
             text = json.dumps(stored, ensure_ascii=False, sort_keys=True)
             cursor = conn.execute(
-                "INSERT INTO revisions (record_id, revision, action, deleted, data, user, message, origin, at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (record_id, revision, action, int(deleted), text, user, message, origin, now),
+                "INSERT INTO revisions (record_id, revision, action, deleted, data, user, message, origin, at,"
+                " withheld) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (record_id, revision, action, int(deleted), text, user, message, origin, now, int(withheld)),
             )
             seq = cursor.lastrowid
             provenance = data.get("provenance") or {}
+            _check_source_free(conn, record_id, provenance)
             conn.execute(
                 "INSERT INTO records (id, revision, deleted, reason, data, type, status, title, created, modified, seq,"
-                " source_name, source_identifier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " source_name, source_identifier, withheld) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted,"
                 " reason = excluded.reason, data = excluded.data, type = excluded.type, status = excluded.status,"
                 " title = excluded.title, modified = excluded.modified, seq = excluded.seq,"
-                " source_name = excluded.source_name, source_identifier = excluded.source_identifier",
+                " source_name = excluded.source_name, source_identifier = excluded.source_identifier,"
+                " withheld = excluded.withheld",
                 (record_id, revision, int(deleted), reason if deleted else None, text, data.get("type"),
                  (data.get("condition") or {}).get("status", "unknown"), data.get("title"), created, now, seq,
-                 provenance.get("source_name"), provenance.get("source_identifier")),
+                 provenance.get("source_name"), provenance.get("source_identifier"), int(withheld)),
             )
-        return StoredRecord(record_id, revision, deleted, reason if deleted else None, stored, created, now, seq)
+        return StoredRecord(record_id, revision, deleted, reason if deleted else None, stored, created, now, seq,
+                            withheld)
+
+    # -- withholding --------------------------------------------------------------------
+
+    def set_withheld(self, record_id: str, revision: int, withheld: bool, *, reason: str,
+                     user: str) -> Withholding:
+        """Withhold a revision's content from the public (or release it), with the reason in
+        the audit trail. When it is the current revision, the record takes a new change
+        number and datestamp, so the index and OAI-PMH harvesters learn of it."""
+        action = "withhold" if withheld else "release"
+        with self.transaction() as conn:
+            row = conn.execute("SELECT withheld FROM revisions WHERE record_id = ? AND revision = ?",
+                               (record_id, revision)).fetchone()
+            if row is None:
+                raise NotFound(f"record {record_id!r} has no revision {revision}")
+            if bool(row[0]) == withheld:
+                state = "withheld already" if withheld else "not withheld"
+                raise CatalogueError(f"revision {revision} of record {record_id!r} is {state}")
+            conn.execute("UPDATE revisions SET withheld = ? WHERE record_id = ? AND revision = ?",
+                         (int(withheld), record_id, revision))
+            now = utcnow()
+            if conn.execute("SELECT 1 FROM records WHERE id = ? AND revision = ?", (record_id, revision)).fetchone():
+                conn.execute("UPDATE records SET withheld = ?, seq = ?, modified = ? WHERE id = ?",
+                             (int(withheld), _next_seq(conn), now, record_id))
+            cursor = conn.execute(
+                "INSERT INTO withholdings (record_id, revision, action, reason, user, at) VALUES (?, ?, ?, ?, ?, ?)",
+                (record_id, revision, action, reason, user, now))
+            entry = conn.execute("SELECT * FROM withholdings WHERE id = ?", (cursor.lastrowid,)).fetchone()
+        return Withholding.from_row(entry)
+
+    def withholdings(self, record_id: str | None = None) -> list[Withholding]:
+        """The audit trail of withheld revisions (of one record, or all), oldest first."""
+        if record_id is None:
+            rows = self.conn.execute("SELECT * FROM withholdings ORDER BY id").fetchall()
+        else:
+            rows = self.conn.execute("SELECT * FROM withholdings WHERE record_id = ? ORDER BY id",
+                                     (record_id,)).fetchall()
+        return [Withholding.from_row(r) for r in rows]
 
     def backup(self, target: Path) -> None:
         """A consistent copy of the database while others keep writing (SQLite backup API)."""

@@ -164,6 +164,51 @@ MIGRATIONS: list[str] = [
     CREATE INDEX records_place_name ON records (deleted, place_name);
     CREATE INDEX records_period ON records (deleted, period_start, period_end);
     """,
+    # 5 (login throttle, issue 11 finding 6): sign-in attempts per client address and failed
+    # sign-ins per account name, with the lock-out they earned, kept in the store so every
+    # process and node serving the data directory counts together. Times are Unix seconds.
+    """
+    CREATE TABLE IF NOT EXISTS login_throttle (
+        kind TEXT NOT NULL CHECK (kind IN ('address', 'account')),
+        key TEXT NOT NULL,
+        count INTEGER NOT NULL DEFAULT 0,
+        since REAL NOT NULL,
+        last REAL NOT NULL,
+        locked_until REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX IF NOT EXISTS login_throttle_last ON login_throttle (last);
+    """,
+    # 6 (withheld revisions, issue 11 finding 8): an admin may withhold the content of a
+    # revision from the public (a takedown of personal data or of a sensitive location).
+    # `revisions.withheld` marks such a revision, `records.withheld` a record whose current
+    # revision is withheld, and `withholdings` is the audit trail of every withhold and
+    # release: who, when and why. The statistics count public records only (a withheld
+    # record's place must not show), so their covering indexes take `withheld` too.
+    """
+    ALTER TABLE revisions ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE records ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
+    DROP INDEX records_quantity;
+    CREATE INDEX records_quantity ON records (deleted, withheld, quantity);
+    DROP INDEX records_type_quantity;
+    CREATE INDEX records_type_quantity ON records (deleted, withheld, type, quantity);
+    DROP INDEX records_live_status;
+    CREATE INDEX records_live_status ON records (deleted, withheld, status);
+    DROP INDEX records_place_name;
+    CREATE INDEX records_place_name ON records (deleted, withheld, place_name);
+    DROP INDEX records_period;
+    CREATE INDEX records_period ON records (deleted, withheld, period_start, period_end);
+    CREATE TABLE withholdings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        record_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('withhold', 'release')),
+        reason TEXT NOT NULL,
+        user TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX withholdings_record ON withholdings (record_id, revision);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

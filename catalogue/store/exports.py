@@ -13,8 +13,8 @@ from . import Store
 def live_records(store: Store, *, types: Sequence[str] = (), statuses: Sequence[str] = (),
                  batch: int = 1000) -> Iterator[dict[str, Any]]:
     """Every live record whose type is one of `types` and status one of `statuses`
-    (an empty list: any), in id order."""
-    where, params = ["deleted = 0", "id > ?"], []
+    (an empty list: any), in id order; none whose current revision is withheld."""
+    where, params = ["deleted = 0", "withheld = 0", "id > ?"], []
     for column, values in (("type", types), ("status", statuses)):
         if values:
             where.append(f"{column} IN ({', '.join('?' * len(values))})")

@@ -50,6 +50,14 @@ class Item:
     deleted: bool
     data: dict[str, Any]
 
+    @classmethod
+    def of(cls, record_id: str, datestamp: str, deleted: Any, data: str | dict[str, Any], withheld: Any) -> Item:
+        """The item of a record or revision; one whose content is withheld from the public
+        is shown as deleted, with no data (not even its sets), so harvesters drop it."""
+        if withheld:
+            return cls(record_id, datestamp, True, {})
+        return cls(record_id, datestamp, bool(deleted), json.loads(data) if isinstance(data, str) else data)
+
 
 @contextmanager
 def read_snapshot(store: Store) -> Iterator[sqlite3.Connection]:
@@ -91,11 +99,11 @@ def _current(conn: sqlite3.Connection, window: Window, after: tuple[str, str] | 
     params = _params(window, after, snapshot, limit)
     column = SET_COLUMNS.get(window.set_kind or "")
     sql = (
-        "SELECT id, deleted, data, modified FROM records"  # noqa: S608 (fixed column names only)
+        "SELECT id, deleted, data, modified, withheld FROM records"  # noqa: S608 (fixed column names only)
         " WHERE (modified, id) > (:after_stamp, :after_id) AND modified >= :start AND modified <= :end"
         " AND seq <= :snapshot" + _set_clause(window, column, params) + " ORDER BY modified, id LIMIT :limit"
     )
-    return [Item(row[0], row[3], bool(row[1]), json.loads(row[2])) for row in conn.execute(sql, params)]
+    return [Item.of(row[0], row[3], row[1], row[2], row[4]) for row in conn.execute(sql, params)]
 
 
 def _changed(conn: sqlite3.Connection, window: Window, after: tuple[str, str] | None, snapshot: int,
@@ -104,13 +112,14 @@ def _changed(conn: sqlite3.Connection, window: Window, after: tuple[str, str] | 
     params = _params(window, after, snapshot, limit)
     value = _REVISION_VALUES.get(window.set_kind or "")
     sql = (
-        "SELECT v.record_id, v.deleted, v.data, v.at FROM records r JOIN revisions v ON v.record_id = r.id"  # noqa: S608
+        "SELECT v.record_id, v.deleted, v.data, v.at, v.withheld FROM records r"  # noqa: S608
+        " JOIN revisions v ON v.record_id = r.id"
         " AND v.seq = (SELECT MAX(seq) FROM revisions WHERE record_id = r.id AND seq <= :snapshot)"
         " WHERE r.seq > :snapshot AND (v.at, v.record_id) > (:after_stamp, :after_id)"
         " AND v.at >= :start AND v.at <= :end" + _set_clause(window, value, params)
         + " ORDER BY v.at, v.record_id LIMIT :limit"
     )
-    return [Item(row[0], row[3], bool(row[1]), json.loads(row[2])) for row in conn.execute(sql, params)]
+    return [Item.of(row[0], row[3], row[1], row[2], row[4]) for row in conn.execute(sql, params)]
 
 
 def page(store: Store, window: Window, *, after: tuple[str, str] | None, snapshot: int, limit: int) -> list[Item]:
@@ -142,7 +151,7 @@ def item(store: Store, record_id: str) -> Item | None:
     stored = store.get(record_id)
     if stored is None:
         return None
-    return Item(stored.id, stored.modified, stored.deleted, stored.data)
+    return Item.of(stored.id, stored.modified, stored.deleted, stored.data, stored.withheld)
 
 
 def earliest_datestamp(store: Store) -> str | None:

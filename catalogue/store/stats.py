@@ -1,5 +1,5 @@
-"""Aggregate queries for the statistics page: live records counted by place and century,
-and the items group records state, by type."""
+"""Aggregate queries for the statistics page: public records (live, their current revision
+not withheld) counted by place and century, and the items group records state, by type."""
 
 from __future__ import annotations
 
@@ -10,22 +10,22 @@ from . import Store
 
 
 def by_place(store: Store, limit: int = 20) -> dict[str, int]:
-    """Live records per place name, most first."""
+    """Public records per place name, most first."""
     rows = store.conn.execute(
         "SELECT place_name, COUNT(*) FROM records"
-        " WHERE deleted = 0 AND place_name IS NOT NULL GROUP BY place_name ORDER BY 2 DESC, 1 LIMIT ?",
+        " WHERE deleted = 0 AND withheld = 0 AND place_name IS NOT NULL GROUP BY place_name ORDER BY 2 DESC, 1 LIMIT ?",
         (limit,),
     )
     return {row[0]: row[1] for row in rows}
 
 
 def by_century(store: Store) -> tuple[dict[int, int], int]:
-    """Live records per century their period overlaps (in century order), and how many
+    """Public records per century their period overlaps (in century order), and how many
     records have no period."""
     counts: Counter[int] = Counter()
     undated = 0
     rows = store.conn.execute(
-        "SELECT period_start, period_end, COUNT(*) FROM records WHERE deleted = 0 GROUP BY 1, 2"
+        "SELECT period_start, period_end, COUNT(*) FROM records WHERE deleted = 0 AND withheld = 0 GROUP BY 1, 2"
     )
     for start, end, number in rows:
         if start is None and end is None:
@@ -40,10 +40,10 @@ def by_century(store: Store) -> tuple[dict[int, int], int]:
 
 
 def items_by_type(store: Store) -> dict[str, int]:
-    """Items stated by live group records, per type (records without a quantity count none,
+    """Items stated by public group records, per type (records without a quantity count none,
     as in `Store.counts`)."""
     rows = store.conn.execute(
         "SELECT type, SUM(quantity) FROM records"
-        " WHERE deleted = 0 AND quantity IS NOT NULL GROUP BY type ORDER BY 2 DESC, 1"
+        " WHERE deleted = 0 AND withheld = 0 AND quantity IS NOT NULL GROUP BY type ORDER BY 2 DESC, 1"
     )
     return {row[0]: row[1] for row in rows}

@@ -137,7 +137,7 @@ def list_tokens(store: Store) -> list[TokenRow]:
 def revoke_tokens(store: Store, key: str) -> int:
     """Revoke the token with id `key`, or every live token labelled `key`; the number revoked."""
     with store.transaction() as conn:
-        if key.isdigit():
+        if key.isascii() and key.isdigit() and len(key) <= 18:
             cursor = conn.execute("UPDATE tokens SET revoked = 1 WHERE id = ? AND revoked = 0", (int(key),))
         else:
             cursor = conn.execute("UPDATE tokens SET revoked = 1 WHERE name = ? AND revoked = 0", (key,))

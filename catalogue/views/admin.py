@@ -80,8 +80,15 @@ def set_role(name: str) -> Any:
 @auth.role_required("admin")
 def set_active(name: str) -> Any:
     """Disable (ends the sessions) or enable an account."""
-    active = request.form.get("active") == "1"
-    return _user_action(name, lambda: auth.set_active(get_catalogue(), name, active))
+    raw = request.form.get("active", "")
+
+    def action() -> None:
+        if raw not in ("0", "1"):
+            raise CatalogueError(gettext("the new state must be 1 (enable) or 0 (disable), not %(raw)s",
+                                         raw=repr(raw[:30])))
+        auth.set_active(get_catalogue(), name, raw == "1")
+
+    return _user_action(name, action)
 
 
 @bp.post("/users/<name>/password")
@@ -193,7 +200,11 @@ def run_source(name: str) -> Any:
     if harvesting.running(catalogue, name):  # the lease, not the log: a killed run holds nothing
         return _sources_page(gettext("A harvest of %(name)s is running already; wait for it to finish.",
                                      name=name), 409)
-    full = request.form.get("full") == "1"
+    full = request.form.get("full", "")
+    if full not in ("", "1"):
+        return _sources_page(gettext("The full option is a checkbox (1 or absent), not %(raw)s.", raw=repr(full[:30])),
+                             422)
+    full = full == "1"
     thread = threading.Thread(target=_harvest, args=(current_app._get_current_object(), name, full),
                               name=f"harvest-{name}", daemon=True)
     current_app.extensions.setdefault(HARVESTS, []).append(thread)

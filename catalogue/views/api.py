@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from ..errors import Gone, NotFound
+from ..errors import Gone, NotFound, Withheld
 from ..search import SearchResult
 from ..web import get_catalogue
 from .search import BadSearch, read_args, run
@@ -34,6 +34,13 @@ def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response
 
 def _gone(error: Gone) -> Response:
     return problem(410, "Gone", str(error), id=error.record_id, reason=error.reason, revision=error.revision)
+
+
+def withheld_problem(error: Withheld) -> Response:
+    """410 for content an admin withheld from the public (`withheld: true`), so a client
+    drops any copy it holds, as for a deleted record."""
+    return problem(410, "Gone", str(error), id=error.record_id, revision=error.revision, withheld=True,
+                   current=error.current)
 
 
 def result_json(result: SearchResult) -> dict[str, Any]:
@@ -76,6 +83,8 @@ def record(record_id: str) -> Any:
         return problem(400, "Bad request", f"revision must be a whole number from 1, not {error.args[0]!r}")
     except Gone as error:
         return _gone(error)
+    except Withheld as error:
+        return withheld_problem(error)
     except NotFound as error:
         return problem(404, "Not Found", str(error))
     return jsonify(data)
@@ -83,7 +92,8 @@ def record(record_id: str) -> Any:
 
 @bp.get("/records/<record_id>/history")
 def history(record_id: str) -> Any:
-    """Every revision of a record, oldest first: who, when, why, and the content."""
+    """Every revision of a record, oldest first: who, when, why, and the content (null,
+    like the message, for a revision withheld from the public)."""
     try:
         revisions = get_catalogue().history(record_id)
     except NotFound as error:
@@ -91,8 +101,9 @@ def history(record_id: str) -> Any:
     return jsonify({
         "id": record_id,
         "revisions": [
-            {"revision": r.revision, "action": r.action, "deleted": r.deleted, "user": r.user, "message": r.message,
-             "origin": r.origin, "at": r.at, "record": r.data}
+            {"revision": r.revision, "action": r.action, "deleted": r.deleted, "user": r.user,
+             "message": None if r.withheld else r.message, "origin": r.origin, "at": r.at,
+             "withheld": r.withheld, "record": None if r.withheld else r.data}
             for r in revisions
         ],
     })

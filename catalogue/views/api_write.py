@@ -11,10 +11,11 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request, url_for
 
 from .. import auth
-from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision, ValidationError
+from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision, ValidationError, Withheld
 from ..records import SYSTEM_FIELDS, too_deep
 from ..web import get_catalogue
-from .api import problem
+from .api import problem, withheld_problem
+from .site import whole_number
 
 bp = Blueprint("api_write", __name__, url_prefix="/api")
 
@@ -67,10 +68,13 @@ def _seen_revision(body: dict[str, Any]) -> int | Response:
         return problem(428, "Precondition Required",
                        "name the revision your change is based on: If-Match: \"N\" or \"revision\": N in the body",
                        errors=[{"path": "revision", "message": "is required"}])
-    if isinstance(raw, bool) or not str(raw).isdigit():
+    if isinstance(raw, float) and raw.is_integer():  # JSON has one number type: 3.0 is 3
+        raw = int(raw)
+    number = None if isinstance(raw, bool) else whole_number(str(raw))
+    if number is None:
         return problem(400, "Bad Request", f"the revision must be a whole number, not {str(raw)[:30]!r}",
                        errors=[{"path": "revision", "message": "must be a whole number"}])
-    return int(raw)
+    return number
 
 
 def _message(default: str) -> str:
@@ -92,8 +96,14 @@ def _failure(error: CatalogueError) -> Response:
                        errors=[{"path": e.path, "message": e.message} for e in error.errors])
     if isinstance(error, StaleRevision):
         current = get_catalogue().store.get(error.record_id)
+        shown = current is not None and (not current.withheld or g.api_user.can("admin"))
         return problem(409, "Conflict", str(error), current_revision=error.current,
-                       current=current.data if current else None)
+                       current=current.data if shown else None)
+    if isinstance(error, Withheld):
+        if error.current and get_catalogue().store.get(error.record_id) is not None:
+            return problem(403, "Forbidden", f"{error}; only an admin token may change the record (the new "
+                           "revision will be public) or an admin releases it", id=error.record_id, withheld=True)
+        return withheld_problem(error)
     if isinstance(error, Gone):
         return problem(410, "Gone", str(error), id=error.record_id, reason=error.reason, revision=error.revision)
     if isinstance(error, NotFound):
@@ -126,11 +136,13 @@ def _write(record_id: str, merge: bool) -> Response:
     if isinstance(seen, Response):
         return seen
     catalogue = get_catalogue()
+    admin = g.api_user.can("admin")
     try:
         if merge and not too_deep(body):  # a too deep patch goes on unmerged, for `prepare` to refuse
-            body = merge_patch({k: v for k, v in catalogue.get(record_id).items() if k not in SYSTEM_FIELDS}, body)
+            stored = catalogue.get(record_id, include_withheld=admin)
+            body = merge_patch({k: v for k, v in stored.items() if k not in SYSTEM_FIELDS}, body)
         record = catalogue.update(record_id, body, base_revision=seen, user=g.api_user.name,
-                                  message=_message("updated via the API"), origin=ORIGIN)
+                                  message=_message("updated via the API"), origin=ORIGIN, allow_withheld=admin)
     except CatalogueError as error:
         return _failure(error)
     return _saved(record, 200)
@@ -203,6 +215,7 @@ _COMMON = {"400": "The body is not a JSON object", "401": "No token, or an unkno
            "413": "The body is larger than the server accepts",
            "415": "The body is not JSON", "422": "The record is invalid; `errors` lists each field path and problem"}
 _UPDATE = {**_COMMON, "404": "No such record", "410": "The record was deleted",
+           "403": "The current revision is withheld from the public: only an admin token may change the record",
            "409": "Stale revision: `current_revision` and `current` hold the stored record",
            "428": "The seen revision is missing"}
 

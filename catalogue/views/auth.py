@@ -1,38 +1,34 @@
 """Signing in and out, and the app-wide protections that come with accounts: the user of
-each request (`g.user`), CSRF checks on every form POST, the login rate limit and the
-SECRET_KEY policy."""
+each request (`g.user`), CSRF checks on every form POST, the sign-in throttle (per client
+address and per account, kept in the store) and the SECRET_KEY policy."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext
-from flask_limiter import Limiter, RateLimitExceeded
-from flask_limiter.util import get_remote_address
+from flask_babel import gettext, ngettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from .. import auth
 from ..web import get_catalogue
 
 bp = Blueprint("auth", __name__)
-LIMITER = "catalogue.login_limiter"
+THROTTLE = "catalogue.login_throttle"
 
 
 def init_app(app: Flask) -> None:
-    """SECRET_KEY policy, CSRF protection (except OAI-PMH and the token API), the login
-    limiter and the `g.user` hook."""
+    """SECRET_KEY policy, CSRF protection (except OAI-PMH and the token API), the sign-in
+    throttle (its settings checked now) and the `g.user` hook."""
     from . import api_write, oai
 
     auth.configure_secret_key(app)
     csrf = CSRFProtect(app)
     csrf.exempt(oai.bp)
     csrf.exempt(api_write.bp)
-    app.extensions[LIMITER] = Limiter(get_remote_address, app=app, storage_uri="memory://",
-                                      default_limits=[], headers_enabled=False)
+    app.extensions[THROTTLE] = auth.Throttle.from_config(app.config)
     app.before_request(_load_user)
     app.register_error_handler(CSRFError, _csrf_failed)
-    app.register_error_handler(RateLimitExceeded, _too_many)
 
 
 def _load_user() -> None:
@@ -48,12 +44,18 @@ def _csrf_failed(error: CSRFError) -> Any:
     return render_template("auth/problem.html", title=gettext("Form not accepted"), message=message), 400
 
 
-def _too_many(error: RateLimitExceeded) -> Any:
-    message = gettext("Too many sign-in attempts from your address. Wait a minute, then try again.")
-    if request.endpoint == "auth.login":
-        return render_template("auth/login.html", error=message, name=request.form.get("name", ""),
-                               next=request.values.get("next", "")), 429
-    return render_template("auth/problem.html", title=gettext("Too many requests"), message=message), 429
+def _too_many(error: auth.TooManyAttempts, name: str, target: str) -> Any:
+    """The sign-in form again, saying why and for how long (429 with Retry-After)."""
+    if error.per == "address":
+        message = gettext("Too many sign-in attempts from your address. Wait a minute, then try again.")
+    else:
+        minutes = (error.retry_after + 59) // 60
+        message = ngettext("Too many failed sign-ins with this name: it is locked for %(num)s minute. "
+                           "Wait, or ask an admin to set a new password.",
+                           "Too many failed sign-ins with this name: it is locked for %(num)s minutes. "
+                           "Wait, or ask an admin to set a new password.", minutes)
+    page = render_template("auth/login.html", error=message, name=name, next=target)
+    return page, 429, {"Retry-After": str(error.retry_after)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -62,10 +64,12 @@ def login() -> Any:
     target = auth.safe_next(request.values.get("next")) or ""
     if request.method == "GET":
         return render_template("auth/login.html", name="", next=target, error=None)
-    limiter: Limiter = current_app.extensions[LIMITER]
-    with limiter.limit(current_app.config.get("LOGIN_RATE_LIMIT") or "10 per minute"):
-        name = request.form.get("name", "").strip()
-        user = auth.authenticate(get_catalogue(), name, request.form.get("password", ""))
+    name = request.form.get("name", "").strip()
+    try:
+        user = auth.sign_in(get_catalogue(), name, request.form.get("password", ""), request.remote_addr or "",
+                            current_app.extensions[THROTTLE])
+    except auth.TooManyAttempts as error:
+        return _too_many(error, name, target)
     if user is None:
         return render_template("auth/login.html", name=name, next=target,
                                error=gettext("Wrong name or password (or the account is disabled).")), 401

@@ -12,10 +12,11 @@ from flask_babel import gettext
 from .. import records
 from ..auth import role_required, safe_next
 from ..diff import changes
-from ..errors import CatalogueError, FieldError, Gone, NotFound, StaleRevision, ValidationError
+from ..errors import CatalogueError, FieldError, Gone, NotFound, StaleRevision, ValidationError, Withheld
 from ..forms import RecordForm, choices, dom_id
 from ..store import StoredRecord
 from ..web import get_catalogue
+from .records import is_admin
 from .site import ROW_ID, whole_number
 
 bp = Blueprint("edit", __name__)
@@ -52,13 +53,22 @@ def _gone_page(error: Gone) -> tuple[str, int]:
 
 
 def _live(record_id: str) -> StoredRecord:
-    """The live record to edit; a 404, or the deleted-record page (410) with a restore button."""
+    """The live record to edit; a 404, or the deleted-record page (410) with a restore button,
+    or a 403 when its current revision is withheld and the user is no admin."""
     try:
-        return get_catalogue().store.get_live(record_id)
+        stored = get_catalogue().store.get_live(record_id)
     except NotFound:
         abort(404, description=gettext("No record with id %(id)s.", id=repr(record_id)))
     except Gone as error:
         abort(make_response(*_gone_page(error)))
+    if stored.withheld and not is_admin():
+        _withheld_refusal()
+    return stored
+
+
+def _withheld_refusal() -> None:
+    abort(403, description=gettext("The current revision of this record is withheld from the public: only an "
+                                   "admin can edit or delete the record, or release the revision."))
 
 
 @bp.route("/records/new", methods=["GET", "POST"])
@@ -101,7 +111,7 @@ def edit_record(record_id: str) -> Any:
     stored = _live(record_id)
     if request.method == "GET":
         return _render_form(RecordForm.from_record(stored.data), record_id=record_id, base_revision=stored.revision,
-                            provenance=stored.data.get("provenance"))
+                            provenance=stored.data.get("provenance"), withheld=stored.withheld)
     base = _base_revision()
     form = RecordForm.from_input(request.form)
     message = request.form.get("message", "")
@@ -111,7 +121,10 @@ def edit_record(record_id: str) -> Any:
     if record is None:
         return _render_form(form, record_id=record_id, base_revision=base, message=message, status=422)
     try:
-        catalogue.update(record_id, record, base_revision=base, user=g.user.name, message=message.strip())
+        catalogue.update(record_id, record, base_revision=base, user=g.user.name, message=message.strip(),
+                         allow_withheld=is_admin())
+    except Withheld:
+        _withheld_refusal()
     except StaleRevision as error:
         return _conflict(record_id, form, record, message, error)
     except ValidationError as error:
@@ -131,7 +144,7 @@ def _conflict(record_id: str, form: RecordForm, mine: dict[str, Any], message: s
     """
     catalogue = get_catalogue()
     theirs = catalogue.store.get(record_id)
-    latest = catalogue.history(record_id)[-1]
+    latest = catalogue.history(record_id, include_withheld=is_admin())[-1]
     mine_prepared = catalogue.prepare_update(record_id, mine)
     differences = changes(theirs.data if theirs else {}, mine_prepared)
     return _render_form(form, record_id=record_id, base_revision=error.current, message=message, status=409,
@@ -188,6 +201,8 @@ def _pending_rows(record_id: str | None) -> list[dict[str, Any]]:
     rows = []
     for change in harvesting.list_pending(catalogue, record_id):
         current = catalogue.store.get(change.record_id)
+        if current is not None and current.withheld and not is_admin():
+            current = None  # its content is withheld: compared with nothing
         differences = changes(current.data if current else {}, change.data) if change.data else []
         rows.append({"change": change, "current": current, "differences": differences})
     return rows

@@ -8,15 +8,28 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, current_app, make_response, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import BuildError
+from werkzeug.routing import BuildError, IntegerConverter
 
 from .. import centuries, errors, headers, i18n
 from ..schema import labels
 
-#: URL converter of a row id: a number larger than SQLite's INTEGER is no row (404), not an overflow.
-ROW_ID = "int(max=9223372036854775807)"
 _ROW_MAX = 9223372036854775807
+
+
+class RowIdConverter(IntegerConverter):
+    """A row id in a URL: ASCII digits only (werkzeug's ``int`` takes any Unicode digit,
+    ``２``), and a number larger than SQLite's INTEGER is no row (404), not an overflow."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, max=_ROW_MAX)
+
+
+#: URL converter name of a row id (`RowIdConverter`).
+ROW_ID = "row_id"
 
 
 def whole_number(raw: str | None) -> int | None:
@@ -67,6 +80,18 @@ def facet_label(facet: str, value: str) -> str:
     if facet == "century":
         return century_label(value)
     return value
+
+
+def bdi(value: Any) -> Markup:
+    """Record text as an isolated run (``<bdi>``, escaped): a right-to-left override
+    (U+202E) or a right-to-left name inside it cannot reorder the text around it."""
+    return Markup("<bdi>%s</bdi>") % value
+
+
+def isolate(value: Any) -> str:
+    """Record text isolated with Unicode isolates (FSI … PDI), where no element may go:
+    the page title and attribute values."""
+    return f"\u2068{value}\u2069"
 
 
 def is_http(url: Any) -> bool:
@@ -154,10 +179,12 @@ def _not_found(error: errors.NotFound) -> Any:
 
 def init_app(app: Flask) -> None:
     """Install the language switch, security headers, template helpers and error pages."""
+    app.url_map.converters[ROW_ID] = RowIdConverter
     i18n.init_app(app)
     headers.init_app(app)
     app.context_processor(_template_context)
     app.jinja_env.globals.update(url_if=url_if, with_args=with_args, label=label, facet_label=facet_label)
+    app.jinja_env.filters.update(bdi=bdi, isolate=isolate)
     app.jinja_env.tests["http_url"] = is_http
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(errors.NotFound, _not_found)
