@@ -1,6 +1,5 @@
 """Signing in and out, and the app-wide protections that come with accounts: the user of
-each request (`g.user`), CSRF checks on every form POST, the login rate limit and the
-SECRET_KEY policy."""
+each request (`g.user`), CSRF checks on every form POST and the login rate limit."""
 
 from __future__ import annotations
 
@@ -20,11 +19,10 @@ LIMITER = "catalogue.login_limiter"
 
 
 def init_app(app: Flask) -> None:
-    """SECRET_KEY policy, CSRF protection (except OAI-PMH and the token API), the login
-    limiter and the `g.user` hook."""
+    """CSRF protection (except OAI-PMH and the token API), the login limiter and the
+    `g.user` hook (the SECRET_KEY policy is applied by `create_app`)."""
     from . import api_write, oai
 
-    auth.configure_secret_key(app)
     csrf = CSRFProtect(app)
     csrf.exempt(oai.bp)
     csrf.exempt(api_write.bp)
