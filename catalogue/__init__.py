@@ -12,8 +12,12 @@ from flask import Flask
 __version__ = "0.1.0"
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the web application; nothing happens at import time (Flask application factory)."""
+def create_app(test_config: dict[str, Any] | None = None, *, serving: bool = True) -> Flask:
+    """Build the web application; nothing happens at import time (Flask application factory).
+
+    Serving needs SECRET_KEY (refused in production without one); the command line builds
+    the app with ``serving=False`` and only `catalogue serve` applies that policy.
+    """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object("catalogue.config")
     if test_config is None:
@@ -23,7 +27,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     app.config["DATA"] = str(Path(os.fspath(app.config["DATA"])).expanduser().resolve())
 
-    from . import web
+    from . import auth, web
 
     web.init_app(app)
+    if serving:
+        auth.configure_secret_key(app)
     return app

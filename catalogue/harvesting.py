@@ -60,7 +60,7 @@ def parse_mapping(text: str | None) -> dict[str, Any]:
     if not isinstance(types, dict):
         raise CatalogueError("the mapping's [types] must be a table of 'free text' = 'type'")
     for value, target in [*types.items(), ("default_type", mapping.get("default_type", "other"))]:
-        if target not in allowed:
+        if not isinstance(target, str) or target not in allowed:  # a table or number is no type either
             raise CatalogueError(f"the mapping maps {value!r} to {target!r}, which is not a type "
                                  f"(one of: {', '.join(sorted(allowed))})")
     return mapping

@@ -45,12 +45,31 @@ def _is_field(target: str) -> bool:
             or (target.startswith("external_ids.") and len(target) > len("external_ids.")))
 
 
+#: The tables of a mapping file and the keys of its [record] table.
+TABLES = ("record", "columns", "separators", "types", "source")
+RECORD_KEYS = ("id_column", "id_template", "default_type", "source_name", "delimiter")
+_KINDS = ((bool, "true/false"), (int, "a number"), (float, "a number"), (str, "text"), (dict, "a table"),
+          (list, "a list"))
+
+
+def _kind(value: Any) -> str:
+    """What a TOML value is, in words ("a table", "a number", ...)."""
+    return next((name for cls, name in _KINDS if isinstance(value, cls)), "a date or time")
+
+
 class Mapping:
-    """A parsed, checked TOML mapping (see `harvest/examples/mapping.toml`)."""
+    """A parsed, checked TOML mapping (see `harvest/examples/mapping.toml`).
+
+    Every value of an unexpected type or shape is refused here, with one line naming the
+    table and key, so a row never meets it."""
 
     def __init__(self, data: dict[str, Any], where: str):
         self.where = where
-        self.columns: dict[str, str] = self._table(data, "columns")
+        unknown = [key for key in data if key not in TABLES]
+        if unknown:
+            raise CatalogueError(f"{where}: unknown {unknown[0]!r} at the top level; a mapping has the tables "
+                                 + ", ".join(f"[{name}]" for name in TABLES))
+        self.columns: dict[str, str] = self._strings(data, "columns", "a record field name")
         if not self.columns:
             raise CatalogueError(f"{where}: [columns] maps no column to a field")
         for column, target in self.columns.items():
@@ -58,28 +77,61 @@ class Mapping:
                 raise CatalogueError(f"{where}: column {column!r} maps to {target!r}, which is not a field this"
                                      f" import fills (one of: {', '.join((*TEXT_FIELDS, *INT_FIELDS, *LIST_FIELDS))},"
                                      " place.latitude, place.longitude, external_ids.SCHEME)")
-        self.separators = self._table(data, "separators")
-        overrides = self._table(data, "types")
-        self.types = type_table(overrides)
+        self.separators = self._strings(data, "separators", "the text between values", non_empty=True)
+        overrides = self._strings(data, "types", "a record type")
         for word, target in overrides.items():
-            if target not in vocabulary("type"):
-                raise CatalogueError(f"{where}: [types] maps {word!r} to {target!r}, which is not a type")
-        record = self._table(data, "record")
-        self.id_column, self.id_template = record.get("id_column"), record.get("id_template")
-        if bool(self.id_column) == bool(self.id_template):
-            raise CatalogueError(f"{where}: [record] needs id_column or id_template (one of them)")
-        self.default_type = record.get("default_type")
-        self.source_name = record.get("source_name")
-        self.delimiter = record.get("delimiter", ",")
-        self.source = self._table(data, "source")
+            self._check_type(f"[types] maps {word!r} to", target)
+        self.types = type_table(overrides)
+        self._read_record(self._strings(data, "record", "text", non_empty=True))
+        self.source = self._strings(data, "source", "text")
         unknown = set(self.source) - {f.split(".")[1] for f in TEXT_FIELDS if f.startswith("source.")} - {"id"}
         if unknown:
             raise CatalogueError(f"{where}: [source] has unknown keys {sorted(unknown)}")
 
-    def _table(self, data: dict[str, Any], name: str) -> dict[str, Any]:
+    def _read_record(self, record: dict[str, str]) -> None:
+        """The [record] table: how ids are made, the default type, provenance and delimiter."""
+        unknown = sorted(set(record) - set(RECORD_KEYS))
+        if unknown:
+            raise CatalogueError(f"{self.where}: [record] has unknown keys {unknown} (known: {', '.join(RECORD_KEYS)})")
+        self.id_column, self.id_template = record.get("id_column"), record.get("id_template")
+        if bool(self.id_column) == bool(self.id_template):
+            raise CatalogueError(f"{self.where}: [record] needs id_column or id_template (one of them)")
+        if self.id_template:
+            self._check_template(self.id_template)
+        self.default_type = record.get("default_type")
+        if self.default_type:
+            self._check_type("[record] default_type is", self.default_type)
+        self.source_name = record.get("source_name")
+        self.delimiter = record.get("delimiter", ",")
+        if len(self.delimiter) != 1 or self.delimiter in "\r\n\"":
+            raise CatalogueError(f"{self.where}: [record] delimiter must be one character (not a quote or line"
+                                 f" break), not {self.delimiter!r}")
+
+    def _check_type(self, what: str, target: str) -> None:
+        if target not in vocabulary("type"):
+            raise CatalogueError(f"{self.where}: {what} {target!r}, which is not a type "
+                                 f"(one of: {', '.join(vocabulary('type'))})")
+
+    def _check_template(self, template: str) -> None:
+        """An id template names columns in braces: ``example-{Code}``."""
+        try:
+            names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+        except ValueError as error:
+            raise CatalogueError(f"{self.where}: [record] id_template {template!r} is not usable: {error}") from None
+        if not names or any(not name or name.isdigit() for name in names):
+            raise CatalogueError(f"{self.where}: [record] id_template {template!r} must name columns in braces,"
+                                 " e.g. \"example-{Code}\"")
+
+    def _strings(self, data: dict[str, Any], name: str, what: str, non_empty: bool = False) -> dict[str, str]:
+        """Table `name` of `data` (empty when absent), every value of it text."""
         table = data.get(name, {})
         if not isinstance(table, dict):
-            raise CatalogueError(f"{self.where}: [{name}] must be a table")
+            raise CatalogueError(f"{self.where}: [{name}] must be a table, not {_kind(table)}")
+        for key, value in table.items():
+            if not isinstance(value, str):
+                raise CatalogueError(f"{self.where}: [{name}] {key!r} must be {what} in quotes, not {_kind(value)}")
+            if non_empty and not value:
+                raise CatalogueError(f"{self.where}: [{name}] {key!r} is empty")
         return table
 
     def needed_columns(self) -> set[str]:

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 PASSWORD = "correct horse battery staple"
-_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def add_user(app: Flask, name: str, role: str = "archivist", password: str = PASSWORD) -> None:
@@ -20,7 +20,7 @@ def add_user(app: Flask, name: str, role: str = "archivist", password: str = PAS
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     """The CSRF token a page of this session embeds in its forms."""
     response = client.get(path)
-    match = _TOKEN.search(response.get_data(as_text=True))
+    match = CSRF_TOKEN.search(response.get_data(as_text=True))
     assert match, f"no CSRF token on {path} ({response.status_code})"
     return match.group(1)
 

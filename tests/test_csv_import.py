@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harvest.csvfile import read_csv
+from catalogue.errors import CatalogueError
+from harvest.csvfile import load_mapping, read_csv
+from tests.installed import plain_env, run_catalogue
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "harvest" / "examples"
 MAPPING = """
@@ -128,3 +130,69 @@ def test_missing_citation_and_half_position_are_row_errors(tmp_path):
     ((where, error),) = list(read_csv(path, mapping))
     assert where.endswith("rows.csv:2")
     assert "no source citation" in str(error) and "latitude and longitude" in str(error)
+
+
+ID = '[record]\nid_column = "Id"\n'
+COLUMNS = '[columns]\n"Title" = "title"\n'
+WRONG_SHAPES = {
+    "field as a table": (ID + '[columns]\n"Title" = { field = "title" }\n',
+                         "[columns] 'Title' must be a record field name in quotes, not a table"),
+    "field as a number": (ID + '[columns]\n"Title" = 3\n', "[columns] 'Title' must be a record field name"),
+    "columns as text": ('columns = "title"\n' + ID, "[columns] must be a table, not text"),
+    "columns as a list": (ID + '[[columns]]\n"Title" = "title"\n', "[columns] must be a table, not a list"),
+    "record as a list": ('record = ["Id"]\n' + COLUMNS, "[record] must be a table, not a list"),
+    "id column as a number": ('[record]\nid_column = 5\n' + COLUMNS,
+                              "[record] 'id_column' must be text in quotes, not a number"),
+    "id template unbalanced": ('[record]\nid_template = "x-{"\n' + COLUMNS, "id_template 'x-{' is not usable"),
+    "id template without a column": ('[record]\nid_template = "fixed"\n' + COLUMNS, "must name columns in braces"),
+    "id template with a position": ('[record]\nid_template = "x-{0}"\n' + COLUMNS, "must name columns in braces"),
+    "delimiter too long": (ID + 'delimiter = ";;"\n' + COLUMNS, "delimiter must be one character"),
+    "delimiter empty": (ID + 'delimiter = ""\n' + COLUMNS, "[record] 'delimiter' is empty"),
+    "delimiter a quote": (ID + 'delimiter = \'"\'\n' + COLUMNS, "delimiter must be one character"),
+    "source name as true": (ID + "source_name = true\n" + COLUMNS,
+                            "'source_name' must be text in quotes, not true/false"),
+    "default type unknown": (ID + 'default_type = "palace"\n' + COLUMNS,
+                             "default_type is 'palace', which is not a type"),
+    "record key misspelt": ('[record]\nid_colum = "Id"\n' + COLUMNS, "[record] has unknown keys ['id_colum']"),
+    "separator empty": (ID + COLUMNS + '[separators]\n"Title" = ""\n', "[separators] 'Title' is empty"),
+    "separator as a list": (ID + COLUMNS + '[separators]\n"Title" = ["|"]\n',
+                            "[separators] 'Title' must be the text between values in quotes, not a list"),
+    "type as a table": (ID + COLUMNS + '[types]\n"x" = { type = "tomb" }\n',
+                        "[types] 'x' must be a record type in quotes, not a table"),
+    "source date as a date": (ID + COLUMNS + "[source]\ndate = 2025-02-26\n",
+                              "[source] 'date' must be text in quotes, not a date or time"),
+    "top-level key": ('id_column = "Id"\n' + COLUMNS, "unknown 'id_column' at the top level"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_SHAPES))
+def test_mapping_values_of_wrong_type_or_shape_are_one_clear_error(tmp_path, name):
+    text, message = WRONG_SHAPES[name]
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        load_mapping(path)
+    assert str(caught.value).startswith(f"{path}: ") and message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_mapping_loader_crash_is_a_one_line_error_in_the_command(tmp_path):
+    """The reported crash (`'dict' object has no attribute 'startswith'`), through the installed command."""
+    mapping = tmp_path / "bad.toml"
+    mapping.write_text(WRONG_SHAPES["field as a table"][0], encoding="utf-8")
+    env = plain_env(tmp_path, CATALOGUE_DATA=str(tmp_path / "data"), CATALOGUE_ENV="development")
+    done = run_catalogue(env, "import", str(write(tmp_path, "Id,Title\na,A\n")), "--mapping", str(mapping),
+                         cwd=tmp_path)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == (f"Error: {mapping}: [columns] 'Title' must be a record field name in quotes, "
+                           "not a table\n")
+
+
+@pytest.mark.parametrize("text", ['[types]\n"Wunderkammer" = { type = "museum" }\n', "default_type = 3\n",
+                                  'default_type = ["museum"]\n'])
+def test_source_mapping_of_wrong_shape_is_one_clear_error(text):
+    """The type mapping of a harvest source (`source add --mapping`) refuses the same way."""
+    from catalogue.harvesting import parse_mapping
+
+    with pytest.raises(CatalogueError, match="which is not a type"):
+        parse_mapping(text)

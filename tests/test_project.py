@@ -42,3 +42,12 @@ def test_every_command_is_documented() -> None:
     names = set(app.cli.commands)
     undocumented = sorted(n for n in names if f"catalogue {n}" not in README)
     assert not undocumented, f"commands missing from the README: {undocumented}"
+
+
+def test_ci_smoke_tests_the_plain_install() -> None:
+    """CI also installs the README's way, without the test extras, and runs the smoke script there."""
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    plain = re.search(r'"\$plain/venv/bin/pip" install -q \.\n"\$plain/venv/bin/python" tests/smoke_plain_install\.py',
+                      ci)
+    assert plain, "the plain-install smoke is missing from .ci/run"
+    assert (ROOT / "tests" / "smoke_plain_install.py").is_file()

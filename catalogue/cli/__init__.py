@@ -19,7 +19,10 @@ from ..records import UNSAFE_CHARACTERS
 
 
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn CatalogueError and file errors into a ClickException (message, exit code 1)."""
+    """Turn CatalogueError and file errors into a ClickException (message, exit code 1).
+
+    A closed standard output (`catalogue stats | head -1`) is no error to report: it goes
+    on to click, which ends the command quietly with exit code 1."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -27,6 +30,8 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except CatalogueError as error:
             raise click.ClickException(printable(str(error))) from error
+        except BrokenPipeError:
+            raise
         except OSError as error:
             where = f": {error.filename}" if error.filename else ""
             raise click.ClickException(f"{error.strerror or error}{where}") from error
@@ -63,11 +68,13 @@ def init_app(app: Flask) -> None:
 
 
 def _create_app() -> Flask:
+    """The app of the command line: commands that serve nothing run without SECRET_KEY,
+    even in production; `serve` checks it itself."""
     from .. import create_app
 
     try:
-        return create_app()
-    except CatalogueError as error:  # e.g. production without SECRET_KEY: one line, no traceback
+        return create_app(serving=False)
+    except CatalogueError as error:  # a bad setting: one line, no traceback
         raise click.ClickException(str(error)) from error
 
 

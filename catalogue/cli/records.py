@@ -3,16 +3,19 @@ export, backup, stats."""
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from .. import auth
 from .. import records as record_rules
 from ..exports import FORMATS, stream
 from ..service import ImportReport
@@ -62,21 +65,23 @@ def register(cli: AppGroup) -> None:
 
     @cli.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-    @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
-    @click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+    @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
+                  help="Port to listen on (0: any free port).")
+    @click.option("--threads", default=8, show_default=True, type=click.IntRange(1), help="Worker threads.")
     @user_errors
     def serve_command(host: str, port: int, threads: int) -> None:
         """Serve the web app with a production WSGI server (waitress)."""
-        import waitress
-
         app = current_app._get_current_object()
+        auth.configure_secret_key(app)  # only serving needs it (production: CATALOGUE_SECRET_KEY)
+        server = listen(app, host, port, threads)
         catalogue = get_catalogue()
         if current_app.config.get("DEMO_ON_EMPTY") and catalogue.store.last_seq() == 0:
             click.echo(f"The data directory {catalogue.data_dir} is empty: loading the demo collection.")
             load_demo()
         catalogue.index.sync(catalogue.store)  # open and catch up before the first request
-        click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
-        waitress.serve(app, host=host, port=port, threads=threads, ident="heritage-catalogue")
+        for where in listening_on(server):
+            click.echo(f"Serving on {where} (Ctrl+C to stop)")
+        server.run()
 
     @cli.command("show")
     @click.argument("record_id")
@@ -167,11 +172,8 @@ def register(cli: AppGroup) -> None:
             with open(output, "w", encoding="utf-8", newline="") as handle:
                 handle.writelines(stream(fmt, records))
             return
-        try:
-            sys.stdout.writelines(stream(fmt, records))
-            sys.stdout.flush()
-        except BrokenPipeError:  # `catalogue export | head`: the reader has seen enough
-            sys.stderr.close()
+        sys.stdout.writelines(stream(fmt, records))
+        sys.stdout.flush()
 
     @cli.command("backup")
     @click.argument("path", type=click.Path(path_type=Path))
@@ -219,6 +221,27 @@ def _register_withholding(cli: AppGroup, action: str) -> None:
             change(record_id, revision, reason=reason, user=user)
             done = "withheld from the public" if action == "withhold" else "public again"
             click.echo(f"Revision {revision} of {record_id} is {done}.")
+
+
+def listen(app: Flask, host: str, port: int, threads: int) -> Any:
+    """A waitress server bound to host:port, not yet serving: a busy port or an unknown host
+    fails here, before anything is announced or loaded."""
+    import waitress
+
+    logging.basicConfig()  # waitress reports its own trouble (e.g. a full task queue) through logging
+    try:
+        return waitress.create_server(app, host=host, port=port, threads=threads, ident="heritage-catalogue")
+    except OSError as error:
+        hint = "; another program uses it (choose another --port)" if error.errno == errno.EADDRINUSE else ""
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}{hint}") from None
+    except ValueError as error:  # waitress: a host name that does not resolve
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+
+
+def listening_on(server: Any) -> list[str]:
+    """The URLs a bound waitress server answers on (one per socket; the real port for --port 0)."""
+    sockets = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
+    return [f"http://{f'[{host}]' if ':' in str(host) else host}:{port}/" for host, port in sockets]
 
 
 def _import_items(file: Path, mapping: Path | None, encoding: str | None) -> Any:

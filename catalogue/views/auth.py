@@ -1,6 +1,6 @@
 """Signing in and out, and the app-wide protections that come with accounts: the user of
-each request (`g.user`), CSRF checks on every form POST, the sign-in throttle (per client
-address and per account, kept in the store) and the SECRET_KEY policy."""
+each request (`g.user`), CSRF checks on every form POST and the sign-in throttle (per
+client address and per account, kept in the store)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ THROTTLE = "catalogue.login_throttle"
 
 
 def init_app(app: Flask) -> None:
-    """SECRET_KEY policy, CSRF protection (except OAI-PMH and the token API), the sign-in
-    throttle (its settings checked now) and the `g.user` hook."""
+    """CSRF protection (except OAI-PMH and the token API), the sign-in throttle (its
+    settings checked now) and the `g.user` hook (the SECRET_KEY policy is applied by
+    `create_app`)."""
     from . import api_write, oai
 
-    auth.configure_secret_key(app)
     csrf = CSRFProtect(app)
     csrf.exempt(oai.bp)
     csrf.exempt(api_write.bp)
