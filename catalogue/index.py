@@ -77,7 +77,7 @@ EXPENSIVE_NOTICE = "The query is too expensive to run as written ({}); it was si
 REFUSED_NOTICE = "The query is too expensive to run ({}); try fewer or more specific words."
 #: Stand-ins for years too long to convert (any beyond the years of records reads the same).
 YEAR_MIN, YEAR_MAX = -(2**31), 2**31 - 1
-#: Years a record's period may hold (the record schema's bounds, `tests/test_index.py` checks): the
+#: Years a record's period may hold (the record schema's bounds; `tests/test_search_limits.py` checks): the
 #: open ends of a year range; a query year is read as at most one year beyond them, which no
 #: record reaches (so the index never sees a number at the edge of what it holds).
 RECORD_YEARS = (-100000, 3000)

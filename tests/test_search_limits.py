@@ -208,6 +208,8 @@ def test_query_length_limit_same_for_web_api_and_cli(tmp_path: Path, length: int
     assert client.get("/api/search", query_string={"q": fine_query}).status_code == 200
     assert runner.invoke(args=["search", fine_query]).exit_code == 0
     assert client.get("/export/records.csv", query_string={"q": long_query}).status_code == 400
+    described = client.get("/api/openapi.json").get_json()["paths"]["/api/search"]["get"]["parameters"]
+    assert next(p["schema"]["maxLength"] for p in described if p["name"] == "q") == allowed
 
 
 def test_search_limits_are_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
