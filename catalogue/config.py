@@ -20,6 +20,21 @@ TILE_URL = ""
 TILE_ATTRIBUTION = ""
 #: Search results per page.
 PAGE_SIZE = 20
+#: What one search may cost (README, Configuration). Longest query in characters, the same
+#: for the search page, the API and `catalogue search`:
+SEARCH_MAX_QUERY_LENGTH = 1000
+#: Most typing errors a fuzzy word (``tombz~``, ``tombz~2``) forgives; 0 turns typo tolerance off.
+SEARCH_MAX_EDIT_DISTANCE = 2
+#: Longest word (in letters) searched with typo tolerance; longer words are searched as written.
+SEARCH_MAX_FUZZY_WORD_LENGTH = 30
+#: Most typo-tolerant words in one query; a query with no hits is retried with typo
+#: tolerance only when it has no more words than this.
+SEARCH_MAX_FUZZY_TERMS = 8
+#: Most index words that the prefixes, wildcards, ranges and fuzzy words of one query may stand for.
+SEARCH_MAX_EXPANSION_TERMS = 20000
+#: Milliseconds a query may take to match; a query that needs longer is searched as plain
+#: words (given half as long again), else answered with no hits and a notice.
+SEARCH_TIME_BUDGET_MS = 400
 #: Largest accepted request body (bytes).
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 #: Load the demo collection into an empty data directory when serving.

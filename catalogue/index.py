@@ -37,8 +37,9 @@ from typing import Any
 import numpy as np
 
 from . import centuries, index_bulk, index_fast, querytext
+from . import index_bounds as bounds
 from .folding import fold_word, phonetic
-from .search import FACETS, SORTS, FacetValue, Hit, SearchResult
+from .search import FACETS, SORTS, FacetValue, Hit, SearchLimits, SearchResult
 from .snippets import snippet
 
 with warnings.catch_warnings():
@@ -50,6 +51,7 @@ with warnings.catch_warnings():
     from whoosh.codec import whoosh3  # noqa: F401  (compiled here, under the filter above)
     from whoosh.index import LockError
     from whoosh.lang.porter import stem
+    from whoosh.qparser.common import QueryParserError
     from whoosh.reading import MultiReader, SegmentReader
     from whoosh.searching import Searcher
 
@@ -69,6 +71,19 @@ FEW_HITS = 3
 #: Words of a query looked at for suggestions.
 SUGGEST_WORDS = 8
 PLAIN_NOTICE = "The query could not be read as written ({}); its words were searched as plain text."
+LIMITED_NOTICE = "The query was limited to keep searches fast: {}."
+READ_AS_NOTICE = "About the query: {}."
+EXPENSIVE_NOTICE = "The query is too expensive to run as written ({}); it was simplified to its plain words."
+REFUSED_NOTICE = "The query is too expensive to run ({}); try fewer or more specific words."
+#: Stand-ins for years too long to convert (any beyond the years of records reads the same).
+YEAR_MIN, YEAR_MAX = -(2**31), 2**31 - 1
+#: Years a record's period may hold (the record schema's bounds; `tests/test_search_limits.py` checks): the
+#: open ends of a year range; a query year is read as at most one year beyond them, which no
+#: record reaches (so the index never sees a number at the edge of what it holds).
+RECORD_YEARS = (-100000, 3000)
+OPEN_CENTURIES = (-1000, 30)
+#: Bytes of segments' word lists kept for fuzzy words without a fixed first letter.
+LEXICON_CACHE = 32 * 2**20
 
 # -- analysis --------------------------------------------------------------------------------
 
@@ -260,20 +275,56 @@ def overlap(first: int, last: int) -> wq.Query:
     return wq.And([wq.NumericRange("start", None, last), wq.NumericRange("end", first, None)])
 
 
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
+def _open(value: Any) -> bool:
+    """True for the open end of a range (``[1300 TO]``, ``[* TO 1400]``)."""
+    return value is None or str(value).strip() in ("", "*")
+
+
+def _clamped(year: int) -> int:
+    """`year` within one year beyond the years of records: the same matches, and a number the index holds."""
+    return min(max(year, RECORD_YEARS[0] - 1), RECORD_YEARS[1] + 1)
+
+
+def query_year(text: str) -> int:
+    """A year typed in a query, however large, read within one year beyond the years of records
+    (the user is told when it lies beyond them); QueryParserError when not a whole number."""
+    raw = str(text).strip()
+    if not _WHOLE.fullmatch(raw):
+        raise QueryParserError(f"a year is a whole number such as 1350 or -500, not “{raw[:30]}”")
+    digits = raw.lstrip("+-").lstrip("0")
+    year = int(raw) if len(digits) <= 18 else (YEAR_MIN if raw.startswith("-") else YEAR_MAX)
+    if _clamped(year) != year:
+        bounds.note(f"the year {raw[:30]} lies beyond the years a record can have "
+                    f"({RECORD_YEARS[0]} to {RECORD_YEARS[1]})")
+    return _clamped(year)
+
+
+def query_century(text: str) -> int:
+    """A century typed in a query (``XIV``, ``14``, ``II BCE``); QueryParserError otherwise."""
+    number = centuries.parse(str(text))
+    if number is None:
+        raise QueryParserError(f"“{str(text).strip()[:30]}” is not a century from XXX BCE to XXX; "
+                               "write e.g. XIV, 14 or II BCE")
+    return number
+
+
 class _YearField(fields.ID):
-    """`year:1350` and `year:[1300 TO 1400]`: records whose period overlaps."""
+    """`year:1350`, `year:-500` and `year:[1300 TO 1400]`: records whose period overlaps."""
 
     def self_parsing(self) -> bool:
         return True
 
     def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> wq.Query:
-        year = int(qstring)
+        year = query_year(qstring)
         return overlap(year, year)
 
     def parse_range(self, fieldname: str, start: Any, end: Any, startexcl: bool, endexcl: bool,
                     boost: float = 1.0) -> wq.Query:
-        first = int(start) + bool(startexcl) if start not in (None, "") else -100000
-        last = int(end) - bool(endexcl) if end not in (None, "") else 3000
+        first = RECORD_YEARS[0] if _open(start) else _clamped(query_year(start) + bool(startexcl))
+        last = RECORD_YEARS[1] if _open(end) else _clamped(query_year(end) - bool(endexcl))
         return overlap(first, last)
 
 
@@ -284,18 +335,17 @@ class _CenturyField(fields.ID):
         return True
 
     def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> wq.Query:
-        number = centuries.parse(qstring)
-        if number is None:
-            raise ValueError(f"{qstring!r} is not a century")
-        return overlap(*centuries.years(number))
+        return overlap(*centuries.years(query_century(qstring)))
 
     def parse_range(self, fieldname: str, start: Any, end: Any, startexcl: bool, endexcl: bool,
                     boost: float = 1.0) -> wq.Query:
-        first = centuries.parse(start) if start else -1000
-        last = centuries.parse(end) if end else 30
-        if first is None or last is None:
-            raise ValueError("not a century range")
+        first = OPEN_CENTURIES[0] if _open(start) else query_century(start)
+        last = OPEN_CENTURIES[1] if _open(end) else query_century(end)
         return overlap(centuries.years(first)[0], centuries.years(last)[1])
+
+
+#: Fields whose values the index reads itself, also when quoted (``year:"-500"``).
+SELF_PARSED = ("year", "century")
 
 
 class _VocabularyField(fields.ID):
@@ -326,6 +376,8 @@ def query_schema() -> fields.Schema:
 
 
 _VOCABULARY_PHRASE = re.compile(r'\b(type|status):"([^"]*)"')
+#: `year:-500`, which the parser would read as "not 500": quoted, it reaches the year field.
+_SIGNED_VALUE = re.compile(r'\b(year|century):([+-][^\s()"]*)')
 
 
 def _vocabulary_value(match: re.Match[str]) -> str:
@@ -342,28 +394,47 @@ def make_parser() -> qparser.QueryParser:
     return parser
 
 
-def has_errors(q: wq.Query) -> bool:
-    """True when the parser left an error node (e.g. `century:abc`)."""
+def query_error(q: wq.Query) -> str | None:
+    """Why the parser left an error node (e.g. `century:abc`), or None when it left none."""
     stack = [q]
     while stack:
         node = stack.pop()
-        if getattr(node, "error", None):
-            return True
+        error = getattr(node, "error", None)
+        if error:
+            return str(error) if isinstance(error, QueryParserError) else "a field value is not valid"
         stack.extend(node.children())
-    return False
+    return None
 
 
-def fuzzy(q: wq.Query) -> wq.Query:
-    """`q` with every word of the default fields made typo-tolerant."""
+def _self_parsed(q: wq.Query, schema: fields.Schema) -> wq.Query:
+    """`q` with quoted values of the year and century fields read by those fields."""
 
     def visit(node: wq.Query) -> wq.Query:
-        if isinstance(node, wq.Term) and node.fieldname in DEFAULT_FIELDS and isinstance(node.text, str):
-            distance = 2 if len(node.text) >= 7 else 1
-            if len(node.text) >= 4:
-                return wq.FuzzyTerm(node.fieldname, node.text, boost=node.boost, maxdist=distance, prefixlength=1)
+        if getattr(node, "fieldname", None) in SELF_PARSED and isinstance(node, (wq.Term, wq.Phrase)):
+            value = node.text if isinstance(node, wq.Term) else " ".join(node.words)
+            return schema[node.fieldname].parse_query(node.fieldname, value)
         return node.apply(visit)
 
     return visit(q)
+
+
+def fuzzy(q: wq.Query, limits: SearchLimits) -> wq.Query:
+    """`q` with every word of the default fields made typo-tolerant (one letter from 4 letters,
+    two from 7, within the limits); `q` itself when it has more such words than may be fuzzy."""
+    words: set[Any] = set()
+
+    def visit(node: wq.Query) -> wq.Query:
+        if (type(node) is wq.Term and node.fieldname in DEFAULT_FIELDS and isinstance(node.text, str)
+                and 4 <= len(node.text) <= limits.max_fuzzy_word_length and limits.max_edit_distance):
+            words.add(bounds.word_key(node))
+            distance = min(2 if len(node.text) >= 7 else 1, limits.max_edit_distance)
+            new = bounds.FuzzyTerm(node.fieldname, node.text, boost=node.boost, maxdist=distance, prefixlength=1)
+            new.startchar, new.endchar = getattr(node, "startchar", None), getattr(node, "endchar", None)
+            return new
+        return node.apply(visit)
+
+    tolerant = visit(q)
+    return q if len(words) > limits.max_fuzzy_terms else tolerant
 
 
 # -- bitsets ---------------------------------------------------------------------------------
@@ -635,8 +706,11 @@ def _write_atomic(path: Path, text: str) -> None:
 class SearchIndex:
     """A search index in a folder of the data directory (shared safely by threads and processes)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, limits: SearchLimits | None = None):
         self.path = Path(path)
+        #: What one search may cost (see `catalogue.index_bounds`).
+        self.limits = limits or SearchLimits()
+        self._lexicons = index_fast.PostingCache(LEXICON_CACHE)
         self.path.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
         self._local = threading.local()
@@ -885,55 +959,103 @@ class SearchIndex:
 
     def search(self, query: str, *, filters: dict[str, list[str]], sort: str, page: int, page_size: int,
                facets: bool, highlight: bool) -> SearchResult:
-        """One page of hits for `query` with facet filters, counts, snippets and suggestions."""
+        """One page of hits for `query` with facet filters, counts, snippets and suggestions.
+
+        Matching runs within the time budget and expansion limit; a query that meets either
+        is searched as its plain words (given half the budget again), else answered with no
+        hits, each with a notice saying why. Highlighting gets a quarter of the budget."""
         text = querytext.clean(query)
         page, page_size = max(1, int(page)), min(max(1, int(page_size)), 1000)
         sort = sort if sort in SORTS else "relevance"
         filters = _clean_filters(filters)
         result = SearchResult(query=query, total=0, page=page, page_size=page_size, sort=sort, filters=filters)
-        q, result.notice = self._parse(text)
+        q, result.notice, plain = self._parse(text)
         searcher = self._searcher()
         sets = self._facet_sets(searcher)
         allowed = _filter_bits(sets, filters)
-        matched, scores = self._match(searcher, q, sets)
-        matched &= allowed
-        if not matched and text and result.notice is None:
-            fuzzy_q = fuzzy(q)
-            if fuzzy_q != q:
-                q, (matched, scores) = fuzzy_q, self._match(searcher, fuzzy_q, sets)
-                matched &= allowed
+        budget = self._budget()
+        try:
+            with bounds.active(budget):
+                q, matched, scores = self._matches(searcher, sets, q, allowed, retry=bool(text) and not plain)
+        except bounds.TooExpensive as why:
+            budget = self._budget(self.limits.time_budget_ms / 2)
+            q = self._plain(text)
+            try:
+                with bounds.active(budget):
+                    q, matched, scores = self._matches(searcher, sets, q, allowed, retry=False)
+                result.notice = EXPENSIVE_NOTICE.format(why)
+            except bounds.TooExpensive as again:
+                q, matched, scores = wq.NullQuery, 0, None
+                result.notice = REFUSED_NOTICE.format(again)
         result.total = matched.bit_count()
         if result.total < FEW_HITS and text:
             result.suggestion = self._suggest(searcher, text)
         if facets:
             result.facets = _count(sets, matched, filters)
         if result.total > (page - 1) * page_size:
-            if scores is not None and sort == "relevance":
-                result.hits = self._fast_page(searcher, q, matched, scores, page, page_size, highlight)
-            elif sort != "relevance":
-                result.hits = self._sorted_page(searcher, sets, q, matched, sort, page, page_size, highlight)
-            else:
-                allow = None if matched == sets.live else set(members(matched))
-                result.hits = self._page(searcher, q, allow, sort, page, page_size, highlight)
+            # the page re-uses matching's expansions; highlighting a huge one is given up in time
+            with bounds.active(budget.renewed(self.limits.time_budget_ms / 4)):
+                try:
+                    result.hits = self._hits(searcher, sets, q, matched, scores, sort, page, page_size, highlight)
+                except bounds.TooExpensive:
+                    result.hits = self._hits(searcher, sets, q, matched, scores, sort, page, page_size, False)
         return result
 
-    def _parse(self, text: str) -> tuple[wq.Query, str | None]:
+    def _budget(self, ms: float | None = None) -> bounds.Budget:
+        return bounds.Budget(self.limits, ms=ms, lexicons=self._lexicons)
+
+    def _matches(self, searcher: Any, sets: _Facets, q: wq.Query, allowed: int,
+                 retry: bool) -> tuple[wq.Query, int, Any]:
+        """The query answered, its allowed matches and scores; with no match, `retry` asks
+        again with typo tolerance (skipped when that would be too expensive)."""
+        matched, scores = self._match(searcher, q, sets)
+        matched &= allowed
+        if not matched and retry:
+            fuzzy_q = fuzzy(q, self.limits)
+            if fuzzy_q != q:
+                try:
+                    tolerant, tolerant_scores = self._match(searcher, fuzzy_q, sets)
+                except bounds.TooExpensive:
+                    return q, matched, scores
+                q, matched, scores = fuzzy_q, tolerant & allowed, tolerant_scores
+        return q, matched, scores
+
+    def _hits(self, searcher: Any, sets: _Facets, q: wq.Query, matched: int, scores: Any, sort: str, page: int,
+              page_size: int, highlight: bool) -> list[Hit]:
+        if scores is not None and sort == "relevance":
+            return self._fast_page(searcher, q, matched, scores, page, page_size, highlight)
+        if sort != "relevance":
+            return self._sorted_page(searcher, sets, q, matched, sort, page, page_size, highlight)
+        allow = None if matched == sets.live else set(members(matched))
+        return self._page(searcher, q, allow, sort, page, page_size, highlight)
+
+    def _parse(self, text: str) -> tuple[wq.Query, str | None, bool]:
+        """The bounded query, a notice of how it was read, and whether it fell back to plain words."""
         if not text:
-            return wq.Every(), None
-        reason = querytext.problem(text)
+            return wq.Every(), None, False
+        reason = querytext.problem(text, self.limits.max_query_length)
         if reason is None:
             try:
-                q = self._parser.parse(_VOCABULARY_PHRASE.sub(_vocabulary_value, text))
+                with bounds.noting() as notes:
+                    rewritten = _SIGNED_VALUE.sub(r'\1:"\2"', _VOCABULARY_PHRASE.sub(_vocabulary_value, text))
+                    q = _self_parsed(self._parser.parse(rewritten), self._parser.schema)
+            except QueryParserError as error:
+                reason = str(error)
             except Exception:  # the parser's failure modes are many; the user gets plain text
                 reason = "the query syntax is not valid"
             else:
-                if has_errors(q):
-                    reason = "a field value is not valid"
-                else:
-                    return q, None
-        words = querytext.plain(text[: querytext.MAX_LENGTH * 10])
-        q = self._parser.parse(words) if words else wq.NullQuery
-        return q, PLAIN_NOTICE.format(reason)
+                reason = query_error(q)
+                if reason is None:
+                    q, capped = bounds.bound(q, self.limits)
+                    notice = " ".join(filter(None, [READ_AS_NOTICE.format("; ".join(notes)) if notes else "",
+                                                    LIMITED_NOTICE.format("; ".join(capped)) if capped else ""]))
+                    return q, notice or None, False
+        return self._plain(text), PLAIN_NOTICE.format(reason), True
+
+    def _plain(self, text: str) -> wq.Query:
+        """The words of `text` alone (no fields, prefixes or typo tolerance): a cheap query."""
+        words = querytext.plain(text[: self.limits.max_query_length * 10])
+        return bounds.bound(self._parser.parse(words), self.limits)[0] if words else wq.NullQuery
 
     def _match(self, searcher: Any, q: wq.Query, sets: _Facets) -> tuple[int, Any]:
         """The live documents `q` matches (a bitset) and, on the fast path, every document's score."""
@@ -941,7 +1063,7 @@ class SearchIndex:
             try:
                 postings = self._postings(searcher)
                 common = index_fast.read_common(self._local.folder) if index_fast.PAIRS in searcher.schema else None
-                mask, scores = index_fast.Evaluator(postings, common).run(q)
+                mask, scores = index_fast.Evaluator(postings, common, bounds.current()).run(q)
                 return index_fast.to_bitset(mask) & sets.live, scores
             except index_fast.Unsupported as why:
                 log.debug("whoosh answers %r: %s", q, why)
@@ -996,12 +1118,13 @@ class SearchIndex:
         """The query with unknown words replaced by the most frequent close title word."""
         reader = searcher.reader()
         changed, out = False, text
+        longest = min(40, self.limits.max_fuzzy_word_length)
         for word in querytext.WORD.findall(text)[:SUGGEST_WORDS]:
             folded = fold_word(word)
-            if word in querytext.OPERATORS or not 3 <= len(folded) <= 40 or self._known(reader, folded):
+            if word in querytext.OPERATORS or not 3 <= len(folded) <= longest or self._known(reader, folded):
                 continue
-            distance = 2 if len(folded) >= 7 else 1
-            candidates = list(reader.terms_within("title", folded, distance, prefix=1))
+            distance = min(2 if len(folded) >= 7 else 1, self.limits.max_edit_distance)
+            candidates = list(bounds.fuzzy_words(reader, "title", folded, distance, 1)) if distance else []
             if candidates:
                 best = max(candidates, key=lambda t: (reader.doc_frequency("title", t), t))
                 out, changed = out.replace(word, best, 1), True
@@ -1091,13 +1214,18 @@ def _query_terms(q: wq.Query, reader: Any) -> set[tuple[str, str]]:
     # segment's term list in Python (~0.6 s at 100,000 records); the union is the same terms.
     segments = [leaf_reader for leaf_reader, _ in reader.leaf_readers()] or [reader]
     try:  # not q.existing_terms(): in whoosh 2.7.4 it skips every field after the first
+        budget = bounds.current()
         for leaf in q.leaves():
             for segment in segments:
-                for fieldname, value in leaf.expanded_terms(segment, phrases=True):
+                for number, (fieldname, value) in enumerate(leaf.expanded_terms(segment, phrases=True)):
+                    if budget is not None and not number % 256:
+                        budget.check()
                     kind = _HIGHLIGHT_KINDS.get(fieldname)
                     word = value.decode("utf-8") if isinstance(value, bytes) else value
                     if kind and (fieldname, word) in segment:
                         terms.add((kind, word))
+    except bounds.TooExpensive:  # a page of hits without highlights rather than none
+        log.info("highlighting skipped: %r expands past the search's limits", q)
     except Exception:  # highlighting must never break a search
         log.exception("could not collect the terms of %r for highlighting", q)
     return terms

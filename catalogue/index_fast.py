@@ -29,6 +29,7 @@ with warnings.catch_warnings():
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN
     from whoosh.query import positional, ranges, terms
     from whoosh.query.qcore import _NullQuery
+    from whoosh.query.spans import SpanNear2
     from whoosh.scoring import BM25F
     from whoosh.util.numeric import byte_to_length
 
@@ -54,6 +55,10 @@ ROUND = 9
 _SMALL_SEGMENT = 5000
 _TOO_MANY_CLAUSES = 1024
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+#: Query classes (and their bounded subclasses) that stand for a list of words.
+_MULTITERMS = (terms.Prefix, terms.Wildcard, terms.FuzzyTerm, ranges.TermRange)
 
 
 class Unsupported(Exception):
@@ -272,11 +277,17 @@ def _empty(leaf: Leaf) -> Scored:
 class Evaluator:
     """Evaluates one parsed query on every segment of a searcher, as Whoosh would score it."""
 
-    def __init__(self, postings: Postings, common: Common | None):
+    def __init__(self, postings: Postings, common: Common | None, budget: Any = None):
         if postings.unsupported:
             raise Unsupported(postings.unsupported)
         self.p = postings
         self.common = common
+        #: The search's `catalogue.index_bounds.Budget` (its `check` raises past the deadline), or None.
+        self.budget = budget
+
+    def _check(self) -> None:
+        if self.budget is not None:
+            self.budget.check()
 
     def run(self, q: Any) -> tuple[np.ndarray, np.ndarray]:
         """(mask, score) over all documents of the searcher; deleted documents never match."""
@@ -292,6 +303,7 @@ class Evaluator:
     # Each method mirrors the `matcher()` of the Whoosh query class it is named after.
 
     def eval(self, q: Any, leaf: Leaf, scored: bool) -> Scored:
+        self._check()
         kind = type(q)
         if q is wq.NullQuery or kind is _NullQuery:
             return _empty(leaf)
@@ -299,7 +311,7 @@ class Evaluator:
             return self.term(q.fieldname, q.text, q.boost, leaf)
         if kind in (wq.And, wq.Or):
             return self.compound(q, leaf, scored)
-        if kind in (terms.Prefix, terms.Wildcard, terms.FuzzyTerm):
+        if issubclass(kind, _MULTITERMS):
             return self.multiterm(q, leaf, scored)
         if kind is positional.Phrase:
             return self.phrase(q, leaf)
@@ -318,8 +330,6 @@ class Evaluator:
         if kind is wq.ConstantScoreQuery:
             child = self.eval(q.child, leaf, scored)
             return Scored(child.mask, np.where(child.mask, q.score, 0.0))
-        if kind is ranges.TermRange:
-            return self.multiterm(q, leaf, scored)
         if kind is wq.Every and q.fieldname in (None, "", "*"):
             return Scored(np.ones(leaf.size, dtype=bool), np.full(leaf.size, float(q.boost)))
         raise Unsupported(kind.__name__)
@@ -374,21 +384,25 @@ class Evaluator:
             return _empty(leaf)
         if len(words) == 1:
             return self.term(fieldname, words[0], 1.0, leaf)
-        constant = q.constantscore
+        # Whoosh's array union of a constant-score expansion scores every match 1.0: no BM25 needed.
+        flat = self._array_union(len(words), leaf) and (q.constantscore or not scored)
         field = self.p.searcher.schema[fieldname]
         out = _empty(leaf)
         all_ids, all_scores = [], []
-        for word in words:
+        for number, word in enumerate(words):
+            if not number % 64:
+                self._check()
             btext = field.to_bytes(word)
             ids, weights = self.p.term(leaf, fieldname, btext)
             if len(ids):
                 all_ids.append(ids)
-                all_scores.append(self.p.bm25(leaf, fieldname, btext, ids, weights))
+                if not flat:
+                    all_scores.append(self.p.bm25(leaf, fieldname, btext, ids, weights))
         if not all_ids:
             return out
         ids = np.concatenate(all_ids)
         out.mask[ids] = True
-        if self._array_union(len(words), leaf) and (constant or not scored):
+        if flat:
             out.score[out.mask] = 1.0
             return out
         out.score = np.bincount(ids, weights=np.concatenate(all_scores), minlength=leaf.size)
@@ -428,10 +442,41 @@ class Evaluator:
             ids, _ = self.p.term(leaf, q.fieldname, btexts[0])
             mask[ids] = True
             return mask
-        matcher = q.matcher(leaf.searcher)  # Whoosh's own position checks (longer phrases)
-        ids = np.fromiter(matcher.all_ids(), dtype=np.int64)
-        mask[ids] = True
+        # Whoosh's own position checks (what `Phrase.matcher` builds), minding the budget
+        matcher = _CheckedNear([wq.Term(q.fieldname, b).matcher(leaf.searcher) for b in btexts], q.slop,
+                               self._check)
+        found = []
+        for number, docnum in enumerate(matcher.all_ids()):
+            if not number % 256:
+                self._check()
+            found.append(docnum)
+        mask[np.asarray(found, dtype=np.int64)] = True
         return mask
+
+
+class _CheckedNear(SpanNear2.SpanNear2Matcher):
+    """Whoosh's phrase matcher, looking at the search's clock between the documents it tries:
+    a long phrase of frequent words steps through thousands of them in pure Python, every step
+    moving one sub-matcher per word (``"the village stone the village stone ..."`` took 11 s)."""
+
+    def __init__(self, matchers: list[Any], slop: int, check: Any):
+        self._check = check
+        super().__init__(matchers, slop=slop, ordered=True, mindist=1)
+
+    def _find_next(self) -> Any:
+        # SpanWrappingMatcher._find_next (whoosh 2.7.4), with the clock looked at on every step
+        if not self.is_active():
+            return None
+        child, moved = self.child, False
+        spans = self._get_spans()
+        while child.is_active() and not spans:
+            self._check()
+            moved = child.next() or moved
+            if not child.is_active():
+                return True
+            spans = self._get_spans()
+        self._spans = spans
+        return moved
 
 
 # -- ranking ---------------------------------------------------------------------------------

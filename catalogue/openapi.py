@@ -9,7 +9,7 @@ from typing import Any
 
 from . import __version__
 from .schema import record_schema
-from .search import FACETS, SORTS
+from .search import FACETS, SORTS, SearchLimits
 
 
 def _problem_response(description: str) -> dict[str, Any]:
@@ -41,9 +41,10 @@ _FACET_HELP = {
 }
 
 
-def _read_paths() -> dict[str, Any]:
+def _read_paths(max_query_length: int) -> dict[str, Any]:
     search_params = [
-        _query("q", "Full-text query: words, phrases, AND/OR/NOT, field:value.", {"type": "string", "maxLength": 1000}),
+        _query("q", "Full-text query: words, phrases, AND/OR/NOT, field:value.",
+               {"type": "string", "maxLength": max_query_length}),
         *(_query(f, _FACET_HELP[f], {"type": "string"}, many=True) for f in FACETS),
         _query("sort", "Sort order.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
         _query("page", "Page number.", {"type": "integer", "minimum": 1, "default": 1}),
@@ -158,9 +159,9 @@ def _write_api(name: str) -> dict[str, Any]:
     return copy.deepcopy(getattr(api_write, name, None) or {})
 
 
-def spec(server_url: str) -> dict[str, Any]:
-    """The whole OpenAPI document, with this server's URL."""
-    paths = _read_paths()
+def spec(server_url: str, limits: SearchLimits | None = None) -> dict[str, Any]:
+    """The whole OpenAPI document, with this server's URL (and its longest query)."""
+    paths = _read_paths((limits or SearchLimits()).max_query_length)
     for path, operations in _write_api("OPENAPI_PATHS").items():
         paths.setdefault(path, {}).update(operations)
     components = _components()

@@ -11,7 +11,8 @@ import re
 
 from .folding import APOSTROPHES, normalise_query
 
-#: Longest query searched as written; longer ones are cut (and said so).
+#: Longest query searched as written by default (`SearchLimits.max_query_length`); longer
+#: ones are searched as plain words (and said so).
 MAX_LENGTH = 1000
 #: Most words a plain-text fallback keeps.
 MAX_WORDS = 32
@@ -29,10 +30,10 @@ def clean(text: str) -> str:
     return _CONTROL.sub(" ", normalise_query(text or "").replace("\t", " ").replace("\n", " ")).strip()
 
 
-def problem(text: str) -> str | None:
+def problem(text: str, max_length: int = MAX_LENGTH) -> str | None:
     """Why `text` cannot be read as a structured query, or None when it can."""
-    if len(text) > MAX_LENGTH:
-        return f"the query is longer than {MAX_LENGTH} characters"
+    if len(text) > max_length:
+        return f"the query is longer than {max_length} characters"
     if text.count('"') % 2:
         return "a quotation mark is not closed"
     depth = 0

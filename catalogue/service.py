@@ -14,7 +14,7 @@ from typing import Any
 
 from . import records
 from .errors import CatalogueError, FieldError, Gone, NotFound, ValidationError, Withheld
-from .search import SearchResult
+from .search import SearchLimits, SearchResult
 from .store import Revision, Store, StoredRecord, Withholding
 
 DB_NAME = "catalogue.sqlite3"
@@ -54,8 +54,10 @@ class ImportReport:
 class Catalogue:
     """A data directory: the SQLite store (source of truth) plus its search index."""
 
-    def __init__(self, data_dir: Path | str, *, with_index: bool = True):
+    def __init__(self, data_dir: Path | str, *, with_index: bool = True, search_limits: SearchLimits | None = None):
         self.data_dir = Path(data_dir)
+        #: What one search may cost (the ``SEARCH_*`` settings).
+        self.search_limits = search_limits or SearchLimits()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data_dir / DB_NAME)
         self._with_index = with_index
@@ -67,7 +69,7 @@ class Catalogue:
         if self._index is None:
             from .index import SearchIndex
 
-            self._index = SearchIndex(self.data_dir / INDEX_NAME)
+            self._index = SearchIndex(self.data_dir / INDEX_NAME, self.search_limits)
             self._index.sync(self.store)
         return self._index
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
+from .search import SearchLimits
 from .service import Catalogue
 
 
@@ -11,8 +12,14 @@ def get_catalogue() -> Catalogue:
     """The catalogue of the current app (opened once, shared by its threads)."""
     catalogue = current_app.extensions.get("catalogue")
     if catalogue is None:
-        catalogue = current_app.extensions["catalogue"] = Catalogue(current_app.config["DATA"])
+        catalogue = current_app.extensions["catalogue"] = Catalogue(
+            current_app.config["DATA"], search_limits=search_limits())
     return catalogue
+
+
+def search_limits() -> SearchLimits:
+    """What one search of the current app may cost (its ``SEARCH_*`` settings)."""
+    return current_app.extensions["search_limits"]
 
 
 def init_app(app: Flask) -> None:
@@ -20,5 +27,7 @@ def init_app(app: Flask) -> None:
     from .cli import init_app as init_cli
     from .views import init_app as init_views
 
+    # read (and checked) at start-up: a bad setting is one clear line, not a failed search later
+    app.extensions["search_limits"] = SearchLimits.from_config(app.config)
     init_cli(app)
     init_views(app)

@@ -168,7 +168,7 @@ def test_sorted_pages_equal_whoosh_sorting(varied: SearchIndex, sort: str) -> No
     searcher = varied._searcher()
     sets = varied._facet_sets(searcher)
     for query in ("", "stone", "vil*", "type:tomb"):
-        q, _ = varied._parse(query)
+        q, _, _ = varied._parse(query)
         matched, _ = varied._match(searcher, q, sets)
         allow = None if matched == sets.live else set(members(matched))
         for page in (1, 2, 7):

@@ -10,7 +10,7 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from ..search import SearchResult
+from ..search import SearchResult, query_too_long
 from ..web import get_catalogue
 from . import user_errors
 
@@ -50,7 +50,11 @@ def register(cli: AppGroup) -> None:
     @user_errors
     def search_command(query: str, as_json: bool, limit: int, facets: bool) -> None:
         """Search the catalogue (same syntax as the search box: fields, phrases, AND/OR/NOT, year:, century:)."""
-        result = get_catalogue().search(query, page_size=limit, facets=facets or as_json, highlight=as_json)
+        catalogue = get_catalogue()
+        if query_too_long(query, catalogue.search_limits):  # the same limit as the search page and the API
+            raise click.ClickException(
+                f"The query is too long (at most {catalogue.search_limits.max_query_length} characters).")
+        result = catalogue.search(query, page_size=limit, facets=facets or as_json, highlight=as_json)
         if as_json:
             click.echo(json.dumps(result_json(result), ensure_ascii=False, indent=2))
         else:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..errors import Gone, NotFound, Withheld
 from ..search import SearchResult
-from ..web import get_catalogue
+from ..web import get_catalogue, search_limits
 from .search import BadSearch, read_args, run
 from .site import BadRevision, base_url, revision_arg
 
@@ -114,4 +114,4 @@ def openapi() -> Any:
     """The OpenAPI 3.1 description of the read API (and the write API when present)."""
     from ..openapi import spec
 
-    return jsonify(spec(base_url()))
+    return jsonify(spec(base_url(), search_limits()))

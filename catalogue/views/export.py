@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, request, stream_with_context
 from .. import centuries
 from ..exports import FORMATS, MEDIA_TYPES, stream
 from ..schema import vocabulary
+from ..search import SearchResult
 from ..service import Catalogue
 from ..store.exports import live_records
 from ..web import get_catalogue
@@ -47,15 +48,23 @@ def _arguments() -> SearchArgs:
 
 
 def _searched(catalogue: Catalogue, args: SearchArgs) -> Iterator[dict[str, Any]]:
-    """Every hit of a search, page by page, in the search's order."""
-    page = 1
-    while True:
-        result = catalogue.search(args.q, filters=args.filters, sort=args.sort, page=page, page_size=SEARCH_BATCH,
-                                  facets=False, highlight=False)
-        yield from (hit.record for hit in result.hits)
-        if page >= result.pages or not result.hits:
-            return
-        page += 1
+    """Every hit of a search, page by page, in the search's order. The first page is searched
+    now, so that a search that cannot run fails before the download starts, not in its middle."""
+
+    def fetch(page: int) -> SearchResult:
+        return catalogue.search(args.q, filters=args.filters, sort=args.sort, page=page, page_size=SEARCH_BATCH,
+                                facets=False, highlight=False)
+
+    def pages(result: SearchResult) -> Iterator[dict[str, Any]]:
+        page = 1
+        while True:
+            yield from (hit.record for hit in result.hits)
+            if page >= result.pages or not result.hits:
+                return
+            page += 1
+            result = fetch(page)
+
+    return pages(fetch(1))
 
 
 @bp.route("/export/records.<fmt>")

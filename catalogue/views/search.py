@@ -11,13 +11,12 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from ..errors import CatalogueError
-from ..search import FACETS, SORTS, SearchResult
-from ..web import get_catalogue
+from ..search import FACETS, SORTS, SearchResult, query_too_long
+from ..web import get_catalogue, search_limits
 from .site import whole_number
 
 bp = Blueprint("search", __name__)
 
-MAX_QUERY = 1000
 MAX_FILTERS = 20
 MAX_PAGE = 10_000
 MAX_PAGE_SIZE = 100
@@ -52,8 +51,9 @@ def _integer(args: MultiDict[str, str], name: str, default: int, largest: int) -
 def read_args(args: MultiDict[str, str], page_size: int | None = None) -> SearchArgs:
     """Read q, facet filters, sort, page (and page_size when not fixed) or raise BadSearch."""
     q = args.get("q", "").strip()
-    if len(q) > MAX_QUERY:
-        raise BadSearch(gettext("The query is too long (at most %(n)s characters).", n=MAX_QUERY))
+    limits = search_limits()
+    if query_too_long(q, limits):
+        raise BadSearch(gettext("The query is too long (at most %(n)s characters).", n=limits.max_query_length))
     filters = {}
     for facet in FACETS:
         values = list(dict.fromkeys(v.strip() for v in args.getlist(facet) if v.strip()))

@@ -3,7 +3,9 @@
 Each engine runs in its own process (so peak RSS is its own) over the same data set and the
 same mixed queries (single term, AND, phrase, prefix, fielded filter, fuzzy), and reports
 build time, p50/p95 latency with and without facet counts, with 20 highlighted snippets,
-edit-to-searchable latency, size on disk and peak RSS. Not a test: run it by hand.
+edit-to-searchable latency, size on disk and peak RSS. Our engine then meets adversarial
+queries (`ADVERSARIAL`: each must answer within a second, simplified if need be) and times
+ordinary queries while eight threads send adversarial ones. Not a test: run it by hand.
 
     python tests/benchmarks/bench_search.py 100000 --queries 240
 """
@@ -30,9 +32,51 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent.parent))
 
-from synthetic import generate  # noqa: E402
+from synthetic import COMMON_WORDS, generate  # noqa: E402
 
 KINDS = ("term", "and", "phrase", "prefix", "fielded", "fuzzy")
+
+
+def adversarial() -> dict[str, str]:
+    """Queries a hostile or unlucky user may send, each within the 1,000-character limit."""
+    rng = random.Random(7)
+    letters = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(1000))
+    common = COMMON_WORDS
+    queries = {
+        "30-letter word~5": "abcdefghijklmnopqrstuvwxyzabcd~5",
+        "30-letter word~2": "abcdefghijklmnopqrstuvwxyzabcd~2",
+        "24 fuzzy words": " ".join(f"{w}~" for w in common[10:34]),
+        "8 fuzzy common words": " ".join(f"{w}~2" for w in common[20:28]),
+        "1,000 random letters (retried fuzzy)": letters,
+        "110 random words (retried fuzzy)": " ".join(letters[i:i + 8] for i in range(0, 880, 8)),
+        "a* b* ... z*": " ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz"),
+        "a* OR b* ... OR z*": " OR ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz"),
+        "*x* and *a (leading wildcards)": "*x* *a",
+        "id:* (every record id)": "id:*",
+        "title_sort:[a TO z]": "title_sort:[a TO z]",
+        "text:[a TO zzzz]": "text:[a TO zzzz]",
+        "400 nested parentheses": "(" * 400 + "tomb" + ")" * 400,
+        "150 OR'd common words": " OR ".join(common * 3)[:1000].rsplit(" OR ", 1)[0],
+        "32 common words": " ".join(common[:32]),
+        "phrase of 240 common words": '"' + " ".join(["the village stone"] * 80)[:996] + '"',
+        "year:[-2147483648 TO 2147483647]": "year:[-2147483648 TO 2147483647]",
+        "year:2147483648": "year:2147483648",
+        "century:[XXX BCE TO XXX]": "century:[XXX BCE TO XXX]",
+    }
+    assert all(len(q) <= 1000 for q in queries.values())
+    return queries
+
+
+def notice_kind(notice: str | None) -> str:
+    """What the engine did with a query, from its notice."""
+    from catalogue import index
+
+    if not notice:
+        return "as written"
+    kinds = ((index.REFUSED_NOTICE, "refused"), (index.EXPENSIVE_NOTICE, "simplified"),
+             (index.LIMITED_NOTICE, "limited"), (index.PLAIN_NOTICE, "plain words"),
+             (index.READ_AS_NOTICE, "read with a note"))
+    return next((kind for template, kind in kinds if notice.startswith(template.split("{")[0])), "notice")
 
 
 def make_queries(n: int, seed: int = 1) -> list[dict[str, str]]:
@@ -128,6 +172,8 @@ def run_ours(n: int, queries: list[dict[str, str]], work: Path) -> dict[str, Any
 
         edits.append(timed(edit))
     out["edit_ms"] = summary(edits)
+    out["adversarial"] = run_adversarial(catalogue)
+    out["under_attack"] = run_under_attack(catalogue, queries)
     out["cache"] = catalogue.index.cache_stats()
     started = time.perf_counter()
     catalogue.index.reindex(catalogue.store)
@@ -137,6 +183,45 @@ def run_ours(n: int, queries: list[dict[str, str]], work: Path) -> dict[str, Any
     out["rss_mb"] = peak_rss_mb()
     catalogue.close()
     return out
+
+
+def run_adversarial(catalogue: Any) -> dict[str, Any]:
+    """Each adversarial query three times (the first with cold caches for its words): the
+    slowest time and what the engine did with it."""
+    out = {}
+    for name, query in adversarial().items():
+        times, kind = [], ""
+        for _ in range(3):
+            started = time.perf_counter()
+            result = catalogue.search(query, facets=True, highlight=True)
+            times.append((time.perf_counter() - started) * 1000)
+            kind = notice_kind(result.notice)
+        out[name] = {"first_ms": times[0], "max_ms": max(times), "total": result.total, "kind": kind}
+    return out
+
+
+def run_under_attack(catalogue: Any, queries: list[dict[str, str]], threads: int = 8) -> dict[str, Any]:
+    """Ordinary faceted queries timed while `threads` threads send adversarial queries."""
+    import threading
+
+    stop = threading.Event()
+    hostile = list(adversarial().values())
+
+    def attack(seed: int) -> None:
+        rng = random.Random(seed)
+        while not stop.is_set():
+            catalogue.search(rng.choice(hostile), facets=True, highlight=True)
+
+    workers = [threading.Thread(target=attack, args=(i,), daemon=True) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    try:
+        times = [timed(lambda q=q: catalogue.search(q["ours"], page_size=20, facets=True)) for q in queries[:60]]
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+    return {"threads": threads, **summary(times)}
 
 
 # -- FTS5 ------------------------------------------------------------------------------------
@@ -258,6 +343,14 @@ def table(n: int, nq: int, ours: dict[str, Any], fts: dict[str, Any]) -> str:
     for kind in KINDS:
         lines.append(f"| {kind} | {ours['faceted']['by_kind_p95'][kind]:,.1f} | "
                      f"{fts['faceted']['by_kind_p95'][kind]:,.1f} |")
+    lines += ["", "Adversarial queries (ours; faceted, highlighted; slowest of three runs):", "",
+              "| query | first | slowest | hits | answered |", "|---|---|---|---|---|"]
+    for name, row in ours["adversarial"].items():
+        lines.append(f"| {name} | {row['first_ms']:,.0f} ms | {row['max_ms']:,.0f} ms | {row['total']:,} | "
+                     f"{row['kind']} |")
+    attack = ours["under_attack"]
+    lines.append(f"\nOrdinary faceted queries while {attack['threads']} threads send adversarial ones: "
+                 f"p50 {attack['p50']:,.0f} ms, p95 {attack['p95']:,.0f} ms, max {attack['max']:,.0f} ms.")
     return "\n".join(lines)
 
 

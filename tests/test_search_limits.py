@@ -1,0 +1,296 @@
+"""What one search may cost (issue 11, finding 1) and numbers a query cannot hold (finding 5,
+search part): capped typo tolerance and expansions, a time budget, one query-length limit for
+every door, and out-of-range years answered with a notice instead of a 500."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import string
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from catalogue import config, create_app
+from catalogue import index_bounds as bounds
+from catalogue.cli.records import demo_path
+from catalogue.errors import CatalogueError
+from catalogue.index import RECORD_YEARS, fuzzy
+from catalogue.schema import record_schema
+from catalogue.search import SearchLimits, SearchResult
+from catalogue.service import Catalogue
+from harvest.jsonl import read_jsonl
+from tests.conftest import ROOT, make_app
+
+SOURCE = [{"id": "s1", "citation": "Test citation, 2024.", "publisher": "Test Press"}]
+#: A typo-tolerant 30-letter word at distance 5: 36 s of automaton building before the fix.
+LONG_FUZZY = "abcdefghijklmnopqrstuvwxyzabcd~5"
+RANDOM_LETTERS = "".join(random.Random(11).choice(string.ascii_lowercase) for _ in range(1000))
+
+
+def record(rid: str, **fields: Any) -> dict[str, Any]:
+    data = {"id": rid, "type": "monument", "title": f"Test {rid}", "sources": copy.deepcopy(SOURCE)}
+    data.update(fields)
+    return data
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalogue]:
+    catalogue = Catalogue(tmp_path_factory.mktemp("limits") / "data")
+    assert catalogue.import_records(read_jsonl(demo_path())).failed == 0
+    catalogue.create(record("bce-tomb", title="Tomb of the testing chieftain",
+                            period={"label": "V-IV centuries BCE", "start": -450, "end": -301}))
+    yield catalogue
+    catalogue.close()
+
+
+def limited(catalogue: Catalogue, **limits: int) -> Catalogue:
+    """The catalogue's index searched with other limits (restored by the caller's fixture)."""
+    catalogue.index.limits = SearchLimits(**limits)
+    return catalogue
+
+
+@pytest.fixture
+def index_limits(demo: Catalogue) -> Iterator[Any]:
+    """Set the demo index's limits for one test."""
+    yield lambda **limits: limited(demo, **limits)
+    demo.index.limits = SearchLimits()
+
+
+def leaves(q: Any) -> list[Any]:
+    return list(q.leaves()) if q.children() else [q]
+
+
+def fuzzy_leaves(q: Any) -> list[Any]:
+    return [leaf for leaf in leaves(q) if isinstance(leaf, bounds.terms.FuzzyTerm)]
+
+
+def timed(func: Any) -> tuple[Any, float]:
+    started = time.perf_counter()
+    value = func()
+    return value, time.perf_counter() - started
+
+
+# -- finding 1: typo tolerance -------------------------------------------------------------
+
+
+def test_fuzzy_edit_distance_capped(demo: Catalogue) -> None:
+    q, notice, _ = demo.index._parse("tombs~5 library~3 mosque~1")
+    distances = sorted({leaf.maxdist for leaf in fuzzy_leaves(q)})
+    assert distances == [1, 2]
+    assert notice and "at most 2 letters" in notice and "~5 was read as ~2" in notice
+    result = demo.search("tombs~5")
+    assert result.total == demo.search("tombs~2").total > 0 and "~5 was read as ~2" in result.notice
+
+
+def test_long_fuzzy_query_is_fast(demo: Catalogue) -> None:
+    result, seconds = timed(lambda: demo.search(LONG_FUZZY))
+    assert isinstance(result, SearchResult) and seconds < 2, seconds  # 36 s before the fix
+    result, seconds = timed(lambda: demo.search(RANDOM_LETTERS))  # retried with typo tolerance: 4.5 s
+    assert result.total == 0 and seconds < 2, seconds
+
+
+def test_fuzzy_word_length_capped(demo: Catalogue) -> None:
+    word = "x" * 41
+    q, notice, _ = demo.index._parse(f"{word}~ tombz~")
+    assert {leaf.text for leaf in fuzzy_leaves(q)} >= {"tombz"}
+    assert not any(len(leaf.text) > 30 for leaf in fuzzy_leaves(q))
+    assert notice and "longer than 30 letters" in notice
+
+
+def test_fuzzy_terms_per_query_capped(demo: Catalogue) -> None:
+    words = ["tombz", "librari", "mosqe", "schol", "culturr", "churh", "musem", "cemetry", "monumnt", "gravs"]
+    q, notice, _ = demo.index._parse(" OR ".join(f"{w}~" for w in words))
+    assert len({bounds.word_key(leaf) for leaf in fuzzy_leaves(q)}) == 8
+    assert notice and "only the first 8 words marked ~" in notice
+
+
+def test_typo_tolerance_can_be_turned_off(index_limits: Any) -> None:
+    catalogue = index_limits(max_edit_distance=0)
+    result = catalogue.search("tombz~")
+    assert result.total == 0 and "turned off" in result.notice
+    assert catalogue.search("tombz").total == 0  # and no automatic retry
+
+
+def test_automatic_retry_skipped_for_many_or_long_words(demo: Catalogue) -> None:
+    limits = SearchLimits()
+    few = demo.index._parse("tombz librarees")[0]
+    assert fuzzy_leaves(fuzzy(few, limits))  # still retried with typo tolerance
+    many = demo.index._parse(" ".join(["tombz", "librarees", "mosqe", "schol", "culturr", "churh", "musem",
+                                       "cemetry", "monumnt"]))[0]
+    assert fuzzy(many, limits) == many
+    long = demo.index._parse(RANDOM_LETTERS[:200])[0]
+    assert fuzzy(long, limits) == long
+    assert demo.search("tombz").total > 0  # an ordinary typo is still forgiven
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(word=st.text(alphabet="aeioulmnrstbkdgxcyhz", min_size=1, max_size=12), maxdist=st.integers(0, 2),
+       prefix=st.integers(0, 3), fieldname=st.sampled_from(["title", "text", "names"]))
+def test_fuzzy_words_equal_whoosh_automaton(demo: Catalogue, word: str, maxdist: int, prefix: int,
+                                            fieldname: str) -> None:
+    """Typo tolerance finds the words Whoosh's own automaton finds, so results do not change."""
+    reader = demo.index._searcher().reader()
+    for leaf, _ in reader.leaf_readers():
+        expected = set(leaf.terms_within(fieldname, word, maxdist, prefix=min(prefix, len(word))))
+        assert set(bounds.fuzzy_words(leaf, fieldname, word, maxdist, prefix)) == expected
+
+
+# -- finding 1: expansions and the time budget ---------------------------------------------
+
+
+def test_expansion_terms_capped(index_limits: Any) -> None:
+    catalogue = index_limits()
+    assert catalogue.search("tomb*").notice is None  # an ordinary prefix is untouched
+    catalogue = index_limits(max_expansion_terms=5)
+    for query in ("t*", "id:*", "title:[a TO z]", "a* b* c* d*"):
+        result = catalogue.search(query)
+        assert result.notice and "too expensive" in result.notice and "more than 5 words" in result.notice
+
+
+def test_search_time_budget_simplifies_the_query(index_limits: Any) -> None:
+    catalogue = index_limits(time_budget_ms=0)
+    expensive = " ".join(f"{letter}*" for letter in string.ascii_lowercase)
+    result, seconds = timed(lambda: catalogue.search(expensive))
+    assert result.notice and "too expensive" in result.notice and seconds < 2
+    assert result.total == 0 and not result.hits
+
+
+def test_long_phrase_minds_the_budget(index_limits: Any) -> None:
+    phrase = '"' + " ".join(["the village stone"] * 60) + '"'
+    catalogue = index_limits(time_budget_ms=0)
+    result = catalogue.search(phrase)
+    assert result.notice and "too expensive" in result.notice
+
+
+ADVERSARIAL = [LONG_FUZZY, RANDOM_LETTERS, " ".join(f"{c}*" for c in string.ascii_lowercase),
+               " OR ".join(f"{c}*" for c in string.ascii_lowercase), "*x*", "*a", "id:*", "title_sort:[a TO z]",
+               "text:[a TO zzzz]", "(" * 400 + "tomb" + ")" * 400, " OR ".join(["tomb", "school", "the"] * 40),
+               '"' + " ".join(["the tombs of"] * 70) + '"', "year:[-2147483648 TO 2147483647]",
+               " ".join(f"{w}~" for w in ["village", "stone", "century", "walls", "built", "library", "school"] * 3)]
+
+
+@pytest.mark.parametrize("query", ADVERSARIAL, ids=range(len(ADVERSARIAL)))
+def test_adversarial_queries_are_bounded(demo: Catalogue, query: str) -> None:
+    assert len(query) <= 1000
+    result, seconds = timed(lambda: demo.search(query, facets=True, highlight=True))
+    assert isinstance(result, SearchResult) and result.total >= 0 and seconds < 2, seconds
+
+
+# -- finding 1: one query-length limit, configurable -----------------------------------------
+
+
+def text_of(data: bytes) -> str:
+    return data.decode("utf-8")
+
+
+@pytest.mark.parametrize("length, limit", [(1001, None), (51, 50)])
+def test_query_length_limit_same_for_web_api_and_cli(tmp_path: Path, length: int, limit: int | None) -> None:
+    app = make_app(tmp_path / "data", **({"SEARCH_MAX_QUERY_LENGTH": limit} if limit else {}))
+    allowed = limit or 1000
+    long_query, fine_query = "x" * length, "x" * allowed
+    client, runner = app.test_client(), app.test_cli_runner()
+    message = f"The query is too long (at most {allowed} characters)."
+    page = client.get("/search", query_string={"q": long_query})
+    assert page.status_code == 400 and message in text_of(page.data)
+    api = client.get("/api/search", query_string={"q": long_query})
+    assert api.status_code == 400 and api.get_json()["detail"] == message
+    cli = runner.invoke(args=["search", long_query])
+    assert cli.exit_code == 1 and message in cli.output and "Traceback" not in cli.output
+    assert client.get("/search", query_string={"q": fine_query}).status_code == 200
+    assert client.get("/api/search", query_string={"q": fine_query}).status_code == 200
+    assert runner.invoke(args=["search", fine_query]).exit_code == 0
+    assert client.get("/export/records.csv", query_string={"q": long_query}).status_code == 400
+    described = client.get("/api/openapi.json").get_json()["paths"]["/api/search"]["get"]["parameters"]
+    assert next(p["schema"]["maxLength"] for p in described if p["name"] == "q") == allowed
+
+
+def test_search_limits_are_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CATALOGUE_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("CATALOGUE_SEARCH_TIME_BUDGET_MS", "250")
+    monkeypatch.setenv("CATALOGUE_SEARCH_MAX_FUZZY_TERMS", "3")
+    app = create_app()
+    assert app.extensions["search_limits"] == SearchLimits(time_budget_ms=250, max_fuzzy_terms=3)
+    with app.app_context():
+        from catalogue.web import get_catalogue
+
+        assert get_catalogue().index.limits.time_budget_ms == 250
+        get_catalogue().close()
+    for name, bad in (("SEARCH_MAX_EDIT_DISTANCE", 5), ("SEARCH_TIME_BUDGET_MS", "soon"),
+                      ("SEARCH_MAX_EXPANSION_TERMS", 0)):
+        with pytest.raises(CatalogueError, match=name):
+            make_app(tmp_path / "data", **{name: bad})
+    monkeypatch.setenv("CATALOGUE_SEARCH_MAX_EDIT_DISTANCE", "9")
+    with pytest.raises(CatalogueError, match="SEARCH_MAX_EDIT_DISTANCE must be a whole number from 0 to 2"):
+        create_app()
+
+
+def test_search_limits_are_documented() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    names = [name for name in vars(config) if name.startswith("SEARCH_")]
+    assert len(names) == 6
+    for name in names:
+        assert f"`CATALOGUE_{name}` | `{getattr(config, name)}`" in readme, name
+
+
+# -- finding 5: numbers a query cannot hold ------------------------------------------------
+
+
+OUT_OF_RANGE = ["year:2147483648", "year:-2147483649", "year:99999999999999999999999999999",
+                "year:[1300 TO 99999999999]", "year:[* TO 99999999999]", "year:[2147483648 TO *]",
+                "year:{-99999999999 TO 1400]", "year:1e5",
+                "year:13.5", "year:-", "century:99999999999", "century:[I TO 999999999]", "century:-5",
+                "start:2147483648", "start:[1 TO 2147483648]", "end:-2147483649", "revision:99999999999",
+                'year:"2147483648"']
+
+
+@pytest.mark.parametrize("query", OUT_OF_RANGE)
+def test_year_out_of_range_is_not_a_500(demo_app: Flask, query: str) -> None:
+    client = demo_app.test_client()
+    page = client.get("/search", query_string={"q": query})
+    assert page.status_code == 200, page.status_code
+    api = client.get("/api/search", query_string={"q": query})
+    assert api.status_code == 200 and api.get_json()["total"] >= 0
+    if query not in ("end:-2147483649",):  # the parser reads "-" there as NOT: nothing to say
+        assert api.get_json()["notice"], query
+    cli = demo_app.test_cli_runner().invoke(args=["search", query])
+    assert cli.exit_code == 0 and "Traceback" not in cli.output, cli.output
+    export = client.get("/export/records.csv", query_string={"q": query})
+    assert export.status_code == 200 and export.data.startswith(b"id,type,title")
+
+
+def test_year_beyond_any_record_finds_nothing_and_says_so(demo: Catalogue) -> None:
+    for query in ("year:2147483648", "year:-2147483648", "year:5000"):
+        result = demo.search(query)
+        assert result.total == 0 and "beyond the years a record can have" in result.notice
+
+
+def test_huge_range_ends_keep_their_matches(demo: Catalogue, demo_app: Flask) -> None:
+    open_ended = {hit.id for hit in demo.search("year:[1300 TO]", page_size=100).hits}
+    assert open_ended
+    for query in ("year:[1300 TO 99999999999]", "year:[1300 TO *]", "year:[1300 TO 2147483648]"):
+        assert {hit.id for hit in demo.search(query, page_size=100).hits} == open_ended, query
+    everything = demo.search("year:[-99999999999 TO 99999999999]").total
+    assert everything == demo.search("year:[* TO *]").total > len(open_ended)
+    export = demo_app.test_client().get("/export/records.jsonl", query_string={"q": "year:[1300 TO 99999999999]"})
+    assert export.status_code == 200
+    assert {json.loads(line)["id"] for line in export.data.decode().splitlines()} == open_ended
+
+
+def test_negative_years_are_searchable(demo: Catalogue) -> None:
+    for query in ("year:-400", 'year:"-400"', "year:[-420 TO -410]", 'century:"V BCE"', "century:[V BCE TO IV BCE]",
+                  "year:[* TO -400]"):
+        assert "bce-tomb" in {hit.id for hit in demo.search(query).hits}, query
+    assert demo.search("year:-200").total == 0
+
+
+def test_record_years_follow_the_schema() -> None:
+    start = record_schema()["$defs"]["period"]["properties"]["start"]
+    assert (start["minimum"], start["maximum"]) == RECORD_YEARS
