@@ -99,6 +99,30 @@ def test_put_needs_the_seen_revision_and_refuses_a_stale_one(api: Any) -> None:
     assert api("GET", f"/api/records/{RECORD}").json["title"] == "New"
 
 
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+@pytest.mark.parametrize(("seen", "status"), [
+    pytest.param({"headers": {"If-Match": '"0"'}}, 409, id="older"),
+    pytest.param({"headers": {"If-Match": '"2"'}}, 409, id="newer, never existed"),
+    pytest.param({"revision": 7}, 409, id="newer in the body"),
+    pytest.param({}, 428, id="none named"),
+])
+def test_a_write_not_based_on_the_current_revision_is_refused_and_changes_nothing(
+        api: Any, demo_app: Flask, method: str, seen: dict[str, Any], status: int) -> None:
+    before = api("GET", f"/api/records/{RECORD}").json
+    body = {k: v for k, v in before.items() if k not in ("revision", "created", "modified")} if method == "PUT" else {}
+    body = dict(body, title="Overwritten", **({"revision": seen["revision"]} if "revision" in seen else {}))
+    response = api(method, f"/api/records/{RECORD}", body, headers=seen.get("headers"))
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    if status == 409:
+        assert response.json["current_revision"] == 1 and response.json["current"]["title"] == before["title"]
+    else:
+        assert response.json["errors"] == [{"path": "revision", "message": "is required"}]
+    assert api("GET", f"/api/records/{RECORD}").json == before
+    with demo_app.app_context():
+        assert len(get_catalogue().history(RECORD)) == 1
+
+
 def test_patch_merges_fields(api: Any) -> None:
     response = api("PATCH", f"/api/records/{RECORD}", {"revision": 1, "notes": None, "title": "Patched"})
     assert response.status_code == 200
