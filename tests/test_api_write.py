@@ -60,6 +60,19 @@ def test_validation_errors_are_problem_details_with_paths(api: Any) -> None:
     assert response.json["status"] == 422 and response.json["title"] == "Invalid record"
 
 
+def test_every_claim_must_cite_a_source_of_the_record(api: Any) -> None:
+    bad = dict(NEW, conditions=[{"status": "destroyed", "sources": ["s9"]}], quantity=2, quantity_sources=["s9"],
+               period={"label": "XIV century", "start": 1301, "end": 1400, "sources": ["s9"]},
+               names=[{"value": "Cümə məscidi", "lang": "az", "sources": ["s9"]}])
+    response = api("POST", "/api/records", bad)
+    assert response.status_code == 422
+    assert {(e["path"], e["message"]) for e in response.json["errors"]} == {
+        (path, "'s9' is not the id of a source of this record")
+        for path in ("conditions[0].sources[0]", "quantity_sources[0]", "period.sources[0]", "names[0].sources[0]")}
+    assert api("POST", "/api/records", dict(bad, sources=[*NEW["sources"], {"id": "s9", "citation": "Another."}])) \
+        .status_code == 201
+
+
 @pytest.mark.parametrize(("headers", "detail"), [
     ({}, "Authorization: Bearer"),
     ({"Authorization": "Bearer wrong"}, "unknown or revoked"),
