@@ -891,7 +891,7 @@ class SearchIndex:
         sort = sort if sort in SORTS else "relevance"
         filters = _clean_filters(filters)
         result = SearchResult(query=query, total=0, page=page, page_size=page_size, sort=sort, filters=filters)
-        q, result.notice = self._parse(text)
+        q, result.notice = self._parse(text, querytext.unreadable_characters(query))
         searcher = self._searcher()
         sets = self._facet_sets(searcher)
         allowed = _filter_bits(sets, filters)
@@ -917,10 +917,12 @@ class SearchIndex:
                 result.hits = self._page(searcher, q, allow, sort, page, page_size, highlight)
         return result
 
-    def _parse(self, text: str) -> tuple[wq.Query, str | None]:
+    def _parse(self, text: str, reason: str | None = None) -> tuple[wq.Query, str | None]:
+        """The query of cleaned `text`, or its plain words with a notice when it cannot be read as
+        written (`reason`: a problem of the text as typed, found before it was cleaned)."""
         if not text:
             return wq.Every(), None
-        reason = querytext.problem(text)
+        reason = reason or querytext.problem(text)
         if reason is None:
             try:
                 q = self._parser.parse(_VOCABULARY_PHRASE.sub(_vocabulary_value, text))

@@ -369,6 +369,33 @@ def test_did_you_mean_and_bad_query_notice(client: FlaskClient) -> None:
     assert "could not be read as written" in text_of(broken.data)
 
 
+UNREADABLE = ["tombs\x01\x02", "tombs\x7f", '"XIV tombs', "(tombs", "tombs Khojaly:"]
+
+
+@pytest.mark.parametrize("query", UNREADABLE, ids=repr)
+def test_unreadable_query_is_searched_as_plain_words_with_a_notice(client: FlaskClient, query: str) -> None:
+    """Control characters, unbalanced quotes or parentheses, a field with nothing after it."""
+    page = client.get("/search", query_string={"q": query})
+    assert page.status_code == 200
+    assert "could not be read as written" in text_of(page.data)
+    assert "Graves, domes and tombs" in text_of(page.data)
+    body = client.get("/api/search", query_string={"q": query}).json
+    assert "could not be read as written" in body["notice"]
+    assert [hit["id"] for hit in body["hits"]] == ["khojaly-graves-domes-tombs-xiv-xv"]
+
+
+def test_query_over_the_length_limit_is_refused_with_a_message(client: FlaskClient) -> None:
+    """Web and API share one limit (1,000 characters); the refusal says so, no 500."""
+    query = "tombs " * 200
+    page = client.get("/search", query_string={"q": query})
+    assert page.status_code == 400
+    assert "The query is too long (at most 1000 characters)." in text_of(page.data)
+    problem = client.get("/api/search", query_string={"q": query})
+    assert problem.status_code == 400 and problem.mimetype == "application/problem+json"
+    assert problem.json["detail"] == "The query is too long (at most 1000 characters)."
+    assert client.get("/search", query_string={"q": "tombs " * 166}).status_code == 200  # 996 characters
+
+
 def test_record_links_to_its_oai_record(demo_app: Flask, client: FlaskClient) -> None:
     if not any(rule.rule == "/oai" for rule in demo_app.url_map.iter_rules()):
         unavailable("the OAI-PMH provider is not installed")
