@@ -89,13 +89,8 @@ def test_search_bad_arguments_give_a_clear_400(client: FlaskClient, query: str, 
 @pytest.mark.parametrize("query", ['"unclosed', "(((", "AND OR NOT", "title:", "*", "a" * 999, "\x00\x01"])
 def test_hostile_queries_never_fail(client: FlaskClient, query: str) -> None:
     page = client.get("/search", query_string={"q": query})
-    assert page.status_code in (200, 400)
-
-
-def test_too_long_query_is_refused(client: FlaskClient) -> None:
-    page = client.get("/search", query_string={"q": "x" * 1001})
-    assert page.status_code == 400
-    assert "too long" in text_of(page.data)
+    assert page.status_code == 200
+    assert re.search(r"\d+ records? found|No records match", text_of(page.data))
 
 
 def test_record_page_shows_every_part(client: FlaskClient) -> None:
@@ -333,7 +328,7 @@ def test_signed_in_archivist_sees_edit_links_and_restores_from_history(catalogue
     assert form is not None and 'name="revision" value="1"' in form.group(0)
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.group(0)).group(1)
     response = client.post("/records/khojaly-schools/restore", data={"revision": "1", "csrf_token": token})
-    assert response.status_code in (200, 303), response.data[:500]
+    assert response.status_code == 303, response.data[:500]
     assert catalogue.get("khojaly-schools")["title"] == "Schools of Khojaly"
 
 
