@@ -8,7 +8,7 @@ import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 from flask import Flask
@@ -30,6 +30,12 @@ def unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (required when CI is set)")
     pytest.skip(reason)
+
+
+def exited_cleanly(result: Any) -> bool:
+    """A CliRunner result ended by the command itself (an exit code), not by an unhandled
+    exception: CliRunner prints no traceback, so "Traceback" never shows in its output."""
+    return result.exception is None or isinstance(result.exception, SystemExit)
 
 
 def shared_path(*parts: str) -> Path:
