@@ -20,7 +20,7 @@ from harvest.jsonl import read_jsonl
 
 SOURCE = [{"id": "s1", "citation": "Test citation, 2024.", "publisher": "Test Press"}]
 KHOJALY_SPELLINGS = ["Khojaly", "Xocalı", "Xocali", "Hocalı", "Khojali", "Ходжалы", "Xodjaly", "xocali", "KHOJALY",
-                     "Khojalli", "Xocallı"]  # doubled letters count once
+                     "Khojalli", "Xocallı", "place:Khojalli"]  # doubled letters count once (place: has no typo retry)
 
 
 def record(rid: str, **fields: Any) -> dict[str, Any]:
