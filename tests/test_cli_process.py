@@ -100,6 +100,7 @@ def test_search_refuses_a_query_over_the_web_s_length_limit(cli: Run) -> None:
     assert_user_error(cli("search", "tombs " * 200), "too long")
 
 
+@pytest.mark.slow  # three runs of the command and two catalogues: about 3 to 4 s
 def test_check_no_repair_exits_1_on_drift_and_check_repairs_it(cli: Run, tmp_path: Path) -> None:
     """An index copied from another catalogue at the same change number believes it is up
     to date: only a comparison with the store finds the drift."""
