@@ -969,7 +969,7 @@ class SearchIndex:
         sort = sort if sort in SORTS else "relevance"
         filters = _clean_filters(filters)
         result = SearchResult(query=query, total=0, page=page, page_size=page_size, sort=sort, filters=filters)
-        q, result.notice, plain = self._parse(text)
+        q, result.notice, plain = self._parse(text, querytext.unreadable_characters(query))
         searcher = self._searcher()
         sets = self._facet_sets(searcher)
         allowed = _filter_bits(sets, filters)
@@ -1029,11 +1029,12 @@ class SearchIndex:
         allow = None if matched == sets.live else set(members(matched))
         return self._page(searcher, q, allow, sort, page, page_size, highlight)
 
-    def _parse(self, text: str) -> tuple[wq.Query, str | None, bool]:
-        """The bounded query, a notice of how it was read, and whether it fell back to plain words."""
+    def _parse(self, text: str, reason: str | None = None) -> tuple[wq.Query, str | None, bool]:
+        """The bounded query of cleaned `text`, a notice of how it was read, and whether it fell back
+        to plain words (`reason`: a problem of the text as typed, found before it was cleaned)."""
         if not text:
             return wq.Every(), None, False
-        reason = querytext.problem(text, self.limits.max_query_length)
+        reason = reason or querytext.problem(text, self.limits.max_query_length)
         if reason is None:
             try:
                 with bounds.noting() as notes:

@@ -30,6 +30,12 @@ def clean(text: str) -> str:
     return _CONTROL.sub(" ", normalise_query(text or "").replace("\t", " ").replace("\n", " ")).strip()
 
 
+def unreadable_characters(query: str) -> str | None:
+    """Why a query as typed cannot be searched as written: control characters, which `clean`
+    removes (tabs and line breaks are spaces, not a problem)."""
+    return "it contains control characters" if _CONTROL.search(query or "") else None
+
+
 def problem(text: str, max_length: int = MAX_LENGTH) -> str | None:
     """Why `text` cannot be read as a structured query, or None when it can."""
     if len(text) > max_length:

@@ -1,10 +1,14 @@
 """Shared fixtures: an app over a temporary data directory, its client, CLI runner and
-catalogue, with or without the demo collection."""
+catalogue, with or without the demo collection; the installed `catalogue` command over the
+same directory; and `unavailable`, the one way a test gives up on a missing tool."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 from flask import Flask
@@ -18,6 +22,20 @@ pytest_plugins = ["tests.browser.chromium"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Give up on a test whose tool, browser or route is missing: a skip on a developer's
+    machine, a failure under CI (``CI`` set), so nothing missing ever passes as green there."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (required when CI is set)")
+    pytest.skip(reason)
+
+
+def exited_cleanly(result: Any) -> bool:
+    """A CliRunner result ended by the command itself (an exit code), not by an unhandled
+    exception: CliRunner prints no traceback, so "Traceback" never shows in its output."""
+    return result.exception is None or isinstance(result.exception, SystemExit)
 
 
 def shared_path(*parts: str) -> Path:
@@ -74,3 +92,15 @@ def catalogue(app: Flask) -> Catalogue:
     """The Python API of the app's catalogue."""
     with app.app_context():
         return get_catalogue()
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """The installed `catalogue` command as a real process over the `app` fixture's data
+    directory: ``cli("show", "x", input=...)`` gives returncode, stdout and stderr apart."""
+    from tests.clirun import run_cli
+
+    def run(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+        return run_cli(tmp_path / "data", *args, **kwargs)
+
+    return run

@@ -123,11 +123,15 @@ def test_openapi_references_resolve(client: FlaskClient) -> None:
         assert ref.rsplit("/", 1)[1] in schemas, ref
 
 
-def test_openapi_merges_write_api_paths(monkeypatch: pytest.MonkeyPatch, client: FlaskClient) -> None:
-    from catalogue.views import api_write
-
-    extra = {"/api/records": {"post": {"operationId": "createRecord", "responses": {"201": {"description": "x"}}}}}
-    monkeypatch.setattr(api_write, "OPENAPI_PATHS", extra, raising=False)
+def test_openapi_merges_the_write_api_beside_the_read_api(client: FlaskClient) -> None:
+    """One path holds the read API's GET and the write API's PUT and PATCH; the write API's
+    security scheme joins the read API's components, neither replacing the other."""
     spec = client.get("/api/openapi.json").get_json()
+    record = spec["paths"]["/api/records/{record_id}"]
+    assert {op: record[op]["operationId"] for op in ("get", "put", "patch")} == {
+        "get": "getRecord", "put": "replaceRecord", "patch": "patchRecord"}
     assert spec["paths"]["/api/records"]["post"]["operationId"] == "createRecord"
-    assert "get" in spec["paths"]["/api/records/{record_id}"]
+    assert spec["paths"]["/api/search"]["get"]["operationId"] == "search"
+    assert {"Problem", "Record"} <= spec["components"]["schemas"].keys()
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert "security" not in record["get"] and record["put"]["security"] == [{"bearerAuth": []}]

@@ -60,6 +60,19 @@ def test_validation_errors_are_problem_details_with_paths(api: Any) -> None:
     assert response.json["status"] == 422 and response.json["title"] == "Invalid record"
 
 
+def test_every_claim_must_cite_a_source_of_the_record(api: Any) -> None:
+    bad = dict(NEW, conditions=[{"status": "destroyed", "sources": ["s9"]}], quantity=2, quantity_sources=["s9"],
+               period={"label": "XIV century", "start": 1301, "end": 1400, "sources": ["s9"]},
+               names=[{"value": "Cümə məscidi", "lang": "az", "sources": ["s9"]}])
+    response = api("POST", "/api/records", bad)
+    assert response.status_code == 422
+    assert {(e["path"], e["message"]) for e in response.json["errors"]} == {
+        (path, "'s9' is not the id of a source of this record")
+        for path in ("conditions[0].sources[0]", "quantity_sources[0]", "period.sources[0]", "names[0].sources[0]")}
+    assert api("POST", "/api/records", dict(bad, sources=[*NEW["sources"], {"id": "s9", "citation": "Another."}])) \
+        .status_code == 201
+
+
 @pytest.mark.parametrize(("headers", "detail"), [
     ({}, "Authorization: Bearer"),
     ({"Authorization": "Bearer wrong"}, "unknown or revoked"),
@@ -97,6 +110,30 @@ def test_put_needs_the_seen_revision_and_refuses_a_stale_one(api: Any) -> None:
     assert stale.status_code == 409
     assert stale.json["current_revision"] == 2 and stale.json["current"]["title"] == "New"
     assert api("GET", f"/api/records/{RECORD}").json["title"] == "New"
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+@pytest.mark.parametrize(("seen", "status"), [
+    pytest.param({"headers": {"If-Match": '"0"'}}, 409, id="older"),
+    pytest.param({"headers": {"If-Match": '"2"'}}, 409, id="newer, never existed"),
+    pytest.param({"revision": 7}, 409, id="newer in the body"),
+    pytest.param({}, 428, id="none named"),
+])
+def test_a_write_not_based_on_the_current_revision_is_refused_and_changes_nothing(
+        api: Any, demo_app: Flask, method: str, seen: dict[str, Any], status: int) -> None:
+    before = api("GET", f"/api/records/{RECORD}").json
+    body = {k: v for k, v in before.items() if k not in ("revision", "created", "modified")} if method == "PUT" else {}
+    body = dict(body, title="Overwritten", **({"revision": seen["revision"]} if "revision" in seen else {}))
+    response = api(method, f"/api/records/{RECORD}", body, headers=seen.get("headers"))
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    if status == 409:
+        assert response.json["current_revision"] == 1 and response.json["current"]["title"] == before["title"]
+    else:
+        assert response.json["errors"] == [{"path": "revision", "message": "is required"}]
+    assert api("GET", f"/api/records/{RECORD}").json == before
+    with demo_app.app_context():
+        assert len(get_catalogue().history(RECORD)) == 1
 
 
 def test_patch_merges_fields(api: Any) -> None:

@@ -103,6 +103,25 @@ def test_password_change_ends_sessions(client: FlaskClient, app: Flask, alice: s
     login(client, alice, "another good password")
 
 
+@pytest.mark.parametrize("commands", [
+    pytest.param([["user", "role", "alice", "admin"]], id="role"),
+    pytest.param([["user", "disable", "alice"], ["user", "enable", "alice"]], id="disable then enable"),
+])
+def test_role_change_or_disabling_ends_sessions_for_good(client: FlaskClient, app: Flask, alice: str,
+                                                         commands: list[list[str]]) -> None:
+    """The session cookie from before stays refused, even once the account is enabled again."""
+    login(client, alice)
+    old_cookie = session_cookie(client)
+    for args in commands:
+        result = app.test_cli_runner().invoke(args=args)
+        assert result.exit_code == 0, result.output
+    assert not _is_signed_in(client)
+    client.set_cookie("session", old_cookie)
+    assert not _is_signed_in(client)
+    login(client, alice)  # a new sign-in works
+    assert _is_signed_in(client)
+
+
 def test_disabled_user_cannot_sign_in_and_is_signed_out(client: FlaskClient, app: Flask, alice: str) -> None:
     login(client, alice)
     assert app.test_cli_runner().invoke(args=["user", "disable", alice]).exit_code == 0

@@ -1,5 +1,6 @@
 """Every route and method of the archivist side against every kind of caller, with the
-exact status: anonymous, archivist, admin, a forged CSRF token, and an ended session.
+exact status: anonymous, archivist, admin, a forged CSRF token, and an ended session; and
+every request that is not a successful write (refused, or a read) leaves the store as it was.
 
 One app serves the whole matrix; each caller works on its own record, user and source
 (``rec-<caller>``), so a successful write by one caller never changes another's outcome.
@@ -8,6 +9,7 @@ One app serves the whole matrix; each caller works on its own record, user and s
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,9 @@ ROUTES: list[tuple[str, str, dict[str, str], tuple[Any, Any, Any]]] = [
 ]
 
 CASES = [(row, who) for row in range(len(ROUTES)) for who in CALLERS]
+#: The tables a write of the archivist side can change: records and their revisions (the
+#: change sequence), accounts and sessions, API tokens, harvest sources, runs and pending changes.
+WATCHED = ("records", "revisions", "users", "tokens", "sources", "harvest_runs", "pending_changes")
 
 
 def _expected(row: int, who: str) -> Any:
@@ -124,20 +129,32 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, di
 
 @pytest.mark.parametrize(("row", "who"), CASES, ids=[f"{ROUTES[r][0]} {ROUTES[r][1]} {w}" for r, w in CASES])
 def test_status(matrix: tuple[Flask, dict[str, FlaskClient]], row: int, who: str) -> None:
-    _, clients = matrix
+    app, clients = matrix
     client = clients[who]
     method, path, data, _ = ROUTES[row]
     path = path.replace("{who}", who)
     form = {k: v.replace("{who}", who) for k, v in data.items()}
     if method == "POST" and path != "/oai" and not path.startswith("/api/"):
         form["csrf_token"] = "forged" if who == "wrong_csrf" else _token(client)
-    response = client.open(path, method=method, data=form)
     expected = _expected(row, who)
+    before = _stored(app)
+    response = client.open(path, method=method, data=form)
+    if expected != 303:  # only a successful write may change what is stored
+        assert _stored(app) == before, "a request that wrote nothing by its status changed the store"
     if expected == LOGIN:
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         assert response.headers["Location"].startswith("/login?next=/")
     else:
         assert response.status_code == expected, response.get_data(as_text=True)[:500]
+
+
+def _stored(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the watched tables, read from the database file by a connection of its own."""
+    database = sqlite3.connect(f"file:{Path(app.config['DATA']) / 'catalogue.sqlite3'}?mode=ro", uri=True)
+    try:
+        return {table: database.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall() for table in WATCHED}
+    finally:
+        database.close()
 
 
 def _token(client: FlaskClient) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask.testing import FlaskCliRunner
 
+from tests.conftest import exited_cleanly
 from tests.recordsamples import make_record
 
 
@@ -69,7 +70,7 @@ def test_import_rejects_non_utf8_line_by_line(runner: FlaskCliRunner, tmp_path: 
 def test_missing_file_is_a_clean_error(runner: FlaskCliRunner, tmp_path: Path) -> None:
     result = runner.invoke(args=["import", str(tmp_path / "missing.jsonl")])
     assert result.exit_code == 1 and "no such file" in result.output
-    assert "Traceback" not in result.output
+    assert exited_cleanly(result)
 
 
 def test_show_and_history(runner: FlaskCliRunner, tmp_path: Path) -> None:
@@ -79,7 +80,8 @@ def test_show_and_history(runner: FlaskCliRunner, tmp_path: Path) -> None:
     assert "condition: destroyed" in shown.output
     missing = runner.invoke(args=["show", "zzz"])
     assert missing.exit_code == 1 and "no record with id 'zzz'" in missing.output
-    assert runner.invoke(args=["history", "zzz"]).exit_code == 1
+    history = runner.invoke(args=["history", "zzz"])
+    assert history.exit_code == 1 and exited_cleanly(history) and "no record with id 'zzz'" in history.output
     assert runner.invoke(args=["show", "a", "--revision", "9"]).exit_code == 1
 
 

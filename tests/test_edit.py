@@ -156,10 +156,27 @@ def test_stale_edit_shows_both_versions_and_loses_neither(editor: FlaskClient, d
     assert history[-1].data["description"] == "Bob's new description."
 
 
-def test_edit_form_without_base_revision_is_refused(editor: FlaskClient) -> None:
+@pytest.mark.parametrize("base", ["0", "2", "99"])
+def test_edit_form_based_on_another_revision_is_a_conflict_that_keeps_the_input(editor: FlaskClient,
+                                                                                  demo_app: Flask, base: str) -> None:
+    """Older than the current revision or newer than any (a tampered or replayed form):
+    refused as a conflict, nothing stored, what was typed still in the form."""
+    fields = _edit(editor, title="Typed title", message="my edit")
+    fields["base_revision"] = base
+    response = editor.post(f"/records/{RECORD}/edit", data=fields)
+    assert response.status_code == 409
+    kept = form_fields(_text(response))
+    assert kept["title"] == "Typed title" and kept["message"] == "my edit" and kept["base_revision"] == "1"
+    with demo_app.app_context():
+        assert [r.revision for r in get_catalogue().history(RECORD)] == [1]
+
+
+def test_edit_form_without_base_revision_is_refused(editor: FlaskClient, demo_app: Flask) -> None:
     fields = _edit(editor, message="x")
     del fields["base_revision"]
     assert editor.post(f"/records/{RECORD}/edit", data=fields).status_code == 400
+    with demo_app.app_context():
+        assert [r.revision for r in get_catalogue().history(RECORD)] == [1]
 
 
 def test_delete_needs_a_reason_then_restore_brings_the_record_back(editor: FlaskClient, demo_app: Flask) -> None:

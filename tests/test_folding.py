@@ -9,7 +9,7 @@ from catalogue.folding import fold, fold_word, name_key, normalise_query
 
 #: Each row: spellings of one name in Azerbaijani Latin, English, Russian and older transliterations.
 VARIANTS = [
-    ("Khojaly", "Xocalı", "Xocali", "Hocalı", "Khojali", "Ходжалы", "Xodjaly", "XOCALI", "khojaly"),
+    ("Khojaly", "Xocalı", "Xocali", "Hocalı", "Khojali", "Ходжалы", "Xodjaly", "XOCALI", "khojaly", "Khojalli"),
     ("Ağdam", "Aghdam", "Агдам", "Agdam"),
     ("Şuşa", "Shusha", "Шуша"),
     ("Laçın", "Lachin", "Лачин"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
@@ -185,6 +186,33 @@ def test_resumption_tokens_page_through_everything(paged_app: Flask, clock: Cloc
     assert identifiers(again) == [ID + "r4"]
 
 
+@pytest.mark.parametrize("verb", ["ListRecords", "ListIdentifiers"])
+@pytest.mark.parametrize("count", [2, 4])
+def test_a_list_of_exact_pages_ends_on_its_last_full_page(paged_app: Flask, clock: Clock, verb: str,
+                                                           count: int) -> None:
+    """N times the page size: N pages, the last one closing the list, never an empty page
+    or noRecordsMatch after it."""
+    with paged_app.app_context():
+        from catalogue.web import get_catalogue
+
+        get_catalogue().import_records((str(i), make_record(id=f"r{i}")) for i in range(count))
+    client = paged_app.test_client()
+    pages, arguments = [], {"verb": verb, "metadataPrefix": "oai_dc"}
+    while True:
+        root = oai(client, **arguments)
+        assert error_codes(root) == []
+        pages.append(identifiers(root))
+        token = root.find(f".//{OAI}resumptionToken")
+        if token is None or not token.text:
+            break
+        arguments = {"verb": verb, "resumptionToken": token.text}
+    assert pages == [[ID + f"r{i}", ID + f"r{i + 1}"] for i in range(0, count, 2)]
+    if count == 2:
+        assert token is None  # one complete page: no resumptionToken at all
+    else:
+        assert (token.text, token.get("cursor"), token.get("completeListSize")) == (None, "2", "4")
+
+
 def _first_token(client: FlaskClient, verb: str = "ListIdentifiers") -> str:
     root = oai(client, verb=verb, metadataPrefix="oai_dc")
     return root.find(f".//{OAI}resumptionToken").text
@@ -222,6 +250,28 @@ def test_expired_token_is_bad(paged_app: Flask, clock: Clock, monkeypatch: pytes
     root = oai(client, verb="ListIdentifiers", resumptionToken=token)
     assert error_codes(root) == ["badResumptionToken"]
     assert "expired" in root.findtext(f"{OAI}error")
+
+
+def test_configured_token_ttl_is_honoured(tmp_path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app(tmp_path / "data", OAI_PAGE_SIZE=2, OAI_TOKEN_TTL=60)
+    with app.app_context():
+        from catalogue.web import get_catalogue
+
+        get_catalogue().import_records((str(i), make_record(id=f"r{i}")) for i in range(3))
+    client = app.test_client()
+    fresh = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc").find(f".//{OAI}resumptionToken")
+    expires = datetime.strptime(fresh.get("expirationDate"), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert 55 <= (expires - datetime.now(UTC)).total_seconds() <= 60
+    tokens = {}
+    for age in (30, 61, 3600):
+        with monkeypatch.context() as patch:
+            issued = int(time.time()) - age  # a token made `age` seconds ago
+            patch.setattr("itsdangerous.timed.TimestampSigner.get_timestamp", lambda self, issued=issued: issued)
+            tokens[age] = _first_token(client)
+    assert identifiers(oai(client, verb="ListIdentifiers", resumptionToken=tokens[30])) == [ID + "r2"]
+    for age in (61, 3600):
+        root = oai(client, verb="ListIdentifiers", resumptionToken=tokens[age])
+        assert error_codes(root) == ["badResumptionToken"] and "expired" in root.findtext(f"{OAI}error")
 
 
 # -- errors --------------------------------------------------------------------------------

@@ -8,9 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from catalogue import create_app
+from tests.conftest import unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -24,7 +23,7 @@ def quick_start_commands() -> list[str]:
 def test_ruff_is_clean() -> None:
     ruff = shutil.which("ruff")
     if ruff is None:
-        pytest.skip("ruff is not installed")
+        unavailable("ruff is not installed")
     result = subprocess.run([ruff, "check", "."], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 

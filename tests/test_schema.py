@@ -8,6 +8,7 @@ import pytest
 
 from catalogue import records, schema
 from catalogue.errors import ValidationError
+from catalogue.service import Catalogue
 from tests.recordsamples import make_record
 
 
@@ -28,6 +29,12 @@ def test_minimal_record_is_valid() -> None:
          "conditions[0].date: 'Feb 1992' is not an EDTF date"),
         ({"conditions": [{"status": "destroyed", "sources": ["nope"]}]},
          "conditions[0].sources[0]: 'nope' is not the id of a source of this record"),
+        ({"period": {"label": "XIV century", "start": 1301, "end": 1400, "sources": ["s1", "nope"]}},
+         "period.sources[1]: 'nope' is not the id of a source of this record"),
+        ({"names": [{"value": "Xocalı", "lang": "az", "sources": ["nope"]}]},
+         "names[0].sources[0]: 'nope' is not the id of a source of this record"),
+        ({"quantity": 3, "quantity_sources": ["nope"]},
+         "quantity_sources[0]: 'nope' is not the id of a source of this record"),
         ({"title": ""}, "title: is required"),
         ({"quantity": 0, "quantity_sources": ["s1"]}, "quantity: 0 is less than the minimum of 1"),
         ({"quantity": 14}, "quantity_sources: a quantity must cite the source that states it"),
@@ -56,6 +63,21 @@ def test_prepare_derives_condition_from_latest_dated_assessment() -> None:
     )
     assert records.prepare(record)["condition"] == {"status": "destroyed"}
     assert records.prepare(make_record(id="x", conditions=[]))["condition"] == {"status": "unknown"}
+
+
+@pytest.mark.parametrize("conditions, status", [
+    pytest.param([{"status": "destroyed", "date": "1992"}, {"status": "intact"}], "destroyed", id="dated first"),
+    pytest.param([{"status": "intact"}, {"status": "destroyed", "date": "1992"}], "destroyed", id="dated last"),
+    pytest.param([{"status": "intact"}, {"status": "damaged"}], "damaged", id="undated: list order"),
+    pytest.param([{"status": "at_risk", "date": "2001"}, {"status": "destroyed", "date": "1992"},
+                  {"status": "intact"}], "at_risk", id="latest dated"),
+])
+def test_current_condition_is_the_latest_dated_assessment_before_any_undated_one(
+        catalogue: Catalogue, conditions: list[dict], status: str) -> None:
+    """An undated assessment cannot be placed in time, so a dated one outranks it."""
+    stored = catalogue.create(make_record(conditions=[dict(c, sources=["s1"]) for c in conditions]))
+    assert stored["condition"] == {"status": status}
+    assert catalogue.search(f"status:{status}").total == 1
 
 
 def test_prepare_cleans_text_and_drops_system_fields() -> None:

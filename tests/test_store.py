@@ -52,6 +52,17 @@ def test_stale_update_is_refused_and_loses_nothing(cat: Catalogue) -> None:
     assert len(cat.history("r1")) == 2
 
 
+@pytest.mark.parametrize("base", [2, 99])
+def test_update_based_on_a_revision_that_never_existed_is_refused(cat: Catalogue, base: int) -> None:
+    record = cat.create(make_record(id="r1"))
+    with pytest.raises(StaleRevision) as info:
+        cat.update("r1", dict(record, title="From the future"), base_revision=base)
+    assert info.value.current == 1
+    with pytest.raises(StaleRevision):
+        cat.delete("r1", reason="from the future", base_revision=base)
+    assert cat.get("r1")["title"] == "Test school" and len(cat.history("r1")) == 1
+
+
 def test_unchanged_update_makes_no_revision(cat: Catalogue) -> None:
     base = cat.create(make_record(id="r1"))
     again = cat.update("r1", base, base_revision=1)

@@ -54,7 +54,8 @@ def register(cli: AppGroup) -> None:
     @source_group.command("add")
     @click.argument("name")
     @click.argument("url")
-    @click.option("--protocol", type=click.Choice(harvesting.PROTOCOLS), default="oai-pmh", show_default=True)
+    @click.option("--protocol", type=click.Choice(harvesting.PROTOCOLS), default="oai-pmh", show_default=True,
+                  help="How the source is read.")
     @click.option("--prefix", default="oai_dc", show_default=True,
                   help="OAI-PMH metadataPrefix: oai_dc, or this software's native format.")
     @click.option("--set", "set_spec", help="Harvest only this OAI-PMH set (and its subsets).")

@@ -162,7 +162,8 @@ def register(cli: AppGroup) -> None:
             sys.exit(1)
 
     @cli.command("export")
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
+                  help="File format of the export.")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout).")
     @user_errors
     def export_command(fmt: str, output: Path | None) -> None:
