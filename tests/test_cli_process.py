@@ -94,8 +94,6 @@ def test_search_notice_goes_to_stderr_and_the_hits_to_stdout(catalogue: Catalogu
     assert notice.startswith("The query could not be read as written (")
 
 
-@pytest.mark.xfail(strict=True, reason="unified by issue 11/13: the CLI searches an over-long query as plain "
-                                        "words, the web and API refuse it")
 def test_search_refuses_a_query_over_the_web_s_length_limit(cli: Run) -> None:
     assert_user_error(cli("search", "tombs " * 200), "too long")
 
