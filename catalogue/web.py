@@ -11,7 +11,8 @@ def get_catalogue() -> Catalogue:
     """The catalogue of the current app (opened once, shared by its threads)."""
     catalogue = current_app.extensions.get("catalogue")
     if catalogue is None:
-        catalogue = current_app.extensions["catalogue"] = Catalogue(current_app.config["DATA"])
+        catalogue = current_app.extensions["catalogue"] = Catalogue(
+            current_app.config["DATA"], harvest_networks=current_app.config.get("HARVEST_ALLOW_NETWORKS") or "")
     return catalogue
 
 
