@@ -39,6 +39,9 @@ SEARCH_TIME_BUDGET_MS = 400
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 #: Load the demo collection into an empty data directory when serving.
 DEMO_ON_EMPTY = True
+#: Networks (CIDRs, comma-separated: ``10.1.0.0/16,127.0.0.1/32``) a harvest may reach beyond the
+#: public Internet; loopback, private, link-local and other non-public addresses are refused otherwise.
+HARVEST_ALLOW_NETWORKS = ""
 
 #: ``production`` or ``development``; empty: production unless TESTING, DEBUG or DEMO_ON_EMPTY.
 #: Production refuses to start without SECRET_KEY; development generates one into DATA.

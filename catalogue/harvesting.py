@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import sys
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harvest.errors import EndlessList
+from harvest.addresses import NetworkPolicy
+from harvest.errors import EndlessList, ListRestartFailed, UnsafeURL
 
 from . import leases, records
 from .errors import AlreadyExists, CatalogueError, NotFound, ValidationError
@@ -36,12 +38,24 @@ PROTOCOLS = ("oai-pmh",)
 USER = "harvest"
 COUNT_KEYS = ("new", "updated", "unchanged", "deleted", "failed", "conflicts")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+#: Limits of the ListMetadataFormats request made when a source is registered (a form waits for it).
+CHECK_SETTINGS = {"deadline": 30.0, "retries": 1}
 
 __all__ = [
-    "HarvestBusy", "PendingChange", "Run", "RunError", "Source", "accept_pending", "add_source", "get_source",
-    "harvest_all", "list_pending", "list_runs", "list_sources", "reject_pending", "remove_source", "run_errors",
-    "run_harvest", "running", "update_source",
+    "HarvestBusy", "HarvestNotRun", "PendingChange", "Run", "RunError", "Source", "accept_pending", "add_source",
+    "get_source", "harvest_all", "list_pending", "list_runs", "list_sources", "mappable_prefixes", "networks",
+    "reject_pending", "remove_source", "run_errors", "run_harvest", "running", "update_source",
 ]
+
+log = logging.getLogger(__name__)
+
+
+class HarvestNotRun(CatalogueError):
+    """A source of `harvest_all` whose run could not even be logged (the error says why)."""
+
+    def __init__(self, source: str, error: BaseException):
+        self.source = source
+        super().__init__(f"the harvest of {source} failed: {type(error).__name__}: {error}")
 
 
 # -- sources ---------------------------------------------------------------------------
@@ -66,26 +80,82 @@ def parse_mapping(text: str | None) -> dict[str, Any]:
     return mapping
 
 
-def _check_source(name: str, url: str, protocol: str, mapping: str | None) -> None:
+def networks(cat: Catalogue) -> NetworkPolicy:
+    """The networks beyond the public Internet that this catalogue's harvests may reach."""
+    return NetworkPolicy.from_setting(cat.harvest_networks)
+
+
+def mappable_prefixes() -> tuple[str, ...]:
+    """The metadataPrefixes this harvester maps: Dublin Core flavours and the native format."""
+    from harvest import dc
+
+    native = native_prefix()
+    return (*dc.DC_PREFIXES, *([native] if native else []))
+
+
+def _check_source(cat: Catalogue, name: str, url: str, protocol: str, mapping: str | None) -> None:
     if not _NAME.match(name or ""):
         raise CatalogueError(f"{name!r} is not a source name: use letters, digits, '.', '_' or '-'")
     if protocol not in PROTOCOLS:
         raise CatalogueError(f"unknown protocol {protocol!r} (known: {', '.join(PROTOCOLS)})")
-    if not re.match(r"^https?://[^\s/]+", url or ""):
-        raise CatalogueError(f"{url!r} is not an http(s) URL")
+    networks(cat).check_url(url)
     parse_mapping(mapping)
+
+
+def _offered_formats(cat: Catalogue, url: str, settings: dict[str, Any] | None) -> list[str]:
+    """The metadataPrefixes the provider at `url` offers (one quick ListMetadataFormats)."""
+    from harvest.oai import OAIClient
+
+    limits = _settings(settings)
+    limits = replace(limits, **{k: min(getattr(limits, k), v) for k, v in CHECK_SETTINGS.items()})
+    client = OAIClient(url, limits, networks=networks(cat))
+    try:
+        return [f.prefix for f in client.list_metadata_formats()]
+    except UnsafeURL:
+        raise
+    except CatalogueError as error:
+        raise CatalogueError(f"could not ask {url} which metadata formats it offers ({error}); if the provider is "
+                             "offline for now, register the source without contacting it (--no-check, or \"Do "
+                             "not contact the provider now\" in the form)") from error
+    finally:
+        client.close()
+
+
+def _check_provider(cat: Catalogue, url: str, prefix: str, settings: dict[str, Any] | None, contact: bool) -> None:
+    """Refuse a URL leading where harvests may not go, and a prefix this harvester cannot map
+    or (with `contact`) the provider does not offer; the error names the prefixes that would do."""
+    policy = networks(cat)
+    policy.check_source(url, require_resolution=contact)
+    mappable = mappable_prefixes()
+    offered = _offered_formats(cat, url, settings) if contact else None
+    hint = ""
+    if offered is not None:
+        usable = [p for p in offered if p in mappable]
+        hint = (f"; the provider offers {', '.join(offered) or 'no formats'}, of which this harvester can map "
+                f"{', '.join(usable) or 'none'}")
+    if prefix not in mappable:
+        raise CatalogueError(f"this harvester cannot map metadataPrefix {prefix!r} (it reads "
+                             f"{', '.join(mappable)}){hint}")
+    if offered is not None and prefix not in offered:
+        raise CatalogueError(f"the provider does not offer metadataPrefix {prefix!r}{hint}")
 
 
 def add_source(cat: Catalogue, name: str, url: str, protocol: str = "oai-pmh", prefix: str = "oai_dc",
                set_spec: str | None = None, mapping: str | None = None,
-               settings: dict[str, Any] | None = None) -> Source:
-    """Register a source to harvest; `mapping` is the TOML text of its type mapping."""
-    _check_source(name, url, protocol, mapping)
+               settings: dict[str, Any] | None = None, *, check: bool = True) -> Source:
+    """Register a source to harvest; `mapping` is the TOML text of its type mapping.
+
+    The URL must lead only to addresses harvests may reach, and `prefix` be a format this
+    harvester maps; with `check` the provider is also asked (ListMetadataFormats) whether it
+    offers that format. Without it (a provider offline for now) only the local checks apply.
+    """
+    prefix = prefix or "oai_dc"
+    _check_source(cat, name, url, protocol, mapping)
     _settings(settings)
     if db.get_source(cat.store, name) is not None:
         raise AlreadyExists(f"a source named {name!r} exists already")
-    return db.insert_source(cat.store, name, url, protocol, prefix or "oai_dc", set_spec or None, mapping,
-                            settings)
+    _check_provider(cat, url, prefix, settings, contact=check)
+    return db.insert_source(cat.store, name, url, protocol, prefix, set_spec or None, mapping, settings)
 
 
 def list_sources(cat: Catalogue) -> list[Source]:
@@ -100,16 +170,20 @@ def get_source(cat: Catalogue, name: str) -> Source:
     return source
 
 
-def update_source(cat: Catalogue, name: str, **fields: Any) -> Source:
-    """Change url, protocol, prefix, set_spec, mapping or settings of a source."""
+def update_source(cat: Catalogue, name: str, *, check: bool = True, **fields: Any) -> Source:
+    """Change url, protocol, prefix, set_spec, mapping or settings of a source; a new URL or
+    prefix is checked as `add_source` checks them."""
     current = get_source(cat, name)
     unknown = set(fields) - set(db.SOURCE_FIELDS)
     if unknown:
         raise CatalogueError(f"cannot change {', '.join(sorted(unknown))} of a source")
-    merged = {k: fields.get(k, getattr(current, k)) for k in ("url", "protocol", "mapping")}
-    _check_source(name, merged["url"], merged["protocol"], merged["mapping"])
+    merged = {k: fields.get(k, getattr(current, k)) for k in ("url", "protocol", "mapping", "prefix", "settings")}
+    merged["prefix"] = merged["prefix"] or "oai_dc"
+    _check_source(cat, name, merged["url"], merged["protocol"], merged["mapping"])
     if "settings" in fields:
         _settings(fields["settings"])
+    if (merged["url"], merged["prefix"]) != (current.url, current.prefix or "oai_dc"):
+        _check_provider(cat, merged["url"], merged["prefix"], merged["settings"], contact=check)
     db.update_source(cat.store, name, fields)
     if {"prefix", "set_spec", "url"} & fields.keys():
         db.save_progress(cat.store, name, None)  # a token belongs to the old list
@@ -197,6 +271,7 @@ class _Applier:
         self.cat, self.source, self.run_id, self.dry_run, self.lease = cat, source, run_id, dry_run, lease
         self.counts = dict.fromkeys(COUNT_KEYS, 0)
         self.unmapped: Counter[str] = Counter()
+        self.notices: list[str] = []  # about the run as a whole, logged with its errors
 
     @property
     def store(self) -> Any:
@@ -353,7 +428,8 @@ def run_harvest(cat: Catalogue, name: str, *, full: bool = False, dry_run: bool 
         source = get_source(cat, name)  # read under the lease: as the previous run left it
         applier = _Applier(cat, source, run_id, dry_run, lease)
         status, message = _run(applier, full, quiet)
-        errors = applier.unmapped_errors() + ([(None, message)] if message else [])
+        errors = ([(None, n) for n in applier.notices] + applier.unmapped_errors()
+                  + ([(None, message)] if message else []))
         with cat.store.transaction():
             db.add_errors(cat.store, run_id, errors)
             db.update_run(cat.store, run_id, applier.counts, status=status, message=message)
@@ -371,28 +447,35 @@ def _run(applier: _Applier, full: bool, quiet: bool) -> tuple[str, str | None]:
         with applier.cat.deferred_index():
             _harvest_oai(applier, full=full, bar=bar)
     except CatalogueError as error:
-        if isinstance(error, EndlessList) and not applier.dry_run:
-            db.save_progress(applier.store, applier.source.name, None)  # never resume with a token that loops
+        if isinstance(error, EndlessList | ListRestartFailed) and not applier.dry_run:
+            db.save_progress(applier.store, applier.source.name, None)  # never resume with a dead or looping token
         return "failed", str(error)
     except KeyboardInterrupt:
         db.update_run(applier.store, applier.run_id, applier.counts, status="interrupted",
                       message="interrupted by the user")
         raise
+    except Exception as error:  # a fault not foreseen (a bug): this run fails, the next source still runs
+        log.exception("the harvest of %s failed", applier.source.name)
+        return "failed", f"unexpected error {type(error).__name__}: {error}"
     finally:
         bar.close()
     return "ok", None
 
 
 def harvest_all(cat: Catalogue, *, full: bool = False, dry_run: bool = False,
-                quiet: bool = True) -> list[Run | HarvestBusy]:
-    """Harvest every registered source in name order (for cron): for each its run, or why it
-    was not started (another run of it is going on); one failing does not stop the others."""
-    outcomes: list[Run | HarvestBusy] = []
+                quiet: bool = True) -> list[Run | HarvestBusy | HarvestNotRun]:
+    """Harvest every registered source in name order (for cron): for each its run, why it was
+    not started (another run of it is going on), or what kept it from being logged at all;
+    whatever happens to one source, the next one runs."""
+    outcomes: list[Run | HarvestBusy | HarvestNotRun] = []
     for source in list_sources(cat):
         try:
             outcomes.append(run_harvest(cat, source.name, full=full, dry_run=dry_run, quiet=quiet))
         except HarvestBusy as busy:
             outcomes.append(busy)
+        except Exception as error:  # e.g. removed meanwhile, or a store error: the others still run
+            log.warning("the harvest of %s did not run: %s", source.name, error)
+            outcomes.append(HarvestNotRun(source.name, error))
     return outcomes
 
 
@@ -440,9 +523,9 @@ def _mapper(source: Source, identify: Any) -> Callable[[Any], Item]:
             return item
 
         return from_native
-    if prefix != "oai_dc":
-        raise CatalogueError(f"no mapping for metadataPrefix {prefix!r}: harvest 'oai_dc'"
-                             + (f" or {native_prefix()!r}" if native_prefix() else ""))
+    if prefix not in dc.DC_PREFIXES:
+        raise CatalogueError(f"no mapping for metadataPrefix {prefix!r}: harvest one of "
+                             f"{', '.join(mappable_prefixes())}")
     mapping = parse_mapping(source.mapping)
     context = dc.Context(source.name, identify.repository_name, identify.base_url,
                          types=dc.type_table(mapping.get("types")), default_type=mapping.get("default_type", "other"))
@@ -457,12 +540,28 @@ def _mapper(source: Source, identify: Any) -> Callable[[Any], Item]:
     return from_dc
 
 
-def _lists(client: Any, source: Source, identify: Any, full: bool, run_id: int) -> Iterator[tuple[Any, dict[str, Any]]]:
+def _since(source: Source, full: bool, notices: list[str]) -> str | None:
+    """The checkpoint an incremental list starts from; None for the whole list (`full`, no
+    checkpoint yet, or one stored unreadable or in the future by an older version)."""
+    from harvest.oai import stored_checkpoint
+
+    if full or not source.checkpoint:
+        return None
+    since = stored_checkpoint(source.checkpoint)
+    if since is None:
+        notices.append(f"the stored checkpoint {source.checkpoint[:40]!r} is not a past date; "
+                       "the whole list was asked for")
+    return since
+
+
+def _lists(client: Any, source: Source, identify: Any, full: bool, run_id: int,
+           notices: list[str]) -> Iterator[tuple[Any, dict[str, Any]]]:
     """(page, resume state after it) of the list to harvest, ending with a page without token
-    (an empty one for an empty list); restarts once on badResumptionToken. The state names the
+    (an empty one for an empty list); restarts once on badResumptionToken, and stops with
+    ListRestartFailed when the restarted list's token is refused too. The state names the
     list (`list_id`: the run that began it) so that a resumed list goes on marking the same one."""
     from harvest.errors import BadResumptionToken
-    from harvest.oai import Page, overlap_from
+    from harvest.oai import Page, checkpoint, overlap_from
 
     resume = None if full else source.resume
     if resume and resume.get("list") != [source.prefix, source.set_spec]:
@@ -471,9 +570,9 @@ def _lists(client: Any, source: Source, identify: Any, full: bool, run_id: int) 
         started, from_, token = resume["started"], resume.get("from"), resume["token"]
         list_id = resume.get("list_id")  # None for a list begun before lists were named
     else:
-        started, token, list_id = identify.response_date or utcnow(), None, str(run_id)
-        from_ = (overlap_from(source.checkpoint, identify.granularity, client.settings.overlap_seconds)
-                 if source.checkpoint and not full else None)
+        started, token, list_id = checkpoint(identify.response_date), None, str(run_id)
+        since = _since(source, full, notices)
+        from_ = overlap_from(since, identify.granularity, client.settings.overlap_seconds) if since else None
     state = {"list": [source.prefix, source.set_spec], "started": started, "from": from_, "list_id": list_id}
     last: Any = None
     for attempt in range(2):
@@ -482,31 +581,34 @@ def _lists(client: Any, source: Source, identify: Any, full: bool, run_id: int) 
                                             token=token):
                 yield last, dict(state, token=last.token)
             break
-        except BadResumptionToken:
+        except BadResumptionToken as error:
             if attempt:
-                raise
+                raise ListRestartFailed(f"the provider refused the resumption token of the restarted list too "
+                                        f"({error}); stopped: the next run starts the list afresh") from error
             token = None  # expired: list again from the checkpoint; what is here already is unchanged
     if last is None:  # noRecordsMatch: an empty list, complete all the same
         yield Page([], None, identify.response_date), dict(state, token=None)
 
 
 def _finish(state: dict[str, Any], identify: Any) -> Finish:
-    """The end of a list: its checkpoint, and a sweep when it was complete (no `from`) and the
-    provider keeps no deleted records (deletedRecord 'no' or 'transient')."""
+    """The end of a list: its checkpoint (normalised again: a list resumed from an older
+    version's state may carry a raw responseDate), and a sweep when it was complete (no
+    `from`) and the provider keeps no deleted records (deletedRecord 'no' or 'transient')."""
+    from harvest.oai import checkpoint
     complete = state.get("from") is None and bool(state.get("list_id"))
     sweep = state["list_id"] if complete and identify.deleted_record in ("no", "transient") else None
-    return Finish(checkpoint=state.get("started") or identify.response_date or utcnow(), sweep=sweep)
+    return Finish(checkpoint=checkpoint(state.get("started") or identify.response_date), sweep=sweep)
 
 
 def _harvest_oai(applier: _Applier, *, full: bool, bar: Any) -> None:
     from harvest.oai import OAIClient
 
     source = applier.source
-    client = OAIClient(source.url, _settings(source.settings))
+    client = OAIClient(source.url, _settings(source.settings), networks=networks(applier.cat))
     try:
         identify = client.identify()
         to_item = _mapper(source, identify)
-        for page, state in _lists(client, source, identify, full, applier.run_id):
+        for page, state in _lists(client, source, identify, full, applier.run_id, applier.notices):
             if page.complete_list_size and not bar.total:
                 bar.total = page.complete_list_size
             finish = None if state.get("token") else _finish(state, identify)

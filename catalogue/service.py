@@ -52,12 +52,18 @@ class ImportReport:
 
 
 class Catalogue:
-    """A data directory: the SQLite store (source of truth) plus its search index."""
+    """A data directory: the SQLite store (source of truth) plus its search index.
 
-    def __init__(self, data_dir: Path | str, *, with_index: bool = True, search_limits: SearchLimits | None = None):
+    `harvest_networks` are the networks beyond the public Internet its harvests may reach
+    (the operator's HARVEST_ALLOW_NETWORKS: CIDRs, comma-separated or a list).
+    """
+
+    def __init__(self, data_dir: Path | str, *, with_index: bool = True, search_limits: SearchLimits | None = None,
+                 harvest_networks: str | Iterable[str] = ""):
         self.data_dir = Path(data_dir)
         #: What one search may cost (the ``SEARCH_*`` settings).
         self.search_limits = search_limits or SearchLimits()
+        self.harvest_networks = harvest_networks
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data_dir / DB_NAME)
         self._with_index = with_index

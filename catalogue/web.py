@@ -13,7 +13,8 @@ def get_catalogue() -> Catalogue:
     catalogue = current_app.extensions.get("catalogue")
     if catalogue is None:
         catalogue = current_app.extensions["catalogue"] = Catalogue(
-            current_app.config["DATA"], search_limits=search_limits())
+            current_app.config["DATA"], search_limits=search_limits(),
+            harvest_networks=current_app.config.get("HARVEST_ALLOW_NETWORKS") or "")
     return catalogue
 
 

@@ -1,8 +1,11 @@
-"""Simple Dublin Core (oai_dc) to catalogue record: the mapping of a harvested record.
+"""Dublin Core (oai_dc, and qualified flavours such as nsdl_dc or qdc) to catalogue record:
+the mapping of a harvested record.
 
 Dublin Core is loose free text, so the mapping is cautious: a type that is not in our
 vocabulary becomes ``other`` and is kept in the notes and reported; a coverage becomes a
-period only when it reads as years, otherwise a place name; nothing is invented.
+period only when it reads as years, otherwise a place name; nothing is invented. A
+qualified record is read through the same elements: each DCMI term refining a DC element
+(dcterms:abstract for description, dcterms:spatial for coverage ...) counts as that element.
 """
 
 from __future__ import annotations
@@ -18,6 +21,19 @@ from catalogue.schema import labels, vocabulary
 from .oai import OAIRecord
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
+DCTERMS_NS = "http://purl.org/dc/terms/"
+#: metadataPrefixes read as Dublin Core: simple DC and qualified flavours carrying dc and dcterms elements.
+DC_PREFIXES = ("oai_dc", "nsdl_dc", "qdc", "oai_qdc", "dcterms", "dcq")
+#: DCMI terms read as the DC element they refine.
+REFINEMENTS = {
+    "title": ("alternative",),
+    "description": ("abstract", "tableOfContents"),
+    "coverage": ("spatial", "temporal"),
+    "rights": ("license", "accessRights"),
+}
+#: Refinements of date that describe the object, and those that stamp its handling by a repository.
+OBJECT_DATES = ("created", "issued", "dateCopyrighted", "valid")
+STAMP_DATES = ("available", "dateAccepted", "dateSubmitted", "modified")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SOURCE_ID = "harvested"
 
@@ -85,13 +101,46 @@ class Mapped:
     unmapped_types: list[str] = field(default_factory=list)
 
 
-def _values(metadata: Any, name: str) -> list[tuple[str, str | None]]:
+def _values(metadata: Any, name: str, *refinements: str) -> list[tuple[str, str | None]]:
+    """(text, xml:lang) of every dc:`name` and dcterms:`name` element, then of its `refinements`."""
     out = []
-    for element in metadata.iter(f"{{{DC_NS}}}{name}"):
-        text = " ".join((element.text or "").split())
-        if text:
-            out.append((text, element.get(XML_LANG)))
+    refined = tuple(f"{{{DCTERMS_NS}}}{r}" for r in refinements)
+    for group in ((f"{{{DC_NS}}}{name}", f"{{{DCTERMS_NS}}}{name}"), *([refined] if refined else [])):
+        for element in metadata.iter(*group):
+            text = " ".join((element.text or "").split())
+            if text:
+                out.append((text, element.get(XML_LANG)))
     return out
+
+
+def _field(metadata: Any, name: str) -> list[str]:
+    """The texts of DC element `name` and of the DCMI terms refining it."""
+    return [v for v, _ in _values(metadata, name, *REFINEMENTS.get(name, ()))]
+
+
+def is_stamp(value: str, term: str, datestamp: str) -> bool:
+    """Whether a date stamps a repository's handling of the record rather than describing the
+    object: a refinement such as dcterms:available, a time of day (DSpace's accessioned and
+    available dates in plain dc:date), the day of the header datestamp, or info:eu-repo/date/."""
+    return (term in STAMP_DATES or bool(re.search(r"\dT\d{2}:\d{2}", value)) or value.startswith("info:eu-repo/date/")
+            or (len(value) >= 10 and bool(datestamp) and value[:10] == datestamp[:10]))
+
+
+def object_date(metadata: Any, datestamp: str) -> str:
+    """The record's date: the first EDTF date that describes the object; a repository stamp
+    (see `is_stamp`), reduced to its day, only when there is nothing else."""
+    tags = [f"{{{DC_NS}}}date", *(f"{{{DCTERMS_NS}}}{t}" for t in ("date", *OBJECT_DATES, *STAMP_DATES))]
+    stamps = []
+    for element in metadata.iter(*tags):
+        value = " ".join((element.text or "").split())
+        term = element.tag.rpartition("}")[2]
+        if not value:
+            continue
+        if is_stamp(value, term, datestamp):
+            stamps.append(value[:10] if re.match(r"^\d{4}-\d{2}-\d{2}T", value) else value)
+        elif edtf.is_valid(value):
+            return value
+    return next((v for v in stamps if edtf.is_valid(v)), "")
 
 
 def plain_text(value: str) -> str:
@@ -156,38 +205,38 @@ def _citation(creators: list[str], title: str, publisher: str, date: str, identi
 
 
 def dc_to_record(oai: OAIRecord, context: Context) -> Mapped:
-    """Map an oai_dc record to a catalogue record (no id: the catalogue assigns it)."""
+    """Map a Dublin Core record (simple or qualified) to a catalogue record (no id: the catalogue assigns it)."""
     meta = oai.metadata
     if meta is None:
         return Mapped(None, "the record has no metadata")
     notes: list[str] = []
-    titles = _values(meta, "title")
+    titles = _values(meta, "title", *REFINEMENTS["title"])
     record: dict[str, Any] = {"title": titles[0][0][:500] if titles else ""}
     names = [{"value": t[:500], **({"lang": lang} if lang and _LANG.match(lang) else {})} for t, lang in titles]
     if len(names) > 1 or any("lang" in n for n in names):
         record["names"] = names
-    types = [v for v, _ in _values(meta, "type")]
+    types = _field(meta, "type")
     mapped, unmapped = map_type(types, context.types)
     record["type"] = mapped or context.default_type
     if unmapped:
         notes.append("Type given by the source: " + "; ".join(unmapped) + ".")
-    descriptions = [plain_text(v) for v, _ in _values(meta, "description")]
+    descriptions = [plain_text(v) for v in _field(meta, "description")]
     if descriptions:
         record["description"] = "\n\n".join(descriptions)[:20000]
-    subjects = list(dict.fromkeys(v[:200] for v, _ in _values(meta, "subject")))
+    subjects = list(dict.fromkeys(v[:200] for v in _field(meta, "subject")))
     if subjects:
         record["subjects"] = subjects
-    _coverage([v for v, _ in _values(meta, "coverage")], record, notes)
-    rights = "; ".join(v for v, _ in _values(meta, "rights"))
+    _coverage(_field(meta, "coverage"), record, notes)
+    rights = "; ".join(_field(meta, "rights"))
     if rights:
         record["rights"] = rights[:2000]
-    identifiers = [v for v, _ in _values(meta, "identifier")]
+    identifiers = _field(meta, "identifier")
     if oai.identifier and oai.identifier not in identifiers:
         identifiers.append(oai.identifier)
     record["external_ids"] = [{"scheme": _scheme(v), "value": v[:500]} for v in dict.fromkeys(identifiers)]
-    creators = [v for v, _ in _values(meta, "creator")]
-    publisher = next((v for v, _ in _values(meta, "publisher")), "")
-    date = next((v for v, _ in _values(meta, "date") if edtf.is_valid(v)), "")
+    creators = _field(meta, "creator")
+    publisher = next(iter(_field(meta, "publisher")), "")
+    date = object_date(meta, oai.datestamp)
     source: dict[str, Any] = {
         "id": SOURCE_ID,
         "citation": _citation(creators, record["title"], publisher, date, oai.identifier, context),

@@ -22,8 +22,17 @@ class HTTPStatusError(NetworkError):
         super().__init__(f"HTTP {status} from {url}")
 
 
+class UnsafeURL(HarvestError):
+    """A URL or the address it leads to is refused: not http(s), credentials, odd notation, or
+    an address that is not public (loopback, private, link-local ...) and not allowed."""
+
+
 class DeadlineExceeded(HarvestError):
     """The run took longer than its total deadline."""
+
+
+class TransferTooSlow(NetworkError):
+    """A response came slower than the minimum rate (a trickling server holds the run)."""
 
 
 class ServerBusy(HarvestError):
@@ -44,6 +53,10 @@ class BadXML(HarvestError):
 
 class EndlessList(HarvestError):
     """The server repeated a resumption token or sent more pages than any list can have."""
+
+
+class ListRestartFailed(HarvestError):
+    """The provider refused a resumption token again after its list was restarted once."""
 
 
 class OAIError(HarvestError):

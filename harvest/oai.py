@@ -22,6 +22,7 @@ from lxml import etree
 from catalogue import __version__
 from catalogue.errors import CatalogueError
 
+from .addresses import NetworkPolicy
 from .errors import (
     BadXML,
     DeadlineExceeded,
@@ -34,6 +35,7 @@ from .errors import (
     UnsafeXML,
     oai_error,
 )
+from .transport import GuardedSession, Watch, read_body
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 NS = {"oai": OAI_NS}
@@ -71,6 +73,9 @@ class Settings:
     max_bytes: int = 64 * 1024 * 1024
     max_pages: int = 100_000
     overlap_seconds: int = 60
+    #: A response body slower than this (bytes/s, measured over `rate_window` seconds) is cut.
+    min_rate: float = 64.0
+    rate_window: float = 60.0
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any] | None) -> Settings:
@@ -101,6 +106,15 @@ class Identify:
     deleted_record: str
     response_date: str
     compression: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MetadataFormat:
+    """A format a repository offers (ListMetadataFormats)."""
+
+    prefix: str
+    namespace: str
+    schema: str = ""
 
 
 @dataclass
@@ -146,13 +160,53 @@ def format_datestamp(moment: datetime, granularity: str) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: No checkpoint is earlier: a harvest date before it is a provider's clock gone wrong.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def read_moment(text: str | None) -> datetime | None:
+    """A UTC datetime (whole seconds) from a date as providers send it, None when it is not one.
+
+    Besides the protocol's forms this reads fractional seconds (``…:01.123Z``), offsets
+    (``+02:00``), a missing zone (taken as UTC) and a bare date, all seen in responseDates.
+    """
+    text = (text or "").strip()
+    if not text.isascii() or not re.match(r"^\d{4}-\d{2}-\d{2}", text):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).replace(microsecond=0)
+    except (ValueError, OverflowError):
+        return None
+
+
+def checkpoint(response_date: str | None, now: datetime | None = None) -> str:
+    """The checkpoint a list that began at the provider's `response_date` leaves: that moment in
+    UTC seconds, clamped between 1970 and the present (our clock when it is not a date), so that a
+    provider's bad clock can neither break the next run nor make it skip what changes later."""
+    present = (now or datetime.now(UTC)).replace(microsecond=0)
+    moment = read_moment(response_date) or present
+    return format_datestamp(max(EPOCH, min(moment, present)), SECOND_GRANULARITY)
+
+
+def stored_checkpoint(text: str | None, now: datetime | None = None) -> str | None:
+    """A checkpoint as stored, normalised; None (harvest the whole list again) when it is not a
+    date or lies in the future, as older versions could store a provider's bad responseDate."""
+    moment = read_moment(text)
+    if moment is None or moment > (now or datetime.now(UTC)):
+        return None
+    return format_datestamp(max(EPOCH, moment), SECOND_GRANULARITY)
+
+
 def overlap_from(checkpoint: str, granularity: str, overlap_seconds: int) -> str:
     """The `from` of an incremental harvest: the checkpoint minus a safety overlap.
 
     The overlap is one day at day granularity and `overlap_seconds` (at least one) at
     second granularity, so records stamped around the checkpoint are not missed.
     """
-    moment = parse_datestamp(checkpoint)
+    moment = max(EPOCH, parse_datestamp(checkpoint))
     step = timedelta(days=1) if granularity == DAY_GRANULARITY else timedelta(seconds=max(1, overlap_seconds))
     return format_datestamp(moment - step, granularity)
 
@@ -267,13 +321,16 @@ def _retry_after(value: str | None) -> float | None:
 
 
 class OAIClient:
-    """A harvesting session against one OAI-PMH base URL, with its own total deadline."""
+    """A harvesting session against one OAI-PMH base URL, with its own total deadline; it
+    reaches only public addresses and the networks `networks` allows (`harvest.addresses`)."""
 
-    def __init__(self, url: str, settings: Settings | None = None, *, session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, url: str, settings: Settings | None = None, *, networks: NetworkPolicy | None = None,
+                 session: requests.Session | None = None, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic):
         self.url = url
         self.settings = settings or Settings()
-        self.session = session or requests.Session()
+        self.networks = networks or NetworkPolicy()
+        self.session = session or GuardedSession(self.networks)
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
         self._sleep, self._clock = sleep, clock
         self._deadline_at = clock() + self.settings.deadline
@@ -295,23 +352,32 @@ class OAIClient:
         return min(self.settings.max_backoff, self.settings.backoff * (2**attempt))
 
     def _get(self, params: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        """One GET, streamed so that the byte limit holds after decompression."""
+        """One GET, streamed so that the byte limit holds after decompression, and watched so
+        that the deadline and the minimum rate hold whatever the server's pace."""
         limit = self.settings.max_bytes
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
-        with self.session.get(self.url, params=params, timeout=timeout, stream=True) as response:
-            if response.status_code == 503:
-                return response.status_code, dict(response.headers), b""
-            chunks, size = [], 0
-            for chunk in response.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise ResponseTooLarge(
-                        f"the response to {params.get('verb', '?')} is larger than {limit} bytes"
-                        " after decompression; refused (compression bomb?)"
-                    )
-                self._check_deadline()
-                chunks.append(chunk)
-            return response.status_code, dict(response.headers), b"".join(chunks)
+        # A silent server times out after read_timeout on the socket (and is retried); one that
+        # trickles its headers is cut when they have taken twice as long.
+        watch = Watch(self._clock, self._deadline_at, self.settings.deadline, 2 * self.settings.read_timeout,
+                      self.settings.min_rate, self.settings.rate_window)
+        with watch.active():
+            try:
+                with self.session.get(self.url, params=params, timeout=timeout, stream=True) as response:
+                    if response.status_code == 503:
+                        return response.status_code, dict(response.headers), b""
+                    chunks, size = [], 0
+                    for chunk in read_body(response, watch):
+                        size += len(chunk)
+                        if size > limit:
+                            raise ResponseTooLarge(
+                                f"the response to {params.get('verb', '?')} is larger than {limit} bytes"
+                                " after decompression; refused (compression bomb?)"
+                            )
+                        chunks.append(chunk)
+                    return response.status_code, dict(response.headers), b"".join(chunks)
+            except Exception:
+                watch.check()  # a connection the watch cut fails in one way or another: say why
+                raise
 
     def fetch(self, params: dict[str, str]) -> bytes:
         """The body of a successful response, retrying 5xx and connection errors with backoff.
@@ -383,6 +449,16 @@ class OAIClient:
             response_date=_text(root, "oai:responseDate"),
             compression=[(c.text or "").strip() for c in element.findall("oai:compression", NS)],
         )
+
+    def list_metadata_formats(self) -> list[MetadataFormat]:
+        """The metadata formats the repository offers (ListMetadataFormats)."""
+        root, _ = self.request({"verb": "ListMetadataFormats"})
+        listing = root.find("oai:ListMetadataFormats", NS)
+        if listing is None:
+            raise BadXML("the ListMetadataFormats response has no ListMetadataFormats element")
+        return [MetadataFormat(_text(f, "oai:metadataPrefix"), _text(f, "oai:metadataNamespace"),
+                               _text(f, "oai:schema"))
+                for f in listing.findall("oai:metadataFormat", NS) if _text(f, "oai:metadataPrefix")]
 
     def list_records(self, prefix: str, *, set_spec: str | None = None, from_: str | None = None,
                      until: str | None = None, token: str | None = None) -> Iterator[Page]:

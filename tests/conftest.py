@@ -17,6 +17,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from catalogue import create_app
 from catalogue.service import Catalogue
 from catalogue.web import get_catalogue
+from tests.oai_provider import LOOPBACK
 
 pytest_plugins = ["tests.browser.chromium"]
 
@@ -54,6 +55,7 @@ def make_app(data_dir: Path, **config: object) -> Flask:
         "SECRET_KEY": "test-secret-key",
         "REPOSITORY_ID": "catalogue.test",
         "ADMIN_EMAIL": "admin@catalogue.test",
+        "HARVEST_ALLOW_NETWORKS": LOOPBACK,  # where the test OAI-PMH providers listen
     }
     settings.update(config)
     return create_app(settings)

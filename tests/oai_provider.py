@@ -1,11 +1,13 @@
 """A small OAI-PMH provider for tests, served on loopback (127.0.0.1, a free port).
 
-It pages with resumption tokens, filters by from/until/set, and can be told to misbehave
-on the next requests (`fail`): 500, 503 with Retry-After, stall, gzip bomb, DOCTYPE bomb,
-expired token, invalid characters, or any raw body. Records can be changed or deleted
-between runs, or removed without a trace (`deleted_record` says what Identify declares);
-`repeat_tokens` makes it loop on one token. Run as a script, it serves
-numbered records for a subprocess test.
+It pages with resumption tokens, filters by from/until/set, lists its metadata formats
+(`formats`), and can be told to misbehave on the next requests (`fail`): 500, 503 with
+Retry-After, stall, gzip bomb, DOCTYPE bomb, expired token, invalid characters, a redirect,
+a response trickled a byte at a time (headers, Content-Length, chunked or gzip), or any raw
+body. Records can be changed or deleted between runs, or removed without a trace
+(`deleted_record` says what Identify declares); `repeat_tokens` makes it loop on one token,
+`reject_tokens` refuse every token it issued, `response_date` stamp every response with a
+fixed responseDate. Run as a script, it serves numbered records for a subprocess test.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape, quoteattr
 
 SECONDS = "YYYY-MM-DDThh:mm:ssZ"
+#: The network the providers listen on, which harvests refuse unless it is allowed.
+LOOPBACK = "127.0.0.0/8"
+#: What ListMetadataFormats offers unless a test changes `formats`: prefix -> namespace.
+FORMATS = {"oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/",
+           "heritage": "https://github.com/heritage-catalogue/schemas/record"}
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
@@ -75,6 +82,9 @@ class Provider:
         self.delay = 0.0
         self.repeat_tokens = False  # answer every resumed request with the token it was sent
         self.deleted_record = "persistent"  # what Identify says: persistent, transient or no
+        self.reject_tokens: int | None = None  # refuse every token: with this HTTP status (200 or 422)
+        self.response_date: str | None = None  # a fixed responseDate instead of the time
+        self.formats = dict(FORMATS)
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
 
@@ -113,9 +123,13 @@ class Provider:
     # -- server --------------------------------------------------------------------------
 
     @property
-    def url(self) -> str:
+    def port(self) -> int:
         assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}/oai"
+        return int(self.server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/oai"
 
     def __enter__(self) -> Provider:
         provider = self
@@ -147,6 +161,9 @@ class Provider:
             time.sleep(self.delay)
         fault = self.faults.popleft() if self.faults else (None, None)
         status, headers, body = self.respond(params, fault)
+        if fault[0] == "trickle":
+            self.trickle(handler, status, headers, body, **(fault[1] or {}))
+            return
         try:
             handler.send_response(status)
             for key, value in headers.items():
@@ -155,6 +172,34 @@ class Provider:
             handler.end_headers()
             handler.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def trickle(self, handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes,
+                framing: str = "length", interval: float = 0.05) -> None:
+        """Send a response a byte every `interval` seconds: the body with a Content-Length,
+        chunked or gzipped, or (framing "headers") the status line and headers themselves."""
+        head = [f"HTTP/1.1 {status} OK", *(f"{k}: {v}" for k, v in headers.items()), "Connection: close"]
+        if framing == "gzip":
+            body = gzip.compress(body)
+            head.append("Content-Encoding: gzip")
+        if framing == "chunked":
+            head.append("Transfer-Encoding: chunked")
+            pieces = [b"%x\r\n%s\r\n" % (1, body[n: n + 1]) for n in range(len(body))] + [b"0\r\n\r\n"]
+        else:
+            head.append(f"Content-Length: {len(body)}")
+            pieces = [body[n: n + 1] for n in range(len(body))]
+        start = ("\r\n".join(head) + "\r\n\r\n").encode()
+        if framing == "headers":
+            pieces = [start[n: n + 1] for n in range(len(start))] + [body]
+        else:
+            pieces.insert(0, start)
+        handler.close_connection = True
+        try:
+            for piece in pieces:
+                handler.wfile.write(piece)
+                handler.wfile.flush()
+                time.sleep(interval)
+        except OSError:  # the client hung up: what the test wants
             pass
 
     def respond(self, params: dict[str, str], fault: tuple[str | None, Any]) -> tuple[int, dict[str, str], bytes]:
@@ -173,14 +218,19 @@ class Provider:
         if kind == "raw":
             status, body = arg
             return status, xml, body
+        if kind == "redirect":
+            return 302, {"Location": arg}, b""
         verb = params.get("verb")
         if verb == "Identify":
             return 200, xml, self.envelope(params, self.identify())
+        if verb == "ListMetadataFormats":
+            return 200, xml, self.envelope(params, self.metadata_formats())
         if verb != "ListRecords":
             return 200, xml, self.envelope(params, '<error code="badVerb">unsupported here</error>')
         token = params.get("resumptionToken")
-        if token and kind == "bad-token":
-            return 200, xml, self.envelope(params, '<error code="badResumptionToken">expired</error>')
+        if token and (kind == "bad-token" or self.reject_tokens):
+            status = self.reject_tokens or 200
+            return status, xml, self.envelope(params, '<error code="badResumptionToken">expired</error>')
         try:
             query = json.loads(base64.urlsafe_b64decode(token)) if token else {
                 k: params.get(k) for k in ("from", "until", "set", "metadataPrefix")} | {"offset": 0}
@@ -196,7 +246,8 @@ class Provider:
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/" '
             'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            f"<responseDate>{now()}</responseDate><request{attrs}>{escape(self.url)}</request>{body}</OAI-PMH>"
+            f"<responseDate>{self.response_date or now()}</responseDate>"
+            f"<request{attrs}>{escape(self.url)}</request>{body}</OAI-PMH>"
         ).encode()
 
     def identify(self) -> str:
@@ -205,6 +256,12 @@ class Provider:
                 "<earliestDatestamp>2000-01-01T00:00:00Z</earliestDatestamp>"
                 f"<deletedRecord>{self.deleted_record}</deletedRecord>"
                 f"<granularity>{self.granularity}</granularity></Identify>")
+
+    def metadata_formats(self) -> str:
+        formats = "".join(f"<metadataFormat><metadataPrefix>{escape(prefix)}</metadataPrefix><schema>"
+                          f"{escape(namespace)}.xsd</schema><metadataNamespace>{escape(namespace)}</metadataNamespace>"
+                          "</metadataFormat>" for prefix, namespace in self.formats.items())
+        return f"<ListMetadataFormats>{formats}</ListMetadataFormats>"
 
     def matching(self, query: dict[str, Any]) -> list[Item]:
         with self.lock:

@@ -14,13 +14,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.oai_provider import LOOPBACK
+
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = 12
 
 
 def catalogue_cli(data: Path, *args: str, **kwargs) -> subprocess.Popen:
     env = dict(os.environ, CATALOGUE_DATA=str(data), CATALOGUE_DEMO_ON_EMPTY="false",
-               CATALOGUE_SECRET_KEY="test-secret-key-for-a-subprocess")
+               CATALOGUE_SECRET_KEY="test-secret-key-for-a-subprocess",
+               CATALOGUE_HARVEST_ALLOW_NETWORKS=LOOPBACK)
     return subprocess.Popen([sys.executable, "-c", "from catalogue.cli import main; main()", *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 

@@ -142,6 +142,7 @@ def test_a_lease_of_another_host_holds_until_it_expires(catalogue, source, runne
 def test_the_heartbeat_keeps_the_lease_of_a_run_waiting_on_a_slow_server(catalogue, source, provider, monkeypatch):
     monkeypatch.setattr(leases, "LEASE_SECONDS", 2.0)
     monkeypatch.setattr(leases, "HEARTBEAT_SECONDS", 0.1)
+    provider.requests.clear()  # the ListMetadataFormats of the registration
     provider.fail(None)  # Identify
     provider.fail(None)  # first page
     provider.fail("stall", 3.5)  # the second page keeps the run waiting beyond the lease's 2 s

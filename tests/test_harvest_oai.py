@@ -7,15 +7,17 @@ import time
 import pytest
 
 from harvest import errors
+from harvest.addresses import NetworkPolicy
 from harvest.dc import Context, dc_to_record
 from harvest.oai import USER_AGENT, OAIClient, Settings, overlap_from, parse_xml
 from tests.conftest import shared_path
-from tests.oai_provider import BILLION_LAUGHS, Provider
+from tests.oai_provider import BILLION_LAUGHS, LOOPBACK, Provider
 
 REAL = ("oai-pmh", "real-responses")
 #: Quick retries; the read timeout stays generous, because a response answered late on a busy
 #: machine would be retried and the one-off fault it carried lost (only the stall test times out).
 FAST = {"connect_timeout": 1, "read_timeout": 10, "retries": 2, "backoff": 0.01, "max_backoff": 0.05}
+NETWORKS = NetworkPolicy.from_setting(LOOPBACK)
 
 
 @pytest.fixture
@@ -29,8 +31,8 @@ def provider():
 def client(provider: Provider, sleeps: list[float] | None = None, **overrides: float) -> OAIClient:
     settings = Settings.from_mapping({**FAST, **overrides})
     if sleeps is None:
-        return OAIClient(provider.url, settings)
-    return OAIClient(provider.url, settings, sleep=sleeps.append)
+        return OAIClient(provider.url, settings, networks=NETWORKS)
+    return OAIClient(provider.url, settings, networks=NETWORKS, sleep=sleeps.append)
 
 
 def real(name: str) -> bytes:
@@ -141,7 +143,7 @@ def test_connection_refused_is_a_network_error_after_retries():
         url = gone.url
     sleeps: list[float] = []
     with pytest.raises(errors.NetworkError, match="3 attempts"):
-        OAIClient(url, Settings.from_mapping(FAST), sleep=sleeps.append).identify()
+        OAIClient(url, Settings.from_mapping(FAST), networks=NETWORKS, sleep=sleeps.append).identify()
     assert len(sleeps) == 2
 
 
@@ -157,6 +159,42 @@ def test_total_deadline_stops_the_run(provider):
     provider.fail("503", 5)
     with pytest.raises(errors.DeadlineExceeded):
         client(provider, [], deadline=1).identify()
+
+
+FRAMINGS = ["length", "chunked", "gzip", "headers"]
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_trickling_provider_hits_deadline(provider, framing):
+    """A byte every 50 ms never lets a read time out; the deadline holds all the same."""
+    provider.fail("trickle", {"framing": framing, "interval": 0.05})
+    started = time.monotonic()
+    with pytest.raises(errors.DeadlineExceeded, match=r"deadline of 1\.5 s"):
+        client(provider, deadline=1.5).identify()
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("framing", FRAMINGS[:3])
+def test_trickling_provider_below_min_rate_is_cut(provider, framing):
+    provider.fail("trickle", {"framing": framing, "interval": 0.05})  # about 20 bytes/s
+    started = time.monotonic()
+    with pytest.raises(errors.TransferTooSlow, match="minimum rate of 500 bytes/s"):
+        client(provider, min_rate=500, rate_window=0.5).identify()
+    assert time.monotonic() - started < 2.5
+
+
+def test_trickled_headers_are_cut_after_twice_the_read_timeout(provider):
+    provider.fail("trickle", {"framing": "headers", "interval": 0.05})
+    started = time.monotonic()
+    with pytest.raises(errors.TransferTooSlow, match="headers"):
+        client(provider, read_timeout=0.4).identify()
+    assert time.monotonic() - started < 2.5
+
+
+def test_a_slow_but_steady_provider_is_not_cut(provider):
+    provider.fail("trickle", {"framing": "chunked", "interval": 0.002})  # hundreds of bytes/s
+    identify = client(provider, min_rate=50, rate_window=0.3, deadline=30).identify()
+    assert identify.repository_name == "Test provider"
 
 
 def test_gzip_bomb_is_refused_at_the_byte_limit(provider):

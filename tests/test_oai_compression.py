@@ -10,7 +10,9 @@ import requests
 from flask import Flask
 
 from harvest import errors
+from harvest.addresses import NetworkPolicy
 from harvest.oai import OAIClient, Settings
+from tests.oai_provider import LOOPBACK
 from tests.oaitools import assert_valid, serve
 
 
@@ -24,7 +26,7 @@ def test_the_harvester_receives_gzip_as_identify_declares(paged: Flask) -> None:
     with paged.app_context():
         expected = sum(1 for _ in paged.extensions["catalogue"].store.iter_records(include_deleted=True))
     with serve(paged) as url:
-        client = OAIClient(url, Settings())
+        client = OAIClient(url, Settings(), networks=NetworkPolicy.from_setting(LOOPBACK))
         encodings: list[str | None] = []
         client.session.hooks["response"].append(lambda r, *a, **k: encodings.append(r.headers.get("Content-Encoding")))
         try:
@@ -44,7 +46,7 @@ def test_the_byte_limit_counts_the_decompressed_body(paged: Flask) -> None:
         assert page.headers["Content-Encoding"] == "gzip"
         wire = len(compressed)
         assert len(gzip.decompress(compressed)) > 2 * wire
-        client = OAIClient(url, Settings(max_bytes=wire + 1))
+        client = OAIClient(url, Settings(max_bytes=wire + 1), networks=NetworkPolicy.from_setting(LOOPBACK))
         try:
             with pytest.raises(errors.ResponseTooLarge):
                 list(client.list_records("oai_dc"))

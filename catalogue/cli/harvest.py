@@ -57,19 +57,23 @@ def register(cli: AppGroup) -> None:
     @click.option("--protocol", type=click.Choice(harvesting.PROTOCOLS), default="oai-pmh", show_default=True,
                   help="How the source is read.")
     @click.option("--prefix", default="oai_dc", show_default=True,
-                  help="OAI-PMH metadataPrefix: oai_dc, or this software's native format.")
+                  help="OAI-PMH metadataPrefix: oai_dc or another Dublin Core flavour (nsdl_dc, qdc ...), "
+                       "or this software's native format.")
     @click.option("--set", "set_spec", help="Harvest only this OAI-PMH set (and its subsets).")
     @click.option("--mapping", type=click.Path(dir_okay=False, exists=True, path_type=Path),
                   help="TOML file mapping free-text dc:type values to record types ([types]).")
     @click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE",
-                  help="Network limit, e.g. read_timeout=30, deadline=3600, retries=5, max_bytes=...")
+                  help="Network limit, e.g. read_timeout=30, deadline=3600, min_rate=64, max_bytes=...")
+    @click.option("--no-check", is_flag=True,
+                  help="Do not contact the provider (offline for now): its formats are not checked.")
     @user_errors
     def source_add(name: str, url: str, protocol: str, prefix: str, set_spec: str | None, mapping: Path | None,
-                   settings: tuple[str, ...]) -> None:
-        """Register source NAME harvested from URL."""
+                   settings: tuple[str, ...], no_check: bool) -> None:
+        """Register source NAME harvested from URL (the provider is asked whether it offers the format)."""
         text = mapping.read_text(encoding="utf-8-sig") if mapping else None
         source = harvesting.add_source(get_catalogue(), name, url, protocol=protocol, prefix=prefix,
-                                       set_spec=set_spec, mapping=text, settings=_settings(settings))
+                                       set_spec=set_spec, mapping=text, settings=_settings(settings),
+                                       check=not no_check)
         click.echo(f"Source {source.name} added: {source.url} ({source.protocol}, {source.prefix}"
                    + (f", set {source.set_spec}" if source.set_spec else "") + ")")
 
@@ -103,13 +107,14 @@ def register(cli: AppGroup) -> None:
     @click.option("--quiet", is_flag=True, help="No progress bar.")
     @user_errors
     def harvest_command(name: str | None, all_sources: bool, full: bool, dry_run: bool, quiet: bool) -> None:
-        """Harvest source NAME (or --all). Exit code 1 when a run failed, 75 when one was not
-        started because another harvest of that source is running (cron: try again later)."""
+        """Harvest source NAME (or --all: every source runs, whatever happens to the others). Exit
+        code 1 when a run failed, 75 when one was not started because another harvest of that
+        source is running (cron: try again later)."""
         if bool(name) == all_sources:
             raise click.UsageError("give a source NAME or --all")
         catalogue = get_catalogue()
         quiet = quiet or not sys.stderr.isatty()
-        outcomes: list[Run | harvesting.HarvestBusy]
+        outcomes: list[Run | harvesting.HarvestBusy | harvesting.HarvestNotRun]
         try:
             if all_sources:
                 outcomes = harvesting.harvest_all(catalogue, full=full, dry_run=dry_run, quiet=quiet)
@@ -123,7 +128,12 @@ def register(cli: AppGroup) -> None:
                 _print_run(outcome)
             else:
                 click.echo(f"Error: {outcome}", err=True)
-        if any(run.status != "ok" for run in runs):
+        failed = [o.source for o in outcomes if isinstance(o, harvesting.HarvestNotRun)]
+        failed += [run.source for run in runs if run.status != "ok"]
+        if all_sources and failed:
+            click.echo(f"{len(failed)} of {len(outcomes)} sources failed: {', '.join(sorted(failed))} "
+                       "(catalogue harvest-log NAME says why)", err=True)
+        if failed:
             sys.exit(1)
         if len(runs) < len(outcomes):
             sys.exit(BUSY_EXIT)

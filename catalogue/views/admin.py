@@ -128,6 +128,11 @@ def _source_fields() -> dict[str, Any]:
             "mapping": form.get("mapping", "").strip() or None, "settings": settings}
 
 
+def _contact_provider() -> bool:
+    """Whether the form asks to check the provider's formats (unless "do not contact it" is ticked)."""
+    return request.form.get("no_check") != "1"
+
+
 def _sources_page(error: str | None = None, status: int = 200, values: dict[str, Any] | None = None) -> Any:
     catalogue = get_catalogue()
     latest = {}
@@ -150,7 +155,7 @@ def add_source() -> Any:
     """Register a source."""
     name = request.form.get("name", "").strip()
     try:
-        harvesting.add_source(get_catalogue(), name, **_source_fields())
+        harvesting.add_source(get_catalogue(), name, **_source_fields(), check=_contact_provider())
     except CatalogueError as error:
         return _sources_page(gettext("Source not added: %(error)s.", error=error), 422, dict(request.form))
     return redirect(url_for("admin.sources"), code=303)
@@ -175,7 +180,7 @@ def edit_source(name: str) -> Any:
         return render_template("admin/source_form.html", source=source, values=values, protocols=harvesting.PROTOCOLS,
                                error=None)
     try:
-        harvesting.update_source(get_catalogue(), name, **_source_fields())
+        harvesting.update_source(get_catalogue(), name, **_source_fields(), check=_contact_provider())
     except CatalogueError as error:
         return render_template("admin/source_form.html", source=source, values=dict(request.form),
                                protocols=harvesting.PROTOCOLS, error=gettext("Not saved: %(error)s.", error=error)), 422
