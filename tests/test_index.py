@@ -245,7 +245,7 @@ def test_reindex_swaps_while_searching(demo: Catalogue) -> None:
 
 
 def test_a_crash_during_reindex_leaves_the_old_index(demo: Catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
-    from catalogue import index
+    from catalogue.search import index
 
     old = (demo.index.path / "CURRENT").read_text()
     calls = {"n": 0}
@@ -307,7 +307,7 @@ def test_two_processes_writing_at_once(tmp_path: Path) -> None:
 
 
 def test_whoosh_imports_cleanly_with_fresh_bytecode(tmp_path: Path) -> None:
-    code = "import catalogue.index, json; print(json.dumps('ok'))"
+    code = "import catalogue.search.index, json; print(json.dumps('ok'))"
     done = subprocess.run([sys.executable, "-W", "error::SyntaxWarning", "-c", code], capture_output=True,
                           text=True, env={"PYTHONPYCACHEPREFIX": str(tmp_path / "pyc"), "PATH": ""}, timeout=60,
                           cwd=Path(__file__).parent.parent)

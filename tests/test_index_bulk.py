@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from test_index_fast import Store  # the in-memory store of the fast-path tests
 
-from catalogue import index as ix_module
 from catalogue.cli.records import demo_path
-from catalogue.index import SearchIndex, common_words, document, index_schema, with_pairs
+from catalogue.search import index as ix_module
+from catalogue.search.index import SearchIndex, common_words, document, index_schema, with_pairs
 from harvest.jsonl import read_jsonl
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))

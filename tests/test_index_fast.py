@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from catalogue.index import SearchIndex
+from catalogue.search import SearchIndex
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
 from synthetic import generate
@@ -163,7 +163,7 @@ def test_cache_is_bounded_and_reported(varied: SearchIndex) -> None:
 @pytest.mark.parametrize("sort", ["title", "modified", "-modified"])
 def test_sorted_pages_equal_whoosh_sorting(varied: SearchIndex, sort: str) -> None:
     """Pages sorted by title or date come from per-version sort keys; Whoosh's own sort agrees."""
-    from catalogue.index import members
+    from catalogue.search.index import members
 
     searcher = varied._searcher()
     sets = varied._facet_sets(searcher)

@@ -69,7 +69,7 @@ def adversarial() -> dict[str, str]:
 
 def notice_kind(notice: str | None) -> str:
     """What the engine did with a query, from its notice."""
-    from catalogue import index
+    from catalogue.search import index
 
     if not notice:
         return "as written"
@@ -230,7 +230,7 @@ FACET_COLUMNS = ("type", "status", "place", "source")
 
 
 def _fts_row(record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    from catalogue.index import document, facet_values
+    from catalogue.search.index import document, facet_values
 
     doc = document(record, 1)
     facets = facet_values(record)

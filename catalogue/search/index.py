@@ -7,9 +7,9 @@ swaps the name atomically, so searches go on during a rebuild and a crash leaves
 Writers of all processes take Whoosh's lock (an OS file lock, released when a process dies).
 Facet counts and totals come from per-value document bitsets (Python ints), built once per
 index version, so they are exact and cheap. Match sets and relevance ranking come from
-`catalogue.index_fast` (numpy over Whoosh's own postings, equal to Whoosh's scoring); queries
+`catalogue.scoring` (numpy over Whoosh's own postings, equal to Whoosh's scoring); queries
 it cannot evaluate are answered by Whoosh itself. Documents are written by
-`catalogue.index_bulk` (the segment Whoosh would write, without its per-posting pipeline),
+`catalogue.segments` (the segment Whoosh would write, without its per-posting pipeline),
 by two processes for a reindex or a large sync.
 """
 
@@ -36,11 +36,12 @@ from typing import Any
 
 import numpy as np
 
-from . import centuries, index_bulk, index_fast, querytext
-from . import index_bounds as bounds
+from .. import centuries
+from . import bounds, scoring, segments
+from . import query as querytext
 from .folding import fold_word, phonetic
-from .search import FACETS, SORTS, FacetValue, Hit, SearchLimits, SearchResult
-from .snippets import snippet
+from .highlight import snippet
+from .results import FACETS, SORTS, FacetValue, Hit, SearchLimits, SearchResult
 
 with warnings.catch_warnings():
     # whoosh 2.7.4's codec has `fixedsize is 0`, a SyntaxWarning when compiled on Python 3.8+.
@@ -107,7 +108,7 @@ class PhoneticFilter(analysis.Filter):
             yield token
 
 
-_TOKENS = index_bulk.TOKENS
+_TOKENS = segments.TOKENS
 FOLDED = analysis.RegexTokenizer(_TOKENS) | FoldFilter()
 STEMMED = analysis.RegexTokenizer(_TOKENS) | FoldFilter() | analysis.StemFilter(stemfn=stem, cachesize=50000)
 NAMES = analysis.RegexTokenizer(_TOKENS) | FoldFilter() | PhoneticFilter()
@@ -138,7 +139,7 @@ def index_schema() -> fields.Schema:
         data=fields.STORED,
         # Adjacent word pairs of the phrase fields: a two-word phrase is one term lookup.
         # (scorable only so Whoosh caches its length column instead of probing the disk per posting)
-        **{index_fast.PAIRS: fields.FieldType(formats.Existence(), VALUES, scorable=True)},
+        **{scoring.PAIRS: fields.FieldType(formats.Existence(), VALUES, scorable=True)},
         **facet,
     )
 
@@ -212,51 +213,51 @@ def document(record: dict[str, Any], revision: int) -> dict[str, Any]:
     return doc
 
 
-def with_pairs(doc: dict[str, Any], common: index_fast.Common | None) -> dict[str, Any]:
+def with_pairs(doc: dict[str, Any], common: scoring.Common | None) -> dict[str, Any]:
     """`doc` with the pairs of its `common` words (the generation's; none when it has none)."""
     if common and (pairs := _pairs(doc, common)):
-        doc[index_fast.PAIRS] = pairs
+        doc[scoring.PAIRS] = pairs
     return doc
 
 
-#: The analyser kind (see `catalogue.index_bulk.KINDS`) of each analysed text field; the
+#: The analyser kind (see `catalogue.segments.KINDS`) of each analysed text field; the
 #: Whoosh analysers above do the same for queries (`tests/test_index_bulk.py` checks they agree).
 FIELD_KINDS = {"title": "folded", "text": "stemmed", "names": "names", "place": "names", "source": "folded"}
 
 
 def _tokens(doc: dict[str, Any], fieldname: str) -> list[tuple[int, str]]:
     """(position, term) of an analysed field, as its analyzer indexes it."""
-    return index_bulk.tokens(FIELD_KINDS[fieldname], doc.get(fieldname) or "")
+    return segments.tokens(FIELD_KINDS[fieldname], doc.get(fieldname) or "")
 
 
-def _pairs(doc: dict[str, Any], common: index_fast.Common,
+def _pairs(doc: dict[str, Any], common: scoring.Common,
            toks: dict[str, list[tuple[int, str]]] | None = None) -> str:
     """The adjacent pairs of common words of a document's phrase fields."""
     out: dict[str, None] = {}
-    for fieldname in index_fast.PAIR_FIELDS:
+    for fieldname in scoring.PAIR_FIELDS:
         found = toks[fieldname] if toks and fieldname in toks else _tokens(doc, fieldname)
-        out.update(dict.fromkeys(index_fast.pair_terms(fieldname, found, common[fieldname])))
+        out.update(dict.fromkeys(scoring.pair_terms(fieldname, found, common[fieldname])))
     return SEPARATOR.join(out)
 
 
 def analysed(doc: dict[str, Any], schema: fields.Schema,
-             common: index_fast.Common | None) -> dict[str, index_bulk.Items]:
+             common: scoring.Common | None) -> dict[str, segments.Items]:
     """The postings of a document's analysed fields (each text tokenised once), adding its
     `pairs` field to `doc` when the generation has common words."""
     toks = {name: _tokens(doc, name) for name in FIELD_KINDS
             if name in doc and name in schema and type(schema[name].format) is formats.Positions}
-    if common and index_fast.PAIRS in schema and (pairs := _pairs(doc, common, toks)):
-        doc[index_fast.PAIRS] = pairs
-    out = {name: index_bulk.positional_items(t) for name, t in toks.items()}
-    for name in (*FACET_FIELDS.values(), index_fast.PAIRS):
-        if name in doc and name in schema and (items := index_bulk.FORMAT_ITEMS.get(type(schema[name].format))):
+    if common and scoring.PAIRS in schema and (pairs := _pairs(doc, common, toks)):
+        doc[scoring.PAIRS] = pairs
+    out = {name: segments.positional_items(t) for name, t in toks.items()}
+    for name in (*FACET_FIELDS.values(), scoring.PAIRS):
+        if name in doc and name in schema and (items := segments.FORMAT_ITEMS.get(type(schema[name].format))):
             out[name] = items(doc[name])
     return out
 
 
-def common_words(records: Iterable[dict[str, Any]]) -> index_fast.Common:
+def common_words(records: Iterable[dict[str, Any]]) -> scoring.Common:
     """The words of each phrase field found in many of `records` (a sample of the catalogue)."""
-    counts: dict[str, dict[str, int]] = {f: {} for f in index_fast.PAIR_FIELDS}
+    counts: dict[str, dict[str, int]] = {f: {} for f in scoring.PAIR_FIELDS}
     total = 0
     for record in records:
         doc = document(record, 0)
@@ -264,7 +265,7 @@ def common_words(records: Iterable[dict[str, Any]]) -> index_fast.Common:
         for fieldname, table in counts.items():
             for word in {t for _, t in _tokens(doc, fieldname)}:
                 table[word] = table.get(word, 0) + 1
-    return index_fast.pick_common(counts, total)
+    return scoring.pick_common(counts, total)
 
 
 # -- query parsing ---------------------------------------------------------------------------
@@ -476,11 +477,11 @@ class _Facets:
         return key
 
 
-def _build_facets(reader: Any, postings: index_fast.Postings) -> _Facets:
+def _build_facets(reader: Any, postings: scoring.Postings) -> _Facets:
     size = reader.doc_count_all()
     live_mask = np.concatenate([leaf.live for leaf in postings.leaves]) if postings.leaves \
         else np.zeros(0, dtype=bool)
-    facets = _Facets(size, index_fast.to_bitset(live_mask) if size else 0)
+    facets = _Facets(size, scoring.to_bitset(live_mask) if size else 0)
     for name, fieldname in FACET_FIELDS.items():
         table = facets.values[name] = {}
         for term in reader.lexicon(fieldname):
@@ -488,7 +489,7 @@ def _build_facets(reader: Any, postings: index_fast.Postings) -> _Facets:
             for leaf in postings.leaves:
                 ids, _ = postings.term(leaf, fieldname, term)
                 mask[ids + leaf.offset] = True
-            table[term.decode("utf-8")] = index_fast.to_bitset(mask & live_mask)
+            table[term.decode("utf-8")] = scoring.to_bitset(mask & live_mask)
     return facets
 
 
@@ -546,11 +547,11 @@ def _refreshed(searcher: Any) -> Any:
 
 
 class _Writer:
-    """Puts store rows into a Whoosh SegmentWriter through the fast pool (`catalogue.index_bulk`)."""
+    """Puts store rows into a Whoosh SegmentWriter through the fast pool (`catalogue.segments`)."""
 
-    def __init__(self, writer: Any, common: index_fast.Common | None, readers: dict[str, Any] | None = None):
+    def __init__(self, writer: Any, common: scoring.Common | None, readers: dict[str, Any] | None = None):
         self.writer, self.common = writer, common
-        self.pool = index_bulk.install(writer)
+        self.pool = segments.install(writer)
         #: Deletions are needed only when committed segments may hold the record.
         self.existing = any(segment.doc_count_all() for segment in writer.segments)
         #: Open readers by segment id (the search's), used to find a record's documents.
@@ -584,7 +585,7 @@ class _Writer:
 
     def add(self, record: dict[str, Any], revision: int) -> None:
         doc = document(record, revision)
-        index_bulk.add_document(self.writer, self.pool, doc, analysed(doc, self.writer.schema, self.common))
+        segments.add_document(self.writer, self.pool, doc, analysed(doc, self.writer.schema, self.common))
 
     def close(self) -> None:
         for reader in self._opened.values():
@@ -592,7 +593,7 @@ class _Writer:
         self._opened.clear()
 
 
-def _segment_worker(folder: str, common: index_fast.Common | None, inbox: Any, outbox: Any) -> None:
+def _segment_worker(folder: str, common: scoring.Common | None, inbox: Any, outbox: Any) -> None:
     """A writer process: index the (record, revision) batches it is sent into one new segment
     of the generation in `folder` (the parent holds the lock and commits the segments)."""
     try:
@@ -623,7 +624,7 @@ class _Workers:
     and unused, when `procs` is 1 or the process has other threads.
     """
 
-    def __init__(self, folder: Path, common: index_fast.Common | None, procs: int):
+    def __init__(self, folder: Path, common: scoring.Common | None, procs: int):
         self.folder, self.common = folder, common
         self.procs = procs if _single_threaded() else 1
         self.processes: list[Any] = []
@@ -708,9 +709,9 @@ class SearchIndex:
 
     def __init__(self, path: Path, limits: SearchLimits | None = None):
         self.path = Path(path)
-        #: What one search may cost (see `catalogue.index_bounds`).
+        #: What one search may cost (see `catalogue.bounds`).
         self.limits = limits or SearchLimits()
-        self._lexicons = index_fast.PostingCache(LEXICON_CACHE)
+        self._lexicons = scoring.PostingCache(LEXICON_CACHE)
         self.path.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
         self._local = threading.local()
@@ -718,7 +719,7 @@ class SearchIndex:
         self._facets_lock = threading.Lock()
         self._parser = make_parser()
         #: Decoded postings shared by all threads, bounded in bytes (see `cache_stats`).
-        self._postings_cache = index_fast.PostingCache()
+        self._postings_cache = scoring.PostingCache()
         #: False answers every query with Whoosh alone (the reference the fast path is tested against).
         self.fast = True
         #: Writer processes of a reindex or a large sync (one per core, at most two).
@@ -778,15 +779,15 @@ class SearchIndex:
                 log.warning("search index busy; it will catch up on the next write or `catalogue check`")
                 return 0
 
-    def _common(self, folder: Path, sample: Any = None) -> index_fast.Common | None:
+    def _common(self, folder: Path, sample: Any = None) -> scoring.Common | None:
         """The common words of a generation; chosen once, from `sample` records when given."""
-        common = index_fast.read_common(folder)
+        common = scoring.read_common(folder)
         if common is None and sample is not None:
-            records = [row.data for row in itertools.islice(sample(), index_fast.COMMON_SAMPLE)
+            records = [row.data for row in itertools.islice(sample(), scoring.COMMON_SAMPLE)
                        if not getattr(row, "hidden", False)]
-            if len(records) >= index_fast.COMMON_MIN_SAMPLE:
+            if len(records) >= scoring.COMMON_MIN_SAMPLE:
                 common = common_words(records)
-                index_fast.write_common(folder, common, _write_atomic)
+                scoring.write_common(folder, common, _write_atomic)
         return common
 
     def _apply(self, folder: Path, store: Any, ids: Iterable[str] = ()) -> int:
@@ -795,7 +796,7 @@ class SearchIndex:
         try:
             seq = start = self._read_seq(folder)
             count = 0
-            common = self._common(folder, (lambda: store.changed_since(seq, limit=index_fast.COMMON_SAMPLE))
+            common = self._common(folder, (lambda: store.changed_since(seq, limit=scoring.COMMON_SAMPLE))
                                   if start == 0 else None)
             put = _Writer(writer, common, self._open_readers(folder))
             for record_id in ids:  # repairs named by `check`
@@ -929,12 +930,12 @@ class SearchIndex:
         return {reader.segment().segment_id(): reader for reader, _ in searcher.reader().leaf_readers()
                 if isinstance(reader, SegmentReader)}
 
-    def _postings(self, searcher: Any) -> index_fast.Postings:
+    def _postings(self, searcher: Any) -> scoring.Postings:
         """The numpy posting reader of this thread's searcher (rebuilt when the searcher is)."""
         local = self._local
         postings = getattr(local, "postings", None)
         if postings is None or postings.searcher is not searcher:
-            local.postings = postings = index_fast.Postings(searcher, self._postings_cache)
+            local.postings = postings = scoring.Postings(searcher, self._postings_cache)
         return postings
 
     def cache_stats(self) -> dict[str, int]:
@@ -1063,10 +1064,10 @@ class SearchIndex:
         if self.fast:
             try:
                 postings = self._postings(searcher)
-                common = index_fast.read_common(self._local.folder) if index_fast.PAIRS in searcher.schema else None
-                mask, scores = index_fast.Evaluator(postings, common, bounds.current()).run(q)
-                return index_fast.to_bitset(mask) & sets.live, scores
-            except index_fast.Unsupported as why:
+                common = scoring.read_common(self._local.folder) if scoring.PAIRS in searcher.schema else None
+                mask, scores = scoring.Evaluator(postings, common, bounds.current()).run(q)
+                return scoring.to_bitset(mask) & sets.live, scores
+            except scoring.Unsupported as why:
                 log.debug("whoosh answers %r: %s", q, why)
         if isinstance(q, wq.Every):
             return sets.live, None
@@ -1077,8 +1078,8 @@ class SearchIndex:
                    highlight: bool) -> list[Hit]:
         """A page ranked by the fast path's scores (ties to the lower document number, as Whoosh)."""
         limit = page * page_size
-        mask = index_fast.from_bitset(matched, len(scores))
-        docs = index_fast.top(index_fast.rank_key(scores), mask, limit)[(page - 1) * page_size:]
+        mask = scoring.from_bitset(matched, len(scores))
+        docs = scoring.top(scoring.rank_key(scores), mask, limit)[(page - 1) * page_size:]
         terms = _query_terms(q, searcher.reader()) if highlight else set()
         return [_hit(searcher.stored_fields(int(n))["data"], float(scores[n]), terms, highlight) for n in docs]
 
@@ -1092,8 +1093,8 @@ class SearchIndex:
         key = sets.sort_key(searcher.reader(), column)
         if sort == "-modified":
             key = -(key * max(sets.size, 1) + np.arange(len(key), dtype=np.int64))
-        mask = index_fast.from_bitset(matched, sets.size)
-        docs = index_fast.top(key, mask, page * page_size)[(page - 1) * page_size:]
+        mask = scoring.from_bitset(matched, sets.size)
+        docs = scoring.top(key, mask, page * page_size)[(page - 1) * page_size:]
         terms = _query_terms(q, searcher.reader()) if highlight else set()
         return [_hit(searcher.stored_fields(int(n))["data"], 0.0, terms, highlight) for n in docs]
 
@@ -1107,7 +1108,7 @@ class SearchIndex:
         if sort == "relevance":
             results = searcher.search(q, limit=None, filter=allow, optimize=False)
             scores = np.array([hit.score or 0.0 for hit in results], dtype=np.float64)
-            keys = index_fast.rank_key(scores).tolist()
+            keys = scoring.rank_key(scores).tolist()
             ranked = sorted(zip(keys, (hit.docnum for hit in results), scores.tolist(), strict=True))
             return [_hit(searcher.stored_fields(n)["data"], float(score or 0.0), terms, highlight)
                     for _, n, score in ranked[(page - 1) * page_size: limit]]

@@ -282,7 +282,7 @@ class Evaluator:
             raise Unsupported(postings.unsupported)
         self.p = postings
         self.common = common
-        #: The search's `catalogue.index_bounds.Budget` (its `check` raises past the deadline), or None.
+        #: The search's `catalogue.bounds.Budget` (its `check` raises past the deadline), or None.
         self.budget = budget
 
     def _check(self) -> None:

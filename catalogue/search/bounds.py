@@ -25,7 +25,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from .search import SearchLimits
+from .results import SearchLimits
 
 with warnings.catch_warnings():
     # whoosh 2.7.4's codec has `fixedsize is 0`, a SyntaxWarning when compiled on Python 3.8+.

@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 
 from markupsafe import Markup
 
-from . import config
-from .errors import CatalogueError
+from .. import config
+from ..errors import CatalogueError
 
 #: Facets every search can count and filter on, in display order.
 FACETS = ("type", "status", "century", "place", "source")
