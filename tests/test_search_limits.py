@@ -23,7 +23,7 @@ from catalogue.cli.records import demo_path
 from catalogue.errors import CatalogueError
 from catalogue.schema import record_schema
 from catalogue.search import SearchLimits, SearchResult, bounds
-from catalogue.search.index import RECORD_YEARS, fuzzy
+from catalogue.search.query import RECORD_YEARS, fuzzy
 from catalogue.service import Catalogue
 from harvest.jsonl import read_jsonl
 from tests.conftest import ROOT, make_app
