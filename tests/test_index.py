@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalogue.cli.records import demo_path
-from catalogue.search import FACETS, SearchResult, analysis
+from catalogue.search import FACETS, SearchResult, analysis, writing
 from catalogue.service import Catalogue
 from harvest.jsonl import read_jsonl
 
@@ -245,8 +245,6 @@ def test_reindex_swaps_while_searching(demo: Catalogue) -> None:
 
 
 def test_a_crash_during_reindex_leaves_the_old_index(demo: Catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
-    from catalogue.search import writing
-
     old = (demo.index.path / "CURRENT").read_text()
     calls = {"n": 0}
     real = writing.document

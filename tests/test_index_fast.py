@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from catalogue.search import SearchIndex
+from catalogue.search.facets import members
+from catalogue.search.pages import sorted_page, whoosh_page
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
 from synthetic import generate
@@ -163,9 +165,6 @@ def test_cache_is_bounded_and_reported(varied: SearchIndex) -> None:
 @pytest.mark.parametrize("sort", ["title", "modified", "-modified"])
 def test_sorted_pages_equal_whoosh_sorting(varied: SearchIndex, sort: str) -> None:
     """Pages sorted by title or date come from per-version sort keys; Whoosh's own sort agrees."""
-    from catalogue.search.facets import members
-    from catalogue.search.pages import sorted_page, whoosh_page
-
     searcher = varied._searcher()
     sets = varied._facet_sets(searcher)
     for query in ("", "stone", "vil*", "type:tomb"):
