@@ -73,7 +73,7 @@ class Catalogue:
     def index(self) -> Any:
         """The search index, opened on first use and caught up with the store."""
         if self._index is None:
-            from .index import SearchIndex
+            from .search import SearchIndex  # deferred: whoosh loads only when an index is opened
 
             self._index = SearchIndex(self.data_dir / INDEX_NAME, self.search_limits)
             self._index.sync(self.store)

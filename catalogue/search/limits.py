@@ -1,21 +1,13 @@
-"""What a search returns, independent of the engine behind it (the contract between the
-index and the web, API and CLI)."""
+"""The bounds of one search (query length, typo tolerance, expansions, time), read from the settings."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
-from markupsafe import Markup
-
-from . import config
-from .errors import CatalogueError
-
-#: Facets every search can count and filter on, in display order.
-FACETS = ("type", "status", "century", "place", "source")
-#: Accepted sort orders.
-SORTS = ("relevance", "title", "modified", "-modified")
+from .. import config
+from ..errors import CatalogueError
 
 
 @dataclass(frozen=True)
@@ -57,43 +49,3 @@ class SearchLimits:
 def query_too_long(query: str, limits: SearchLimits) -> bool:
     """True when a query typed into any door is longer than the limit (it is refused)."""
     return len(query.strip()) > limits.max_query_length
-
-
-@dataclass
-class Hit:
-    """One matching record."""
-
-    id: str
-    title: str
-    score: float
-    record: dict[str, Any]
-    #: Escaped HTML with the matched terms in <mark>; never raw record text.
-    snippet: Markup = field(default_factory=Markup)
-
-
-@dataclass
-class FacetValue:
-    value: str
-    count: int
-
-
-@dataclass
-class SearchResult:
-    """A page of hits with facet counts over the whole result set."""
-
-    query: str
-    total: int
-    page: int
-    page_size: int
-    sort: str = "relevance"
-    hits: list[Hit] = field(default_factory=list)
-    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
-    filters: dict[str, list[str]] = field(default_factory=dict)
-    #: A "did you mean" query, when the search found few hits.
-    suggestion: str | None = None
-    #: A message when the query could not be read as written (it was searched as plain text).
-    notice: str | None = None
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))

@@ -1,19 +1,17 @@
 """Fast indexing for Whoosh 2.7.4: the same segment files, without its per-posting Python pipeline.
 
-A sub-module of `catalogue.index` (like it, allowed to import whoosh; pinned to 2.7.4, whose
-private writer internals it fills). Whoosh's own `add_document` runs every token through a
-chain of filter objects, pickles every posting into a temporary pool, sorts and reloads it,
-and at commit asks the disk for every posting's field length. Here the analysed fields are
-tokenised with one regex and per-word memo tables, postings are grouped per term in memory
-(already in document order), and each term's blocks are handed to Whoosh's own block writer
-whole, with field lengths read once per field. The files written are the ones Whoosh writes
-for the same documents (`tests/test_index_bulk.py` compares them term by term).
+Fills private writer internals of whoosh==2.7.4 (the pinned version). Whoosh's own
+`add_document` runs every token through a chain of filter objects, pickles every posting into
+a temporary pool, sorts and reloads it, and at commit asks the disk for every posting's field
+length. Here the analysed fields come tokenised by `catalogue.search.analysis.tokens`,
+postings are grouped per term in memory (already in document order), and each term's blocks
+are handed to Whoosh's own block writer whole, with field lengths read once per field. The
+files written are the ones Whoosh writes for the same documents (`tests/test_index_bulk.py`
+compares them term by term).
 """
 
 from __future__ import annotations
 
-import re
-import warnings
 from array import array
 from collections.abc import Callable
 from pickle import dumps
@@ -21,58 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from .folding import APOSTROPHES, fold_word, phonetic
+from ._whoosh import LENGTHS_COLUMN, _lenfield, byte_to_length, formats, pack_uint
+from .analysis import SEPARATOR
 
-with warnings.catch_warnings():
-    # whoosh 2.7.4's codec has `fixedsize is 0`, a SyntaxWarning when compiled on Python 3.8+.
-    warnings.simplefilter("ignore", SyntaxWarning)
-    from whoosh import formats
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-    from whoosh.lang.porter import stem
-    from whoosh.system import pack_uint
-    from whoosh.util.numeric import byte_to_length
-
-#: Words of the analysed fields, as `catalogue.index`'s RegexTokenizer finds them.
-TOKENS = rf"\w+(?:[{APOSTROPHES}]\w+)*"
-_WORD = re.compile(TOKENS)
-#: Terms of facet and pair fields are separated by the unit separator.
-SEPARATOR = "\x1f"
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 #: A field's postings of one document, (term, weight, encoded value), and the field's length.
 Items = tuple[list[tuple[bytes, float, bytes]], int]
-
-
-def _stemmed(word: str) -> str:
-    folded = fold_word(word)
-    return stem(folded) if folded else ""
-
-
-def _names(word: str) -> str:
-    folded = fold_word(word)
-    return phonetic(folded) if folded else ""
-
-
-#: How each analyser kind turns a word into its term ("" drops the word, keeping its position).
-KINDS: dict[str, Callable[[str], str]] = {"folded": fold_word, "stemmed": _stemmed, "names": _names}
-#: Memo tables of the kinds (word -> term), bounded by `MEMO_LIMIT` words each.
-_MEMO: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
-MEMO_LIMIT = 500_000
-
-
-def tokens(kind: str, text: str) -> list[tuple[int, str]]:
-    """(position, term) of `text` under an analyser kind, as the Whoosh analyser gives them."""
-    memo, convert = _MEMO[kind], KINDS[kind]
-    out = []
-    for pos, word in enumerate(_WORD.findall(text)):
-        term = memo.get(word)
-        if term is None:
-            term = convert(word)
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            memo[word] = term
-        if term:
-            out.append((pos, term))
-    return out
 
 
 _ONE_POSITION: dict[int, bytes] = {}

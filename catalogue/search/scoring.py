@@ -1,52 +1,26 @@
-"""Exact BM25 scoring and match sets with numpy over Whoosh's own postings (a sub-module of the index).
+"""Exact BM25 scoring and match sets with numpy over Whoosh's own postings.
 
-Part of `catalogue.index` and, like it, allowed to import whoosh: it reads the posting blocks
-and field-length columns of whoosh==2.7.4 (the pinned version; its private block layout is
-read directly) and evaluates a parsed Whoosh query per segment with the arithmetic and the
-quirks of Whoosh's own unoptimised search (BM25F, boosts, constant-score ranges and
-expansions, the small-segment array union), so totals, facets and rankings equal Whoosh's.
-A query it does not know raises `Unsupported` and the index asks Whoosh itself.
-Decoded postings are kept per segment in a byte-capped LRU (`PostingCache`), so a commit
-of a few records re-reads only its own small segment.
+Reads the posting blocks and field-length columns of whoosh==2.7.4 (the pinned version; its
+private block layout is read directly) and evaluates a parsed Whoosh query per segment with
+the arithmetic and the quirks of Whoosh's own unoptimised search (BM25F, boosts,
+constant-score ranges and expansions, the small-segment array union), so totals, facets and
+rankings equal Whoosh's. A query it does not know raises `Unsupported` and the index asks
+Whoosh itself. Decoded postings are kept per segment in a byte-capped LRU (`PostingCache`),
+so a commit of a few records re-reads only its own small segment.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import threading
-import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-with warnings.catch_warnings():
-    # whoosh 2.7.4's codec has `fixedsize is 0`, a SyntaxWarning when compiled on Python 3.8+.
-    warnings.simplefilter("ignore", SyntaxWarning)
-    from whoosh import query as wq
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-    from whoosh.query import positional, ranges, terms
-    from whoosh.query.qcore import _NullQuery
-    from whoosh.query.spans import SpanNear2
-    from whoosh.scoring import BM25F
-    from whoosh.util.numeric import byte_to_length
+from ._whoosh import BM25F, LENGTHS_COLUMN, SpanNear2, _NullQuery, byte_to_length, positional, ranges, terms, wq
+from .pairs import PAIR_FIELDS, PAIRS, Common, pair_term
 
-#: Field holding adjacent pairs ("title:a b") of common words of the phrase-searchable fields.
-#: Only pairs of two common words are indexed (few distinct terms, so indexing stays fast); a
-#: phrase with a rarer word has few candidate documents, and Whoosh checks their positions.
-PAIRS = "pairs"
-PAIR_FIELDS = ("title", "text", "names")
-#: A generation's common words, chosen once when it is first filled (see `pick_common`).
-COMMON_FILE = "common.json"
-#: Records sampled to choose them, and the fewest that make a meaningful sample.
-COMMON_SAMPLE = 5000
-COMMON_MIN_SAMPLE = 500
-#: A word is common when at least this share of the sampled records has it (at most 300 per field).
-COMMON_SHARE = 0.01
-COMMON_LIMIT = 300
-Common = dict[str, frozenset[str]]
 #: Scores are ranked after rounding to this many decimals, so that two scores Whoosh and
 #: numpy add up in a different order (equal to the last bit or two) tie, and ties go to the
 #: lower document number, as in Whoosh.
@@ -63,46 +37,6 @@ _MULTITERMS = (terms.Prefix, terms.Wildcard, terms.FuzzyTerm, ranges.TermRange)
 
 class Unsupported(Exception):
     """A query (or index) this module cannot evaluate exactly; Whoosh answers it instead."""
-
-
-def pair_term(fieldname: str, first: str, second: str) -> str:
-    """The `pairs` term of two adjacent words of a field."""
-    return f"{fieldname}:{first} {second}"
-
-
-def pair_terms(fieldname: str, tokens: list[tuple[int, str]], common: frozenset[str]) -> list[str]:
-    """Pair terms of the (position, text) tokens of one field: adjacent common words only."""
-    return [pair_term(fieldname, a, b) for (pa, a), (pb, b) in itertools.pairwise(tokens)
-            if pb == pa + 1 and a in common and b in common]
-
-
-def pick_common(counts: dict[str, dict[str, int]], total: int) -> Common:
-    """The common words of each field from document counts of a sample of `total` records."""
-    out = {}
-    for fieldname, table in counts.items():
-        ranked = sorted(table.items(), key=lambda item: (-item[1], item[0]))[:COMMON_LIMIT]
-        out[fieldname] = frozenset(w for w, n in ranked if n >= COMMON_SHARE * total)
-    return out
-
-
-_COMMON_CACHE: dict[str, Common | None] = {}
-
-
-def read_common(folder: Any) -> Common | None:
-    """A generation's common words (None when it has none); read once per folder."""
-    key = str(folder)
-    if key not in _COMMON_CACHE:
-        try:
-            data = json.loads((folder / COMMON_FILE).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        _COMMON_CACHE[key] = {f: frozenset(data.get(f, ())) for f in PAIR_FIELDS}
-    return _COMMON_CACHE[key]
-
-
-def write_common(folder: Any, common: Common, write: Any) -> None:
-    """Save a generation's common words with `write(path, text)` (an atomic writer)."""
-    write(folder / COMMON_FILE, json.dumps({f: sorted(w) for f, w in common.items()}))
 
 
 # -- cache -----------------------------------------------------------------------------------
@@ -282,7 +216,7 @@ class Evaluator:
             raise Unsupported(postings.unsupported)
         self.p = postings
         self.common = common
-        #: The search's `catalogue.index_bounds.Budget` (its `check` raises past the deadline), or None.
+        #: The search's `catalogue.search.bounds.Budget` (its `check` raises past the deadline), or None.
         self.budget = budget
 
     def _check(self) -> None:
@@ -499,14 +433,3 @@ def top(order_key: np.ndarray, mask: np.ndarray, limit: int) -> np.ndarray:
 def rank_key(score: np.ndarray) -> np.ndarray:
     """Ranking key of relevance scores (lower first): rounded, negated."""
     return -np.round(score, ROUND)
-
-
-def to_bitset(mask: np.ndarray) -> int:
-    """A boolean mask as a Python int bitset (bit n = document n)."""
-    return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
-
-
-def from_bitset(bits: int, size: int) -> np.ndarray:
-    """A Python int bitset as a boolean mask of `size` documents."""
-    raw = bits.to_bytes((size + 7) // 8 or 1, "little")
-    return np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:size].astype(bool)

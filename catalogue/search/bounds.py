@@ -1,4 +1,4 @@
-"""What one search may cost (a sub-module of the index and, like it, allowed to import whoosh).
+"""What one search may cost: bounds on a parsed query's expansions, typo tolerance and time.
 
 A few typed characters can ask Whoosh 2.7.4 for seconds or minutes of pure-Python work under
 the GIL: a fuzzy word builds a Levenshtein automaton that grows with its length and edit
@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import time
-import warnings
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -25,13 +24,8 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from .search import SearchLimits
-
-with warnings.catch_warnings():
-    # whoosh 2.7.4's codec has `fixedsize is 0`, a SyntaxWarning when compiled on Python 3.8+.
-    warnings.simplefilter("ignore", SyntaxWarning)
-    from whoosh import query as wq
-    from whoosh.query import ranges, terms
+from ._whoosh import ranges, terms, wq
+from .limits import SearchLimits
 
 #: Expansion words between two looks at the clock.
 CHECK_EVERY = 64
