@@ -18,7 +18,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool = Tru
     Serving needs SECRET_KEY (refused in production without one); the command line builds
     the app with ``serving=False`` and only `catalogue serve` applies that policy.
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, template_folder="web/templates",
+                static_folder="web/static")
     app.config.from_object("catalogue.config")
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

@@ -1,5 +1,5 @@
 """Who may write: password and token checks, roles, the login decorators and the
-SECRET_KEY policy. Accounts live in `catalogue.store.users`; the pages in `views/auth.py`.
+SECRET_KEY policy. Accounts live in `catalogue.store.users`; the pages in `web/auth.py`.
 
 Sessions carry the user's name and `session_version`; logout, a password change, a role
 change or disabling the account bump the stored version, so every older cookie stops

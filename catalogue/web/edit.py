@@ -13,9 +13,9 @@ from .. import records
 from ..auth import role_required, safe_next
 from ..diff import changes
 from ..errors import CatalogueError, FieldError, Gone, NotFound, StaleRevision, ValidationError, Withheld
-from ..forms import RecordForm, choices, dom_id
 from ..store import StoredRecord
-from ..web import get_catalogue
+from . import get_catalogue
+from .forms import RecordForm, choices, dom_id
 from .records import is_admin
 from .site import ROW_ID, whole_number
 

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 from .. import auth
 from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision, ValidationError, Withheld
 from ..records import SYSTEM_FIELDS, too_deep
-from ..web import get_catalogue
+from . import get_catalogue
 from .api import problem, withheld_problem
 from .site import whole_number
 

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..errors import CatalogueError
 from ..search import FACETS, SORTS, SearchResult, query_too_long
-from ..web import get_catalogue, search_limits
+from . import get_catalogue, search_limits
 from .site import whole_number
 
 bp = Blueprint("search", __name__)

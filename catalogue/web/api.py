@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..errors import Gone, NotFound, Withheld
 from ..search import SearchResult
-from ..web import get_catalogue, search_limits
+from . import get_catalogue, search_limits
 from .search import BadSearch, read_args, run
 from .site import BadRevision, base_url, revision_arg
 

@@ -11,7 +11,7 @@ from flask_babel import gettext, ngettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from .. import auth
-from ..web import get_catalogue
+from . import get_catalogue
 
 bp = Blueprint("auth", __name__)
 THROTTLE = "catalogue.login_throttle"

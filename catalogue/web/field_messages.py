@@ -13,8 +13,8 @@ from typing import Any
 
 from flask_babel import LazyString, lazy_gettext
 
+from ..errors import FieldError
 from . import i18n
-from .errors import FieldError
 
 #: The message of each problem code; placeholders are filled by `_shown` from the params.
 TEXTS: dict[str, LazyString] = {

@@ -11,7 +11,7 @@ from flask_babel import gettext
 
 from ..centuries import label as century_value
 from ..store import stats as store_stats
-from ..web import get_catalogue
+from . import get_catalogue
 from .site import century_label, label
 
 bp = Blueprint("stats", __name__)

@@ -15,7 +15,7 @@ from ..schema import vocabulary
 from ..search import SearchResult
 from ..service import Catalogue
 from ..store.exports import live_records
-from ..web import get_catalogue
+from . import get_catalogue
 from .search import BadSearch, SearchArgs, read_args
 
 bp = Blueprint("export", __name__)

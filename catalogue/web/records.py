@@ -17,7 +17,7 @@ from ..auth import role_required
 from ..diff import changes
 from ..errors import CatalogueError, Gone, NotFound, Withheld
 from ..store import Revision
-from ..web import get_catalogue
+from . import get_catalogue
 from .site import ROW_ID, BadRevision, base_url, error_page, revision_arg
 
 bp = Blueprint("records", __name__)

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..oai.native import XSD_NAME, xsd_path
 from ..oai.provider import Provider, Settings
-from ..web import get_catalogue
+from . import get_catalogue
 
 bp = Blueprint("oai", __name__)
 #: zlib level of gzipped responses: most of the saving for little CPU.

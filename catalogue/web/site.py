@@ -12,8 +12,9 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError, IntegerConverter
 
-from .. import centuries, errors, headers, i18n
+from .. import centuries, errors
 from ..schema import labels
+from . import headers, i18n
 
 _ROW_MAX = 9223372036854775807
 

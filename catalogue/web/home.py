@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template
 
-from ..web import get_catalogue
-from . import site
+from . import get_catalogue, site
 
 bp = Blueprint("home", __name__)
 

@@ -1,5 +1,5 @@
 """The OpenAPI 3.1 description served at ``/api/openapi.json``: the read API, plus the
-write API's paths (and components, e.g. security schemes) when `catalogue.views.api_write`
+write API's paths (and components, e.g. security schemes) when `catalogue.web.api_write`
 declares them in ``OPENAPI_PATHS`` (and ``OPENAPI_COMPONENTS``)."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import __version__
-from .schema import record_schema
-from .search import FACETS, SORTS, SearchLimits
+from .. import __version__
+from ..schema import record_schema
+from ..search import FACETS, SORTS, SearchLimits
 
 
 def _problem_response(description: str) -> dict[str, Any]:
@@ -154,7 +154,7 @@ def _rewrite_refs(value: Any) -> Any:
 
 def _write_api(name: str) -> dict[str, Any]:
     """``OPENAPI_PATHS`` or ``OPENAPI_COMPONENTS`` of the write API, when it declares them."""
-    from .views import api_write
+    from . import api_write
 
     return copy.deepcopy(getattr(api_write, name, None) or {})
 

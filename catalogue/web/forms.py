@@ -14,9 +14,10 @@ from typing import Any
 
 from flask_babel import gettext, lazy_gettext
 
-from . import field_messages, i18n, records
-from .errors import FieldError, ValidationError
-from .schema import labels, record_schema
+from .. import records
+from ..errors import FieldError, ValidationError
+from ..schema import labels, record_schema
+from . import field_messages, i18n
 
 #: Single-valued inputs, by path.
 SCALARS = ("id", "type", "title", "quantity", "quantity_sources", "description", "subjects", "rights", "notes",

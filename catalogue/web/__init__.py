@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from .search import SearchLimits
-from .service import Catalogue
+from ..search import SearchLimits
+from ..service import Catalogue
 
 
 def get_catalogue() -> Catalogue:
@@ -24,10 +24,14 @@ def search_limits() -> SearchLimits:
 
 def init_app(app: Flask) -> None:
     """Register blueprints and command-line commands on the app."""
-    from .cli import init_app as init_cli
-    from .views import init_app as init_views
+    from ..cli import init_app as init_cli
+    from . import admin, api, api_write, auth, edit, export, home, oai, records, search, stats
 
     # read (and checked) at start-up: a bad setting is one clear line, not a failed search later
     app.extensions["search_limits"] = SearchLimits.from_config(app.config)
     init_cli(app)
-    init_views(app)
+    for module in (home, search, records, stats, api, api_write, auth, edit, admin, oai, export):
+        init = getattr(module, "init_app", None)
+        if init is not None:
+            init(app)
+        app.register_blueprint(module.bp)

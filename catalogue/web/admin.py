@@ -15,7 +15,7 @@ from ..errors import CatalogueError, NotFound
 from ..leases import HarvestBusy
 from ..store import harvest as harvest_store
 from ..store import users as user_store
-from ..web import get_catalogue
+from . import get_catalogue
 from .site import ROW_ID
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

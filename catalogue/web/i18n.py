@@ -4,10 +4,12 @@ Only UI strings are translated; record data is shown as entered. The language co
 ``?lang=`` (remembered in a cookie), then the cookie, then the browser's Accept-Language.
 Compiled catalogues (``translations/*/LC_MESSAGES/messages.mo``) are committed next to
 their ``.po`` sources, so a plain ``pip install`` ships working translations; after
-editing a ``.po`` file run ``pybabel compile -d catalogue/translations``.
+editing a ``.po`` file run ``pybabel compile -d catalogue/web/translations``.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from flask import Flask, Response, request
 from flask_babel import Babel, get_locale
@@ -16,6 +18,8 @@ from flask_babel import Babel, get_locale
 LANGUAGES = {"en": "English", "az": "Azərbaycanca"}
 DEFAULT = "en"
 COOKIE = "lang"
+#: The message catalogues, next to this module.
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
 def _requested() -> str | None:
@@ -46,5 +50,5 @@ def _remember(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Install Flask-Babel (gettext in templates) and the language cookie."""
-    Babel(app, locale_selector=select_locale)
+    Babel(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     app.after_request(_remember)
