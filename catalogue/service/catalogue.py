@@ -1,73 +1,86 @@
-"""The catalogue's one write path: validate, store a revision, update the index.
+"""`Catalogue`, the one door to a data directory: every read the interfaces need and the
+one write path (validate, store a revision, update the index).
 
-Every interface (CLI, web forms, write API, harvesters, imports) calls `Catalogue`, so a
-record is checked, versioned and made searchable the same way wherever it comes from.
+Every interface (CLI, web pages, write API, harvesters, imports) calls `Catalogue`, so a
+record is checked, versioned and made searchable the same way wherever it comes from, and
+none of them needs to know the store or the index.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import records
-from .errors import CatalogueError, FieldError, Gone, NotFound, ValidationError, Withheld
-from .search import SearchLimits, SearchResult
-from .store import Revision, Store, StoredRecord, Withholding
+from .. import records
+from ..errors import CatalogueError, FieldError, NotFound, ValidationError, Withheld
+from ..search import SearchLimits, SearchResult
+from ..store import Revision, Store, StoredRecord, Withholding
+from ..store import stats as store_stats
+from . import imports
+from .accounts import Accounts
+from .harvests import HarvestLedger
+from .imports import ImportReport, Plan
+from .rules import SERVER_PROVENANCE, check_not_withheld, content, prepare_new
 
 DB_NAME = "catalogue.sqlite3"
-#: Records an import stores per SQLite transaction (each record still all-or-nothing).
-IMPORT_BATCH = 500
 INDEX_NAME = "index"
 #: Longest reason of a withhold or release.
 REASON_MAX = 1000
-#: Write origins whose `provenance` the server sets, whatever the writer sends: a record
-#: created through the write API is `manual`, and an edit keeps the stored provenance, so
-#: no token can pass a record off as harvested or take over a harvested record's
-#: identifier. (Imports and harvests state where their records came from; the web form
-#: has no provenance inputs.)
-SERVER_PROVENANCE = ("api",)
+#: The key under which `shared` keeps a registry's catalogue.
+SHARED_KEY = "catalogue"
 
 
-def _content(data: dict[str, Any]) -> dict[str, Any]:
-    """A record without the fields the store maintains, for change detection."""
-    return {k: v for k, v in data.items() if k not in records.SYSTEM_FIELDS}
+@dataclass(frozen=True)
+class Statistics:
+    """The collection counted for the statistics page: `counts` (see `Catalogue.counts`),
+    public records per century their period overlaps and how many have no period, the
+    items group records state per type, and records per place (most first)."""
 
-
-@dataclass
-class ImportReport:
-    """What an import did: counts, and every rejected line with its location and reason."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    errors: list[tuple[str, str]] = field(default_factory=list)
-
-    def add_error(self, where: str, problem: str) -> None:
-        self.failed += 1
-        self.errors.append((where, problem))
+    counts: dict[str, Any]
+    by_century: dict[int, int]
+    undated: int
+    items_by_type: dict[str, int]
+    by_place: dict[str, int]
 
 
 class Catalogue:
-    """A data directory: the SQLite store (source of truth) plus its search index."""
+    """A data directory: the SQLite store (source of truth) plus its search index, its
+    accounts (`accounts`) and its harvest state (`harvests`).
 
-    def __init__(self, data_dir: Path | str, *, with_index: bool = True, search_limits: SearchLimits | None = None):
+    `harvest_networks` are the networks beyond the public Internet its harvests may reach
+    (the operator's HARVEST_ALLOW_NETWORKS: CIDRs, comma-separated or a list).
+    """
+
+    def __init__(self, data_dir: Path | str, *, with_index: bool = True, search_limits: SearchLimits | None = None,
+                 harvest_networks: str | Iterable[str] = ""):
         self.data_dir = Path(data_dir)
         #: What one search may cost (the ``SEARCH_*`` settings).
         self.search_limits = search_limits or SearchLimits()
+        self.harvest_networks = harvest_networks
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data_dir / DB_NAME)
+        self.accounts = Accounts(self.store)
+        self.harvests = HarvestLedger(self.store)
         self._with_index = with_index
         self._index: Any = None
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Catalogue:
+        """The catalogue a configuration names: its ``DATA`` directory, searched within
+        its ``SEARCH_*`` limits (CatalogueError naming a bad setting), harvesting within
+        ``HARVEST_ALLOW_NETWORKS``: the one way the web app and the commands open it."""
+        return cls(config["DATA"], search_limits=SearchLimits.from_config(config),
+                   harvest_networks=config.get("HARVEST_ALLOW_NETWORKS") or "")
 
     @property
     def index(self) -> Any:
         """The search index, opened on first use and caught up with the store."""
         if self._index is None:
-            from .index import SearchIndex
+            # deferred: Whoosh loads only when a search or a write needs the index
+            from ..index import SearchIndex
 
             self._index = SearchIndex(self.data_dir / INDEX_NAME, self.search_limits)
             self._index.sync(self.store)
@@ -119,6 +132,21 @@ class Catalogue:
             raise Withheld(record_id, stored.revision, True)
         return stored.data
 
+    def current(self, record_id: str) -> StoredRecord | None:
+        """The current row of a record as stored, deleted or withheld ones too (their
+        `deleted` and `withheld` say so); None for an unknown id. For pages that show an
+        admin what the public does not see, and for conflict views."""
+        return self.store.get(record_id)
+
+    def live(self, record_id: str) -> StoredRecord:
+        """The current row of a record that is not deleted (withheld or not): what an edit
+        starts from. NotFound or Gone otherwise."""
+        return self.store.get_live(record_id)
+
+    def revision(self, record_id: str, number: int) -> Revision:
+        """One revision as stored, withheld or not; NotFound when there is none."""
+        return self.store.revision(record_id, number)
+
     def search(self, query: str = "", *, filters: dict[str, list[str]] | None = None, sort: str = "relevance",
                page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True) -> SearchResult:
         """Full-text search with facet filters; see `catalogue.search.SearchResult`."""
@@ -139,16 +167,69 @@ class Catalogue:
         """The audit trail of withheld revisions (who withheld or released what, when, why)."""
         return self.store.withholdings(record_id)
 
+    def recent_changes(self, limit: int = 10) -> list[Revision]:
+        """The latest revisions across the catalogue that are not withheld, newest first."""
+        return self.store.recent_changes(limit)
+
+    def live_records(self, *, types: Sequence[str] = (), statuses: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+        """Every public record (live, its current revision not withheld) whose type is one
+        of `types` and status one of `statuses` (empty: any), in id order, streamed: what
+        every export of the whole collection writes."""
+        return (row.data for row in self.store.iter_records(types=types, statuses=statuses))
+
+    def counts(self) -> dict[str, Any]:
+        """Collection figures: public and deleted records, the items group records state,
+        public records by type and by status (see `Store.counts`)."""
+        return self.store.counts()
+
+    def statistics(self) -> Statistics:
+        """The figures of the statistics page, each over the public records."""
+        by_century, undated = store_stats.by_century(self.store)
+        return Statistics(self.store.counts(), by_century, undated, store_stats.items_by_type(self.store),
+                          store_stats.by_place(self.store))
+
+    def is_empty(self) -> bool:
+        """Whether no record was ever stored here (a new data directory)."""
+        return self.store.last_seq() == 0
+
+    # -- upkeep --------------------------------------------------------------------------
+
+    def open_index(self) -> None:
+        """Open the search index and catch it up with the store now (a server does this
+        before its first request, so no visitor waits for it)."""
+        self.index.sync(self.store)
+
+    def reindex(self, *, procs: int | None = None) -> int:
+        """Rebuild the search index from the store in a new folder and swap it in; how many
+        records it holds. `procs` writer processes (None: the index decides)."""
+        return self.index.reindex(self.store, procs=procs)
+
+    def check_index(self, *, repair: bool = True) -> Any:
+        """Compare the search index with the store, catch it up and (with `repair`) mend
+        every difference; the report says what differed (`SearchIndex.check`)."""
+        return self.index.check(self.store, repair=repair)
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the database at `target`, safe while others keep writing."""
+        self.store.backup(target)
+
     # -- writes ------------------------------------------------------------------------
+
+    def check(self, record: Any, record_id: str | None = None, *, origin: str = "manual") -> dict[str, Any]:
+        """The record as `create` (or, with `record_id`, `update`) would store it, stored
+        nowhere; ValidationError listing every problem. For a form that reports every
+        problem at once even when it will not save."""
+        if record_id is None:
+            return prepare_new(record, origin=origin)
+        return self.prepare_update(record_id, record, origin=origin)
 
     def create(self, record: dict[str, Any], *, user: str = "system", message: str = "",
                origin: str = "manual") -> dict[str, Any]:
         """Validate and store a new record; an id is made from the title when absent."""
-        if isinstance(record, dict) and not record.get("id"):
-            record = dict(record, id=records.new_id(str(record.get("title") or "")))
-        if isinstance(record, dict) and origin in SERVER_PROVENANCE:
-            record = dict(record, provenance={"origin": "manual"})
-        data = records.prepare(record)
+        return self._store_new(prepare_new(record, origin=origin), user=user, message=message, origin=origin)
+
+    def _store_new(self, data: dict[str, Any], *, user: str, message: str, origin: str) -> dict[str, Any]:
+        """Store prepared content as revision 1 of a new record."""
         stored = self.store.write(data["id"], data, action="create", base_revision=None, user=user,
                                   message=message or "created", origin=origin)
         self._after_write()
@@ -180,7 +261,7 @@ class Catalogue:
         (an admin, who knows the new revision will be public); harvests and imports are refused.
         """
         current = self.store.get_live(record_id)
-        _check_not_withheld(current, allow_withheld)
+        check_not_withheld(current, allow_withheld)
         data = self.prepare_update(record_id, record, current, origin=origin)
         return self._write_update(current, data, base_revision=base_revision, user=user, message=message,
                                   origin=origin)
@@ -188,20 +269,19 @@ class Catalogue:
     def _write_update(self, current: StoredRecord, data: dict[str, Any], *, base_revision: int | None,
                       user: str, message: str, origin: str) -> dict[str, Any]:
         """Store prepared content as the next revision of `current`, unless nothing changed."""
-        if _content(current.data) == data and base_revision in (-1, current.revision):
+        if content(current.data) == data and base_revision in (-1, current.revision):
             return current.data
         stored = self.store.write(current.id, data, action="update", base_revision=base_revision,
                                   user=user, message=message or "updated", origin=origin)
         self._after_write()
         return stored.data
-
     def delete(self, record_id: str, *, reason: str, user: str = "system",
                base_revision: int | None = -1, origin: str = "manual") -> StoredRecord:
         """Tombstone a record: it leaves search, keeps its id and history, and can be restored."""
         if not reason.strip():
             raise CatalogueError("a deletion needs a reason")
         current = self.store.get_live(record_id)
-        stored = self.store.write(record_id, _content(current.data), action="delete", base_revision=base_revision,
+        stored = self.store.write(record_id, content(current.data), action="delete", base_revision=base_revision,
                                   user=user, message=reason, origin=origin, reason=reason)
         self._after_write()
         return stored
@@ -210,7 +290,7 @@ class Catalogue:
         """Record a decision about a record (e.g. an upstream change rejected) as a revision
         whose content is unchanged, so the history shows who decided what and when."""
         current = self.store.get_live(record_id)
-        stored = self.store.write(record_id, _content(current.data), action="update", base_revision=-1, user=user,
+        stored = self.store.write(record_id, content(current.data), action="update", base_revision=-1, user=user,
                                   message=message, origin=origin)
         self._after_write()
         return stored.data
@@ -230,7 +310,7 @@ class Catalogue:
         if chosen.withheld:
             raise CatalogueError(f"revision {chosen.revision} of record {record_id!r} is withheld from the public;"
                                  " an admin releases it before it can be restored")
-        source = _content(chosen.data)
+        source = content(chosen.data)
         data = records.prepare(source)
         default = f"restored revision {revision}" if revision else "restored"
         stored = self.store.write(record_id, data, action="restore", base_revision=base_revision, user=user,
@@ -261,82 +341,31 @@ class Catalogue:
         self._after_write()
         return entry
 
-    def upsert(self, record: dict[str, Any], *, user: str, message: str, origin: str,
-               report: ImportReport) -> None:
-        """Create a record, or update it by id when its content changed (imports, restores)."""
-        record_id = record.get("id") if isinstance(record, dict) else None
-        current = self.store.get(record_id) if record_id else None
-        if current is None:
-            self.create(record, user=user, message=message, origin=origin)
-            report.created += 1
-            return
-        if current.deleted:
-            raise Gone(record_id, current.reason, current.revision)
-        data = self.prepare_update(record_id, record, current, origin=origin)
-        if _content(current.data) == data:
-            report.unchanged += 1
-            return
-        _check_not_withheld(current, False)
-        self._write_update(current, data, base_revision=current.revision, user=user, message=message, origin=origin)
-        report.updated += 1
-
     def import_records(self, items: Iterable[tuple[str, Any]], *, user: str = "system",
                        message: str = "imported", origin: str = "import", dry_run: bool = False) -> ImportReport:
         """Import (location, record) pairs; each bad one is reported, the good ones stored.
 
-        Records are committed in batches of `IMPORT_BATCH`, each record in its own
-        savepoint, so a bad one is never half-written and a crash loses at most the open
-        batch (an import is idempotent: run it again). The index catches up once at the end.
+        Each record is checked and classified once (`imports.plan`), so a dry run counts
+        exactly what the import would do. Records are committed in batches of
+        `imports.IMPORT_BATCH`, each record in its own savepoint, so a bad one is never
+        half-written and a crash loses at most the open batch (an import is idempotent: run
+        it again). The index catches up once at the end.
         """
-        report = ImportReport()
-        items = iter(items)
-        with self.deferred_index():
-            while True:
-                with self.store.transaction():
-                    done = 0
-                    for where, record in items:
-                        self._import_one(where, record, report, user=user, message=message, origin=origin,
-                                         dry_run=dry_run)
-                        done += 1
-                        if done == IMPORT_BATCH:
-                            break
-                if done < IMPORT_BATCH:
-                    return report
+        return imports.import_records(self, items, user=user, message=message, origin=origin, dry_run=dry_run)
 
-    def _import_one(self, where: str, record: Any, report: ImportReport, *, user: str, message: str,
-                    origin: str, dry_run: bool) -> None:
-        """Store or (dry run) classify one imported record; a problem goes to the report."""
-        if isinstance(record, CatalogueError):
-            report.add_error(where, str(record))
-            return
-        try:
-            if dry_run:
-                self._dry_run_one(record, report)
-            else:
-                self.upsert(record, user=user, message=message, origin=origin, report=report)
-        except ValidationError as error:
-            for problem in error.errors:
-                report.add_error(where, str(problem))
-            report.failed -= len(error.errors) - 1
-        except CatalogueError as error:
-            report.add_error(where, str(error))
-
-    def _dry_run_one(self, record: Any, report: ImportReport) -> None:
-        data = records.prepare(record)
-        current = self.store.get(data["id"]) if data.get("id") else None
-        if current is None:
-            report.created += 1
-        elif current.deleted:
-            raise CatalogueError(f"record {data['id']!r} is deleted; restore it before importing over it")
-        elif _content(current.data) == data:
-            report.unchanged += 1
-        else:
-            _check_not_withheld(current, False)
-            report.updated += 1
+    def apply(self, plan: Plan, *, user: str, message: str, origin: str) -> None:
+        """Store what `imports.plan` decided for one record, without checking it again."""
+        if plan.action == "created":
+            self._store_new(plan.data, user=user, message=message, origin=origin)
+        elif plan.action == "updated" and plan.current is not None:
+            self._write_update(plan.current, plan.data, base_revision=plan.current.revision, user=user,
+                               message=message, origin=origin)
 
 
-def _check_not_withheld(current: StoredRecord, allowed: bool) -> None:
-    """Refuse to write over a record whose current revision is withheld, unless allowed:
-    the new revision would be public, so an admin decides."""
-    if current.withheld and not allowed:
-        raise Withheld(current.id, current.revision, True)
+def shared(registry: MutableMapping[str, Any], config: Mapping[str, Any]) -> Catalogue:
+    """The catalogue kept in `registry` (a Flask app's extensions, a command run's state),
+    opened from `config` on first use: one per app or command run, shared by its threads."""
+    catalogue = registry.get(SHARED_KEY)
+    if catalogue is None:
+        catalogue = registry[SHARED_KEY] = Catalogue.from_config(config)
+    return catalogue
