@@ -10,12 +10,11 @@ from typing import Any
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from .. import auth, harvesting
+from .. import harvesting
+from ..access import ROLES
 from ..errors import CatalogueError, NotFound
 from ..leases import HarvestBusy
-from ..store import harvest as harvest_store
-from ..store import users as user_store
-from . import get_catalogue
+from . import auth, get_catalogue
 from .site import ROW_ID
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -27,8 +26,8 @@ HARVESTS = "catalogue.harvest_threads"
 
 
 def _users_page(error: str | None = None, status: int = 200, **values: Any) -> tuple[str, int]:
-    rows = user_store.list_users(get_catalogue().store)
-    return render_template("admin/users.html", users=rows, roles=auth.ROLES, error=error, values=values), status
+    rows = get_catalogue().accounts.users()
+    return render_template("admin/users.html", users=rows, roles=ROLES, error=error, values=values), status
 
 
 def _new_password() -> str:
@@ -51,7 +50,7 @@ def add_user() -> Any:
     """Create an account."""
     name, role = request.form.get("name", "").strip(), request.form.get("role", "")
     try:
-        auth.add_user(get_catalogue(), name, _new_password(), role)
+        get_catalogue().accounts.add(name, _new_password(), role)
     except CatalogueError as error:
         return _users_page(gettext("User not added: %(error)s.", error=error), 422, name=name, role=role)
     return redirect(url_for("admin.users"), code=303)
@@ -59,7 +58,7 @@ def add_user() -> Any:
 
 def _user_action(name: str, action: Any) -> Any:
     try:
-        user_store.get_user(get_catalogue().store, name)
+        get_catalogue().accounts.user(name)
     except CatalogueError:
         abort(404, description=gettext("No user named %(name)s.", name=repr(name)))
     try:
@@ -73,7 +72,7 @@ def _user_action(name: str, action: Any) -> Any:
 @auth.role_required("admin")
 def set_role(name: str) -> Any:
     """Change a role (the last active admin stays admin)."""
-    return _user_action(name, lambda: auth.set_role(get_catalogue(), name, request.form.get("role", "")))
+    return _user_action(name, lambda: get_catalogue().accounts.set_role(name, request.form.get("role", "")))
 
 
 @bp.post("/users/<name>/active")
@@ -86,7 +85,7 @@ def set_active(name: str) -> Any:
         if raw not in ("0", "1"):
             raise CatalogueError(gettext("the new state must be 1 (enable) or 0 (disable), not %(raw)s",
                                          raw=repr(raw[:30])))
-        auth.set_active(get_catalogue(), name, raw == "1")
+        get_catalogue().accounts.set_active(name, raw == "1")
 
     return _user_action(name, action)
 
@@ -95,7 +94,7 @@ def set_active(name: str) -> Any:
 @auth.role_required("admin")
 def set_password(name: str) -> Any:
     """Set a new password for someone (ends their sessions)."""
-    return _user_action(name, lambda: auth.change_password(get_catalogue(), name, _new_password()))
+    return _user_action(name, lambda: get_catalogue().accounts.change_password(name, _new_password()))
 
 
 
@@ -239,7 +238,7 @@ def runs() -> Any:
 def run(run_id: int) -> Any:
     """One run: its counts and every error with the identifier it concerns."""
     catalogue = get_catalogue()
-    found = harvest_store.get_run(catalogue.store, run_id)
+    found = catalogue.harvests.run(run_id)
     if found is None:
         abort(404, description=gettext("No harvest run %(id)s.", id=run_id))
     return render_template("admin/run.html", run=found, errors=harvesting.run_errors(catalogue, run_id),

@@ -10,11 +10,10 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 
-from .. import auth
 from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision, ValidationError, Withheld
 from ..records import SYSTEM_FIELDS, too_deep
 from . import get_catalogue
-from .api import problem, withheld_problem
+from .problems import gone_problem, problem, withheld_problem
 from .site import whole_number
 
 bp = Blueprint("api_write", __name__, url_prefix="/api")
@@ -38,7 +37,7 @@ def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
         if scheme.lower() != "bearer" or not token.strip():
             return _unauthorized("Send 'Authorization: Bearer <token>'; "
                                  "create a token with: catalogue token create NAME --role archivist")
-        user = auth.token_user(get_catalogue(), token.strip())
+        user = get_catalogue().accounts.token_user(token.strip())
         if user is None or not user.can("archivist"):
             return _unauthorized("The token is unknown or revoked.")
         g.api_user = user
@@ -95,17 +94,17 @@ def _failure(error: CatalogueError) -> Response:
         return problem(422, "Invalid record", str(error),
                        errors=[{"path": e.path, "message": e.message} for e in error.errors])
     if isinstance(error, StaleRevision):
-        current = get_catalogue().store.get(error.record_id)
+        current = get_catalogue().current(error.record_id)
         shown = current is not None and (not current.withheld or g.api_user.can("admin"))
         return problem(409, "Conflict", str(error), current_revision=error.current,
                        current=current.data if shown else None)
     if isinstance(error, Withheld):
-        if error.current and get_catalogue().store.get(error.record_id) is not None:
+        if error.current and get_catalogue().current(error.record_id) is not None:
             return problem(403, "Forbidden", f"{error}; only an admin token may change the record (the new "
                            "revision will be public) or an admin releases it", id=error.record_id, withheld=True)
         return withheld_problem(error)
     if isinstance(error, Gone):
-        return problem(410, "Gone", str(error), id=error.record_id, reason=error.reason, revision=error.revision)
+        return gone_problem(error)
     if isinstance(error, NotFound):
         return problem(404, "Not Found", str(error))
     if isinstance(error, AlreadyExists):

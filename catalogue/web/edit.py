@@ -9,12 +9,12 @@ from typing import Any
 from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from .. import records
-from ..auth import role_required, safe_next
+from .. import harvesting
 from ..diff import changes
 from ..errors import CatalogueError, FieldError, Gone, NotFound, StaleRevision, ValidationError, Withheld
-from ..store import StoredRecord
+from ..service import StoredRecord
 from . import get_catalogue
+from .auth import role_required, safe_next
 from .forms import RecordForm, choices, dom_id
 from .records import is_admin
 from .site import ROW_ID, whole_number
@@ -35,15 +35,21 @@ def _is_rearrange() -> bool:
 
 
 def _check(form: RecordForm, record_id: str | None) -> tuple[dict[str, Any] | None, list[FieldError]]:
-    """The record of a submitted form and every problem with it, the edit message included."""
+    """The record of a submitted form, and the problems that keep it from being saved: those
+    of the form's values and a missing edit message, with (as nothing will be saved) the
+    record's own, so that every problem shows at once. A record that may be saved is
+    checked by the write itself: validation runs once per save."""
     errors: list[FieldError] = []
-    record = None
     try:
         record = form.to_record()
-        records.prepare(dict(record, id=record_id or record.get("id") or "new-record"))
     except ValidationError as error:
-        errors.extend(error.errors)
+        record, errors = None, list(error.errors)
     if not request.form.get("message", "").strip():
+        if record is not None:
+            try:
+                get_catalogue().check(record, record_id)
+            except ValidationError as error:
+                errors.extend(error.errors)
         errors.append(FieldError("message", gettext("say what you changed and why (the edit message is required)")))
     return (None if errors else record), errors
 
@@ -56,7 +62,7 @@ def _live(record_id: str) -> StoredRecord:
     """The live record to edit; a 404, or the deleted-record page (410) with a restore button,
     or a 403 when its current revision is withheld and the user is no admin."""
     try:
-        stored = get_catalogue().store.get_live(record_id)
+        stored = get_catalogue().live(record_id)
     except NotFound:
         abort(404, description=gettext("No record with id %(id)s.", id=repr(record_id)))
     except Gone as error:
@@ -143,7 +149,7 @@ def _conflict(record_id: str, form: RecordForm, mine: dict[str, Any], message: s
     in the history either way, so neither is lost.
     """
     catalogue = get_catalogue()
-    theirs = catalogue.store.get(record_id)
+    theirs = catalogue.current(record_id)
     latest = catalogue.history(record_id, include_withheld=is_admin())[-1]
     mine_prepared = catalogue.prepare_update(record_id, mine)
     differences = changes(theirs.data if theirs else {}, mine_prepared)
@@ -195,12 +201,10 @@ def restore_record(record_id: str) -> Any:
 
 def _pending_rows(record_id: str | None) -> list[dict[str, Any]]:
     """Pending changes with what each would change in the current record."""
-    from .. import harvesting
-
     catalogue = get_catalogue()
     rows = []
-    for change in harvesting.list_pending(catalogue, record_id):
-        current = catalogue.store.get(change.record_id)
+    for change in catalogue.harvests.pending(record_id):
+        current = catalogue.current(change.record_id)
         if current is not None and current.withheld and not is_admin():
             current = None  # its content is withheld: compared with nothing
         differences = changes(current.data if current else {}, change.data) if change.data else []
@@ -219,14 +223,12 @@ def pending() -> Any:
 @role_required("archivist")
 def record_pending(record_id: str) -> Any:
     """The pending upstream changes of one record."""
-    if get_catalogue().store.get(record_id) is None:
+    if get_catalogue().current(record_id) is None:
         abort(404, description=gettext("No record with id %(id)s.", id=repr(record_id)))
     return render_template("edit/pending.html", rows=_pending_rows(record_id), record_id=record_id)
 
 
 def _decide(change_id: int, accept: bool) -> Any:
-    from .. import harvesting
-
     try:
         if accept:
             harvesting.accept_pending(get_catalogue(), change_id, g.user.name)

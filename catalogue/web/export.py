@@ -14,7 +14,6 @@ from ..exports import FORMATS, MEDIA_TYPES, stream
 from ..schema import vocabulary
 from ..search import SearchResult
 from ..service import Catalogue
-from ..store.exports import live_records
 from . import get_catalogue
 from .search import BadSearch, SearchArgs, read_args
 
@@ -77,8 +76,7 @@ def records(fmt: str) -> Response:
     if args.q or set(args.filters) - STORE_FILTERS:
         items = _searched(catalogue, args)
     else:
-        items = live_records(catalogue.store, types=args.filters.get("type", []),
-                             statuses=args.filters.get("status", []))
+        items = catalogue.live_records(types=args.filters.get("type", []), statuses=args.filters.get("status", []))
     response = Response(stream_with_context(stream(fmt, items)), content_type=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="records.{fmt}"'
     return response

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from ..oai.native import XSD_NAME, xsd_path
 from ..oai.provider import Provider, Settings
 from . import get_catalogue
+from .site import base_url
 
 bp = Blueprint("oai", __name__)
 #: zlib level of gzipped responses: most of the saving for little CPU.
@@ -27,10 +28,6 @@ def _secret() -> str | bytes:
     return key
 
 
-def _site_url() -> str:
-    return (current_app.config.get("BASE_URL") or request.url_root).rstrip("/")
-
-
 def settings() -> Settings:
     """The provider settings from the app config (and the request, when BASE_URL is unset)."""
     config = current_app.config
@@ -41,8 +38,8 @@ def settings() -> Settings:
         repository_name=config["REPOSITORY_NAME"],
         repository_id=config["REPOSITORY_ID"],
         admin_emails=tuple(emails),
-        base_url=_site_url() + request.path,
-        site_url=_site_url(),
+        base_url=base_url() + request.path,
+        site_url=base_url(),
         page_size=max(1, int(config["OAI_PAGE_SIZE"])),
         token_ttl=int(config["OAI_TOKEN_TTL"]),
         secret=_secret(),

@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 description served at ``/api/openapi.json``: the read API, plus the
-write API's paths (and components, e.g. security schemes) when `catalogue.web.api_write`
-declares them in ``OPENAPI_PATHS`` (and ``OPENAPI_COMPONENTS``)."""
+write API's paths and components (e.g. security schemes), which `catalogue.web.api_write`
+declares beside its routes in ``OPENAPI_PATHS`` and ``OPENAPI_COMPONENTS``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from .. import __version__
 from ..schema import record_schema
 from ..search import FACETS, SORTS, SearchLimits
+from . import api_write
 
 
 def _problem_response(description: str) -> dict[str, Any]:
@@ -152,20 +153,13 @@ def _rewrite_refs(value: Any) -> Any:
     return value
 
 
-def _write_api(name: str) -> dict[str, Any]:
-    """``OPENAPI_PATHS`` or ``OPENAPI_COMPONENTS`` of the write API, when it declares them."""
-    from . import api_write
-
-    return copy.deepcopy(getattr(api_write, name, None) or {})
-
-
 def spec(server_url: str, limits: SearchLimits | None = None) -> dict[str, Any]:
     """The whole OpenAPI document, with this server's URL (and its longest query)."""
     paths = _read_paths((limits or SearchLimits()).max_query_length)
-    for path, operations in _write_api("OPENAPI_PATHS").items():
+    for path, operations in copy.deepcopy(api_write.OPENAPI_PATHS).items():
         paths.setdefault(path, {}).update(operations)
     components = _components()
-    for section, entries in _write_api("OPENAPI_COMPONENTS").items():
+    for section, entries in copy.deepcopy(api_write.OPENAPI_COMPONENTS).items():
         components.setdefault(section, {}).update(entries)
     return {
         "openapi": "3.1.0",

@@ -13,12 +13,13 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect,
 from flask_babel import gettext
 
 from .. import citation, edtf, jsonld
-from ..auth import role_required
 from ..diff import changes
 from ..errors import CatalogueError, Gone, NotFound, Withheld
-from ..store import Revision
+from ..service import Revision
 from . import get_catalogue
-from .site import ROW_ID, BadRevision, base_url, error_page, revision_arg
+from .auth import role_required
+from .error_pages import error_page
+from .site import ROW_ID, BadRevision, base_url, revision_arg
 
 bp = Blueprint("records", __name__)
 
@@ -90,8 +91,8 @@ def record(record_id: str) -> Any:
         return _gone_page(error)
     except Withheld as error:
         return _withheld_page(error)
-    current = catalogue.store.get(record_id)
-    withheld = is_admin() and catalogue.store.revision(record_id, data["revision"]).withheld
+    current = catalogue.current(record_id)
+    withheld = is_admin() and catalogue.revision(record_id, data["revision"]).withheld
     sources = {s["id"]: number for number, s in enumerate(data.get("sources", []), start=1)}
     return render_template(
         "record.html", record=data, current=current, is_current=revision in (None, current.revision),
@@ -106,7 +107,7 @@ def record(record_id: str) -> Any:
 def record_json(record_id: str) -> Any:
     """The record as stored (JSON), or a revision with ``?revision=N``."""
     catalogue = get_catalogue()
-    if catalogue.store.get(record_id) is None and catalogue.store.get(f"{record_id}.json") is not None:
+    if catalogue.current(record_id) is None and catalogue.current(f"{record_id}.json") is not None:
         return record(f"{record_id}.json")  # an id that itself ends in .json
     try:
         data = catalogue.get(record_id, _revision_arg(), include_withheld=is_admin())
@@ -141,7 +142,7 @@ def _history_page(record_id: str, status: int = 200, error: str | None = None,
         revisions = catalogue.history(record_id, include_withheld=admin)
     except NotFound as error_:
         return error_page(404, gettext("Not found"), str(error_))
-    current = catalogue.store.get(record_id)
+    current = catalogue.current(record_id)
     shown = [r for r in revisions if r.data]
     audit: dict[int, list[Any]] = {}
     for entry in catalogue.withholdings(record_id) if admin else []:

@@ -1,20 +1,19 @@
-"""Site-wide pieces of the web pages: template helpers, the language switch, security
-headers and error pages (HTML for pages, problem details under ``/api/``)."""
+"""What every page shares: template helpers (labels in the UI language, isolated record
+text, links kept with the current arguments), URL pieces (row ids, ``?revision=``) and the
+public base URL."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, current_app, make_response, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask import Flask, current_app, request
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import BuildError, IntegerConverter
+from werkzeug.routing import IntegerConverter
 
-from .. import centuries, errors
+from .. import centuries
 from ..schema import labels
-from . import headers, i18n
+from . import i18n
 
 _ROW_MAX = 9223372036854775807
 
@@ -101,16 +100,6 @@ def is_http(url: Any) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
-def url_if(endpoint: str, **values: Any) -> str | None:
-    """The URL of an endpoint, or None while that route does not exist (areas built in parallel)."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 def with_args(**changes: Any) -> str:
     """The current URL with some query arguments replaced (None removes one); ``lang`` is
     dropped unless given, since the language cookie remembers it."""
@@ -132,60 +121,15 @@ def base_url() -> str:
 
 def _template_context() -> dict[str, Any]:
     return {
-        "url_map_endpoints": set(current_app.view_functions),
         "lang": i18n.current_language(),
         "languages": i18n.LANGUAGES,
     }
 
 
-#: Page titles of the HTTP errors a researcher may meet, translated.
-_ERROR_TITLES = {
-    400: lazy_gettext("Bad request"),
-    403: lazy_gettext("Forbidden"),
-    404: lazy_gettext("Not found"),
-    405: lazy_gettext("Method not allowed"),
-    410: lazy_gettext("Deleted"),
-    429: lazy_gettext("Too many requests"),
-    500: lazy_gettext("Server error"),
-}
-
-
-def error_page(status: int, title: str, detail: str) -> tuple[str, int]:
-    """An HTML error page with a heading and a way back."""
-    return render_template("error.html", status=status, title=title, detail=detail), status
-
-
-def _http_error(error: HTTPException) -> Any:
-    status = error.code or 500
-    if request.path.startswith("/api/"):
-        from .api import problem
-
-        response = problem(status, error.name, error.description or "")
-    else:
-        title = str(_ERROR_TITLES.get(status, error.name))
-        response = make_response(error_page(status, title, error.description or ""))
-    for name, value in error.get_headers():  # Allow of a 405, WWW-Authenticate, Retry-After
-        if name.lower() != "content-type":
-            response.headers[name] = value
-    return response
-
-
-def _not_found(error: errors.NotFound) -> Any:
-    if request.path.startswith("/api/"):
-        from .api import problem
-
-        return problem(404, "Not Found", str(error))
-    return error_page(404, gettext("Not found"), str(error))
-
-
 def init_app(app: Flask) -> None:
-    """Install the language switch, security headers, template helpers and error pages."""
+    """Install what templates use: the row-id URL converter, helpers, filters and tests."""
     app.url_map.converters[ROW_ID] = RowIdConverter
-    i18n.init_app(app)
-    headers.init_app(app)
     app.context_processor(_template_context)
-    app.jinja_env.globals.update(url_if=url_if, with_args=with_args, label=label, facet_label=facet_label)
+    app.jinja_env.globals.update(with_args=with_args, label=label, facet_label=facet_label)
     app.jinja_env.filters.update(bdi=bdi, isolate=isolate)
     app.jinja_env.tests["http_url"] = is_http
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(errors.NotFound, _not_found)

@@ -10,7 +10,6 @@ from flask import Blueprint, render_template
 from flask_babel import gettext
 
 from ..centuries import label as century_value
-from ..store import stats as store_stats
 from . import get_catalogue
 from .site import century_label, label
 
@@ -30,16 +29,15 @@ def _vocabulary(vocab: str) -> Callable[[str], str]:
 @bp.get("/stats")
 def stats() -> str:
     """Counts by type, items by type, condition, century and place, each linking to a search."""
-    store = get_catalogue().store
-    counts = store.counts()
-    by_century, undated = store_stats.by_century(store)
-    centuries = {century_value(c): n for c, n in by_century.items()}
+    figures = get_catalogue().statistics()
+    counts = figures.counts
+    centuries = {century_value(c): n for c, n in figures.by_century.items()}
     charts = [
         (gettext("Records by type"), _bars(counts["by_type"], "type", _vocabulary("type"))),
         (gettext("Items stated by group records, by type"),
-         _bars(store_stats.items_by_type(store), "type", _vocabulary("type"))),
+         _bars(figures.items_by_type, "type", _vocabulary("type"))),
         (gettext("Records by current condition"), _bars(counts["by_status"], "status", _vocabulary("status"))),
         (gettext("Records by century"), _bars(centuries, "century", century_label)),
-        (gettext("Records by place"), _bars(store_stats.by_place(store), "place", str)),
+        (gettext("Records by place"), _bars(figures.by_place, "place", str)),
     ]
-    return render_template("stats.html", counts=counts, charts=charts, undated=undated)
+    return render_template("stats.html", counts=counts, charts=charts, undated=figures.undated)
