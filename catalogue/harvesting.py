@@ -159,12 +159,12 @@ def add_source(cat: Catalogue, name: str, url: str, protocol: str = "oai-pmh", p
 
 
 def list_sources(cat: Catalogue) -> list[Source]:
-    return db.list_sources(cat.store)
+    return cat.harvests.sources()
 
 
 def get_source(cat: Catalogue, name: str) -> Source:
     """A registered source; NotFound when there is none of that name."""
-    source = db.get_source(cat.store, name)
+    source = cat.harvests.source(name)
     if source is None:
         raise NotFound(f"no source named {name!r} (see `catalogue source list`)")
     return source
@@ -208,9 +208,9 @@ def _settings(values: dict[str, Any] | None) -> Any:
 def list_runs(cat: Catalogue, name: str | None = None, limit: int = 50) -> list[Run]:
     """The newest runs first, of one source or of all; a run whose process died (it holds no
     live lease) is shown 'interrupted', not 'running' forever."""
-    runs = db.list_runs(cat.store, name, limit)
+    runs = cat.harvests.runs(name, limit)
     if leases.reap(cat.store, runs):
-        runs = db.list_runs(cat.store, name, limit)
+        runs = cat.harvests.runs(name, limit)
     return runs
 
 
@@ -221,7 +221,7 @@ def running(cat: Catalogue, name: str) -> str | None:
 
 
 def run_errors(cat: Catalogue, run_id: int) -> list[RunError]:
-    return db.run_errors(cat.store, run_id)
+    return cat.harvests.run_errors(run_id)
 
 
 class _Rollback(Exception):
@@ -623,7 +623,7 @@ def _harvest_oai(applier: _Applier, *, full: bool, bar: Any) -> None:
 
 def list_pending(cat: Catalogue, record_id: str | None = None, status: str | None = "pending") -> list[PendingChange]:
     """Upstream changes kept for review (of one record; `status` None lists all)."""
-    return db.list_pending(cat.store, record_id, status)
+    return cat.harvests.pending(record_id, status)
 
 
 def _open_pending(cat: Catalogue, pending_id: int) -> PendingChange:

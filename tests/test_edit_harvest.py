@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalogue import harvesting
-from catalogue.views.admin import HARVESTS
 from catalogue.web import get_catalogue
+from catalogue.web.admin import HARVESTS
 from tests.archivists import csrf_token, form_fields, signed_in
 from tests.oai_provider import Provider
 

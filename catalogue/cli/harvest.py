@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
 
 from .. import harvesting
-from ..store.harvest import Run
-from ..web import get_catalogue
-from . import user_errors
+from ..harvesting import Run
+from .context import get_catalogue
+from .output import user_errors
 
 ERRORS_SHOWN = 20
 #: Exit code of a harvest refused because another run of the source is going on (EX_TEMPFAIL).
@@ -44,7 +43,7 @@ def _print_run(run: Run) -> None:
         click.echo(f"  ... and {len(errors) - ERRORS_SHOWN} more: catalogue harvest-log --run {run.id}", err=True)
 
 
-def register(cli: AppGroup) -> None:
+def register(cli: click.Group) -> None:
     """Add the harvest commands to `cli`."""
 
     @cli.group("source")
