@@ -20,9 +20,8 @@ from typing import Any
 
 from catalogue import records
 from catalogue.errors import CatalogueError, ValidationError
+from catalogue.formats.dc import type_table
 from catalogue.schema import vocabulary
-
-from .dc import type_table
 
 SOURCE_ID = "source"
 TEXT_FIELDS = ("title", "type", "description", "notes", "rights", "place.name", "place.country",

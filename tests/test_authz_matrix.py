@@ -18,8 +18,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from catalogue import harvesting
 from catalogue.web import get_catalogue
+from harvest import runs as harvesting
 from tests.archivists import add_user, csrf_token, login, session_cookie
 from tests.conftest import make_app
 

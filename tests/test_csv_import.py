@@ -193,7 +193,7 @@ def test_mapping_loader_crash_is_a_one_line_error_in_the_command(tmp_path):
                                   'default_type = ["museum"]\n'])
 def test_source_mapping_of_wrong_shape_is_one_clear_error(text):
     """The type mapping of a harvest source (`source add --mapping`) refuses the same way."""
-    from catalogue.harvesting import parse_mapping
+    from harvest.runs import parse_mapping
 
     with pytest.raises(CatalogueError, match="which is not a type"):
         parse_mapping(text)

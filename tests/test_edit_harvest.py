@@ -10,9 +10,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from catalogue import harvesting
 from catalogue.views.admin import HARVESTS
 from catalogue.web import get_catalogue
+from harvest import runs as harvesting
 from tests.archivists import csrf_token, form_fields, signed_in
 from tests.oai_provider import Provider
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from catalogue import harvesting
 from catalogue.errors import AlreadyExists, CatalogueError, NotFound
+from harvest import runs as harvesting
 from tests.conftest import exited_cleanly
 from tests.oai_provider import Provider
 
@@ -227,7 +227,7 @@ def test_invalid_characters_are_stripped_and_reported(catalogue, source, provide
 def test_native_format_harvest_keeps_every_field(catalogue, provider):
     from lxml import etree
 
-    from catalogue.oai import native
+    from catalogue.formats import native
     from catalogue.records import prepare
 
     record = prepare({"id": "x", "type": "tomb", "title": "A tomb", "quantity": 2, "quantity_sources": ["s1"],

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 from lxml import etree
 
-from catalogue import harvesting
 from catalogue.errors import CatalogueError
-from harvest.dc import Context, dc_to_record, object_date
+from catalogue.formats.dc import Context, dc_to_record, object_date
+from harvest import runs as harvesting
 from harvest.oai import parse_record
 from tests.archivists import csrf_token, signed_in
 from tests.oai_provider import Provider

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalogue import harvesting
+from harvest import runs as harvesting
 from tests.oai_provider import Provider
 
 SETTINGS = {"connect_timeout": 1, "read_timeout": 10, "retries": 1, "backoff": 0.01, "max_backoff": 0.02}

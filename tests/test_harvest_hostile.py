@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-import harvest.dc
-from catalogue import harvesting
+from catalogue.formats import dc
 from catalogue.store import harvest as harvest_store
+from harvest import runs as harvesting
 from tests.oai_provider import Provider, now
 
 FAST = {"connect_timeout": 1, "read_timeout": 10, "retries": 1, "backoff": 0.01, "max_backoff": 0.02}
@@ -119,14 +119,14 @@ def three_sources(catalogue, provider):
 
 
 def test_harvest_all_isolates_failing_source(runner, catalogue, three_sources, monkeypatch):
-    real = harvest.dc.dc_to_record
+    real = dc.dc_to_record
 
     def mapping_with_a_bug(oai, context):
         if context.source_name == "a-broken":
             raise RuntimeError("a bug in the mapping")
         return real(oai, context)
 
-    monkeypatch.setattr(harvest.dc, "dc_to_record", mapping_with_a_bug)
+    monkeypatch.setattr(dc, "dc_to_record", mapping_with_a_bug)
     result = runner.invoke(args=["harvest", "--all", "--quiet"])
     assert result.exit_code == 1
     runs = {run.source: run for run in harvesting.list_runs(catalogue)}

@@ -14,10 +14,11 @@ from contextlib import contextmanager
 
 import pytest
 
-from catalogue import harvesting, leases
 from catalogue.store import harvest as harvest_store
 from catalogue.store import utcnow
 from catalogue.store.harvest import Lease
+from harvest import leases
+from harvest import runs as harvesting
 from tests.archivists import csrf_token, signed_in
 from tests.conftest import exited_cleanly
 from tests.oai_provider import Provider

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from catalogue.formats.dc import Context, dc_to_record
 from harvest import errors
 from harvest.addresses import NetworkPolicy
-from harvest.dc import Context, dc_to_record
 from harvest.oai import USER_AGENT, OAIClient, Settings, overlap_from, parse_xml
 from tests.conftest import shared_path
 from tests.oai_provider import BILLION_LAUGHS, LOOPBACK, Provider

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from catalogue import harvesting
 from catalogue.errors import CatalogueError
 from catalogue.web import get_catalogue
+from harvest import runs as harvesting
 from tests.archivists import csrf_token, signed_in
 from tests.conftest import make_app
 from tests.oai_provider import Provider

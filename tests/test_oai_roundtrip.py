@@ -10,10 +10,10 @@ from typing import Any
 
 from flask import Flask
 
-from catalogue import harvesting
-from catalogue.oai.native import PREFIX
+from catalogue.formats.native import PREFIX
 from catalogue.service import Catalogue
 from catalogue.web import get_catalogue
+from harvest import runs as harvesting
 from tests.conftest import make_app
 from tests.oaitools import serve
 from tests.recordsamples import make_record

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from .. import harvesting
+from harvest import runs as harvesting
+
 from ..store.harvest import Run
 from ..web import get_catalogue
 from . import user_errors

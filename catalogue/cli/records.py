@@ -17,7 +17,7 @@ from flask.cli import AppGroup
 
 from .. import auth
 from .. import records as record_rules
-from ..exports import FORMATS, stream
+from ..formats.exports import FORMATS, stream
 from ..service import ImportReport
 from ..web import get_catalogue
 from . import echo, user_errors

@@ -8,8 +8,8 @@ from typing import Any
 
 from lxml import etree
 
+from ..formats.native import xml_text
 from ..schema import labels
-from .native import xml_text
 
 PREFIX = "oai_dc"
 NAMESPACE = "http://www.openarchives.org/OAI/2.0/oai_dc/"

@@ -11,10 +11,8 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from ..store import Store, utcnow
-from ..store import oai as queries
-from . import args, dc, native, responses, sets, tokens
-from .errors import (
+from ..formats import native
+from ..formats.oaipmh import (
     BadResumptionToken,
     CannotDisseminateFormat,
     IdDoesNotExist,
@@ -23,6 +21,9 @@ from .errors import (
     NoSetHierarchy,
     OAIError,
 )
+from ..store import Store, utcnow
+from ..store import oai as queries
+from . import args, dc, responses, sets, tokens
 
 GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
 XSI_SCHEMA_LOCATION = f"{{{responses.XSI}}}schemaLocation"

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from lxml import etree
 
+from ..formats.native import xml_text
+from ..formats.oaipmh import OAIError
 from ..store import utc_text, utcnow
-from .errors import OAIError
-from .native import xml_text
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"

@@ -10,9 +10,10 @@ from typing import Any
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from .. import auth, harvesting
+from harvest import runs as harvesting
+
+from .. import auth
 from ..errors import CatalogueError, NotFound
-from ..leases import HarvestBusy
 from ..store import harvest as harvest_store
 from ..store import users as user_store
 from ..web import get_catalogue
@@ -224,7 +225,7 @@ def _harvest(app: Flask, name: str, full: bool) -> None:
     with app.app_context():
         try:
             harvesting.run_harvest(get_catalogue(), name, full=full)
-        except HarvestBusy as busy:  # lost the race to another run (cron) after the check above
+        except harvesting.HarvestBusy as busy:  # lost the race to another run (cron) after the check above
             app.logger.info("harvest of %s not started: %s", name, busy)
         except Exception:  # the run log shows harvest failures; anything else goes to the app log
             app.logger.exception("harvest of %s failed", name)

@@ -195,7 +195,7 @@ def restore_record(record_id: str) -> Any:
 
 def _pending_rows(record_id: str | None) -> list[dict[str, Any]]:
     """Pending changes with what each would change in the current record."""
-    from .. import harvesting
+    from harvest import runs as harvesting
 
     catalogue = get_catalogue()
     rows = []
@@ -225,7 +225,7 @@ def record_pending(record_id: str) -> Any:
 
 
 def _decide(change_id: int, accept: bool) -> Any:
-    from .. import harvesting
+    from harvest import runs as harvesting
 
     try:
         if accept:

@@ -12,10 +12,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from .. import citation, edtf, jsonld
+from .. import edtf
 from ..auth import role_required
 from ..diff import changes
 from ..errors import CatalogueError, Gone, NotFound, Withheld
+from ..formats import citation, jsonld
 from ..store import Revision
 from ..web import get_catalogue
 from .site import ROW_ID, BadRevision, base_url, error_page, revision_arg

@@ -22,17 +22,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harvest.addresses import NetworkPolicy
-from harvest.errors import EndlessList, ListRestartFailed, UnsafeURL
+from catalogue import records
+from catalogue.errors import AlreadyExists, CatalogueError, NotFound, ValidationError
+from catalogue.schema import vocabulary
+from catalogue.service import Catalogue
+from catalogue.store import harvest as db
+from catalogue.store import utcnow
+from catalogue.store.harvest import Harvested, PendingChange, Run, RunError, Source
 
-from . import leases, records
-from .errors import AlreadyExists, CatalogueError, NotFound, ValidationError
+from . import leases
+from .addresses import NetworkPolicy
+from .errors import EndlessList, ListRestartFailed, UnsafeURL
 from .leases import HarvestBusy
-from .schema import vocabulary
-from .service import Catalogue
-from .store import harvest as db
-from .store import utcnow
-from .store.harvest import Harvested, PendingChange, Run, RunError, Source
 
 PROTOCOLS = ("oai-pmh",)
 USER = "harvest"
@@ -87,7 +88,7 @@ def networks(cat: Catalogue) -> NetworkPolicy:
 
 def mappable_prefixes() -> tuple[str, ...]:
     """The metadataPrefixes this harvester maps: Dublin Core flavours and the native format."""
-    from harvest import dc
+    from catalogue.formats import dc
 
     native = native_prefix()
     return (*dc.DC_PREFIXES, *([native] if native else []))
@@ -485,7 +486,7 @@ def harvest_all(cat: Catalogue, *, full: bool = False, dry_run: bool = False,
 def _native_module() -> Any:
     """`catalogue.oai.native` (the provider's native format) when it is installed."""
     try:
-        from .oai import native
+        from catalogue.formats import native
     except ImportError:
         return None
     return native if hasattr(native, "xml_to_record") else None
@@ -501,7 +502,7 @@ def native_prefix() -> str | None:
 
 def _mapper(source: Source, identify: Any) -> Callable[[Any], Item]:
     """The function turning one OAIRecord into an Item, by the source's metadataPrefix."""
-    from harvest import dc
+    from catalogue.formats import dc
 
     provenance = {"origin": "harvest", "source_name": source.name}
     prefix = source.prefix or "oai_dc"

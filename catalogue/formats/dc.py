@@ -13,12 +13,13 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from catalogue import edtf
-from catalogue.schema import labels, vocabulary
+from .. import edtf
+from ..schema import labels, vocabulary
 
-from .oai import OAIRecord
+if TYPE_CHECKING:
+    from harvest.oai import OAIRecord
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 DCTERMS_NS = "http://purl.org/dc/terms/"

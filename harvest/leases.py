@@ -15,10 +15,10 @@ import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .errors import CatalogueError
-from .store import Store, utcnow
-from .store import harvest as db
-from .store.harvest import Lease, Run
+from catalogue.errors import CatalogueError
+from catalogue.store import Store, utcnow
+from catalogue.store import harvest as db
+from catalogue.store.harvest import Lease, Run
 
 #: How long a lease holds without renewal; the heartbeat renews it several times within.
 LEASE_SECONDS = 120.0
