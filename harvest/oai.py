@@ -21,6 +21,15 @@ from lxml import etree
 
 from catalogue import __version__
 from catalogue.errors import CatalogueError
+from catalogue.formats.oaipmh import (
+    DAY_GRANULARITY,
+    NS,
+    OAI_NS,
+    SECOND_GRANULARITY,
+    NoRecordsMatch,
+    OAIRecord,
+    oai_error,
+)
 
 from .addresses import NetworkPolicy
 from .errors import (
@@ -29,19 +38,13 @@ from .errors import (
     EndlessList,
     HTTPStatusError,
     NetworkError,
-    NoRecordsMatch,
     ResponseTooLarge,
     ServerBusy,
     UnsafeXML,
-    oai_error,
 )
 from .transport import GuardedSession, Watch, read_body
 
-OAI_NS = "http://www.openarchives.org/OAI/2.0/"
-NS = {"oai": OAI_NS}
 USER_AGENT = f"heritage-catalogue/{__version__} (OAI-PMH harvester; python-requests)"
-DAY_GRANULARITY = "YYYY-MM-DD"
-SECOND_GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
 
 #: Stands in for each invalid character while parsing, so the record holding it can be found.
 MARK = "\U0010fffd"
@@ -115,18 +118,6 @@ class MetadataFormat:
     prefix: str
     namespace: str
     schema: str = ""
-
-
-@dataclass
-class OAIRecord:
-    """One record of a list: header fields, the metadata element, and per-record problems."""
-
-    identifier: str
-    datestamp: str
-    deleted: bool
-    set_specs: list[str]
-    metadata: Any  # the lxml element inside <metadata>, None for a deleted record
-    problems: list[str] = field(default_factory=list)
 
 
 @dataclass

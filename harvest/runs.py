@@ -561,7 +561,7 @@ def _lists(client: Any, source: Source, identify: Any, full: bool, run_id: int,
     (an empty one for an empty list); restarts once on badResumptionToken, and stops with
     ListRestartFailed when the restarted list's token is refused too. The state names the
     list (`list_id`: the run that began it) so that a resumed list goes on marking the same one."""
-    from harvest.errors import BadResumptionToken
+    from catalogue.formats.oaipmh import BadResumptionToken
     from harvest.oai import Page, checkpoint, overlap_from
 
     resume = None if full else source.resume

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from catalogue.errors import CatalogueError
-from harvest.csvfile import load_mapping, read_csv
+from catalogue.formats.csvmap import load_mapping
+from harvest.csvfile import read_csv
 from tests.conftest import exited_cleanly
 from tests.installed import plain_env, run_catalogue
 

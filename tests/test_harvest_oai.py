@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from catalogue.formats import oaipmh
 from catalogue.formats.dc import Context, dc_to_record
 from harvest import errors
 from harvest.addresses import NetworkPolicy
@@ -47,7 +48,7 @@ def zenodo_pages(provider: Provider) -> list:
     provider.fail("raw", (200, real("zenodo-ListRecords-oai_dc-page1.xml")))
     provider.fail("raw", (200, real("zenodo-ListRecords-oai_dc-resumed.xml")))
     pages: list = []
-    with pytest.raises(errors.BadResumptionToken):
+    with pytest.raises(oaipmh.BadResumptionToken):
         pages.extend(client(provider).list_records("oai_dc"))
     return pages
 
@@ -79,7 +80,7 @@ def test_no_records_match_is_an_empty_list_even_with_http_422(provider, name, st
 
 def test_bad_resumption_token_from_a_422_body_is_its_own_error(provider):
     provider.fail("raw", (422, real("zenodo-error-badResumptionToken-http422.xml")))
-    with pytest.raises(errors.BadResumptionToken, match="invalid or expired"):
+    with pytest.raises(oaipmh.BadResumptionToken, match="invalid or expired"):
         list(client(provider).list_records("oai_dc", token="old"))
 
 
@@ -242,7 +243,7 @@ def test_invalid_characters_are_reported_per_record_not_fatal(provider):
 def test_other_oai_errors_carry_code_and_message(provider):
     body = provider.envelope({}, '<error code="cannotDisseminateFormat">no such format</error>')
     provider.fail("raw", (200, body))
-    with pytest.raises(errors.CannotDisseminateFormat, match="cannotDisseminateFormat: no such format"):
+    with pytest.raises(oaipmh.CannotDisseminateFormat, match="cannotDisseminateFormat: no such format"):
         list(client(provider).records("marc"))
 
 

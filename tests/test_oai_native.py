@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from catalogue.formats import dc
 from catalogue.formats.native import (
     FIELDS,
     NAMESPACE,
@@ -23,7 +24,6 @@ from catalogue.formats.native import (
     record_to_xml,
     xml_to_record,
 )
-from catalogue.oai import dc
 from catalogue.records import prepare
 from catalogue.schema import record_schema
 from tests.oaitools import native_schema

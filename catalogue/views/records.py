@@ -17,6 +17,7 @@ from ..auth import role_required
 from ..diff import changes
 from ..errors import CatalogueError, Gone, NotFound, Withheld
 from ..formats import citation, jsonld
+from ..formats.oaipmh import oai_identifier
 from ..store import Revision
 from ..web import get_catalogue
 from .site import ROW_ID, BadRevision, base_url, error_page, revision_arg
@@ -50,7 +51,7 @@ def _oai_url(record_id: str) -> str | None:
     """The OAI-PMH GetRecord URL of a record, when the OAI provider is installed."""
     if not any(rule.rule == "/oai" for rule in current_app.url_map.iter_rules()):
         return None
-    identifier = f"oai:{current_app.config['REPOSITORY_ID']}:{record_id}"
+    identifier = oai_identifier(current_app.config["REPOSITORY_ID"], record_id)
     return f"{base_url()}/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier={identifier}"
 
 
