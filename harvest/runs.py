@@ -198,7 +198,7 @@ def remove_source(cat: Catalogue, name: str) -> None:
 
 
 def _settings(values: dict[str, Any] | None) -> Any:
-    from harvest.oai import Settings
+    from harvest.client import Settings
 
     return Settings.from_mapping(values)
 
@@ -544,7 +544,7 @@ def _mapper(source: Source, identify: Any) -> Callable[[Any], Item]:
 def _since(source: Source, full: bool, notices: list[str]) -> str | None:
     """The checkpoint an incremental list starts from; None for the whole list (`full`, no
     checkpoint yet, or one stored unreadable or in the future by an older version)."""
-    from harvest.oai import stored_checkpoint
+    from harvest.checkpoints import stored_checkpoint
 
     if full or not source.checkpoint:
         return None
@@ -562,7 +562,8 @@ def _lists(client: Any, source: Source, identify: Any, full: bool, run_id: int,
     ListRestartFailed when the restarted list's token is refused too. The state names the
     list (`list_id`: the run that began it) so that a resumed list goes on marking the same one."""
     from catalogue.formats.oaipmh import BadResumptionToken
-    from harvest.oai import Page, checkpoint, overlap_from
+    from harvest.checkpoints import checkpoint, overlap_from
+    from harvest.oai import Page
 
     resume = None if full else source.resume
     if resume and resume.get("list") != [source.prefix, source.set_spec]:
@@ -595,7 +596,7 @@ def _finish(state: dict[str, Any], identify: Any) -> Finish:
     """The end of a list: its checkpoint (normalised again: a list resumed from an older
     version's state may carry a raw responseDate), and a sweep when it was complete (no
     `from`) and the provider keeps no deleted records (deletedRecord 'no' or 'transient')."""
-    from harvest.oai import checkpoint
+    from harvest.checkpoints import checkpoint
     complete = state.get("from") is None and bool(state.get("list_id"))
     sweep = state["list_id"] if complete and identify.deleted_record in ("no", "transient") else None
     return Finish(checkpoint=checkpoint(state.get("started") or identify.response_date), sweep=sweep)

@@ -10,7 +10,10 @@ from catalogue.formats import oaipmh
 from catalogue.formats.dc import Context, dc_to_record
 from harvest import errors
 from harvest.addresses import NetworkPolicy
-from harvest.oai import USER_AGENT, OAIClient, Settings, overlap_from, parse_xml
+from harvest.checkpoints import overlap_from
+from harvest.client import USER_AGENT, Settings
+from harvest.oai import OAIClient
+from harvest.safexml import parse_xml
 from tests.conftest import shared_path
 from tests.oai_provider import BILLION_LAUGHS, LOOPBACK, Provider
 
