@@ -14,6 +14,7 @@ from typing import Any
 
 from . import records
 from .errors import CatalogueError, FieldError, Gone, NotFound, ValidationError, Withheld
+from .harvest_ledger import HarvestLedger
 from .search import SearchLimits, SearchResult
 from .store import Revision, Store, StoredRecord, Withholding
 
@@ -52,7 +53,8 @@ class ImportReport:
 
 
 class Catalogue:
-    """A data directory: the SQLite store (source of truth) plus its search index.
+    """A data directory: the SQLite store (source of truth) plus its search index, and its
+    harvest state (`harvests`).
 
     `harvest_networks` are the networks beyond the public Internet its harvests may reach
     (the operator's HARVEST_ALLOW_NETWORKS: CIDRs, comma-separated or a list).
@@ -66,6 +68,7 @@ class Catalogue:
         self.harvest_networks = harvest_networks
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data_dir / DB_NAME)
+        self.harvests = HarvestLedger(self.store)
         self._with_index = with_index
         self._index: Any = None
 
@@ -144,6 +147,18 @@ class Catalogue:
     def withholdings(self, record_id: str | None = None) -> list[Withholding]:
         """The audit trail of withheld revisions (who withheld or released what, when, why)."""
         return self.store.withholdings(record_id)
+
+    def current(self, record_id: str) -> StoredRecord | None:
+        """The current row of a record as stored, deleted or withheld ones too (their
+        `deleted` and `withheld` say so); None for an unknown id."""
+        return self.store.get(record_id)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Writes that stand or fall together (a harvested page with its checkpoint); nested,
+        the inner block is undone alone when it fails."""
+        with self.store.transaction():
+            yield
 
     # -- writes ------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ from typing import Any
 from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+import harvest.pending
+
 from .. import records
 from ..auth import role_required, safe_next
 from ..diff import changes
@@ -195,11 +197,9 @@ def restore_record(record_id: str) -> Any:
 
 def _pending_rows(record_id: str | None) -> list[dict[str, Any]]:
     """Pending changes with what each would change in the current record."""
-    from harvest import runs as harvesting
-
     catalogue = get_catalogue()
     rows = []
-    for change in harvesting.list_pending(catalogue, record_id):
+    for change in harvest.pending.list_pending(catalogue, record_id):
         current = catalogue.store.get(change.record_id)
         if current is not None and current.withheld and not is_admin():
             current = None  # its content is withheld: compared with nothing
@@ -225,13 +225,11 @@ def record_pending(record_id: str) -> Any:
 
 
 def _decide(change_id: int, accept: bool) -> Any:
-    from harvest import runs as harvesting
-
     try:
         if accept:
-            harvesting.accept_pending(get_catalogue(), change_id, g.user.name)
+            harvest.pending.accept_pending(get_catalogue(), change_id, g.user.name)
         else:
-            harvesting.reject_pending(get_catalogue(), change_id, g.user.name)
+            harvest.pending.reject_pending(get_catalogue(), change_id, g.user.name)
     except NotFound as error:
         abort(404, description=str(error))
     except ValidationError as error:
