@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 __version__ = "0.1.0"
 
@@ -18,6 +19,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool = Tru
     Serving needs SECRET_KEY (refused in production without one); the command line builds
     the app with ``serving=False`` and only `catalogue serve` applies that policy.
     """
+    from flask import Flask  # here, not at the top: the harvester and the service import this package
+
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object("catalogue.config")
     if test_config is None:
