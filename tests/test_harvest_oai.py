@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import time
 
 import pytest
@@ -268,3 +269,17 @@ def test_sets_and_dates_are_sent(provider):
 def test_overlap_is_at_the_provider_granularity():
     assert overlap_from("2024-03-01T10:00:00Z", "YYYY-MM-DD", 60) == "2024-02-29"
     assert overlap_from("2024-03-01T10:00:00Z", "YYYY-MM-DDThh:mm:ssZ", 60) == "2024-03-01T09:59:00Z"
+
+
+def test_client_and_provider_share_one_class_per_oai_error_code():
+    """The eight error codes are defined once (`catalogue.formats.oaipmh`): the provider answers
+    with an error's text, the harvester logs its code and the provider's message."""
+    assert importlib.util.find_spec("catalogue.oai.errors") is None
+    assert not [name for name, value in vars(errors).items()
+                if isinstance(value, type) and issubclass(value, oaipmh.OAIError)]
+    sent = oaipmh.oai_error("badResumptionToken", "  expired  ")
+    assert type(sent) is oaipmh.BadResumptionToken and str(sent) == "OAI-PMH error badResumptionToken: expired"
+    silent = oaipmh.oai_error("noRecordsMatch", "")
+    assert str(silent) == "OAI-PMH error noRecordsMatch" and silent.text == oaipmh.NoRecordsMatch.default
+    odd = oaipmh.oai_error("someLocalCode", "what")
+    assert (odd.code, str(odd)) == ("someLocalCode", "OAI-PMH error someLocalCode: what")
