@@ -15,7 +15,7 @@ from harvest.csvfile import read_csv
 from harvest.jsonl import read_jsonl
 
 from ..errors import ValidationError
-from ..exports import FORMATS, stream
+from ..formats.exports import FORMATS, stream
 from ..service import Catalogue, ImportReport, prepare_new
 from .context import get_catalogue
 from .output import echo, user_errors

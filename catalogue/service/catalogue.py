@@ -212,6 +212,13 @@ class Catalogue:
         """A consistent copy of the database at `target`, safe while others keep writing."""
         self.store.backup(target)
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Writes that stand or fall together (a harvested page with its checkpoint); nested,
+        the inner block is undone alone when it fails."""
+        with self.store.transaction():
+            yield
+
     # -- writes ------------------------------------------------------------------------
 
     def check(self, record: Any, record_id: str | None = None, *, origin: str = "manual") -> dict[str, Any]:

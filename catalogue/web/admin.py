@@ -10,10 +10,14 @@ from typing import Any
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from .. import harvesting
+import harvest.apply
+import harvest.leases
+import harvest.pending
+import harvest.runs
+import harvest.sources
+
 from ..access import ROLES
 from ..errors import CatalogueError, NotFound
-from ..leases import HarvestBusy
 from . import auth, get_catalogue
 from .site import ROW_ID
 
@@ -107,9 +111,9 @@ def set_password(name: str) -> Any:
 def index() -> Any:
     """The archivists' desk: pending changes, harvest sources, recent runs, and users for admins."""
     catalogue = get_catalogue()
-    return render_template("admin/index.html", pending=len(harvesting.list_pending(catalogue)),
-                           sources=harvesting.list_sources(catalogue), runs=harvesting.list_runs(catalogue, limit=10),
-                           count_keys=harvesting.COUNT_KEYS)
+    return render_template("admin/index.html", pending=len(harvest.pending.list_pending(catalogue)),
+                           sources=harvest.sources.list_sources(catalogue),
+                           runs=harvest.runs.list_runs(catalogue, limit=10), count_keys=harvest.apply.COUNT_KEYS)
 
 
 def _source_fields() -> dict[str, Any]:
@@ -135,10 +139,10 @@ def _contact_provider() -> bool:
 def _sources_page(error: str | None = None, status: int = 200, values: dict[str, Any] | None = None) -> Any:
     catalogue = get_catalogue()
     latest = {}
-    for run in harvesting.list_runs(catalogue, limit=200):
+    for run in harvest.runs.list_runs(catalogue, limit=200):
         latest.setdefault(run.source, run)
-    return render_template("admin/sources.html", sources=harvesting.list_sources(catalogue), latest=latest,
-                           protocols=harvesting.PROTOCOLS, error=error, values=values or {}), status
+    return render_template("admin/sources.html", sources=harvest.sources.list_sources(catalogue), latest=latest,
+                           protocols=harvest.sources.PROTOCOLS, error=error, values=values or {}), status
 
 
 @bp.get("/sources")
@@ -154,7 +158,7 @@ def add_source() -> Any:
     """Register a source."""
     name = request.form.get("name", "").strip()
     try:
-        harvesting.add_source(get_catalogue(), name, **_source_fields(), check=_contact_provider())
+        harvest.sources.add_source(get_catalogue(), name, **_source_fields(), check=_contact_provider())
     except CatalogueError as error:
         return _sources_page(gettext("Source not added: %(error)s.", error=error), 422, dict(request.form))
     return redirect(url_for("admin.sources"), code=303)
@@ -162,7 +166,7 @@ def add_source() -> Any:
 
 def _source_or_404(name: str) -> Any:
     try:
-        return harvesting.get_source(get_catalogue(), name)
+        return harvest.sources.get_source(get_catalogue(), name)
     except NotFound as error:
         abort(404, description=str(error))
 
@@ -176,13 +180,14 @@ def edit_source(name: str) -> Any:
               "set_spec": source.set_spec or "", "mapping": source.mapping or "",
               "settings": json.dumps(source.settings, indent=2) if source.settings else ""}
     if request.method == "GET":
-        return render_template("admin/source_form.html", source=source, values=values, protocols=harvesting.PROTOCOLS,
-                               error=None)
+        return render_template("admin/source_form.html", source=source, values=values,
+                               protocols=harvest.sources.PROTOCOLS, error=None)
     try:
-        harvesting.update_source(get_catalogue(), name, **_source_fields(), check=_contact_provider())
+        harvest.sources.update_source(get_catalogue(), name, **_source_fields(), check=_contact_provider())
     except CatalogueError as error:
         return render_template("admin/source_form.html", source=source, values=dict(request.form),
-                               protocols=harvesting.PROTOCOLS, error=gettext("Not saved: %(error)s.", error=error)), 422
+                               protocols=harvest.sources.PROTOCOLS,
+                               error=gettext("Not saved: %(error)s.", error=error)), 422
     return redirect(url_for("admin.sources"), code=303)
 
 
@@ -191,7 +196,7 @@ def edit_source(name: str) -> Any:
 def remove_source(name: str) -> Any:
     """Forget a source (its records, runs and pending changes stay)."""
     _source_or_404(name)
-    harvesting.remove_source(get_catalogue(), name)
+    harvest.sources.remove_source(get_catalogue(), name)
     return redirect(url_for("admin.sources"), code=303)
 
 
@@ -201,7 +206,7 @@ def run_source(name: str) -> Any:
     """Start a harvest of the source in the background and show its run log."""
     _source_or_404(name)
     catalogue = get_catalogue()
-    if harvesting.running(catalogue, name):  # the lease, not the log: a killed run holds nothing
+    if harvest.leases.running(catalogue, name):  # the lease, not the log: a killed run holds nothing
         return _sources_page(gettext("A harvest of %(name)s is running already; wait for it to finish.",
                                      name=name), 409)
     full = request.form.get("full", "")
@@ -222,8 +227,8 @@ def _harvest(app: Flask, name: str, full: bool) -> None:
     """Run one harvest in its own thread (and its own SQLite connection); failures are logged in the run."""
     with app.app_context():
         try:
-            harvesting.run_harvest(get_catalogue(), name, full=full)
-        except HarvestBusy as busy:  # lost the race to another run (cron) after the check above
+            harvest.runs.run_harvest(get_catalogue(), name, full=full)
+        except harvest.leases.HarvestBusy as busy:  # lost the race to another run (cron) after the check above
             app.logger.info("harvest of %s not started: %s", name, busy)
         except Exception:  # the run log shows harvest failures; anything else goes to the app log
             app.logger.exception("harvest of %s failed", name)
@@ -234,8 +239,8 @@ def _harvest(app: Flask, name: str, full: bool) -> None:
 def runs() -> Any:
     """The run log, newest first (``?source=`` for one source)."""
     source = request.args.get("source") or None
-    return render_template("admin/runs.html", runs=harvesting.list_runs(get_catalogue(), source, limit=100),
-                           source=source, count_keys=harvesting.COUNT_KEYS)
+    return render_template("admin/runs.html", runs=harvest.runs.list_runs(get_catalogue(), source, limit=100),
+                           source=source, count_keys=harvest.apply.COUNT_KEYS)
 
 
 @bp.get(f"/runs/<{ROW_ID}:run_id>")
@@ -246,5 +251,5 @@ def run(run_id: int) -> Any:
     found = catalogue.harvests.run(run_id)
     if found is None:
         abort(404, description=gettext("No harvest run %(id)s.", id=run_id))
-    return render_template("admin/run.html", run=found, errors=harvesting.run_errors(catalogue, run_id),
-                           count_keys=harvesting.COUNT_KEYS)
+    return render_template("admin/run.html", run=found, errors=harvest.runs.run_errors(catalogue, run_id),
+                           count_keys=harvest.apply.COUNT_KEYS)

@@ -9,7 +9,8 @@ from typing import Any
 from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from .. import harvesting
+import harvest.pending
+
 from ..diff import changes
 from ..errors import CatalogueError, FieldError, Gone, NotFound, StaleRevision, ValidationError, Withheld
 from ..service import StoredRecord
@@ -231,9 +232,9 @@ def record_pending(record_id: str) -> Any:
 def _decide(change_id: int, accept: bool) -> Any:
     try:
         if accept:
-            harvesting.accept_pending(get_catalogue(), change_id, g.user.name)
+            harvest.pending.accept_pending(get_catalogue(), change_id, g.user.name)
         else:
-            harvesting.reject_pending(get_catalogue(), change_id, g.user.name)
+            harvest.pending.reject_pending(get_catalogue(), change_id, g.user.name)
     except NotFound as error:
         abort(404, description=str(error))
     except ValidationError as error:

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 from flask import Blueprint, Response, abort, request, stream_with_context
 
 from .. import centuries
-from ..exports import FORMATS, MEDIA_TYPES, stream
+from ..formats.exports import FORMATS, MEDIA_TYPES, stream
 from ..schema import vocabulary
 from ..search import SearchResult
 from ..service import Catalogue

@@ -9,7 +9,7 @@ import secrets
 from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MultiDict
 
-from ..oai.native import XSD_NAME, xsd_path
+from ..formats.native import XSD_NAME, xsd_path
 from ..oai.provider import Provider, Settings
 from . import get_catalogue
 from .site import base_url

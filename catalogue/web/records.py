@@ -12,9 +12,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from .. import citation, edtf, jsonld
+from .. import edtf
 from ..diff import changes
 from ..errors import CatalogueError, Gone, NotFound, Withheld
+from ..formats import citation, jsonld
+from ..formats.oaipmh import oai_identifier
 from ..service import Revision
 from . import get_catalogue
 from .auth import role_required
@@ -50,7 +52,7 @@ def _oai_url(record_id: str) -> str | None:
     """The OAI-PMH GetRecord URL of a record, when the OAI provider is installed."""
     if not any(rule.rule == "/oai" for rule in current_app.url_map.iter_rules()):
         return None
-    identifier = f"oai:{current_app.config['REPOSITORY_ID']}:{record_id}"
+    identifier = oai_identifier(current_app.config["REPOSITORY_ID"], record_id)
     return f"{base_url()}/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier={identifier}"
 
 

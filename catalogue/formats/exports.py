@@ -15,6 +15,8 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from .jsonl import jsonl_lines
+
 FORMATS = ("jsonl", "csv", "geojson")
 #: Media types of the formats (for HTTP responses).
 MEDIA_TYPES = {
@@ -24,12 +26,6 @@ MEDIA_TYPES = {
 }
 #: How the values of a multi-valued field are joined in one CSV cell.
 JOIN = " | "
-
-
-def jsonl_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """One JSON object per line, keys sorted, UTF-8 text kept as is."""
-    for record in records:
-        yield json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 # -- CSV -------------------------------------------------------------------------------------

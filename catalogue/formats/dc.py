@@ -1,7 +1,11 @@
-"""Dublin Core (oai_dc, and qualified flavours such as nsdl_dc or qdc) to catalogue record:
-the mapping of a harvested record.
+"""Dublin Core both ways: a record as simple Dublin Core (`oai_dc`) for harvesters that
+know no other format, and a harvested Dublin Core record (oai_dc, or a qualified flavour
+such as nsdl_dc or qdc) as a catalogue record.
 
-Dublin Core is loose free text, so the mapping is cautious: a type that is not in our
+Out, names become titles with their language, place and period become coverage, dated
+condition assessments become dates, cited sources become dc:source.
+
+In, Dublin Core is loose free text, so the mapping is cautious: a type that is not in our
 vocabulary becomes ``other`` and is kept in the notes and reported; a coverage becomes a
 period only when it reads as years, otherwise a place name; nothing is invented. A
 qualified record is read through the same elements: each DCMI term refining a DC element
@@ -15,13 +19,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalogue import edtf
-from catalogue.schema import labels, vocabulary
+from lxml import etree
 
-from .oai import OAIRecord
+from .. import edtf
+from ..schema import labels, vocabulary
+from .native import xml_text
+from .oaipmh import XSI, OAIRecord
 
+#: The metadataPrefix, namespace and schema of simple Dublin Core in OAI-PMH.
+PREFIX = "oai_dc"
+NAMESPACE = "http://www.openarchives.org/OAI/2.0/oai_dc/"
+SCHEMA = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 DCTERMS_NS = "http://purl.org/dc/terms/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: metadataPrefixes read as Dublin Core: simple DC and qualified flavours carrying dc and dcterms elements.
 DC_PREFIXES = ("oai_dc", "nsdl_dc", "qdc", "oai_qdc", "dcterms", "dcq")
 #: DCMI terms read as the DC element they refine.
@@ -34,7 +45,6 @@ REFINEMENTS = {
 #: Refinements of date that describe the object, and those that stamp its handling by a repository.
 OBJECT_DATES = ("created", "issued", "dateCopyrighted", "valid")
 STAMP_DATES = ("available", "dateAccepted", "dateSubmitted", "modified")
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SOURCE_ID = "harvested"
 
 #: Free-text types (lowercase) that mean one of ours, beyond our own keys and labels.
@@ -54,6 +64,92 @@ _YEARS = re.compile(r"^(-?\d{1,4})\s*(?:-|–|—|/|to)\s*(-?\d{1,4})$")
 _POINT = re.compile(r"(?:^|;)\s*(east|north)\s*=\s*(-?\d+(?:\.\d+)?)", re.I)
 _POINT_NAME = re.compile(r"(?:^|;)\s*name\s*=\s*([^;]+)", re.I)
 _TAG = re.compile(r"<[^>]{0,2000}>")
+
+
+# -- record -> Dublin Core (the provider) ----------------------------------------------
+
+
+def _coverage_of_geometry(geometry: dict[str, Any]) -> str:
+    """DCMI Point (``east=…; north=…``) or, for a polygon, its DCMI Box."""
+    if geometry.get("type") == "Point":
+        lon, lat = geometry["coordinates"][:2]
+        return f"east={lon}; north={lat}"
+    positions = [p for ring in geometry.get("coordinates", []) for p in ring]
+    lons, lats = [p[0] for p in positions], [p[1] for p in positions]
+    return f"northlimit={max(lats)}; eastlimit={max(lons)}; southlimit={min(lats)}; westlimit={min(lons)}"
+
+
+def _place(place: dict[str, Any]) -> list[tuple[str, str | None]]:
+    parts = [place.get(key) for key in ("name", "admin_area", "country")]
+    values: list[tuple[str, str | None]] = [(", ".join(p for p in parts if p), None)]
+    values += [(n["value"], n.get("lang")) for n in place.get("names", [])]
+    if place.get("geometry"):
+        values.append((_coverage_of_geometry(place["geometry"]), None))
+    return values
+
+
+def _period(period: dict[str, Any]) -> list[tuple[str, str | None]]:
+    values: list[tuple[str, str | None]] = []
+    if period.get("label"):
+        values.append((period["label"], None))
+    years = [str(period[key]) for key in ("start", "end") if key in period]
+    if years:
+        values.append(("/".join(dict.fromkeys(years)), None))
+    return values
+
+
+def _assessment(assessment: dict[str, Any]) -> str:
+    status = labels("status").get(assessment["status"], assessment["status"])
+    details = [assessment[key] for key in ("date", "event", "cause") if assessment.get(key)]
+    return f"Condition: {status}" + (f" ({'; '.join(details)})" if details else "") + "."
+
+
+def fields(record: dict[str, Any], record_url: str) -> list[tuple[str, str, str | None]]:
+    """The Dublin Core statements of a record: (element, value, language or None)."""
+    out: list[tuple[str, str, str | None]] = [("title", record["title"], None)]
+    seen = {(record["title"], None)}
+    for name in record.get("names", []):
+        key = (name["value"], name.get("lang"))
+        if key not in seen:
+            seen.add(key)
+            out.append(("title", *key))
+    out.append(("type", labels("type").get(record["type"], record["type"]), None))
+    for value, lang in _place(record["place"]) if record.get("place") else []:
+        out.append(("coverage", value, lang))
+    for value, lang in _period(record["period"]) if record.get("period") else []:
+        out.append(("coverage", value, lang))
+    if record.get("description"):
+        out.append(("description", record["description"], None))
+    if record.get("quantity"):
+        out.append(("description", f"Group record of {record['quantity']} items.", None))
+    for assessment in record.get("conditions", []):
+        out.append(("description", _assessment(assessment), None))
+        if assessment.get("date"):
+            out.append(("date", assessment["date"], None))
+    out += [("subject", subject, None) for subject in record.get("subjects", [])]
+    for source in record.get("sources", []):
+        out.append(("source", source["citation"] + (f" {source['url']}" if source.get("url") else ""), None))
+    if record.get("rights"):
+        out.append(("rights", record["rights"], None))
+    out.append(("identifier", record_url, None))
+    out += [("identifier", f"{x['scheme']}:{x['value']}", None) for x in record.get("external_ids", [])]
+    out += [("relation", medium["url"], None) for medium in record.get("media", [])]
+    return out
+
+
+def record_to_dc(record: dict[str, Any], record_url: str) -> etree._Element:
+    """The ``oai_dc:dc`` element of a record, namespaces and schemaLocation declared."""
+    root = etree.Element(f"{{{NAMESPACE}}}dc", nsmap={"oai_dc": NAMESPACE, "dc": DC_NS, "xsi": XSI})
+    root.set(f"{{{XSI}}}schemaLocation", f"{NAMESPACE} {SCHEMA}")
+    for element, value, lang in fields(record, record_url):
+        child = etree.SubElement(root, f"{{{DC_NS}}}{element}")
+        child.text = xml_text(value)
+        if lang:
+            child.set(XML_LANG, lang)
+    return root
+
+
+# -- Dublin Core -> record (the harvester) ----------------------------------------------
 
 
 def type_table(overrides: dict[str, str] | None = None) -> dict[str, str]:

@@ -16,6 +16,7 @@ from typing import Any
 from lxml import etree
 
 from ..errors import CatalogueError
+from ..schema import schemas_dir
 
 #: The OAI-PMH metadataPrefix of this format.
 PREFIX = "heritage"
@@ -262,6 +263,4 @@ def xml_to_record(element: etree._Element) -> dict[str, Any]:
 
 def xsd_path() -> Any:
     """The path of the format's XSD (`schemas/record.xsd`)."""
-    from ..schema import schemas_dir
-
     return schemas_dir() / XSD_NAME
