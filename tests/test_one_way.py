@@ -21,6 +21,7 @@ from flask.testing import FlaskCliRunner
 from lxml import etree
 from werkzeug.routing import BuildError
 
+import catalogue as catalogue_package
 from catalogue import records
 from catalogue.access import User
 from catalogue.cli import context, main
@@ -233,7 +234,7 @@ def test_commands_that_serve_nothing_build_no_web_app(tmp_path: Path, monkeypatc
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a command built the web app")
 
-    monkeypatch.setattr(context, "create_app", refuse)
+    monkeypatch.setattr(catalogue_package, "create_app", refuse)
     lines = write_jsonl(tmp_path / "in.jsonl", [make_record(id="cli-only")])
     runner = CliRunner(env={"CATALOGUE_DATA": str(tmp_path / "data"), "CATALOGUE_ENV": "production",
                             "CATALOGUE_SECRET_KEY": None})
