@@ -19,7 +19,8 @@ from typing import Any
 from catalogue import records
 from catalogue.errors import AlreadyExists, CatalogueError, ValidationError
 from catalogue.service import Catalogue
-from catalogue.service.harvests import Harvested, Source, utcnow
+from catalogue.service.harvests import Harvested, Source
+from catalogue.timestamps import utcnow
 
 from .leases import RunLease
 

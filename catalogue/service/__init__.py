@@ -7,6 +7,7 @@ read and write through `Catalogue` (records, revisions, counts, exports, upkeep)
 - `imports`: imports and their dry runs, classified by one `plan`;
 - `accounts`: accounts, API tokens and the sign-in throttle;
 - `harvests`: the harvest state (sources, runs, pending changes), for reading;
+- `published`: the records as OAI-PMH publishes them, for the provider;
 - `results`: a search result as JSON, the one shape of the API and the CLI.
 """
 
