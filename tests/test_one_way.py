@@ -22,6 +22,8 @@ from lxml import etree
 from werkzeug.routing import BuildError
 
 import catalogue as catalogue_package
+import harvest.runs
+import harvest.sources
 from catalogue import records
 from catalogue.access import User
 from catalogue.cli import context, main
@@ -29,6 +31,7 @@ from catalogue.service import Catalogue
 from catalogue.web import get_catalogue
 from tests.archivists import form_fields, signed_in
 from tests.conftest import ROOT, make_app
+from tests.oai_provider import Provider
 from tests.recordsamples import make_record
 
 OAI = {"oai": "http://www.openarchives.org/OAI/2.0/"}
@@ -133,6 +136,23 @@ def test_each_write_checks_its_record_once(demo_app: Flask, prepares: list[str],
     lines = write_jsonl(tmp_path / "two.jsonl", [make_record(id="imp-1"), make_record(id="imp-2")])
     assert demo_app.test_cli_runner().invoke(args=["import", str(lines)]).exit_code == 0
     assert prepares == ["imp-1", "imp-2"]
+
+
+def test_a_harvest_checks_each_record_once(catalogue: Catalogue, prepares: list[str]) -> None:
+    """Harvested records are checked once each, also when they come back changed: the
+    harvester stores the record the service checked (it used to be checked a second time
+    by the write)."""
+    with Provider(page_size=2) as provider:
+        provider.put("oai:one:1", "Old mosque", type="mosque")
+        provider.put("oai:one:2", "Hill cemetery", type="cemetery")
+        harvest.sources.add_source(catalogue, "one", provider.url, settings={"retries": 0})
+        assert harvest.runs.run_harvest(catalogue, "one").counts["new"] == 2
+        assert len(prepares) == 2 and len(set(prepares)) == 2, prepares
+        prepares.clear()
+        provider.put("oai:one:1", "Old mosque (restored)", type="mosque")
+        run = harvest.runs.run_harvest(catalogue, "one", full=True)
+    assert run.counts["updated"] == 1 and run.counts["unchanged"] == 1
+    assert len(prepares) == 2, prepares  # both compared with what was harvested, one stored
 
 
 def test_a_form_without_edit_message_shows_every_problem_and_saves_nothing(demo_app: Flask,

@@ -364,11 +364,21 @@ class Catalogue:
 
     def apply(self, plan: Plan, *, user: str, message: str, origin: str) -> None:
         """Store what `imports.plan` decided for one record, without checking it again."""
-        if plan.action == "created":
-            self._store_new(plan.data, user=user, message=message, origin=origin)
-        elif plan.action == "updated" and plan.current is not None:
-            self._write_update(plan.current, plan.data, base_revision=plan.current.revision, user=user,
-                               message=message, origin=origin)
+        if plan.action in ("created", "updated"):
+            self.store_checked(plan.data, current=plan.current, user=user, message=message, origin=origin)
+
+    def store_checked(self, data: dict[str, Any], *, current: StoredRecord | None = None, user: str = "system",
+                      message: str = "", origin: str = "manual") -> dict[str, Any]:
+        """Store a record as `check` returned it, without checking it again: a new record
+        (`current` None) or the next revision of the live row `current` (refused when its
+        revision is withheld or no longer the current one; no revision when nothing changed).
+        For the doors that check a record before deciding what to do with it (imports,
+        harvests), so that each write validates its record once."""
+        if current is None:
+            return self._store_new(data, user=user, message=message, origin=origin)
+        check_not_withheld(current, False)
+        return self._write_update(current, data, base_revision=current.revision, user=user, message=message,
+                                  origin=origin)
 
 
 def shared(registry: MutableMapping[str, Any], config: Mapping[str, Any]) -> Catalogue:
