@@ -48,10 +48,8 @@ def is_admin() -> bool:
     return bool(user and user.can("admin"))
 
 
-def _oai_url(record_id: str) -> str | None:
-    """The OAI-PMH GetRecord URL of a record, when the OAI provider is installed."""
-    if not any(rule.rule == "/oai" for rule in current_app.url_map.iter_rules()):
-        return None
+def _oai_url(record_id: str) -> str:
+    """The OAI-PMH GetRecord URL of a record."""
     identifier = oai_identifier(current_app.config["REPOSITORY_ID"], record_id)
     return f"{base_url()}/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier={identifier}"
 
