@@ -199,7 +199,8 @@ def test_search_json_is_the_same_from_the_api_and_the_command_line(tmp_path: Pat
 @pytest.mark.parametrize("configured, base", [("https://heritage.example.org/", "https://heritage.example.org"),
                                               ("", "http://localhost")])
 def test_every_page_builds_links_on_one_base_url(tmp_path: Path, configured: str, base: str) -> None:
-    """The API's hit URLs, a record's citation and JSON link, and OAI-PMH's baseURL."""
+    """The API's hit URLs, a record's citation and JSON link, OAI-PMH's baseURL and the
+    link in a record's Dublin Core."""
     app = make_app(tmp_path / "data", BASE_URL=configured)
     with app.app_context():
         get_catalogue().create(make_record(id="linked"))
@@ -209,6 +210,9 @@ def test_every_page_builds_links_on_one_base_url(tmp_path: Path, configured: str
     assert client.get("/records/linked.json").headers["Link"].startswith(f"<{base}/records/linked>")
     identify = etree.fromstring(client.get("/oai?verb=Identify").data)
     assert identify.findtext(".//oai:baseURL", namespaces=OAI) == f"{base}/oai"
+    identifier = f"oai:{app.config['REPOSITORY_ID']}:linked"
+    dc = etree.fromstring(client.get(f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier={identifier}").data)
+    assert f"{base}/records/linked" in [e.text for e in dc.iterfind(".//{http://purl.org/dc/elements/1.1/}identifier")]
 
 
 # -- one OAI identifier ----------------------------------------------------------------------

@@ -8,11 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from lxml import etree
 
 from ..formats import dc, native
+from ..formats.citation import record_url
 from ..formats.oaipmh import (
     SECOND_GRANULARITY,
     XSI,
@@ -120,7 +120,7 @@ class Provider:
             return
         metadata = None
         if not item.deleted:
-            metadata = fmt.build(item.data, f"{self.settings.site_url}/records/{quote(item.id)}")
+            metadata = fmt.build(item.data, record_url(self.settings.site_url, item.id))
         responses.record(parent, identifier, item.datestamp, item.deleted, specs, metadata)
 
     # -- the six verbs -------------------------------------------------------------------
