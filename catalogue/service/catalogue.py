@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import records
-from ..errors import CatalogueError, FieldError, NotFound, ValidationError, Withheld
-from ..search import SearchLimits, SearchResult
+from ..errors import CatalogueError, FieldError, NotFound, QueryTooLong, ValidationError, Withheld
+from ..search import SearchLimits, SearchResult, query_too_long
 from ..store import Revision, Store, StoredRecord, Withholding
 from ..store import stats as store_stats
 from . import imports
@@ -151,7 +151,11 @@ class Catalogue:
 
     def search(self, query: str = "", *, filters: dict[str, list[str]] | None = None, sort: str = "relevance",
                page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True) -> SearchResult:
-        """Full-text search with facet filters; see `catalogue.search.SearchResult`."""
+        """Full-text search with facet filters; see `catalogue.search.SearchResult`.
+        QueryTooLong for a query over `search_limits.max_query_length`, whichever door it
+        came through (the search page, the API, exports, `catalogue search`)."""
+        if query_too_long(query, self.search_limits):
+            raise QueryTooLong(self.search_limits.max_query_length)
         return self.index.search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
                                  facets=facets, highlight=highlight)
 

@@ -10,12 +10,13 @@ from typing import Any, NoReturn
 from flask import Blueprint, Response, abort, request, stream_with_context
 
 from .. import centuries
+from ..errors import QueryTooLong
 from ..formats.exports import FORMATS, MEDIA_TYPES, stream
 from ..schema import vocabulary
 from ..search import SearchResult
 from ..service import Catalogue
 from . import get_catalogue
-from .search import BadSearch, SearchArgs, read_args
+from .search import BadSearch, SearchArgs, read_args, too_long
 
 bp = Blueprint("export", __name__)
 
@@ -74,7 +75,10 @@ def records(fmt: str) -> Response:
     args = _arguments()
     catalogue = get_catalogue()
     if args.q or set(args.filters) - STORE_FILTERS:
-        items = _searched(catalogue, args)
+        try:
+            items = _searched(catalogue, args)
+        except QueryTooLong as error:
+            _bad_request(str(too_long(error)))
     else:
         items = catalogue.live_records(types=args.filters.get("type", []), statuses=args.filters.get("status", []))
     response = Response(stream_with_context(stream(fmt, items)), content_type=MEDIA_TYPES[fmt])
