@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .access import Throttle
 from .config import configure
 from .errors import NotFound
 from .search import SearchLimits
@@ -37,6 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     from werkzeug.exceptions import HTTPException  # deferred: only the web app loads Flask
 
     from . import cli  # deferred: the app factory sits above the commands it registers
+    from .access import Throttle  # deferred: access hashes a dummy password (0.2 s) when imported
     from .web import (  # deferred: the app factory sits above the web package it assembles
         admin,
         api,
