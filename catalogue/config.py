@@ -27,6 +27,7 @@ OAI_PAGE_SIZE = 100
 OAI_TOKEN_TTL = 24 * 3600
 #: Map tile URL template for record maps; empty: maps show the geometry without tiles.
 TILE_URL = ""
+#: Credit line of the map tiles, shown under each map (the tile provider's terms usually ask for one).
 TILE_ATTRIBUTION = ""
 #: Search results per page.
 PAGE_SIZE = 20
@@ -52,10 +53,15 @@ DEMO_ON_EMPTY = True
 #: Networks (CIDRs, comma-separated: ``10.1.0.0/16,127.0.0.1/32``) a harvest may reach beyond the
 #: public Internet; loopback, private, link-local and other non-public addresses are refused otherwise.
 HARVEST_ALLOW_NETWORKS = ""
+#: A harvest started on the admin page runs in a background thread (the page returns at once);
+#: false: the request waits for it to finish (tests, single-threaded deployments).
+HARVEST_IN_BACKGROUND = True
 
 #: ``production`` or ``development``; empty: production unless TESTING, DEBUG or DEMO_ON_EMPTY.
 #: Production refuses to start without SECRET_KEY; development generates one into DATA.
 ENV = ""
+#: Signs sessions, CSRF tokens and OAI-PMH resumption tokens; set it in production (see ENV).
+SECRET_KEY = None
 #: Session cookies: HttpOnly (Flask's default), SameSite=Lax; set SESSION_COOKIE_SECURE=true behind HTTPS.
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
