@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from catalogue.cli.records import demo_path
 from catalogue.search import FACETS, SearchResult, analysis, writing
 from catalogue.service import Catalogue
-from harvest.jsonl import read_jsonl
+from harvest.jsonlfile import read_jsonl
 
 SOURCE = [{"id": "s1", "citation": "Test citation, 2024.", "publisher": "Test Press"}]
 KHOJALY_SPELLINGS = ["Khojaly", "Xocalı", "Xocali", "Hocalı", "Khojali", "Ходжалы", "Xodjaly", "xocali", "KHOJALY",

@@ -27,7 +27,7 @@ from catalogue.search import SearchLimits, SearchResult, bounds
 from catalogue.search.query import RECORD_YEARS, fuzzy
 from catalogue.service import Catalogue
 from catalogue.web import get_catalogue
-from harvest.jsonl import read_jsonl
+from harvest.jsonlfile import read_jsonl
 from tests.conftest import ROOT, make_app
 
 SOURCE = [{"id": "s1", "citation": "Test citation, 2024.", "publisher": "Test Press"}]

@@ -1,6 +1,6 @@
 """What the catalogue publishes to other archives over OAI-PMH: every record in (datestamp,
 id) order, tombstones included, windowed by from/until and sets and listed as of a
-snapshot of the change sequence (see `catalogue.store.oai`). The provider
+snapshot of the change sequence (see `catalogue.store.published`). The provider
 (`catalogue.oai`) reads it through `Catalogue.published`; the SQL stays in the store.
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..store import Store
-from ..store import oai as queries
-from ..store.oai import Item, Window
+from ..store import published as queries
+from ..store.published import Item, Window
 
 __all__ = ["Item", "PublishedRecords", "Window"]
 
