@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, abort, g, redirect, request, session, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import CatalogueError
@@ -29,6 +29,8 @@ from .store import throttle as throttle_store
 from .store import users as user_store
 
 ROLES = ("archivist", "admin")
+#: The roles in the UI language (pages show these, never the stored code).
+ROLE_LABELS = {"archivist": lazy_gettext("archivist"), "admin": lazy_gettext("admin")}
 #: What each role may do; a role includes the ones before it.
 RANK = {"archivist": 1, "admin": 2}
 PASSWORD_MIN = 10
@@ -290,7 +292,7 @@ def role_required(role: str) -> Callable[[F], F]:
             if user is None:
                 return login_redirect()
             if not user.can(role):
-                abort(403, description=gettext("This needs the %(role)s role.", role=role))
+                abort(403, description=gettext("This needs the %(role)s role.", role=ROLE_LABELS[role]))
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

@@ -166,7 +166,7 @@ def get_source(cat: Catalogue, name: str) -> Source:
     """A registered source; NotFound when there is none of that name."""
     source = db.get_source(cat.store, name)
     if source is None:
-        raise NotFound(f"no source named {name!r} (see `catalogue source list`)")
+        raise NotFound(f"no source named {name!r} (see `catalogue source list`)", "source", name=name)
     return source
 
 
@@ -193,7 +193,7 @@ def update_source(cat: Catalogue, name: str, *, check: bool = True, **fields: An
 def remove_source(cat: Catalogue, name: str) -> None:
     """Forget a source; its records, runs and pending changes stay."""
     if not db.delete_source(cat.store, name):
-        raise NotFound(f"no source named {name!r}")
+        raise NotFound(f"no source named {name!r}", "source", name=name)
 
 
 def _settings(values: dict[str, Any] | None) -> Any:
@@ -629,7 +629,7 @@ def list_pending(cat: Catalogue, record_id: str | None = None, status: str | Non
 def _open_pending(cat: Catalogue, pending_id: int) -> PendingChange:
     pending = db.get_pending(cat.store, int(pending_id))
     if pending is None:
-        raise NotFound(f"no pending change {pending_id}")
+        raise NotFound(f"no pending change {pending_id}", "pending", id=pending_id)
     if pending.status != "pending":
         raise CatalogueError(f"pending change {pending_id} is {pending.status} already")
     return pending
@@ -640,7 +640,7 @@ def accept_pending(cat: Catalogue, pending_id: int, user: str) -> dict[str, Any]
     pending = _open_pending(cat, pending_id)
     current = cat.store.get(pending.record_id)
     if current is None:
-        raise NotFound(f"no record with id {pending.record_id!r}")
+        raise NotFound.record(pending.record_id)
     message = f"accepted upstream change from {pending.source}"
     with cat.deferred_index(), cat.store.transaction():
         if pending.action == "delete":

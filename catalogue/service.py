@@ -115,7 +115,7 @@ class Catalogue:
         if revision is not None:
             current = self.store.get(record_id)
             if current is None:
-                raise NotFound(f"no record with id {record_id!r}")
+                raise NotFound.record(record_id)
             found = self.store.revision(record_id, revision)
             if found.withheld and not include_withheld:
                 raise Withheld(record_id, revision, revision == current.revision)
@@ -136,7 +136,7 @@ class Catalogue:
         revision comes without its content and message unless `include_withheld`."""
         revisions = self.store.history(record_id)
         if not revisions:
-            raise NotFound(f"no record with id {record_id!r}")
+            raise NotFound.record(record_id)
         if include_withheld:
             return revisions
         return [replace(r, data={}, message="") if r.withheld else r for r in revisions]
@@ -226,7 +226,7 @@ class Catalogue:
         """Bring back a deleted record or an earlier revision as a new revision."""
         current = self.store.get(record_id)
         if current is None:
-            raise NotFound(f"no record with id {record_id!r}")
+            raise NotFound.record(record_id)
         if revision is None:
             if not current.deleted:
                 raise CatalogueError(f"record {record_id!r} is not deleted; name the revision to restore")
@@ -262,7 +262,7 @@ class Catalogue:
         if len(reason) > REASON_MAX:
             raise CatalogueError(f"the reason may have at most {REASON_MAX} characters")
         if self.store.get(record_id) is None:
-            raise NotFound(f"no record with id {record_id!r}")
+            raise NotFound.record(record_id)
         entry = self.store.set_withheld(record_id, revision, withheld, reason=reason, user=user)
         self._after_write()
         return entry

@@ -49,7 +49,7 @@ SCHEMA_PROBLEMS = {"title": "", "conditions[0].status": "gone", "conditions[0].d
 def test_azerbaijani_form_words_schema_errors_in_azerbaijani(demo_app: Flask) -> None:
     page = _post(_editor(demo_app, "az"), **SCHEMA_PROBLEMS)
     assert _field_error(page, "title") == "doldurulmalıdır"
-    assert _field_error(page, "conditions[0].status") == f"'gone' icazə verilən qiymətlərdən deyil: {STATUSES}"
+    assert _field_error(page, "conditions[0].status") == f"'gone' icazə verilən dəyərlərdən biri deyil: {STATUSES}"
     assert _field_error(page, "conditions[0].date") == \
         "'February 1992' EDTF tarixi deyil (məs. 1992, 1992-02, 1992?, 1992/2023)"
     summary = html.unescape(page.split('id="error-summary"')[1].split("</div>")[0])

@@ -16,7 +16,7 @@ from ..leases import HarvestBusy
 from ..store import harvest as harvest_store
 from ..store import users as user_store
 from ..web import get_catalogue
-from .site import ROW_ID
+from .site import ROW_ID, not_found_text
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 #: app.extensions key of the harvest threads started from the web (tests join them).
@@ -165,7 +165,7 @@ def _source_or_404(name: str) -> Any:
     try:
         return harvesting.get_source(get_catalogue(), name)
     except NotFound as error:
-        abort(404, description=str(error))
+        abort(404, description=not_found_text(error))
 
 
 @bp.route("/sources/<name>/edit", methods=["GET", "POST"])

@@ -12,12 +12,12 @@ from flask_babel import gettext
 from .. import records
 from ..auth import role_required, safe_next
 from ..diff import changes
-from ..errors import CatalogueError, FieldError, Gone, NotFound, StaleRevision, ValidationError, Withheld
+from ..errors import AlreadyExists, CatalogueError, FieldError, Gone, NotFound, StaleRevision, ValidationError, Withheld
 from ..forms import RecordForm, choices, dom_id
 from ..store import StoredRecord
 from ..web import get_catalogue
 from .records import is_admin
-from .site import ROW_ID, whole_number
+from .site import ROW_ID, not_found_text, whole_number
 
 bp = Blueprint("edit", __name__)
 bp.add_app_template_filter(dom_id, "dom_id")
@@ -57,8 +57,8 @@ def _live(record_id: str) -> StoredRecord:
     or a 403 when its current revision is withheld and the user is no admin."""
     try:
         stored = get_catalogue().store.get_live(record_id)
-    except NotFound:
-        abort(404, description=gettext("No record with id %(id)s.", id=repr(record_id)))
+    except NotFound as error:
+        abort(404, description=not_found_text(error))
     except Gone as error:
         abort(make_response(*_gone_page(error)))
     if stored.withheld and not is_admin():
@@ -89,7 +89,11 @@ def new_record() -> Any:
     except ValidationError as error:
         form.errors = error.errors
         return _render_form(form, message=message, status=422)
-    except CatalogueError as error:  # the id is taken
+    except AlreadyExists:
+        form.errors = [FieldError("id", gettext("This id is taken (the ids of deleted records are never reused "
+                                               "either); choose another one."))]
+        return _render_form(form, message=message, status=409)
+    except CatalogueError as error:
         form.errors = [FieldError("id", str(error))]
         return _render_form(form, message=message, status=409)
     return redirect(url_for("records.record", record_id=saved["id"]), code=303)
@@ -166,7 +170,8 @@ def delete_record(record_id: str) -> Any:
         catalogue.delete(record_id, reason=reason, user=g.user.name, base_revision=base)
     except StaleRevision as error:
         return _render_form(RecordForm.from_record(stored.data), record_id=record_id, base_revision=error.current,
-                            status=409, delete_error=gettext("Not deleted: %(error)s", error=error))
+                            status=409, delete_error=gettext("Not deleted: someone saved revision %(n)s meanwhile. "
+                                                             "Look at it, then delete again.", n=error.current))
     return redirect(url_for("records.record", record_id=record_id), code=303)
 
 
@@ -182,7 +187,7 @@ def restore_record(record_id: str) -> Any:
         get_catalogue().restore(record_id, revision=revision, user=g.user.name,
                                 message=request.form.get("message", "").strip())
     except NotFound as error:
-        abort(404, description=str(error))
+        abort(404, description=not_found_text(error))
     except ValidationError as error:
         abort(422, description=gettext("That revision no longer satisfies the record rules: %(error)s", error=error))
     except CatalogueError as error:
@@ -220,7 +225,7 @@ def pending() -> Any:
 def record_pending(record_id: str) -> Any:
     """The pending upstream changes of one record."""
     if get_catalogue().store.get(record_id) is None:
-        abort(404, description=gettext("No record with id %(id)s.", id=repr(record_id)))
+        abort(404, description=not_found_text(NotFound.record(record_id)))
     return render_template("edit/pending.html", rows=_pending_rows(record_id), record_id=record_id)
 
 
@@ -233,7 +238,7 @@ def _decide(change_id: int, accept: bool) -> Any:
         else:
             harvesting.reject_pending(get_catalogue(), change_id, g.user.name)
     except NotFound as error:
-        abort(404, description=str(error))
+        abort(404, description=not_found_text(error))
     except ValidationError as error:
         abort(422, description=gettext("The upstream change is not a valid record: %(error)s", error=error))
     except CatalogueError as error:

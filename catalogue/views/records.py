@@ -18,7 +18,7 @@ from ..diff import changes
 from ..errors import CatalogueError, Gone, NotFound, Withheld
 from ..store import Revision
 from ..web import get_catalogue
-from .site import ROW_ID, BadRevision, base_url, error_page, revision_arg
+from .site import ROW_ID, BadRevision, base_url, error_page, not_found_text, revision_arg
 
 bp = Blueprint("records", __name__)
 
@@ -140,7 +140,7 @@ def _history_page(record_id: str, status: int = 200, error: str | None = None,
     try:
         revisions = catalogue.history(record_id, include_withheld=admin)
     except NotFound as error_:
-        return error_page(404, gettext("Not found"), str(error_))
+        return error_page(404, gettext("Not found"), not_found_text(error_))
     current = catalogue.store.get(record_id)
     shown = [r for r in revisions if r.data]
     audit: dict[int, list[Any]] = {}
@@ -179,7 +179,7 @@ def _set_withheld(record_id: str, revision: int, withheld: bool) -> Any:
     try:
         change(record_id, revision, reason=reason, user=g.user.name)
     except NotFound as error:
-        abort(404, description=str(error))
+        abort(404, description=not_found_text(error))
     except CatalogueError as error:
         message = gettext("Revision %(n)s: %(error)s.", n=revision, error=error)
         return _history_page(record_id, 422, message, {"revision": revision, "reason": reason})

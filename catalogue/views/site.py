@@ -3,6 +3,7 @@ headers and error pages (HTML for pages, problem details under ``/api/``)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -13,7 +14,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError, IntegerConverter
 
 from .. import centuries, errors, headers, i18n
+from ..auth import ROLE_LABELS
+from ..forms import NAME_KINDS
 from ..schema import labels
+from . import display
 
 _ROW_MAX = 9223372036854775807
 
@@ -67,9 +71,25 @@ def century_label(value: str) -> str:
     return f"{size}{suffix} century" + (" BCE" if number < 0 else "")
 
 
+#: UI labels of the stored codes the record schema does not label (the codes stay as stored).
+UI_LABELS: dict[str, dict[str, Any]] = {
+    "kind": NAME_KINDS,
+    "role": ROLE_LABELS,
+    "action": {"create": lazy_gettext("Created"), "update": lazy_gettext("Updated"),
+               "delete": lazy_gettext("Deleted"), "restore": lazy_gettext("Restored")},
+    "origin": {"manual": lazy_gettext("Entered by hand"), "import": lazy_gettext("Imported"),
+               "harvest": lazy_gettext("Harvested")},
+}
+
+
 def label(vocab: str, key: str | None) -> str:
-    """The UI label of a vocabulary value in the current language (the value itself if unknown)."""
+    """The UI label of a controlled value in the current language (the value itself if
+    unknown): the record schema's vocabularies (``type``, ``status``, ``certainty``) and
+    `UI_LABELS` (name ``kind``, user ``role``, revision ``action``,
+    record ``origin``)."""
     key = key or ""
+    if vocab in UI_LABELS:
+        return str(UI_LABELS[vocab].get(key, key))
     return labels(vocab, i18n.current_language()).get(key, key)
 
 
@@ -140,13 +160,49 @@ def _template_context() -> dict[str, Any]:
 #: Page titles of the HTTP errors a researcher may meet, translated.
 _ERROR_TITLES = {
     400: lazy_gettext("Bad request"),
+    401: lazy_gettext("Not signed in"),
     403: lazy_gettext("Forbidden"),
     404: lazy_gettext("Not found"),
     405: lazy_gettext("Method not allowed"),
     410: lazy_gettext("Deleted"),
+    413: lazy_gettext("Request too large"),
     429: lazy_gettext("Too many requests"),
     500: lazy_gettext("Server error"),
 }
+
+#: What an HTTP error means, for the pages whose view gave no reason (werkzeug's English
+#: defaults: an unknown address, a crash, a plain ``abort(404)``).
+_ERROR_TEXTS = {
+    400: lazy_gettext("The request could not be understood."),
+    401: lazy_gettext("Sign in to see this page."),
+    403: lazy_gettext("You may not see this page."),
+    404: lazy_gettext("There is no page at this address. Check the address, or search the catalogue."),
+    405: lazy_gettext("This address does not take that kind of request."),
+    410: lazy_gettext("What was here has been removed."),
+    413: lazy_gettext("The request is larger than the server accepts."),
+    429: lazy_gettext("Too many requests in a short time. Wait a minute, then try again."),
+    500: lazy_gettext("Something went wrong on the server. Try again later; if it keeps happening, "
+                      "tell the catalogue's administrators."),
+}
+
+#: "Not found" messages by the kind of thing looked for (`errors.NotFound.what`).
+_NOT_FOUND = {
+    "record": lazy_gettext("No record with id %(id)s."),
+    "revision": lazy_gettext("The record %(id)s has no revision %(revision)s."),
+    "user": lazy_gettext("No user named %(name)s."),
+    "source": lazy_gettext("No harvest source named %(name)s."),
+    "pending": lazy_gettext("No pending change %(id)s."),
+}
+
+
+def not_found_text(error: errors.NotFound) -> Markup:
+    """The message of `error` in the UI language (its English text for a kind not listed),
+    the identifiers it names isolated as data (``<bdi>``)."""
+    template = _NOT_FOUND.get(error.what)
+    if template is None:
+        return Markup.escape(str(error))
+    return Markup.escape(str(template)) % {key: bdi(repr(value)) if isinstance(value, str) else value
+                                           for key, value in error.key.items()}
 
 
 def error_page(status: int, title: str, detail: str) -> tuple[str, int]:
@@ -162,7 +218,10 @@ def _http_error(error: HTTPException) -> Any:
         response = problem(status, error.name, error.description or "")
     else:
         title = str(_ERROR_TITLES.get(status, error.name))
-        response = make_response(error_page(status, title, error.description or ""))
+        detail = error.description or ""
+        if detail == type(error).description and status in _ERROR_TEXTS:  # werkzeug's own English text
+            detail = str(_ERROR_TEXTS[status])
+        response = make_response(error_page(status, title, detail))
     for name, value in error.get_headers():  # Allow of a 405, WWW-Authenticate, Retry-After
         if name.lower() != "content-type":
             response.headers[name] = value
@@ -174,7 +233,7 @@ def _not_found(error: errors.NotFound) -> Any:
         from .api import problem
 
         return problem(404, "Not Found", str(error))
-    return error_page(404, gettext("Not found"), str(error))
+    return error_page(404, gettext("Not found"), not_found_text(error))
 
 
 def init_app(app: Flask) -> None:
@@ -183,8 +242,12 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     headers.init_app(app)
     app.context_processor(_template_context)
-    app.jinja_env.globals.update(url_if=url_if, with_args=with_args, label=label, facet_label=facet_label)
-    app.jinja_env.filters.update(bdi=bdi, isolate=isolate)
+    app.jinja_env.globals.update(url_if=url_if, with_args=with_args, label=label, facet_label=facet_label,
+                                 type_count=display.type_count, record_count=display.record_count,
+                                 years_text=display.years_text, language_name=display.language_name,
+                                 script_name=display.script_name)
+    app.jinja_env.filters.update(bdi=bdi, isolate=isolate, datetime=display.time_tag,
+                                 date=partial(display.time_tag, with_time=False), edtf=display.edtf_tag)
     app.jinja_env.tests["http_url"] = is_http
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(errors.NotFound, _not_found)
