@@ -124,9 +124,13 @@ def test_codes_leave_messages_equality_and_the_api_unchanged(client: FlaskClient
 
 def test_an_unknown_code_or_ill_fitting_params_fall_back_to_english(app: Flask) -> None:
     with app.test_request_context("/?lang=az"):
-        assert field_messages.text(FieldError("x", "English only", "no_such_code")) == "English only"
-        assert field_messages.text(FieldError("x", "English only", "enum", {"value": 1})) == "English only"
+        english = '<span lang="en">English only</span>'
+        assert field_messages.text(FieldError("x", "English only", "no_such_code")) == english
+        assert field_messages.text(FieldError("x", "English only", "enum", {"value": 1})) == english
+        assert field_messages.located(FieldError("x", "<b>", "no_such_code")) == 'x: <span lang="en">&lt;b&gt;</span>'
         assert field_messages.located(FieldError("", "is required", "required")) == "doldurulmalıdır"
+    with app.test_request_context("/?lang=en"):
+        assert field_messages.text(FieldError("x", "English only", "no_such_code")) == "English only"
 
 
 def test_write_api_errors_stay_english_even_when_azerbaijani_is_asked_for(demo_app: Flask) -> None:

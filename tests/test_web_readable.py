@@ -146,3 +146,20 @@ def test_error_pages_speak_the_ui_language(client: FlaskClient, catalogue: Catal
     wrong_method = client.post("/stats?lang=az")
     assert wrong_method.status_code == 405
     assert "Bu ünvan belə sorğu qəbul etmir." in _text(wrong_method.get_data(as_text=True))
+
+
+def test_english_on_azerbaijani_pages_is_marked_as_english(client: FlaskClient, catalogue: Catalogue) -> None:
+    _ancient(catalogue)
+    catalogue.create(make_record(id="mosque", title="Juma Mosque", place={
+        "name": "Shusha", "names": [{"value": "Shusha", "lang": "en"}, {"value": "Şuşa", "lang": "az"}]}))
+    record = _page(client, "/records/kurgan", "az")
+    assert '<h1 id="record-title" lang="en">' in record
+    assert re.search(r'<p class="citation" dir="auto" lang="en">', record)
+    mosque = _page(client, "/records/mosque", "az")
+    assert '<h1 id="record-title">' in mosque  # no name states the title's language
+    assert '<span lang="en"><bdi>Shusha</bdi></span>' in mosque
+    results = _page(client, "/search?q=kurgan", "az")
+    assert re.search(r'<a href="/records/kurgan" lang="en">', results)
+    notice = _page(client, '/search?q="kurgan', "az")
+    assert re.search(r'<p class="message notice" role="status" lang="en">The query could not be read', notice)
+    assert 'role="status">The query' in _page(client, '/search?q="kurgan', "en")

@@ -23,7 +23,12 @@ MAX_PAGE_SIZE = 100
 
 
 class BadSearch(CatalogueError):
-    """Search arguments that cannot be used; the message says which and why."""
+    """Search arguments that cannot be used; the message says which and why. `lang` is the
+    language of the message when it is not the UI's (the search engine words its own in English)."""
+
+    def __init__(self, message: str, lang: str | None = None):
+        super().__init__(message)
+        self.lang = lang
 
 
 @dataclass
@@ -78,7 +83,7 @@ def run(search: SearchArgs) -> SearchResult:
     except BadSearch:
         raise
     except CatalogueError as error:  # the engine could not run this query at all
-        raise BadSearch(str(error)) from error
+        raise BadSearch(str(error), lang="en") from error
     if search.page > result.pages:
         raise BadSearch(gettext("There is no page %(page)s: the results have %(pages)s page(s).",
                                 page=search.page, pages=result.pages))
@@ -92,5 +97,6 @@ def search() -> Any:
         args = read_args(request.args, page_size=current_app.config["PAGE_SIZE"])
         result = run(args)
     except BadSearch as error:
-        return render_template("search.html", args=None, result=None, error=str(error), sorts=SORTS), 400
+        return render_template("search.html", args=None, result=None, error=str(error), error_lang=error.lang,
+                               sorts=SORTS), 400
     return render_template("search.html", args=args, result=result, error=None, sorts=SORTS)

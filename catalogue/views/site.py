@@ -102,6 +102,15 @@ def facet_label(facet: str, value: str) -> str:
     return value
 
 
+def lang_of(names: Any, value: Any) -> Markup:
+    """`` lang="…"`` for an element showing `value` (a title, a place name) when one of the
+    record's `names` with that value states its language; nothing otherwise."""
+    for name in names or []:
+        if isinstance(name, dict) and name.get("value") == value and name.get("lang"):
+            return Markup(' lang="%s"') % name["lang"]
+    return Markup("")
+
+
 def bdi(value: Any) -> Markup:
     """Record text as an isolated run (``<bdi>``, escaped): a right-to-left override
     (U+202E) or a right-to-left name inside it cannot reorder the text around it."""
@@ -245,7 +254,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(url_if=url_if, with_args=with_args, label=label, facet_label=facet_label,
                                  type_count=display.type_count, record_count=display.record_count,
                                  years_text=display.years_text, language_name=display.language_name,
-                                 script_name=display.script_name)
+                                 script_name=display.script_name, lang_of=lang_of)
     app.jinja_env.filters.update(bdi=bdi, isolate=isolate, datetime=display.time_tag,
                                  date=partial(display.time_tag, with_time=False), edtf=display.edtf_tag)
     app.jinja_env.tests["http_url"] = is_http
