@@ -39,7 +39,7 @@ import numpy as np
 from . import centuries, index_bulk, index_fast, querytext
 from . import index_bounds as bounds
 from .folding import fold_word, phonetic
-from .search import FACETS, SORTS, FacetValue, Hit, SearchLimits, SearchResult
+from .search import FACET_LIMIT, FACETS, SORTS, FacetValue, Hit, SearchLimits, SearchResult
 from .snippets import snippet
 
 with warnings.catch_warnings():
@@ -64,8 +64,6 @@ BATCH = 1000
 #: A sync of at least this many store changes (or a reindex of a store with as many) is
 #: written by `SearchIndex.procs` processes.
 PARALLEL_MIN = 5000
-#: Facet values listed per facet (selected values are always listed).
-FACET_LIMIT = 50
 #: Hits below which a "did you mean" suggestion is looked for.
 FEW_HITS = 3
 #: Words of a query looked at for suggestions.
@@ -958,7 +956,7 @@ class SearchIndex:
         return found
 
     def search(self, query: str, *, filters: dict[str, list[str]], sort: str, page: int, page_size: int,
-               facets: bool, highlight: bool) -> SearchResult:
+               facets: bool, highlight: bool, facet_limit: int | None = FACET_LIMIT) -> SearchResult:
         """One page of hits for `query` with facet filters, counts, snippets and suggestions.
 
         Matching runs within the time budget and expansion limit; a query that meets either
@@ -991,7 +989,7 @@ class SearchIndex:
         if result.total < FEW_HITS and text:
             result.suggestion = self._suggest(searcher, text)
         if facets:
-            result.facets = _count(sets, matched, filters)
+            result.facets = _count(sets, matched, filters, facet_limit)
         if result.total > (page - 1) * page_size:
             # the page re-uses matching's expansions; highlighting a huge one is given up in time
             with bounds.active(budget.renewed(self.limits.time_budget_ms / 4)):
@@ -1184,7 +1182,8 @@ def _filter_bits(sets: _Facets, filters: dict[str, list[str]]) -> int:
     return bits
 
 
-def _count(sets: _Facets, matched: int, filters: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
+def _count(sets: _Facets, matched: int, filters: dict[str, list[str]],
+           limit: int | None = FACET_LIMIT) -> dict[str, list[FacetValue]]:
     counts: dict[str, list[FacetValue]] = {}
     for name in FACETS:
         table = sets.values.get(name, {})
@@ -1195,7 +1194,7 @@ def _count(sets: _Facets, matched: int, filters: dict[str, list[str]]) -> dict[s
             values.sort(key=lambda v: _century_order(v.value))
         else:
             values.sort(key=lambda v: (-v.count, v.value))
-        keep = values[:FACET_LIMIT] + [v for v in values[FACET_LIMIT:] if v.value in chosen]
+        keep = values if limit is None else values[:limit] + [v for v in values[limit:] if v.value in chosen]
         counts[name] = keep
     return counts
 

@@ -16,6 +16,9 @@ from .errors import CatalogueError
 FACETS = ("type", "status", "century", "place", "source")
 #: Accepted sort orders.
 SORTS = ("relevance", "title", "modified", "-modified")
+#: Facet values a search lists per facet, most frequent first (selected values are always
+#: listed); a caller may ask for all of them (the statistics of a search do).
+FACET_LIMIT = 50
 
 
 @dataclass(frozen=True)

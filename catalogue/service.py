@@ -14,7 +14,7 @@ from typing import Any
 
 from . import records
 from .errors import CatalogueError, FieldError, Gone, NotFound, ValidationError, Withheld
-from .search import SearchLimits, SearchResult
+from .search import FACET_LIMIT, SearchLimits, SearchResult
 from .store import Revision, Store, StoredRecord, Withholding
 
 DB_NAME = "catalogue.sqlite3"
@@ -126,10 +126,12 @@ class Catalogue:
         return stored.data
 
     def search(self, query: str = "", *, filters: dict[str, list[str]] | None = None, sort: str = "relevance",
-               page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True) -> SearchResult:
-        """Full-text search with facet filters; see `catalogue.search.SearchResult`."""
+               page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True,
+               facet_limit: int | None = FACET_LIMIT) -> SearchResult:
+        """Full-text search with facet filters; see `catalogue.search.SearchResult`. Each facet
+        lists its `facet_limit` most frequent values (None: all of them)."""
         return self.index.search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
-                                 facets=facets, highlight=highlight)
+                                 facets=facets, highlight=highlight, facet_limit=facet_limit)
 
     def history(self, record_id: str, *, include_withheld: bool = False) -> list[Revision]:
         """Every revision of a record, oldest first; NotFound for an unknown id. A withheld

@@ -87,8 +87,12 @@ def test_counts_use_plural_forms(client: FlaskClient, catalogue: Catalogue) -> N
     assert "1 record · group records count 1 item · 1 deleted" in home
     assert "Archaeological site : 1 record" in home
     assert "1 qeyd · qrup qeydlərində 1 obyekt sayılır · 1 silinmiş qeyd" in _text(_page(client, "/", "az"))
-    search = _text(_page(client, "/search?q=kurgan", "en"))
+    results = _page(client, "/search?q=kurgan", "en")
+    search = _text(results)
     assert "1 record found" in search and "1 archaeological site" in search
+    facet = re.search(r'type=archaeological_site">.*?<span class="count">(.*?)</span></span>', results, re.S).group(1)
+    assert facet == '<span aria-hidden="true">1</span><span class="visually-hidden">1 record'
+    assert '<span class="visually-hidden">1 qeyd</span>' in _page(client, "/search?q=kurgan", "az")
     catalogue.create(make_record(id="schools", title="Schools", quantity=14, quantity_sources=["s1"]))
     assert "14 schools" in _text(_page(client, "/records/schools", "en"))
     assert "14 məktəb" in _text(_page(client, "/records/schools", "az"))

@@ -47,3 +47,23 @@ def items_by_type(store: Store) -> dict[str, int]:
         " WHERE deleted = 0 AND withheld = 0 AND quantity IS NOT NULL GROUP BY type ORDER BY 2 DESC, 1"
     )
     return {row[0]: row[1] for row in rows}
+
+
+def place_count(store: Store) -> int:
+    """How many different place names public records have (the place chart shows the first)."""
+    return store.conn.execute(
+        "SELECT COUNT(DISTINCT place_name) FROM records WHERE deleted = 0 AND withheld = 0 AND place_name IS NOT NULL"
+    ).fetchone()[0]
+
+
+def any_geometry_at(store: Store, places: list[str]) -> bool:
+    """Whether a public record at one of `places` has a geometry (at most 50 places)."""
+    if not places:
+        return False
+    marks = ", ".join("?" * len(places[:50]))
+    row = store.conn.execute(
+        "SELECT 1 FROM records WHERE deleted = 0 AND withheld = 0"  # noqa: S608 - placeholders only
+        f" AND place_name IN ({marks}) AND json_extract(data, '$.place.geometry') IS NOT NULL LIMIT 1",
+        places[:50],
+    ).fetchone()
+    return row is not None

@@ -43,7 +43,7 @@ def type_count(type_key: str | None, number: int) -> str:
     return phrase(number) if phrase else ngettext("%(num)s item", "%(num)s items", number)
 
 
-def record_count(number: int) -> str:
+def count_records(number: int) -> str:
     """``1 record`` / ``12 records`` in the UI language."""
     return ngettext("%(num)s record", "%(num)s records", number)
 

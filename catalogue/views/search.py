@@ -11,7 +11,8 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from ..errors import CatalogueError
-from ..search import FACETS, SORTS, SearchResult, query_too_long
+from ..search import FACET_LIMIT, FACETS, SORTS, SearchResult, query_too_long
+from ..store import stats as store_stats
 from ..web import get_catalogue, search_limits
 from .site import whole_number
 
@@ -90,6 +91,21 @@ def run(search: SearchArgs) -> SearchResult:
     return result
 
 
+def has_geometry(result: SearchResult) -> bool:
+    """Whether the results hold a record with a geometry, so that their GeoJSON download has
+    features. Exact when a record of this page has one or every result is on it; otherwise
+    answered from the places of the results (a geometry belongs to a named place): true when
+    a public record at one of them has one, or when there are too many places to list."""
+    if any((hit.record.get("place") or {}).get("geometry") for hit in result.hits):
+        return True
+    if result.total <= len(result.hits):
+        return False
+    places = [value.value for value in result.facets.get("place", [])]
+    if len(places) >= FACET_LIMIT:
+        return True
+    return store_stats.any_geometry_at(get_catalogue().store, places)
+
+
 @bp.get("/search")
 def search() -> Any:
     """Results page; bad arguments give the page with a message and status 400."""
@@ -99,4 +115,5 @@ def search() -> Any:
     except BadSearch as error:
         return render_template("search.html", args=None, result=None, error=str(error), error_lang=error.lang,
                                sorts=SORTS), 400
-    return render_template("search.html", args=args, result=result, error=None, sorts=SORTS)
+    return render_template("search.html", args=args, result=result, error=None, sorts=SORTS,
+                           geometry=bool(result.total) and has_geometry(result))

@@ -252,7 +252,7 @@ def init_app(app: Flask) -> None:
     headers.init_app(app)
     app.context_processor(_template_context)
     app.jinja_env.globals.update(url_if=url_if, with_args=with_args, label=label, facet_label=facet_label,
-                                 type_count=display.type_count, record_count=display.record_count,
+                                 type_count=display.type_count, count_records=display.count_records,
                                  years_text=display.years_text, language_name=display.language_name,
                                  script_name=display.script_name, lang_of=lang_of)
     app.jinja_env.filters.update(bdi=bdi, isolate=isolate, datetime=display.time_tag,
