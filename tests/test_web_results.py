@@ -146,3 +146,20 @@ def test_stats_refuse_bad_search_arguments_with_a_message(demo_app: Flask) -> No
     response = demo_app.test_client().get("/stats?sort=nonsense&lang=az")
     assert response.status_code == 400
     assert "Naməlum sıralama" in _text(response.get_data(as_text=True))
+
+
+def test_geojson_link_when_the_results_have_more_places_than_listed(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "data", PAGE_SIZE=2)
+    client = app.test_client()
+    with app.app_context():
+        catalogue = get_catalogue()
+        for n in range(51):
+            catalogue.create(make_record(id=f"plain-{n}", title=f"Plain school {n}", place={"name": f"Town {n}"}))
+    assert "/export/records.geojson" not in _hits_page(client, "/search?q=plain")  # nothing is mapped at all
+    with app.app_context():
+        get_catalogue().create(make_record(id="mapped", title="Mapped museum", type="museum",
+                                           place={"name": "Zangilan", "geometry": POINT}))
+    # 51 places: the facet lists 50, so a mapped record somewhere may be among the results
+    assert "/export/records.geojson?q=plain" in _hits_page(client, "/search?q=plain")
+    assert "/export/records.geojson" not in _hits_page(client, "/search?q=plain&place=Town+1&place=Town+2")
+    app.extensions["catalogue"].close()

@@ -95,15 +95,17 @@ def has_geometry(result: SearchResult) -> bool:
     """Whether the results hold a record with a geometry, so that their GeoJSON download has
     features. Exact when a record of this page has one or every result is on it; otherwise
     answered from the places of the results (a geometry belongs to a named place): true when
-    a public record at one of them has one, or when there are too many places to list."""
+    a public record at one of them has one, or, when there are too many places to list, when
+    any public record has one."""
     if any((hit.record.get("place") or {}).get("geometry") for hit in result.hits):
         return True
     if result.total <= len(result.hits):
         return False
     places = [value.value for value in result.facets.get("place", [])]
-    if len(places) >= FACET_LIMIT:
-        return True
-    return store_stats.any_geometry_at(get_catalogue().store, places)
+    store = get_catalogue().store
+    if len(places) >= FACET_LIMIT:  # not every place is listed
+        return store_stats.any_geometry(store)
+    return store_stats.any_geometry(store, places)
 
 
 @bp.get("/search")
