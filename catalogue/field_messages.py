@@ -94,5 +94,6 @@ def text(error: FieldError) -> str | Markup:
 
 
 def located(error: FieldError) -> str | Markup:
-    """``path: message`` as `str(error)`, the message in the UI language."""
-    return Markup("%s: %s") % (error.path, text(error)) if error.path else text(error)
+    """``path: message`` as `str(error)`, the message in the UI language (the path, a field
+    name of the record, as code)."""
+    return Markup("<code>%s</code>: %s") % (error.path, text(error)) if error.path else text(error)

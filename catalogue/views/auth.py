@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from .. import auth
 from ..web import get_catalogue
+from .site import english, sentence
 
 bp = Blueprint("auth", __name__)
 THROTTLE = "catalogue.login_throttle"
@@ -39,8 +40,9 @@ def _load_user() -> None:
 
 
 def _csrf_failed(error: CSRFError) -> Any:
-    message = gettext("The form could not be accepted: it expired or did not come from this site (%(reason)s). "
-                      "Go back, reload the page and submit it again.", reason=error.description)
+    message = sentence(gettext("The form could not be accepted: it expired or did not come from this site "
+                               "(%(reason)s). Go back, reload the page and submit it again."),
+                       reason=english(error.description or ""))
     return render_template("auth/problem.html", title=gettext("Form not accepted"), message=message), 400
 
 

@@ -17,7 +17,7 @@ from ..forms import RecordForm, choices, dom_id
 from ..store import StoredRecord
 from ..web import get_catalogue
 from .records import is_admin
-from .site import ROW_ID, not_found_text, whole_number
+from .site import ROW_ID, error_text, not_found_text, sentence, whole_number
 
 bp = Blueprint("edit", __name__)
 bp.add_app_template_filter(dom_id, "dom_id")
@@ -189,9 +189,10 @@ def restore_record(record_id: str) -> Any:
     except NotFound as error:
         abort(404, description=not_found_text(error))
     except ValidationError as error:
-        abort(422, description=gettext("That revision no longer satisfies the record rules: %(error)s", error=error))
+        abort(422, description=sentence(gettext("That revision no longer satisfies the record rules: %(error)s"),
+                                        error=error))
     except CatalogueError as error:
-        abort(400, description=str(error))
+        abort(400, description=error_text(error))
     return redirect(url_for("records.record", record_id=record_id), code=303)
 
 
@@ -240,9 +241,9 @@ def _decide(change_id: int, accept: bool) -> Any:
     except NotFound as error:
         abort(404, description=not_found_text(error))
     except ValidationError as error:
-        abort(422, description=gettext("The upstream change is not a valid record: %(error)s", error=error))
+        abort(422, description=sentence(gettext("The upstream change is not a valid record: %(error)s"), error=error))
     except CatalogueError as error:
-        abort(409, description=str(error))
+        abort(409, description=error_text(error))
     return redirect(safe_next(request.form.get("next")) or url_for("edit.pending"), code=303)
 
 

@@ -18,7 +18,7 @@ from ..diff import changes
 from ..errors import CatalogueError, Gone, NotFound, Withheld
 from ..store import Revision
 from ..web import get_catalogue
-from .site import ROW_ID, BadRevision, base_url, error_page, not_found_text, revision_arg
+from .site import ROW_ID, BadRevision, base_url, error_page, not_found_text, revision_arg, sentence
 
 bp = Blueprint("records", __name__)
 
@@ -181,6 +181,6 @@ def _set_withheld(record_id: str, revision: int, withheld: bool) -> Any:
     except NotFound as error:
         abort(404, description=not_found_text(error))
     except CatalogueError as error:
-        message = gettext("Revision %(n)s: %(error)s.", n=revision, error=error)
+        message = sentence(gettext("Revision %(n)s: %(error)s."), n=revision, error=error)
         return _history_page(record_id, 422, message, {"revision": revision, "reason": reason})
     return redirect(url_for("records.history", record_id=record_id) + f"#revision-{revision}", code=303)

@@ -204,6 +204,32 @@ _NOT_FOUND = {
 }
 
 
+class Refused(errors.CatalogueError):
+    """A request the web pages refuse with a message already in the UI language (the
+    catalogue's own errors are worded in English, for every interface)."""
+
+
+def english(text: str) -> str | Markup:
+    """English text on a page: marked as English (``<span lang="en">``) when the page is in
+    another language, so that screen readers and readers know it is no missing translation."""
+    if i18n.current_language() == i18n.DEFAULT:
+        return text
+    return Markup('<span lang="en">%s</span>') % text
+
+
+def error_text(error: Exception) -> str | Markup:
+    """The message of `error` for a page: as it is when it is in the UI language (`Refused`),
+    else marked as English (the catalogue's own errors are worded in English)."""
+    return str(error) if isinstance(error, Refused) else english(str(error))
+
+
+def sentence(template: str, **params: Any) -> Markup:
+    """A translated sentence (`template`, the result of ``gettext`` without values) with its
+    values filled in and escaped; errors among them as `error_text` shows them."""
+    return Markup.escape(template) % {key: error_text(value) if isinstance(value, Exception) else value
+                                      for key, value in params.items()}
+
+
 def not_found_text(error: errors.NotFound) -> Markup:
     """The message of `error` in the UI language (its English text for a kind not listed),
     the identifiers it names isolated as data (``<bdi>``)."""
