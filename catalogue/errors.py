@@ -92,3 +92,7 @@ class StaleRevision(CatalogueError):
 
 class AlreadyExists(CatalogueError):
     """A record with that id exists already (or existed: ids are never reused)."""
+
+
+class ConfigurationError(CatalogueError):
+    """The app is configured in a way that is unsafe to run (or a setting cannot be read)."""

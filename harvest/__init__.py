@@ -1,2 +1,11 @@
-"""Harvesters: read records from other archives and files and yield them, with where they
-came from, to the catalogue's single write path. They never touch the search index."""
+"""Harvesting end to end: reading other archives (OAI-PMH) and files (CSV, JSON Lines) and
+applying their records through the catalogue's one write path (`catalogue.service.Catalogue`).
+Above the service, below the web and the command line; harvesters never touch the index.
+
+- `client`, `transport`, `addresses`: HTTP with limits, reaching only allowed networks;
+- `safexml`, `oai`, `checkpoints`: the OAI-PMH client, its safe parsing and its dates;
+- `sources`: registered sources; `runs`, `leases`: runs, one per source at a time;
+- `lists`: one OAI-PMH harvest; `apply`: records applied page by page; `pending`: upstream
+  changes held back by local edits;
+- `csvfile`, `jsonl`: file readers (the formats themselves are in `catalogue.formats`).
+"""

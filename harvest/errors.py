@@ -1,5 +1,6 @@
 """One exception class per way a harvest can fail, so callers (the run log, the CLI) can
-say exactly what went wrong; each OAI-PMH error code has its own class, as in Sickle."""
+say exactly what went wrong. The OAI-PMH error codes have their own classes, shared with
+the provider, in `catalogue.formats.oaipmh`."""
 
 from __future__ import annotations
 
@@ -57,63 +58,3 @@ class EndlessList(HarvestError):
 
 class ListRestartFailed(HarvestError):
     """The provider refused a resumption token again after its list was restarted once."""
-
-
-class OAIError(HarvestError):
-    """An OAI-PMH error response (``<error code=...>``); `code` is the protocol's code."""
-
-    code = "unknown"
-
-    def __init__(self, message: str = ""):
-        self.message = message.strip()
-        super().__init__(f"OAI-PMH error {self.code}" + (f": {self.message}" if self.message else ""))
-
-
-class BadArgument(OAIError):
-    code = "badArgument"
-
-
-class BadResumptionToken(OAIError):
-    code = "badResumptionToken"
-
-
-class BadVerb(OAIError):
-    code = "badVerb"
-
-
-class CannotDisseminateFormat(OAIError):
-    code = "cannotDisseminateFormat"
-
-
-class IdDoesNotExist(OAIError):
-    code = "idDoesNotExist"
-
-
-class NoMetadataFormats(OAIError):
-    code = "noMetadataFormats"
-
-
-class NoRecordsMatch(OAIError):
-    code = "noRecordsMatch"
-
-
-class NoSetHierarchy(OAIError):
-    code = "noSetHierarchy"
-
-
-OAI_ERRORS: dict[str, type[OAIError]] = {
-    cls.code: cls
-    for cls in (BadArgument, BadResumptionToken, BadVerb, CannotDisseminateFormat, IdDoesNotExist,
-                NoMetadataFormats, NoRecordsMatch, NoSetHierarchy)
-}
-
-
-def oai_error(code: str, message: str) -> OAIError:
-    """The exception for an OAI error code; an unknown code keeps its name in the message."""
-    cls = OAI_ERRORS.get(code)
-    if cls is not None:
-        return cls(message)
-    error = OAIError(message)
-    error.code = code or "unknown"
-    error.args = (f"OAI-PMH error {error.code}" + (f": {error.message}" if error.message else ""),)
-    return error

@@ -1,13 +1,13 @@
-"""JSON Lines files of records (this catalogue's own export format)."""
+"""JSON Lines files of records (this catalogue's own export format, `catalogue.formats.jsonl`)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from catalogue.errors import CatalogueError
+from catalogue.formats.jsonl import read_line
 
 
 def read_jsonl(path: Path | str) -> Iterator[tuple[str, Any]]:
@@ -26,11 +26,5 @@ def read_jsonl(path: Path | str) -> Iterator[tuple[str, Any]]:
             except UnicodeDecodeError as error:
                 yield where, CatalogueError(f"not UTF-8 text at byte {error.start}")
                 continue
-            if not line.strip():
-                continue
-            try:
-                yield where, json.loads(line)
-            except json.JSONDecodeError as error:
-                yield where, CatalogueError(f"not valid JSON: {error.msg} at column {error.colno}")
-            except RecursionError:
-                yield where, CatalogueError("not valid JSON: lists and objects nest too deeply")
+            if line.strip():
+                yield where, read_line(line)

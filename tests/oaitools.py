@@ -16,7 +16,7 @@ from lxml import etree
 from sickle import Sickle
 from werkzeug.serving import make_server
 
-from catalogue.oai.native import NAMESPACE, xsd_path
+from catalogue.formats.native import NAMESPACE, xsd_path
 from tests.conftest import shared_path
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"

@@ -13,9 +13,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from catalogue.auth import ConfigurationError, is_production
+from catalogue.errors import ConfigurationError
 from catalogue.store import users as user_store
 from catalogue.web import get_catalogue
+from catalogue.web.auth import is_production
 from tests.archivists import PASSWORD, add_user, csrf_token, login, session_cookie
 from tests.conftest import make_app
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from catalogue import auth
 from catalogue.web import get_catalogue
 from tests.archivists import PASSWORD
 from tests.conftest import exited_cleanly
@@ -64,12 +63,12 @@ def test_token_create_prints_once_list_hides_it_revoke_kills_it(app: Flask, runn
     token = created.stdout.strip()
     assert token.startswith("cat_") and len(token) > 40
     with app.app_context():
-        assert auth.token_user(get_catalogue(), token).name == "token:importer"
+        assert get_catalogue().accounts.token_user(token).name == "token:importer"
     listing = runner.invoke(args=["token", "list"]).output
     assert "importer" in listing and token not in listing and "live" in listing
     assert runner.invoke(args=["token", "revoke", "importer"]).exit_code == 0
     with app.app_context():
-        assert auth.token_user(get_catalogue(), token) is None
+        assert get_catalogue().accounts.token_user(token) is None
     assert "revoked" in runner.invoke(args=["token", "list"]).output
     missing = runner.invoke(args=["token", "revoke", "importer"])
     assert missing.exit_code == 1 and "no live token" in missing.output

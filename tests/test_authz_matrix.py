@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from catalogue import harvesting
+import harvest.sources
 from catalogue.web import get_catalogue
 from tests.archivists import add_user, csrf_token, login, session_cookie
 from tests.conftest import make_app
@@ -108,7 +108,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, di
         for who in CALLERS:
             catalogue.create({**{"id": f"rec-{who}", "type": "mosque", "title": "Original"},
                               "sources": [{"id": "s1", "citation": "A report."}]}, user="setup")
-            harvesting.add_source(catalogue, f"src-{who}", "http://127.0.0.1:9/oai", settings=GONE_SOURCE,
+            harvest.sources.add_source(catalogue, f"src-{who}", "http://127.0.0.1:9/oai", settings=GONE_SOURCE,
                                   check=False)
     for name, role in (("alice", "archivist"), ("root", "admin"), ("gone", "archivist")):
         add_user(app, name, role)

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from catalogue.errors import CatalogueError
-from harvest.csvfile import load_mapping, read_csv
+from catalogue.formats.csvmap import load_mapping
+from harvest.csvfile import read_csv
+from harvest.sources import parse_mapping
 from tests.conftest import exited_cleanly
 from tests.installed import plain_env, run_catalogue
 
@@ -193,7 +195,5 @@ def test_mapping_loader_crash_is_a_one_line_error_in_the_command(tmp_path):
                                   'default_type = ["museum"]\n'])
 def test_source_mapping_of_wrong_shape_is_one_clear_error(text):
     """The type mapping of a harvest source (`source add --mapping`) refuses the same way."""
-    from catalogue.harvesting import parse_mapping
-
     with pytest.raises(CatalogueError, match="which is not a type"):
         parse_mapping(text)

@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalogue import records
-from catalogue.forms import RecordForm
 from catalogue.service import Catalogue
 from catalogue.web import get_catalogue
+from catalogue.web.forms import RecordForm
 from tests.archivists import add_user, csrf_token, form_fields, login, signed_in
 
 RECORD = "khojaly-schools"

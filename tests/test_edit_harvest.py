@@ -10,9 +10,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from catalogue import harvesting
-from catalogue.views.admin import HARVESTS
+import harvest.pending
+import harvest.runs
+import harvest.sources
 from catalogue.web import get_catalogue
+from catalogue.web.admin import HARVESTS
 from tests.archivists import csrf_token, form_fields, signed_in
 from tests.oai_provider import Provider
 
@@ -65,12 +67,12 @@ def test_admin_adds_edits_and_removes_a_source(app: Flask, admin: FlaskClient, p
     fields["settings"] = ""
     assert admin.post("/admin/sources/test/edit", data=fields).status_code == 303
     with app.app_context():
-        assert harvesting.get_source(get_catalogue(), "test").set_spec == "mosques"
+        assert harvest.sources.get_source(get_catalogue(), "test").set_spec == "mosques"
     token = csrf_token(admin, "/admin/sources")
     assert admin.post("/admin/sources/test/remove", data={"csrf_token": token}).status_code == 303
     assert admin.post("/admin/sources/test/remove", data={"csrf_token": token}).status_code == 404
     with app.app_context():
-        assert harvesting.list_sources(get_catalogue()) == []
+        assert harvest.sources.list_sources(get_catalogue()) == []
 
 
 def test_archivist_runs_a_harvest_and_reads_the_log(app: Flask, admin: FlaskClient, archivist: FlaskClient,
@@ -80,7 +82,7 @@ def test_archivist_runs_a_harvest_and_reads_the_log(app: Flask, admin: FlaskClie
     assert "Harvest now" in page and "Add a source" not in page and "/admin/sources/test/edit" not in page
     _harvest(app, archivist)
     with app.app_context():
-        (run,) = harvesting.list_runs(get_catalogue(), "test")
+        (run,) = harvest.runs.list_runs(get_catalogue(), "test")
     assert run.status == "ok" and run.counts["new"] == 3
     log = archivist.get("/admin/runs?source=test").get_data(as_text=True)
     assert f'id="run-{run.id}"' in log and '<td class="num">3</td>' in log
@@ -94,7 +96,7 @@ def test_failed_run_shows_its_error(app: Flask, admin: FlaskClient, archivist: F
     provider.fail("500", times=10)
     _harvest(app, archivist)
     with app.app_context():
-        (run,) = harvesting.list_runs(get_catalogue(), "test")
+        (run,) = harvest.runs.list_runs(get_catalogue(), "test")
     assert run.status == "failed"
     page = archivist.get(f"/admin/runs/{run.id}").get_data(as_text=True)
     assert "(the whole run)" in page and "failed" in page
@@ -121,7 +123,7 @@ def test_pending_change_is_listed_and_accepted_as_a_revision(app: Flask, admin: 
     assert "Upstream title" in page and "Local title" in page
     assert "Upstream title" in archivist.get(f"/records/{record_id}/pending").get_data(as_text=True)
     with app.app_context():
-        (change,) = harvesting.list_pending(get_catalogue())
+        (change,) = harvest.pending.list_pending(get_catalogue())
     token = csrf_token(archivist, "/pending")
     response = archivist.post(f"/pending/{change.id}/accept",
                               data={"csrf_token": token, "next": f"/records/{record_id}/pending"})
@@ -138,9 +140,9 @@ def test_rejected_change_keeps_the_local_record(app: Flask, admin: FlaskClient, 
                                                 provider: Provider) -> None:
     record_id = _local_edit_then_upstream_change(app, admin, archivist, provider)
     with app.app_context():
-        (change,) = harvesting.list_pending(get_catalogue())
+        (change,) = harvest.pending.list_pending(get_catalogue())
     token = csrf_token(archivist, "/pending")
     assert archivist.post(f"/pending/{change.id}/reject", data={"csrf_token": token}).status_code == 303
     with app.app_context():
         assert get_catalogue().get(record_id)["title"] == "Local title"
-        assert harvesting.list_pending(get_catalogue(), status="rejected")[0].decided_by == "alice"
+        assert harvest.pending.list_pending(get_catalogue(), status="rejected")[0].decided_by == "alice"

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from catalogue.exports import CSV_COLUMNS, FORMATS, JOIN
+from catalogue.formats.exports import CSV_COLUMNS, FORMATS, JOIN
 from catalogue.service import Catalogue
 from tests.conftest import make_app
 from tests.recordsamples import make_record

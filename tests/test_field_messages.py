@@ -11,8 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from catalogue import field_messages, records
+from catalogue import records
 from catalogue.errors import FieldError, ValidationError
+from catalogue.web import field_messages
 from tests.archivists import form_fields, signed_in
 
 STATUSES = "intact, damaged, destroyed, at_risk, unknown"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalogue import centuries
-from catalogue.folding import fold, fold_word, name_key, normalise_query
+from catalogue.search.folding import fold, fold_word, name_key, normalise_query
 
 #: Each row: spellings of one name in Azerbaijani Latin, English, Russian and older transliterations.
 VARIANTS = [

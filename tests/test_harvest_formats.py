@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pytest
 from lxml import etree
 
-from catalogue import harvesting
+import harvest.runs
+import harvest.sources
 from catalogue.errors import CatalogueError
-from harvest.dc import Context, dc_to_record, object_date
+from catalogue.formats.dc import Context, dc_to_record, object_date
 from harvest.oai import parse_record
 from tests.archivists import csrf_token, signed_in
 from tests.oai_provider import Provider
@@ -98,14 +99,14 @@ def test_source_add_without_contacting_the_provider(runner, catalogue):
     result = runner.invoke(args=["source", "add", "later", url, "--prefix", "arXiv", "--no-check"])
     assert result.exit_code == 1 and "cannot map metadataPrefix 'arXiv'" in result.output
     assert runner.invoke(args=["source", "add", "later", url, "--no-check"]).exit_code == 0
-    assert harvesting.get_source(catalogue, "later").prefix == "oai_dc"
+    assert harvest.sources.get_source(catalogue, "later").prefix == "oai_dc"
 
 
 def test_changing_the_prefix_is_checked_too(catalogue, provider):
-    harvesting.add_source(catalogue, "test", provider.url, settings=FAST)
+    harvest.sources.add_source(catalogue, "test", provider.url, settings=FAST)
     with pytest.raises(CatalogueError, match="cannot map metadataPrefix 'marc21'"):
-        harvesting.update_source(catalogue, "test", prefix="marc21")
-    assert harvesting.update_source(catalogue, "test", prefix="nsdl_dc").prefix == "nsdl_dc"
+        harvest.sources.update_source(catalogue, "test", prefix="marc21")
+    assert harvest.sources.update_source(catalogue, "test", prefix="nsdl_dc").prefix == "nsdl_dc"
 
 
 def test_admin_form_checks_metadata_prefix_and_keeps_what_was_typed(app, provider):
@@ -124,8 +125,8 @@ def test_admin_form_checks_metadata_prefix_and_keeps_what_was_typed(app, provide
 
 def test_nsdl_dc_read_as_dc(catalogue, provider):
     provider.put_xml("oai:test:nsdl", NSDL_RECORD, datestamp="2019-03-02T10:00:00Z")
-    harvesting.add_source(catalogue, "nsdl", provider.url, prefix="nsdl_dc", settings=FAST)
-    run = harvesting.run_harvest(catalogue, "nsdl")
+    harvest.sources.add_source(catalogue, "nsdl", provider.url, prefix="nsdl_dc", settings=FAST)
+    run = harvest.runs.run_harvest(catalogue, "nsdl")
     assert run.status == "ok", run.message
     record = catalogue.store.find_by_source("nsdl", "oai:test:nsdl").data
     assert record["title"] == "Caravanserai of Shusha" and record["type"] == "monument"
@@ -149,8 +150,8 @@ def test_dspace_qdc_read_as_dc():
 
 def test_object_date_preferred_over_accession_date(catalogue, provider):
     provider.put_xml("oai:dspace:112746", DSPACE_OAI_DC, datestamp="2017-12-14T15:03:59Z")
-    harvesting.add_source(catalogue, "dspace", provider.url, settings=FAST)
-    harvesting.run_harvest(catalogue, "dspace")
+    harvest.sources.add_source(catalogue, "dspace", provider.url, settings=FAST)
+    harvest.runs.run_harvest(catalogue, "dspace")
     source = catalogue.store.find_by_source("dspace", "oai:dspace:112746").data["sources"][0]
     assert source["date"] == "1998" and "1998" in source["citation"] and "2017" not in source["citation"]
 

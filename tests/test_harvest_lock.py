@@ -14,10 +14,12 @@ from contextlib import contextmanager
 
 import pytest
 
-from catalogue import harvesting, leases
+import harvest.runs
+import harvest.sources
 from catalogue.store import harvest as harvest_store
 from catalogue.store import utcnow
 from catalogue.store.harvest import Lease
+from harvest import leases
 from tests.archivists import csrf_token, signed_in
 from tests.conftest import exited_cleanly
 from tests.oai_provider import Provider
@@ -35,7 +37,7 @@ def provider():
 
 @pytest.fixture
 def source(catalogue, provider):
-    return harvesting.add_source(catalogue, "test", provider.url, settings=SETTINGS)
+    return harvest.sources.add_source(catalogue, "test", provider.url, settings=SETTINGS)
 
 
 def wait_for(condition, timeout: float = 10.0) -> None:
@@ -51,10 +53,10 @@ def harvest_running(catalogue, provider: Provider, delay: float = 0.3) -> Iterat
     a list that holds its Run once it has finished."""
     provider.delay = delay
     outcome: list = []
-    thread = threading.Thread(target=lambda: outcome.append(harvesting.run_harvest(catalogue, "test")))
+    thread = threading.Thread(target=lambda: outcome.append(harvest.runs.run_harvest(catalogue, "test")))
     thread.start()
     try:
-        wait_for(lambda: harvesting.running(catalogue, "test") is not None)
+        wait_for(lambda: leases.running(catalogue, "test") is not None)
         yield outcome
     finally:
         thread.join(timeout=30)
@@ -78,18 +80,18 @@ def a_run_held_by(catalogue, held: Lease | None = None, **kwargs) -> int:
 
 def test_a_second_run_is_refused_while_one_runs(catalogue, source, provider, runner):
     with harvest_running(catalogue, provider) as first:
-        with pytest.raises(harvesting.HarvestBusy, match="a harvest of test is running already \\(run 1, process"):
-            harvesting.run_harvest(catalogue, "test")
+        with pytest.raises(leases.HarvestBusy, match="a harvest of test is running already \\(run 1, process"):
+            harvest.runs.run_harvest(catalogue, "test")
         result = runner.invoke(args=["harvest", "test", "--quiet"])
         assert result.exit_code == 75 and "Error: a harvest of test is running already" in result.output
         assert exited_cleanly(result)
         every = runner.invoke(args=["harvest", "--all", "--quiet"])
         assert every.exit_code == 75 and "running already" in every.output
-        assert [run.status for run in harvesting.list_runs(catalogue, "test")] == ["running"]
+        assert [run.status for run in harvest.runs.list_runs(catalogue, "test")] == ["running"]
     assert first[0].status == "ok" and first[0].counts["new"] == 5
-    assert len(harvesting.list_runs(catalogue, "test")) == 1  # the refusals made no runs
-    assert harvesting.running(catalogue, "test") is None
-    assert harvesting.run_harvest(catalogue, "test").status == "ok"  # free again
+    assert len(harvest.runs.list_runs(catalogue, "test")) == 1  # the refusals made no runs
+    assert leases.running(catalogue, "test") is None
+    assert harvest.runs.run_harvest(catalogue, "test").status == "ok"  # free again
 
 
 def test_the_web_button_is_refused_while_cron_runs(app, catalogue, source, provider):
@@ -99,43 +101,43 @@ def test_the_web_button_is_refused_while_cron_runs(app, catalogue, source, provi
         response = archivist.post("/admin/sources/test/run", data={"csrf_token": token})
         assert response.status_code == 409
         assert "A harvest of test is running already" in response.get_data(as_text=True)
-    assert len(harvesting.list_runs(catalogue, "test")) == 1
+    assert len(harvest.runs.list_runs(catalogue, "test")) == 1
 
 
 def test_runs_of_other_sources_go_on(catalogue, source, provider):
     with Provider() as other:
         other.put("oai:other:1", "Other", type="mosque")
-        harvesting.add_source(catalogue, "other", other.url, settings=SETTINGS)
+        harvest.sources.add_source(catalogue, "other", other.url, settings=SETTINGS)
         with harvest_running(catalogue, provider):
-            assert harvesting.run_harvest(catalogue, "other").status == "ok"
+            assert harvest.runs.run_harvest(catalogue, "other").status == "ok"
 
 
 def test_a_dead_process_on_this_host_blocks_nothing(catalogue, source):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     stale = a_run_held_by(catalogue, pid=dead.pid, pid_start="")
-    assert harvesting.running(catalogue, "test") is None
+    assert leases.running(catalogue, "test") is None
     # the run log no longer says it is running, even before the next run
-    assert harvesting.list_runs(catalogue, "test")[0].status == "interrupted"
-    run = harvesting.run_harvest(catalogue, "test")
+    assert harvest.runs.list_runs(catalogue, "test")[0].status == "interrupted"
+    run = harvest.runs.run_harvest(catalogue, "test")
     assert run.status == "ok" and run.id != stale
 
 
 def test_a_pid_taken_by_a_later_process_blocks_nothing(catalogue, source):
     a_run_held_by(catalogue, pid=os.getpid(), pid_start="1")  # our pid, but another process's start time
-    assert harvesting.run_harvest(catalogue, "test").status == "ok"
+    assert harvest.runs.run_harvest(catalogue, "test").status == "ok"
 
 
 def test_a_lease_of_another_host_holds_until_it_expires(catalogue, source, runner):
     held = a_run_held_by(catalogue, host="elsewhere.example", pid=1)
-    with pytest.raises(harvesting.HarvestBusy, match=r"process 1 on elsewhere\.example"):
-        harvesting.run_harvest(catalogue, "test")
+    with pytest.raises(leases.HarvestBusy, match=r"process 1 on elsewhere\.example"):
+        harvest.runs.run_harvest(catalogue, "test")
     assert runner.invoke(args=["harvest", "test"]).exit_code == 75
-    assert harvesting.list_runs(catalogue, "test")[0].status == "running"
+    assert harvest.runs.list_runs(catalogue, "test")[0].status == "running"
     harvest_store.put_lease(catalogue.store, lease(held, host="elsewhere.example", pid=1, expires_in=-1))
-    run = harvesting.run_harvest(catalogue, "test")
+    run = harvest.runs.run_harvest(catalogue, "test")
     assert run.status == "ok"
-    statuses = {r.id: r.status for r in harvesting.list_runs(catalogue, "test")}
+    statuses = {r.id: r.status for r in harvest.runs.list_runs(catalogue, "test")}
     assert statuses == {held: "interrupted", run.id: "ok"}
 
 
@@ -147,13 +149,13 @@ def test_the_heartbeat_keeps_the_lease_of_a_run_waiting_on_a_slow_server(catalog
     provider.fail(None)  # first page
     provider.fail("stall", 3.5)  # the second page keeps the run waiting beyond the lease's 2 s
     outcome: list = []
-    thread = threading.Thread(target=lambda: outcome.append(harvesting.run_harvest(catalogue, "test")))
+    thread = threading.Thread(target=lambda: outcome.append(harvest.runs.run_harvest(catalogue, "test")))
     thread.start()
     try:
         wait_for(lambda: len(provider.requests) == 3)
         time.sleep(2.5)
-        with pytest.raises(harvesting.HarvestBusy):
-            harvesting.run_harvest(catalogue, "test")
+        with pytest.raises(leases.HarvestBusy):
+            harvest.runs.run_harvest(catalogue, "test")
     finally:
         thread.join(timeout=30)
     assert outcome[0].status == "ok" and outcome[0].counts["new"] == 5

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.util
 import time
 
 import pytest
 
+from catalogue.formats import oaipmh
+from catalogue.formats.dc import Context, dc_to_record
 from harvest import errors
 from harvest.addresses import NetworkPolicy
-from harvest.dc import Context, dc_to_record
-from harvest.oai import USER_AGENT, OAIClient, Settings, overlap_from, parse_xml
+from harvest.checkpoints import overlap_from
+from harvest.client import USER_AGENT, Settings
+from harvest.oai import OAIClient
+from harvest.safexml import parse_xml
 from tests.conftest import shared_path
 from tests.oai_provider import BILLION_LAUGHS, LOOPBACK, Provider
 
@@ -47,7 +52,7 @@ def zenodo_pages(provider: Provider) -> list:
     provider.fail("raw", (200, real("zenodo-ListRecords-oai_dc-page1.xml")))
     provider.fail("raw", (200, real("zenodo-ListRecords-oai_dc-resumed.xml")))
     pages: list = []
-    with pytest.raises(errors.BadResumptionToken):
+    with pytest.raises(oaipmh.BadResumptionToken):
         pages.extend(client(provider).list_records("oai_dc"))
     return pages
 
@@ -79,7 +84,7 @@ def test_no_records_match_is_an_empty_list_even_with_http_422(provider, name, st
 
 def test_bad_resumption_token_from_a_422_body_is_its_own_error(provider):
     provider.fail("raw", (422, real("zenodo-error-badResumptionToken-http422.xml")))
-    with pytest.raises(errors.BadResumptionToken, match="invalid or expired"):
+    with pytest.raises(oaipmh.BadResumptionToken, match="invalid or expired"):
         list(client(provider).list_records("oai_dc", token="old"))
 
 
@@ -242,7 +247,7 @@ def test_invalid_characters_are_reported_per_record_not_fatal(provider):
 def test_other_oai_errors_carry_code_and_message(provider):
     body = provider.envelope({}, '<error code="cannotDisseminateFormat">no such format</error>')
     provider.fail("raw", (200, body))
-    with pytest.raises(errors.CannotDisseminateFormat, match="cannotDisseminateFormat: no such format"):
+    with pytest.raises(oaipmh.CannotDisseminateFormat, match="cannotDisseminateFormat: no such format"):
         list(client(provider).records("marc"))
 
 
@@ -264,3 +269,17 @@ def test_sets_and_dates_are_sent(provider):
 def test_overlap_is_at_the_provider_granularity():
     assert overlap_from("2024-03-01T10:00:00Z", "YYYY-MM-DD", 60) == "2024-02-29"
     assert overlap_from("2024-03-01T10:00:00Z", "YYYY-MM-DDThh:mm:ssZ", 60) == "2024-03-01T09:59:00Z"
+
+
+def test_client_and_provider_share_one_class_per_oai_error_code():
+    """The eight error codes are defined once (`catalogue.formats.oaipmh`): the provider answers
+    with an error's text, the harvester logs its code and the provider's message."""
+    assert importlib.util.find_spec("catalogue.oai.errors") is None
+    assert not [name for name, value in vars(errors).items()
+                if isinstance(value, type) and issubclass(value, oaipmh.OAIError)]
+    sent = oaipmh.oai_error("badResumptionToken", "  expired  ")
+    assert type(sent) is oaipmh.BadResumptionToken and str(sent) == "OAI-PMH error badResumptionToken: expired"
+    silent = oaipmh.oai_error("noRecordsMatch", "")
+    assert str(silent) == "OAI-PMH error noRecordsMatch" and silent.text == oaipmh.NoRecordsMatch.default
+    odd = oaipmh.oai_error("someLocalCode", "what")
+    assert (odd.code, str(odd)) == ("someLocalCode", "OAI-PMH error someLocalCode: what")

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from catalogue import harvesting
+import harvest.runs
+import harvest.sources
 from catalogue.errors import CatalogueError
 from catalogue.web import get_catalogue
 from tests.archivists import csrf_token, signed_in
@@ -79,9 +80,9 @@ REFUSED = [
 def test_ssrf_refuses_inward_and_odd_urls_at_registration(tmp_path, provider, url, reason):
     catalogue = catalogue_of(app_allowing(tmp_path, ""))
     with pytest.raises(CatalogueError, match=re.escape(reason)):
-        harvesting.add_source(catalogue, "inward", url.format(port=provider.port),
+        harvest.sources.add_source(catalogue, "inward", url.format(port=provider.port),
                               settings=FAST)
-    assert harvesting.list_sources(catalogue) == [] and provider.requests == []
+    assert harvest.sources.list_sources(catalogue) == [] and provider.requests == []
 
 
 def test_ssrf_refuses_decimal_loopback(tmp_path, provider):
@@ -100,7 +101,7 @@ def test_ssrf_odd_notations_stay_refused_even_when_loopback_is_allowed(catalogue
     for url in (f"http://2130706433:{port}/oai", f"http://[::ffff:127.0.0.1]:{port}/oai",
                 f"http://user@127.0.0.1:{port}/oai"):
         with pytest.raises(CatalogueError):
-            harvesting.add_source(catalogue, "odd", url, settings=FAST)
+            harvest.sources.add_source(catalogue, "odd", url, settings=FAST)
     assert provider.requests == []
 
 
@@ -108,7 +109,7 @@ def test_ssrf_refuses_a_name_resolving_to_a_private_address(tmp_path, monkeypatc
     catalogue = catalogue_of(app_allowing(tmp_path, "127.0.0.0/8"))
     fake_dns(monkeypatch, {"intranet.example": "10.1.2.3"})
     with pytest.raises(CatalogueError, match=re.escape("intranet.example resolves to 10.1.2.3, a private address")):
-        harvesting.add_source(catalogue, "inward", "http://intranet.example/oai", check=False)
+        harvest.sources.add_source(catalogue, "inward", "http://intranet.example/oai", check=False)
 
 
 def test_ssrf_refused_in_the_admin_form_keeps_what_was_typed(tmp_path, provider):
@@ -124,11 +125,11 @@ def test_ssrf_refused_in_the_admin_form_keeps_what_was_typed(tmp_path, provider)
 
 def test_source_registered_earlier_is_refused_on_connection_when_its_network_is_not_allowed(tmp_path, provider):
     allowing = app_allowing(tmp_path, "127.0.0.0/8")
-    harvesting.add_source(catalogue_of(allowing), "test", provider.url, settings=FAST)
+    harvest.sources.add_source(catalogue_of(allowing), "test", provider.url, settings=FAST)
     catalogue_of(allowing).close()
     provider.requests.clear()
     strict = catalogue_of(app_allowing(tmp_path, ""))  # the operator withdrew the allowance
-    run = harvesting.run_harvest(strict, "test")
+    run = harvest.runs.run_harvest(strict, "test")
     assert run.status == "failed" and "127.0.0.1 is a loopback address" in run.message
     assert provider.requests == []
 
@@ -138,9 +139,9 @@ def test_dns_rebinding_is_caught_at_connection(tmp_path, provider, monkeypatch):
     port = provider.port
     catalogue = catalogue_of(app_allowing(tmp_path, ""))
     fake_dns(monkeypatch, {"rebind.example": "93.184.216.34"})
-    harvesting.add_source(catalogue, "test", f"http://rebind.example:{port}/oai", settings=FAST, check=False)
+    harvest.sources.add_source(catalogue, "test", f"http://rebind.example:{port}/oai", settings=FAST, check=False)
     fake_dns(monkeypatch, {"rebind.example": "127.0.0.1"})
-    run = harvesting.run_harvest(catalogue, "test")
+    run = harvest.runs.run_harvest(catalogue, "test")
     assert run.status == "failed" and "rebind.example resolves to 127.0.0.1, a loopback address" in run.message
     assert provider.requests == [] and catalogue.store.find_by_source("test", "oai:test:1") is None
 
@@ -156,18 +157,18 @@ def test_dns_rebinding_is_caught_at_connection(tmp_path, provider, monkeypatch):
 def test_redirect_to_private_address_refused(tmp_path, provider, monkeypatch, location, reason):
     fake_dns(monkeypatch, {"metadata.example": "169.254.169.254"})
     catalogue = catalogue_of(app_allowing(tmp_path, "127.0.0.1/32"))  # the provider's address only
-    harvesting.add_source(catalogue, "test", provider.url, settings=FAST)
+    harvest.sources.add_source(catalogue, "test", provider.url, settings=FAST)
     port = provider.port
     provider.fail("redirect", location.format(port=port))
-    run = harvesting.run_harvest(catalogue, "test")
+    run = harvest.runs.run_harvest(catalogue, "test")
     assert run.status == "failed" and reason in run.message
     assert catalogue.store.find_by_source("test", "oai:test:1") is None
 
 
 def test_redirect_within_allowed_networks_is_followed(catalogue, provider):
-    harvesting.add_source(catalogue, "test", provider.url, settings=FAST)
+    harvest.sources.add_source(catalogue, "test", provider.url, settings=FAST)
     provider.fail("redirect", provider.url + "?verb=Identify")
-    run = harvesting.run_harvest(catalogue, "test")
+    run = harvest.runs.run_harvest(catalogue, "test")
     assert run.status == "ok" and run.counts["new"] == 1
 
 
@@ -175,4 +176,4 @@ def test_a_bad_allow_networks_setting_is_a_clear_error(tmp_path, provider):
     catalogue = catalogue_of(app_allowing(tmp_path, "127.0.0.0/8, 10.0.0/33"))
     message = "CATALOGUE_HARVEST_ALLOW_NETWORKS: '10.0.0/33' is not a network"
     with pytest.raises(CatalogueError, match=re.escape(message)):
-        harvesting.add_source(catalogue, "test", provider.url, settings=FAST)
+        harvest.sources.add_source(catalogue, "test", provider.url, settings=FAST)

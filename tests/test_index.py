@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalogue.cli.records import demo_path
-from catalogue.search import FACETS, SearchResult
+from catalogue.search import FACETS, SearchResult, analysis, writing
 from catalogue.service import Catalogue
 from harvest.jsonl import read_jsonl
 
@@ -245,11 +245,9 @@ def test_reindex_swaps_while_searching(demo: Catalogue) -> None:
 
 
 def test_a_crash_during_reindex_leaves_the_old_index(demo: Catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
-    from catalogue import index
-
     old = (demo.index.path / "CURRENT").read_text()
     calls = {"n": 0}
-    real = index.document
+    real = writing.document
 
     def failing(data: dict[str, Any], revision: int) -> dict[str, Any]:
         calls["n"] += 1
@@ -257,7 +255,7 @@ def test_a_crash_during_reindex_leaves_the_old_index(demo: Catalogue, monkeypatc
             raise OSError("disk full")
         return real(data, revision)
 
-    monkeypatch.setattr(index, "document", failing)
+    monkeypatch.setattr(writing, "document", failing)
     with pytest.raises(OSError):
         demo.index.reindex(demo.store)
     monkeypatch.undo()
@@ -306,8 +304,26 @@ def test_two_processes_writing_at_once(tmp_path: Path) -> None:
     catalogue.close()
 
 
+def test_an_index_written_before_the_search_package_moved_still_opens(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Indexes of 0.1.0 pickled their analysers as `catalogue.index.*`: after an upgrade they
+    still open, answer searches and take writes, without a reindex."""
+    for kind in (analysis.FoldFilter, analysis.PhoneticFilter):
+        monkeypatch.setattr(kind, "__module__", "catalogue.index")  # as the old layout pickled them
+    old = Catalogue(tmp_path / "data")
+    old.create(record("old", title="Caravanserai written before"))
+    assert b"catalogue.index" in next(old.index.path.glob("gen-*/*.toc")).read_bytes()
+    old.close()
+    monkeypatch.undo()
+    catalogue = Catalogue(tmp_path / "data")
+    assert ids(catalogue.search("caravanserai")) == {"old"}
+    catalogue.create(record("new", title="Caravanserai written after"))
+    assert ids(catalogue.search("caravanserai")) == {"old", "new"}
+    catalogue.close()
+
+
 def test_whoosh_imports_cleanly_with_fresh_bytecode(tmp_path: Path) -> None:
-    code = "import catalogue.index, json; print(json.dumps('ok'))"
+    code = "import catalogue.search.index, json; print(json.dumps('ok'))"
     done = subprocess.run([sys.executable, "-W", "error::SyntaxWarning", "-c", code], capture_output=True,
                           text=True, env={"PYTHONPYCACHEPREFIX": str(tmp_path / "pyc"), "PATH": ""}, timeout=60,
                           cwd=Path(__file__).parent.parent)

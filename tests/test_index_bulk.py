@@ -1,4 +1,4 @@
-"""The fast writer (`catalogue.index_bulk`) writes exactly the segment Whoosh's own writer writes.
+"""The fast writer (`catalogue.search.segments`) writes exactly the segment Whoosh's own writer writes.
 
 The same documents go once through Whoosh's `add_document` (its analysers, pool and posting
 writer) and once through ours, and every term, posting (document, weight, positions), block
@@ -16,15 +16,16 @@ from typing import Any
 import pytest
 from test_index_fast import Store  # the in-memory store of the fast-path tests
 
-from catalogue import index as ix_module
 from catalogue.cli.records import demo_path
-from catalogue.index import SearchIndex, common_words, document, index_schema, with_pairs
+from catalogue.search import SearchIndex, writing
+from catalogue.search._whoosh import whoosh_index
+from catalogue.search.analysis import FIELD_KINDS, field_tokens
+from catalogue.search.documents import common_words, document, index_schema
+from catalogue.search.pairs import with_pairs
 from harvest.jsonl import read_jsonl
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
 from synthetic import generate
-
-whoosh_index = ix_module.whoosh_index  # the index module alone imports whoosh
 
 AWKWARD = [
     {"id": "awk-1", "type": "tomb", "title": "’’ ' ` ʻʼ", "description": "— – ‘’ «»"},
@@ -46,7 +47,7 @@ def _build(folder: Path, records: list[dict[str, Any]], fast: bool) -> Any:
     common = common_words(records[:600])
     writer = ix.writer()
     if fast:
-        put = ix_module._Writer(writer, common)
+        put = writing._Writer(writer, common)
         for n, record in enumerate(records):
             put.add(record, n + 1)
     else:
@@ -93,14 +94,14 @@ def test_the_fast_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
         assert ours[key] == value, key
 
 
-@pytest.mark.parametrize("fieldname", sorted(ix_module.FIELD_KINDS))
+@pytest.mark.parametrize("fieldname", sorted(FIELD_KINDS))
 def test_the_fast_tokens_are_the_query_analysers_tokens(fieldname: str) -> None:
     """Queries are analysed by the Whoosh analysers, documents by ours: they must agree."""
     analyzer = index_schema()[fieldname].analyzer
     for record in _records():
         text = document(record, 1)[fieldname]
         expected = [(t.pos, t.text) for t in analyzer(text, positions=True, mode="index")]
-        assert ix_module._tokens({fieldname: text}, fieldname) == expected
+        assert field_tokens({fieldname: text}, fieldname) == expected
 
 
 def test_an_index_built_fast_answers_like_one_built_by_whoosh(tmp_path: Path) -> None:
@@ -128,11 +129,11 @@ def test_an_index_built_fast_answers_like_one_built_by_whoosh(tmp_path: Path) ->
 def test_a_large_sync_and_a_reindex_written_by_two_processes_answer_as_one(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Worker processes each write a segment; the scores, totals and facets equal one writer's."""
-    monkeypatch.setattr(ix_module, "PARALLEL_MIN", 100)
-    monkeypatch.setattr(ix_module, "BATCH", 50)
+    monkeypatch.setattr(writing, "PARALLEL_MIN", 100)
+    monkeypatch.setattr(writing, "BATCH", 50)
     # Earlier tests of the suite may leave daemon threads (loopback servers) behind, which
     # would make the index fall back to one writer; this test is about the two-process path.
-    monkeypatch.setattr(ix_module, "_single_threaded", lambda: True)
+    monkeypatch.setattr(writing, "_single_threaded", lambda: True)
     store = Store()
     for record in _records()[:400]:
         store.put(record)
@@ -185,7 +186,7 @@ def test_a_threaded_process_writes_alone(tmp_path: Path) -> None:
     thread = threading.Thread(target=release.wait, daemon=True)
     thread.start()
     try:
-        assert not ix_module._Workers(tmp_path, None, 2)
+        assert not writing._Workers(tmp_path, None, 2)
     finally:
         release.set()
         thread.join()

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
-from catalogue.index import SearchIndex
+from catalogue.search import SearchIndex
+from catalogue.search.facets import members
+from catalogue.search.pages import sorted_page, whoosh_page
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
 from synthetic import generate
@@ -163,8 +165,6 @@ def test_cache_is_bounded_and_reported(varied: SearchIndex) -> None:
 @pytest.mark.parametrize("sort", ["title", "modified", "-modified"])
 def test_sorted_pages_equal_whoosh_sorting(varied: SearchIndex, sort: str) -> None:
     """Pages sorted by title or date come from per-version sort keys; Whoosh's own sort agrees."""
-    from catalogue.index import members
-
     searcher = varied._searcher()
     sets = varied._facet_sets(searcher)
     for query in ("", "stone", "vil*", "type:tomb"):
@@ -172,6 +172,6 @@ def test_sorted_pages_equal_whoosh_sorting(varied: SearchIndex, sort: str) -> No
         matched, _ = varied._match(searcher, q, sets)
         allow = None if matched == sets.live else set(members(matched))
         for page in (1, 2, 7):
-            ours = SearchIndex._sorted_page(searcher, sets, q, matched, sort, page, 25, False)
-            theirs = SearchIndex._page(searcher, q, allow, sort, page, 25, False)
+            ours = sorted_page(searcher, sets, q, matched, sort, page, 25, False)
+            theirs = whoosh_page(searcher, q, allow, sort, page, 25, False)
             assert [h.id for h in ours] == [h.id for h in theirs], (query, page)

@@ -14,7 +14,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from catalogue.auth import ConfigurationError, Throttle
+from catalogue.access import Throttle
+from catalogue.errors import ConfigurationError
 from tests.archivists import PASSWORD, add_user, csrf_token
 from tests.conftest import ROOT, make_app
 

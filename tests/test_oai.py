@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from lxml import etree
 from werkzeug.datastructures import MultiDict
 
-from catalogue.oai.native import NAMESPACE, xml_to_record
+from catalogue.formats.native import NAMESPACE, xml_to_record
 from catalogue.service import Catalogue
 from tests.conftest import make_app
 from tests.oaitools import OAI, Clock, assert_valid, error_codes, install_clock, oai, oai_query, texts

@@ -11,7 +11,8 @@ from flask import Flask
 
 from harvest import errors
 from harvest.addresses import NetworkPolicy
-from harvest.oai import OAIClient, Settings
+from harvest.client import Settings
+from harvest.oai import OAIClient
 from tests.oai_provider import LOOPBACK
 from tests.oaitools import assert_valid, serve
 

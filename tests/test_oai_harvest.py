@@ -13,7 +13,7 @@ from flask import Flask
 from lxml import etree
 from sickle.oaiexceptions import NoRecordsMatch
 
-from catalogue.oai.native import NAMESPACE, xml_to_record
+from catalogue.formats.native import NAMESPACE, xml_to_record
 from catalogue.service import Catalogue
 from catalogue.web import get_catalogue
 from tests.conftest import make_app

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from catalogue.oai import dc
-from catalogue.oai.native import (
+from catalogue.formats import dc
+from catalogue.formats.native import (
     FIELDS,
     NAMESPACE,
     Geometry,

@@ -10,8 +10,9 @@ from typing import Any
 
 from flask import Flask
 
-from catalogue import harvesting
-from catalogue.oai.native import PREFIX
+import harvest.runs
+import harvest.sources
+from catalogue.formats.native import PREFIX
 from catalogue.service import Catalogue
 from catalogue.web import get_catalogue
 from tests.conftest import make_app
@@ -51,15 +52,15 @@ def test_a_second_catalogue_mirrors_the_first_in_the_native_format(demo_app: Fla
     with mirror_app.app_context():
         mirror: Catalogue = get_catalogue()
     with serve(demo_app) as url:
-        harvesting.add_source(mirror, "origin", url, prefix=PREFIX)
-        run = harvesting.run_harvest(mirror, "origin")
+        harvest.sources.add_source(mirror, "origin", url, prefix=PREFIX)
+        run = harvest.runs.run_harvest(mirror, "origin")
         assert run.status == "ok", run.message
         assert run.counts["new"] == 14 and run.counts["failed"] == 0
         assert_mirrored(demo_app, mirror_app)
 
         origin.update("extra-1", make_record(title="Extra 1, corrected"), base_revision=-1)
         origin.delete("extra-2", reason="duplicate")
-        again = harvesting.run_harvest(mirror, "origin")
+        again = harvest.runs.run_harvest(mirror, "origin")
         assert again.status == "ok", again.message
         assert again.counts["updated"] >= 1 and again.counts["deleted"] == 1
         assert_mirrored(demo_app, mirror_app)

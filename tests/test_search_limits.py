@@ -19,12 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalogue import config, create_app
-from catalogue import index_bounds as bounds
 from catalogue.cli.records import demo_path
 from catalogue.errors import CatalogueError
-from catalogue.index import RECORD_YEARS, fuzzy
 from catalogue.schema import record_schema
-from catalogue.search import SearchLimits, SearchResult
+from catalogue.search import SearchLimits, SearchResult, bounds
+from catalogue.search.query import RECORD_YEARS, fuzzy
 from catalogue.service import Catalogue
 from harvest.jsonl import read_jsonl
 from tests.conftest import ROOT, make_app

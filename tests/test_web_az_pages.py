@@ -19,15 +19,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from lxml import html
 
-from catalogue import harvesting
+import harvest.pending
 from catalogue.service import Catalogue
-from catalogue.views.admin import HARVESTS
 from catalogue.web import get_catalogue
+from catalogue.web.admin import HARVESTS
 from tests.archivists import csrf_token, form_fields, signed_in
 from tests.conftest import make_app
 from tests.oai_provider import Provider
 
-PO = Path(__file__).resolve().parent.parent / "catalogue" / "translations" / "az" / "LC_MESSAGES" / "messages.po"
+PO = Path(__file__).resolve().parent.parent / "catalogue/web/translations/az/LC_MESSAGES/messages.po"
 #: What the templates use to mark record data (shown as entered, in whatever language) and
 #: English that is meant to be English (marked ``lang="en"``: the API's own descriptions,
 #: the search engine's notices).
@@ -140,7 +140,7 @@ def site(tmp_path: Path, provider: Provider) -> Iterator[tuple[Flask, FlaskClien
     provider.put("oai:test:1", "Upstream title", type="Mosque")
     _harvest(app, admin)
     with app.app_context():
-        assert harvesting.list_pending(get_catalogue())
+        assert harvest.pending.list_pending(get_catalogue())
     yield app, admin, archivist
     app.extensions["catalogue"].close()
 

@@ -3,7 +3,8 @@ Python API (the pages that show them are tested in test_web_pages.py)."""
 
 from __future__ import annotations
 
-from catalogue import citation, diff
+from catalogue import diff
+from catalogue.formats import citation
 
 RECORD = {"id": "khojaly-schools", "title": "Schools of {Khojaly} & 100% _x_", "revision": 3,
           "modified": "2025-03-01T12:00:00Z"}

@@ -21,7 +21,7 @@ from flask import Flask
 
 from tests.archivists import csrf_token, signed_in
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "catalogue" / "translations"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "catalogue" / "web" / "translations"
 
 
 def _key(value):
@@ -39,7 +39,7 @@ def test_compiled_catalogue_matches_its_source() -> None:
     with (TRANSLATIONS / "az" / "LC_MESSAGES" / "messages.mo").open("rb") as f:
         mo = read_mo(f)
     source = {k: v for k, v in messages(po).items() if v and v != ("", "")}
-    assert source == messages(mo), "run: pybabel compile -d catalogue/translations"
+    assert source == messages(mo), "run: pybabel compile -d catalogue/web/translations"
 
 
 def test_every_ui_string_of_the_template_is_translated() -> None:
@@ -75,7 +75,7 @@ def test_templates_hold_no_unmarked_ui_text() -> None:
 
 
 def test_catalogue_template_is_up_to_date_with_the_code() -> None:
-    root = TRANSLATIONS.parent.parent
+    root = TRANSLATIONS.parent.parent.parent
     with (TRANSLATIONS / "babel.cfg").open(encoding="utf-8") as f:
         method_map, options_map = parse_mapping_cfg(f)
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "pgettext": ((1, "c"), 2)}
@@ -83,7 +83,7 @@ def test_catalogue_template_is_up_to_date_with_the_code() -> None:
              for _, _, msgid, _, _ in extract_from_dir(str(root), method_map, options_map, keywords=keywords)}
     with (TRANSLATIONS / "messages.pot").open("rb") as f:
         known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
-    assert found - known == set(), "run pybabel extract (see catalogue/i18n.py), then translate"
+    assert found - known == set(), "run pybabel extract (see catalogue/web/i18n.py), then translate"
 
 
 def _english_only(page: str, english: set[str]) -> list[str]:
@@ -136,11 +136,11 @@ def test_sign_in_errors_speak_azerbaijani(demo_app: Flask, english: set[str]) ->
 
 @pytest.mark.slow
 def test_plain_install_ships_translations_and_static_files(tmp_path: Path) -> None:
-    root = TRANSLATIONS.parent.parent
+    root = TRANSLATIONS.parent.parent.parent
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
                     "--target", str(target), str(root)], check=True, capture_output=True, text=True)
-    package = target / "catalogue"
+    package = target / "catalogue" / "web"
     assert (package / "translations" / "az" / "LC_MESSAGES" / "messages.mo").is_file()
     assert (package / "static" / "vendor" / "leaflet" / "LICENSE").is_file()
     script = (

@@ -14,10 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from catalogue.service import Catalogue
-from catalogue.views import stats as stats_view
-from catalogue.views.export import download_name
-from catalogue.views.search import SearchArgs
 from catalogue.web import get_catalogue
+from catalogue.web import stats as stats_view
+from catalogue.web.export import download_name
+from catalogue.web.search import SearchArgs
 from tests.conftest import make_app
 from tests.recordsamples import make_record
 

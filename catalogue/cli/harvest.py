@@ -7,12 +7,17 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from tqdm import tqdm
 
-from .. import harvesting
-from ..store.harvest import Run
-from ..web import get_catalogue
-from . import user_errors
+import harvest.apply
+import harvest.leases
+import harvest.pending
+import harvest.runs
+import harvest.sources
+
+from ..service.harvests import Run
+from .context import get_catalogue
+from .output import user_errors
 
 ERRORS_SHOWN = 20
 #: Exit code of a harvest refused because another run of the source is going on (EX_TEMPFAIL).
@@ -29,22 +34,40 @@ def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
     return values
 
 
+class ProgressBar:
+    """A tqdm bar on stderr for each harvest run while it goes on (the runs report their
+    progress; the bar leaves nothing behind when a run ends)."""
+
+    def __init__(self) -> None:
+        self.bar: tqdm | None = None
+
+    def __call__(self, progress: harvest.runs.Progress) -> None:
+        if self.bar is None:
+            self.bar = tqdm(unit=" records", file=sys.stderr, leave=False)
+        if progress.total and not self.bar.total:
+            self.bar.total = progress.total
+        self.bar.update(progress.done - self.bar.n)
+        if progress.finished:
+            self.bar.close()
+            self.bar = None
+
+
 def _counts(run: Run) -> str:
-    return ", ".join(f"{run.counts.get(key, 0)} {key}" for key in harvesting.COUNT_KEYS)
+    return ", ".join(f"{run.counts.get(key, 0)} {key}" for key in harvest.apply.COUNT_KEYS)
 
 
 def _print_run(run: Run) -> None:
     """One run: its outcome and counts on stdout, its record errors on stderr."""
     label = " (dry run: nothing stored)" if run.dry_run else ""
     click.echo(f"{run.source}: {run.status}{label}: {_counts(run)} [run {run.id}]")
-    errors = harvesting.run_errors(get_catalogue(), run.id)
+    errors = harvest.runs.run_errors(get_catalogue(), run.id)
     for error in errors[:ERRORS_SHOWN]:
         click.echo(f"  {error.identifier or run.source}: {error.reason}", err=True)
     if len(errors) > ERRORS_SHOWN:
         click.echo(f"  ... and {len(errors) - ERRORS_SHOWN} more: catalogue harvest-log --run {run.id}", err=True)
 
 
-def register(cli: AppGroup) -> None:
+def register(cli: click.Group) -> None:
     """Add the harvest commands to `cli`."""
 
     @cli.group("source")
@@ -54,7 +77,7 @@ def register(cli: AppGroup) -> None:
     @source_group.command("add")
     @click.argument("name")
     @click.argument("url")
-    @click.option("--protocol", type=click.Choice(harvesting.PROTOCOLS), default="oai-pmh", show_default=True,
+    @click.option("--protocol", type=click.Choice(harvest.sources.PROTOCOLS), default="oai-pmh", show_default=True,
                   help="How the source is read.")
     @click.option("--prefix", default="oai_dc", show_default=True,
                   help="OAI-PMH metadataPrefix: oai_dc or another Dublin Core flavour (nsdl_dc, qdc ...), "
@@ -71,7 +94,7 @@ def register(cli: AppGroup) -> None:
                    settings: tuple[str, ...], no_check: bool) -> None:
         """Register source NAME harvested from URL (the provider is asked whether it offers the format)."""
         text = mapping.read_text(encoding="utf-8-sig") if mapping else None
-        source = harvesting.add_source(get_catalogue(), name, url, protocol=protocol, prefix=prefix,
+        source = harvest.sources.add_source(get_catalogue(), name, url, protocol=protocol, prefix=prefix,
                                        set_spec=set_spec, mapping=text, settings=_settings(settings),
                                        check=not no_check)
         click.echo(f"Source {source.name} added: {source.url} ({source.protocol}, {source.prefix}"
@@ -81,7 +104,7 @@ def register(cli: AppGroup) -> None:
     @user_errors
     def source_list() -> None:
         """List the registered sources and where their harvests stand."""
-        sources = harvesting.list_sources(get_catalogue())
+        sources = harvest.sources.list_sources(get_catalogue())
         if not sources:
             click.echo("No sources. Add one with: catalogue source add NAME URL")
         for s in sources:
@@ -96,7 +119,7 @@ def register(cli: AppGroup) -> None:
     @user_errors
     def source_remove(name: str) -> None:
         """Forget source NAME; the records harvested from it stay."""
-        harvesting.remove_source(get_catalogue(), name)
+        harvest.sources.remove_source(get_catalogue(), name)
         click.echo(f"Source {name} removed; its records stay in the catalogue.")
 
     @cli.command("harvest")
@@ -113,14 +136,15 @@ def register(cli: AppGroup) -> None:
         if bool(name) == all_sources:
             raise click.UsageError("give a source NAME or --all")
         catalogue = get_catalogue()
-        quiet = quiet or not sys.stderr.isatty()
-        outcomes: list[Run | harvesting.HarvestBusy | harvesting.HarvestNotRun]
+        progress = None if quiet or not sys.stderr.isatty() else ProgressBar()
+        outcomes: list[Run | harvest.leases.HarvestBusy | harvest.runs.HarvestNotRun]
         try:
             if all_sources:
-                outcomes = harvesting.harvest_all(catalogue, full=full, dry_run=dry_run, quiet=quiet)
+                outcomes = harvest.runs.harvest_all(catalogue, full=full, dry_run=dry_run, progress=progress)
             else:
-                outcomes = [harvesting.run_harvest(catalogue, name or "", full=full, dry_run=dry_run, quiet=quiet)]
-        except harvesting.HarvestBusy as busy:
+                outcomes = [harvest.runs.run_harvest(catalogue, name or "", full=full, dry_run=dry_run,
+                                                     progress=progress)]
+        except harvest.leases.HarvestBusy as busy:
             outcomes = [busy]
         runs = [o for o in outcomes if isinstance(o, Run)]
         for outcome in outcomes:
@@ -128,7 +152,7 @@ def register(cli: AppGroup) -> None:
                 _print_run(outcome)
             else:
                 click.echo(f"Error: {outcome}", err=True)
-        failed = [o.source for o in outcomes if isinstance(o, harvesting.HarvestNotRun)]
+        failed = [o.source for o in outcomes if isinstance(o, harvest.runs.HarvestNotRun)]
         failed += [run.source for run in runs if run.status != "ok"]
         if all_sources and failed:
             click.echo(f"{len(failed)} of {len(outcomes)} sources failed: {', '.join(sorted(failed))} "
@@ -147,21 +171,21 @@ def register(cli: AppGroup) -> None:
         """List harvest runs (of source NAME) with counts and errors, and the pending changes."""
         catalogue = get_catalogue()
         if run_id is not None:
-            for error in harvesting.run_errors(catalogue, run_id):
+            for error in harvest.runs.run_errors(catalogue, run_id):
                 click.echo(f"{error.at}  {error.identifier or '-'}: {error.reason}")
             return
         if name is not None:
-            harvesting.get_source(catalogue, name)
-        runs = harvesting.list_runs(catalogue, name, limit)
+            harvest.sources.get_source(catalogue, name)
+        runs = harvest.runs.list_runs(catalogue, name, limit)
         if not runs:
             click.echo("No harvest runs yet.")
         for run in runs:
             extra = " dry-run" if run.dry_run else (" full" if run.full else "")
-            errors = len(harvesting.run_errors(catalogue, run.id))
+            errors = len(harvest.runs.run_errors(catalogue, run.id))
             click.echo(f"run {run.id:<5} {run.source:<16} {run.started} -> {run.finished or '...'}  "
                        f"{run.status}{extra}: {_counts(run)}; {errors} errors"
                        + (f"  ({run.message})" if run.message else ""))
-        pending = [p for p in harvesting.list_pending(catalogue) if name in (None, p.source)]
+        pending = [p for p in harvest.pending.list_pending(catalogue) if name in (None, p.source)]
         if pending:
             click.echo("Pending upstream changes (records edited here since their last harvest):")
         for p in pending:
@@ -179,7 +203,7 @@ def register(cli: AppGroup) -> None:
     @user_errors
     def pending_accept(pending_id: int, user: str) -> None:
         """Apply the upstream change as a new revision of the record."""
-        result = harvesting.accept_pending(get_catalogue(), pending_id, user)
+        result = harvest.pending.accept_pending(get_catalogue(), pending_id, user)
         click.echo(f"Accepted pending change {pending_id}"
                    + (f": record {result['id']} is at revision {result['revision']}" if result else ""))
 
@@ -189,5 +213,5 @@ def register(cli: AppGroup) -> None:
     @user_errors
     def pending_reject(pending_id: int, user: str) -> None:
         """Keep the local record; drop the upstream change."""
-        harvesting.reject_pending(get_catalogue(), pending_id, user)
+        harvest.pending.reject_pending(get_catalogue(), pending_id, user)
         click.echo(f"Rejected pending change {pending_id}; the record stays as edited here.")

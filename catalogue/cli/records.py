@@ -1,26 +1,24 @@
-"""Commands over records: init, serve, show, history, withhold, release, validate, import,
+"""Commands over records: init, show, history, withhold, release, validate, import,
 export, backup, stats."""
 
 from __future__ import annotations
 
-import errno
 import json
-import logging
 import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup
 
-from .. import auth
-from .. import records as record_rules
-from ..exports import FORMATS, stream
-from ..service import ImportReport
-from ..web import get_catalogue
-from . import echo, user_errors
+from harvest.csvfile import read_csv
+from harvest.jsonl import read_jsonl
+
+from ..errors import ValidationError
+from ..formats.exports import FORMATS, stream
+from ..service import Catalogue, ImportReport, prepare_new
+from .context import get_catalogue
+from .output import echo, user_errors
 
 DEMO_FILE = "khojaly.jsonl"
 
@@ -30,12 +28,10 @@ def demo_path() -> Path:
     return Path(str(resources.files("catalogue.demo").joinpath(DEMO_FILE)))
 
 
-def load_demo(quiet: bool = False) -> ImportReport:
-    """Import the demo collection into the current app's catalogue."""
-    from harvest.jsonl import read_jsonl
-
-    report = get_catalogue().import_records(read_jsonl(demo_path()), user="demo", message="demo collection",
-                                            origin="import")
+def load_demo(catalogue: Catalogue, quiet: bool = False) -> ImportReport:
+    """Import the demo collection into `catalogue`."""
+    report = catalogue.import_records(read_jsonl(demo_path()), user="demo", message="demo collection",
+                                      origin="import")
     if not quiet:
         click.echo(f"Loaded the demo collection: {report.created} records created, {report.unchanged} unchanged.")
     return report
@@ -50,165 +46,138 @@ def print_report(report: ImportReport, dry_run: bool) -> None:
                f"{report.failed} failed")
 
 
-def register(cli: AppGroup) -> None:
-    """Add the record commands to `cli`."""
-
-    @cli.command("init")
-    @click.option("--demo", is_flag=True, help="Also load the demo collection (Khojaly heritage).")
-    @user_errors
-    def init_command(demo: bool) -> None:
-        """Create (or upgrade) the data directory."""
-        catalogue = get_catalogue()
-        click.echo(f"Data directory ready: {catalogue.data_dir}")
-        if demo:
-            load_demo()
-
-    @cli.command("serve")
-    @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-    @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
-                  help="Port to listen on (0: any free port).")
-    @click.option("--threads", default=8, show_default=True, type=click.IntRange(1), help="Worker threads.")
-    @user_errors
-    def serve_command(host: str, port: int, threads: int) -> None:
-        """Serve the web app with a production WSGI server (waitress)."""
-        app = current_app._get_current_object()
-        auth.configure_secret_key(app)  # only serving needs it (production: CATALOGUE_SECRET_KEY)
-        server = listen(app, host, port, threads)
-        catalogue = get_catalogue()
-        if current_app.config.get("DEMO_ON_EMPTY") and catalogue.store.last_seq() == 0:
-            click.echo(f"The data directory {catalogue.data_dir} is empty: loading the demo collection.")
-            load_demo()
-        catalogue.index.sync(catalogue.store)  # open and catch up before the first request
-        for where in listening_on(server):
-            click.echo(f"Serving on {where} (Ctrl+C to stop)")
-        server.run()
-
-    @cli.command("show")
-    @click.argument("record_id")
-    @click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
-    @click.option("--revision", type=int, help="Show this revision instead of the current one.")
-    @user_errors
-    def show_command(record_id: str, as_json: bool, revision: int | None) -> None:
-        """Print one record (content withheld from the public too, marked on stderr)."""
-        catalogue = get_catalogue()
-        record = catalogue.get(record_id, revision, include_withheld=True)
-        if catalogue.store.revision(record_id, record["revision"]).withheld:
-            click.echo(f"Note: revision {record['revision']} is withheld from the public.", err=True)
-        if as_json:
-            echo(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True))
-            return
-        _print_record(record)
-
-    @cli.command("history")
-    @click.argument("record_id")
-    @user_errors
-    def history_command(record_id: str) -> None:
-        """List every revision of a record: number, when, who, action and why; then who
-        withheld or released which revision, when and why."""
-        catalogue = get_catalogue()
-        for rev in catalogue.history(record_id, include_withheld=True):
-            mark = " [withheld]" if rev.withheld else ""
-            echo(f"{rev.revision:>4}  {rev.at}  {rev.user:<16} {rev.action:<8} [{rev.origin}]{mark} {rev.message}")
-        for entry in catalogue.withholdings(record_id):
-            echo(f"      {entry.at}  {entry.user:<16} {entry.action:<8} revision {entry.revision}: {entry.reason}")
-
-    for action in ("withhold", "release"):
-        _register_withholding(cli, action)
-
-    @cli.command("validate")
-    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-    @user_errors
-    def validate_command(file: Path) -> None:
-        """Check a JSON Lines (or single JSON) file of records without storing anything."""
-        from harvest.jsonl import read_jsonl
-
-        items = _read_any_json(file, read_jsonl)
-        bad = total = 0
-        for where, record in items:
-            total += 1
-            if isinstance(record, Exception):
-                problems = [str(record)]
-            else:
-                clean = record_rules.normalise(record) if isinstance(record, dict) else record
-                problems = [str(e) for e in record_rules.validate(clean)]
-            for problem in problems:
-                echo(f"{where}: {problem}", err=True)
-            bad += bool(problems)
-        click.echo(f"{total - bad} valid, {bad} invalid")
-        if bad:
-            sys.exit(1)
-
-    @cli.command("import")
-    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-    @click.option("--dry-run", is_flag=True, help="Report what would change; store nothing.")
-    @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
-                  help="TOML mapping of CSV columns to record fields (CSV files).")
-    @click.option("--encoding", help="Text encoding of a CSV file (default: UTF-8, with or without BOM).")
-    @click.option("--message", default="", help="Revision message (default: 'imported from FILE').")
-    @user_errors
-    def import_command(file: Path, dry_run: bool, mapping: Path | None, encoding: str | None, message: str) -> None:
-        """Import records from JSON Lines, or from CSV with --mapping.
-
-        Every bad line is reported with its line number and field path; the good ones are
-        imported, each in its own transaction. Exit code 1 when any line failed.
-        """
-        if not file.exists():
-            raise click.ClickException(f"no such file: {file}")
-        items = _import_items(file, mapping, encoding)
-        report = get_catalogue().import_records(items, user="cli", message=message or f"imported from {file.name}",
-                                                origin="import", dry_run=dry_run)
-        print_report(report, dry_run)
-        if report.failed:
-            sys.exit(1)
-
-    @cli.command("export")
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
-                  help="File format of the export.")
-    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout).")
-    @user_errors
-    def export_command(fmt: str, output: Path | None) -> None:
-        """Export every live record, streamed."""
-        records = (r.data for r in get_catalogue().store.iter_records())
-        if output:
-            with open(output, "w", encoding="utf-8", newline="") as handle:
-                handle.writelines(stream(fmt, records))
-            return
-        sys.stdout.writelines(stream(fmt, records))
-        sys.stdout.flush()
-
-    @cli.command("backup")
-    @click.argument("path", type=click.Path(path_type=Path))
-    @user_errors
-    def backup_command(path: Path) -> None:
-        """Write a consistent copy of the database to PATH (safe while the server runs)."""
-        if path.exists():
-            raise click.ClickException(f"{path} exists already; choose a new file name")
-        get_catalogue().store.backup(path)
-        click.echo(f"Backup written to {path}")
-
-    @cli.command("stats")
-    @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-    @user_errors
-    def stats_command(as_json: bool) -> None:
-        """Collection figures: records, items counted by group records, by type and by condition status."""
-        counts = get_catalogue().store.counts()
-        if as_json:
-            click.echo(json.dumps(counts, indent=2, sort_keys=True))
-            return
-        click.echo(f"records: {counts['records']} (deleted: {counts['deleted']}), "
-                   f"items counted by group records: {counts['group_items']}")
-        for key in ("by_type", "by_status"):
-            click.echo(key.replace("_", " ") + ":")
-            for name, count in counts[key].items():
-                click.echo(f"  {name:<22} {count}")
+@click.command("init")
+@click.option("--demo", is_flag=True, help="Also load the demo collection (Khojaly heritage).")
+@user_errors
+def init_command(demo: bool) -> None:
+    """Create (or upgrade) the data directory."""
+    catalogue = get_catalogue()
+    click.echo(f"Data directory ready: {catalogue.data_dir}")
+    if demo:
+        load_demo(catalogue)
 
 
-def _register_withholding(cli: AppGroup, action: str) -> None:
-    """The `withhold` and `release` commands (one body, two verbs)."""
-    summary = {"withhold": "Withhold revisions of a record from the public (content and edit message).",
-               "release": "Make withheld revisions of a record public again."}[action]
+@click.command("show")
+@click.argument("record_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+@click.option("--revision", type=int, help="Show this revision instead of the current one.")
+@user_errors
+def show_command(record_id: str, as_json: bool, revision: int | None) -> None:
+    """Print one record (content withheld from the public too, marked on stderr)."""
+    catalogue = get_catalogue()
+    record = catalogue.get(record_id, revision, include_withheld=True)
+    if catalogue.revision(record_id, record["revision"]).withheld:
+        click.echo(f"Note: revision {record['revision']} is withheld from the public.", err=True)
+    if as_json:
+        echo(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    _print_record(record)
 
-    @cli.command(action, help=summary + " Every change is kept in the audit trail (see `history`).")
+
+@click.command("history")
+@click.argument("record_id")
+@user_errors
+def history_command(record_id: str) -> None:
+    """List every revision of a record: number, when, who, action and why; then who
+    withheld or released which revision, when and why."""
+    catalogue = get_catalogue()
+    for rev in catalogue.history(record_id, include_withheld=True):
+        mark = " [withheld]" if rev.withheld else ""
+        echo(f"{rev.revision:>4}  {rev.at}  {rev.user:<16} {rev.action:<8} [{rev.origin}]{mark} {rev.message}")
+    for entry in catalogue.withholdings(record_id):
+        echo(f"      {entry.at}  {entry.user:<16} {entry.action:<8} revision {entry.revision}: {entry.reason}")
+
+
+@click.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@user_errors
+def validate_command(file: Path) -> None:
+    """Check a JSON Lines (or single JSON) file of records without storing anything: each
+    record is checked as `import` checks a new one."""
+    bad = total = 0
+    for where, record in _read_any_json(file):
+        total += 1
+        problems = [str(record)] if isinstance(record, Exception) else _problems(record)
+        for problem in problems:
+            echo(f"{where}: {problem}", err=True)
+        bad += bool(problems)
+    click.echo(f"{total - bad} valid, {bad} invalid")
+    if bad:
+        sys.exit(1)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would change; store nothing.")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML mapping of CSV columns to record fields (CSV files).")
+@click.option("--encoding", help="Text encoding of a CSV file (default: UTF-8, with or without BOM).")
+@click.option("--message", default="", help="Revision message (default: 'imported from FILE').")
+@user_errors
+def import_command(file: Path, dry_run: bool, mapping: Path | None, encoding: str | None, message: str) -> None:
+    """Import records from JSON Lines, or from CSV with --mapping.
+
+    Every bad line is reported with its line number and field path; the good ones are
+    imported, each in its own transaction. Exit code 1 when any line failed.
+    """
+    if not file.exists():
+        raise click.ClickException(f"no such file: {file}")
+    items = _import_items(file, mapping, encoding)
+    report = get_catalogue().import_records(items, user="cli", message=message or f"imported from {file.name}",
+                                            origin="import", dry_run=dry_run)
+    print_report(report, dry_run)
+    if report.failed:
+        sys.exit(1)
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
+              help="File format of the export.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout).")
+@user_errors
+def export_command(fmt: str, output: Path | None) -> None:
+    """Export every live record, streamed."""
+    records = get_catalogue().live_records()
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            handle.writelines(stream(fmt, records))
+        return
+    sys.stdout.writelines(stream(fmt, records))
+    sys.stdout.flush()
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@user_errors
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database to PATH (safe while the server runs)."""
+    if path.exists():
+        raise click.ClickException(f"{path} exists already; choose a new file name")
+    get_catalogue().backup(path)
+    click.echo(f"Backup written to {path}")
+
+
+@click.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@user_errors
+def stats_command(as_json: bool) -> None:
+    """Collection figures: records, items counted by group records, by type and by condition status."""
+    counts = get_catalogue().counts()
+    if as_json:
+        click.echo(json.dumps(counts, indent=2, sort_keys=True))
+        return
+    click.echo(f"records: {counts['records']} (deleted: {counts['deleted']}), "
+               f"items counted by group records: {counts['group_items']}")
+    for key in ("by_type", "by_status"):
+        click.echo(key.replace("_", " ") + ":")
+        for name, count in counts[key].items():
+            click.echo(f"  {name:<22} {count}")
+
+
+def _withholding_command(action: str, summary: str) -> click.Command:
+    """The `withhold` or `release` command (one body, two verbs)."""
+
+    @click.command(action, help=summary + " Every change is kept in the audit trail (see `history`).")
     @click.argument("record_id")
     @click.option("--revision", "revisions", type=click.IntRange(min=1), multiple=True, required=True,
                   help="The revision (give the option once per revision).")
@@ -223,41 +192,32 @@ def _register_withholding(cli: AppGroup, action: str) -> None:
             done = "withheld from the public" if action == "withhold" else "public again"
             click.echo(f"Revision {revision} of {record_id} is {done}.")
 
-
-def listen(app: Flask, host: str, port: int, threads: int) -> Any:
-    """A waitress server bound to host:port, not yet serving: a busy port or an unknown host
-    fails here, before anything is announced or loaded."""
-    import waitress
-
-    logging.basicConfig()  # waitress reports its own trouble (e.g. a full task queue) through logging
-    try:
-        return waitress.create_server(app, host=host, port=port, threads=threads, ident="heritage-catalogue")
-    except OSError as error:
-        hint = "; another program uses it (choose another --port)" if error.errno == errno.EADDRINUSE else ""
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}{hint}") from None
-    except ValueError as error:  # waitress: a host name that does not resolve
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+    return command
 
 
-def listening_on(server: Any) -> list[str]:
-    """The URLs a bound waitress server answers on (one per socket; the real port for --port 0)."""
-    sockets = getattr(server, "effective_listen", None) or [(server.effective_host, server.effective_port)]
-    return [f"http://{f'[{host}]' if ':' in str(host) else host}:{port}/" for host, port in sockets]
+withhold_command = _withholding_command(
+    "withhold", "Withhold revisions of a record from the public (content and edit message).")
+release_command = _withholding_command("release", "Make withheld revisions of a record public again.")
 
 
 def _import_items(file: Path, mapping: Path | None, encoding: str | None) -> Any:
     if mapping is not None or file.suffix.lower() in (".csv", ".tsv"):
         if mapping is None:
             raise click.ClickException("a CSV import needs --mapping FILE.toml (see the README)")
-        from harvest.csvfile import read_csv
-
         return read_csv(file, mapping, encoding=encoding)
-    from harvest.jsonl import read_jsonl
-
     return read_jsonl(file)
 
 
-def _read_any_json(file: Path, read_jsonl: Any) -> Any:
+def _problems(record: Any) -> list[str]:
+    """Every problem of a record, as an import of it as a new record would report them."""
+    try:
+        prepare_new(record, origin="import")
+    except ValidationError as error:
+        return [str(problem) for problem in error.errors]
+    return []
+
+
+def _read_any_json(file: Path) -> Any:
     """A .json file holds one record or a list; anything else is read as JSON Lines."""
     if file.suffix.lower() == ".json":
         try:
@@ -282,3 +242,7 @@ def _print_record(record: dict[str, Any]) -> None:
         echo(f"  period: {period.get('label', '')} {period.get('start', '')}–{period.get('end', '')}".rstrip())
     for source in record.get("sources", []):
         echo(f"  source [{source['id']}]: {source['citation']}")
+
+
+COMMANDS: list[click.Command] = [init_command, show_command, history_command, withhold_command, release_command,
+                                 validate_command, import_command, export_command, backup_command, stats_command]

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict
-from typing import Any
 
 import click
-from flask.cli import AppGroup
 
 from ..search import SearchResult, query_too_long
-from ..web import get_catalogue
-from . import user_errors
-
-
-def result_json(result: SearchResult) -> dict[str, Any]:
-    """A search result as plain JSON (snippets as their escaped HTML)."""
-    data = asdict(result)
-    for hit, raw in zip(result.hits, data["hits"], strict=True):
-        raw["snippet"] = str(hit.snippet)
-    data["pages"] = result.pages
-    return data
+from ..service import result_json
+from .context import get_catalogue, settings
+from .output import user_errors
 
 
 def print_result(result: SearchResult, facets: bool) -> None:
@@ -39,56 +28,58 @@ def print_result(result: SearchResult, facets: bool) -> None:
             click.echo(f"{name}: {listed or '-'}")
 
 
-def register(cli: AppGroup) -> None:
-    """Add the search commands to `cli`."""
+@click.command("search")
+@click.argument("query", default="")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Hits to show.")
+@click.option("--facets", is_flag=True, help="Also print facet counts.")
+@user_errors
+def search_command(query: str, as_json: bool, limit: int, facets: bool) -> None:
+    """Search the catalogue (same syntax as the search box: fields, phrases, AND/OR/NOT, year:, century:)."""
+    catalogue = get_catalogue()
+    if query_too_long(query, catalogue.search_limits):  # the same limit as the search page and the API
+        raise click.ClickException(
+            f"The query is too long (at most {catalogue.search_limits.max_query_length} characters).")
+    result = catalogue.search(query, page_size=limit, facets=facets or as_json, highlight=as_json)
+    if as_json:
+        click.echo(json.dumps(result_json(result, settings().get("BASE_URL") or ""), ensure_ascii=False, indent=2))
+    else:
+        print_result(result, facets)
 
-    @cli.command("search")
-    @click.argument("query", default="")
-    @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-    @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Hits to show.")
-    @click.option("--facets", is_flag=True, help="Also print facet counts.")
-    @user_errors
-    def search_command(query: str, as_json: bool, limit: int, facets: bool) -> None:
-        """Search the catalogue (same syntax as the search box: fields, phrases, AND/OR/NOT, year:, century:)."""
-        catalogue = get_catalogue()
-        if query_too_long(query, catalogue.search_limits):  # the same limit as the search page and the API
-            raise click.ClickException(
-                f"The query is too long (at most {catalogue.search_limits.max_query_length} characters).")
-        result = catalogue.search(query, page_size=limit, facets=facets or as_json, highlight=as_json)
-        if as_json:
-            click.echo(json.dumps(result_json(result), ensure_ascii=False, indent=2))
-        else:
-            print_result(result, facets)
 
-    @cli.command("reindex")
-    @click.option("--procs", type=click.IntRange(1, 16), default=None,
-                  help="Writer processes for the rebuild (default: one per core, at most two; "
-                       "stores under 5,000 records use one).")
-    @user_errors
-    def reindex_command(procs: int | None) -> None:
-        """Rebuild the search index from the store in a new folder and swap it in."""
-        catalogue = get_catalogue()
-        started = time.monotonic()
-        try:
-            count = catalogue.index.reindex(catalogue.store, procs=procs)
-        except OSError as error:
-            raise click.ClickException(f"the index could not be rebuilt: {error}") from error
-        click.echo(f"Reindexed {count} records in {time.monotonic() - started:.1f} s.")
+@click.command("reindex")
+@click.option("--procs", type=click.IntRange(1, 16), default=None,
+              help="Writer processes for the rebuild (default: one per core, at most two; "
+                   "stores under 5,000 records use one).")
+@user_errors
+def reindex_command(procs: int | None) -> None:
+    """Rebuild the search index from the store in a new folder and swap it in."""
+    catalogue = get_catalogue()
+    started = time.monotonic()
+    try:
+        count = catalogue.reindex(procs=procs)
+    except OSError as error:
+        raise click.ClickException(f"the index could not be rebuilt: {error}") from error
+    click.echo(f"Reindexed {count} records in {time.monotonic() - started:.1f} s.")
 
-    @cli.command("check")
-    @click.option("--no-repair", is_flag=True, help="Only report differences; exit 1 if there are any.")
-    @user_errors
-    def check_command(no_repair: bool) -> None:
-        """Compare the search index with the store; catch up and repair drift."""
-        catalogue = get_catalogue()
-        report = catalogue.index.check(catalogue.store, repair=not no_repair)
-        click.echo(f"store change {report.store_seq}, index change {report.index_seq}; "
-                   f"{report.caught_up} changes applied")
-        for label, ids in (("missing from the index", report.missing), ("deleted but still indexed", report.extra),
-                           ("indexed at an old revision", report.stale)):
-            if ids:
-                click.echo(f"{len(ids)} {label}: {', '.join(ids[:20])}{' ...' if len(ids) > 20 else ''}")
-        if report.drift and not report.repaired:
-            raise click.ClickException(f"the index differs from the store in {report.drift} records; "
-                                       "run `catalogue check` to repair it")
-        click.echo("repaired" if report.repaired else "index and store agree")
+
+@click.command("check")
+@click.option("--no-repair", is_flag=True, help="Only report differences; exit 1 if there are any.")
+@user_errors
+def check_command(no_repair: bool) -> None:
+    """Compare the search index with the store; catch up and repair drift."""
+    catalogue = get_catalogue()
+    report = catalogue.check_index(repair=not no_repair)
+    click.echo(f"store change {report.store_seq}, index change {report.index_seq}; "
+               f"{report.caught_up} changes applied")
+    for label, ids in (("missing from the index", report.missing), ("deleted but still indexed", report.extra),
+                       ("indexed at an old revision", report.stale)):
+        if ids:
+            click.echo(f"{len(ids)} {label}: {', '.join(ids[:20])}{' ...' if len(ids) > 20 else ''}")
+    if report.drift and not report.repaired:
+        raise click.ClickException(f"the index differs from the store in {report.drift} records; "
+                                   "run `catalogue check` to repair it")
+    click.echo("repaired" if report.repaired else "index and store agree")
+
+
+COMMANDS: list[click.Command] = [search_command, reindex_command, check_command]

@@ -6,15 +6,13 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
 
-from .. import auth
+from ..access import ROLES
 from ..errors import CatalogueError
-from ..store import users as user_store
-from ..web import get_catalogue
-from . import user_errors
+from .context import get_catalogue
+from .output import user_errors
 
-ROLE = click.Choice(auth.ROLES)
+ROLE = click.Choice(ROLES)
 
 
 def read_password() -> str:
@@ -27,92 +25,102 @@ def read_password() -> str:
     return line.rstrip("\r\n")
 
 
-def register(cli: AppGroup) -> None:
-    """Add the `user` and `token` command groups to `cli`."""
+@click.group("user")
+def user_group() -> None:
+    """Archivist and admin accounts for the web interface."""
 
-    @cli.group("user")
-    def user_group() -> None:
-        """Archivist and admin accounts for the web interface."""
 
-    @user_group.command("add")
-    @click.argument("name")
-    @click.option("--role", type=ROLE, required=True, help="archivist: edits records and runs harvests; "
-                                                            "admin: also manages users and sources.")
-    @user_errors
-    def user_add(name: str, role: str) -> None:
-        """Create an account; the password is prompted (or read from stdin when piped)."""
-        user = auth.add_user(get_catalogue(), name, read_password(), role)
-        click.echo(f"Created {user.role} {user.name}.")
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", type=ROLE, required=True, help="archivist: edits records and runs harvests; "
+                                                        "admin: also manages users and sources.")
+@user_errors
+def user_add(name: str, role: str) -> None:
+    """Create an account; the password is prompted (or read from stdin when piped)."""
+    user = get_catalogue().accounts.add(name, read_password(), role)
+    click.echo(f"Created {user.role} {user.name}.")
 
-    @user_group.command("list")
-    @user_errors
-    def user_list() -> None:
-        """Show every account with its role and state."""
-        for row in user_store.list_users(get_catalogue().store):
-            state = "active" if row.active else "disabled"
-            click.echo(f"{row.name}\t{row.role}\t{state}\tsince {row.created}")
 
-    @user_group.command("passwd")
-    @click.argument("name")
-    @user_errors
-    def user_passwd(name: str) -> None:
-        """Set a new password; the user's sessions end."""
-        catalogue = get_catalogue()
-        user_store.get_user(catalogue.store, name)
-        auth.change_password(catalogue, name, read_password())
-        click.echo(f"Password of {name} changed; their sessions have ended.")
+@user_group.command("list")
+@user_errors
+def user_list() -> None:
+    """Show every account with its role and state."""
+    for row in get_catalogue().accounts.users():
+        state = "active" if row.active else "disabled"
+        click.echo(f"{row.name}\t{row.role}\t{state}\tsince {row.created}")
 
-    @user_group.command("disable")
-    @click.argument("name")
-    @user_errors
-    def user_disable(name: str) -> None:
-        """Stop an account from signing in and end its sessions (history keeps its name)."""
-        auth.set_active(get_catalogue(), name, False)
-        click.echo(f"Disabled {name}.")
 
-    @user_group.command("enable")
-    @click.argument("name")
-    @user_errors
-    def user_enable(name: str) -> None:
-        """Let a disabled account sign in again."""
-        auth.set_active(get_catalogue(), name, True)
-        click.echo(f"Enabled {name}.")
+@user_group.command("passwd")
+@click.argument("name")
+@user_errors
+def user_passwd(name: str) -> None:
+    """Set a new password; the user's sessions end."""
+    accounts = get_catalogue().accounts
+    accounts.user(name)
+    accounts.change_password(name, read_password())
+    click.echo(f"Password of {name} changed; their sessions have ended.")
 
-    @user_group.command("role")
-    @click.argument("name")
-    @click.argument("role", type=ROLE)
-    @user_errors
-    def user_role(name: str, role: str) -> None:
-        """Change an account's role; its sessions end."""
-        auth.set_role(get_catalogue(), name, role)
-        click.echo(f"{name} is now {role}.")
 
-    @cli.group("token")
-    def token_group() -> None:
-        """Bearer tokens for the write API (scripts)."""
+@user_group.command("disable")
+@click.argument("name")
+@user_errors
+def user_disable(name: str) -> None:
+    """Stop an account from signing in and end its sessions (history keeps its name)."""
+    get_catalogue().accounts.set_active(name, False)
+    click.echo(f"Disabled {name}.")
 
-    @token_group.command("create")
-    @click.argument("name")
-    @click.option("--role", type=ROLE, default="archivist", show_default=True, help="What the token may do.")
-    @user_errors
-    def token_create(name: str, role: str) -> None:
-        """Create a token labelled NAME and print it once (only its hash is kept)."""
-        token = auth.create_token(get_catalogue(), name, role)
-        click.echo(f"Token {name} ({role}); store it now, it is not shown again:", err=True)
-        click.echo(token)
 
-    @token_group.command("list")
-    @user_errors
-    def token_list() -> None:
-        """Show every token: id, label, role, created, last used, state (never the secret)."""
-        for row in user_store.list_tokens(get_catalogue().store):
-            state = "revoked" if row.revoked else "live"
-            click.echo(f"{row.id}\t{row.name}\t{row.role}\t{row.created}\t{row.last_used or 'never used'}\t{state}")
+@user_group.command("enable")
+@click.argument("name")
+@user_errors
+def user_enable(name: str) -> None:
+    """Let a disabled account sign in again."""
+    get_catalogue().accounts.set_active(name, True)
+    click.echo(f"Enabled {name}.")
 
-    @token_group.command("revoke")
-    @click.argument("token_id_or_name")
-    @user_errors
-    def token_revoke(token_id_or_name: str) -> None:
-        """Revoke a token by id, or every live token with that label."""
-        count = user_store.revoke_tokens(get_catalogue().store, token_id_or_name)
-        click.echo(f"Revoked {count} token{'s' if count != 1 else ''}.")
+
+@user_group.command("role")
+@click.argument("name")
+@click.argument("role", type=ROLE)
+@user_errors
+def user_role(name: str, role: str) -> None:
+    """Change an account's role; its sessions end."""
+    get_catalogue().accounts.set_role(name, role)
+    click.echo(f"{name} is now {role}.")
+
+
+@click.group("token")
+def token_group() -> None:
+    """Bearer tokens for the write API (scripts)."""
+
+
+@token_group.command("create")
+@click.argument("name")
+@click.option("--role", type=ROLE, default="archivist", show_default=True, help="What the token may do.")
+@user_errors
+def token_create(name: str, role: str) -> None:
+    """Create a token labelled NAME and print it once (only its hash is kept)."""
+    token = get_catalogue().accounts.create_token(name, role)
+    click.echo(f"Token {name} ({role}); store it now, it is not shown again:", err=True)
+    click.echo(token)
+
+
+@token_group.command("list")
+@user_errors
+def token_list() -> None:
+    """Show every token: id, label, role, created, last used, state (never the secret)."""
+    for row in get_catalogue().accounts.tokens():
+        state = "revoked" if row.revoked else "live"
+        click.echo(f"{row.id}\t{row.name}\t{row.role}\t{row.created}\t{row.last_used or 'never used'}\t{state}")
+
+
+@token_group.command("revoke")
+@click.argument("token_id_or_name")
+@user_errors
+def token_revoke(token_id_or_name: str) -> None:
+    """Revoke a token by id, or every live token with that label."""
+    count = get_catalogue().accounts.revoke_tokens(token_id_or_name)
+    click.echo(f"Revoked {count} token{'s' if count != 1 else ''}.")
+
+
+COMMANDS: list[click.Command] = [user_group, token_group]

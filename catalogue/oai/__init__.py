@@ -1,2 +1,3 @@
-"""The OAI-PMH 2.0 provider: argument checks, resumption tokens, errors, response builders
-and the metadata formats (`oai_dc` and the native full record)."""
+"""The OAI-PMH 2.0 provider: argument checks, sets, resumption tokens, response builders and
+the verbs. Its metadata formats (`oai_dc`, the native full record) and the protocol's errors
+are in `catalogue.formats`, shared with the harvester."""

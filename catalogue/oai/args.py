@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..formats.oaipmh import BadArgument, BadVerb
 from . import sets
-from .errors import BadArgument, BadVerb
 
 #: Per verb: (required arguments, optional arguments); `resumptionToken` is exclusive.
 VERBS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

@@ -11,10 +11,10 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from ..store import Store, utcnow
-from ..store import oai as queries
-from . import args, dc, native, responses, sets, tokens
-from .errors import (
+from ..formats import dc, native
+from ..formats.oaipmh import (
+    SECOND_GRANULARITY,
+    XSI,
     BadResumptionToken,
     CannotDisseminateFormat,
     IdDoesNotExist,
@@ -22,10 +22,14 @@ from .errors import (
     NoRecordsMatch,
     NoSetHierarchy,
     OAIError,
+    local_id,
+    oai_identifier,
 )
+from ..store import Store, utcnow
+from ..store import oai as queries
+from . import args, responses, sets, tokens
 
-GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
-XSI_SCHEMA_LOCATION = f"{{{responses.XSI}}}schemaLocation"
+XSI_SCHEMA_LOCATION = f"{{{XSI}}}schemaLocation"
 
 
 @dataclass(frozen=True)
@@ -87,11 +91,11 @@ class Provider:
 
     def identifier(self, record_id: str) -> str:
         """The OAI identifier of a record: ``oai:<repository id>:<record id>``."""
-        return f"oai:{self.settings.repository_id}:{record_id}"
+        return oai_identifier(self.settings.repository_id, record_id)
 
     def _item(self, identifier: str) -> queries.Item:
-        prefix = f"oai:{self.settings.repository_id}:"
-        item = queries.item(self.store, identifier[len(prefix):]) if identifier.startswith(prefix) else None
+        record_id = local_id(identifier, self.settings.repository_id)
+        item = queries.item(self.store, record_id) if record_id is not None else None
         if item is None:
             raise IdDoesNotExist(f"No item has the identifier {identifier!r} in this repository.")
         return item
@@ -130,7 +134,7 @@ class Provider:
             responses.sub(body, "adminEmail", email)
         responses.sub(body, "earliestDatestamp", queries.earliest_datestamp(self.store) or utcnow())
         responses.sub(body, "deletedRecord", "persistent")
-        responses.sub(body, "granularity", GRANULARITY)
+        responses.sub(body, "granularity", SECOND_GRANULARITY)
         responses.sub(body, "compression", "gzip")  # the /oai view gzips for clients that accept it
         if sets.DOMAIN.fullmatch(s.repository_id):
             sample = self.identifier("khojaly-schools")

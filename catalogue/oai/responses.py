@@ -8,20 +8,14 @@ from datetime import datetime
 
 from lxml import etree
 
+from ..formats.native import xml_text
+from ..formats.oaipmh import OAI_IDENTIFIER_NS, OAI_IDENTIFIER_SCHEMA, OAI_NS, OAI_SCHEMA, XSI, OAIError
 from ..store import utc_text, utcnow
-from .errors import OAIError
-from .native import xml_text
-
-OAI = "http://www.openarchives.org/OAI/2.0/"
-OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-OAI_IDENTIFIER = "http://www.openarchives.org/OAI/2.0/oai-identifier"
-OAI_IDENTIFIER_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai-identifier.xsd"
 
 
 def q(name: str) -> str:
     """A qualified name in the OAI-PMH namespace."""
-    return f"{{{OAI}}}{name}"
+    return f"{{{OAI_NS}}}{name}"
 
 
 def sub(parent: etree._Element, name: str, text: str | None = None, **attributes: str) -> etree._Element:
@@ -34,8 +28,8 @@ def sub(parent: etree._Element, name: str, text: str | None = None, **attributes
 
 def envelope(base_url: str, echo: dict[str, str]) -> etree._Element:
     """The <OAI-PMH> root with responseDate and <request> (echoing `echo` as attributes)."""
-    root = etree.Element(q("OAI-PMH"), nsmap={None: OAI, "xsi": XSI})
-    root.set(f"{{{XSI}}}schemaLocation", f"{OAI} {OAI_SCHEMA}")
+    root = etree.Element(q("OAI-PMH"), nsmap={None: OAI_NS, "xsi": XSI})
+    root.set(f"{{{XSI}}}schemaLocation", f"{OAI_NS} {OAI_SCHEMA}")
     sub(root, "responseDate", utcnow())
     sub(root, "request", base_url, **echo)
     return root
@@ -51,7 +45,7 @@ def error(base_url: str, echo: dict[str, str], errors: Iterable[OAIError]) -> by
     errors = list(errors)
     root = envelope(base_url, echo if all(e.echo for e in errors) else {})
     for problem in errors:
-        sub(root, "error", str(problem), code=problem.code)
+        sub(root, "error", problem.text, code=problem.code)
     return serialize(root)
 
 
@@ -86,9 +80,9 @@ def resumption_token(parent: etree._Element, token: str | None, *, cursor: int, 
 
 def oai_identifier_description(repository_id: str, sample: str) -> etree._Element:
     """The oai-identifier <description> payload of Identify."""
-    root = etree.Element(f"{{{OAI_IDENTIFIER}}}oai-identifier", nsmap={None: OAI_IDENTIFIER, "xsi": XSI})
-    root.set(f"{{{XSI}}}schemaLocation", f"{OAI_IDENTIFIER} {OAI_IDENTIFIER_SCHEMA}")
+    root = etree.Element(f"{{{OAI_IDENTIFIER_NS}}}oai-identifier", nsmap={None: OAI_IDENTIFIER_NS, "xsi": XSI})
+    root.set(f"{{{XSI}}}schemaLocation", f"{OAI_IDENTIFIER_NS} {OAI_IDENTIFIER_SCHEMA}")
     for name, value in (("scheme", "oai"), ("repositoryIdentifier", repository_id), ("delimiter", ":"),
                         ("sampleIdentifier", sample)):
-        etree.SubElement(root, f"{{{OAI_IDENTIFIER}}}{name}").text = xml_text(value)
+        etree.SubElement(root, f"{{{OAI_IDENTIFIER_NS}}}{name}").text = xml_text(value)
     return root

@@ -9,8 +9,8 @@ from typing import Any
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
+from ..formats.oaipmh import BadResumptionToken
 from .args import SECOND
-from .errors import BadResumptionToken
 
 SALT = "catalogue.oai.resumption-token"
 #: Largest number a token may carry: what an SQLite INTEGER holds (a bigger one is no position).

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -217,15 +217,23 @@ class Store:
         ).fetchone()
         return StoredRecord.from_row(row) if row else None
 
-    def iter_records(self, *, include_deleted: bool = False, batch: int = 1000) -> Iterator[StoredRecord]:
+    def iter_records(self, *, include_deleted: bool = False, types: Sequence[str] = (),
+                     statuses: Sequence[str] = (), batch: int = 1000) -> Iterator[StoredRecord]:
         """Every public record (live, its current revision not withheld) in id order, or with
-        `include_deleted` every row; streamed in batches (no whole-catalogue lists)."""
+        `include_deleted` every row; only those whose type is one of `types` and status one
+        of `statuses` (an empty list: any). Streamed in batches (no whole-catalogue lists):
+        the one loop over every record, for exports and the index alike."""
+        where, params = ["id > ?"], []
+        if not include_deleted:
+            where += ["deleted = 0", "withheld = 0"]
+        for column, values in (("type", types), ("status", statuses)):
+            if values:  # column names are constants, not input
+                where.append(f"{column} IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+        sql = f"SELECT * FROM records WHERE {' AND '.join(where)} ORDER BY id LIMIT ?"  # noqa: S608
         last = ""
-        where = "" if include_deleted else "AND deleted = 0 AND withheld = 0"
         while True:
-            rows = self.conn.execute(
-                f"SELECT * FROM records WHERE id > ? {where} ORDER BY id LIMIT ?", (last, batch)  # noqa: S608
-            ).fetchall()
+            rows = self.conn.execute(sql, (last, *params, batch)).fetchall()
             if not rows:
                 return
             for row in rows:

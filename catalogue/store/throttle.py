@@ -1,6 +1,6 @@
 """SQL of the sign-in throttle (`login_throttle`): attempts per client address in a fixed
 window, and failed sign-ins per account name with the lock-out they earned. The policy
-(how many, how long) lives in `catalogue.auth`; every change here is one transaction, so
+(how many, how long) lives in `catalogue.access`; every change here is one transaction, so
 processes and nodes sharing the data directory count together."""
 
 from __future__ import annotations

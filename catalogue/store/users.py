@@ -1,5 +1,5 @@
 """SQL for the `users` and `tokens` tables: accounts of archivists and admins, and the bearer
-tokens scripts use for the write API. Hashing and policy live in `catalogue.auth`."""
+tokens scripts use for the write API. Hashing and policy live in `catalogue.access`."""
 
 from __future__ import annotations
 

@@ -69,13 +69,13 @@ def adversarial() -> dict[str, str]:
 
 def notice_kind(notice: str | None) -> str:
     """What the engine did with a query, from its notice."""
-    from catalogue import index
+    from catalogue.search import query
 
     if not notice:
         return "as written"
-    kinds = ((index.REFUSED_NOTICE, "refused"), (index.EXPENSIVE_NOTICE, "simplified"),
-             (index.LIMITED_NOTICE, "limited"), (index.PLAIN_NOTICE, "plain words"),
-             (index.READ_AS_NOTICE, "read with a note"))
+    kinds = ((query.REFUSED_NOTICE, "refused"), (query.EXPENSIVE_NOTICE, "simplified"),
+             (query.LIMITED_NOTICE, "limited"), (query.PLAIN_NOTICE, "plain words"),
+             (query.READ_AS_NOTICE, "read with a note"))
     return next((kind for template, kind in kinds if notice.startswith(template.split("{")[0])), "notice")
 
 
@@ -230,7 +230,7 @@ FACET_COLUMNS = ("type", "status", "place", "source")
 
 
 def _fts_row(record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    from catalogue.index import document, facet_values
+    from catalogue.search.documents import document, facet_values
 
     doc = document(record, 1)
     facets = facet_values(record)

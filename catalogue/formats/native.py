@@ -1,0 +1,266 @@
+"""The catalogue's native full-record XML format, so that another catalogue can harvest
+every field losslessly over OAI-PMH: `xml_to_record(record_to_xml(r)) == r`.
+
+The element layout follows the record JSON Schema field by field (`FIELDS` below, in
+the order of `schemas/record.xsd`): an object is an element with one child per field,
+a list is a wrapper element with one child per item, a scalar is element text.
+Numbers keep their JSON kind (``40`` stays an int, ``40.0`` a float).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+from ..errors import CatalogueError
+from ..schema import schemas_dir
+
+#: The OAI-PMH metadataPrefix of this format.
+PREFIX = "heritage"
+#: The XML namespace of the format (an identifier; nothing is fetched from it).
+NAMESPACE = "https://github.com/heritage-catalogue/schemas/record"
+#: File name of the format's XSD in the schemas folder (`catalogue.schema.schemas_dir()`).
+XSD_NAME = "record.xsd"
+
+_ILLEGAL_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    """`value` without the characters XML 1.0 forbids (control characters, U+FFFE/FFFF,
+    lone surrogates), so the output is always well-formed."""
+    return _ILLEGAL_XML.sub("", value)
+
+
+class NativeFormatError(CatalogueError):
+    """A native-format document does not have the layout of `schemas/record.xsd`."""
+
+
+# -- the layout ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """Element text: ``str``, ``int`` or ``num`` (a JSON number: int or float)."""
+
+    kind: str = "str"
+
+
+@dataclass(frozen=True)
+class ListOf:
+    """A wrapper element holding one `item`-named child per list entry."""
+
+    item: str
+    of: Any
+
+
+@dataclass(frozen=True)
+class Obj:
+    """An element with one child per field, in the order given."""
+
+    fields: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """A GeoJSON Point or Polygon: ``<geometry type="Point"><position>lon lat</position>``
+    or ``<geometry type="Polygon"><ring><position>…</position>…</ring>…``."""
+
+
+STR, INT = Scalar("str"), Scalar("int")
+SOURCE_REFS = ListOf("source", STR)
+NAME = Obj((("value", STR), ("lang", STR), ("script", STR), ("kind", STR), ("sources", SOURCE_REFS)))
+
+#: The record's fields in document order; a field absent from the record is omitted.
+FIELDS: tuple[tuple[str, Any], ...] = (
+    ("id", STR),
+    ("type", STR),
+    ("title", STR),
+    ("names", ListOf("name", NAME)),
+    ("quantity", INT),
+    ("quantity_sources", SOURCE_REFS),
+    ("place", Obj((("name", STR), ("names", ListOf("name", NAME)), ("admin_area", STR), ("country", STR),
+                   ("geometry", Geometry())))),
+    ("period", Obj((("label", STR), ("start", INT), ("end", INT), ("sources", SOURCE_REFS)))),
+    ("condition", Obj((("status", STR),))),
+    ("conditions", ListOf("assessment", Obj((
+        ("status", STR), ("date", STR), ("event", STR), ("cause", STR), ("certainty", STR), ("assessed_by", STR),
+        ("method", STR), ("note", STR), ("sources", SOURCE_REFS))))),
+    ("sources", ListOf("source", Obj((
+        ("id", STR), ("citation", STR), ("author", STR), ("publisher", STR), ("date", STR), ("url", STR),
+        ("pages", STR), ("type", STR))))),
+    ("description", STR),
+    ("subjects", ListOf("subject", STR)),
+    ("external_ids", ListOf("external_id", Obj((("scheme", STR), ("value", STR))))),
+    ("media", ListOf("medium", Obj((("url", STR), ("caption", STR), ("licence", STR), ("credit", STR))))),
+    ("rights", STR),
+    ("notes", STR),
+    ("provenance", Obj((("origin", STR), ("source_name", STR), ("source_identifier", STR),
+                        ("harvested_at", STR)))),
+    ("created", STR),
+    ("modified", STR),
+    ("revision", INT),
+)
+RECORD = Obj(FIELDS)
+
+
+def _q(name: str) -> str:
+    return f"{{{NAMESPACE}}}{name}"
+
+
+# -- record -> XML ---------------------------------------------------------------------------
+
+
+def _number_text(value: Any, path: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{path}: expected a number, got {value!r}")
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _build(parent: etree._Element, name: str, value: Any, spec: Any, path: str) -> None:
+    element = etree.SubElement(parent, _q(name))
+    if isinstance(spec, Scalar):
+        if spec.kind == "str":
+            element.text = xml_text(str(value))
+        else:
+            element.text = _number_text(value, path)
+    elif isinstance(spec, ListOf):
+        for i, item in enumerate(value):
+            _build(element, spec.item, item, spec.of, f"{path}[{i}]")
+    elif isinstance(spec, Obj):
+        _build_fields(element, value, spec, path)
+    else:
+        _build_geometry(element, value, path)
+
+
+def _build_fields(element: etree._Element, value: dict[str, Any], spec: Obj, path: str) -> None:
+    known = {name for name, _ in spec.fields}
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise ValueError(f"{path or 'record'}: fields {unknown} have no place in the native format")
+    for name, field_spec in spec.fields:
+        if name in value and value[name] is not None:
+            _build(element, name, value[name], field_spec, f"{path}.{name}" if path else name)
+
+
+def _position_text(position: list[Any], path: str) -> str:
+    return " ".join(_number_text(v, path) for v in position)
+
+
+def _build_geometry(element: etree._Element, value: dict[str, Any], path: str) -> None:
+    kind = value.get("type")
+    element.set("type", str(kind))
+    if kind == "Point":
+        etree.SubElement(element, _q("position")).text = _position_text(value["coordinates"], path)
+    elif kind == "Polygon":
+        for ring in value["coordinates"]:
+            ring_element = etree.SubElement(element, _q("ring"))
+            for position in ring:
+                etree.SubElement(ring_element, _q("position")).text = _position_text(position, path)
+    else:
+        raise ValueError(f"{path}: geometry type {kind!r} is not Point or Polygon")
+
+
+def record_to_xml(record: dict[str, Any]) -> etree._Element:
+    """The native ``<record>`` element of a stored record (namespace `NAMESPACE`).
+
+    Characters XML cannot carry are dropped; a field outside the format raises ValueError
+    (the record schema forbids unknown fields, so a stored record never has one)."""
+    root = etree.Element(_q("record"), nsmap={None: NAMESPACE})
+    _build_fields(root, record, RECORD, "")
+    return root
+
+
+# -- XML -> record ---------------------------------------------------------------------------
+
+
+def _local(element: etree._Element, path: str) -> str:
+    tag = element.tag
+    if not isinstance(tag, str) or not tag.startswith(f"{{{NAMESPACE}}}"):
+        raise NativeFormatError(f"{path}: unexpected element {tag!r} (not in the native namespace)")
+    return tag[len(NAMESPACE) + 2:]
+
+
+def _children(element: etree._Element) -> list[etree._Element]:
+    """Child elements, skipping comments and processing instructions."""
+    return [child for child in element if isinstance(child.tag, str)]
+
+
+def _parse_number(text: str, path: str, kind: str) -> int | float:
+    text = text.strip()
+    try:
+        if kind == "int" or re.fullmatch(r"[+-]?\d+", text):
+            return int(text)
+        return float(text)
+    except ValueError:
+        raise NativeFormatError(f"{path}: {text!r} is not {'an integer' if kind == 'int' else 'a number'}") from None
+
+
+def _read(element: etree._Element, spec: Any, path: str) -> Any:
+    if isinstance(spec, Scalar):
+        if _children(element):
+            raise NativeFormatError(f"{path}: expected text, found child elements")
+        text = element.text or ""
+        return text if spec.kind == "str" else _parse_number(text, path, spec.kind)
+    if isinstance(spec, ListOf):
+        items = []
+        for i, child in enumerate(_children(element)):
+            if _local(child, path) != spec.item:
+                raise NativeFormatError(f"{path}: expected <{spec.item}>, found <{_local(child, path)}>")
+            items.append(_read(child, spec.of, f"{path}[{i}]"))
+        return items
+    if isinstance(spec, Obj):
+        return _read_fields(element, spec, path)
+    return _read_geometry(element, path)
+
+
+def _read_fields(element: etree._Element, spec: Obj, path: str) -> dict[str, Any]:
+    specs = dict(spec.fields)
+    result: dict[str, Any] = {}
+    for child in _children(element):
+        name = _local(child, path)
+        child_path = f"{path}.{name}" if path else name
+        if name not in specs:
+            raise NativeFormatError(f"{child_path}: not a field of the native format")
+        if name in result:
+            raise NativeFormatError(f"{child_path}: given more than once")
+        result[name] = _read(child, specs[name], child_path)
+    return result
+
+
+def _read_position(element: etree._Element, path: str) -> list[int | float]:
+    if _local(element, path) != "position":
+        raise NativeFormatError(f"{path}: expected <position>")
+    return [_parse_number(part, path, "num") for part in (element.text or "").split()]
+
+
+def _read_geometry(element: etree._Element, path: str) -> dict[str, Any]:
+    kind = element.get("type")
+    children = _children(element)
+    if kind == "Point" and len(children) == 1:
+        return {"type": "Point", "coordinates": _read_position(children[0], path)}
+    if kind == "Polygon":
+        rings = []
+        for ring in children:
+            if _local(ring, path) != "ring":
+                raise NativeFormatError(f"{path}: expected <ring>")
+            rings.append([_read_position(position, path) for position in _children(ring)])
+        return {"type": "Polygon", "coordinates": rings}
+    raise NativeFormatError(f"{path}: a geometry is a Point with one <position> or a Polygon of <ring>s")
+
+
+def xml_to_record(element: etree._Element) -> dict[str, Any]:
+    """The record dict held by a native ``<record>`` element (inverse of `record_to_xml`).
+
+    Raises NativeFormatError for a document of another layout; the result still has to
+    pass `catalogue.records.prepare` like any other incoming record."""
+    if not isinstance(element.tag, str) or element.tag != _q("record"):
+        raise NativeFormatError(f"expected a <record> element in {NAMESPACE}, found {element.tag!r}")
+    return _read_fields(element, RECORD, "")
+
+
+def xsd_path() -> Any:
+    """The path of the format's XSD (`schemas/record.xsd`)."""
+    return schemas_dir() / XSD_NAME

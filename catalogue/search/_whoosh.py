@@ -1,0 +1,37 @@
+"""Whoosh 2.7.4 (pinned), imported in one place: the only module of the project that imports it.
+
+Whoosh 2.7.4's codec has `fixedsize is 0`, a SyntaxWarning when its modules are compiled on
+Python 3.8+ (fresh bytecode, e.g. a new install), which pytest would turn into an error. Every
+whoosh module the search package uses is imported here, under a filter that silences it, and
+the other modules take the names from here (`tests/test_index.py` checks the import on fresh
+bytecode).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", SyntaxWarning)
+    from whoosh import analysis, fields, formats, qparser
+    from whoosh import index as whoosh_index
+    from whoosh import query as wq
+    from whoosh import writing as whoosh_writing
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+    from whoosh.index import LockError
+    from whoosh.lang.porter import stem
+    from whoosh.qparser.common import QueryParserError
+    from whoosh.query import positional, ranges, terms
+    from whoosh.query.qcore import _NullQuery
+    from whoosh.query.spans import SpanNear2
+    from whoosh.reading import MultiReader, SegmentReader
+    from whoosh.scoring import BM25F
+    from whoosh.searching import Searcher
+    from whoosh.system import pack_uint
+    from whoosh.util.numeric import byte_to_length
+
+__all__ = [
+    "BM25F", "LENGTHS_COLUMN", "LockError", "MultiReader", "QueryParserError", "Searcher", "SegmentReader",
+    "SpanNear2", "_NullQuery", "_lenfield", "analysis", "byte_to_length", "fields", "formats", "pack_uint",
+    "positional", "qparser", "ranges", "stem", "terms", "whoosh_index", "whoosh_writing", "wq",
+]

@@ -1,0 +1,100 @@
+"""Search-result snippets: a window of record text around the matched words, HTML-escaped,
+with the matches in ``<mark>``. Record text and query text are never trusted as HTML.
+
+The words marked are the index terms the query matched (prefixes and fuzzy words expanded),
+found again in the record text by its folded, stemmed or phonetic form.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from collections.abc import Iterable
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from . import bounds
+from ._whoosh import stem, wq
+from .analysis import FIELD_KINDS, FOLDED, KINDS
+from .documents import snippet_text
+from .folding import phonetic
+from .results import Hit
+
+log = logging.getLogger(__name__)
+
+#: Characters of context shown around the first match.
+WINDOW = 220
+
+
+def snippet(text: str, spans: Iterable[tuple[int, int]], window: int = WINDOW) -> Markup:
+    """`text` cut to a window around the first span, escaped, spans wrapped in <mark>."""
+    spans = sorted({(s, e) for s, e in spans if 0 <= s < e <= len(text)})
+    if not spans:
+        cut = text[:window]
+        return escape(cut) + (Markup("…") if len(text) > window else Markup(""))
+    begin = max(0, spans[0][0] - window // 4)
+    if begin:
+        space = text.find(" ", begin, spans[0][0])
+        begin = space + 1 if space != -1 else begin
+    end = min(len(text), begin + window)
+    parts: list[Markup] = [Markup("…")] if begin else []
+    position = begin
+    for start, stop in spans:
+        if start < position or start >= end:
+            continue
+        parts.append(escape(text[position:start]))
+        parts.append(Markup("<mark>") + escape(text[start:stop]) + Markup("</mark>"))
+        position = stop
+    parts.append(escape(text[position:max(end, position)]))
+    if max(end, position) < len(text):
+        parts.append(Markup("…"))
+    return Markup("").join(parts)
+
+
+def make_hit(data: bytes, score: float, terms: set[tuple[str, str]], highlight: bool) -> Hit:
+    """A hit from a stored document, its snippet highlighted with the query's terms."""
+    record = json.loads(zlib.decompress(data))
+    text = snippet_text(record)
+    spans = text_spans(text, terms) if highlight else []
+    return Hit(id=record["id"], title=record.get("title", ""), score=score, record=record,
+               snippet=snippet(text, spans))
+
+
+def query_terms(q: wq.Query, reader: Any) -> set[tuple[str, str]]:
+    """(analyzer group, term) pairs the query matched, prefixes and fuzzy terms expanded."""
+    terms = set()
+    # Expanded per segment: a prefix or fuzzy expansion over Whoosh's MultiReader merges every
+    # segment's term list in Python (~0.6 s at 100,000 records); the union is the same terms.
+    segments = [leaf_reader for leaf_reader, _ in reader.leaf_readers()] or [reader]
+    try:  # not q.existing_terms(): in whoosh 2.7.4 it skips every field after the first
+        budget = bounds.current()
+        for leaf in q.leaves():
+            for segment in segments:
+                for number, (fieldname, value) in enumerate(leaf.expanded_terms(segment, phrases=True)):
+                    if budget is not None and not number % 256:
+                        budget.check()
+                    kind = FIELD_KINDS.get(fieldname)
+                    word = value.decode("utf-8") if isinstance(value, bytes) else value
+                    if kind and (fieldname, word) in segment:
+                        terms.add((kind, word))
+    except bounds.TooExpensive:  # a page of hits without highlights rather than none
+        log.info("highlighting skipped: %r expands past the search's limits", q)
+    except Exception:  # highlighting must never break a search
+        log.exception("could not collect the terms of %r for highlighting", q)
+    return terms
+
+
+def text_spans(text: str, terms: set[tuple[str, str]]) -> list[tuple[int, int]]:
+    """Character spans of `text` whose folded or phonetic form is a matched term."""
+    if not terms or not text:
+        return []
+    spans = []
+    kinds = {kind: {t for k, t in terms if k == kind} for kind in KINDS}
+    for token in FOLDED(text, chars=True, mode="index"):
+        word = token.text
+        if (word in kinds["folded"] or (kinds["stemmed"] and stem(word) in kinds["stemmed"])
+                or (kinds["names"] and phonetic(word) in kinds["names"])):
+            spans.append((token.startchar, token.endchar))
+    return spans

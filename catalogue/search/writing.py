@@ -1,0 +1,290 @@
+"""Writing the index: the store's changes into a generation, by one writer or by forked writer
+processes that each write one segment, under Whoosh's lock (an OS file lock, released when a
+process dies), plus the file locks and atomic writes of the index folder.
+
+No imports happen in the writer processes: they are forked, so they run with the modules of
+the parent already loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import itertools
+import multiprocessing
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from . import pairs, segments
+from ._whoosh import LockError, SegmentReader, whoosh_index, whoosh_writing
+from .documents import analysed, common_words, document
+from .pairs import Common
+
+#: How long a write waits for another process's index lock before giving up (the next catches up).
+LOCK_TIMEOUT = 30.0
+#: Store rows read (and sent to a writer process) at a time.
+BATCH = 1000
+#: A sync of at least this many store changes (or a reindex of a store with as many) is
+#: written by `SearchIndex.procs` processes.
+PARALLEL_MIN = 5000
+#: The last store change a generation holds.
+SEQ_FILE = "seq.json"
+
+
+def read_seq(folder: Path) -> int:
+    """The last store change applied to the generation in `folder` (0 for a new one)."""
+    try:
+        return int((folder / SEQ_FILE).read_text(encoding="utf-8").strip() or 0)
+    except (FileNotFoundError, ValueError):
+        return 0
+
+
+def choose_common(folder: Path, sample: Callable[[], Iterable[Any]] | None = None) -> Common | None:
+    """The common words of a generation; chosen once, from `sample` records when given."""
+    common = pairs.read_common(folder)
+    if common is None and sample is not None:
+        records = [row.data for row in itertools.islice(sample(), pairs.COMMON_SAMPLE)
+                   if not getattr(row, "hidden", False)]
+        if len(records) >= pairs.COMMON_MIN_SAMPLE:
+            common = common_words(records)
+            pairs.write_common(folder, common, write_atomic)
+    return common
+
+
+def apply(folder: Path, store: Any, readers: dict[str, Any], ids: Iterable[str] = (), procs: int = 1) -> int:
+    """Write the store's changes after the generation's last one (and first the records `ids`,
+    repairs named by a check) into the generation in `folder`; return how many records changed.
+    `readers`: the search's open segment readers; `procs` writer processes for a large sync.
+    LockError when another process holds the index past `LOCK_TIMEOUT`."""
+    ix = whoosh_index.open_dir(str(folder))
+    writer = ix.writer(timeout=LOCK_TIMEOUT, delay=0.05)
+    try:
+        seq = start = read_seq(folder)
+        count = 0
+        common = choose_common(folder, (lambda: store.changed_since(seq, limit=pairs.COMMON_SAMPLE))
+                               if start == 0 else None)
+        put = _Writer(writer, common, readers)
+        for record_id in ids:  # repairs named by `check`
+            put(record_id, store.get(record_id))
+            count += 1
+        procs = procs if store.last_seq() - start >= PARALLEL_MIN else 1
+        with _Workers(folder, common, procs) as workers:
+            while rows := store.changed_since(seq, limit=BATCH):
+                if workers:
+                    for row in rows:
+                        put.delete(row.id)
+                    workers.send([(r.data, r.revision) for r in rows if not r.hidden])
+                else:
+                    for row in rows:
+                        put(row.id, row)
+                count += len(rows)
+                seq = rows[-1].seq
+            put.close()
+            if workers:
+                _commit_with(writer, workers.finish())
+            else:
+                writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        ix.close()
+    if seq != start:
+        write_atomic(folder / SEQ_FILE, str(seq))
+    return count
+
+
+def build(folder: Path, store: Any, procs: int) -> int:
+    """Fill the new, empty generation in `folder` with every live record of the store; return
+    how many, written by `procs` processes for a large store. On failure the folder is removed
+    and the error raised."""
+    seq = store.last_seq()
+    procs = procs if seq >= PARALLEL_MIN else 1
+    common = choose_common(folder, store.iter_records)
+    ix = whoosh_index.open_dir(str(folder))
+    writer = ix.writer()
+    count = 0
+    try:
+        with _Workers(folder, common, procs) as workers:
+            if workers:
+                rows = store.iter_records()
+                while batch := [(row.data, row.revision) for row in itertools.islice(rows, BATCH)]:
+                    workers.send(batch)
+                    count += len(batch)
+                _commit_with(writer, workers.finish())
+            else:
+                put = _Writer(writer, common)
+                for row in store.iter_records():
+                    put.add(row.data, row.revision)
+                    count += 1
+                writer.commit(mergetype=whoosh_writing.CLEAR)
+    except BaseException:
+        writer.cancel()
+        ix.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    ix.close()
+    write_atomic(folder / SEQ_FILE, str(seq))
+    return count
+
+
+class _Writer:
+    """Puts store rows into a Whoosh SegmentWriter through the fast pool (`catalogue.search.segments`)."""
+
+    def __init__(self, writer: Any, common: Common | None, readers: dict[str, Any] | None = None):
+        self.writer, self.common = writer, common
+        self.pool = segments.install(writer)
+        #: Deletions are needed only when committed segments may hold the record.
+        self.existing = any(segment.doc_count_all() for segment in writer.segments)
+        #: Open readers by segment id (the search's), used to find a record's documents.
+        self.readers = readers or {}
+        self._opened: dict[str, Any] = {}
+
+    def __call__(self, record_id: str, row: Any) -> None:
+        """Replace (or, for a deleted or missing row, remove) a record's document."""
+        self.delete(record_id)
+        if row is not None and not row.hidden:  # deleted or withheld: not searchable
+            self.add(row.data, row.revision)
+
+    def delete(self, record_id: str) -> None:
+        """Remove a record's document from the committed segments."""
+        if not self.existing:
+            return
+        btext = record_id.encode("utf-8")
+        for segment in self.writer.segments:
+            reader = self._reader(segment)
+            if ("id", btext) in reader:
+                for docnum in reader.postings("id", btext).all_ids():
+                    segment.delete_document(docnum)
+
+    def _reader(self, segment: Any) -> Any:
+        segid = segment.segment_id()
+        reader = self.readers.get(segid) or self._opened.get(segid)
+        if reader is None:
+            writer = self.writer
+            reader = self._opened[segid] = SegmentReader(writer.storage, writer.schema, segment)
+        return reader
+
+    def add(self, record: dict[str, Any], revision: int) -> None:
+        doc = document(record, revision)
+        segments.add_document(self.writer, self.pool, doc, analysed(doc, self.writer.schema, self.common))
+
+    def close(self) -> None:
+        for reader in self._opened.values():
+            reader.close()
+        self._opened.clear()
+
+
+def _segment_worker(folder: str, common: Common | None, inbox: Any, outbox: Any) -> None:
+    """A writer process: index the (record, revision) batches it is sent into one new segment
+    of the generation in `folder` (the parent holds the lock and commits the segments)."""
+    try:
+        ix = whoosh_index.open_dir(folder)
+        writer = whoosh_writing.SegmentWriter(ix, _lk=False)
+        put = _Writer(writer, common)
+        put.existing = False  # the parent deletes; this segment holds only new documents
+        while (batch := inbox.get()) is not None:
+            for record, revision in batch:
+                put.add(record, revision)
+        # (its temporary folder is the parent's too: the parent's commit removes it)
+        segment = writer._finalize_segment() if writer.docnum else None
+        outbox.put(("ok", segment))
+    except BaseException as error:  # the parent reports it and cancels the whole write
+        outbox.put(("error", f"{type(error).__name__}: {error}"))
+
+
+def _single_threaded() -> bool:
+    """True when this process runs one thread, the only state in which forking is safe."""
+    return threading.active_count() == 1
+
+
+class _Workers:
+    """Writer processes that each build one segment from the batches sent round-robin to them.
+
+    Forked (no re-import of the caller's main module, no start-up cost), so only from a process
+    running one thread: forking a threaded one (a web server) could copy a held lock. Falsy,
+    and unused, when `procs` is 1 or the process has other threads.
+    """
+
+    def __init__(self, folder: Path, common: Common | None, procs: int):
+        self.folder, self.common = folder, common
+        self.procs = procs if _single_threaded() else 1
+        self.processes: list[Any] = []
+        self._next = 0
+
+    def __bool__(self) -> bool:
+        return self.procs > 1
+
+    def __enter__(self) -> _Workers:
+        if self:
+            context = multiprocessing.get_context("fork")
+            self.outbox = context.Queue()
+            self.inboxes = [context.Queue(maxsize=4) for _ in range(self.procs)]
+            self.processes = [context.Process(target=_segment_worker, daemon=True,
+                                              args=(str(self.folder), self.common, inbox, self.outbox))
+                              for inbox in self.inboxes]
+            for process in self.processes:
+                process.start()
+        return self
+
+    def send(self, batch: list[tuple[dict[str, Any], int]]) -> None:
+        if batch:
+            self.inboxes[self._next % self.procs].put(batch)
+            self._next += 1
+
+    def finish(self) -> list[Any]:
+        """The segments the workers wrote (after they all ended)."""
+        for inbox in self.inboxes:
+            inbox.put(None)
+        results = [self.outbox.get() for _ in self.processes]
+        for process in self.processes:
+            process.join()
+        errors = [detail for status, detail in results if status == "error"]
+        if errors:
+            raise RuntimeError(f"an index writer process failed: {errors[0]}")
+        return [segment for _, segment in results if segment is not None]
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
+def _commit_with(writer: Any, segments: list[Any]) -> None:
+    """Commit a writer's deletions (and documents) plus the workers' segments, merging nothing."""
+    final = writer._merge_segments(whoosh_writing.NO_MERGE, False, False)
+    if writer._added:
+        final.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    writer._commit_toc(final + segments)
+    writer._finish()
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, *, wait: bool = True) -> Iterator[None]:
+    """An exclusive OS lock on `path` (released by the OS if the process dies)."""
+    with open(path, "a+b") as handle:
+        mode = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
+        try:
+            fcntl.flock(handle, mode)
+        except BlockingIOError as error:
+            raise LockError(f"{path} is locked by another process") from error
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

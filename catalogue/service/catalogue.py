@@ -1,0 +1,388 @@
+"""`Catalogue`, the one door to a data directory: every read the interfaces need and the
+one write path (validate, store a revision, update the index).
+
+Every interface (CLI, web pages, write API, harvesters, imports) calls `Catalogue`, so a
+record is checked, versioned and made searchable the same way wherever it comes from, and
+none of them needs to know the store or the index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .. import records
+from ..errors import CatalogueError, FieldError, NotFound, ValidationError, Withheld
+from ..search import FACET_LIMIT, SearchLimits, SearchResult
+from ..store import Revision, Store, StoredRecord, Withholding
+from ..store import stats as store_stats
+from . import imports
+from .accounts import Accounts
+from .harvests import HarvestLedger
+from .imports import ImportReport, Plan
+from .rules import SERVER_PROVENANCE, check_not_withheld, content, prepare_new
+
+DB_NAME = "catalogue.sqlite3"
+INDEX_NAME = "index"
+#: Places the statistics list, the most frequent first.
+PLACES_LISTED = 20
+#: Longest reason of a withhold or release.
+REASON_MAX = 1000
+#: The key under which `shared` keeps a registry's catalogue.
+SHARED_KEY = "catalogue"
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """The collection counted for the statistics page: `counts` (see `Catalogue.counts`),
+    public records per century their period overlaps and how many have no period, the
+    items group records state per type, records per place (most first, the first
+    `PLACES_LISTED`) and how many places there are in all."""
+
+    counts: dict[str, Any]
+    by_century: dict[int, int]
+    undated: int
+    items_by_type: dict[str, int]
+    by_place: dict[str, int]
+    places: int
+
+
+class Catalogue:
+    """A data directory: the SQLite store (source of truth) plus its search index, its
+    accounts (`accounts`) and its harvest state (`harvests`).
+
+    `harvest_networks` are the networks beyond the public Internet its harvests may reach
+    (the operator's HARVEST_ALLOW_NETWORKS: CIDRs, comma-separated or a list).
+    """
+
+    def __init__(self, data_dir: Path | str, *, with_index: bool = True, search_limits: SearchLimits | None = None,
+                 harvest_networks: str | Iterable[str] = ""):
+        self.data_dir = Path(data_dir)
+        #: What one search may cost (the ``SEARCH_*`` settings).
+        self.search_limits = search_limits or SearchLimits()
+        self.harvest_networks = harvest_networks
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.data_dir / DB_NAME)
+        self.accounts = Accounts(self.store)
+        self.harvests = HarvestLedger(self.store)
+        self._with_index = with_index
+        self._index: Any = None
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Catalogue:
+        """The catalogue a configuration names: its ``DATA`` directory, searched within
+        its ``SEARCH_*`` limits (CatalogueError naming a bad setting), harvesting within
+        ``HARVEST_ALLOW_NETWORKS``: the one way the web app and the commands open it."""
+        return cls(config["DATA"], search_limits=SearchLimits.from_config(config),
+                   harvest_networks=config.get("HARVEST_ALLOW_NETWORKS") or "")
+
+    @property
+    def index(self) -> Any:
+        """The search index, opened on first use and caught up with the store."""
+        if self._index is None:
+            from ..search import SearchIndex  # deferred: whoosh loads only when an index is opened
+
+            self._index = SearchIndex(self.data_dir / INDEX_NAME, self.search_limits)
+            self._index.sync(self.store)
+        return self._index
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+        self.store.close()
+
+    def __enter__(self) -> Catalogue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _after_write(self) -> None:
+        if self._with_index:
+            self.index.sync(self.store)
+
+    @contextmanager
+    def deferred_index(self) -> Iterator[None]:
+        """Batch writes (harvests): the index catches up once, after the block, never
+        with rows of a transaction that may still roll back."""
+        with_index, self._with_index = self._with_index, False
+        try:
+            yield
+        finally:
+            self._with_index = with_index
+            self._after_write()
+
+    # -- reads -------------------------------------------------------------------------
+
+    def get(self, record_id: str, revision: int | None = None, *, include_withheld: bool = False) -> dict[str, Any]:
+        """A live record (or one of its revisions, deleted or not); NotFound/Gone otherwise,
+        and Withheld for content an admin withheld from the public (unless `include_withheld`:
+        admins and the command line see it)."""
+        if revision is not None:
+            current = self.store.get(record_id)
+            if current is None:
+                raise NotFound.record(record_id)
+            found = self.store.revision(record_id, revision)
+            if found.withheld and not include_withheld:
+                raise Withheld(record_id, revision, revision == current.revision)
+            return found.data
+        stored = self.store.get_live(record_id)
+        if stored.withheld and not include_withheld:
+            raise Withheld(record_id, stored.revision, True)
+        return stored.data
+
+    def current(self, record_id: str) -> StoredRecord | None:
+        """The current row of a record as stored, deleted or withheld ones too (their
+        `deleted` and `withheld` say so); None for an unknown id. For pages that show an
+        admin what the public does not see, and for conflict views."""
+        return self.store.get(record_id)
+
+    def live(self, record_id: str) -> StoredRecord:
+        """The current row of a record that is not deleted (withheld or not): what an edit
+        starts from. NotFound or Gone otherwise."""
+        return self.store.get_live(record_id)
+
+    def revision(self, record_id: str, number: int) -> Revision:
+        """One revision as stored, withheld or not; NotFound when there is none."""
+        return self.store.revision(record_id, number)
+
+    def search(self, query: str = "", *, filters: dict[str, list[str]] | None = None, sort: str = "relevance",
+               page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True,
+               facet_limit: int | None = FACET_LIMIT) -> SearchResult:
+        """Full-text search with facet filters; see `catalogue.search.SearchResult`. Each facet
+        lists its `facet_limit` most frequent values (None: all of them)."""
+        return self.index.search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
+                                 facets=facets, highlight=highlight, facet_limit=facet_limit)
+
+    def history(self, record_id: str, *, include_withheld: bool = False) -> list[Revision]:
+        """Every revision of a record, oldest first; NotFound for an unknown id. A withheld
+        revision comes without its content and message unless `include_withheld`."""
+        revisions = self.store.history(record_id)
+        if not revisions:
+            raise NotFound.record(record_id)
+        if include_withheld:
+            return revisions
+        return [replace(r, data={}, message="") if r.withheld else r for r in revisions]
+
+    def withholdings(self, record_id: str | None = None) -> list[Withholding]:
+        """The audit trail of withheld revisions (who withheld or released what, when, why)."""
+        return self.store.withholdings(record_id)
+
+    def recent_changes(self, limit: int = 10) -> list[Revision]:
+        """The latest revisions across the catalogue that are not withheld, newest first."""
+        return self.store.recent_changes(limit)
+
+    def live_records(self, *, types: Sequence[str] = (), statuses: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+        """Every public record (live, its current revision not withheld) whose type is one
+        of `types` and status one of `statuses` (empty: any), in id order, streamed: what
+        every export of the whole collection writes."""
+        return (row.data for row in self.store.iter_records(types=types, statuses=statuses))
+
+    def counts(self) -> dict[str, Any]:
+        """Collection figures: public and deleted records, the items group records state,
+        public records by type and by status (see `Store.counts`)."""
+        return self.store.counts()
+
+    def statistics(self) -> Statistics:
+        """The figures of the statistics page, each over the public records."""
+        by_century, undated = store_stats.by_century(self.store)
+        return Statistics(self.store.counts(), by_century, undated, store_stats.items_by_type(self.store),
+                          store_stats.by_place(self.store, PLACES_LISTED), store_stats.place_count(self.store))
+
+    def has_geometry(self, places: list[str] | None = None) -> bool:
+        """Whether a public record has a geometry: any record, or one at one of `places`
+        (at most 50 names are looked at)."""
+        return store_stats.any_geometry(self.store, places)
+
+    def is_empty(self) -> bool:
+        """Whether no record was ever stored here (a new data directory)."""
+        return self.store.last_seq() == 0
+
+    # -- upkeep --------------------------------------------------------------------------
+
+    def open_index(self) -> None:
+        """Open the search index and catch it up with the store now (a server does this
+        before its first request, so no visitor waits for it)."""
+        self.index.sync(self.store)
+
+    def reindex(self, *, procs: int | None = None) -> int:
+        """Rebuild the search index from the store in a new folder and swap it in; how many
+        records it holds. `procs` writer processes (None: the index decides)."""
+        return self.index.reindex(self.store, procs=procs)
+
+    def check_index(self, *, repair: bool = True) -> Any:
+        """Compare the search index with the store, catch it up and (with `repair`) mend
+        every difference; the report says what differed (`SearchIndex.check`)."""
+        return self.index.check(self.store, repair=repair)
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the database at `target`, safe while others keep writing."""
+        self.store.backup(target)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Writes that stand or fall together (a harvested page with its checkpoint); nested,
+        the inner block is undone alone when it fails."""
+        with self.store.transaction():
+            yield
+
+    # -- writes ------------------------------------------------------------------------
+
+    def check(self, record: Any, record_id: str | None = None, *, origin: str = "manual") -> dict[str, Any]:
+        """The record as `create` (or, with `record_id`, `update`) would store it, stored
+        nowhere; ValidationError listing every problem. For a form that reports every
+        problem at once even when it will not save."""
+        if record_id is None:
+            return prepare_new(record, origin=origin)
+        return self.prepare_update(record_id, record, origin=origin)
+
+    def create(self, record: dict[str, Any], *, user: str = "system", message: str = "",
+               origin: str = "manual") -> dict[str, Any]:
+        """Validate and store a new record; an id is made from the title when absent."""
+        return self._store_new(prepare_new(record, origin=origin), user=user, message=message, origin=origin)
+
+    def _store_new(self, data: dict[str, Any], *, user: str, message: str, origin: str) -> dict[str, Any]:
+        """Store prepared content as revision 1 of a new record."""
+        stored = self.store.write(data["id"], data, action="create", base_revision=None, user=user,
+                                  message=message or "created", origin=origin)
+        self._after_write()
+        return stored.data
+
+    def prepare_update(self, record_id: str, record: dict[str, Any], current: StoredRecord | None = None, *,
+                       origin: str = "manual") -> dict[str, Any]:
+        """The validated new content of a record, keeping its id, and its provenance when the
+        writer gives none or may not set it (`SERVER_PROVENANCE`); `current` is the live
+        stored row when the caller has read it already."""
+        current = current or self.store.get_live(record_id)
+        incoming = dict(record)
+        if incoming.get("id") not in (None, "", record_id):
+            raise ValidationError([FieldError("id", f"cannot change the id {record_id!r} of a record")])
+        incoming["id"] = record_id
+        stored = current.data.get("provenance")
+        if origin in SERVER_PROVENANCE or not incoming.get("provenance"):
+            incoming.pop("provenance", None)
+            if stored:
+                incoming["provenance"] = stored
+        return records.prepare(incoming)
+
+    def update(self, record_id: str, record: dict[str, Any], *, base_revision: int | None,
+               user: str = "system", message: str = "", origin: str = "manual",
+               allow_withheld: bool = False) -> dict[str, Any]:
+        """Replace a record's content; refuses a stale `base_revision`. No change, no revision.
+
+        A record whose current revision is withheld is changed only with `allow_withheld`
+        (an admin, who knows the new revision will be public); harvests and imports are refused.
+        """
+        current = self.store.get_live(record_id)
+        check_not_withheld(current, allow_withheld)
+        data = self.prepare_update(record_id, record, current, origin=origin)
+        return self._write_update(current, data, base_revision=base_revision, user=user, message=message,
+                                  origin=origin)
+
+    def _write_update(self, current: StoredRecord, data: dict[str, Any], *, base_revision: int | None,
+                      user: str, message: str, origin: str) -> dict[str, Any]:
+        """Store prepared content as the next revision of `current`, unless nothing changed."""
+        if content(current.data) == data and base_revision in (-1, current.revision):
+            return current.data
+        stored = self.store.write(current.id, data, action="update", base_revision=base_revision,
+                                  user=user, message=message or "updated", origin=origin)
+        self._after_write()
+        return stored.data
+    def delete(self, record_id: str, *, reason: str, user: str = "system",
+               base_revision: int | None = -1, origin: str = "manual") -> StoredRecord:
+        """Tombstone a record: it leaves search, keeps its id and history, and can be restored."""
+        if not reason.strip():
+            raise CatalogueError("a deletion needs a reason")
+        current = self.store.get_live(record_id)
+        stored = self.store.write(record_id, content(current.data), action="delete", base_revision=base_revision,
+                                  user=user, message=reason, origin=origin, reason=reason)
+        self._after_write()
+        return stored
+
+    def note(self, record_id: str, *, message: str, user: str = "system", origin: str = "manual") -> dict[str, Any]:
+        """Record a decision about a record (e.g. an upstream change rejected) as a revision
+        whose content is unchanged, so the history shows who decided what and when."""
+        current = self.store.get_live(record_id)
+        stored = self.store.write(record_id, content(current.data), action="update", base_revision=-1, user=user,
+                                  message=message, origin=origin)
+        self._after_write()
+        return stored.data
+
+    def restore(self, record_id: str, *, revision: int | None = None, user: str = "system",
+                message: str = "", base_revision: int | None = -1) -> dict[str, Any]:
+        """Bring back a deleted record or an earlier revision as a new revision."""
+        current = self.store.get(record_id)
+        if current is None:
+            raise NotFound.record(record_id)
+        if revision is None:
+            if not current.deleted:
+                raise CatalogueError(f"record {record_id!r} is not deleted; name the revision to restore")
+            chosen = self.store.revision(record_id, current.revision)
+        else:
+            chosen = self.store.revision(record_id, revision)
+        if chosen.withheld:
+            raise CatalogueError(f"revision {chosen.revision} of record {record_id!r} is withheld from the public;"
+                                 " an admin releases it before it can be restored")
+        source = content(chosen.data)
+        data = records.prepare(source)
+        default = f"restored revision {revision}" if revision else "restored"
+        stored = self.store.write(record_id, data, action="restore", base_revision=base_revision, user=user,
+                                  message=message or default, origin="manual")
+        self._after_write()
+        return stored.data
+
+    def withhold(self, record_id: str, revision: int, *, reason: str, user: str = "system") -> Withholding:
+        """Withhold a revision's content from the public (personal data, a sensitive
+        location): record pages, history, the API, OAI-PMH, exports and search stop showing
+        it; admins still see it. The reason goes to the audit trail."""
+        return self._set_withheld(record_id, revision, True, reason=reason, user=user)
+
+    def release(self, record_id: str, revision: int, *, reason: str, user: str = "system") -> Withholding:
+        """Make a withheld revision public again; the reason goes to the audit trail."""
+        return self._set_withheld(record_id, revision, False, reason=reason, user=user)
+
+    def _set_withheld(self, record_id: str, revision: int, withheld: bool, *, reason: str,
+                      user: str) -> Withholding:
+        reason = reason.strip()
+        if not reason:
+            raise CatalogueError("withholding or releasing a revision needs a reason (kept in the audit trail)")
+        if len(reason) > REASON_MAX:
+            raise CatalogueError(f"the reason may have at most {REASON_MAX} characters")
+        if self.store.get(record_id) is None:
+            raise NotFound.record(record_id)
+        entry = self.store.set_withheld(record_id, revision, withheld, reason=reason, user=user)
+        self._after_write()
+        return entry
+
+    def import_records(self, items: Iterable[tuple[str, Any]], *, user: str = "system",
+                       message: str = "imported", origin: str = "import", dry_run: bool = False) -> ImportReport:
+        """Import (location, record) pairs; each bad one is reported, the good ones stored.
+
+        Each record is checked and classified once (`imports.plan`), so a dry run counts
+        exactly what the import would do. Records are committed in batches of
+        `imports.IMPORT_BATCH`, each record in its own savepoint, so a bad one is never
+        half-written and a crash loses at most the open batch (an import is idempotent: run
+        it again). The index catches up once at the end.
+        """
+        return imports.import_records(self, items, user=user, message=message, origin=origin, dry_run=dry_run)
+
+    def apply(self, plan: Plan, *, user: str, message: str, origin: str) -> None:
+        """Store what `imports.plan` decided for one record, without checking it again."""
+        if plan.action == "created":
+            self._store_new(plan.data, user=user, message=message, origin=origin)
+        elif plan.action == "updated" and plan.current is not None:
+            self._write_update(plan.current, plan.data, base_revision=plan.current.revision, user=user,
+                               message=message, origin=origin)
+
+
+def shared(registry: MutableMapping[str, Any], config: Mapping[str, Any]) -> Catalogue:
+    """The catalogue kept in `registry` (a Flask app's extensions, a command run's state),
+    opened from `config` on first use: one per app or command run, shared by its threads."""
+    catalogue = registry.get(SHARED_KEY)
+    if catalogue is None:
+        catalogue = registry[SHARED_KEY] = Catalogue.from_config(config)
+    return catalogue

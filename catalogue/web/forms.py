@@ -1,0 +1,260 @@
+"""The record edit form: a record dict shown as HTML inputs and read back, with repeating
+groups (names, conditions, sources, ...) that grow and shrink without JavaScript.
+
+Input names are the record's own field paths (``conditions[0].status``), so a
+`FieldError` from validation lands next to the input it is about.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext, lazy_gettext
+
+from .. import records
+from ..errors import FieldError, ValidationError
+from ..schema import labels, record_schema
+from . import field_messages, i18n
+
+#: Single-valued inputs, by path.
+SCALARS = ("id", "type", "title", "quantity", "quantity_sources", "description", "subjects", "rights", "notes",
+           "place.name", "place.admin_area", "place.country", "place.geometry",
+           "period.label", "period.start", "period.end", "period.sources")
+_NAME_FIELDS = ("value", "lang", "script", "kind", "sources")
+#: Repeating groups and the inputs of each row.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "names": _NAME_FIELDS,
+    "place.names": _NAME_FIELDS,
+    "conditions": ("status", "date", "event", "cause", "certainty", "assessed_by", "method", "note", "sources"),
+    "sources": ("id", "citation", "author", "publisher", "date", "url", "pages", "type"),
+    "external_ids": ("scheme", "value"),
+    "media": ("url", "caption", "licence", "credit"),
+}
+#: Inputs holding a list of source ids, comma-separated.
+ID_LISTS = {"quantity_sources", "period.sources", "names.sources", "place.names.sources", "conditions.sources"}
+#: Inputs holding one value per line.
+LINES = {"subjects"}
+INTEGERS = {"quantity", "period.start", "period.end"}
+JSON_FIELDS = {"place.geometry"}
+#: The input of the edit message (not part of the record, but checked with it).
+MESSAGE = "message"
+#: Rows at most per group (a guard against absurd forms, far above any real record).
+MAX_ROWS = 500
+
+_ROW_KEY = re.compile(r"^(?P<group>[a-z_.]+)\[(?P<index>\d+)\](?:\.(?P<field>[a-z_]+))?$", re.ASCII)
+#: A whole number as typed: ASCII digits, at most 7 of them (years, counts), an optional
+#: sign and a zero fraction (``3.0`` is 3, as in the JSON doors; ``3.5`` is refused).
+_WHOLE = re.compile(r"(?P<number>-?\d{1,7})(?:\.0+)?", re.ASCII)
+Draft = dict[str, Any]
+
+
+#: UI labels of the name kinds (the schema has no labels for them).
+NAME_KINDS = {"official": lazy_gettext("Official"), "common": lazy_gettext("Common"),
+              "historical": lazy_gettext("Historical"), "variant": lazy_gettext("Variant"),
+              "transliteration": lazy_gettext("Transliteration"), "translation": lazy_gettext("Translation")}
+
+
+def choices(name: str) -> list[tuple[str, str]]:
+    """(value, label) pairs of a select in the UI language: the vocabularies of the record schema."""
+    if name in ("type", "status", "certainty"):
+        return list(labels(name, i18n.current_language()).items())
+    if name == "kind":
+        return [(v, str(NAME_KINDS.get(v, v.capitalize())))
+                for v in record_schema()["$defs"]["name"]["properties"]["kind"]["enum"]]
+    raise KeyError(name)
+
+
+def _text(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind in ID_LISTS:
+        return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    if kind in LINES:
+        return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    if kind in JSON_FIELDS:
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _lookup(record: Mapping[str, Any], path: str) -> Any:
+    value: Any = record
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _assign(record: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        record = record.setdefault(part, {})
+    record[last] = value
+
+
+class RecordForm:
+    """The state of one record form: raw input strings, the rows of each group, and errors."""
+
+    def __init__(self, draft: Draft | None = None, errors: list[FieldError] | None = None):
+        self.draft: Draft = draft or {"scalars": {}, "groups": {g: [] for g in GROUPS}}
+        self.errors: list[FieldError] = list(errors or [])
+
+    # -- building ------------------------------------------------------------------------
+
+    @classmethod
+    def empty(cls) -> RecordForm:
+        """A new-record form with one empty row in the groups most records need."""
+        form = cls()
+        for group in ("names", "conditions", "sources"):
+            form.add_row(group)
+        return form
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> RecordForm:
+        """The form showing a stored record."""
+        scalars = {key: _text(_lookup(record, key), key) for key in SCALARS}
+        groups: dict[str, list[dict[str, str]]] = {}
+        for group, fields in GROUPS.items():
+            rows = _lookup(record, group) or []
+            groups[group] = [
+                {f: _text(row.get(f), f"{group}.{f}") for f in fields} for row in rows if isinstance(row, Mapping)
+            ]
+        return cls({"scalars": scalars, "groups": groups})
+
+    @classmethod
+    def from_input(cls, form: Mapping[str, str]) -> RecordForm:
+        """The form as submitted: every input kept, empty rows dropped, add/remove applied."""
+        scalars = {key: str(form.get(key, "")) for key in SCALARS}
+        found: dict[str, dict[int, dict[str, str]]] = {g: {} for g in GROUPS}
+        for key in form:
+            match = _ROW_KEY.match(key)
+            if not match or match["group"] not in GROUPS or match["field"] not in GROUPS[match["group"]]:
+                continue
+            index = int(match["index"])
+            if index < MAX_ROWS:
+                found[match["group"]].setdefault(index, {})[match["field"]] = str(form.get(key, ""))
+        groups = {
+            group: [row for _, row in sorted(rows.items()) if any(v.strip() for v in row.values())]
+            for group, rows in found.items()
+        }
+        self = cls({"scalars": scalars, "groups": groups})
+        self._apply(form.get("add", ""), form.get("remove", ""))
+        return self
+
+    def _apply(self, add: str, remove: str) -> None:
+        if add in GROUPS:
+            self.add_row(add)
+        match = _ROW_KEY.match(remove or "")
+        if match and match["group"] in GROUPS and match["field"] is None:
+            rows = self.draft["groups"][match["group"]]
+            if int(match["index"]) < len(rows):
+                del rows[int(match["index"])]
+
+    def add_row(self, group: str) -> None:
+        rows = self.draft["groups"][group]
+        if len(rows) < MAX_ROWS:
+            rows.append({f: "" for f in GROUPS[group]})
+
+    # -- reading (templates) -------------------------------------------------------------
+
+    def value(self, key: str) -> str:
+        """The text an input shows: ``title`` or ``conditions[0].status``."""
+        match = _ROW_KEY.match(key)
+        if match and match["group"] in GROUPS and match["field"]:
+            rows = self.draft["groups"][match["group"]]
+            index = int(match["index"])
+            return rows[index].get(match["field"], "") if index < len(rows) else ""
+        return self.draft["scalars"].get(key, "")
+
+    def rows(self, group: str) -> range:
+        """Indices of the rows of a group."""
+        return range(len(self.draft["groups"][group]))
+
+    def _known(self) -> set[str]:
+        keys = set(SCALARS) | set(GROUPS) | {MESSAGE}
+        for group, fields in GROUPS.items():
+            for index in self.rows(group):
+                keys.add(f"{group}[{index}]")
+                keys.update(f"{group}[{index}].{f}" for f in fields)
+        return keys
+
+    def _place(self, path: str) -> str:
+        """The input (or row, or group) an error path belongs to; "" for the whole form."""
+        known = self._known()
+        while path and path not in known:
+            path = re.sub(r"(\[\d+\]|\.[A-Za-z_]+|^[A-Za-z_]+)$", "", path)
+        return path
+
+    def errors_for(self, key: str) -> list[str]:
+        """Messages to show next to the input, row or group `key`, in the UI language."""
+        return [field_messages.text(e) for e in self.errors if self._place(e.path) == key]
+
+    def summary(self) -> list[tuple[str, str]]:
+        """Every problem as (id of the element that shows it, text), for the links of the
+        error summary: an input's id, or the message next to a group or row."""
+        items = []
+        for error in self.errors:
+            place = self._place(error.path)
+            row = _ROW_KEY.match(place)
+            is_input = place in SCALARS or place == MESSAGE or bool(row and row["field"])
+            anchor = ("f-" if is_input else "error-") + dom_id(place) if place else ""
+            items.append((anchor, field_messages.located(error)))
+        return items
+
+    # -- converting ----------------------------------------------------------------------
+
+    def to_record(self) -> dict[str, Any]:
+        """The record the input describes; ValidationError (all problems) when it cannot be one."""
+        record: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        for key in SCALARS:
+            value = self._convert(key, key, self.draft["scalars"].get(key, ""), errors)
+            if value not in (None, "", []):
+                _assign(record, key, value)
+        for group, fields in GROUPS.items():
+            rows = []
+            for index, row in enumerate(self.draft["groups"][group]):
+                item = {}
+                for field in fields:
+                    value = self._convert(f"{group}.{field}", f"{group}[{index}].{field}", row.get(field, ""),
+                                          errors)
+                    if value not in (None, "", []):
+                        item[field] = value
+                rows.append(item)
+            if rows:
+                _assign(record, group, rows)
+        if errors:
+            bad = {e.path for e in errors}
+            checked = records.normalise(dict(record, id=record.get("id") or "new-record"))
+            later = [e for e in records.validate(checked) if e.path not in bad]
+            raise ValidationError(errors + later)
+        return record
+
+    @staticmethod
+    def _convert(kind: str, path: str, text: str, errors: list[FieldError]) -> Any:
+        text = text.strip()
+        if not text:
+            return None
+        if kind in ID_LISTS:
+            return [part.strip() for part in re.split(r"[,\s]+", text) if part.strip()]
+        if kind in LINES:
+            return [line.strip() for line in text.splitlines() if line.strip()]
+        if kind in INTEGERS:
+            match = _WHOLE.fullmatch(text)
+            if not match:
+                errors.append(FieldError(path, gettext("%(value)s is not a whole number", value=repr(text[:50]))))
+                return None
+            return int(match["number"])
+        if kind in JSON_FIELDS:
+            try:
+                return json.loads(text)
+            except (ValueError, RecursionError) as error:
+                errors.append(FieldError(path, gettext("not valid GeoJSON (%(error)s)", error=error)))
+                return None
+        return text
+
+
+def dom_id(key: str) -> str:
+    """An HTML id made from a field path (``conditions[0].status`` -> ``conditions-0-status``)."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", key).strip("-")
