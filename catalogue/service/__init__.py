@@ -15,13 +15,27 @@ search index.
 
 from ..store import Revision, StoredRecord, Withholding
 from .accounts import Accounts
-from .catalogue import DB_NAME, INDEX_NAME, Catalogue, Statistics, shared
+from .catalogue import DB_NAME, INDEX_NAME, PLACES_LISTED, Catalogue, Statistics, shared
 from .harvests import HarvestLedger
 from .imports import IMPORT_BATCH, ImportReport
 from .rules import SERVER_PROVENANCE, prepare_new
 from .search_json import result_json
 
 __all__ = [
-    "DB_NAME", "IMPORT_BATCH", "INDEX_NAME", "SERVER_PROVENANCE", "Accounts", "Catalogue", "HarvestLedger",
-    "ImportReport", "Revision", "Statistics", "StoredRecord", "Withholding", "prepare_new", "result_json", "shared",
+    "DB_NAME",
+    "IMPORT_BATCH",
+    "INDEX_NAME",
+    "PLACES_LISTED",
+    "SERVER_PROVENANCE",
+    "Accounts",
+    "Catalogue",
+    "HarvestLedger",
+    "ImportReport",
+    "Revision",
+    "Statistics",
+    "StoredRecord",
+    "Withholding",
+    "prepare_new",
+    "result_json",
+    "shared",
 ]

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from ..errors import CatalogueError, QueryTooLong
-from ..search import FACETS, SORTS, SearchResult
+from ..search import FACET_LIMIT, FACETS, SORTS, SearchResult
 from . import get_catalogue
 from .site import whole_number
 
@@ -23,7 +23,12 @@ MAX_PAGE_SIZE = 100
 
 
 class BadSearch(CatalogueError):
-    """Search arguments that cannot be used; the message says which and why."""
+    """Search arguments that cannot be used; the message says which and why. `lang` is the
+    language of the message when it is not the UI's (the search engine words its own in English)."""
+
+    def __init__(self, message: str, lang: str | None = None):
+        super().__init__(message)
+        self.lang = lang
 
 
 @dataclass
@@ -51,6 +56,10 @@ def _integer(args: MultiDict[str, str], name: str, default: int, largest: int) -
 def read_args(args: MultiDict[str, str], page_size: int | None = None) -> SearchArgs:
     """Read q, facet filters, sort, page (and page_size when not fixed) or raise BadSearch."""
     q = args.get("q", "").strip()
+    try:
+        get_catalogue().check_query(q)  # the service's one limit, reported before other mistakes
+    except QueryTooLong as error:
+        raise BadSearch(gettext("The query is too long (at most %(n)s characters).", n=error.limit)) from error
     filters = {}
     for facet in FACETS:
         values = list(dict.fromkeys(v.strip() for v in args.getlist(facet) if v.strip()))
@@ -67,24 +76,33 @@ def read_args(args: MultiDict[str, str], page_size: int | None = None) -> Search
     return SearchArgs(q, filters, sort, page, size)
 
 
-def too_long(error: QueryTooLong) -> BadSearch:
-    """The service's refusal of an over-long query, in the visitor's language."""
-    return BadSearch(gettext("The query is too long (at most %(n)s characters).", n=error.limit))
-
-
 def run(search: SearchArgs) -> SearchResult:
-    """Search the catalogue; a query that cannot run or a page past the last one raises BadSearch."""
+    """Search the catalogue; a page past the last one raises BadSearch."""
     try:
         result = get_catalogue().search(search.q, filters=search.filters, sort=search.sort, page=search.page,
                                         page_size=search.page_size)
-    except QueryTooLong as error:
-        raise too_long(error) from error
     except CatalogueError as error:  # the engine could not run this query at all
-        raise BadSearch(str(error)) from error
+        raise BadSearch(str(error), lang="en") from error
     if search.page > result.pages:
         raise BadSearch(gettext("There is no page %(page)s: the results have %(pages)s page(s).",
                                 page=search.page, pages=result.pages))
     return result
+
+
+def has_geometry(result: SearchResult) -> bool:
+    """Whether the results hold a record with a geometry, so that their GeoJSON download has
+    features. Exact when a record of this page has one or every result is on it; otherwise
+    answered from the places of the results (a geometry belongs to a named place): true when
+    a public record at one of them has one, or, when there are too many places to list, when
+    any public record has one."""
+    if any((hit.record.get("place") or {}).get("geometry") for hit in result.hits):
+        return True
+    if result.total <= len(result.hits):
+        return False
+    places = [value.value for value in result.facets.get("place", [])]
+    if len(places) >= FACET_LIMIT:  # not every place is listed
+        return get_catalogue().has_geometry()
+    return get_catalogue().has_geometry(places)
 
 
 @bp.get("/search")
@@ -94,5 +112,7 @@ def search() -> Any:
         args = read_args(request.args, page_size=current_app.config["PAGE_SIZE"])
         result = run(args)
     except BadSearch as error:
-        return render_template("search.html", args=None, result=None, error=str(error), sorts=SORTS), 400
-    return render_template("search.html", args=args, result=result, error=None, sorts=SORTS)
+        return render_template("search.html", args=None, result=None, error=str(error), error_lang=error.lang,
+                               sorts=SORTS), 400
+    return render_template("search.html", args=args, result=result, error=None, sorts=SORTS,
+                           geometry=bool(result.total) and has_geometry(result))
