@@ -210,6 +210,8 @@ def test_query_length_limit_same_for_web_api_and_cli(tmp_path: Path, length: int
     assert client.get("/api/search", query_string={"q": fine_query}).status_code == 200
     assert runner.invoke(args=["search", fine_query]).exit_code == 0
     assert client.get("/export/records.csv", query_string={"q": long_query}).status_code == 400
+    stats = client.get("/stats", query_string={"q": long_query})
+    assert stats.status_code == 400 and message in text_of(stats.data)
     with app.app_context(), pytest.raises(QueryTooLong, match=re.escape(message)):
         get_catalogue().search(long_query)  # the Python API: the one check, in the service
     described = client.get("/api/openapi.json").get_json()["paths"]["/api/search"]["get"]["parameters"]
