@@ -94,5 +94,14 @@ class AlreadyExists(CatalogueError):
     """A record with that id exists already (or existed: ids are never reused)."""
 
 
+class QueryTooLong(CatalogueError):
+    """A search query longer than the limit every door shares (``SEARCH_MAX_QUERY_LENGTH``):
+    refused, not searched."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(f"The query is too long (at most {limit} characters).")
+
+
 class ConfigurationError(CatalogueError):
     """The app is configured in a way that is unsafe to run (or a setting cannot be read)."""

@@ -14,6 +14,8 @@ import secrets
 import unicodedata
 from typing import Any
 
+from anyascii import anyascii
+
 from . import edtf
 from .errors import FieldError, ValidationError
 from .schema import integer_paths, record_schema, schema_errors, vocabulary
@@ -191,8 +193,6 @@ def is_valid_id(text: Any) -> bool:
 
 def slugify(text: str, limit: int = 40) -> str:
     """ASCII, lowercase, dash-separated slug of a title (empty when nothing is left)."""
-    from anyascii import anyascii
-
     slug = re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
     return slug[:limit].rstrip("-")
 

@@ -7,5 +7,5 @@ Above the service, below the web and the command line; harvesters never touch th
 - `sources`: registered sources; `runs`, `leases`: runs, one per source at a time;
 - `lists`: one OAI-PMH harvest; `apply`: records applied page by page; `pending`: upstream
   changes held back by local edits;
-- `csvfile`, `jsonl`: file readers (the formats themselves are in `catalogue.formats`).
+- `csvfile`, `jsonlfile`: file readers (the formats themselves are in `catalogue.formats`).
 """

@@ -12,13 +12,15 @@ from typing import Any
 
 import click
 from flask import Config, Flask
-from flask.cli import ScriptInfo
+from flask.cli import ScriptInfo, locate_app
 from flask.sansio.scaffold import find_package
 
-from .. import configure, create_app
+from ..config import configure
 from ..service import Catalogue, shared
 
 _CONFIG, _CATALOGUE = "catalogue.config", "catalogue.catalogue"
+#: Where the web app is found, the name `flask --app` takes.
+APP = "catalogue"
 
 
 def instance_folder() -> str:
@@ -64,5 +66,8 @@ def get_catalogue() -> Catalogue:
 
 def serving_app() -> Flask:
     """The web app `serve` serves: Flask's under `flask --app catalogue`, else a new one
-    (which applies the SECRET_KEY policy: production refuses to start without one)."""
-    return _flask_app() or create_app()
+    (which applies the SECRET_KEY policy: production refuses to start without one).
+
+    The new one is found by name, as `flask --app catalogue` finds it (`catalogue.create_app`):
+    the app factory registers these commands, so the commands do not import it back."""
+    return _flask_app() or locate_app(APP, None)

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from harvest.csvfile import read_csv
-from harvest.jsonl import read_jsonl
+from harvest.jsonlfile import read_jsonl
 
 from ..errors import ValidationError
 from ..formats.exports import FORMATS, stream

@@ -7,9 +7,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .. import __version__
 from ..schema import record_schema
 from ..search import FACETS, SORTS, SearchLimits
+from ..version import __version__
 from . import api_write
 
 
