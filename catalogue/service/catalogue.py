@@ -348,16 +348,21 @@ class Catalogue:
         return entry
 
     def import_records(self, items: Iterable[tuple[str, Any]], *, user: str = "system",
-                       message: str = "imported", origin: str = "import", dry_run: bool = False) -> ImportReport:
+                       message: str = "imported", origin: str = "import", dry_run: bool = False, preview: int = 0,
+                       progress: imports.ImportProgress | None = None) -> ImportReport:
         """Import (location, record) pairs; each bad one is reported, the good ones stored.
+        A `Notice` in place of a record is a warning about that location (it goes to the
+        report's warnings, the import goes on).
 
         Each record is checked and classified once (`imports.plan`), so a dry run counts
-        exactly what the import would do. Records are committed in batches of
-        `imports.IMPORT_BATCH`, each record in its own savepoint, so a bad one is never
-        half-written and a crash loses at most the open batch (an import is idempotent: run
-        it again). The index catches up once at the end.
+        exactly what the import would do; the first `preview` records are kept in the report
+        as they would be stored. Records are committed in batches of `imports.IMPORT_BATCH`,
+        each record in its own savepoint, so a bad one is never half-written and a crash
+        loses at most the open batch (an import is idempotent: run it again); `progress`
+        hears of the report after each batch. The index catches up once at the end.
         """
-        return imports.import_records(self, items, user=user, message=message, origin=origin, dry_run=dry_run)
+        return imports.import_records(self, items, user=user, message=message, origin=origin, dry_run=dry_run,
+                                      preview=preview, progress=progress)
 
     def apply(self, plan: Plan, *, user: str, message: str, origin: str) -> None:
         """Store what `imports.plan` decided for one record, without checking it again."""
