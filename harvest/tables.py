@@ -29,20 +29,25 @@ def check_size(path: Path, name: str, limits: FileLimits) -> None:
                              "(IMPORT_MAX_BYTES); split it or ask an admin to raise the limit")
 
 
+#: Rows with a value read to find the header under a title or notes a sheet may begin with.
+HEADER_SEARCH = 20
+
+
 def _sheet_items(sheet: Sheet, mapping: Mapping, name: str) -> Iterator[tuple[str, Any]]:
-    """(location, cells or CatalogueError) of a sheet's data rows, under the first row that
-    has a value (the header); the header is checked before the first row is given."""
-    rows = iter(sheet.rows)
-    for number, cells, _problem in rows:
-        if any(c.strip() for c in cells):
-            header, header_row = [c.strip() for c in cells], number
-            break
-    else:
+    """(location, cells or CatalogueError) of a sheet's data rows, under its header: the first
+    row holding every column the mapping names (a title or notes may stand above it), else
+    the first row with a value, checked before the first data row is given."""
+    needed = mapping.needed_columns()
+    candidates = [(i, row) for i, row in enumerate(sheet.rows) if any(c.strip() for c in row[1])][:HEADER_SEARCH]
+    if not candidates:
         raise CatalogueError(f"{name}: sheet {sheet.name!r} is empty")
-    problem = header_problem(header, mapping, f"{name} (sheet {sheet.name!r}, row {header_row})")
+    index, (number, cells, _) = next(((i, row) for i, row in candidates if needed <= {c.strip() for c in row[1]}),
+                                     candidates[0])
+    header = [c.strip() for c in cells]
+    problem = header_problem(header, mapping, f"{name} (sheet {sheet.name!r}, row {number})")
     if problem:
         raise problem
-    return _data(rows, header, name)
+    return _data(iter(sheet.rows[index + 1:]), header, name)
 
 
 def _data(rows: Iterator[tuple[int, list[str], str | None]], header: list[str], name: str

@@ -80,8 +80,11 @@ def is_list(target: str) -> bool:
 def vocabulary_of(target: str) -> list[str] | None:
     """The allowed values of a controlled field (None for free text)."""
     name = CONTROLLED.get(target)
+    defs = record_schema()["$defs"]
     if name == "kind":
-        return list(record_schema()["$defs"]["name"]["properties"]["kind"]["enum"])
+        return list(defs["name"]["properties"]["kind"]["enum"])
+    if name == "certainty":
+        return list(defs["assessment"]["properties"]["certainty"]["enum"])
     return vocabulary(name) if name else None
 
 

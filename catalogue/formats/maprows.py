@@ -160,6 +160,7 @@ class _Reader:
                 built.position[rest] = positions.number(value, rest)
             except positions.PositionError as error:
                 built.problem(entry.key, str(error))
+                built.position[rest] = float("nan")  # reported: no second complaint about the position
         elif kind == "geometry":
             try:
                 built.geometry = positions.geometry(value)
@@ -355,7 +356,7 @@ def _place(built: Built, record: dict[str, Any], mapping: Mapping) -> None:
             place["country"] = country.get("name") or codes.country_name(country["code"]) or country["code"]
         else:
             place["countries"] = built.countries
-    if built.position:
+    if built.position and not any(v != v for v in built.position.values()):  # (NaN: reported already)
         if set(built.position) != {"latitude", "longitude"}:
             built.problems.append("a position needs both latitude and longitude")
         else:

@@ -90,7 +90,8 @@ def rows() -> list[dict[str, object]]:
     for number, local in ((3, "Kestrin Köprüsü"), (20, "Veloriya-20 Qalası"), (41, "Tamsker Gärten 41")):
         extra = dict.fromkeys(COLUMNS, "")
         extra.update(id_no=100 + number, name_other=local, note=NOTE)
-        out.insert(number + 2, extra)
+        main = next(i for i, row in enumerate(out) if row["id_no"] == 100 + number)
+        out.insert(main + 1 + number % 3, extra)  # after its site's row, not always right after
     return out
 
 
