@@ -44,7 +44,7 @@ def test_types_for_heritage_in_general_keep_the_old_ones_and_have_labels_and_aat
     assert set(NEW_TYPES) | set(OLD_TYPES) <= set(types)
     aat = record_schema()["x-aat"]
     for key in types:
-        assert labels("type", "en")[key] and labels("type", "az")[key] != labels("type", "en")[key] or key == "other"
+        assert labels("type", "en")[key] and labels("type", "az")[key]
         assert labels("type_plural", "az")[key]
         assert key in aat and (aat[key] is None or (len(aat[key]) == 9 and aat[key].startswith("300")))
     assert aat["archaeological_site"] == "300000810" and aat["bridge"] == "300007836"
@@ -131,7 +131,8 @@ def test_csv_geojson_and_json_ld_carry_the_new_fields():
 
 def test_show_prints_every_field_that_is_set(runner, catalogue):
     record = dict(transboundary(), id="t-2", description="Line one\nline two", subjects=["walls"],
-                  names=[{"value": "Qala", "lang": "az", "script": "Latn"}], period={"label": "medieval", "start": 1200},
+                  names=[{"value": "Qala", "lang": "az", "script": "Latn"}],
+                  period={"label": "medieval", "start": 1200},
                   external_ids=[{"scheme": "wikidata", "value": "Q1"}], rights="CC0", notes="A note",
                   media=[{"url": "https://img.example/1.jpg", "caption": "Gate"}],
                   conditions=[{"status": "damaged", "date": "2020", "cause": "weather", "sources": ["s1"]}])
