@@ -114,3 +114,20 @@ def test_the_dry_run_shows_the_records_then_the_warning_then_the_counts_and_crea
     assert "Крепость Велория (ru, Cyrl, translation)" in out and "قلعة فيلوريا (ar, Arab, translation)" in out
     assert out.rstrip().endswith("48 would be created, 0 would be updated, 0 unchanged, 0 failed")
     assert "register.xlsx:20: warning: the position is (0, 0)" in done.stderr
+
+
+def test_countries_and_designation_years_feed_search_filters_and_facets(tmp_path):
+    catalogue = Catalogue(tmp_path / "data")
+    catalogue.import_records(read_table(EXAMPLES / "register.csv", load_mapping(MAPPING)), user="test")
+    transboundary = [record_id for record_id, site in sites().items() if "Spain" in site[0]["states_name_en"]]
+    found = catalogue.search("", filters={"country": ["ES"]}, page_size=100)
+    assert sorted(hit.id for hit in found.hits) == sorted(transboundary) and len(transboundary) > 1
+    assert {f.value for f in found.facets["country"]} >= {"ES", "FR"}
+    year = sites()["register-100"][0]["date_inscribed"]  # no period: its designations date it
+    hits = {hit.id for hit in catalogue.search(f"year:{year}", page_size=100).hits}
+    assert "register-100" in hits
+    century = catalogue.search("", filters={"century": ["XX"]}, page_size=100)
+    assert century.total == sum(1 for s in sites().values() if any(r["date_inscribed"] < "2001" or
+                                                                       (r["date_danger"] and r["date_danger"] < "2001")
+                                                                       for r in s if r["date_inscribed"]))
+    catalogue.close()

@@ -11,7 +11,7 @@ from flask import Flask, current_app, request
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
-from .. import centuries
+from .. import centuries, codes
 from ..schema import labels
 from . import i18n
 
@@ -79,6 +79,8 @@ def facet_label(facet: str, value: str) -> str:
         return label(facet, value)
     if facet == "century":
         return century_label(value)
+    if facet == "country" and len(value) == 2 and value.isupper():
+        return codes.country_name(value, i18n.current_language()) or value
     return value
 
 
