@@ -80,8 +80,13 @@ def facet_label(facet: str, value: str) -> str:
     if facet == "century":
         return century_label(value)
     if facet == "country" and len(value) == 2 and value.isupper():
-        return codes.country_name(value, i18n.current_language()) or value
+        return country_name(value)
     return value
+
+
+def country_name(code: str | None) -> str:
+    """A country code's name in the interface language (the code when there is none)."""
+    return (codes.country_name(code, i18n.current_language()) or code) if code else ""
 
 
 def bdi(value: Any) -> Markup:
@@ -132,6 +137,7 @@ def init_app(app: Flask) -> None:
     """Install what templates use: the row-id URL converter, helpers, filters and tests."""
     app.url_map.converters[ROW_ID] = RowIdConverter
     app.context_processor(_template_context)
-    app.jinja_env.globals.update(with_args=with_args, label=label, facet_label=facet_label)
+    app.jinja_env.globals.update(with_args=with_args, label=label, facet_label=facet_label,
+                                 country_name=country_name, language_name=codes.language_name)
     app.jinja_env.filters.update(bdi=bdi, isolate=isolate)
     app.jinja_env.tests["http_url"] = is_http
