@@ -7,6 +7,7 @@ read and write through `Catalogue` (records, revisions, counts, exports, upkeep)
 - `imports`: imports and their dry runs, classified by one `plan`;
 - `accounts`: accounts, API tokens and the sign-in throttle;
 - `harvests`: the harvest state (sources, runs, pending changes), for reading;
+- `uploads`: saved mappings and uploaded files of imports in the web;
 - `results`: a search result as JSON, the one shape of the API and the CLI.
 """
 
@@ -17,8 +18,10 @@ from .harvests import HarvestLedger
 from .imports import IMPORT_BATCH, ImportReport
 from .results import result_json
 from .rules import SERVER_PROVENANCE, prepare_new
+from .uploads import SavedMapping, Upload, Uploads
 
 __all__ = [
     "DB_NAME", "IMPORT_BATCH", "INDEX_NAME", "SERVER_PROVENANCE", "Accounts", "Catalogue", "HarvestLedger",
-    "ImportReport", "Revision", "Statistics", "StoredRecord", "Withholding", "prepare_new", "result_json", "shared",
+    "ImportReport", "Revision", "SavedMapping", "Statistics", "StoredRecord", "Upload", "Uploads", "Withholding",
+    "prepare_new", "result_json", "shared",
 ]

@@ -24,6 +24,7 @@ from .accounts import Accounts
 from .harvests import HarvestLedger
 from .imports import ImportReport, Plan
 from .rules import SERVER_PROVENANCE, check_not_withheld, content, prepare_new
+from .uploads import Uploads
 
 DB_NAME = "catalogue.sqlite3"
 INDEX_NAME = "index"
@@ -48,7 +49,8 @@ class Statistics:
 
 class Catalogue:
     """A data directory: the SQLite store (source of truth) plus its search index, its
-    accounts (`accounts`) and its harvest state (`harvests`).
+    accounts (`accounts`), its harvest state (`harvests`) and what web imports keep
+    (`uploads`: saved mappings and uploaded files).
 
     `harvest_networks` are the networks beyond the public Internet its harvests may reach
     (the operator's HARVEST_ALLOW_NETWORKS: CIDRs, comma-separated or a list).
@@ -64,6 +66,7 @@ class Catalogue:
         self.store = Store(self.data_dir / DB_NAME)
         self.accounts = Accounts(self.store)
         self.harvests = HarvestLedger(self.store)
+        self.uploads = Uploads(self.store)
         self._with_index = with_index
         self._index: Any = None
 
