@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import requests
@@ -64,7 +65,8 @@ CSV = ("Id,Title,Type,Quantity,Status,Date\n"
        "csv-bad-status,A club,club,,vanished,someday\n"
        "BAD ID,No id,school,,,\n")
 BROKEN_MAPPINGS = {
-    "table-as-field": '[record]\nid_column = "Id"\n[columns]\n"Title" = { field = "title" }\n',
+    "table-without-field": '[record]\nid_column = "Id"\n[columns]\n"Title" = { lang = "ru" }\n',
+    "lossy": '[record]\nid_column = "Id"\n[columns]\n"Title" = "title"\n"Other" = "title"\n',
     "number-as-template": '[record]\nid_template = 7\n[columns]\n"Title" = "title"\n',
     "long-delimiter": '[record]\nid_column = "Id"\ndelimiter = ";;"\n[columns]\n"Title" = "title"\n',
     "list-as-source": '[record]\nid_column = "Id"\n[columns]\n"Title" = "title"\n[source]\ncitation = ["a", "b"]\n',
@@ -128,6 +130,17 @@ class Smoke:
             done = self.cli(f"import CSV with a broken mapping ({name})", "import", str(table), "--mapping",
                             str(broken))
             self.check(len(done.stderr.strip().splitlines()) == 1, f"{name}: one line says what is wrong")
+        examples = Path(__file__).resolve().parent.parent / "harvest" / "examples"
+        for workbook in ("register.xlsx", "register.csv"):  # the readers of workbooks come with a plain install
+            dry = self.cli(f"dry run of {workbook}", "import", str(examples / workbook), "--mapping",
+                           str(examples / "register-mapping.toml"), "--dry-run", expect=0)
+            self.check("48 would be created" in dry.stdout, f"dry run of {workbook}: the register's 48 sites")
+        bomb = self.work / "bomb.xlsx"
+        with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/workbook.xml", "<workbook/>")
+            archive.writestr("xl/worksheets/sheet1.xml", b"\0" * 40 * 2**20)
+        self.cli("import a zip bomb named .xlsx", "import", str(bomb), "--mapping",
+                 str(examples / "register-mapping.toml"))
         self.cli("search with a bad query", "search", '"unclosed AND (', expect=None)
         self.cli("show an unknown record", "show", "no-such-record")
         self.cli("add an archivist", "user", "add", "smoke", "--role", "archivist", stdin=PASSWORD + "\n", expect=0)
