@@ -38,7 +38,7 @@ class FileLimits:
     """What an imported file may be: `max_bytes` as stored, `max_unpacked` bytes unpacked
     (the members of an xlsx or ods zip container together)."""
 
-    max_bytes: int = 100 * 2**20
+    max_bytes: int = 50 * 2**20
     max_unpacked: int = 1024 * 2**20
 
     @classmethod
