@@ -70,15 +70,14 @@ def complete_country(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 @cache
-def _languages() -> tuple[dict[str, str], dict[str, str]]:
-    """English language names by code, and codes by (case-folded) name in any interface language."""
-    english = dict(Locale("en").languages)
+def _languages() -> dict[str, str]:
+    """Language codes by (case-folded) name in any interface language."""
     codes: dict[str, str] = {}
     for lang in NAME_LANGUAGES:
         for code, name in Locale(lang).languages.items():
             if "_" not in code:
                 codes.setdefault(_key(name), code)
-    return english, codes
+    return codes
 
 
 def language_code(text: str) -> str | None:
@@ -89,10 +88,5 @@ def language_code(text: str) -> str | None:
     if _LANGUAGE.match(text):
         head, _, rest = text.partition("-")
         return head.lower() + (f"-{rest}" if rest else "")
-    return _languages()[1].get(_key(text))
+    return _languages().get(_key(text))
 
-
-def language_name(code: str) -> str:
-    """The English name of a language code (the code itself when CLDR has no name for it)."""
-    english, _ = _languages()
-    return english.get(code) or english.get(code.split("-")[0].lower()) or code

@@ -19,6 +19,7 @@ from catalogue.formats import dc, exports, jsonld
 from catalogue.formats.native import record_to_xml
 from catalogue.formats.oaipmh import OAIRecord
 from catalogue.schema import labels, record_schema, vocabulary
+from catalogue.web import display
 from tests.oaitools import native_schema
 from tests.recordsamples import make_record
 
@@ -45,7 +46,7 @@ def test_types_for_heritage_in_general_keep_the_old_ones_and_have_labels_and_aat
     aat = record_schema()["x-aat"]
     for key in types:
         assert labels("type", "en")[key] and labels("type", "az")[key]
-        assert labels("type_plural", "az")[key]
+        assert key in display.TYPE_COUNTS  # "14 bridges", in both languages
         assert key in aat and (aat[key] is None or (len(aat[key]) == 9 and aat[key].startswith("300")))
     assert aat["archaeological_site"] == "300000810" and aat["bridge"] == "300007836"
 
