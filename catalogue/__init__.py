@@ -48,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
         headers,
         home,
         i18n,
+        imports,
         oai,
         records,
         search,
@@ -67,6 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     headers.init_app(app)  # security headers on every response
     site.init_app(app)  # template helpers and the row-id URL converter
     app.before_request(auth.load_user)  # g.user from the session cookie
+    app.before_request(imports.upload_limit)  # an import upload may be larger (before CSRF reads the form)
     csrf = CSRFProtect(app)  # every form POST carries a CSRF token, except:
     csrf.exempt(oai.bp)  # OAI-PMH (harvesters post no forms)
     csrf.exempt(api_write.bp)  # the write API (a bearer token, no cookie)
@@ -74,7 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     app.register_error_handler(HTTPException, error_pages.http_error)
     app.register_error_handler(NotFound, error_pages.not_found)
 
-    for area in (home, search, records, stats, api, api_write, auth, edit, admin, oai, export):
+    for area in (home, search, records, stats, api, api_write, auth, edit, admin, imports, oai, export):
         app.register_blueprint(area.bp)
     for command in cli.COMMANDS:  # the commands of `catalogue`, also as `flask --app catalogue COMMAND`
         app.cli.add_command(command)

@@ -48,6 +48,12 @@ SEARCH_MAX_EXPANSION_TERMS = 20000
 SEARCH_TIME_BUDGET_MS = 400
 #: Largest accepted request body (bytes).
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+#: Largest file an import reads (bytes): an upload of the web import, a file given to
+#: ``catalogue import``. The web import form accepts a request this large (plus the form).
+IMPORT_MAX_BYTES = 50 * 1024 * 1024
+#: Largest unpacked content of an .xlsx or .ods workbook (bytes, its zip members together):
+#: a workbook beyond it (a zip bomb) is refused before any spreadsheet reader opens it.
+IMPORT_MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 #: Load the demo collection into an empty data directory when serving.
 DEMO_ON_EMPTY = True
 #: Networks (CIDRs, comma-separated: ``10.1.0.0/16,127.0.0.1/32``) a harvest may reach beyond the

@@ -12,6 +12,14 @@ class CatalogueError(Exception):
     """A problem the user can act on; str(error) is the message to show."""
 
 
+class Notice(str):
+    """Something about an imported line worth telling that does not stop it (a (0, 0)
+    position, the cached value of a spreadsheet formula). A file reader yields it as
+    ``(location, Notice(text))`` before the line's record; imports list it as a warning."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One validation problem, located by its path in the record (``conditions[0].status``).

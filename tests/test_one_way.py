@@ -61,14 +61,16 @@ def test_validate_dry_run_and_import_accept_and_refuse_the_same_lines(runner: Fl
         make_record(id="fork-1", revision=0, condition={"status": "gone"}),
         make_record(title="No id yet"),
         make_record(id="fork-3", created="yesterday"),
-        make_record(id="fork-4", type="palace"),
+        make_record(id="fork-4", type="spaceport"),
     ])
     checked, refused = outcome(runner, "validate", str(source))
     assert checked == "3 valid, 1 invalid"
-    assert refused == [f"{source}:4: type: 'palace' is not one of ['school', 'library', 'club', 'house_of_culture', "
+    assert refused == [f"{source}:4: type: 'spaceport' is not one of ['school', 'library', 'club', 'house_of_culture', "
                        "'museum', 'tomb', 'cemetery', 'mausoleum', 'mosque', 'church', 'monument', "
-                       "'archaeological_site', 'other']"]
-    dry, dry_refused = outcome(runner, "import", "--dry-run", str(source))
+                       "'archaeological_site', 'site', 'historic_building', 'religious_building', 'fortification', "
+                       "'bridge', 'palace', 'garden_or_landscape', 'historic_town', 'industrial_heritage', "
+                       "'collection', 'archive', 'other']"]
+    dry, dry_refused = outcome(runner, "import", "--dry-run", "--preview", "0", str(source))
     assert dry == "3 would be created, 0 would be updated, 0 unchanged, 1 failed" and dry_refused == refused
     done, done_refused = outcome(runner, "import", str(source))
     assert done == "3 created, 0 updated, 0 unchanged, 1 failed" and done_refused == refused
@@ -85,7 +87,7 @@ def test_a_dry_run_predicts_the_import_of_stored_records(runner: FlaskCliRunner,
     assert runner.invoke(args=["import", str(tmp_path / "first.jsonl")]).exit_code == 0
     catalogue.delete("gone", reason="a duplicate")
     again = write_jsonl(tmp_path / "again.jsonl", [make_record(id="kept"), make_record(id="gone")])
-    dry = outcome(runner, "import", "--dry-run", str(again))
+    dry = outcome(runner, "import", "--dry-run", "--preview", "0", str(again))
     done = outcome(runner, "import", str(again))
     assert dry[0] == "0 would be created, 0 would be updated, 1 unchanged, 1 failed"
     assert done[0] == "0 created, 0 updated, 1 unchanged, 1 failed"

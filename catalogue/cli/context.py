@@ -7,7 +7,10 @@ settings and its catalogue."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,7 +19,7 @@ from flask.cli import ScriptInfo, locate_app
 from flask.sansio.scaffold import find_package
 
 from ..config import configure
-from ..service import Catalogue, shared
+from ..service import DB_NAME, Catalogue, shared
 
 _CONFIG, _CATALOGUE = "catalogue.config", "catalogue.catalogue"
 #: Where the web app is found, the name `flask --app` takes.
@@ -62,6 +65,19 @@ def get_catalogue() -> Catalogue:
     if _CATALOGUE not in root.meta:
         root.meta[_CATALOGUE] = root.with_resource(Catalogue.from_config(settings()))
     return root.meta[_CATALOGUE]
+
+
+@contextmanager
+def dry_run_catalogue() -> Iterator[Catalogue]:
+    """The catalogue a dry run compares with: this run's when its data directory exists;
+    otherwise an empty one in a temporary folder, removed afterwards, so that a dry run
+    creates nothing (not even the data directory)."""
+    if (Path(settings()["DATA"]) / DB_NAME).exists():
+        yield get_catalogue()
+        return
+    with tempfile.TemporaryDirectory(prefix="catalogue-dry-run-") as folder, \
+            Catalogue(folder, with_index=False) as catalogue:
+        yield catalogue
 
 
 def serving_app() -> Flask:

@@ -11,6 +11,7 @@ search index.
   changes), which harvest/ reads and writes;
 - `published`: the records as OAI-PMH publishes them, for the provider;
 - `search_json`: a search result as JSON, the one shape of the API and the CLI.
+- `uploads`: saved mappings and uploaded files of imports in the web;
 """
 
 from ..store import Revision, StoredRecord, Withholding
@@ -20,6 +21,7 @@ from .harvests import HarvestLedger
 from .imports import IMPORT_BATCH, ImportReport
 from .rules import SERVER_PROVENANCE, prepare_new
 from .search_json import result_json
+from .uploads import SavedMapping, Upload, Uploads
 
 __all__ = [
     "DB_NAME",
@@ -32,8 +34,11 @@ __all__ = [
     "HarvestLedger",
     "ImportReport",
     "Revision",
+    "SavedMapping",
     "Statistics",
     "StoredRecord",
+    "Upload",
+    "Uploads",
     "Withholding",
     "prepare_new",
     "result_json",

@@ -25,6 +25,7 @@ from .harvests import HarvestLedger
 from .imports import ImportReport, Plan
 from .published import PublishedRecords
 from .rules import SERVER_PROVENANCE, check_not_withheld, content, prepare_new
+from .uploads import Uploads
 
 DB_NAME = "catalogue.sqlite3"
 INDEX_NAME = "index"
@@ -53,8 +54,8 @@ class Statistics:
 
 class Catalogue:
     """A data directory: the SQLite store (source of truth) plus its search index, its
-    accounts (`accounts`), its harvest state (`harvests`) and what OAI-PMH publishes
-    (`published`).
+    accounts (`accounts`), its harvest state (`harvests`), what OAI-PMH publishes
+    (`published`) and what web imports keep (`uploads`: saved mappings and uploaded files).
 
     `harvest_networks` are the networks beyond the public Internet its harvests may reach
     (the operator's HARVEST_ALLOW_NETWORKS: CIDRs, comma-separated or a list).
@@ -71,6 +72,7 @@ class Catalogue:
         self.accounts = Accounts(self.store)
         self.harvests = HarvestLedger(self.store)
         self.published = PublishedRecords(self.store)
+        self.uploads = Uploads(self.store)
         self._with_index = with_index
         self._index: Any = None
 
@@ -372,16 +374,21 @@ class Catalogue:
         return entry
 
     def import_records(self, items: Iterable[tuple[str, Any]], *, user: str = "system",
-                       message: str = "imported", origin: str = "import", dry_run: bool = False) -> ImportReport:
+                       message: str = "imported", origin: str = "import", dry_run: bool = False, preview: int = 0,
+                       progress: imports.ImportProgress | None = None) -> ImportReport:
         """Import (location, record) pairs; each bad one is reported, the good ones stored.
+        A `Notice` in place of a record is a warning about that location (it goes to the
+        report's warnings, the import goes on).
 
         Each record is checked and classified once (`imports.plan`), so a dry run counts
-        exactly what the import would do. Records are committed in batches of
-        `imports.IMPORT_BATCH`, each record in its own savepoint, so a bad one is never
-        half-written and a crash loses at most the open batch (an import is idempotent: run
-        it again). The index catches up once at the end.
+        exactly what the import would do; the first `preview` records are kept in the report
+        as they would be stored. Records are committed in batches of `imports.IMPORT_BATCH`,
+        each record in its own savepoint, so a bad one is never half-written and a crash
+        loses at most the open batch (an import is idempotent: run it again); `progress`
+        hears of the report after each batch. The index catches up once at the end.
         """
-        return imports.import_records(self, items, user=user, message=message, origin=origin, dry_run=dry_run)
+        return imports.import_records(self, items, user=user, message=message, origin=origin, dry_run=dry_run,
+                                      preview=preview, progress=progress)
 
     def apply(self, plan: Plan, *, user: str, message: str, origin: str) -> None:
         """Store what `imports.plan` decided for one record, without checking it again."""

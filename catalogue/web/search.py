@@ -92,15 +92,16 @@ def run(search: SearchArgs) -> SearchResult:
 def has_geometry(result: SearchResult) -> bool:
     """Whether the results hold a record with a geometry, so that their GeoJSON download has
     features. Exact when a record of this page has one or every result is on it; otherwise
-    answered from the places of the results (a geometry belongs to a named place): true when
-    a public record at one of them has one, or, when there are too many places to list, when
-    any public record has one."""
+    answered from the places of the results: true when a public record at one of them has one,
+    or, when there are too many places to list or results whose place has no name (a place
+    may be a country or a geometry alone), when any public record has one."""
     if any((hit.record.get("place") or {}).get("geometry") for hit in result.hits):
         return True
     if result.total <= len(result.hits):
         return False
     places = [value.value for value in result.facets.get("place", [])]
-    if len(places) >= FACET_LIMIT:  # not every place is listed
+    named = sum(value.count for value in result.facets.get("place", []))
+    if len(places) >= FACET_LIMIT or named < result.total:  # not every place is listed, or some have no name
         return get_catalogue().has_geometry()
     return get_catalogue().has_geometry(places)
 
