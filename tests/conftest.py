@@ -22,6 +22,9 @@ from tests.oai_provider import LOOPBACK
 pytest_plugins = ["tests.browser.chromium"]
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Test material that ships with the repository (tests/data/*/README.md says where it came from).
+DATA = ROOT / "tests" / "data"
+#: Material next to the checkout that is not ours to redistribute (the seed article).
 SHARED = ROOT.parent / "shared"
 
 
@@ -39,8 +42,18 @@ def exited_cleanly(result: Any) -> bool:
     return result.exception is None or isinstance(result.exception, SystemExit)
 
 
+def data_path(*parts: str) -> Path:
+    """A file of tests/data, which every clone has: missing, it fails under CI (`unavailable`)."""
+    path = DATA.joinpath(*parts)
+    if not path.exists():
+        unavailable(f"test data {path} is missing")
+    return path
+
+
 def shared_path(*parts: str) -> Path:
-    """A file of ../shared; the calling test is skipped when it is absent."""
+    """A file of ../shared, for the seed article only (not ours to redistribute, so not in
+    tests/data): the calling test is skipped when it is absent, under CI too. Everything
+    else a test reads lives in tests/data (`data_path`); tests/test_test_data.py checks so."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"{path} is not available")
