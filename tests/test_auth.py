@@ -18,7 +18,10 @@ from catalogue.store import users as user_store
 from catalogue.web import get_catalogue
 from catalogue.web.auth import is_production
 from tests.archivists import PASSWORD, add_user, csrf_token, login, session_cookie
-from tests.conftest import make_app
+from tests.conftest import TEST_SCRYPT, make_app
+
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
 
 
 @pytest.fixture
@@ -31,10 +34,12 @@ def _is_signed_in(client: FlaskClient) -> bool:
     return client.get("/records/new").status_code == 200
 
 
+@pytest.mark.real_password_hashing
 def test_password_is_stored_as_scrypt_hash(app: Flask, alice: str) -> None:
     with app.app_context():
         row = user_store.get_user(get_catalogue().store, alice)
     assert row.password_hash.startswith("scrypt:")
+    assert not row.password_hash.startswith(TEST_SCRYPT + "$")  # the production cost, not the tests' one
     assert PASSWORD not in row.password_hash
 
 
