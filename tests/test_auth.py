@@ -12,7 +12,9 @@ import itsdangerous
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
 
+from catalogue import access
 from catalogue.errors import ConfigurationError
 from catalogue.store import users as user_store
 from catalogue.web import get_catalogue
@@ -41,6 +43,14 @@ def test_password_is_stored_as_scrypt_hash(app: Flask, alice: str) -> None:
     assert row.password_hash.startswith("scrypt:")
     assert not row.password_hash.startswith(TEST_SCRYPT + "$")  # the production cost, not the tests' one
     assert PASSWORD not in row.password_hash
+
+
+def test_a_name_without_account_is_checked_at_the_cost_of_a_password() -> None:
+    """The stand-in hash checked for an unknown name has the cost werkzeug gives a new one,
+    so a login answers as slowly for a name that does not exist, and never matches."""
+    method = generate_password_hash(PASSWORD, method="scrypt").split("$")[0]
+    assert access._DUMMY_HASH.split("$")[0] == method
+    assert not access.password_matches(None, PASSWORD) and not access.password_matches(None, "")
 
 
 def test_login_with_the_right_password_signs_in(client: FlaskClient, alice: str) -> None:
