@@ -286,6 +286,7 @@ catalogue.close()
 """
 
 
+@pytest.mark.slow
 def test_two_processes_writing_at_once(tmp_path: Path) -> None:
     data = tmp_path / "data"
     Catalogue(data).close()

@@ -84,6 +84,7 @@ def _dump(ix: Any) -> dict[str, Any]:
     return out
 
 
+@pytest.mark.slow
 def test_the_fast_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
     records = _records()
     whoosh_made = _dump(_build(tmp_path / "whoosh", records, fast=False))
@@ -104,6 +105,7 @@ def test_the_fast_tokens_are_the_query_analysers_tokens(fieldname: str) -> None:
         assert field_tokens({fieldname: text}, fieldname) == expected
 
 
+@pytest.mark.slow
 def test_an_index_built_fast_answers_like_one_built_by_whoosh(tmp_path: Path) -> None:
     """Updates and deletions through the fast writer land as Whoosh's do, across segments."""
     records = _records()[:300]
@@ -126,6 +128,7 @@ def test_an_index_built_fast_answers_like_one_built_by_whoosh(tmp_path: Path) ->
                              highlight=False).total == 1
 
 
+@pytest.mark.slow
 def test_a_large_sync_and_a_reindex_written_by_two_processes_answer_as_one(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Worker processes each write a segment; the scores, totals and facets equal one writer's."""

@@ -57,6 +57,7 @@ def _message(page: str) -> str:
     return page.split('id="login-error">', 1)[1].split("<", 1)[0] if 'id="login-error">' in page else ""
 
 
+@pytest.mark.slow
 def test_login_throttle_per_account_shared_between_processes(tmp_path: Path) -> None:
     data = tmp_path / "data"
     app = make_app(data, LOGIN_LOCKOUT_AFTER=3, LOGIN_LOCKOUT_SECONDS=600)
@@ -80,6 +81,7 @@ def test_login_throttle_per_account_shared_between_processes(tmp_path: Path) -> 
     assert _sign_in(_client(app, "10.0.0.7"), "alice")[0] == 303
 
 
+@pytest.mark.slow
 def test_login_lockout_grows_and_success_resets_it(tmp_path: Path) -> None:
     app = make_app(tmp_path / "data", LOGIN_LOCKOUT_AFTER=2, LOGIN_LOCKOUT_SECONDS=0.5,
                    LOGIN_LOCKOUT_MAX_SECONDS=60, LOGIN_RATE_LIMIT="100 per minute")
