@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .limits import SearchLimits, query_too_long
+from .limits import SearchLimits, query_too_long, whole_setting
 from .results import FACETS, SORTS, FacetValue, Hit, SearchResult
 
 if TYPE_CHECKING:
     from .index import CheckReport, SearchIndex
 
 __all__ = ["FACETS", "SORTS", "CheckReport", "FacetValue", "Hit", "SearchIndex", "SearchLimits", "SearchResult",
-           "query_too_long"]
+           "query_too_long", "whole_setting"]
 
 
 def __getattr__(name: str) -> Any:

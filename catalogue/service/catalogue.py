@@ -8,6 +8,7 @@ none of them needs to know the store or the index.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -16,7 +17,7 @@ from typing import Any
 
 from .. import records
 from ..errors import CatalogueError, FieldError, NotFound, ValidationError, Withheld
-from ..search import SearchLimits, SearchResult
+from ..search import SearchLimits, SearchResult, whole_setting
 from ..store import Revision, Store, StoredRecord, Withholding
 from ..store import stats as store_stats
 from . import imports
@@ -26,6 +27,8 @@ from .imports import ImportReport, Plan
 from .rules import SERVER_PROVENANCE, check_not_withheld, content, prepare_new
 
 DB_NAME = "catalogue.sqlite3"
+#: Default of ``INDEX_WAIT_MS``: how long a write waits for search to catch up.
+INDEX_WAIT_MS = 200
 INDEX_NAME = "index"
 #: Longest reason of a withhold or release.
 REASON_MAX = 1000
@@ -55,17 +58,21 @@ class Catalogue:
     """
 
     def __init__(self, data_dir: Path | str, *, with_index: bool = True, search_limits: SearchLimits | None = None,
-                 harvest_networks: str | Iterable[str] = ""):
+                 harvest_networks: str | Iterable[str] = "", index_wait_ms: int = INDEX_WAIT_MS):
         self.data_dir = Path(data_dir)
         #: What one search may cost (the ``SEARCH_*`` settings).
         self.search_limits = search_limits or SearchLimits()
         self.harvest_networks = harvest_networks
+        #: How long a write waits for search to catch up before it returns (``INDEX_WAIT_MS``).
+        self.index_wait_ms = index_wait_ms
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data_dir / DB_NAME)
         self.accounts = Accounts(self.store)
         self.harvests = HarvestLedger(self.store)
         self._with_index = with_index
         self._index: Any = None
+        self._keeper: Any = None
+        self._keeper_lock = threading.Lock()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Catalogue:
@@ -73,22 +80,32 @@ class Catalogue:
         its ``SEARCH_*`` limits (CatalogueError naming a bad setting), harvesting within
         ``HARVEST_ALLOW_NETWORKS``: the one way the web app and the commands open it."""
         return cls(config["DATA"], search_limits=SearchLimits.from_config(config),
-                   harvest_networks=config.get("HARVEST_ALLOW_NETWORKS") or "")
+                   harvest_networks=config.get("HARVEST_ALLOW_NETWORKS") or "",
+                   index_wait_ms=whole_setting(config, "INDEX_WAIT_MS", INDEX_WAIT_MS, 0, 600_000))
 
     @property
     def index(self) -> Any:
-        """The search index, opened on first use and caught up with the store."""
-        if self._index is None:
-            from ..search import SearchIndex  # deferred: whoosh loads only when an index is opened
+        """The search index (opened on first use, as it is: `open_index`, `check_index` and
+        every write bring it up to date)."""
+        return self._kept().index
 
-            self._index = SearchIndex(self.data_dir / INDEX_NAME, self.search_limits)
-            self._index.sync(self.store)
-        return self._index
+    def _kept(self) -> Any:
+        """The keeper of the search index (`catalogue.search.keeper`), made on first use."""
+        with self._keeper_lock:
+            if self._keeper is None:
+                # deferred: whoosh loads only when the index is used
+                from ..search.index import SearchIndex
+                from ..search.keeper import IndexKeeper
+
+                index = SearchIndex(self.data_dir / INDEX_NAME, self.search_limits)
+                self._keeper = IndexKeeper(index, self.store, wait_ms=self.index_wait_ms)
+            return self._keeper
 
     def close(self) -> None:
-        if self._index is not None:
-            self._index.close()
-            self._index = None
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            keeper.stop()
+            keeper.index.close()
         self.store.close()
 
     def __enter__(self) -> Catalogue:
@@ -97,20 +114,22 @@ class Catalogue:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _after_write(self) -> None:
+    def _after_write(self, *, bulk: bool = False) -> None:
+        """The store committed: search follows (see `catalogue.search.keeper`). Never raises:
+        the write stands whatever happens to the index, which catches up later."""
         if self._with_index:
-            self.index.sync(self.store)
+            self._kept().written(bulk=bulk)
 
     @contextmanager
     def deferred_index(self) -> Iterator[None]:
-        """Batch writes (harvests): the index catches up once, after the block, never
-        with rows of a transaction that may still roll back."""
+        """Batch writes (imports, harvests): the index catches up once, after the block,
+        never with rows of a transaction that may still roll back."""
         with_index, self._with_index = self._with_index, False
         try:
             yield
         finally:
             self._with_index = with_index
-            self._after_write()
+            self._after_write(bulk=True)
 
     # -- reads -------------------------------------------------------------------------
 
@@ -148,9 +167,10 @@ class Catalogue:
 
     def search(self, query: str = "", *, filters: dict[str, list[str]] | None = None, sort: str = "relevance",
                page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True) -> SearchResult:
-        """Full-text search with facet filters; see `catalogue.search.SearchResult`."""
-        return self.index.search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
-                                 facets=facets, highlight=highlight)
+        """Full-text search with facet filters; see `catalogue.search.SearchResult`.
+        SearchUnavailable while a serving process rebuilds a missing or damaged index."""
+        return self._kept().search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
+                                   facets=facets, highlight=highlight)
 
     def history(self, record_id: str, *, include_withheld: bool = False) -> list[Revision]:
         """Every revision of a record, oldest first; NotFound for an unknown id. A withheld
@@ -194,18 +214,23 @@ class Catalogue:
     # -- upkeep --------------------------------------------------------------------------
 
     def open_index(self) -> None:
-        """Open the search index and catch it up with the store now (a server does this
-        before its first request, so no visitor waits for it)."""
-        self.index.sync(self.store)
+        """Keep the search index up to date in a background thread from now on (a serving
+        process: its writes return once the store committed, waiting for search at most
+        ``INDEX_WAIT_MS``; a missing or damaged index is rebuilt in the background while
+        searches answer SearchUnavailable). It catches up with the store at once."""
+        if self._with_index:
+            self._kept().follow()
 
     def reindex(self, *, procs: int | None = None) -> int:
         """Rebuild the search index from the store in a new folder and swap it in; how many
-        records it holds. `procs` writer processes (None: the index decides)."""
+        records it holds. Works whatever state the old index is in. `procs` writer
+        processes (None: the index decides)."""
         return self.index.reindex(self.store, procs=procs)
 
     def check_index(self, *, repair: bool = True) -> Any:
-        """Compare the search index with the store, catch it up and (with `repair`) mend
-        every difference; the report says what differed (`SearchIndex.check`)."""
+        """Compare the search index with the store; with `repair`, catch it up (or rebuild it
+        when it cannot be read) and mend every difference, else only read. The report says
+        what differed (`SearchIndex.check`)."""
         return self.index.check(self.store, repair=repair)
 
     def backup(self, target: Path) -> None:

@@ -1,5 +1,6 @@
 """Error pages: an HTML page with a heading and a way back for the site, RFC 9457 problem
-details under ``/api/``, for every HTTP error and for an unknown record."""
+details under ``/api/``, for every HTTP error, an unknown record and a search that must wait
+for its index to be rebuilt."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import make_response, render_template, request
 from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException
 
-from ..errors import NotFound
+from ..errors import NotFound, SearchUnavailable
 from .problems import problem
 
 #: Page titles of the HTTP errors a researcher may meet, translated.
@@ -21,6 +22,7 @@ _ERROR_TITLES = {
     410: lazy_gettext("Deleted"),
     429: lazy_gettext("Too many requests"),
     500: lazy_gettext("Server error"),
+    503: lazy_gettext("Service unavailable"),
 }
 
 
@@ -48,3 +50,16 @@ def not_found(error: NotFound) -> Any:
     if request.path.startswith("/api/"):
         return problem(404, "Not Found", str(error))
     return error_page(404, gettext("Not found"), str(error))
+
+
+def search_unavailable(error: SearchUnavailable) -> Any:
+    """503 with Retry-After while the search index is rebuilt from the store: searches (and
+    exports of a search) wait; every other page works meanwhile."""
+    detail = gettext("The search index is being rebuilt from the catalogue; try again in a minute. "
+                     "Records, their history, OAI-PMH and exports of the whole collection work meanwhile.")
+    if request.path.startswith("/api/"):
+        response = problem(503, "Search is being rebuilt", detail, retry_after=error.retry_after)
+    else:
+        response = make_response(error_page(503, gettext("Search is being rebuilt"), detail))
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from ..errors import CatalogueError
+from ..errors import CatalogueError, SearchUnavailable
 from ..search import FACETS, SORTS, SearchResult, query_too_long
 from . import get_catalogue, search_limits
 from .site import whole_number
@@ -71,11 +71,12 @@ def read_args(args: MultiDict[str, str], page_size: int | None = None) -> Search
 
 
 def run(search: SearchArgs) -> SearchResult:
-    """Search the catalogue; a page past the last one raises BadSearch."""
+    """Search the catalogue; a page past the last one raises BadSearch. SearchUnavailable
+    (a 503, see `error_pages.search_unavailable`) while the index is rebuilt."""
     try:
         result = get_catalogue().search(search.q, filters=search.filters, sort=search.sort, page=search.page,
                                         page_size=search.page_size)
-    except BadSearch:
+    except (BadSearch, SearchUnavailable):
         raise
     except CatalogueError as error:  # the engine could not run this query at all
         raise BadSearch(str(error)) from error
