@@ -48,7 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
 
     from . import cli
     from .access import Throttle
-    from .errors import NotFound, SearchUnavailable
+    from .errors import NotFound, SearchUnavailable, StorageFull
     from .search import SearchLimits
     from .web import (
         admin,
@@ -87,6 +87,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     app.register_error_handler(HTTPException, error_pages.http_error)
     app.register_error_handler(NotFound, error_pages.not_found)
     app.register_error_handler(SearchUnavailable, error_pages.search_unavailable)  # 503 while search is rebuilt
+    app.register_error_handler(StorageFull, error_pages.storage_full)  # 503: a full disk stored nothing
 
     for area in (home, search, records, stats, api, api_write, auth, edit, admin, oai, export):
         app.register_blueprint(area.bp)

@@ -193,18 +193,24 @@ class SearchIndex:
 
     # -- writing -------------------------------------------------------------------------
 
-    def sync(self, store: Any, *, wait: float = writing.LOCK_TIMEOUT, heal: bool = True) -> int:
+    def sync(self, store: Any, *, wait: float = writing.LOCK_TIMEOUT, heal: bool = True, verify: bool = False) -> int:
         """Apply every store change after `last_seq`; return how many records changed.
 
         Without a usable live generation (none yet, or damaged: it is set aside), the index
-        is rebuilt from the store first (`heal`). Safe from any thread or process at any
-        time: when another writer holds the index past `wait` seconds, nothing is applied
-        now; that writer looks for newer changes when it is done, and so does the next sync.
+        is rebuilt from the store first (`heal`); `verify` checks the live generation's files
+        first (cheaply: sizes and directories), so damage is found before a search meets it.
+        Safe from any thread or process at any time: when another writer holds the index past
+        `wait` seconds, nothing is applied now; that writer looks for newer changes when it
+        is done, and so does the next sync.
         """
         self._prepare()
         count = 0
         while True:
             folder = self.live()
+            if folder is not None and verify and heal and (why := generations.damage(folder)) is not None:
+                self.set_aside(folder, why)
+                folder = None
+            verify = False
             if folder is None:
                 if not heal:
                     return count

@@ -127,7 +127,7 @@ class IndexKeeper:
         if not self.store.path.exists():
             return None
         try:
-            self.index.sync(self.store)
+            self.index.sync(self.store, verify=True)
         except IndexBusy as error:  # another process rebuilds or writes for long: look again soon
             log.info("search index busy: %s", error)
             return POLL

@@ -33,7 +33,7 @@ LOCK_TIMEOUT = 30.0
 #: Store rows read (and sent to a writer process) at a time.
 BATCH = 1000
 #: Store changes applied per commit: a catch-up stopped halfway keeps what it committed.
-COMMIT_EVERY = 2500
+COMMIT_EVERY = 1000
 #: A sync of at least this many store changes (or a reindex of a store with as many) is
 #: written by `SearchIndex.procs` processes.
 PARALLEL_MIN = 5000

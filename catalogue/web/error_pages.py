@@ -10,7 +10,7 @@ from flask import make_response, render_template, request
 from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException
 
-from ..errors import NotFound, SearchUnavailable
+from ..errors import NotFound, SearchUnavailable, StorageFull
 from .problems import problem
 
 #: Page titles of the HTTP errors a researcher may meet, translated.
@@ -62,4 +62,17 @@ def search_unavailable(error: SearchUnavailable) -> Any:
     else:
         response = make_response(error_page(503, gettext("Search is being rebuilt"), detail))
     response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def storage_full(error: StorageFull) -> Any:
+    """503 when the disk holding the catalogue is full: the change was not stored (reading
+    goes on); the message says to free space."""
+    detail = gettext("The catalogue cannot store changes: the disk holding it is full. Nothing was saved; "
+                     "try again once space has been freed.")
+    if request.path.startswith("/api/"):
+        response = problem(503, "Storage full", detail)
+    else:
+        response = make_response(error_page(503, gettext("The catalogue's disk is full"), detail))
+    response.headers["Retry-After"] = "60"
     return response
