@@ -200,18 +200,26 @@ def snapshot(cat: Catalogue) -> dict[str, tuple[int, list[str]]]:
     return {query: hits(cat, query) for query in QUERIES}
 
 
-def assert_search_equals_fresh_rebuild(data: Path, scratch: Path) -> None:
+def fresh_snapshot(data: Path, scratch: Path) -> dict[str, tuple[int, list[str]]]:
+    """What search answers over an index built afresh from a copy of the store of `data`."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    with Catalogue(data, with_index=False) as cat:
+        cat.backup(scratch / "catalogue.sqlite3")
+    with Catalogue(scratch) as fresh:
+        fresh.reindex()
+        return snapshot(fresh)
+
+
+def assert_search_equals_fresh_rebuild(data: Path, scratch: Path,
+                                       want: dict[str, tuple[int, list[str]]] | None = None) -> None:
     """Search over `data` (after it healed) answers every query of `QUERIES` as an index built
-    afresh from a copy of its store does, and the index agrees with its store."""
+    afresh from a copy of its store does (`want`, when known already), and the index agrees
+    with its store."""
     with Catalogue(data) as cat:
         got = snapshot(cat)
         report = cat.check_index(repair=False)
         assert report.agrees, report
-        scratch.mkdir(parents=True, exist_ok=True)
-        cat.backup(scratch / "catalogue.sqlite3")
-    with Catalogue(scratch) as fresh:
-        fresh.reindex()
-        want = snapshot(fresh)
+    want = want or fresh_snapshot(data, scratch)
     differ = {q: (got[q][0], want[q][0], sorted(set(got[q][1]) ^ set(want[q][1]))[:10]) for q in QUERIES
               if got[q] != want[q]}
     assert not differ, f"(total, fresh total, ids in one only) by query: {differ}"
