@@ -13,6 +13,14 @@ class CatalogueError(Exception):
     """A problem the user can act on; str(error) is the message to show."""
 
 
+class Notice(str):
+    """Something about an imported line worth telling that does not stop it (a (0, 0)
+    position, the cached value of a spreadsheet formula). A file reader yields it as
+    ``(location, Notice(text))`` before the line's record; imports list it as a warning."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One validation problem, located by its path in the record (``conditions[0].status``).
@@ -41,7 +49,26 @@ class ValidationError(CatalogueError):
 
 
 class NotFound(CatalogueError):
-    """No record (or revision, source, user) has that identifier."""
+    """No record (or revision, source, user) has that identifier.
+
+    `what` names the kind of thing looked for (``record``, ``revision``, ``user``, ``source``,
+    ``pending``; "" when unnamed) and `key` its identifiers, so that an interface in another
+    language can word the message itself, as it does with `FieldError.code`.
+    """
+
+    def __init__(self, message: str, what: str = "", **key: Any):
+        super().__init__(message)
+        self.what, self.key = what, key
+
+    @classmethod
+    def record(cls, record_id: str) -> NotFound:
+        """No record has the id `record_id`."""
+        return cls(f"no record with id {record_id!r}", "record", id=record_id)
+
+    @classmethod
+    def revision(cls, record_id: str, revision: int) -> NotFound:
+        """The record has no revision of that number."""
+        return cls(f"record {record_id!r} has no revision {revision}", "revision", id=record_id, revision=revision)
 
 
 class Gone(CatalogueError):
@@ -74,6 +101,15 @@ class StaleRevision(CatalogueError):
 
 class AlreadyExists(CatalogueError):
     """A record with that id exists already (or existed: ids are never reused)."""
+
+
+class QueryTooLong(CatalogueError):
+    """A search query longer than the limit every door shares (``SEARCH_MAX_QUERY_LENGTH``):
+    refused, not searched."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(f"The query is too long (at most {limit} characters).")
 
 
 class ConfigurationError(CatalogueError):

@@ -17,7 +17,6 @@ itself), counts facets from per-value bitsets (`facets`) and cuts a page of high
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 import os
 import threading
@@ -28,9 +27,9 @@ from typing import Any
 
 from ..errors import CatalogueError, IndexBusy
 from . import bounds, generations, pairs, scoring, writing
-from ._whoosh import MultiReader, Searcher, SegmentReader, wq
+from ._whoosh import SegmentReader, wq
 from .facets import FacetSets, bitset, build_facet_sets, clean_filters, facet_counts, filter_bits, to_bitset
-from .generations import REBUILD_LOCK, WRITE_LOCK, Unreadable, open_index, read_seq, read_toc
+from .generations import REBUILD_LOCK, WRITE_LOCK, Unreadable, open_index, read_seq
 from .limits import SearchLimits
 from .locks import FileLock, busy_message
 from .pages import page_of_hits
@@ -45,7 +44,8 @@ from .query import (
     suggest,
     unreadable_characters,
 )
-from .results import SORTS, SearchResult
+from .readers import refreshed
+from .results import FACET_LIMIT, SORTS, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,6 @@ CURRENT = generations.CURRENT
 FEW_HITS = 3
 #: Bytes of segments' word lists kept for fuzzy words without a fixed first letter.
 LEXICON_CACHE = 32 * 2**20
-#: Times a reader that raced a commit (a file deleted under it) opens the index again.
-REOPEN_TRIES = 10
 
 __all__ = ["CURRENT", "CheckReport", "SearchIndex", "Unreadable"]
 
@@ -87,55 +85,6 @@ class CheckReport:
     def agrees(self) -> bool:
         """Whether the index held every store change, undamaged, when the check began."""
         return not self.pending and not self.drift and self.damage is None
-
-
-def _rebound(reader: Any, segment: Any, generation: int) -> Any:
-    """A segment's open reader seeing the segment's current deletions (its files are unchanged)."""
-    new = copy.copy(reader)
-    new._segment, new._gen = segment, generation
-    new._perdoc = copy.copy(reader._perdoc)
-    new._perdoc._segment = segment
-    return new
-
-
-def _refreshed(searcher: Any) -> Any:
-    """A searcher on the index's latest version that keeps the open readers of unchanged segments.
-
-    Whoosh 2.7.4's own `refresh` means to reuse them but keys them by generation and looks them
-    up by segment id, so it reopens every segment: copying a large segment's term file into
-    memory (~60 ms at 100,000 records) on every commit. A segment file deleted under it (a
-    writer merged it away meanwhile) has it read the newer table of contents again.
-    """
-    ix = searcher._ix
-    for attempt in range(REOPEN_TRIES):
-        toc = read_toc(ix)
-        old = {reader.segment().segment_id(): reader for reader, _ in searcher.reader().leaf_readers()
-               if isinstance(reader, SegmentReader)}
-        readers, opened = [], []
-        try:
-            for segment in toc.segments:
-                reader = old.get(segment.segment_id())
-                if reader is None:
-                    reader = SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation)
-                    opened.append(reader)
-                else:
-                    reader = _rebound(reader, segment, toc.generation)
-                readers.append(reader)
-        except FileNotFoundError:
-            for reader in opened:
-                reader.close()
-            if attempt == REOPEN_TRIES - 1:
-                raise
-            continue
-        kept = {segment.segment_id() for segment in toc.segments}
-        for segid, reader in old.items():  # segments merged away
-            if segid not in kept:
-                reader.close()
-        if not readers:
-            return ix.searcher()
-        reader = readers[0] if len(readers) == 1 else MultiReader(readers, generation=toc.generation)
-        return Searcher(reader, fromindex=ix, weighting=searcher.weighting)
-    raise AssertionError("unreachable")
 
 
 class SearchIndex:
@@ -354,7 +303,7 @@ class SearchIndex:
         searcher = getattr(local, "searcher", None)
         if searcher is not None and local.folder == folder:
             if not searcher.up_to_date():
-                local.searcher = searcher = _refreshed(searcher)
+                local.searcher = searcher = refreshed(searcher)
             return searcher
         self.close()
         why = generations.damage(folder)
@@ -401,13 +350,13 @@ class SearchIndex:
         return found
 
     def search(self, query: str, *, filters: dict[str, list[str]], sort: str, page: int, page_size: int,
-               facets: bool, highlight: bool) -> SearchResult:
+               facets: bool, highlight: bool, facet_limit: int | None = FACET_LIMIT) -> SearchResult:
         """One page of hits for `query` with facet filters, counts, snippets and suggestions
         (see `_search`). Unreadable when the index cannot be searched: there is none, or a
         read failed and the live generation proved damaged (it is then set aside). A read
         that failed on an undamaged index (one that raced a commit) is tried once more."""
         options = {"filters": filters, "sort": sort, "page": page, "page_size": page_size, "facets": facets,
-                   "highlight": highlight}
+                   "highlight": highlight, "facet_limit": facet_limit}
         try:
             return self._search(query, **options)
         except (Unreadable, CatalogueError):
@@ -423,7 +372,7 @@ class SearchIndex:
         return self._search(query, **options)
 
     def _search(self, query: str, *, filters: dict[str, list[str]], sort: str, page: int, page_size: int,
-                facets: bool, highlight: bool) -> SearchResult:
+                facets: bool, highlight: bool, facet_limit: int | None) -> SearchResult:
         """One page of hits for `query` with facet filters, counts, snippets and suggestions.
 
         Matching runs within the time budget and expansion limit; a query that meets either
@@ -456,7 +405,7 @@ class SearchIndex:
         if result.total < FEW_HITS and text:
             result.suggestion = suggest(searcher.reader(), text, self.limits)
         if facets:
-            result.facets = facet_counts(sets, matched, filters)
+            result.facets = facet_counts(sets, matched, filters, facet_limit)
         if result.total > (page - 1) * page_size:
             # the page re-uses matching's expansions; highlighting a huge one is given up in time
             with bounds.active(budget.renewed(self.limits.time_budget_ms / 4)):

@@ -16,20 +16,24 @@ from pathlib import Path
 from typing import Any
 
 from .. import records
-from ..errors import CatalogueError, FieldError, NotFound, ValidationError, Withheld
-from ..search import SearchLimits, SearchResult, whole_setting
+from ..errors import CatalogueError, FieldError, NotFound, QueryTooLong, ValidationError, Withheld
+from ..search import FACET_LIMIT, SearchLimits, SearchResult, query_too_long, whole_setting
 from ..store import Revision, Store, StoredRecord, Withholding
 from ..store import stats as store_stats
 from . import imports
 from .accounts import Accounts
 from .harvests import HarvestLedger
 from .imports import ImportReport, Plan
+from .published import PublishedRecords
 from .rules import SERVER_PROVENANCE, check_not_withheld, content, prepare_new
+from .uploads import Uploads
 
 DB_NAME = "catalogue.sqlite3"
 #: Default of ``INDEX_WAIT_MS``: how long a write waits for search to catch up.
 INDEX_WAIT_MS = 200
 INDEX_NAME = "index"
+#: Places the statistics list, the most frequent first.
+PLACES_LISTED = 20
 #: Longest reason of a withhold or release.
 REASON_MAX = 1000
 #: The key under which `shared` keeps a registry's catalogue.
@@ -40,18 +44,21 @@ SHARED_KEY = "catalogue"
 class Statistics:
     """The collection counted for the statistics page: `counts` (see `Catalogue.counts`),
     public records per century their period overlaps and how many have no period, the
-    items group records state per type, and records per place (most first)."""
+    items group records state per type, records per place (most first, the first
+    `PLACES_LISTED`) and how many places there are in all."""
 
     counts: dict[str, Any]
     by_century: dict[int, int]
     undated: int
     items_by_type: dict[str, int]
     by_place: dict[str, int]
+    places: int
 
 
 class Catalogue:
     """A data directory: the SQLite store (source of truth) plus its search index, its
-    accounts (`accounts`) and its harvest state (`harvests`).
+    accounts (`accounts`), its harvest state (`harvests`), what OAI-PMH publishes
+    (`published`) and what web imports keep (`uploads`: saved mappings and uploaded files).
 
     `harvest_networks` are the networks beyond the public Internet its harvests may reach
     (the operator's HARVEST_ALLOW_NETWORKS: CIDRs, comma-separated or a list).
@@ -69,8 +76,9 @@ class Catalogue:
         self.store = Store(self.data_dir / DB_NAME)
         self.accounts = Accounts(self.store)
         self.harvests = HarvestLedger(self.store)
+        self.published = PublishedRecords(self.store)
+        self.uploads = Uploads(self.store)
         self._with_index = with_index
-        self._index: Any = None
         self._keeper: Any = None
         self._keeper_lock = threading.Lock()
 
@@ -93,9 +101,7 @@ class Catalogue:
         """The keeper of the search index (`catalogue.search.keeper`), made on first use."""
         with self._keeper_lock:
             if self._keeper is None:
-                # deferred: whoosh loads only when the index is used
-                from ..search.index import SearchIndex
-                from ..search.keeper import IndexKeeper
+                from ..search import IndexKeeper, SearchIndex  # deferred: whoosh loads only when the index is used
 
                 index = SearchIndex(self.data_dir / INDEX_NAME, self.search_limits)
                 self._keeper = IndexKeeper(index, self.store, wait_ms=self.index_wait_ms)
@@ -140,7 +146,7 @@ class Catalogue:
         if revision is not None:
             current = self.store.get(record_id)
             if current is None:
-                raise NotFound(f"no record with id {record_id!r}")
+                raise NotFound.record(record_id)
             found = self.store.revision(record_id, revision)
             if found.withheld and not include_withheld:
                 raise Withheld(record_id, revision, revision == current.revision)
@@ -166,18 +172,30 @@ class Catalogue:
         return self.store.revision(record_id, number)
 
     def search(self, query: str = "", *, filters: dict[str, list[str]] | None = None, sort: str = "relevance",
-               page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True) -> SearchResult:
-        """Full-text search with facet filters; see `catalogue.search.SearchResult`.
-        SearchUnavailable while a serving process rebuilds a missing or damaged index."""
+               page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True,
+               facet_limit: int | None = FACET_LIMIT) -> SearchResult:
+        """Full-text search with facet filters; see `catalogue.search.SearchResult`. Each facet
+        lists its `facet_limit` most frequent values (None: all of them). QueryTooLong for a
+        query over `search_limits.max_query_length`, whichever door it came through (the
+        search page, the API, exports, `catalogue search`). SearchUnavailable while a serving
+        process rebuilds a missing or damaged index."""
+        self.check_query(query)
         return self._kept().search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
-                                   facets=facets, highlight=highlight)
+                                   facets=facets, highlight=highlight, facet_limit=facet_limit)
+
+    def check_query(self, query: str) -> None:
+        """QueryTooLong when `query` is longer than `search_limits.max_query_length`, the one
+        limit of every door: `search` refuses such a query, and a door that reads a query
+        among other arguments asks here first, so that this is the error it reports."""
+        if query_too_long(query, self.search_limits):
+            raise QueryTooLong(self.search_limits.max_query_length)
 
     def history(self, record_id: str, *, include_withheld: bool = False) -> list[Revision]:
         """Every revision of a record, oldest first; NotFound for an unknown id. A withheld
         revision comes without its content and message unless `include_withheld`."""
         revisions = self.store.history(record_id)
         if not revisions:
-            raise NotFound(f"no record with id {record_id!r}")
+            raise NotFound.record(record_id)
         if include_withheld:
             return revisions
         return [replace(r, data={}, message="") if r.withheld else r for r in revisions]
@@ -205,7 +223,12 @@ class Catalogue:
         """The figures of the statistics page, each over the public records."""
         by_century, undated = store_stats.by_century(self.store)
         return Statistics(self.store.counts(), by_century, undated, store_stats.items_by_type(self.store),
-                          store_stats.by_place(self.store))
+                          store_stats.by_place(self.store, PLACES_LISTED), store_stats.place_count(self.store))
+
+    def has_geometry(self, places: list[str] | None = None) -> bool:
+        """Whether a public record has a geometry: any record, or one at one of `places`
+        (at most 50 names are looked at)."""
+        return store_stats.any_geometry(self.store, places)
 
     def is_empty(self) -> bool:
         """Whether no record was ever stored here (a new data directory)."""
@@ -331,7 +354,7 @@ class Catalogue:
         """Bring back a deleted record or an earlier revision as a new revision."""
         current = self.store.get(record_id)
         if current is None:
-            raise NotFound(f"no record with id {record_id!r}")
+            raise NotFound.record(record_id)
         if revision is None:
             if not current.deleted:
                 raise CatalogueError(f"record {record_id!r} is not deleted; name the revision to restore")
@@ -367,30 +390,45 @@ class Catalogue:
         if len(reason) > REASON_MAX:
             raise CatalogueError(f"the reason may have at most {REASON_MAX} characters")
         if self.store.get(record_id) is None:
-            raise NotFound(f"no record with id {record_id!r}")
+            raise NotFound.record(record_id)
         entry = self.store.set_withheld(record_id, revision, withheld, reason=reason, user=user)
         self._after_write()
         return entry
 
     def import_records(self, items: Iterable[tuple[str, Any]], *, user: str = "system",
-                       message: str = "imported", origin: str = "import", dry_run: bool = False) -> ImportReport:
+                       message: str = "imported", origin: str = "import", dry_run: bool = False, preview: int = 0,
+                       progress: imports.ImportProgress | None = None) -> ImportReport:
         """Import (location, record) pairs; each bad one is reported, the good ones stored.
+        A `Notice` in place of a record is a warning about that location (it goes to the
+        report's warnings, the import goes on).
 
         Each record is checked and classified once (`imports.plan`), so a dry run counts
-        exactly what the import would do. Records are committed in batches of
-        `imports.IMPORT_BATCH`, each record in its own savepoint, so a bad one is never
-        half-written and a crash loses at most the open batch (an import is idempotent: run
-        it again). The index catches up once at the end.
+        exactly what the import would do; the first `preview` records are kept in the report
+        as they would be stored. Records are committed in batches of `imports.IMPORT_BATCH`,
+        each record in its own savepoint, so a bad one is never half-written and a crash
+        loses at most the open batch (an import is idempotent: run it again); `progress`
+        hears of the report after each batch. The index catches up once at the end.
         """
-        return imports.import_records(self, items, user=user, message=message, origin=origin, dry_run=dry_run)
+        return imports.import_records(self, items, user=user, message=message, origin=origin, dry_run=dry_run,
+                                      preview=preview, progress=progress)
 
     def apply(self, plan: Plan, *, user: str, message: str, origin: str) -> None:
         """Store what `imports.plan` decided for one record, without checking it again."""
-        if plan.action == "created":
-            self._store_new(plan.data, user=user, message=message, origin=origin)
-        elif plan.action == "updated" and plan.current is not None:
-            self._write_update(plan.current, plan.data, base_revision=plan.current.revision, user=user,
-                               message=message, origin=origin)
+        if plan.action in ("created", "updated"):
+            self.store_checked(plan.data, current=plan.current, user=user, message=message, origin=origin)
+
+    def store_checked(self, data: dict[str, Any], *, current: StoredRecord | None = None, user: str = "system",
+                      message: str = "", origin: str = "manual") -> dict[str, Any]:
+        """Store a record as `check` returned it, without checking it again: a new record
+        (`current` None) or the next revision of the live row `current` (refused when its
+        revision is withheld or no longer the current one; no revision when nothing changed).
+        For the doors that check a record before deciding what to do with it (imports,
+        harvests), so that each write validates its record once."""
+        if current is None:
+            return self._store_new(data, user=user, message=message, origin=origin)
+        check_not_withheld(current, False)
+        return self._write_update(current, data, base_revision=current.revision, user=user, message=message,
+                                  origin=origin)
 
 
 def shared(registry: MutableMapping[str, Any], config: Mapping[str, Any]) -> Catalogue:

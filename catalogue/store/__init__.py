@@ -14,23 +14,12 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision, StorageFull
+from ..timestamps import utcnow
 from .db import connect, disk_full, migrate, undo
-
-
-def utc_text(moment: datetime) -> str:
-    """A moment in UTC, second precision, as ``YYYY-MM-DDThh:mm:ssZ`` (OAI-PMH granularity),
-    the one form every stored and published time takes."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def utcnow(seconds_from_now: float = 0.0) -> str:
-    """Now (or `seconds_from_now` later, e.g. an expiry) as `utc_text`."""
-    return utc_text(datetime.now(UTC) + timedelta(seconds=seconds_from_now))
 
 
 @dataclass(frozen=True)
@@ -209,7 +198,7 @@ class Store:
         """The current row of a live record; NotFound or Gone otherwise."""
         stored = self.get(record_id)
         if stored is None:
-            raise NotFound(f"no record with id {record_id!r}")
+            raise NotFound.record(record_id)
         if stored.deleted:  # the reason of a withheld deletion is withheld with it
             raise Gone(record_id, None if stored.withheld else stored.reason, stored.revision)
         return stored
@@ -220,7 +209,7 @@ class Store:
             "SELECT * FROM revisions WHERE record_id = ? AND revision = ?", (record_id, number)
         ).fetchone()
         if row is None:
-            raise NotFound(f"record {record_id!r} has no revision {number}")
+            raise NotFound.revision(record_id, number)
         return Revision.from_row(row)
 
     def history(self, record_id: str) -> list[Revision]:
@@ -338,7 +327,7 @@ class Store:
                 revision, created = 1, now
             else:
                 if row is None:
-                    raise NotFound(f"no record with id {record_id!r}")
+                    raise NotFound.record(record_id)
                 if base_revision not in (-1, row["revision"]):
                     raise StaleRevision(record_id, base_revision, row["revision"])
                 if action == "update" and row["deleted"]:
@@ -383,7 +372,7 @@ class Store:
             row = conn.execute("SELECT withheld FROM revisions WHERE record_id = ? AND revision = ?",
                                (record_id, revision)).fetchone()
             if row is None:
-                raise NotFound(f"record {record_id!r} has no revision {revision}")
+                raise NotFound.revision(record_id, revision)
             if bool(row[0]) == withheld:
                 state = "withheld already" if withheld else "not withheld"
                 raise CatalogueError(f"revision {revision} of record {record_id!r} is {state}")

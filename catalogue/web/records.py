@@ -20,8 +20,8 @@ from ..formats.oaipmh import oai_identifier
 from ..service import Revision
 from . import get_catalogue
 from .auth import role_required
-from .error_pages import error_page
-from .site import ROW_ID, BadRevision, base_url, revision_arg
+from .error_pages import error_page, not_found_text
+from .site import ROW_ID, BadRevision, base_url, revision_arg, sentence
 
 bp = Blueprint("records", __name__)
 
@@ -48,10 +48,8 @@ def is_admin() -> bool:
     return bool(user and user.can("admin"))
 
 
-def _oai_url(record_id: str) -> str | None:
-    """The OAI-PMH GetRecord URL of a record, when the OAI provider is installed."""
-    if not any(rule.rule == "/oai" for rule in current_app.url_map.iter_rules()):
-        return None
+def _oai_url(record_id: str) -> str:
+    """The OAI-PMH GetRecord URL of a record."""
     identifier = oai_identifier(current_app.config["REPOSITORY_ID"], record_id)
     return f"{base_url()}/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier={identifier}"
 
@@ -67,7 +65,7 @@ def _timeline(record: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _cite(record: dict[str, Any]) -> dict[str, Any]:
-    url = citation.permanent_url(base_url(), record["id"], record.get("revision", 1))
+    url = citation.record_url(base_url(), record["id"], record.get("revision", 1))
     repository = current_app.config["REPOSITORY_NAME"]
     accessed = datetime.now(UTC).strftime("%Y-%m-%d")
     return {
@@ -100,7 +98,7 @@ def record(record_id: str) -> Any:
         "record.html", record=data, current=current, is_current=revision in (None, current.revision),
         withheld=withheld,
         sources=sources, timeline=_timeline(data), cite=_cite(data), oai_url=_oai_url(record_id),
-        geometry=_geometry(data), jsonld=jsonld.record(data, citation.permanent_url(
+        geometry=_geometry(data), jsonld=jsonld.record(data, citation.record_url(
             base_url(), record_id, data.get("revision", 1))),
     )
 
@@ -118,7 +116,7 @@ def record_json(record_id: str) -> Any:
     except Withheld as error:
         return _withheld_page(error)
     response: Response = jsonify(data)
-    response.headers["Link"] = f'<{base_url()}/records/{record_id}>; rel="alternate"; type="text/html"'
+    response.headers["Link"] = f'<{citation.record_url(base_url(), record_id)}>; rel="alternate"; type="text/html"'
     return response
 
 
@@ -143,7 +141,7 @@ def _history_page(record_id: str, status: int = 200, error: str | None = None,
     try:
         revisions = catalogue.history(record_id, include_withheld=admin)
     except NotFound as error_:
-        return error_page(404, gettext("Not found"), str(error_))
+        return error_page(404, gettext("Not found"), not_found_text(error_))
     current = catalogue.current(record_id)
     shown = [r for r in revisions if r.data]
     audit: dict[int, list[Any]] = {}
@@ -182,8 +180,8 @@ def _set_withheld(record_id: str, revision: int, withheld: bool) -> Any:
     try:
         change(record_id, revision, reason=reason, user=g.user.name)
     except NotFound as error:
-        abort(404, description=str(error))
+        abort(404, description=not_found_text(error))
     except CatalogueError as error:
-        message = gettext("Revision %(n)s: %(error)s.", n=revision, error=error)
+        message = sentence(gettext("Revision %(n)s: %(error)s."), n=revision, error=error)
         return _history_page(record_id, 422, message, {"revision": revision, "reason": reason})
     return redirect(url_for("records.history", record_id=record_id) + f"#revision-{revision}", code=303)

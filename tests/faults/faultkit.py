@@ -21,7 +21,7 @@ import requests
 
 from catalogue.cli.records import demo_path
 from catalogue.service import Catalogue
-from harvest.jsonl import read_jsonl
+from harvest.jsonlfile import read_jsonl
 from tests.clirun import cli_env, command
 from tests.conftest import unavailable
 
