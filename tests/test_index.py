@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import json
+import logging
 import subprocess
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -310,21 +313,35 @@ def test_two_processes_writing_at_once(tmp_path: Path) -> None:
     catalogue.close()
 
 
-def test_an_index_written_before_the_search_package_moved_still_opens(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """Indexes of 0.1.0 pickled their analysers as `catalogue.index.*`: after an upgrade they
-    still open, answer searches and take writes, without a reindex."""
+def test_an_index_written_before_the_search_package_moved_is_set_aside_and_rebuilt(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Indexes of 0.1.0 pickled their analysers as `catalogue.index.*`, a module this version
+    no longer has: such an index counts as unreadable, is set aside (kept, with a note why)
+    and rebuilt from the store by itself, with a log line saying why; no shim keeps it open."""
+    old_layout = types.ModuleType("catalogue.index")  # the module path 0.1.0 pickled
     for kind in (analysis.FoldFilter, analysis.PhoneticFilter):
-        monkeypatch.setattr(kind, "__module__", "catalogue.index")  # as the old layout pickled them
+        monkeypatch.setattr(kind, "__module__", "catalogue.index")
+        setattr(old_layout, kind.__name__, kind)
+    monkeypatch.setitem(sys.modules, "catalogue.index", old_layout)
     old = Catalogue(tmp_path / "data")
     old.create(record("old", title="Caravanserai written before"))
-    assert b"catalogue.index" in next(old.index.path.glob("gen-*/*.toc")).read_bytes()
+    old_generation = old.index.live()
+    assert b"catalogue.index" in next(old_generation.glob("*.toc")).read_bytes()
     old.close()
     monkeypatch.undo()
+    with pytest.raises(ImportError):
+        importlib.import_module("catalogue.index")
+
     catalogue = Catalogue(tmp_path / "data")
-    assert ids(catalogue.search("caravanserai")) == {"old"}
+    with caplog.at_level(logging.WARNING):
+        assert ids(catalogue.search("caravanserai")) == {"old"}
+    assert any("older version" in r.getMessage() and "set aside" in r.getMessage() for r in caplog.records)
+    assert not old_generation.exists() and catalogue.index.live() != old_generation
+    [aside] = (catalogue.index.path / "set-aside").iterdir()
+    assert aside.name.startswith(old_generation.name) and "older version" in (aside / "SET-ASIDE.txt").read_text()
     catalogue.create(record("new", title="Caravanserai written after"))
     assert ids(catalogue.search("caravanserai")) == {"old", "new"}
+    assert catalogue.check_index(repair=False).agrees
     catalogue.close()
 
 
