@@ -48,6 +48,9 @@ class SearchResult:
     suggestion: str | None = None
     #: A message when the query could not be read as written (it was searched as plain text).
     notice: str | None = None
+    #: None when every word matched as typed; else how the query was relaxed to find records:
+    #: "variants" (other spellings), "typos" (a letter or two off) or "some_words" (not every word).
+    relaxed: str | None = None
 
     @property
     def pages(self) -> int:
