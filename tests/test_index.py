@@ -14,7 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalogue.cli.records import demo_path
-from catalogue.search import FACETS, SearchResult, analysis, writing
+from catalogue.search import FACETS, SearchResult, analysis, documents, writing
+from catalogue.search import _whoosh as whoosh
+from catalogue.search import index as search_index
 from catalogue.service import Catalogue
 from harvest.jsonl import read_jsonl
 
@@ -304,21 +306,39 @@ def test_two_processes_writing_at_once(tmp_path: Path) -> None:
     catalogue.close()
 
 
-def test_an_index_written_before_the_search_package_moved_still_opens(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """Indexes of 0.1.0 pickled their analysers as `catalogue.index.*`: after an upgrade they
-    still open, answer searches and take writes, without a reindex."""
+def _schema_of_0_1() -> Any:
+    """The index schema of version 0.1: fewer fields, the text field stemmed by Porter, its
+    analysers pickled as ``catalogue.index.FoldFilter`` and ``catalogue.index.PhoneticFilter``."""
+    tokens = whoosh.analysis.RegexTokenizer(r"\w+(?:['\u2019]\w+)*")
+    folded = tokens | analysis.FoldFilter()
+    names = folded | analysis.PhoneticFilter()
+    kinds = {"title": folded, "text": folded | whoosh.analysis.StemFilter(), "names": names, "place": names,
+             "source": folded}
+    schema = documents.index_schema()
+    for name in ("stem", "variant", "reading", "country"):
+        schema.remove(name)
+    for name, analyzer in kinds.items():
+        schema.remove(name)
+        schema.add(name, whoosh.fields.TEXT(analyzer=analyzer))
+    return schema
+
+
+def test_an_index_written_by_0_1_still_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Indexes of 0.1.0 have fewer fields and pickled their analysers as `catalogue.index.*`:
+    after an upgrade they still open, answer searches and take writes, without a reindex."""
     for kind in (analysis.FoldFilter, analysis.PhoneticFilter):
         monkeypatch.setattr(kind, "__module__", "catalogue.index")  # as the old layout pickled them
+    monkeypatch.setattr(search_index, "index_schema", _schema_of_0_1)
     old = Catalogue(tmp_path / "data")
-    old.create(record("old", title="Caravanserai written before"))
+    old.create(record("old", title="Caravanserai written before", place={"name": "Şuşa"}))
     assert b"catalogue.index" in next(old.index.path.glob("gen-*/*.toc")).read_bytes()
     old.close()
     monkeypatch.undo()
     catalogue = Catalogue(tmp_path / "data")
     assert ids(catalogue.search("caravanserai")) == {"old"}
-    catalogue.create(record("new", title="Caravanserai written after"))
+    catalogue.create(record("new", title="Caravanserai written after", place={"name": "Shusha"}))
     assert ids(catalogue.search("caravanserai")) == {"old", "new"}
+    assert ids(catalogue.search("caravanserai", filters={"place": ["Şuşa"]})) == {"old", "new"}
     catalogue.close()
 
 

@@ -6,7 +6,9 @@ names below; the modules inside are split by job:
 - `analysis` (token regex, analyser kinds, value separator) and `folding` (scripts, accents,
   name variants): how text becomes terms;
 - `documents` (schema, a record's document and postings) and `pairs` (common-word pairs);
-- `query` (what was typed, parsing, did-you-mean) and `bounds` (what a search may cost);
+- `query` (what was typed, parsing, did-you-mean), `words` (what each word searches, strictly
+  then more loosely), `countries` (every name of every country), `cjk` (bigrams and
+  readings) and `bounds` (what a search may cost);
 - `scoring` (BM25 and match sets with numpy), `facets` (bitsets), `pages` and `highlight`;
 - `segments` (Whoosh's segment files, written fast) and `writing` (sync, reindex, writer
   processes, locks);
@@ -18,13 +20,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .limits import SearchLimits, query_too_long
-from .results import FACETS, SORTS, FacetValue, Hit, SearchResult
+from .results import FACETS, RELAXED_NOTICES, SORTS, FacetValue, Hit, SearchResult
 
 if TYPE_CHECKING:
     from .index import CheckReport, SearchIndex
 
-__all__ = ["FACETS", "SORTS", "CheckReport", "FacetValue", "Hit", "SearchIndex", "SearchLimits", "SearchResult",
-           "query_too_long"]
+__all__ = ["FACETS", "RELAXED_NOTICES", "SORTS", "CheckReport", "FacetValue", "Hit", "SearchIndex", "SearchLimits",
+           "SearchResult", "query_too_long"]
 
 
 def __getattr__(name: str) -> Any:

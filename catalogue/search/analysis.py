@@ -35,6 +35,9 @@ TOKENS = rf"[\w{MARKS}]+(?:[{APOSTROPHES}][\w{MARKS}]+)*"
 WORD = re.compile(TOKENS)
 #: Facet and pair fields hold exact values separated by the unit separator (never in cleaned text).
 SEPARATOR = "\x1f"
+#: A word of several parts joined by hyphens ("wind-catchers", "Ab-anbar-e").
+COMPOUND = re.compile(rf"[\w{MARKS}]+(?:[-\u2010\u2011][\w{MARKS}]+)+")
+_HYPHENS = re.compile("[-\u2010\u2011]")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 _ENGLISH = snowballstemmer.stemmer("english")
 _RUSSIAN = snowballstemmer.stemmer("russian")
@@ -84,6 +87,18 @@ def pieces(text: str) -> Iterator[tuple[str, int, int, bool]]:
                 yield pair, base + start + i, base + start + i + len(pair), True
 
 
+def compounds(text: str) -> list[str]:
+    """The hyphenated words of `text` written as one word ("wind-catchers" -> "windcatchers"),
+    indexed beside their parts in the stemmed and variant fields, so either spelling finds the other."""
+    return [_HYPHENS.sub("", m.group()) for m in COMPOUND.finditer(text)] if "-" in text or "\u2010" in text \
+        or "\u2011" in text else []
+
+
+def joined(raw: str) -> str:
+    """A hyphenated query word written as one word ("" when it has no hyphen)."""
+    return _HYPHENS.sub("", raw) if COMPOUND.fullmatch(raw) else ""
+
+
 class Tokenizer(analysis.Tokenizer):
     """`pieces` as Whoosh tokens (a CJK bigram is marked ``token.cjk``), like Whoosh's RegexTokenizer."""
 
@@ -124,6 +139,26 @@ class KindFilter(analysis.Filter):
             token.text = cjk.term(token.text) if getattr(token, "cjk", False) else convert(token.text)
             if token.text:
                 yield token
+
+
+class FoldFilter(analysis.Filter):
+    """Folds each token (`fold_word`); drops empty ones. The analyser of indexes written before
+    0.2, whose schema names it (they answer searches until a `catalogue reindex`)."""
+
+    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
+        for token in tokens:
+            token.text = fold_word(token.text)
+            if token.text:
+                yield token
+
+
+class PhoneticFilter(analysis.Filter):
+    """Replaces each folded token by its phonetic key (indexes written before 0.2, as `FoldFilter`)."""
+
+    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
+        for token in tokens:
+            token.text = phonetic(token.text)
+            yield token
 
 
 #: The Whoosh analyser of each kind.

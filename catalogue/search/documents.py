@@ -24,7 +24,7 @@ from typing import Any
 from .. import centuries, schema
 from . import cjk, countries, pairs, segments
 from ._whoosh import fields, formats
-from .analysis import ANALYZERS, FIELD_KINDS, PHRASE_FIELDS, SEPARATOR, VALUES, WORD, field_tokens
+from .analysis import ANALYZERS, FIELD_KINDS, PHRASE_FIELDS, SEPARATOR, VALUES, WORD, compounds, field_tokens
 from .folding import fold_word
 from .results import FACETS
 
@@ -32,8 +32,20 @@ from .results import FACETS
 FACET_FIELDS = {name: f"f_{name}" for name in FACETS}
 #: Extra names of a record's place, as (name, BCP 47 language or ""), e.g. from a place authority.
 PlaceNames = Callable[[dict[str, Any]], Iterable[tuple[str, str]]]
-#: Separates a place facet value from its language (see `place_values`).
+#: Separates the parts of a place facet term (see `place_term`).
 LANG_MARK = "\x1e"
+
+
+def place_term(name: str, lang: str, primary: bool) -> str:
+    """A place facet term: the name, its language and whether it is the record's own ``place.name``."""
+    return f"{name}{LANG_MARK}{lang}{LANG_MARK}{'p' if primary else ''}"
+
+
+def read_place_term(value: str) -> tuple[str, str, bool]:
+    """(name, language, primary) of a place facet term (an index of 0.1 holds plain names)."""
+    name, _, rest = value.partition(LANG_MARK)
+    lang, _, primary = rest.partition(LANG_MARK)
+    return name, lang, primary == "p"
 
 
 def index_schema() -> fields.Schema:
@@ -103,11 +115,12 @@ def facet_values(record: dict[str, Any], extra: PlaceNames | None = None) -> dic
     if end is None:
         end = start
     source_values = [s.get("publisher") or s.get("citation") or "" for s in _sources(record)]
+    own = _place(record).get("name")
     return {
         "type": [record.get("type") or "other"],
         "status": [(record.get("condition") or {}).get("status") or "unknown"],
         "century": centuries.labels_between(start, end) if isinstance(start, int) else [],
-        "place": [f"{name}{LANG_MARK}{lang}" for name, lang in place_names(record, extra)],
+        "place": [place_term(name, lang, name == own) for name, lang in place_names(record, extra)],
         "source": sorted({v for v in source_values if v}),
     }
 
@@ -144,13 +157,15 @@ def document(record: dict[str, Any], revision: int, extra: PlaceNames | None = N
     start = period.get("start", period.get("end"))
     end = period.get("end", period.get("start"))
     codes = sorted({c for value in countries.values(place) for c in countries.codes_of(value)})
+    joined = " ".join(compounds(text))
+    loose = f"{text}\n{joined}" if joined else text
     doc: dict[str, Any] = {
         "id": record["id"],
         "revision": revision,
         "title": record.get("title", ""),
         "text": text,
-        "stem": text,
-        "variant": text,
+        "stem": loose,
+        "variant": loose,
         "names": "\n".join(t for t in names + place_text if t),
         "place": "\n".join(t for t in place_text if t),
         "source": "\n".join(t for t in source_text if t),

@@ -12,6 +12,15 @@ from markupsafe import Markup
 FACETS = ("type", "status", "century", "place", "source")
 #: Accepted sort orders.
 SORTS = ("relevance", "title", "modified", "-modified")
+#: What a result says when no record matched every word as typed (`SearchResult.relaxed`;
+#: the search page shows these translated).
+RELAXED_NOTICES = {
+    "variants": "No record has every word as you typed it: showing records that match other spellings "
+                "of your words.",
+    "typos": "No record has every word as you typed it: showing records that match your words with a letter "
+             "or two changed.",
+    "some_words": "No record has all of your words: showing records that match some of your words.",
+}
 
 
 @dataclass
@@ -28,8 +37,11 @@ class Hit:
 
 @dataclass
 class FacetValue:
+    """One value of a facet (what a filter names), its count, and (places) its label per language."""
+
     value: str
     count: int
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

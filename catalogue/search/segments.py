@@ -199,7 +199,7 @@ def add_document(writer: Any, pool: MemoryPool, doc: dict[str, Any], analysed: d
     perdoc.start_doc(docnum)
     for fieldname in sorted(doc):
         value = doc[fieldname]
-        if value is None:
+        if value is None or fieldname not in schema:  # (an index written before a field was added)
             continue
         field = schema[fieldname]
         length = 0

@@ -31,7 +31,7 @@ from typing import Any
 
 from . import bounds, cjk, countries
 from ._whoosh import positional, ranges, terms, wq
-from .analysis import term
+from .analysis import joined, term
 from .folding import fold_word
 from .limits import SearchLimits
 
@@ -170,6 +170,9 @@ class Tiers:
         """What one typed word searches at a level (`codes`: the countries it names)."""
         body = _and([self._piece(p, is_cjk, level) for p, is_cjk in word.pieces])
         extra: list[wq.Query] = [wq.Term("country", c.lower(), boost=COUNTRY_BOOST) for c in codes]
+        if len(word.pieces) > 1 and (one := joined(word.raw)):  # "wind-catchers" is also "windcatchers"
+            extra += [wq.Term(f, t, boost=b) for f, kind, b in (("stem", "stemmed", 1.0), ("variant", "variant", 0.3))
+                      if (kind == "stemmed" or level >= 1) and (t := term(kind, one))]
         if level >= 1:
             extra += self._readings(word)
         out = _or([body, *extra]) if extra else body

@@ -73,12 +73,15 @@ def label(vocab: str, key: str | None) -> str:
     return labels(vocab, i18n.current_language()).get(key, key)
 
 
-def facet_label(facet: str, value: str) -> str:
-    """How a facet value is shown: vocabulary labels, centuries spelled out, others as is."""
+def facet_label(facet: str, value: str, labels: dict[str, str] | None = None) -> str:
+    """How a facet value is shown: vocabulary labels, centuries spelled out, a place by its
+    name in the UI language when one of its records gives it (`labels`), others as is."""
     if facet in ("type", "status"):
         return label(facet, value)
     if facet == "century":
         return century_label(value)
+    if labels:
+        return labels.get(i18n.current_language()) or value
     return value
 
 
