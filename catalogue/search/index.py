@@ -26,7 +26,7 @@ from typing import Any
 
 from . import bounds, pairs, scoring, writing
 from ._whoosh import LockError, MultiReader, Searcher, SegmentReader, whoosh_index, wq
-from .documents import index_schema
+from .documents import PlaceNames, index_schema
 from .facets import FacetSets, bitset, build_facet_sets, clean_filters, facet_counts, filter_bits, to_bitset
 from .limits import SearchLimits
 from .pages import page_of_hits
@@ -107,8 +107,12 @@ def _refreshed(searcher: Any) -> Any:
 class SearchIndex:
     """A search index in a folder of the data directory (shared safely by threads and processes)."""
 
-    def __init__(self, path: Path, limits: SearchLimits | None = None):
+    def __init__(self, path: Path, limits: SearchLimits | None = None, place_names: PlaceNames | None = None):
         self.path = Path(path)
+        #: More names of a record's place for its document (a place authority's; see
+        #: `catalogue.search.documents.PlaceNames`). Records written before it was set keep
+        #: their documents until they change or a `reindex`.
+        self.place_names = place_names
         #: What one search may cost (see `catalogue.search.bounds`).
         self.limits = limits or SearchLimits()
         self._lexicons = scoring.PostingCache(LEXICON_CACHE)
@@ -180,7 +184,7 @@ class SearchIndex:
                 return 0
 
     def _apply(self, folder: Path, store: Any, ids: Iterable[str] = ()) -> int:
-        return writing.apply(folder, store, self._open_readers(folder), ids, self.procs)
+        return writing.apply(folder, store, self._open_readers(folder), ids, self.procs, self.place_names)
 
     def reindex(self, store: Any, *, procs: int | None = None) -> int:
         """Build a fresh index from the store in a new folder and swap it in; return records indexed.
@@ -192,7 +196,7 @@ class SearchIndex:
         with file_lock(self.path / "REINDEX", wait=False):
             self._remove_stale_generations()
             folder = self._new_generation()
-            count = writing.build(folder, store, max(1, procs or self.procs))
+            count = writing.build(folder, store, max(1, procs or self.procs), self.place_names)
             with file_lock(self.path / "LOCK"):
                 write_atomic(self.path / CURRENT, folder.name)
         self.sync(store)

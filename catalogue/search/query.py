@@ -22,7 +22,7 @@ from .analysis import RAW, WORD, term
 from .documents import index_schema
 from .folding import fold_word, normalise_query
 from .limits import SearchLimits
-from .words import WORD_FIELD
+from .words import WORD_FIELD, Pieces
 
 #: Most words a plain-text fallback keeps.
 MAX_WORDS = 32
@@ -205,10 +205,22 @@ def _vocabulary_value(match: re.Match[str]) -> str:
     return f"{match[1]}:{'_'.join(match[2].lower().split()) or '*'}"
 
 
+class _Parser(qparser.QueryParser):
+    """Whoosh's parser, keeping a word typed without a field whole when its analyser splits it
+    (`catalogue.search.words.Pieces`) instead of merging its pieces into the query's words."""
+
+    def term_query(self, fieldname: str, text: str, termclass: Any, boost: float = 1.0, tokenize: bool = True,
+                   removestops: bool = True) -> Any:
+        q = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        if fieldname == WORD_FIELD and type(q) is wq.And:
+            return Pieces(list(q.subqueries), boost=q.boost, raw=text)
+        return q
+
+
 def make_parser() -> qparser.QueryParser:
     """The parser of the search box: AND by default, fields, phrases, fuzzy `word~`, `+word`
     and `-word` (a hyphen inside a word, as in ``Tea-growers``, is part of it)."""
-    parser = qparser.QueryParser(WORD_FIELD, query_schema(), group=qparser.AndGroup)
+    parser = _Parser(WORD_FIELD, query_schema(), group=qparser.AndGroup)
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
     return parser

@@ -55,6 +55,21 @@ COMMON_SHARE = 0.5
 LEVELS = ("strict", "variants", "typos", "some_words")
 
 
+class Pieces(wq.Or):
+    """A word typed without a field that the analyser split into pieces (at hyphens; a CJK run
+    into bigrams), kept together with the word as typed (`raw`) until `Tiers` resolves it."""
+
+    def __init__(self, subqueries: list[wq.Query], boost: float = 1.0, raw: str = ""):
+        super().__init__(subqueries, boost=boost)
+        self.raw = raw
+
+    def apply(self, fn: Callable[[wq.Query], wq.Query]) -> Pieces:
+        return Pieces([fn(q) for q in self.subqueries], boost=self.boost, raw=self.raw)
+
+    def normalize(self) -> Pieces:
+        return self
+
+
 @dataclass
 class Word:
     """One word typed without a field: its text as typed and its pieces (CJK runs as bigrams)."""
@@ -102,11 +117,9 @@ class Tiers:
         if type(node) is wq.Term and node.fieldname == WORD_FIELD and isinstance(node.text, str):
             return Word(node.text, [(node.text, cjk.RUN.fullmatch(node.text) is not None)],
                         getattr(node, "startchar", None), getattr(node, "endchar", None))
-        if (type(node) is wq.And and node.subqueries and getattr(node, "startchar", None) is not None
-                and all(type(s) is wq.Term and s.fieldname == WORD_FIELD for s in node.subqueries)):
-            raw = self.text[node.startchar:node.endchar]
-            return Word(raw, [(s.text, cjk.RUN.fullmatch(s.text) is not None) for s in node.subqueries],
-                        node.startchar, node.endchar)
+        if type(node) is Pieces and all(type(s) is wq.Term for s in node.subqueries):
+            return Word(node.raw, [(s.text, cjk.RUN.fullmatch(s.text) is not None) for s in node.subqueries],
+                        getattr(node, "startchar", None), getattr(node, "endchar", None))
         return None
 
     # -- one word, by level --------------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any
 
 from . import pairs, segments
 from ._whoosh import LockError, SegmentReader, whoosh_index, whoosh_writing
-from .documents import analysed, common_words, document
+from .documents import PlaceNames, analysed, common_words, document
 from .pairs import Common
 
 #: How long a write waits for another process's index lock before giving up (the next catches up).
@@ -55,10 +55,12 @@ def choose_common(folder: Path, sample: Callable[[], Iterable[Any]] | None = Non
     return common
 
 
-def apply(folder: Path, store: Any, readers: dict[str, Any], ids: Iterable[str] = (), procs: int = 1) -> int:
+def apply(folder: Path, store: Any, readers: dict[str, Any], ids: Iterable[str] = (), procs: int = 1,
+          place_names: PlaceNames | None = None) -> int:
     """Write the store's changes after the generation's last one (and first the records `ids`,
     repairs named by a check) into the generation in `folder`; return how many records changed.
-    `readers`: the search's open segment readers; `procs` writer processes for a large sync.
+    `readers`: the search's open segment readers; `procs` writer processes for a large sync;
+    `place_names`: more names of a record's place (see `catalogue.search.documents.PlaceNames`).
     LockError when another process holds the index past `LOCK_TIMEOUT`."""
     ix = whoosh_index.open_dir(str(folder))
     writer = ix.writer(timeout=LOCK_TIMEOUT, delay=0.05)
@@ -67,12 +69,12 @@ def apply(folder: Path, store: Any, readers: dict[str, Any], ids: Iterable[str] 
         count = 0
         common = choose_common(folder, (lambda: store.changed_since(seq, limit=pairs.COMMON_SAMPLE))
                                if start == 0 else None)
-        put = _Writer(writer, common, readers)
+        put = _Writer(writer, common, readers, place_names)
         for record_id in ids:  # repairs named by `check`
             put(record_id, store.get(record_id))
             count += 1
         procs = procs if store.last_seq() - start >= PARALLEL_MIN else 1
-        with _Workers(folder, common, procs) as workers:
+        with _Workers(folder, common, procs, place_names) as workers:
             while rows := store.changed_since(seq, limit=BATCH):
                 if workers:
                     for row in rows:
@@ -98,7 +100,7 @@ def apply(folder: Path, store: Any, readers: dict[str, Any], ids: Iterable[str] 
     return count
 
 
-def build(folder: Path, store: Any, procs: int) -> int:
+def build(folder: Path, store: Any, procs: int, place_names: PlaceNames | None = None) -> int:
     """Fill the new, empty generation in `folder` with every live record of the store; return
     how many, written by `procs` processes for a large store. On failure the folder is removed
     and the error raised."""
@@ -109,7 +111,7 @@ def build(folder: Path, store: Any, procs: int) -> int:
     writer = ix.writer()
     count = 0
     try:
-        with _Workers(folder, common, procs) as workers:
+        with _Workers(folder, common, procs, place_names) as workers:
             if workers:
                 rows = store.iter_records()
                 while batch := [(row.data, row.revision) for row in itertools.islice(rows, BATCH)]:
@@ -117,7 +119,7 @@ def build(folder: Path, store: Any, procs: int) -> int:
                     count += len(batch)
                 _commit_with(writer, workers.finish())
             else:
-                put = _Writer(writer, common)
+                put = _Writer(writer, common, place_names=place_names)
                 for row in store.iter_records():
                     put.add(row.data, row.revision)
                     count += 1
@@ -135,8 +137,9 @@ def build(folder: Path, store: Any, procs: int) -> int:
 class _Writer:
     """Puts store rows into a Whoosh SegmentWriter through the fast pool (`catalogue.search.segments`)."""
 
-    def __init__(self, writer: Any, common: Common | None, readers: dict[str, Any] | None = None):
-        self.writer, self.common = writer, common
+    def __init__(self, writer: Any, common: Common | None, readers: dict[str, Any] | None = None,
+                 place_names: PlaceNames | None = None):
+        self.writer, self.common, self.place_names = writer, common, place_names
         self.pool = segments.install(writer)
         #: Deletions are needed only when committed segments may hold the record.
         self.existing = any(segment.doc_count_all() for segment in writer.segments)
@@ -170,7 +173,7 @@ class _Writer:
         return reader
 
     def add(self, record: dict[str, Any], revision: int) -> None:
-        doc = document(record, revision)
+        doc = document(record, revision, self.place_names)
         segments.add_document(self.writer, self.pool, doc, analysed(doc, self.writer.schema, self.common))
 
     def close(self) -> None:
@@ -179,13 +182,14 @@ class _Writer:
         self._opened.clear()
 
 
-def _segment_worker(folder: str, common: Common | None, inbox: Any, outbox: Any) -> None:
+def _segment_worker(folder: str, common: Common | None, inbox: Any, outbox: Any,
+                    place_names: PlaceNames | None = None) -> None:
     """A writer process: index the (record, revision) batches it is sent into one new segment
     of the generation in `folder` (the parent holds the lock and commits the segments)."""
     try:
         ix = whoosh_index.open_dir(folder)
         writer = whoosh_writing.SegmentWriter(ix, _lk=False)
-        put = _Writer(writer, common)
+        put = _Writer(writer, common, place_names=place_names)
         put.existing = False  # the parent deletes; this segment holds only new documents
         while (batch := inbox.get()) is not None:
             for record, revision in batch:
@@ -210,8 +214,8 @@ class _Workers:
     and unused, when `procs` is 1 or the process has other threads.
     """
 
-    def __init__(self, folder: Path, common: Common | None, procs: int):
-        self.folder, self.common = folder, common
+    def __init__(self, folder: Path, common: Common | None, procs: int, place_names: PlaceNames | None = None):
+        self.folder, self.common, self.place_names = folder, common, place_names
         self.procs = procs if _single_threaded() else 1
         self.processes: list[Any] = []
         self._next = 0
@@ -225,7 +229,8 @@ class _Workers:
             self.outbox = context.Queue()
             self.inboxes = [context.Queue(maxsize=4) for _ in range(self.procs)]
             self.processes = [context.Process(target=_segment_worker, daemon=True,
-                                              args=(str(self.folder), self.common, inbox, self.outbox))
+                                              args=(str(self.folder), self.common, inbox, self.outbox,
+                                                    self.place_names))
                               for inbox in self.inboxes]
             for process in self.processes:
                 process.start()
