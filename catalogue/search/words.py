@@ -108,6 +108,7 @@ class Tiers:
         self.raw, self.text, self.reader, self.limits = raw, text, reader, limits
         self._groups: dict[tuple[str, int], wq.Query | None] = {}
         self._place: dict[str, bool] = {}
+        self._levels: dict[int, wq.Query | None] = {}
         self.fuzzy_words = 0
 
     # -- the words of the parsed query ---------------------------------------------------------
@@ -278,13 +279,15 @@ class Tiers:
         return node
 
     def level(self, level: int) -> wq.Query | None:
-        """The whole query at a level (0 strict, 1 variants, 2 typos); None when it is the
-        same as the level below or cannot be made (too many words to forgive typos in)."""
-        try:
-            found = self.resolve(self.raw, level)
-        except _TooManyTypos:
-            return None
-        return found if found is not None else wq.NullQuery
+        """The whole query at a level (0 strict, 1 variants, 2 typos), made once; None when it
+        cannot be made (too many words to forgive typos in)."""
+        if level not in self._levels:
+            try:
+                found = self.resolve(self.raw, level)
+                self._levels[level] = found if found is not None else wq.NullQuery
+            except _TooManyTypos:
+                self._levels[level] = None
+        return self._levels[level]
 
     # -- some of the words -------------------------------------------------------------------
 
@@ -337,12 +340,30 @@ class _TooManyTypos(Exception):
     """A query has more words than `SearchLimits.max_fuzzy_terms` to forgive typos in."""
 
 
-def readings(raw: wq.Query, text: str, reader: Any, limits: SearchLimits) -> dict[str, wq.Query | None]:
-    """The query at each level of `LEVELS` (None: not made; see `Tiers`)."""
-    tiers = Tiers(raw, text, reader, limits)
-    strict, loose, typos = tiers.level(0), tiers.level(1), tiers.level(2)
-    return {"strict": strict, "variants": loose if loose != strict else None,
-            "typos": typos if typos != loose else None, "some_words": tiers.some()}
+def readings(raw: wq.Query, text: str, reader: Any, limits: SearchLimits) -> Readings:
+    """The readings of a parsed query against an index version, each made when first asked for."""
+    return Readings(Tiers(raw, text, reader, limits))
 
 
-Resolver = Callable[[wq.Query, str, Any, SearchLimits], dict[str, Any]]
+class Readings:
+    """The query at each level of `LEVELS`, made on demand (None: the same as the level below,
+    or not made: see `Tiers`)."""
+
+    def __init__(self, tiers: Tiers):
+        self.tiers = tiers
+        self._made: dict[str, wq.Query | None] = {}
+
+    def __getitem__(self, level: str) -> wq.Query | None:
+        if level not in self._made:
+            tiers = self.tiers
+            if level == "some_words":
+                found = tiers.some()
+            else:
+                number = LEVELS.index(level)
+                found = tiers.level(number)
+                if number and found is not None and found == tiers.level(number - 1):
+                    found = None
+            self._made[level] = found
+        return self._made[level]
+
+
