@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import snowballstemmer
+import Stemmer
 
 from . import cjk
 from ._whoosh import analysis
@@ -35,12 +35,12 @@ TOKENS = rf"[\w{MARKS}]+(?:[{APOSTROPHES}][\w{MARKS}]+)*"
 WORD = re.compile(TOKENS)
 #: Facet and pair fields hold exact values separated by the unit separator (never in cleaned text).
 SEPARATOR = "\x1f"
-#: A word of several parts joined by hyphens ("wind-catchers", "Ab-anbar-e").
-COMPOUND = re.compile(rf"[\w{MARKS}]+(?:[-\u2010\u2011][\w{MARKS}]+)+")
+#: A word of several parts joined by hyphens ("wind-catchers", "Ab-anbar-e"), from a word's start.
+COMPOUND = re.compile(rf"(?<![\w{MARKS}])[\w{MARKS}]+(?:[-\u2010\u2011][\w{MARKS}]+)+")
 _HYPHENS = re.compile("[-\u2010\u2011]")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
-_ENGLISH = snowballstemmer.stemmer("english")
-_RUSSIAN = snowballstemmer.stemmer("russian")
+_ENGLISH = Stemmer.Stemmer("english")
+_RUSSIAN = Stemmer.Stemmer("russian")
 
 
 def stem(word: str) -> str:
@@ -90,8 +90,8 @@ def pieces(text: str) -> Iterator[tuple[str, int, int, bool]]:
 def compounds(text: str) -> list[str]:
     """The hyphenated words of `text` written as one word ("wind-catchers" -> "windcatchers"),
     indexed beside their parts in the stemmed and variant fields, so either spelling finds the other."""
-    return [_HYPHENS.sub("", m.group()) for m in COMPOUND.finditer(text)] if "-" in text or "\u2010" in text \
-        or "\u2011" in text else []
+    return [_HYPHENS.sub("", m.group()) for chunk in text.split() if _HYPHENS.search(chunk)
+            for m in COMPOUND.finditer(chunk)]
 
 
 def joined(raw: str) -> str:
@@ -187,26 +187,31 @@ def term(kind: str, word: str, is_cjk: bool = False) -> str:
     return found
 
 
+def words(text: str) -> list[tuple[str, bool]]:
+    """(piece, is_cjk) of `text` in order: its words, each CJK run as its bigrams."""
+    if text.isascii() or cjk.RUN.search(text) is None:
+        return [(word, False) for word in WORD.findall(text)]
+    return [(piece, is_cjk) for piece, _, _, is_cjk in pieces(text)]
+
+
+def terms(kind: str, found: list[tuple[str, bool]]) -> list[tuple[int, str]]:
+    """(position, term) of the `words` of a text under an analyser kind."""
+    memo = _MEMO[kind]
+    got = [term(kind, word, True) if is_cjk else memo.get(word) for word, is_cjk in found]
+    if None in got:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        convert = KINDS[kind]
+        for pos, value in enumerate(got):
+            if value is None:
+                word = found[pos][0]
+                got[pos] = memo[word] = convert(word)
+    return [(pos, value) for pos, value in enumerate(got) if value]
+
+
 def tokens(kind: str, text: str) -> list[tuple[int, str]]:
     """(position, term) of `text` under an analyser kind, as the Whoosh analyser gives them."""
-    memo, convert = _MEMO[kind], KINDS[kind]
-    out = []
-    if not text.isascii() and cjk.RUN.search(text):
-        for pos, (piece, _, _, is_cjk) in enumerate(pieces(text)):
-            found = term(kind, piece, is_cjk)
-            if found:
-                out.append((pos, found))
-        return out
-    for pos, word in enumerate(WORD.findall(text)):
-        found = memo.get(word)
-        if found is None:
-            found = convert(word)
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            memo[word] = found
-        if found:
-            out.append((pos, found))
-    return out
+    return terms(kind, words(text))
 
 
 def field_tokens(doc: dict[str, Any], fieldname: str) -> list[tuple[int, str]]:

@@ -22,6 +22,7 @@ import json
 import os
 import threading
 from collections.abc import Iterable
+from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,7 @@ def values(place: dict[str, Any]) -> list[str]:
     return [v for v in items if isinstance(v, str) and v.strip()]
 
 
+@lru_cache(maxsize=4096)
 def codes_of(value: str) -> list[str]:
     """The ISO codes of a country as a record writes it: the whole value when it is a known
     name, else the longest known name inside it ("the Islamic Republic of Iran")."""
@@ -131,6 +133,8 @@ def codes_of(value: str) -> list[str]:
                 for c in _long_enough(table, words[start:start + size])}
         if hits:
             return sorted(hits)
+    if not cjk.has_cjk(value):
+        return []
     return sorted({c for name, codes in _CJK.items() if len(name) >= 2 and name in value for c in codes})
 
 

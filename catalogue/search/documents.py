@@ -24,7 +24,18 @@ from typing import Any
 from .. import centuries, schema
 from . import cjk, countries, pairs, segments
 from ._whoosh import fields, formats
-from .analysis import ANALYZERS, FIELD_KINDS, PHRASE_FIELDS, SEPARATOR, VALUES, WORD, compounds, field_tokens
+from .analysis import (
+    ANALYZERS,
+    FIELD_KINDS,
+    PHRASE_FIELDS,
+    SEPARATOR,
+    VALUES,
+    WORD,
+    compounds,
+    field_tokens,
+    terms,
+    words,
+)
 from .folding import fold_word
 from .results import FACETS
 
@@ -190,7 +201,18 @@ def document(record: dict[str, Any], revision: int, extra: PlaceNames | None = N
 def analysed(doc: dict[str, Any], schema: fields.Schema, common: pairs.Common | None) -> dict[str, segments.Items]:
     """The postings of a document's analysed fields (each text tokenised once), adding its
     `pairs` field to `doc` when the generation has common words."""
-    toks = {name: field_tokens(doc, name) for name in FIELD_KINDS if name in doc and name in schema}
+    split: dict[str, list[tuple[str, bool]]] = {}  # each distinct text split into words once
+    toks = {}
+    for name, kind in FIELD_KINDS.items():
+        if name in doc and name in schema:
+            text = doc[name] or ""
+            if text not in split:
+                base = doc.get("text") or ""
+                if base in split and text.startswith(base + "\n"):  # the text and its joined compounds
+                    split[text] = split[base] + words(text[len(base) + 1:])
+                else:
+                    split[text] = words(text)
+            toks[name] = terms(kind, split[text])
     if common and pairs.PAIRS in schema and (found := pairs.doc_pairs(doc, common, toks)):
         doc[pairs.PAIRS] = found
     out = {name: (segments.positional_items(t) if type(schema[name].format) is formats.Positions
