@@ -263,12 +263,12 @@ FACET_COLUMNS = ("type", "status", "place", "source")
 
 
 def _fts_row(record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    from catalogue.search.documents import document, facet_values
+    from catalogue.search.documents import document, facet_values, read_place_term
 
     doc = document(record, 1)
     facets = facet_values(record)
     row = {"id": record["id"], "title": doc["title"], "text": doc["text"], "type": record["type"],
-           "status": facets["status"][0], "place": (facets["place"] or [""])[0],
+           "status": facets["status"][0], "place": read_place_term((facets["place"] or [""])[0])[0],
            "source": (facets["source"] or [""])[0], "description": record.get("description", "")}
     return row, facets["century"]
 
