@@ -23,6 +23,9 @@ from catalogue.search.pages import sorted_page, whoosh_page
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
 from synthetic import generate
 
+#: Limits without a time budget worth the name, so both paths always answer the query as written.
+UNHURRIED = SearchLimits(time_budget_ms=600_000)
+
 QUERIES = [
     "", "the", "stone", "village stone", "stone OR brick", "(tomb OR mosque) AND NOT village",
     '"the village"', '"carved inscription"', '"of the old"', '"stone"', "vil*", "b*", "to*", "tomb~", "vilage~",
@@ -33,8 +36,7 @@ QUERIES = [
     "Xocali stone", "vilage stoen", "stone village zzzz", "the stone of the qqqq village", "Tea-growers club",
     "西安 清真寺", "Azerbaijan stone", "Republic of Azerbaijan", "scho?l",
 ]
-#: Equality is what these tests check, not speed: Whoosh alone may take longer than a search may.
-LIMITS = SearchLimits(time_budget_ms=60_000)
+
 
 
 class Row:
@@ -93,7 +95,8 @@ def _compare(index: SearchIndex, query: str, **options: Any) -> None:
 @pytest.fixture(scope="module")
 def varied(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     """Synthetic records in several segments, with edits and deletions."""
-    store, index = Store(), SearchIndex(tmp_path_factory.mktemp("fast") / "index", LIMITS)
+    # no time budget: on a loaded machine Whoosh's slower path could run out of it and be simplified
+    store, index = Store(), SearchIndex(tmp_path_factory.mktemp("fast") / "index", UNHURRIED)
     records = list(generate(800, seed=3))
     for record in records[:600]:  # enough for the generation to choose common words (phrase pairs)
         store.put(record)
@@ -131,7 +134,7 @@ def test_fast_path_equals_whoosh_on_benchmark_queries(varied: SearchIndex) -> No
 
 def test_fast_path_equals_whoosh_on_a_large_segment(tmp_path: Path) -> None:
     """Above 5,000 documents Whoosh scores expansions by BM25 instead of a constant; ties abound."""
-    store, index = Store(), SearchIndex(tmp_path / "index", LIMITS)
+    store, index = Store(), SearchIndex(tmp_path / "index", UNHURRIED)
     rng = random.Random(7)
     for i in range(5200):
         store.put(_tiny(i, rng))
