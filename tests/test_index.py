@@ -251,11 +251,11 @@ def test_a_crash_during_reindex_leaves_the_old_index(demo: Catalogue, monkeypatc
     calls = {"n": 0}
     real = writing.document
 
-    def failing(data: dict[str, Any], revision: int) -> dict[str, Any]:
+    def failing(data: dict[str, Any], revision: int, *place_names: Any) -> dict[str, Any]:
         calls["n"] += 1
         if calls["n"] > 3:
             raise OSError("disk full")
-        return real(data, revision)
+        return real(data, revision, *place_names)
 
     monkeypatch.setattr(writing, "document", failing)
     with pytest.raises(OSError):
