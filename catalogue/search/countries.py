@@ -6,11 +6,12 @@ and translations from pycountry (Islamic Republic of Iran, Russian Federation, �
 Федерация …). Each is keyed by its folded words (`key`), so ``Iran``, ``Иран`` and ``İran``
 meet.
 
-A record's ``place.country`` (free text, or a list of them) is resolved to codes (`codes_of`),
+A record's ``place.country`` (free text, or a list of them) and ``place.countries`` (codes and
+names) are resolved to codes (`place_codes`),
 which the index keeps in the ``country`` field; a query word, or a run of words, that is a
 country name (`lookup`) also searches that field. Reading every locale takes seconds, so the
 table is generated once and shipped with the package (``data/countries.json.gz``, written by
-``python -m catalogue.search.countries``; `tests/test_search_countries.py` checks it against
+``python -m catalogue.search.countries``; `tests/test_search_understanding.py` checks it against
 the installed Babel and pycountry).
 """
 
@@ -113,10 +114,20 @@ def load() -> dict[str, tuple[str, ...]]:
 
 
 def values(place: dict[str, Any]) -> list[str]:
-    """The country values of a place: ``country`` as a string or a list of strings."""
+    """The country names of a place: ``country`` (a string, or a list of them) and the names
+    of its ``countries``."""
     raw = place.get("country")
     items = raw if isinstance(raw, list) else [raw]
-    return [v for v in items if isinstance(v, str) and v.strip()]
+    items += [c.get("name") for c in place.get("countries") or [] if isinstance(c, dict)]
+    return list(dict.fromkeys(v for v in items if isinstance(v, str) and v.strip()))
+
+
+def place_codes(place: dict[str, Any]) -> list[str]:
+    """The ISO codes of a place's countries: the codes its ``countries`` give, and those of
+    every country name it writes."""
+    given = [c.get("code") for c in place.get("countries") or [] if isinstance(c, dict)]
+    found = {c.upper() for c in given if isinstance(c, str) and len(c) == 2 and c.isalpha()}
+    return sorted(found | {c for value in values(place) for c in codes_of(value)})
 
 
 @lru_cache(maxsize=4096)

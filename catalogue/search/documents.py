@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
-from .. import centuries, schema
+from .. import centuries, codes, edtf, schema
 from . import cjk, countries, pairs, segments
 from ._whoosh import fields, formats
 from .analysis import (
@@ -93,6 +93,38 @@ def _place(record: dict[str, Any]) -> dict[str, Any]:
     return place if isinstance(place, dict) else {}
 
 
+def designation_years(record: dict[str, Any]) -> list[int]:
+    """The years the designations of a record are dated (an EDTF range gives its first and last)."""
+    years = []
+    for designation in record.get("designations") or []:
+        span = edtf.year_range(designation.get("date", "")) if isinstance(designation, dict) and \
+            isinstance(designation.get("date"), str) else None
+        years += [y for y in span or () if isinstance(y, int)]
+    return years
+
+
+def country_values(place: dict[str, Any]) -> list[str]:
+    """The countries of a place as facet values: ISO 3166 codes where known, names otherwise."""
+    listed = place.get("countries")
+    if isinstance(listed, list) and listed:
+        values = [c.get("code") or c.get("name") for c in listed if isinstance(c, dict)]
+    elif isinstance(place.get("country"), str):
+        values = [codes.country_code(place["country"]) or place["country"]]
+    else:
+        values = []
+    return list(dict.fromkeys(v for v in values if isinstance(v, str) and v))
+
+
+def span(record: dict[str, Any]) -> tuple[Any, Any]:
+    """The years a year or century query finds a record by: its period, else the first and
+    last years of its designations (a site on a register has often no period)."""
+    period = record.get("period") or {}
+    start, end = period.get("start", period.get("end")), period.get("end", period.get("start"))
+    if start is None and (years := designation_years(record)):
+        return min(years), max(years)
+    return start, end
+
+
 @lru_cache(maxsize=64)
 def _labels(vocab: str, value: str) -> str:
     """A vocabulary value's labels in every UI language, as searchable text."""
@@ -117,8 +149,9 @@ def place_names(record: dict[str, Any], extra: PlaceNames | None = None) -> list
 
 
 def facet_values(record: dict[str, Any], extra: PlaceNames | None = None) -> dict[str, list[str]]:
-    """The values a record counts under in each facet (a place under each of its names, each
-    with its language, see `catalogue.search.facets.PlaceGroups`)."""
+    """The values a record counts under in each facet: a place under each of its names, each
+    with its language (see `catalogue.search.facets.PlaceGroups`); a century is one its period
+    overlaps or one of its designations' years."""
     period = record.get("period") or {}
     start, end = period.get("start"), period.get("end")
     if start is None:
@@ -126,12 +159,16 @@ def facet_values(record: dict[str, Any], extra: PlaceNames | None = None) -> dic
     if end is None:
         end = start
     source_values = [s.get("publisher") or s.get("citation") or "" for s in _sources(record)]
+    dated = centuries.labels_between(start, end) if isinstance(start, int) else []
+    for year in designation_years(record):
+        dated += centuries.labels_between(year, year)
     own = _place(record).get("name")
     return {
         "type": [record.get("type") or "other"],
         "status": [(record.get("condition") or {}).get("status") or "unknown"],
-        "century": centuries.labels_between(start, end) if isinstance(start, int) else [],
+        "century": list(dict.fromkeys(dated)),
         "place": [place_term(name, lang, name == own) for name, lang in place_names(record, extra)],
+        "country": country_values(_place(record)),
         "source": sorted({v for v in source_values if v}),
     }
 
@@ -148,10 +185,14 @@ def _text(record: dict[str, Any], names: list[str], places: list[str], source_te
                   for c in record.get("conditions") or [] if isinstance(c, dict)]
     statuses = {(record.get("condition") or {}).get("status")} | {
         c.get("status") for c in record.get("conditions") or [] if isinstance(c, dict)}
+    designations = [" ".join([*(str(d.get(k, "")) for k in ("scheme", "identifier", "note")),
+                              _labels("designation_status", str(d.get("status")))])
+                    for d in record.get("designations") or [] if isinstance(d, dict)]
+    languages = [" ".join(codes.language_names(tag)) for tag in record.get("languages") or [] if isinstance(tag, str)]
     return [*names, *places, place.get("admin_area", ""), *countries.values(place),
             _labels("type", str(record.get("type"))), *(_labels("status", str(s)) for s in statuses if s),
             record.get("description", ""), *(record.get("subjects") or []), record.get("notes", ""),
-            *source_text, *conditions, (record.get("period") or {}).get("label", "")]
+            *source_text, *conditions, (record.get("period") or {}).get("label", ""), *designations, *languages]
 
 
 def document(record: dict[str, Any], revision: int, extra: PlaceNames | None = None) -> dict[str, Any]:
@@ -164,10 +205,8 @@ def document(record: dict[str, Any], revision: int, extra: PlaceNames | None = N
     places = [name for name, _ in named_places]
     place_text = [*places, place.get("admin_area", "")]
     text = "\n".join(t for t in _text(record, names, places, source_text) if isinstance(t, str) and t)
-    period = record.get("period") or {}
-    start = period.get("start", period.get("end"))
-    end = period.get("end", period.get("start"))
-    codes = sorted({c for value in countries.values(place) for c in countries.codes_of(value)})
+    start, end = span(record)
+    iso = countries.place_codes(place)
     joined = " ".join(compounds(text))
     loose = f"{text}\n{joined}" if joined else text
     doc: dict[str, Any] = {
@@ -184,12 +223,12 @@ def document(record: dict[str, Any], revision: int, extra: PlaceNames | None = N
         "modified": record.get("modified", ""),
         "data": zlib.compress(json.dumps(record, ensure_ascii=False).encode()),
     }
-    if codes:
-        doc["country"] = " ".join(c.lower() for c in codes)
+    if iso:
+        doc["country"] = " ".join(c.lower() for c in iso)
     if cjk.has_cjk(text):
         langs = [n.get("lang", "") for n in [*(record.get("names") or []), *(place.get("names") or [])]
                  if isinstance(n, dict)]
-        doc["reading"] = " ".join(cjk.readings(text, cjk.japanese(text, langs, codes)))
+        doc["reading"] = " ".join(cjk.readings(text, cjk.japanese(text, langs, iso)))
     if isinstance(start, int) and isinstance(end, int):
         doc["start"], doc["end"] = start, end
     for name, values in facet_values(record, extra).items():

@@ -154,6 +154,8 @@ def build_facet_sets(reader: Any, postings: Postings) -> FacetSets:
     docs: dict[str, np.ndarray] = {}
     for name, fieldname in FACET_FIELDS.items():
         table = facets.values[name] = {}
+        if fieldname not in reader.schema:  # an index built before this facet existed (`catalogue reindex`)
+            continue
         for term in reader.lexicon(fieldname):
             mask = np.zeros(size, dtype=bool)
             for leaf in postings.leaves:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..formats.citation import record_url
 from ..search import FacetValue, SearchResult
 
 
@@ -12,7 +13,6 @@ def result_json(result: SearchResult, base_url: str) -> dict[str, Any]:
     """Hits (with their snippet's escaped HTML and their page's URL under `base_url`, a
     relative URL when it is empty), facets, total, pages, suggestion, notice and how the
     query was relaxed (``relaxed``: null, "variants", "typos" or "some_words")."""
-    base = base_url.rstrip("/")
     return {
         "query": result.query,
         "total": result.total,
@@ -26,7 +26,7 @@ def result_json(result: SearchResult, base_url: str) -> dict[str, Any]:
         "relaxed": result.relaxed,
         "hits": [
             {"id": h.id, "title": h.title, "score": h.score, "snippet": str(h.snippet),
-             "url": f"{base}/records/{h.id}", "record": h.record}
+             "url": record_url(base_url, h.id), "record": h.record}
             for h in result.hits
         ],
         "facets": {name: [_facet_value(v) for v in values] for name, values in result.facets.items()},
