@@ -61,6 +61,15 @@ RECORDS = [
     record("mari", type="archaeological_site", title="Tell Hariri north sounding", place={"name": "Mari"}),
     record("mary", type="club", title="Railway workers' club", place={"name": "Mary", "names": names(("Мары", "ru"))}),
     record("delhi", type="library", title="हिन्दी पुस्तकालय", place={"name": "Delhi", "country": "India"}),
+    # the fields of issue 14: several countries, designations, languages
+    record("lagodekhi", type="garden_or_landscape", title="Alazani floodplain forest",
+           place={"name": "Alazani valley", "countries": [{"code": "GE"}, {"name": "Azərbaycan"}]}),
+    record("register-entry", type="historic_building", title="Caravanserai of the silk road",
+           designations=[{"scheme": "Milli əhəmiyyətli abidələr siyahısı", "identifier": "AZ-4521",
+                          "status": "designated", "note": "Qəbələ rayonu, Şəki yolu", "sources": ["s1"]}],
+           place={"name": "Qəbələ"}),
+    record("songbook", type="collection", title="Manuscript songbook", languages=["ka", "az-Cyrl"],
+           place={"name": "Tbilisi"}),
 ]
 
 
@@ -244,6 +253,25 @@ def test_a_record_country_resolves_to_its_iso_code(value: str, codes: list[str])
 def test_a_place_with_several_countries_indexes_each() -> None:
     doc = documents.document(record("border", place={"name": "Border", "country": ["Georgia", "Azerbaijan"]}), 1)
     assert doc["country"] == "az ge"
+    listed = documents.document(record("border", place={"countries": [{"code": "GE"}, {"name": "Azərbaycan"}]}), 1)
+    assert listed["country"] == "az ge"
+
+
+@pytest.mark.parametrize("query", ["Georgia floodplain", "Грузия Alazani", "Sakartvelo forest", "Azerbaijan forest",
+                                   "Азербайджан Alazani", "Gürcüstan Alazani"])
+def test_each_country_of_a_place_is_found_by_any_of_its_names(cat: Catalogue, query: str) -> None:
+    assert ids(cat.search(query))[:1] == ["lagodekhi"]
+
+
+@pytest.mark.parametrize("query", ["AZ-4521", "Qabala caravanserai", "Габала", "Sheki road", "Milli ehemiyyetli",
+                                   "designated caravanserai", "Qeydə alınıb"])
+def test_a_designation_is_searched_folded_like_the_rest(cat: Catalogue, query: str) -> None:
+    assert ids(cat.search(query))[:1] == ["register-entry"]
+
+
+@pytest.mark.parametrize("query", ["Georgian songbook", "Azerbaijani", "gürcü", "azərbaycan songbook"])
+def test_a_record_is_found_by_the_names_of_its_languages(cat: Catalogue, query: str) -> None:
+    assert ids(cat.search(query))[:1] == ["songbook"]
 
 
 def test_the_shipped_country_table_is_what_the_libraries_give() -> None:
