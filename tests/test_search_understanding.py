@@ -368,3 +368,10 @@ def test_a_place_authority_adds_names_to_the_document(tmp_path: Path) -> None:
     ganja = [v for v in result.facets["place"] if v.count == 2]
     assert len(ganja) == 1 and ganja[0].labels["de"] == "Elisabethpol"
     index.close()
+
+
+def test_the_country_facet_counts_a_country_once_by_its_code(cat: Catalogue) -> None:
+    counts = {v.value: v.count for v in cat.search("", facets=True).facets["country"]}
+    assert counts["IR"] == 1 and counts["JP"] == 1 and counts["RU"] == 1  # long and local forms
+    assert counts["AZ"] == 4 and counts["GE"] == 3  # Azərbaycan, Republic of Azerbaijan; a place in two countries
+    assert not {"Islamic Republic of Iran", "日本国", "Azərbaycan"} & counts.keys()

@@ -104,15 +104,24 @@ def designation_years(record: dict[str, Any]) -> list[int]:
 
 
 def country_values(place: dict[str, Any]) -> list[str]:
-    """The countries of a place as facet values: ISO 3166 codes where known, names otherwise."""
+    """The countries of a place as facet values: ISO 3166 codes where known (a name in any
+    language or long form that names one country, see `countries.codes_of`), names otherwise."""
     listed = place.get("countries")
     if isinstance(listed, list) and listed:
-        values = [c.get("code") or c.get("name") for c in listed if isinstance(c, dict)]
+        values = [c.get("code") or _country_code(c.get("name")) for c in listed if isinstance(c, dict)]
     elif isinstance(place.get("country"), str):
-        values = [codes.country_code(place["country"]) or place["country"]]
+        values = [_country_code(place["country"])]
     else:
         values = []
     return list(dict.fromkeys(v for v in values if isinstance(v, str) and v))
+
+
+def _country_code(name: Any) -> Any:
+    """The code of a country name when it names exactly one country, else the name."""
+    if not isinstance(name, str):
+        return name
+    found = codes.country_code(name) or countries.codes_of(name)
+    return found if isinstance(found, str) else found[0] if len(found) == 1 else name
 
 
 def span(record: dict[str, Any]) -> tuple[Any, Any]:
