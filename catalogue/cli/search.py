@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..search import SearchResult
+from ..search import RELAXED_NOTICES, SearchResult
 from ..service import result_json
 from .context import get_catalogue, settings
 from .output import user_errors
@@ -18,6 +18,8 @@ def print_result(result: SearchResult, facets: bool) -> None:
     """Hits, one per line (id, title), then the facet counts when asked for."""
     if result.notice:
         click.echo(result.notice, err=True)
+    if result.relaxed:
+        click.echo(RELAXED_NOTICES[result.relaxed], err=True)
     click.echo(f"{result.total} records")
     for hit in result.hits:
         click.echo(f"{hit.id}\t{hit.title}")

@@ -6,7 +6,9 @@ names below; the modules inside are split by job:
 - `analysis` (token regex, analyser kinds, value separator) and `folding` (scripts, accents,
   name variants): how text becomes terms;
 - `documents` (schema, a record's document and postings) and `pairs` (common-word pairs);
-- `query` (what was typed, parsing, did-you-mean) and `bounds` (what a search may cost);
+- `query` (what was typed, parsing, did-you-mean), `words` (what each word searches, strictly
+  then more loosely), `countries` (every name of every country), `cjk` (bigrams and
+  readings) and `bounds` (what a search may cost);
 - `scoring` (BM25 and match sets with numpy), `facets` (bitsets), `pages` and `highlight`;
 - `readers` (searchers that follow commits, keeping unchanged segments open);
 - `segments` (Whoosh's segment files, written fast) and `writing` (sync, reindex, writer
@@ -23,14 +25,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .limits import SearchLimits, query_too_long, whole_setting
-from .results import FACET_LIMIT, FACETS, SORTS, FacetValue, Hit, SearchResult
+from .results import FACET_LIMIT, FACETS, RELAXED_NOTICES, SORTS, FacetValue, Hit, SearchResult
 
 if TYPE_CHECKING:
     from .index import CheckReport, SearchIndex
     from .keeper import IndexKeeper
 
-__all__ = ["FACETS", "FACET_LIMIT", "SORTS", "CheckReport", "FacetValue", "Hit", "IndexKeeper", "SearchIndex",
-           "SearchLimits", "SearchResult", "query_too_long", "whole_setting"]
+__all__ = ["FACETS", "FACET_LIMIT", "RELAXED_NOTICES", "SORTS", "CheckReport", "FacetValue", "Hit", "IndexKeeper",
+           "SearchIndex", "SearchLimits", "SearchResult", "query_too_long", "whole_setting"]
 
 
 def __getattr__(name: str) -> Any:

@@ -28,6 +28,7 @@ from typing import Any
 from ..errors import CatalogueError, IndexBusy
 from . import bounds, generations, pairs, scoring, writing
 from ._whoosh import SegmentReader, wq
+from .documents import PlaceNames
 from .facets import FacetSets, bitset, build_facet_sets, clean_filters, facet_counts, filter_bits, to_bitset
 from .generations import REBUILD_LOCK, WRITE_LOCK, Unreadable, open_index, read_seq
 from .limits import SearchLimits
@@ -36,8 +37,8 @@ from .pages import page_of_hits
 from .query import (
     EXPENSIVE_NOTICE,
     REFUSED_NOTICE,
+    Parsed,
     clean,
-    fuzzy,
     make_parser,
     parse,
     plain_query,
@@ -46,6 +47,7 @@ from .query import (
 )
 from .readers import refreshed
 from .results import FACET_LIMIT, SORTS, SearchResult
+from .words import LEVELS, readings, warm
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +92,12 @@ class CheckReport:
 class SearchIndex:
     """A search index in a folder of the data directory (shared safely by threads and processes)."""
 
-    def __init__(self, path: Path, limits: SearchLimits | None = None):
+    def __init__(self, path: Path, limits: SearchLimits | None = None, place_names: PlaceNames | None = None):
         self.path = Path(path)
+        #: More names of a record's place for its document (a place authority's; see
+        #: `catalogue.search.documents.PlaceNames`). Records written before it was set keep
+        #: their documents until they change or a `reindex`.
+        self.place_names = place_names
         #: What one search may cost (see `catalogue.search.bounds`).
         self.limits = limits or SearchLimits()
         self._lexicons = scoring.PostingCache(LEXICON_CACHE)
@@ -184,7 +190,7 @@ class SearchIndex:
             if not lock.acquire(wait):
                 return None
             try:
-                return writing.apply(folder, store, self._open_readers(folder), ids, self.procs)
+                return writing.apply(folder, store, self._open_readers(folder), ids, self.procs, self.place_names)
             except Exception as error:
                 why = generations.damage(folder, deep=True)
                 if why is None or not heal:
@@ -227,7 +233,7 @@ class SearchIndex:
             else:
                 generations.remove_old_generations(self.path)
                 folder = generations.create(self.path)
-                count = writing.build(folder, store, max(1, procs or self.procs))
+                count = writing.build(folder, store, max(1, procs or self.procs), self.place_names)
                 generations.make_live(self.path, folder)
         finally:
             lock.release()
@@ -375,33 +381,40 @@ class SearchIndex:
                 facets: bool, highlight: bool, facet_limit: int | None) -> SearchResult:
         """One page of hits for `query` with facet filters, counts, snippets and suggestions.
 
-        Matching runs within the time budget and expansion limit; a query that meets either
-        is searched as its plain words (given half the budget again), else answered with no
-        hits, each with a notice saying why. Highlighting gets a quarter of the budget."""
+        The query is read strictly first, then, while nothing matches, more loosely (other
+        spellings, typos, some of the words: see `catalogue.search.words`), and the result says
+        which reading answered. Matching runs within the time budget and expansion limit; a
+        query that meets either is searched as its plain words (given half the budget again),
+        else answered with no hits, each with a notice saying why. Highlighting gets a quarter
+        of the budget."""
         text = clean(query)
+        warm()
         page, page_size = max(1, int(page)), min(max(1, int(page_size)), 1000)
         sort = sort if sort in SORTS else "relevance"
         filters = clean_filters(filters)
         result = SearchResult(query=query, total=0, page=page, page_size=page_size, sort=sort, filters=filters)
-        q, result.notice, plain = self._parse(text, unreadable_characters(query))
+        parsed = self._parsed(text, unreadable_characters(query))
+        result.notice = parsed.notice
         searcher = self._searcher()
         sets = self._facet_sets(searcher)
         allowed = filter_bits(sets, filters)
         budget = self._budget()
         try:
             with bounds.active(budget):
-                q, matched, scores = self._matches(searcher, sets, q, allowed, retry=bool(text) and not plain)
+                q, matched, scores, level = self._matches(searcher, sets, parsed, allowed, relax=bool(text))
         except bounds.TooExpensive as why:
             budget = self._budget(self.limits.time_budget_ms / 2)
-            q = plain_query(self._parser, text, self.limits)
             try:
                 with bounds.active(budget):
-                    q, matched, scores = self._matches(searcher, sets, q, allowed, retry=False)
+                    q, matched, scores, level = self._matches(searcher, sets, plain_query(self._parser, text,
+                                                                                          self.limits),
+                                                              allowed, relax=False)
                 result.notice = EXPENSIVE_NOTICE.format(why)
             except bounds.TooExpensive as again:
-                q, matched, scores = wq.NullQuery, 0, None
+                q, matched, scores, level = wq.NullQuery, 0, None, "strict"
                 result.notice = REFUSED_NOTICE.format(again)
         result.total = matched.bit_count()
+        result.relaxed = None if level == "strict" else level
         if result.total < FEW_HITS and text:
             result.suggestion = suggest(searcher.reader(), text, self.limits)
         if facets:
@@ -418,25 +431,40 @@ class SearchIndex:
     def _budget(self, ms: float | None = None) -> bounds.Budget:
         return bounds.Budget(self.limits, ms=ms, lexicons=self._lexicons)
 
-    def _matches(self, searcher: Any, sets: FacetSets, q: wq.Query, allowed: int,
-                 retry: bool) -> tuple[wq.Query, int, Any]:
-        """The query answered, its allowed matches and scores; with no match, `retry` asks
-        again with typo tolerance (skipped when that would be too expensive)."""
-        matched, scores = self._match(searcher, q, sets)
+    def _matches(self, searcher: Any, sets: FacetSets, parsed: Parsed, allowed: int,
+                 relax: bool) -> tuple[wq.Query, int, Any, str]:
+        """The query answered, its allowed matches and scores, and the reading that answered
+        (see `catalogue.search.words.LEVELS`): the strict one, or with `relax` the first looser
+        one that matches (one met a bound: the next is tried, within the same budget)."""
+        found = readings(parsed.raw, parsed.text, searcher.reader(), self.limits)
+        first = found["strict"]
+        q, (matched, scores) = first, self._match(searcher, first, sets)
         matched &= allowed
-        if not matched and retry:
-            fuzzy_q = fuzzy(q, self.limits)
-            if fuzzy_q != q:
-                try:
-                    tolerant, tolerant_scores = self._match(searcher, fuzzy_q, sets)
-                except bounds.TooExpensive:
-                    return q, matched, scores
-                q, matched, scores = fuzzy_q, tolerant & allowed, tolerant_scores
-        return q, matched, scores
+        if matched or not relax or parsed.plain:
+            return q, matched, scores, "strict"
+        for level in LEVELS[1:]:
+            looser = found[level]
+            if looser is None:
+                continue
+            try:
+                bounded = bounds.bound(looser, self.limits)[0]
+                tolerant, tolerant_scores = self._match(searcher, bounded, sets)
+            except bounds.TooExpensive:
+                continue
+            if tolerant & allowed:
+                return bounded, tolerant & allowed, tolerant_scores, level
+        return q, matched, scores, "strict"
+
+    def _parsed(self, text: str, reason: str | None = None) -> Parsed:
+        """The parsed, bounded query of cleaned `text` (see `catalogue.search.query.parse`)."""
+        return parse(self._parser, text, self.limits, reason)
 
     def _parse(self, text: str, reason: str | None = None) -> tuple[wq.Query, str | None, bool]:
-        """The bounded query of cleaned `text` (see `catalogue.search.query.parse`)."""
-        return parse(self._parser, text, self.limits, reason)
+        """The strict query of cleaned `text` as run against this index, the notice of how it
+        was read, and whether it fell back to plain words."""
+        parsed = self._parsed(text, reason)
+        strict = readings(parsed.raw, parsed.text, self._searcher().reader(), self.limits)["strict"]
+        return strict, parsed.notice, parsed.plain
 
     def _match(self, searcher: Any, q: wq.Query, sets: FacetSets) -> tuple[int, Any]:
         """The live documents `q` matches (a bitset) and, on the fast path, every document's score."""

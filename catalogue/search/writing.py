@@ -23,7 +23,7 @@ from typing import Any
 from ..processes import ParentWatch
 from . import generations, pairs, segments
 from ._whoosh import SegmentReader, whoosh_writing
-from .documents import analysed, common_words, document
+from .documents import PlaceNames, analysed, common_words, document
 from .generations import SEQ_FILE, open_index, read_seq, write_atomic
 from .pairs import Common
 
@@ -54,11 +54,13 @@ def choose_common(folder: Path, sample: Callable[[], Iterable[Any]] | None = Non
     return common
 
 
-def apply(folder: Path, store: Any, readers: dict[str, Any], ids: Iterable[str] = (), procs: int = 1) -> int:
+def apply(folder: Path, store: Any, readers: dict[str, Any], ids: Iterable[str] = (), procs: int = 1,
+          place_names: PlaceNames | None = None) -> int:
     """Write the store's changes after the generation's last one (and first the records `ids`,
     repairs named by a check) into the generation in `folder`, committing every
     `COMMIT_EVERY` changes; return how many records changed. `readers`: the search's open
-    segment readers; `procs` writer processes for a large sync. The caller holds the
+    segment readers; `procs` writer processes for a large sync; `place_names`: more names of
+    a record's place (see `catalogue.search.documents.PlaceNames`). The caller holds the
     generation's write lock."""
     seq = start = read_seq(folder)
     target = store.last_seq()  # every change up to it is committed, so read below
@@ -67,7 +69,7 @@ def apply(folder: Path, store: Any, readers: dict[str, Any], ids: Iterable[str] 
     procs = procs if target - start >= PARALLEL_MIN else 1
     count, repairs, more = 0, list(ids), True
     while more:
-        done, seq, more = _commit_chunk(folder, store, readers, common, seq, repairs, procs)
+        done, seq, more = _commit_chunk(folder, store, readers, common, seq, repairs, procs, place_names)
         count += done
         repairs = []
     if max(seq, target) != start:
@@ -76,17 +78,17 @@ def apply(folder: Path, store: Any, readers: dict[str, Any], ids: Iterable[str] 
 
 
 def _commit_chunk(folder: Path, store: Any, readers: dict[str, Any], common: Common | None, seq: int,
-                  ids: list[str], procs: int) -> tuple[int, int, bool]:
+                  ids: list[str], procs: int, place_names: PlaceNames | None) -> tuple[int, int, bool]:
     """Apply the repairs `ids` and up to `COMMIT_EVERY` changes after `seq` in one commit;
     (records changed, last change applied, whether changes are left)."""
     writer = whoosh_writing.SegmentWriter(open_index(folder), _lk=False)
     count, more = 0, True
     try:
-        put = _Writer(writer, common, readers)
+        put = _Writer(writer, common, readers, place_names)
         for record_id in ids:  # repairs named by `check`
             put(record_id, store.get(record_id))
             count += 1
-        with _Workers(folder, common, procs) as workers:
+        with _Workers(folder, common, procs, place_names) as workers:
             while count < COMMIT_EVERY or not count:
                 rows = store.changed_since(seq, limit=BATCH)
                 if not rows:
@@ -127,7 +129,7 @@ def _cancel(writer: Any, folder: Path) -> None:
     generations.tidy(folder)
 
 
-def build(folder: Path, store: Any, procs: int) -> int:
+def build(folder: Path, store: Any, procs: int, place_names: PlaceNames | None = None) -> int:
     """Fill the new, empty generation in `folder` with every live record of the store; return
     how many, written by `procs` processes for a large store. On failure the folder is removed
     and the error raised."""
@@ -138,7 +140,7 @@ def build(folder: Path, store: Any, procs: int) -> int:
     try:
         common = choose_common(folder, store.iter_records)
         writer = whoosh_writing.SegmentWriter(open_index(folder), _lk=False)
-        with _Workers(folder, common, procs) as workers:
+        with _Workers(folder, common, procs, place_names) as workers:
             if workers:
                 rows = store.iter_records()
                 while batch := [(row.data, row.revision) for row in itertools.islice(rows, BATCH)]:
@@ -146,7 +148,7 @@ def build(folder: Path, store: Any, procs: int) -> int:
                     count += len(batch)
                 _commit_with(writer, workers.finish())
             else:
-                put = _Writer(writer, common)
+                put = _Writer(writer, common, place_names=place_names)
                 for row in store.iter_records():
                     put.add(row.data, row.revision)
                     count += 1
@@ -165,8 +167,9 @@ def build(folder: Path, store: Any, procs: int) -> int:
 class _Writer:
     """Puts store rows into a Whoosh SegmentWriter through the fast pool (`catalogue.search.segments`)."""
 
-    def __init__(self, writer: Any, common: Common | None, readers: dict[str, Any] | None = None):
-        self.writer, self.common = writer, common
+    def __init__(self, writer: Any, common: Common | None, readers: dict[str, Any] | None = None,
+                 place_names: PlaceNames | None = None):
+        self.writer, self.common, self.place_names = writer, common, place_names
         self.pool = segments.install(writer)
         #: Deletions are needed only when committed segments may hold the record.
         self.existing = any(segment.doc_count_all() for segment in writer.segments)
@@ -201,7 +204,7 @@ class _Writer:
 
     def add(self, record: dict[str, Any], revision: int) -> None:
         schema = self.writer.schema  # an index built before a field was added has no such field: reindex adds it
-        doc = {name: value for name, value in document(record, revision).items() if name in schema}
+        doc = {name: value for name, value in document(record, revision, self.place_names).items() if name in schema}
         segments.add_document(self.writer, self.pool, doc, analysed(doc, self.writer.schema, self.common))
 
     def close(self) -> None:
@@ -210,14 +213,15 @@ class _Writer:
         self._opened.clear()
 
 
-def _segment_worker(folder: str, common: Common | None, inbox: Any, outbox: Any, watch: ParentWatch) -> None:
+def _segment_worker(folder: str, common: Common | None, inbox: Any, outbox: Any, watch: ParentWatch,
+                    place_names: PlaceNames | None = None) -> None:
     """A writer process: index the (record, revision) batches it is sent into one new segment
     of the generation in `folder` (the parent holds the lock and commits the segments). It
     dies with the parent."""
     watch.child_started()
     try:
         writer = whoosh_writing.SegmentWriter(open_index(Path(folder)), _lk=False)
-        put = _Writer(writer, common)
+        put = _Writer(writer, common, place_names=place_names)
         put.existing = False  # the parent deletes; this segment holds only new documents
         while (batch := inbox.get()) is not None:
             for record, revision in batch:
@@ -243,8 +247,8 @@ class _Workers:
     process, however it ends (`ParentWatch`), and hold none of its locks.
     """
 
-    def __init__(self, folder: Path, common: Common | None, procs: int):
-        self.folder, self.common = folder, common
+    def __init__(self, folder: Path, common: Common | None, procs: int, place_names: PlaceNames | None = None):
+        self.folder, self.common, self.place_names = folder, common, place_names
         self.procs = procs if _single_threaded() else 1
         self.processes: list[Any] = []
         self._next = 0
@@ -260,7 +264,8 @@ class _Workers:
             self.outbox = context.Queue()
             self.inboxes = [context.Queue(maxsize=4) for _ in range(self.procs)]
             self.processes = [context.Process(target=_segment_worker, daemon=True,
-                                              args=(str(self.folder), self.common, inbox, self.outbox, self._watch))
+                                              args=(str(self.folder), self.common, inbox, self.outbox, self._watch,
+                                                    self.place_names))
                               for inbox in self.inboxes]
             for process in self.processes:
                 process.start()
