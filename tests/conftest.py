@@ -157,9 +157,10 @@ def demo_app(app: Flask) -> Flask:
 @pytest.fixture
 def demo_catalogue(tmp_path: Path, demo_data: Path) -> Iterator[Catalogue]:
     """The Python API over a copy of the demo collection, without a web app; its index
-    open, as after the import."""
+    open, as after the import. A write waits for search as long as it takes (as `make_app`
+    does), so a busy machine cannot make a test search before the index followed."""
     shutil.copytree(demo_data, tmp_path / "demo")
-    with Catalogue(tmp_path / "demo") as catalogue:
+    with Catalogue(tmp_path / "demo", index_wait_ms=30_000) as catalogue:
         catalogue.open_index()
         yield catalogue
 
