@@ -69,6 +69,12 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+#: How long a test's write waits for search: it returns once search has caught up (as it does
+#: within the default 200 ms on an idle machine), so a test may search right after it, however
+#: busy the machine; tests/faults checks the default bound.
+INDEX_WAIT_MS = 30_000
+
+
 def make_app(data_dir: Path, **config: object) -> Flask:
     """An app in testing mode over `data_dir`."""
     settings = {
@@ -78,9 +84,7 @@ def make_app(data_dir: Path, **config: object) -> Flask:
         "REPOSITORY_ID": "catalogue.test",
         "ADMIN_EMAIL": "admin@catalogue.test",
         "HARVEST_ALLOW_NETWORKS": LOOPBACK,  # where the test OAI-PMH providers listen
-        # A write returns once search has caught up (as it does within the default 200 ms on an
-        # idle machine), so a test may search right after it; tests/faults checks the bound.
-        "INDEX_WAIT_MS": 30_000,
+        "INDEX_WAIT_MS": INDEX_WAIT_MS,
     }
     settings.update(config)
     return create_app(settings)
@@ -157,10 +161,9 @@ def demo_app(app: Flask) -> Flask:
 @pytest.fixture
 def demo_catalogue(tmp_path: Path, demo_data: Path) -> Iterator[Catalogue]:
     """The Python API over a copy of the demo collection, without a web app; its index
-    open, as after the import. A write waits for search as long as it takes (as `make_app`
-    does), so a busy machine cannot make a test search before the index followed."""
+    open, as after the import; a write waits for search as in `make_app`."""
     shutil.copytree(demo_data, tmp_path / "demo")
-    with Catalogue(tmp_path / "demo", index_wait_ms=30_000) as catalogue:
+    with Catalogue(tmp_path / "demo", index_wait_ms=INDEX_WAIT_MS) as catalogue:
         catalogue.open_index()
         yield catalogue
 
