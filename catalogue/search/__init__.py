@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .folding import fold
 from .limits import SearchLimits, query_too_long
 from .results import FACET_LIMIT, FACETS, SORTS, FacetValue, Hit, SearchResult
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from .index import CheckReport, SearchIndex
 
 __all__ = ["FACETS", "FACET_LIMIT", "SORTS", "CheckReport", "FacetValue", "Hit", "SearchIndex", "SearchLimits",
-           "SearchResult", "query_too_long"]
+           "SearchResult", "fold", "query_too_long"]
 
 
 def __getattr__(name: str) -> Any:

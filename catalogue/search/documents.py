@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from .. import centuries, codes, edtf
-from . import pairs, segments
-from ._whoosh import fields, formats
+from ..geo import geometry_bbox
+from . import pairs, segments, spatial
+from ._whoosh import columns, fields, formats
 from .analysis import ANALYZERS, FIELD_KINDS, SEPARATOR, VALUES, WORD, field_tokens
 from .folding import fold_word
 from .results import FACETS
@@ -36,6 +37,8 @@ def index_schema() -> fields.Schema:
         title_sort=fields.ID(sortable=True),
         modified=fields.ID(sortable=True),
         data=fields.STORED,
+        # the bounding box of the record's geometry, for area searches (`catalogue.search.spatial`)
+        **{spatial.BBOX: fields.COLUMN(columns.VarBytesColumn())},
         # Adjacent word pairs of the phrase fields: a two-word phrase is one term lookup.
         # (scorable only so Whoosh caches its length column instead of probing the disk per posting)
         **{pairs.PAIRS: fields.FieldType(formats.Existence(), VALUES, scorable=True)},
@@ -101,7 +104,9 @@ def facet_values(record: dict[str, Any]) -> dict[str, list[str]]:
         "type": [record.get("type") or "other"],
         "status": [(record.get("condition") or {}).get("status") or "unknown"],
         "century": list(dict.fromkeys(dated)),
-        "place": [place["name"]] if place.get("name") else [],
+        # one value per place: the authority's id when the record is linked to one (pages
+        # label it in their language), else the free-text name
+        "place": [place["id"]] if place.get("id") else [place["name"]] if place.get("name") else [],
         "country": countries(place),
         "source": sorted({v for v in source_values if v}),
     }
@@ -141,6 +146,7 @@ def document(record: dict[str, Any], revision: int) -> dict[str, Any]:
     }
     if isinstance(start, int) and isinstance(end, int):
         doc["start"], doc["end"] = start, end
+    doc[spatial.BBOX] = spatial.pack(geometry_bbox(place.get("geometry")))
     for name, values in facet_values(record).items():
         if values:
             doc[FACET_FIELDS[name]] = SEPARATOR.join(values)

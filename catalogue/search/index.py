@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import bounds, pairs, scoring, writing
+from ..geo import BBox
+from . import bounds, pairs, scoring, spatial, writing
 from ._whoosh import LockError, MultiReader, Searcher, SegmentReader, whoosh_index, wq
 from .documents import index_schema
 from .facets import FacetSets, bitset, build_facet_sets, clean_filters, facet_counts, filter_bits, to_bitset
@@ -279,8 +280,10 @@ class SearchIndex:
         return found
 
     def search(self, query: str, *, filters: dict[str, list[str]], sort: str, page: int, page_size: int,
-               facets: bool, highlight: bool, facet_limit: int | None = FACET_LIMIT) -> SearchResult:
-        """One page of hits for `query` with facet filters, counts, snippets and suggestions.
+               facets: bool, highlight: bool, facet_limit: int | None = FACET_LIMIT,
+               area: BBox | None = None) -> SearchResult:
+        """One page of hits for `query` with facet filters, counts, snippets and suggestions;
+        with an `area`, only records whose geometry lies (partly) in it.
 
         Matching runs within the time budget and expansion limit; a query that meets either
         is searched as its plain words (given half the budget again), else answered with no
@@ -289,11 +292,14 @@ class SearchIndex:
         page, page_size = max(1, int(page)), min(max(1, int(page_size)), 1000)
         sort = sort if sort in SORTS else "relevance"
         filters = clean_filters(filters)
-        result = SearchResult(query=query, total=0, page=page, page_size=page_size, sort=sort, filters=filters)
+        result = SearchResult(query=query, total=0, page=page, page_size=page_size, sort=sort, filters=filters,
+                              area=area)
         q, result.notice, plain = self._parse(text, unreadable_characters(query))
         searcher = self._searcher()
         sets = self._facet_sets(searcher)
         allowed = filter_bits(sets, filters)
+        if area is not None:
+            allowed &= to_bitset(spatial.in_area(self._postings(searcher), area))
         budget = self._budget()
         try:
             with bounds.active(budget):
@@ -309,6 +315,8 @@ class SearchIndex:
                 q, matched, scores = wq.NullQuery, 0, None
                 result.notice = REFUSED_NOTICE.format(again)
         result.total = matched.bit_count()
+        if result.total:
+            result.mapped = (matched & to_bitset(spatial.mapped_mask(self._postings(searcher)))).bit_count()
         if result.total < FEW_HITS and text:
             result.suggestion = suggest(searcher.reader(), text, self.limits)
         if facets:

@@ -51,6 +51,10 @@ class SearchResult:
     suggestion: str | None = None
     #: A message when the query could not be read as written (it was searched as plain text).
     notice: str | None = None
+    #: How many of the `total` records have a geometry (the others are not on a map).
+    mapped: int = 0
+    #: The area (`catalogue.geo.BBox`) the search was limited to, if any.
+    area: Any = None
 
     @property
     def pages(self) -> int:

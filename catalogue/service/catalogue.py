@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import records
+from ..geo import BBox
 from ..errors import CatalogueError, FieldError, NotFound, QueryTooLong, ValidationError, Withheld
 from ..search import FACET_LIMIT, SearchLimits, SearchResult, query_too_long
 from ..store import Revision, Store, StoredRecord, Withholding
@@ -23,6 +24,7 @@ from . import imports
 from .accounts import Accounts
 from .harvests import HarvestLedger
 from .imports import ImportReport, Plan
+from .places import Places
 from .published import PublishedRecords
 from .rules import SERVER_PROVENANCE, check_not_withheld, content, prepare_new
 from .uploads import Uploads
@@ -73,6 +75,8 @@ class Catalogue:
         self.harvests = HarvestLedger(self.store)
         self.published = PublishedRecords(self.store)
         self.uploads = Uploads(self.store)
+        #: Place authorities and the links of records to them.
+        self.places = Places(self)
         self._with_index = with_index
         self._index: Any = None
 
@@ -157,14 +161,15 @@ class Catalogue:
 
     def search(self, query: str = "", *, filters: dict[str, list[str]] | None = None, sort: str = "relevance",
                page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True,
-               facet_limit: int | None = FACET_LIMIT) -> SearchResult:
+               facet_limit: int | None = FACET_LIMIT, area: BBox | None = None) -> SearchResult:
         """Full-text search with facet filters; see `catalogue.search.SearchResult`. Each facet
         lists its `facet_limit` most frequent values (None: all of them). QueryTooLong for a
         query over `search_limits.max_query_length`, whichever door it came through (the
-        search page, the API, exports, `catalogue search`)."""
+        search page, the API, exports, `catalogue search`). With an `area` (`catalogue.geo.BBox`),
+        only records whose geometry lies in it, wholly or in part."""
         self.check_query(query)
         return self.index.search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
-                                 facets=facets, highlight=highlight, facet_limit=facet_limit)
+                                 facets=facets, highlight=highlight, facet_limit=facet_limit, area=area)
 
     def check_query(self, query: str) -> None:
         """QueryTooLong when `query` is longer than `search_limits.max_query_length`, the one
