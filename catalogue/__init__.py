@@ -49,7 +49,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
         home,
         i18n,
         imports,
+        maps,
         oai,
+        places,
         records,
         search,
         site,
@@ -76,8 +78,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     app.register_error_handler(HTTPException, error_pages.http_error)
     app.register_error_handler(NotFound, error_pages.not_found)
 
-    for area in (home, search, records, stats, api, api_write, auth, edit, admin, imports, oai, export):
+    for area in (home, search, records, stats, api, api_write, auth, edit, admin, imports, oai, export, maps, places):
         app.register_blueprint(area.bp)
+    app.register_blueprint(places.api_bp)  # /api/places: the read API of place authorities
     for command in cli.COMMANDS:  # the commands of `catalogue`, also as `flask --app catalogue COMMAND`
         app.cli.add_command(command)
 

@@ -168,7 +168,7 @@ class Catalogue:
         search page, the API, exports, `catalogue search`). With an `area` (`catalogue.geo.BBox`),
         only records whose geometry lies in it, wholly or in part."""
         self.check_query(query)
-        return self.index.search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
+        return self.index.search(query, filters=self.places.resolve_filters(filters or {}), sort=sort, page=page, page_size=page_size,
                                  facets=facets, highlight=highlight, facet_limit=facet_limit, area=area)
 
     def check_query(self, query: str) -> None:
@@ -267,6 +267,7 @@ class Catalogue:
 
     def _store_new(self, data: dict[str, Any], *, user: str, message: str, origin: str) -> dict[str, Any]:
         """Store prepared content as revision 1 of a new record."""
+        self.places.check_reference(data)
         stored = self.store.write(data["id"], data, action="create", base_revision=None, user=user,
                                   message=message or "created", origin=origin)
         self._after_write()
@@ -308,6 +309,7 @@ class Catalogue:
         """Store prepared content as the next revision of `current`, unless nothing changed."""
         if content(current.data) == data and base_revision in (-1, current.revision):
             return current.data
+        self.places.check_reference(data)
         stored = self.store.write(current.id, data, action="update", base_revision=base_revision,
                                   user=user, message=message or "updated", origin=origin)
         self._after_write()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import places as core
-from ..errors import CatalogueError, NotFound, ValidationError
+from ..errors import CatalogueError, FieldError, NotFound, ValidationError
 from ..search import fold
 from ..store.places import PlaceRevision, PlaceStore
 from .rules import content
@@ -88,6 +88,13 @@ class Places:
         """How many public records are linked to the place."""
         return self._db.count_linked(place_id)
 
+    def check_reference(self, record: dict[str, Any]) -> None:
+        """ValidationError when a record points at a place (`place.id`) that does not exist."""
+        place_id = (record.get("place") or {}).get("id")
+        if place_id and self._db.get(place_id) is None:
+            raise ValidationError([FieldError("place.id", f"no place with id {place_id!r}; add the place first",
+                                              "unknown_place", {"value": place_id})])
+
     # -- writes ------------------------------------------------------------------------
 
     def save(self, place: Any, *, user: str = "system", message: str = "",
@@ -109,10 +116,13 @@ class Places:
 
     def import_places(self, items: Iterable[tuple[str, Any]], *, user: str = "system",
                       message: str = "imported") -> PlaceImport:
-        """Create or update each (location, place); a bad one is reported with its location
-        and the rest go on."""
+        """Create or update each (location, place); a bad one (or a reader's error in its
+        place) is reported with its location and the rest go on."""
         report = PlaceImport()
         for where, place in items:
+            if isinstance(place, Exception):  # a line a reader could not read
+                report.errors.append((where, str(place)))
+                continue
             try:
                 place_id = place.get("id") if isinstance(place, dict) else None
                 current = self._db.get(place_id) if isinstance(place_id, str) else None
@@ -138,16 +148,31 @@ class Places:
         return self._catalogue.update(record_id, record, base_revision=base_revision, user=user,
                                       message=message or f"linked to place {place_id!r}", origin=origin)
 
+    def resolve_filters(self, filters: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Facet filters where a place written as a name (``place=Xocalı``, an address
+        saved before the records were linked) also selects the one place of that name."""
+        values = filters.get("place")
+        if not values:
+            return filters
+        keys = self._name_keys()
+        added = [next(iter(ids)) for v in values if len(ids := keys.get(name_key(v), set())) == 1]
+        return dict(filters, place=list(dict.fromkeys([*values, *added])))
+
+    def _name_keys(self) -> dict[str, set[str]]:
+        """Each folded name of a place and the ids of the places that have it."""
+        keys: dict[str, set[str]] = {}
+        for place in self.all():
+            for name in core.name_values(place):
+                keys.setdefault(name_key(name), set()).add(place["id"])
+        return keys
+
     # -- matching ----------------------------------------------------------------------
 
     def proposals(self, place_id: str | None = None) -> list[Proposal]:
         """Links to propose: each live record with a free-text place name (and no place id)
         that is, folded, a name of exactly one place (of `place_id` only, when given).
         A name two places share proposes nothing: an archivist links such records by hand."""
-        keys: dict[str, set[str]] = {}
-        for place in self.all():
-            for name in core.name_values(place):
-                keys.setdefault(name_key(name), set()).add(place["id"])
+        keys = self._name_keys()
         out = []
         for record_id, name in self._db.unlinked_names():
             found = keys.get(name_key(name), set())

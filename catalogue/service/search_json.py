@@ -12,7 +12,8 @@ from ..search import SearchResult
 
 def result_json(result: SearchResult, base_url: str) -> dict[str, Any]:
     """Hits (with their snippet's escaped HTML and their page's URL under `base_url`, a
-    relative URL when it is empty), facets, total, pages, suggestion and notice."""
+    relative URL when it is empty), facets, total, pages, suggestion and notice, the area
+    searched (`bbox`) and how many of the records have a geometry (`mapped`)."""
     return {
         "query": result.query,
         "total": result.total,
@@ -21,6 +22,8 @@ def result_json(result: SearchResult, base_url: str) -> dict[str, Any]:
         "pages": result.pages,
         "sort": result.sort,
         "filters": result.filters,
+        "bbox": result.area.text() if result.area else None,
+        "mapped": result.mapped,
         "suggestion": result.suggestion,
         "notice": result.notice,
         "hits": [

@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from .. import centuries, codes, errors
 from ..schema import labels
-from . import display, i18n
+from . import display, get_catalogue, i18n
 from .forms import NAME_KINDS
 
 _ROW_MAX = 9223372036854775807
@@ -100,7 +100,15 @@ def facet_label(facet: str, value: str) -> str:
         return century_label(value)
     if facet == "country" and len(value) == 2 and value.isupper():
         return country_name(value)
+    if facet == "place":
+        return place_name(value)
     return value
+
+
+def place_name(value: str) -> str:
+    """A place facet value as shown: a place authority's name in the interface language
+    (Xocalı on Azerbaijani pages, Khojaly on English ones), a free-text place as written."""
+    return get_catalogue().places.labels([value], i18n.current_language()).get(value, value)
 
 
 def country_name(code: str | None) -> str:
