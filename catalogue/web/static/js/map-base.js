@@ -26,7 +26,7 @@ window.CatalogueMap = (function () {
   }
 
   function create(element, options) {
-    var settings = { scrollWheelZoom: false, zoomControl: false, minZoom: 1, worldCopyJump: true };
+    var settings = { scrollWheelZoom: false, zoomControl: false, minZoom: 1, maxZoom: 18, worldCopyJump: true };
     for (var key in options || {}) { settings[key] = options[key]; }
     L.Icon.Default.imagePath = element.getAttribute("data-images") || L.Icon.Default.imagePath;
     var map = L.map(element, settings);

@@ -46,6 +46,9 @@
         var c = feature.geometry.coordinates;
         var marker = L.marker([c[1], c[0]], { title: title, alt: title, keyboard: true });
         marker.on("click", open(url));
+        marker.on("keypress", function (event) {  // Enter on a focused marker opens it too
+          if (event.originalEvent.keyCode === 13) { open(url)(); }
+        });
         clusters.addLayer(marker);
       } else {
         L.geoJSON(feature.geometry, { style: { color: "#073763", weight: 2, fillOpacity: 0.2 } })
@@ -83,7 +86,7 @@
       if (!response.ok) { throw new Error(response.status); }
       return response.json();
     }).then(function (collection) { draw(map, element, collection); })
-      .catch(function () { element.setAttribute("data-features", "failed"); });
+      .catch(function (error) { element.setAttribute("data-features", "failed"); console.error("map: " + error); });
   }
 
   window.CatalogueMap ? window.CatalogueMap.ready(start) : document.addEventListener("DOMContentLoaded", start);
