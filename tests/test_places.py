@@ -45,10 +45,15 @@ def test_a_place_has_revisions_and_a_bad_one_says_every_problem(catalogue: Catal
     assert {"id", "names[0].kind"} <= paths
 
 
-def test_a_record_pointing_at_no_place_is_refused(catalogue: Catalogue) -> None:
+def test_a_record_pointing_at_no_place_is_refused_unless_imported(catalogue: Catalogue) -> None:
     with pytest.raises(ValidationError) as caught:
         catalogue.create(record("r1", {"id": "nowhere", "name": "Nowhere"}))
     assert caught.value.errors[0].path == "place.id"
+    # an import keeps the link (an export read back before its places, another catalogue's records)
+    report = catalogue.import_records([("file:1", record("r1", {"id": "later", "name": "Later"}))])
+    assert report.created == 1 and catalogue.get("r1")["place"]["id"] == "later"
+    catalogue.places.save({"id": "later", "names": [{"value": "Later town", "lang": "en"}]})
+    assert [h.id for h in catalogue.search("", filters={"place": ["later"]}).hits] == ["r1"]
 
 
 def test_linking_gives_the_record_every_name_and_search_finds_it_by_each(catalogue: Catalogue) -> None:
@@ -173,5 +178,7 @@ def test_places_on_the_command_line(cli, tmp_path: Path) -> None:
     assert cli("places", "match", "--apply").returncode == 0
     assert json.loads(cli("show", "r1", "--json").stdout)["place"]["id"] == "ganja-town"
     assert "ganja-town\tGanja\t1" in cli("places", "list").stdout
+    exported = cli("places", "export").stdout
+    assert json.loads(exported)["names"] == TOWN["names"]
     unknown = cli("places", "show", "nowhere")
     assert unknown.returncode == 1 and "no place with id 'nowhere'" in unknown.stderr

@@ -1,4 +1,4 @@
-"""Commands over place authorities: import, list, show, link, and match (links proposed for
+"""Commands over place authorities: import, export, list, show, link, and match (links proposed for
 records that name a place as free text)."""
 
 from __future__ import annotations
@@ -44,6 +44,14 @@ def places_list() -> None:
     catalogue = get_catalogue()
     for place in catalogue.places.all():
         echo(f"{place['id']}\t{display_name(place)}\t{catalogue.places.record_count(place['id'])}")
+
+
+@places_group.command("export")
+@user_errors
+def places_export() -> None:
+    """Print every place as JSON Lines (what `places import` reads back)."""
+    for place in get_catalogue().places.all():
+        echo(json.dumps(place, ensure_ascii=False, sort_keys=True))
 
 
 @places_group.command("show")

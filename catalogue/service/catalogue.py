@@ -267,7 +267,7 @@ class Catalogue:
 
     def _store_new(self, data: dict[str, Any], *, user: str, message: str, origin: str) -> dict[str, Any]:
         """Store prepared content as revision 1 of a new record."""
-        self.places.check_reference(data)
+        self.places.check_reference(data, origin)
         stored = self.store.write(data["id"], data, action="create", base_revision=None, user=user,
                                   message=message or "created", origin=origin)
         self._after_write()
@@ -309,7 +309,7 @@ class Catalogue:
         """Store prepared content as the next revision of `current`, unless nothing changed."""
         if content(current.data) == data and base_revision in (-1, current.revision):
             return current.data
-        self.places.check_reference(data)
+        self.places.check_reference(data, origin)
         stored = self.store.write(current.id, data, action="update", base_revision=base_revision,
                                   user=user, message=message or "updated", origin=origin)
         self._after_write()

@@ -88,10 +88,13 @@ class Places:
         """How many public records are linked to the place."""
         return self._db.count_linked(place_id)
 
-    def check_reference(self, record: dict[str, Any]) -> None:
-        """ValidationError when a record points at a place (`place.id`) that does not exist."""
+    def check_reference(self, record: dict[str, Any], origin: str) -> None:
+        """ValidationError when an archivist or a script (origin `manual` or `api`) points a
+        record at a place (`place.id`) that does not exist. Imports and harvests keep such an
+        id (the records of another catalogue, or of an export, may come before their places):
+        the record keeps its place's name, and its link works once the place is added."""
         place_id = (record.get("place") or {}).get("id")
-        if place_id and self._db.get(place_id) is None:
+        if place_id and origin in ("manual", "api") and self._db.get(place_id) is None:
             raise ValidationError([FieldError("place.id", f"no place with id {place_id!r}; add the place first",
                                               "unknown_place", {"value": place_id})])
 

@@ -5,6 +5,7 @@ confirms) and ``/api/places``, ``/api/places/<id>`` and its history as JSON."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
@@ -12,6 +13,7 @@ from flask import Blueprint, abort, g, jsonify, redirect, render_template, reque
 from ..errors import CatalogueError, NotFound
 from ..formats.citation import record_url
 from ..places import display_name, gazetteer_links
+from ..schema import record_schema
 from . import get_catalogue, i18n
 from .auth import role_required
 from .error_pages import not_found_text
@@ -126,3 +128,61 @@ def api_history(place_id: str) -> Any:
     return jsonify({"id": place_id, "revisions": [
         {"revision": r.revision, "user": r.user, "message": r.message, "at": r.at, "place": r.data}
         for r in revisions]})
+
+
+# -- OpenAPI -----------------------------------------------------------------------------------
+
+_PLACE_ID = {"name": "place_id", "in": "path", "required": True, "schema": {"type": "string"},
+             "description": "The place id, e.g. khojaly.", "example": "khojaly"}
+_NOT_FOUND = {"description": "No such place", "content": {
+    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+#: The place paths of the OpenAPI description (merged by `catalogue.web.openapi.spec`).
+OPENAPI_PATHS: dict[str, Any] = {
+    "/api/places": {"get": {
+        "operationId": "listPlaces", "summary": "Every place authority",
+        "responses": {"200": _json("The places, in id order", {"type": "object", "properties": {
+            "places": {"type": "array", "items": {"$ref": "#/components/schemas/Place"}}}})},
+    }},
+    "/api/places/{place_id}": {"get": {
+        "operationId": "getPlace", "summary": "A place authority: its names in every script, where it lies, "
+                                              "its gazetteer ids and the records linked to it",
+        "parameters": [_PLACE_ID],
+        "responses": {"200": _json("The place", {"$ref": "#/components/schemas/Place"}), "404": _NOT_FOUND},
+    }},
+    "/api/places/{place_id}/history": {"get": {
+        "operationId": "getPlaceHistory", "summary": "Every revision of a place: who, when, why",
+        "parameters": [_PLACE_ID],
+        "responses": {"200": _json("The revisions, oldest first", {"type": "object", "properties": {
+            "id": {"type": "string"}, "revisions": {"type": "array", "items": {"type": "object", "properties": {
+                "revision": {"type": "integer"}, "user": {"type": "string"}, "message": {"type": "string"},
+                "at": {"type": "string", "format": "date-time"},
+                "place": {"$ref": "#/components/schemas/place_authority"}}}}}}),
+            "404": _NOT_FOUND},
+    }},
+}
+_PLACE_EXTRAS = {
+    "url": {"type": "string", "format": "uri", "description": "The place's page."},
+    "records": {"type": "integer", "description": "Public records linked to the place."},
+    "records_url": {"type": "string", "format": "uri", "description": "Its records through /api/search."},
+    "gazetteer_urls": {"type": "array", "items": {"type": "string", "format": "uri"}},
+    "record_ids": {"type": "array", "items": {"type": "string"},
+                   "description": "The first 1,000 of its records (one place's page only)."},
+    "record_urls": {"type": "array", "items": {"type": "string", "format": "uri"}},
+}
+
+
+def _place_schema() -> dict[str, Any]:
+    """A place as the API gives it: the schema's place authority and what the API adds."""
+    text = json.dumps(record_schema()["$defs"]["place_authority"]).replace("#/$defs/", "#/components/schemas/")
+    schema = json.loads(text)
+    schema["properties"].update(_PLACE_EXTRAS)
+    return schema
+
+
+OPENAPI_COMPONENTS: dict[str, Any] = {"schemas": {"Place": _place_schema()}}
