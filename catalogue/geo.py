@@ -41,7 +41,8 @@ class BBox:
         return ",".join(f"{v:g}" for v in (self.west, self.south, self.east, self.north))
 
 
-USAGE = "write bbox=WEST,SOUTH,EAST,NORTH in degrees (longitude -180 to 180, latitude -90 to 90), e.g. 44.5,38.3,50.5,42"
+USAGE = ("write bbox=WEST,SOUTH,EAST,NORTH in degrees (longitude -180 to 180, latitude -90 to 90),"
+         " e.g. 44.5,38.3,50.5,42")
 
 
 def parse_bbox(text: str) -> BBox:

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import records
-from ..geo import BBox
 from ..errors import CatalogueError, FieldError, NotFound, QueryTooLong, ValidationError, Withheld
+from ..geo import BBox
 from ..search import FACET_LIMIT, SearchLimits, SearchResult, query_too_long
 from ..store import Revision, Store, StoredRecord, Withholding
 from ..store import stats as store_stats
@@ -168,8 +168,9 @@ class Catalogue:
         search page, the API, exports, `catalogue search`). With an `area` (`catalogue.geo.BBox`),
         only records whose geometry lies in it, wholly or in part."""
         self.check_query(query)
-        return self.index.search(query, filters=self.places.resolve_filters(filters or {}), sort=sort, page=page, page_size=page_size,
-                                 facets=facets, highlight=highlight, facet_limit=facet_limit, area=area)
+        return self.index.search(query, filters=self.places.resolve_filters(filters or {}), sort=sort, page=page,
+                                 page_size=page_size, facets=facets, highlight=highlight, facet_limit=facet_limit,
+                                 area=area)
 
     def check_query(self, query: str) -> None:
         """QueryTooLong when `query` is longer than `search_limits.max_query_length`, the one

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from ..errors import CatalogueError, QueryTooLong
-from ..geo import BBox, BadBox, parse_bbox
+from ..geo import BadBox, BBox, parse_bbox
 from ..search import FACETS, SORTS, SearchResult
 from . import get_catalogue
 from .site import whole_number
