@@ -182,3 +182,16 @@ def test_places_on_the_command_line(cli, tmp_path: Path) -> None:
     assert json.loads(exported)["names"] == TOWN["names"]
     unknown = cli("places", "show", "nowhere")
     assert unknown.returncode == 1 and "no place with id 'nowhere'" in unknown.stderr
+
+
+def test_place_and_map_pages_in_azerbaijani_show_no_english(app: Flask, client: FlaskClient,
+                                                            linked: Catalogue) -> None:
+    from tests.test_web_az_pages import english_on
+
+    add_user(app, "ana")
+    login(client, "ana")
+    for path in ("/places", "/places/ganja-town", "/places/ganja-town/links", "/search", "/search?bbox=40,30,50,45",
+                 "/places/nowhere"):
+        html = client.get(path + ("&" if "?" in path else "?") + "lang=az").get_data(as_text=True)
+        assert '<html lang="az">' in html, path
+        assert english_on(html) == [], path
