@@ -195,3 +195,21 @@ def test_place_and_map_pages_in_azerbaijani_show_no_english(app: Flask, client: 
         html = client.get(path + ("&" if "?" in path else "?") + "lang=az").get_data(as_text=True)
         assert '<html lang="az">' in html, path
         assert english_on(html) == [], path
+
+
+def test_editing_a_linked_record_in_the_web_keeps_its_place(app: Flask, client: FlaskClient,
+                                                           linked: Catalogue) -> None:
+    from tests.archivists import form_fields
+
+    add_user(app, "ana")
+    login(client, "ana")
+    html = client.get("/records/r1/edit").get_data(as_text=True)
+    fields = form_fields(html)
+    assert fields["place.id"] == "ganja-town"
+    fields.update({"title": "Site r1, renamed", "message": "a clearer title"})
+    assert client.post("/records/r1/edit", data=fields).status_code == 303
+    assert linked.get("r1")["place"]["id"] == "ganja-town" and linked.get("r1")["title"] == "Site r1, renamed"
+    fields = form_fields(client.get("/records/r1/edit").get_data(as_text=True))
+    fields.update({"place.id": "atlantis", "message": "moved"})
+    refused = client.post("/records/r1/edit", data=fields)
+    assert refused.status_code == 422 and "atlantis" in refused.get_data(as_text=True)  # what was typed stays
