@@ -14,10 +14,12 @@
       },
       style: { color: "#073763", weight: 2, fillOpacity: 0.25 }
     }).addTo(map);
+    // the world outline says little closer in than a region; tiles show streets
+    var closest = element.getAttribute("data-tiles") ? 16 : 8;
     if (geometry.type === "Point") {
-      map.setView(layer.getBounds().getCenter(), 12);
+      map.setView(layer.getBounds().getCenter(), Math.min(12, closest));
     } else {
-      map.fitBounds(layer.getBounds(), { padding: [20, 20] });
+      map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: closest });
     }
   }
   window.CatalogueMap ? window.CatalogueMap.ready(draw) : document.addEventListener("DOMContentLoaded", draw);

@@ -70,7 +70,8 @@
     var bounds = L.latLngBounds([]);
     if (shapes.getLayers().length) { bounds.extend(shapes.getBounds()); }
     if (clusters.getBounds && clusters.getLayers().length) { bounds.extend(clusters.getBounds()); }
-    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 12 }); }
+    var closest = element.getAttribute("data-tiles") ? 14 : 8;
+    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: closest }); }
   }
 
   function start() {
