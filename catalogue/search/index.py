@@ -316,7 +316,9 @@ class SearchIndex:
                 result.notice = REFUSED_NOTICE.format(again)
         result.total = matched.bit_count()
         if result.total:
-            result.mapped = (matched & to_bitset(spatial.mapped_mask(self._postings(searcher)))).bit_count()
+            if sets.mapped is None:
+                sets.mapped = to_bitset(spatial.mapped_mask(self._postings(searcher))) & sets.live
+            result.mapped = (matched & sets.mapped).bit_count()
         if result.total < FEW_HITS and text:
             result.suggestion = suggest(searcher.reader(), text, self.limits)
         if facets:

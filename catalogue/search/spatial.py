@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..geo import BBox, Box, geometry_bbox, intersects
+from ..geo import BBox, Box, geometry_bbox, intersects, positions
 from .scoring import Leaf, Postings
 
 #: The column of each document's bounding box.
@@ -34,6 +34,16 @@ def _stored_geometry(leaf: Leaf, docnum: int) -> Any:
     data = leaf.reader.stored_fields(docnum).get("data")
     record = json.loads(zlib.decompress(data)) if data else {}
     return (record.get("place") or {}).get("geometry")
+
+
+def _shape(postings: Postings, leaf: Leaf, docnum: int) -> Any:
+    """A document's geometry, read from its stored record once and cached with the postings."""
+    key = ("shape", leaf.key, docnum)
+    found = postings.cache.get(key)
+    if found is None:
+        found = _stored_geometry(leaf, docnum) or {}
+        postings.cache.put(key, found, 200 + 40 * sum(1 for _ in positions(found)))
+    return found
 
 
 def _read_boxes(leaf: Leaf) -> np.ndarray:
@@ -78,7 +88,7 @@ def _leaf_in(postings: Postings, leaf: Leaf, area: BBox) -> np.ndarray:
             inside = (west >= w) & (east <= e) & (south >= s) & (north <= n)
         mask |= inside
         for docnum in np.flatnonzero(meets & ~inside & ~mask):  # a shape partly in the box: test it exactly
-            if intersects(_stored_geometry(leaf, int(docnum)), (w, s, e, n)):
+            if intersects(_shape(postings, leaf, int(docnum)), (w, s, e, n)):
                 mask[docnum] = True
     return mask
 
