@@ -216,11 +216,6 @@ class Catalogue:
         return Statistics(self.store.counts(), by_century, undated, store_stats.items_by_type(self.store),
                           store_stats.by_place(self.store, PLACES_LISTED), store_stats.place_count(self.store))
 
-    def has_geometry(self, places: list[str] | None = None) -> bool:
-        """Whether a public record has a geometry: any record, or one at one of `places`
-        (at most 50 names are looked at)."""
-        return store_stats.any_geometry(self.store, places)
-
     def is_empty(self) -> bool:
         """Whether no record was ever stored here (a new data directory)."""
         return self.store.last_seq() == 0
