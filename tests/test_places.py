@@ -163,6 +163,7 @@ def test_the_demo_has_one_place_with_the_seed_names_and_no_coordinates(demo_app:
     assert 'id="no-coordinates"' in page and 'id="map"' not in page
 
 
+@pytest.mark.slow
 def test_places_on_the_command_line(cli, tmp_path: Path) -> None:
     file = tmp_path / "places.jsonl"
     file.write_text(json.dumps(TOWN, ensure_ascii=False) + "\n{not json\n" + json.dumps({"id": "x"}) + "\n",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import random
 
 import pytest
@@ -60,6 +61,7 @@ def test_an_area_combines_with_words_and_facets(mapped: Catalogue) -> None:
     assert everything.total == 6 and everything.mapped == 5
 
 
+@pytest.mark.slow
 def test_random_points_match_a_brute_force_count(catalogue: Catalogue) -> None:
     rng = random.Random(16)
     points = {f"p{n}": (rng.uniform(-180, 180), rng.uniform(-90, 90)) for n in range(300)}
@@ -111,3 +113,15 @@ def test_a_bad_bbox_gets_a_clear_error_at_every_door(client: FlaskClient, mapped
         response = client.get(url)
         assert response.status_code == 400, url
         assert words in html.unescape(response.get_data(as_text=True)), url
+
+
+@pytest.mark.slow
+def test_bbox_on_the_command_line(cli, tmp_path) -> None:
+    file = tmp_path / "records.jsonl"
+    file.write_text("\n".join(json.dumps(record(i, point(*xy))) for i, xy in
+                              (("baku", (49.87, 40.41)), ("fiji", (179.5, -17.0)))) + "\n", encoding="utf-8")
+    assert cli("import", str(file)).returncode == 0
+    found = cli("search", "--bbox", "170,-20,-170,-10")
+    assert found.returncode == 0 and found.stdout.splitlines()[:2] == ["1 records", "fiji\tSite fiji"]
+    bad = cli("search", "--bbox", "1,2,3")
+    assert bad.returncode == 1 and "bbox needs 4 numbers, not 3" in bad.stderr
