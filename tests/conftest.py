@@ -78,6 +78,9 @@ def make_app(data_dir: Path, **config: object) -> Flask:
         "REPOSITORY_ID": "catalogue.test",
         "ADMIN_EMAIL": "admin@catalogue.test",
         "HARVEST_ALLOW_NETWORKS": LOOPBACK,  # where the test OAI-PMH providers listen
+        # A write returns once search has caught up (as it does within the default 200 ms on an
+        # idle machine), so a test may search right after it; tests/faults checks the bound.
+        "INDEX_WAIT_MS": 30_000,
     }
     settings.update(config)
     return create_app(settings)

@@ -32,7 +32,11 @@ QUERIES = [
     "type:school", "type:school village", "status:destroyed", "century:XIV", "year:[1300 TO 1500]",
     "place:xocali", "names:shusha", "title:library", "source:synthetic", "NOT stone", "stone ANDMAYBE tower",
     "title:(library OR school)", 'place:"ağdam"', "id:syn-0000003", "the the", "zzzz", "zzzz~", "tower*",
+    # relaxed readings: other spellings, typos, some of the words; CJK, hyphens, countries
+    "Xocali stone", "vilage stoen", "stone village zzzz", "the stone of the qqqq village", "Tea-growers club",
+    "西安 清真寺", "Azerbaijan stone", "Republic of Azerbaijan", "scho?l",
 ]
+
 
 
 class Row:

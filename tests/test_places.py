@@ -108,11 +108,13 @@ def test_the_place_page_and_its_api(client: FlaskClient, linked: Catalogue) -> N
     assert page.status_code == 200
     assert "<h1><bdi>Ganja</bdi></h1>" in html and 'lang="ru">Гянджа' in html
     assert 'href="https://www.geonames.org/587084"' in html
-    assert 'href="/records/r1"' in html and 'href="/records/r2"' not in html
+    # r2 names the place (Ganja) without a link: it is there too, and proposed for a link
+    assert 'href="/records/r1"' in html and 'href="/records/r2"' in html and "/places/ganja-town/links" not in html
     assert "id=\"results-map\"" in html and "1 record is on the map." in html and "Revision 1" in html
+    assert "1 record has no coordinates and is not on the map." in html
     assert client.get("/places/nowhere").status_code == 404
     api = client.get("/api/places/ganja-town").get_json()
-    assert api["record_ids"] == ["r1"] and api["records"] == 1 and api["names"][1]["value"] == "Gəncə"
+    assert api["record_ids"] == ["r1", "r2"] and api["records"] == 2 and api["names"][1]["value"] == "Gəncə"
     assert api["gazetteer_urls"] == ["https://www.geonames.org/587084"]
     assert client.get("/api/places/nowhere").status_code == 404
     assert [p["id"] for p in client.get("/api/places").get_json()["places"]] == ["ganja-town"]

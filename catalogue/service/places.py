@@ -85,8 +85,10 @@ class Places:
         return out
 
     def record_count(self, place_id: str) -> int:
-        """How many public records are linked to the place."""
-        return self._db.count_linked(place_id)
+        """How many public records are at the place: linked to it, or naming it by one of its
+        names (the place facet's count, as its search finds them)."""
+        return self._catalogue.search("", filters={"place": [place_id]}, page_size=1, facets=False,
+                                      highlight=False).total
 
     def check_reference(self, record: dict[str, Any], origin: str) -> None:
         """ValidationError when an archivist or a script (origin `manual` or `api`) points a
@@ -150,16 +152,6 @@ class Places:
         record["place"] = core.linked_place(record.get("place"), place)
         return self._catalogue.update(record_id, record, base_revision=base_revision, user=user,
                                       message=message or f"linked to place {place_id!r}", origin=origin)
-
-    def resolve_filters(self, filters: dict[str, list[str]]) -> dict[str, list[str]]:
-        """Facet filters where a place written as a name (``place=Xocalı``, an address
-        saved before the records were linked) also selects the one place of that name."""
-        values = filters.get("place")
-        if not values:
-            return filters
-        keys = self._name_keys()
-        added = [next(iter(ids)) for v in values if len(ids := keys.get(name_key(v), set())) == 1]
-        return dict(filters, place=list(dict.fromkeys([*values, *added])))
 
     def _name_keys(self) -> dict[str, set[str]]:
         """Each folded name of a place and the ids of the places that have it."""

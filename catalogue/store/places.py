@@ -82,12 +82,6 @@ class PlaceStore:
                                        (place_id,))
         return [row[0] for row in rows]
 
-    def count_linked(self, place_id: str) -> int:
-        """How many public records are linked to a place."""
-        return int(self.store.conn.execute(
-            "SELECT COUNT(*) FROM records WHERE place_id = ? AND deleted = 0 AND withheld = 0", (place_id,)
-        ).fetchone()[0])
-
     def unlinked_names(self) -> list[tuple[str, str]]:
         """(record id, place name) of each live record whose place has a name but no place id."""
         rows = self.store.conn.execute(
