@@ -49,7 +49,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
         home,
         i18n,
         imports,
+        maps,
         oai,
+        places,
         records,
         search,
         site,
@@ -78,8 +80,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     app.register_error_handler(SearchUnavailable, error_pages.search_unavailable)  # 503 while search is rebuilt
     app.register_error_handler(StorageFull, error_pages.storage_full)  # 503: a full disk stored nothing
 
-    for area in (home, search, records, stats, api, api_write, auth, edit, admin, imports, oai, export):
+    for area in (home, search, records, stats, api, api_write, auth, edit, admin, imports, oai, export, maps, places):
         app.register_blueprint(area.bp)
+    app.register_blueprint(places.api_bp)  # /api/places: the read API of place authorities
     for command in cli.COMMANDS:  # the commands of `catalogue`, also as `flask --app catalogue COMMAND`
         app.cli.add_command(command)
 

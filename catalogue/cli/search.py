@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..geo import parse_bbox
 from ..search import RELAXED_NOTICES, SearchResult
 from ..service import result_json
 from .context import get_catalogue, settings
@@ -36,12 +37,15 @@ def print_result(result: SearchResult, facets: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Hits to show.")
 @click.option("--facets", is_flag=True, help="Also print facet counts.")
+@click.option("--bbox", default="", metavar="WEST,SOUTH,EAST,NORTH",
+              help="Only records whose geometry lies (partly) in this area, in degrees (WGS84).")
 @user_errors
-def search_command(query: str, as_json: bool, limit: int, facets: bool) -> None:
+def search_command(query: str, as_json: bool, limit: int, facets: bool, bbox: str) -> None:
     """Search the catalogue (same syntax as the search box: fields, phrases, AND/OR/NOT, year:, century:)."""
     catalogue = get_catalogue()
+    area = parse_bbox(bbox) if bbox.strip() else None  # a bad box is a one-line error saying how to write one
     # an over-long query is refused by the service (QueryTooLong), as on the search page and the API
-    result = catalogue.search(query, page_size=limit, facets=facets or as_json, highlight=as_json)
+    result = catalogue.search(query, page_size=limit, facets=facets or as_json, highlight=as_json, area=area)
     if as_json:
         click.echo(json.dumps(result_json(result, settings().get("BASE_URL") or ""), ensure_ascii=False, indent=2))
     else:

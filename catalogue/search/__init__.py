@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .folding import fold
 from .limits import SearchLimits, query_too_long, whole_setting
 from .results import FACET_LIMIT, FACETS, RELAXED_NOTICES, SORTS, FacetValue, Hit, SearchResult
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from .keeper import IndexKeeper
 
 __all__ = ["FACETS", "FACET_LIMIT", "RELAXED_NOTICES", "SORTS", "CheckReport", "FacetValue", "Hit", "IndexKeeper",
-           "SearchIndex", "SearchLimits", "SearchResult", "query_too_long", "whole_setting"]
+           "SearchIndex", "SearchLimits", "SearchResult", "fold", "query_too_long", "whole_setting"]
 
 
 def __getattr__(name: str) -> Any:

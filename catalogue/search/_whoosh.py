@@ -13,7 +13,7 @@ import warnings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", SyntaxWarning)
-    from whoosh import analysis, fields, formats, qparser
+    from whoosh import analysis, columns, fields, formats, qparser
     from whoosh import index as whoosh_index
     from whoosh import query as wq
     from whoosh import writing as whoosh_writing
@@ -36,6 +36,6 @@ with warnings.catch_warnings():
 __all__ = [
     "BM25F", "LENGTHS_COLUMN", "TOC", "CompoundStorage", "EmptyIndexError", "FileIndex", "FileStorage",
     "MultiReader", "QueryParserError", "Searcher", "SegmentReader", "SpanNear2", "StructFile", "_NullQuery",
-    "_lenfield", "analysis", "byte_to_length", "fields", "formats", "pack_uint", "positional", "qparser", "ranges",
-    "stem", "terms", "whoosh_index", "whoosh_writing", "wq",
+    "_lenfield", "analysis", "byte_to_length", "columns", "fields", "formats", "pack_uint", "positional", "qparser",
+    "ranges", "stem", "terms", "whoosh_index", "whoosh_writing", "wq",
 ]

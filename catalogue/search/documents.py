@@ -22,8 +22,9 @@ from functools import lru_cache
 from typing import Any
 
 from .. import centuries, codes, edtf, schema
-from . import cjk, countries, pairs, segments
-from ._whoosh import fields, formats
+from ..geo import geometry_bbox
+from . import cjk, countries, pairs, segments, spatial
+from ._whoosh import columns, fields, formats
 from .analysis import (
     ANALYZERS,
     FIELD_KINDS,
@@ -73,6 +74,8 @@ def index_schema() -> fields.Schema:
         title_sort=fields.ID(sortable=True),
         modified=fields.ID(sortable=True),
         data=fields.STORED,
+        # the bounding box of the record's geometry, for area searches (`catalogue.search.spatial`)
+        **{spatial.BBOX: fields.COLUMN(columns.VarBytesColumn())},
         # Adjacent word pairs of the phrase fields: a two-word phrase is one term lookup.
         # (scorable only so Whoosh caches its length column instead of probing the disk per posting)
         **{pairs.PAIRS: fields.FieldType(formats.Existence(), VALUES, scorable=True)},
@@ -157,6 +160,17 @@ def place_names(record: dict[str, Any], extra: PlaceNames | None = None) -> list
     return list(found.items())
 
 
+def _place_terms(record: dict[str, Any], extra: PlaceNames | None) -> list[str]:
+    """The place facet terms of a record: each name of its place with its language; a record
+    linked to a place authority (`place.id`) counts under the place's id as its own, so the
+    facet's value for that place is its id and its names only label it."""
+    place = _place(record)
+    place_id = place.get("id") if isinstance(place.get("id"), str) else None
+    own = None if place_id else place.get("name")
+    found = [place_term(name, lang, name == own) for name, lang in place_names(record, extra)]
+    return [place_term(place_id, "", True), *found] if place_id else found
+
+
 def facet_values(record: dict[str, Any], extra: PlaceNames | None = None) -> dict[str, list[str]]:
     """The values a record counts under in each facet: a place under each of its names, each
     with its language (see `catalogue.search.facets.PlaceGroups`); a century is one its period
@@ -171,12 +185,11 @@ def facet_values(record: dict[str, Any], extra: PlaceNames | None = None) -> dic
     dated = centuries.labels_between(start, end) if isinstance(start, int) else []
     for year in designation_years(record):
         dated += centuries.labels_between(year, year)
-    own = _place(record).get("name")
     return {
         "type": [record.get("type") or "other"],
         "status": [(record.get("condition") or {}).get("status") or "unknown"],
         "century": list(dict.fromkeys(dated)),
-        "place": [place_term(name, lang, name == own) for name, lang in place_names(record, extra)],
+        "place": _place_terms(record, extra),
         "country": country_values(_place(record)),
         "source": sorted({v for v in source_values if v}),
     }
@@ -240,6 +253,7 @@ def document(record: dict[str, Any], revision: int, extra: PlaceNames | None = N
         doc["reading"] = " ".join(cjk.readings(text, cjk.japanese(text, langs, iso)))
     if isinstance(start, int) and isinstance(end, int):
         doc["start"], doc["end"] = start, end
+    doc[spatial.BBOX] = spatial.pack(geometry_bbox(place.get("geometry")))
     for name, values in facet_values(record, extra).items():
         if values:
             doc[FACET_FIELDS[name]] = SEPARATOR.join(values)

@@ -134,6 +134,8 @@ class FacetSets:
     place_of: dict[str, PlaceGroup] = field(default_factory=dict)
     #: Sort keys per sortable column (dense ranks of the values), built on first use.
     sort_keys: dict[str, np.ndarray] = field(default_factory=dict)
+    #: The live documents that have a geometry (`catalogue.search.spatial`), built on first use.
+    mapped: int | None = None
 
     def sort_key(self, reader: Any, column: str) -> np.ndarray:
         """Each document's rank by `column` (equal values share a rank), read once per version."""

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CatalogueError, IndexBusy
-from . import bounds, generations, pairs, scoring, writing
+from ..geo import BBox
+from . import bounds, generations, pairs, scoring, spatial, writing
 from ._whoosh import SegmentReader, wq
 from .documents import PlaceNames
 from .facets import FacetSets, bitset, build_facet_sets, clean_filters, facet_counts, filter_bits, to_bitset
@@ -356,13 +357,15 @@ class SearchIndex:
         return found
 
     def search(self, query: str, *, filters: dict[str, list[str]], sort: str, page: int, page_size: int,
-               facets: bool, highlight: bool, facet_limit: int | None = FACET_LIMIT) -> SearchResult:
+               facets: bool, highlight: bool, facet_limit: int | None = FACET_LIMIT,
+               area: BBox | None = None) -> SearchResult:
         """One page of hits for `query` with facet filters, counts, snippets and suggestions
-        (see `_search`). Unreadable when the index cannot be searched: there is none, or a
+        (see `_search`); with an `area`, only records whose geometry lies (partly) in it.
+        Unreadable when the index cannot be searched: there is none, or a
         read failed and the live generation proved damaged (it is then set aside). A read
         that failed on an undamaged index (one that raced a commit) is tried once more."""
         options = {"filters": filters, "sort": sort, "page": page, "page_size": page_size, "facets": facets,
-                   "highlight": highlight, "facet_limit": facet_limit}
+                   "highlight": highlight, "facet_limit": facet_limit, "area": area}
         try:
             return self._search(query, **options)
         except (Unreadable, CatalogueError):
@@ -378,7 +381,7 @@ class SearchIndex:
         return self._search(query, **options)
 
     def _search(self, query: str, *, filters: dict[str, list[str]], sort: str, page: int, page_size: int,
-                facets: bool, highlight: bool, facet_limit: int | None) -> SearchResult:
+                facets: bool, highlight: bool, facet_limit: int | None, area: BBox | None = None) -> SearchResult:
         """One page of hits for `query` with facet filters, counts, snippets and suggestions.
 
         The query is read strictly first, then, while nothing matches, more loosely (other
@@ -392,12 +395,15 @@ class SearchIndex:
         page, page_size = max(1, int(page)), min(max(1, int(page_size)), 1000)
         sort = sort if sort in SORTS else "relevance"
         filters = clean_filters(filters)
-        result = SearchResult(query=query, total=0, page=page, page_size=page_size, sort=sort, filters=filters)
+        result = SearchResult(query=query, total=0, page=page, page_size=page_size, sort=sort, filters=filters,
+                              area=area)
         parsed = self._parsed(text, unreadable_characters(query))
         result.notice = parsed.notice
         searcher = self._searcher()
         sets = self._facet_sets(searcher)
         allowed = filter_bits(sets, filters)
+        if area is not None:
+            allowed &= to_bitset(spatial.in_area(self._postings(searcher), area))
         budget = self._budget()
         try:
             with bounds.active(budget):
@@ -415,6 +421,10 @@ class SearchIndex:
                 result.notice = REFUSED_NOTICE.format(again)
         result.total = matched.bit_count()
         result.relaxed = None if level == "strict" else level
+        if result.total:
+            if sets.mapped is None:
+                sets.mapped = to_bitset(spatial.mapped_mask(self._postings(searcher))) & sets.live
+            result.mapped = (matched & sets.mapped).bit_count()
         if result.total < FEW_HITS and text:
             result.suggestion = suggest(searcher.reader(), text, self.limits)
         if facets:

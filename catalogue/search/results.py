@@ -66,6 +66,10 @@ class SearchResult:
     #: None when every word matched as typed; else how the query was relaxed to find records:
     #: "variants" (other spellings), "typos" (a letter or two off) or "some_words" (not every word).
     relaxed: str | None = None
+    #: How many of the `total` records have a geometry (the others are not on a map).
+    mapped: int = 0
+    #: The area (`catalogue.geo.BBox`) the search was limited to, if any.
+    area: Any = None
 
     @property
     def pages(self) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import records
 from ..errors import CatalogueError, FieldError, NotFound, QueryTooLong, ValidationError, Withheld
+from ..geo import BBox
 from ..search import FACET_LIMIT, SearchLimits, SearchResult, query_too_long, whole_setting
 from ..store import Revision, Store, StoredRecord, Withholding
 from ..store import stats as store_stats
@@ -24,6 +25,7 @@ from . import imports
 from .accounts import Accounts
 from .harvests import HarvestLedger
 from .imports import ImportReport, Plan
+from .places import Places
 from .published import PublishedRecords
 from .rules import SERVER_PROVENANCE, check_not_withheld, content, prepare_new
 from .uploads import Uploads
@@ -78,6 +80,8 @@ class Catalogue:
         self.harvests = HarvestLedger(self.store)
         self.published = PublishedRecords(self.store)
         self.uploads = Uploads(self.store)
+        #: Place authorities and the links of records to them.
+        self.places = Places(self)
         self._with_index = with_index
         self._keeper: Any = None
         self._keeper_lock = threading.Lock()
@@ -175,15 +179,16 @@ class Catalogue:
 
     def search(self, query: str = "", *, filters: dict[str, list[str]] | None = None, sort: str = "relevance",
                page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True,
-               facet_limit: int | None = FACET_LIMIT) -> SearchResult:
+               facet_limit: int | None = FACET_LIMIT, area: BBox | None = None) -> SearchResult:
         """Full-text search with facet filters; see `catalogue.search.SearchResult`. Each facet
         lists its `facet_limit` most frequent values (None: all of them). QueryTooLong for a
         query over `search_limits.max_query_length`, whichever door it came through (the
         search page, the API, exports, `catalogue search`). SearchUnavailable while a serving
-        process rebuilds a missing or damaged index."""
+        process rebuilds a missing or damaged index. With an `area` (`catalogue.geo.BBox`),
+        only records whose geometry lies in it, wholly or in part."""
         self.check_query(query)
         return self._kept().search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
-                                   facets=facets, highlight=highlight, facet_limit=facet_limit)
+                                   facets=facets, highlight=highlight, facet_limit=facet_limit, area=area)
 
     def check_query(self, query: str) -> None:
         """QueryTooLong when `query` is longer than `search_limits.max_query_length`, the one
@@ -226,11 +231,6 @@ class Catalogue:
         by_century, undated = store_stats.by_century(self.store)
         return Statistics(self.store.counts(), by_century, undated, store_stats.items_by_type(self.store),
                           store_stats.by_place(self.store, PLACES_LISTED), store_stats.place_count(self.store))
-
-    def has_geometry(self, places: list[str] | None = None) -> bool:
-        """Whether a public record has a geometry: any record, or one at one of `places`
-        (at most 50 names are looked at)."""
-        return store_stats.any_geometry(self.store, places)
 
     def is_empty(self) -> bool:
         """Whether no record was ever stored here (a new data directory)."""
@@ -286,6 +286,7 @@ class Catalogue:
 
     def _store_new(self, data: dict[str, Any], *, user: str, message: str, origin: str) -> dict[str, Any]:
         """Store prepared content as revision 1 of a new record."""
+        self.places.check_reference(data, origin)
         stored = self.store.write(data["id"], data, action="create", base_revision=None, user=user,
                                   message=message or "created", origin=origin)
         self._after_write()
@@ -327,6 +328,7 @@ class Catalogue:
         """Store prepared content as the next revision of `current`, unless nothing changed."""
         if content(current.data) == data and base_revision in (-1, current.revision):
             return current.data
+        self.places.check_reference(data, origin)
         stored = self.store.write(current.id, data, action="update", base_revision=base_revision,
                                   user=user, message=message or "updated", origin=origin)
         self._after_write()

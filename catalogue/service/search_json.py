@@ -11,8 +11,9 @@ from ..search import FacetValue, SearchResult
 
 def result_json(result: SearchResult, base_url: str) -> dict[str, Any]:
     """Hits (with their snippet's escaped HTML and their page's URL under `base_url`, a
-    relative URL when it is empty), facets, total, pages, suggestion, notice and how the
-    query was relaxed (``relaxed``: null, "variants", "typos" or "some_words")."""
+    relative URL when it is empty), facets, total, pages, suggestion, notice, how the
+    query was relaxed (``relaxed``: null, "variants", "typos" or "some_words"), the area
+    searched (`bbox`) and how many of the records have a geometry (`mapped`)."""
     return {
         "query": result.query,
         "total": result.total,
@@ -21,6 +22,8 @@ def result_json(result: SearchResult, base_url: str) -> dict[str, Any]:
         "pages": result.pages,
         "sort": result.sort,
         "filters": result.filters,
+        "bbox": result.area.text() if result.area else None,
+        "mapped": result.mapped,
         "suggestion": result.suggestion,
         "notice": result.notice,
         "relaxed": result.relaxed,

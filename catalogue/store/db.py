@@ -250,6 +250,30 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX import_uploads_created ON import_uploads (created);
     """,
+    # 9 (place authorities, issue 16): places with their own revisions (SQL of
+    # catalogue/store/places.py), and the place a record is linked to (`place.id` of its
+    # JSON) as an indexed column, so a place page and `places match` find records at once.
+    """
+    CREATE TABLE places (
+        id TEXT PRIMARY KEY,
+        revision INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    CREATE TABLE place_revisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        place_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        user TEXT NOT NULL,
+        message TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL,
+        UNIQUE (place_id, revision)
+    );
+    ALTER TABLE records ADD COLUMN place_id TEXT GENERATED ALWAYS AS (json_extract(data, '$.place.id')) VIRTUAL;
+    CREATE INDEX records_place_id ON records (place_id, deleted, withheld);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -52,6 +52,7 @@ _NOT_FOUND = {
     "user": lazy_gettext("No user named %(name)s."),
     "source": lazy_gettext("No harvest source named %(name)s."),
     "pending": lazy_gettext("No pending change %(id)s."),
+    "place": lazy_gettext("No place with id %(id)s."),
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from ..schema import record_schema
 from ..search import FACETS, SORTS, SearchLimits
 from ..version import __version__
-from . import api_write
+from . import api_write, places
 
 
 def _problem_response(description: str) -> dict[str, Any]:
@@ -41,7 +41,8 @@ _FACET_HELP = {
     "type": "Record type (repeat to combine).",
     "status": "Current condition status (repeat to combine).",
     "century": "Century the period overlaps, e.g. 14 (repeat to combine).",
-    "place": "Place name (repeat to combine).",
+    "place": "Place: a place authority's id (e.g. khojaly; a name of one selects it too) or a free-text place "
+             "name (repeat to combine).",
     "country": "Country: ISO 3166-1 alpha-2 code, or the name of a country without one (repeat to combine).",
     "source": "Source (repeat to combine).",
 }
@@ -52,6 +53,9 @@ def _read_paths(max_query_length: int) -> dict[str, Any]:
         _query("q", "Full-text query: words, phrases, AND/OR/NOT, field:value.",
                {"type": "string", "maxLength": max_query_length}, example="khojaly"),
         *(_query(f, _FACET_HELP[f], {"type": "string"}, many=True, example=_FACET_EXAMPLES.get(f)) for f in FACETS),
+        _query("bbox", "Only records whose geometry lies (partly) in this area: WEST,SOUTH,EAST,NORTH in degrees "
+               "(WGS84); WEST > EAST crosses the antimeridian.",
+               {"type": "string", "pattern": r"^[^,]+,[^,]+,[^,]+,[^,]+$"}, example="44.5,38.3,50.5,42"),
         _query("sort", "Sort order.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
         _query("page", "Page number.", {"type": "integer", "minimum": 1, "default": 1}),
         _query("page_size", "Hits per page.", {"type": "integer", "minimum": 1, "maximum": 100}),
@@ -119,6 +123,9 @@ def _components() -> dict[str, Any]:
             "relaxed": {"type": ["string", "null"], "enum": [None, "variants", "typos", "some_words"],
                         "description": "How the query was relaxed when no record matched every word as typed: "
                                        "other spellings, typos forgiven, or some of the words."},
+            "bbox": {"type": ["string", "null"], "description": "The area searched, if any."},
+            "mapped": {"type": "integer", "description": "How many of the records have a geometry (the others "
+                                                          "are not on a map)."},
             "hits": {"type": "array", "items": hit},
             "facets": {"type": "object", "properties": {f: facet for f in FACETS}}}},
         "History": {"type": "object", "properties": {
@@ -166,11 +173,13 @@ def _rewrite_refs(value: Any) -> Any:
 def spec(server_url: str, limits: SearchLimits | None = None) -> dict[str, Any]:
     """The whole OpenAPI document, with this server's URL (and its longest query)."""
     paths = _read_paths((limits or SearchLimits()).max_query_length)
-    for path, operations in copy.deepcopy(api_write.OPENAPI_PATHS).items():
-        paths.setdefault(path, {}).update(operations)
+    for extra in (api_write.OPENAPI_PATHS, places.OPENAPI_PATHS):
+        for path, operations in copy.deepcopy(extra).items():
+            paths.setdefault(path, {}).update(operations)
     components = _components()
-    for section, entries in copy.deepcopy(api_write.OPENAPI_COMPONENTS).items():
-        components.setdefault(section, {}).update(entries)
+    for extra in (api_write.OPENAPI_COMPONENTS, places.OPENAPI_COMPONENTS):
+        for section, entries in copy.deepcopy(extra).items():
+            components.setdefault(section, {}).update(entries)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Heritage catalogue API", "version": __version__,

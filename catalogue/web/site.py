@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from .. import centuries, codes, errors
 from ..schema import labels
-from . import display, i18n
+from . import display, get_catalogue, i18n
 from .forms import NAME_KINDS
 
 _ROW_MAX = 9223372036854775807
@@ -93,18 +93,34 @@ def label(vocab: str, key: str | None) -> str:
 
 
 def facet_label(facet: str, value: str, labels: dict[str, str] | None = None) -> str:
-    """How a facet value is shown: vocabulary labels, centuries spelled out, a place by its
-    name in the UI language when one of its records gives it (`labels`), a country code by its
-    name in the UI language, others as is."""
+    """How a facet value is shown: vocabulary labels, centuries spelled out, a place authority
+    by its name in the UI language, another place by its name in the UI language when one of
+    its records gives it (`labels`), a country code by its name in the UI language, others as is."""
     if facet in ("type", "status"):
         return label(facet, value)
     if facet == "century":
         return century_label(value)
     if facet == "country" and len(value) == 2 and value.isupper():
         return country_name(value)
+    if facet == "place":  # a place authority by its name in the UI language, else its records' name
+        authority = place_label(value)
+        if authority is not None:
+            return authority
     if labels:
         return labels.get(i18n.current_language()) or value
     return value
+
+
+def place_label(value: str) -> str | None:
+    """The name a place authority with the id `value` has in the interface language (Xocalı
+    on Azerbaijani pages, Khojaly on English ones); None when `value` is no place's id."""
+    return get_catalogue().places.labels([value], i18n.current_language()).get(value)
+
+
+def place_name(value: str) -> str:
+    """A place as a chart shows it: a place authority by its name in the interface language,
+    a free-text place as written."""
+    return place_label(value) or value
 
 
 def country_name(code: str | None) -> str:
