@@ -64,18 +64,22 @@ def _payload(**change: Any) -> dict[str, Any]:
     return payload
 
 
-@pytest.mark.parametrize("payload", [
-    ["ListRecords"], "ListRecords", None,
-    {k: v for k, v in _payload().items() if k != "total"}, _payload(extra=1),
-    _payload(after="2021-05-06T07:08:09Z"), _payload(after=["2021-05-06T07:08:09Z"]),
-    _payload(after=["2021-05-06T07:08:09Z", "a", "b"]), _payload(after=["2021-05-06T07:08:09Z", 1]),
-    _payload(after=[1, "khojaly-1"]),
-    _payload(verb=1), _payload(prefix=None),
-    _payload(start="2020-01-01"), _payload(end="yesterday"), _payload(start=20200101), _payload(end=["x"]),
-    _payload(set_spec=1),
-    _payload(snapshot=True), _payload(cursor=-1), _payload(total=SQLITE_INT_MAX + 1), _payload(snapshot="12"),
-    _payload(cursor=1.5), _payload(total=None),
-], ids=lambda payload: repr(payload)[:40])
+WRONG_SHAPES = {
+    "a list": ["ListRecords"], "a string": "ListRecords", "null": None,
+    "a field missing": {k: v for k, v in _payload().items() if k != "total"}, "a field more": _payload(extra=1),
+    "position a string": _payload(after="2021-05-06T07:08:09Z"), "position of one": _payload(after=["x"]),
+    "position of three": _payload(after=["2021-05-06T07:08:09Z", "a", "b"]),
+    "position id a number": _payload(after=["2021-05-06T07:08:09Z", 1]), "position date a number": _payload(after=[1, "a"]),
+    "verb a number": _payload(verb=1), "prefix null": _payload(prefix=None),
+    "start a day": _payload(start="2020-01-01"), "end a word": _payload(end="yesterday"),
+    "start a number": _payload(start=20200101), "end a list": _payload(end=["x"]), "set a number": _payload(set_spec=1),
+    "snapshot a boolean": _payload(snapshot=True), "cursor negative": _payload(cursor=-1),
+    "total past SQLite": _payload(total=SQLITE_INT_MAX + 1), "snapshot a string": _payload(snapshot="12"),
+    "cursor a fraction": _payload(cursor=1.5), "total null": _payload(total=None),
+}
+
+
+@pytest.mark.parametrize("payload", list(WRONG_SHAPES.values()), ids=list(WRONG_SHAPES))
 def test_a_signed_token_of_the_wrong_shape_is_refused_not_a_500(payload: Any) -> None:
     with pytest.raises(BadResumptionToken, match=r"The resumptionToken is not one this repository issued\.$"):
         load(signed(payload), SECRET, verb="ListRecords", max_age=60)
