@@ -83,14 +83,14 @@ def test_a_match_ending_the_description_is_marked_with_nothing_after(catalogue: 
     ("century:[XII TO XIV]", True), ("century:[XV TO XVI]", False), ("century:[* TO XIII]", False),
     ("century:[XIV TO *]", True), ("century:[XV TO]", False),
 ])
-def test_a_period_is_found_by_the_years_it_touches_at_either_end(catalogue: Catalogue, query: str,
+def test_a_period_is_found_by_every_year_it_touches_and_no_other(catalogue: Catalogue, query: str,
                                                                  found: bool) -> None:
     """The XIV century is 1301-1400: its first and last years overlap, the years around do not."""
     catalogue.create(make_record(id="tombs", period={"label": "XIV century", "start": 1301, "end": 1400}))
     assert (catalogue.search(query).total == 1) is found, query
 
 
-def test_a_year_typed_with_a_sign_or_zeros_is_the_same_year(catalogue: Catalogue) -> None:
+def test_a_year_typed_with_a_sign_or_leading_zeros_is_that_year(catalogue: Catalogue) -> None:
     catalogue.create(make_record(id="bce", period={"label": "V century BCE", "start": -500, "end": -401}))
     assert [catalogue.search(q).total for q in ("year:-450", "year:-0450", "year:+450", "year:-401", "year:-400")] \
         == [1, 1, 0, 1, 0]
@@ -101,12 +101,13 @@ def test_a_year_typed_with_a_sign_or_zeros_is_the_same_year(catalogue: Catalogue
     ("year:13x0", "a year is a whole number such as 1350 or -500, not “13x0”"),
     ("century:XXXX", "“XXXX” is not a century from XXX BCE to XXX; write e.g. XIV, 14 or II BCE"),
 ])
-def test_an_unreadable_year_or_century_says_how_to_write_it(catalogue: Catalogue, query: str, message: str) -> None:
+def test_an_unreadable_year_or_century_is_answered_with_how_to_write_it(catalogue: Catalogue, query: str,
+                                                                        message: str) -> None:
     result = catalogue.search(query)
     assert result.total == 0 and message in (result.notice or ""), result.notice
 
 
-def test_a_year_beyond_any_record_says_so(catalogue: Catalogue) -> None:
+def test_a_year_beyond_any_record_is_searched_and_the_user_told(catalogue: Catalogue) -> None:
     catalogue.create(make_record(id="late", period={"label": "XXI century", "start": 2001, "end": 2100}))
     result = catalogue.search("year:[2050 TO 99999999999999999999]")
     assert result.total == 1
