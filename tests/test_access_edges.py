@@ -113,6 +113,8 @@ def test_sign_in_limits_at_their_bounds_are_accepted() -> None:
     throttle = Throttle.from_config({"LOGIN_RATE_LIMIT": "1 per minute", "LOGIN_LOCKOUT_AFTER": "1",
                                      "LOGIN_LOCKOUT_SECONDS": "30", "LOGIN_LOCKOUT_MAX_SECONDS": 30})
     assert throttle == Throttle(attempts=1, window=60, lock_after=1, lock_seconds=30.0, lock_max=30.0)
+    short = Throttle.from_config({"LOGIN_LOCKOUT_SECONDS": 0.5, "LOGIN_LOCKOUT_MAX_SECONDS": 1})
+    assert (short.lock_seconds, short.lock_max) == (0.5, 1.0)
 
 
 def test_lock_out_starts_at_the_nth_failure_doubles_and_stops_at_its_maximum() -> None:

@@ -15,6 +15,7 @@ import argparse
 import json
 import re
 import sys
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -44,11 +45,13 @@ def outcome(code: int | None) -> str:
 
 
 def results(mutants: Path = ROOT / "mutants") -> dict[str, dict[str, int | None]]:
-    """Exit code per mutant, per module (dotted name), from mutmut's .meta files."""
+    """Exit code per mutant, per module (dotted name), of the files pyproject.toml has mutmut mutate."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
     found = {}
-    for meta in sorted(mutants.rglob("*.py.meta")):
-        module = ".".join(meta.relative_to(mutants).with_suffix("").with_suffix("").parts)
-        found[module.removesuffix(".__init__")] = json.loads(meta.read_text())["exit_code_by_key"]
+    for path in config["only_mutate"]:
+        meta = mutants / f"{path}.meta"
+        module = path.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+        found[module] = json.loads(meta.read_text())["exit_code_by_key"] if meta.is_file() else {}
     return found
 
 
