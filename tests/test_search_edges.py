@@ -112,3 +112,19 @@ def test_a_year_beyond_any_record_is_searched_and_the_user_told(catalogue: Catal
     result = catalogue.search("year:[2050 TO 99999999999999999999]")
     assert result.total == 1
     assert "the year 99999999999999999999 lies beyond the years a record can have" in (result.notice or "")
+
+
+@pytest.mark.parametrize(("query", "found"), [
+    ("century:[* TO XIV]", True), ("century:[* TO XIII]", False), ("century:[XIV TO XV]", True),
+    ("century:[XIII TO XIV]", True), ("century:[XV TO *]", False), ("year:[* TO *]", True),
+])
+def test_a_period_inside_a_century_is_found_by_century_ranges_that_hold_it(catalogue: Catalogue, query: str,
+                                                                           found: bool) -> None:
+    """1320-1340 lies inside the XIV century, away from both of its ends."""
+    catalogue.create(make_record(id="mid", period={"label": "1320s-1330s", "start": 1320, "end": 1340}))
+    assert (catalogue.search(query).total == 1) is found, query
+
+
+def test_a_long_unreadable_century_is_quoted_to_its_first_30_characters(catalogue: Catalogue) -> None:
+    result = catalogue.search("century:" + "Q" * 40)
+    assert f"“{'Q' * 30}” is not a century" in (result.notice or ""), result.notice
