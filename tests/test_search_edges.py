@@ -128,3 +128,33 @@ def test_a_period_inside_a_century_is_found_by_century_ranges_that_hold_it(catal
 def test_a_long_unreadable_century_is_quoted_to_its_first_30_characters(catalogue: Catalogue) -> None:
     result = catalogue.search("century:" + "Q" * 40)
     assert f"“{'Q' * 30}” is not a century" in (result.notice or ""), result.notice
+
+
+@pytest.fixture
+def extremes(catalogue: Catalogue) -> Catalogue:
+    """Two records at the first and the last year a record can have, and one of 450 BCE."""
+    catalogue.create(make_record(id="first", period={"label": "earliest", "start": -100000, "end": -100000}))
+    catalogue.create(make_record(id="last", period={"label": "latest", "start": 3000, "end": 3000}))
+    catalogue.create(make_record(id="bce", period={"label": "450 BCE", "start": -450, "end": -450}))
+    return catalogue
+
+
+@pytest.mark.parametrize(("query", "ids", "beyond"), [
+    ("year:-100000", ["first"], False), ("year:3000", ["last"], False),
+    ("year:-100002", [], True), ("year:3002", [], True),
+    ("year:-0000000000000000000000450", ["bce"], False), ("year:+0000000000000000000000450", [], False),
+    ("year:[-99999999999999999999 TO -99000]", ["first"], True),
+    ("year:[2999 TO 99999999999999999999]", ["last"], True),
+    ("year:[ TO -100000]", ["first"], False),
+])
+def test_the_first_and_last_years_a_record_can_have_are_searchable_and_beyond_them_is_said(
+        extremes: Catalogue, query: str, ids: list[str], beyond: bool) -> None:
+    result = extremes.search(query)
+    assert sorted(hit.id for hit in result.hits) == ids, query
+    assert ("lies beyond the years a record can have (-100000 to 3000)" in (result.notice or "")) is beyond, \
+        result.notice
+
+
+def test_a_long_year_is_quoted_to_its_first_30_characters(catalogue: Catalogue) -> None:
+    assert f"not “{'7x' * 15}”" in (catalogue.search("year:" + "7x" * 25).notice or "")
+    assert f"the year {'9' * 30} lies beyond" in (catalogue.search("year:" + "9" * 40).notice or "")
