@@ -158,3 +158,9 @@ def test_the_first_and_last_years_a_record_can_have_are_searchable_and_beyond_th
 def test_a_long_year_is_quoted_to_its_first_30_characters(catalogue: Catalogue) -> None:
     assert f"not “{'7x' * 15}”" in (catalogue.search("year:" + "7x" * 25).notice or "")
     assert f"the year {'9' * 30} lies beyond" in (catalogue.search("year:" + "9" * 40).notice or "")
+
+
+def test_a_spelling_found_by_its_sound_marks_every_spelling_of_that_name(catalogue: Catalogue) -> None:
+    """"Hojaly" is no word of the record: it matches by the phonetic key of its names alone."""
+    catalogue.create(make_record(id="x", title="Xocalı mosque", description="The Xocalı mosque by the Khojaly road."))
+    assert snippet(catalogue, "Hojaly", "x") == "The <mark>Xocalı</mark> mosque by the <mark>Khojaly</mark> road."
