@@ -164,3 +164,10 @@ def test_a_spelling_found_by_its_sound_marks_every_spelling_of_that_name(catalog
     """"Hojaly" is no word of the record: it matches by the phonetic key of its names alone."""
     catalogue.create(make_record(id="x", title="Xocalı mosque", description="The Xocalı mosque by the Khojaly road."))
     assert snippet(catalogue, "Hojaly", "x") == "The <mark>Xocalı</mark> mosque by the <mark>Khojaly</mark> road."
+
+
+def test_a_match_after_a_long_unbroken_run_of_text_is_shown_with_part_of_that_run(catalogue: Catalogue) -> None:
+    """No space to start the window at: it starts a quarter of the window before the match."""
+    catalogue.create(make_record(id="run", description="z" * 300 + ",tomb stands " + FILLER))
+    text = snippet(catalogue, "tomb", "run")
+    assert text.startswith("…" + "z" * 54 + ",<mark>tomb</mark> stands lorem")
