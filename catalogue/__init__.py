@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .config import configure
-from .errors import NotFound
+from .errors import NotFound, SearchUnavailable, StorageFull
 from .search import SearchLimits
 from .version import __version__
 
@@ -75,6 +75,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     app.register_error_handler(CSRFError, auth.csrf_failed)
     app.register_error_handler(HTTPException, error_pages.http_error)
     app.register_error_handler(NotFound, error_pages.not_found)
+    app.register_error_handler(SearchUnavailable, error_pages.search_unavailable)  # 503 while search is rebuilt
+    app.register_error_handler(StorageFull, error_pages.storage_full)  # 503: a full disk stored nothing
 
     for area in (home, search, records, stats, api, api_write, auth, edit, admin, imports, oai, export):
         app.register_blueprint(area.bp)

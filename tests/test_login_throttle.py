@@ -57,6 +57,7 @@ def _message(page: str) -> str:
     return page.split('id="login-error">', 1)[1].split("<", 1)[0] if 'id="login-error">' in page else ""
 
 
+@pytest.mark.slow
 def test_login_throttle_per_account_shared_between_processes(tmp_path: Path) -> None:
     data = tmp_path / "data"
     app = make_app(data, LOGIN_LOCKOUT_AFTER=3, LOGIN_LOCKOUT_SECONDS=600)

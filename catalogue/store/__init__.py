@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision
+from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision, StorageFull
 from ..timestamps import utcnow
-from .db import connect, migrate
+from .db import connect, disk_full, migrate, undo
 
 
 @dataclass(frozen=True)
@@ -128,8 +128,12 @@ class Store:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        """This thread's connection (SQLite connections must not be shared across threads)."""
+        """This thread's connection (SQLite connections must not be shared across threads);
+        one opened read-only on a full disk is opened again now and then, once there is room."""
         conn = getattr(self._local, "conn", None)
+        if conn is not None and conn.readonly and not conn.in_transaction and conn.stale():
+            self.close()
+            conn = None
         if conn is None:
             conn = self._local.conn = connect(self.path)
         return conn
@@ -154,17 +158,34 @@ class Store:
                 yield conn
                 conn.execute("RELEASE nested")
             except BaseException:
-                conn.execute("ROLLBACK TO nested")
-                conn.execute("RELEASE nested")
+                undo(conn, "ROLLBACK TO nested")
+                undo(conn, "RELEASE nested")
                 raise
             return
-        conn.execute("BEGIN IMMEDIATE")
+        conn = self._writable()
         try:
+            conn.execute("BEGIN IMMEDIATE")
             yield conn
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            undo(conn)
+            if disk_full(error, self.path):
+                raise StorageFull(str(error)) from error
             raise
+        except BaseException:
+            undo(conn)
+            raise
+
+    def _writable(self) -> sqlite3.Connection:
+        """This thread's connection, able to write: one opened read-only (the disk was full)
+        is opened again; StorageFull while the disk still is."""
+        conn = self.conn
+        if getattr(conn, "readonly", False):
+            self.close()
+            conn = self.conn
+            if getattr(conn, "readonly", False):
+                raise StorageFull("the store could only be opened to read")
+        return conn
 
     # -- reads -------------------------------------------------------------------------
 
@@ -241,6 +262,10 @@ class Store:
             "SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
         ).fetchall()
         return [StoredRecord.from_row(r) for r in rows]
+
+    def count_changed_since(self, seq: int) -> int:
+        """How many records changed after `seq` (what `changed_since` would list, counted)."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM records WHERE seq > ?", (seq,)).fetchone()[0])
 
     def recent_changes(self, limit: int = 10) -> list[Revision]:
         """The latest revisions across the catalogue that are not withheld, newest first."""

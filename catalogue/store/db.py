@@ -7,10 +7,18 @@ later release upgrades an old data directory in place.
 
 from __future__ import annotations
 
+import logging
+import shutil
 import sqlite3
+import time
 from pathlib import Path
+from typing import Any
 
 BUSY_TIMEOUT_MS = 30_000
+#: Free bytes under which an SQLite I/O error is taken for a full disk.
+FULL_DISK_BYTES = 1 << 20
+
+log = logging.getLogger(__name__)
 
 #: Each entry upgrades the schema by one version; never edit a released entry, append.
 MIGRATIONS: list[str] = [
@@ -247,15 +255,69 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open the database with the catalogue's pragmas; autocommit, explicit transactions."""
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+class Connection(sqlite3.Connection):
+    """A connection to the store; `readonly` when the disk was too full to open it for writing."""
+
+    readonly = False
+    #: Seconds after which a read-only connection is opened again (the disk may have room by then).
+    RETRY_SECONDS = 5.0
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.opened = time.monotonic()
+
+    def stale(self) -> bool:
+        return time.monotonic() - self.opened > self.RETRY_SECONDS
+
+
+def disk_full(error: sqlite3.Error, path: Path) -> bool:
+    """Whether an SQLite error comes from a full disk (SQLITE_FULL, or an I/O error where the
+    data directory has almost no space left, e.g. no room for the WAL index)."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name == "SQLITE_FULL":
+        return True
+    if not name.startswith("SQLITE_IOERR"):
+        return False
+    try:
+        return shutil.disk_usage(Path(path).parent).free < FULL_DISK_BYTES
+    except OSError:
+        return False
+
+
+def connect(path: Path) -> Connection:
+    """Open the database with the catalogue's pragmas; autocommit, explicit transactions.
+
+    On a full disk the WAL journal's index cannot be created: the database is then opened
+    read-only (as it was last closed: a clean close leaves no journal), so the catalogue can
+    still be read, and every write says the disk is full."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False,
+                           factory=Connection)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.OperationalError as error:
+        conn.close()
+        if not disk_full(error, path):
+            raise
+        log.warning("the disk holding %s is full (%s): opened read-only", path, error)
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                               isolation_level=None, check_same_thread=False, factory=Connection)
+        conn.readonly = True
     conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA foreign_keys = ON")
     return conn
+
+
+def undo(conn: sqlite3.Connection, statement: str = "ROLLBACK") -> None:
+    """Roll back after a failed write without hiding why it failed: SQLite may have rolled
+    the transaction back itself (a full disk does), and then ROLLBACK fails too."""
+    if not conn.in_transaction:
+        return
+    try:
+        conn.execute(statement)
+    except sqlite3.Error as error:
+        log.warning("could not roll back after a failed write: %s", error)
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -277,6 +339,6 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.execute(f"PRAGMA user_version = {number + 1}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            undo(conn)
             raise
     return SCHEMA_VERSION

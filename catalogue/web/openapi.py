@@ -105,7 +105,9 @@ def _components() -> dict[str, Any]:
         "snippet": {"type": "string", "description": "Escaped HTML; matched terms in <mark>."},
         "url": {"type": "string", "format": "uri"}, "record": {"$ref": "#/components/schemas/Record"}}}
     facet = {"type": "array", "items": {"type": "object", "properties": {
-        "value": {"type": "string"}, "count": {"type": "integer"}}}}
+        "value": {"type": "string"}, "count": {"type": "integer"},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "Places: the place's name in each language its records tag one with."}}}}
     return {"schemas": {
         "Record": _rewrite_refs(record),
         **{name: _rewrite_refs(value) for name, value in defs.items()},
@@ -114,6 +116,9 @@ def _components() -> dict[str, Any]:
             "page_size": {"type": "integer"}, "pages": {"type": "integer"}, "sort": {"type": "string"},
             "filters": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
             "suggestion": {"type": ["string", "null"]}, "notice": {"type": ["string", "null"]},
+            "relaxed": {"type": ["string", "null"], "enum": [None, "variants", "typos", "some_words"],
+                        "description": "How the query was relaxed when no record matched every word as typed: "
+                                       "other spellings, typos forgiven, or some of the words."},
             "hits": {"type": "array", "items": hit},
             "facets": {"type": "object", "properties": {f: facet for f in FACETS}}}},
         "History": {"type": "object", "properties": {

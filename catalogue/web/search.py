@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from ..errors import CatalogueError, QueryTooLong
+from ..errors import CatalogueError, QueryTooLong, SearchUnavailable
 from ..search import FACET_LIMIT, FACETS, SORTS, SearchResult
 from . import get_catalogue
 from .site import whole_number
@@ -77,10 +77,13 @@ def read_args(args: MultiDict[str, str], page_size: int | None = None) -> Search
 
 
 def run(search: SearchArgs) -> SearchResult:
-    """Search the catalogue; a page past the last one raises BadSearch."""
+    """Search the catalogue; a page past the last one raises BadSearch. SearchUnavailable
+    (a 503, see `error_pages.search_unavailable`) while the index is rebuilt."""
     try:
         result = get_catalogue().search(search.q, filters=search.filters, sort=search.sort, page=search.page,
                                         page_size=search.page_size)
+    except SearchUnavailable:  # a 503, not a bad query
+        raise
     except CatalogueError as error:  # the engine could not run this query at all
         raise BadSearch(str(error), lang="en") from error
     if search.page > result.pages:

@@ -92,14 +92,18 @@ def label(vocab: str, key: str | None) -> str:
     return labels(vocab, i18n.current_language()).get(key, key)
 
 
-def facet_label(facet: str, value: str) -> str:
-    """How a facet value is shown: vocabulary labels, centuries spelled out, others as is."""
+def facet_label(facet: str, value: str, labels: dict[str, str] | None = None) -> str:
+    """How a facet value is shown: vocabulary labels, centuries spelled out, a place by its
+    name in the UI language when one of its records gives it (`labels`), a country code by its
+    name in the UI language, others as is."""
     if facet in ("type", "status"):
         return label(facet, value)
     if facet == "century":
         return century_label(value)
     if facet == "country" and len(value) == 2 and value.isupper():
         return country_name(value)
+    if labels:
+        return labels.get(i18n.current_language()) or value
     return value
 
 
