@@ -171,3 +171,10 @@ def test_a_match_after_a_long_unbroken_run_of_text_is_shown_with_part_of_that_ru
     catalogue.create(make_record(id="run", description="z" * 300 + ",tomb stands " + FILLER))
     text = snippet(catalogue, "tomb", "run")
     assert text.startswith("…" + "z" * 54 + ",<mark>tomb</mark> stands lorem")
+
+
+def test_a_match_starting_just_past_the_window_is_left_out(catalogue: Catalogue) -> None:
+    description = "Tomb " + "x" * 214 + " tomb and more"  # the second "tomb" starts at character 220
+    catalogue.create(make_record(id="edge", description=description))
+    text = snippet(catalogue, "tomb", "edge")
+    assert text == "<mark>Tomb</mark> " + "x" * 214 + " …"
