@@ -45,7 +45,7 @@ class User:
 
 def check_name(name: str) -> str:
     """`name` when it may name an account or a token; CatalogueError otherwise."""
-    if not NAME_PATTERN.match(name or ""):
+    if not NAME_PATTERN.fullmatch(name or ""):  # not match: "$" also matches before a final newline
         raise CatalogueError("a user name is 1-64 letters, digits or . _ @ - and starts with a letter or digit")
     return name
 
