@@ -84,11 +84,12 @@ def normalise(record: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def current_status(record: dict[str, Any]) -> str:
-    """The status of the latest dated assessment (undated ones count in list order)."""
-    conditions = record.get("conditions") or []
-    if not conditions or not all(isinstance(c, dict) and isinstance(c.get("date", ""), str) for c in conditions):
-        return "unknown"
+def chronological(conditions: Any) -> list[dict[str, Any]]:
+    """Condition assessments in the order they count, the latest last: by the last year of
+    their date, undated ones before the dated (in list order); empty when one is malformed."""
+    if not isinstance(conditions, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("date", ""), str) for c in conditions):
+        return []
 
     def key(item: tuple[int, dict[str, Any]]) -> tuple[int, int]:
         index, assessment = item
@@ -96,7 +97,13 @@ def current_status(record: dict[str, Any]) -> str:
         last = (years[1] if years[1] is not None else years[0]) if years else None
         return (last if last is not None else -10**9, index)
 
-    return max(enumerate(conditions), key=key)[1].get("status", "unknown")
+    return [assessment for _, assessment in sorted(enumerate(conditions), key=key)]
+
+
+def current_status(record: dict[str, Any]) -> str:
+    """The status of the latest dated assessment (undated ones count in list order)."""
+    ordered = chronological(record.get("conditions") or [])
+    return ordered[-1].get("status", "unknown") if ordered else "unknown"
 
 
 def _rule_errors(record: dict[str, Any]) -> list[FieldError]:

@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterable
 from typing import Any
 
-from .. import centuries
+from .. import centuries, claims
 from . import pairs, segments
 from ._whoosh import fields, formats
 from .analysis import ANALYZERS, FIELD_KINDS, SEPARATOR, VALUES, WORD, field_tokens
@@ -64,6 +64,7 @@ def facet_values(record: dict[str, Any]) -> dict[str, list[str]]:
     return {
         "type": [record.get("type") or "other"],
         "status": [(record.get("condition") or {}).get("status") or "unknown"],
+        "claims": [claims.DISAGREE] if claims.disagree(record) else [],
         "century": centuries.labels_between(start, end) if isinstance(start, int) else [],
         "place": [place["name"]] if place.get("name") else [],
         "source": sorted({v for v in source_values if v}),

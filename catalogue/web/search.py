@@ -18,6 +18,8 @@ from .site import whole_number
 bp = Blueprint("search", __name__)
 
 MAX_FILTERS = 20
+#: Values a facet shows before "show all" (the rest follow on request, or in place with JavaScript).
+FACET_TOP = 8
 MAX_PAGE = 10_000
 MAX_PAGE_SIZE = 100
 
@@ -75,11 +77,12 @@ def read_args(args: MultiDict[str, str], page_size: int | None = None) -> Search
     return SearchArgs(q, filters, sort, page, size)
 
 
-def run(search: SearchArgs) -> SearchResult:
-    """Search the catalogue; a page past the last one raises BadSearch."""
+def run(search: SearchArgs, facet_limit: int | None = FACET_LIMIT) -> SearchResult:
+    """Search the catalogue (each facet with its `facet_limit` most frequent values, None:
+    all); a page past the last one raises BadSearch."""
     try:
         result = get_catalogue().search(search.q, filters=search.filters, sort=search.sort, page=search.page,
-                                        page_size=search.page_size)
+                                        page_size=search.page_size, facet_limit=facet_limit)
     except BadSearch:
         raise
     except CatalogueError as error:  # the engine could not run this query at all
@@ -108,12 +111,15 @@ def has_geometry(result: SearchResult) -> bool:
 
 @bp.get("/search")
 def search() -> Any:
-    """Results page; bad arguments give the page with a message and status 400."""
+    """Results page; bad arguments give the page with a message and status 400. ``more=FACET``
+    lists every value of that facet (the others show their most frequent ones)."""
+    more = request.args.get("more", "") in FACETS
     try:
         args = read_args(request.args, page_size=current_app.config["PAGE_SIZE"])
-        result = run(args)
+        result = run(args, None if more else FACET_LIMIT)
     except BadSearch as error:
         return render_template("search.html", args=None, result=None, error=str(error), error_lang=error.lang,
                                sorts=SORTS), 400
     return render_template("search.html", args=args, result=result, error=None, sorts=SORTS,
-                           geometry=bool(result.total) and has_geometry(result))
+                           geometry=bool(result.total) and has_geometry(result), facet_top=FACET_TOP,
+                           facet_limit=FACET_LIMIT)
