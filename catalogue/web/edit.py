@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 import harvest.pending
@@ -18,7 +18,7 @@ from . import get_catalogue
 from .auth import role_required, safe_next
 from .error_pages import not_found_text
 from .forms import RecordForm, choices, dom_id
-from .records import is_admin
+from .records import history_page, is_admin
 from .site import ROW_ID, error_text, sentence, whole_number
 
 bp = Blueprint("edit", __name__)
@@ -27,8 +27,19 @@ bp.add_app_template_filter(dom_id, "dom_id")
 
 def _render_form(form: RecordForm, *, record_id: str | None = None, base_revision: int | None = None,
                  message: str = "", status: int = 200, **extra: Any) -> tuple[str, int]:
+    if record_id and "provenance" not in extra:
+        stored = get_catalogue().current(record_id)
+        extra["provenance"] = stored.data.get("provenance") if stored else None
     return render_template("edit/form.html", form=form, record_id=record_id, base_revision=base_revision,
                            message=message, choices=choices, **extra), status
+
+
+def saved(record: dict[str, Any], before: int | None = None) -> None:
+    """Tell the archivist what a write did ("Saved as revision 4"), on the page they land on."""
+    if before is not None and record.get("revision") == before:
+        flash(gettext("Nothing changed: the record stays at revision %(n)s.", n=before))
+    else:
+        flash(gettext("Saved as revision %(n)s.", n=record.get("revision")))
 
 
 def _is_rearrange() -> bool:
@@ -93,7 +104,7 @@ def new_record() -> Any:
     if record is None:
         return _render_form(form, message=message, status=422)
     try:
-        saved = get_catalogue().create(record, user=g.user.name, message=message.strip())
+        created = get_catalogue().create(record, user=g.user.name, message=message.strip())
     except ValidationError as error:
         form.errors = error.errors
         return _render_form(form, message=message, status=422)
@@ -104,7 +115,8 @@ def new_record() -> Any:
     except CatalogueError as error:
         form.errors = [FieldError("id", str(error))]
         return _render_form(form, message=message, status=409)
-    return redirect(url_for("records.record", record_id=saved["id"]), code=303)
+    saved(created)
+    return redirect(url_for("records.record", record_id=created["id"]), code=303)
 
 
 def _base_revision() -> int:
@@ -133,8 +145,8 @@ def edit_record(record_id: str) -> Any:
     if record is None:
         return _render_form(form, record_id=record_id, base_revision=base, message=message, status=422)
     try:
-        catalogue.update(record_id, record, base_revision=base, user=g.user.name, message=message.strip(),
-                         allow_withheld=is_admin())
+        stored = catalogue.update(record_id, record, base_revision=base, user=g.user.name, message=message.strip(),
+                                  allow_withheld=is_admin())
     except Withheld:
         _withheld_refusal()
     except StaleRevision as error:
@@ -144,6 +156,7 @@ def edit_record(record_id: str) -> Any:
         return _render_form(form, record_id=record_id, base_revision=base, message=message, status=422)
     except Gone as error:
         return _gone_page(error)
+    saved(stored, base)
     return redirect(url_for("records.record", record_id=record_id), code=303)
 
 
@@ -186,14 +199,17 @@ def delete_record(record_id: str) -> Any:
 @bp.post("/records/<record_id>/restore")
 @role_required("archivist")
 def restore_record(record_id: str) -> Any:
-    """Make an earlier revision (or, with none named, the deleted record) current again."""
+    """Make an earlier revision (or, with none named, the deleted record) current again; as
+    an edit does, a restore needs a reason (``message``)."""
     raw = request.form.get("revision", "").strip()
     revision = whole_number(raw)
     if raw and revision is None:
         abort(400, description=gettext("The revision to restore must be a number, not %(raw)s.", raw=repr(raw[:30])))
+    message = request.form.get("message", "").strip()
+    if not message:
+        return _restore_needs_reason(record_id, revision)
     try:
-        get_catalogue().restore(record_id, revision=revision, user=g.user.name,
-                                message=request.form.get("message", "").strip())
+        restored = get_catalogue().restore(record_id, revision=revision, user=g.user.name, message=message)
     except NotFound as error:
         abort(404, description=not_found_text(error))
     except ValidationError as error:
@@ -201,7 +217,25 @@ def restore_record(record_id: str) -> Any:
                                         error=error))
     except CatalogueError as error:
         abort(400, description=error_text(error))
+    saved(restored)
     return redirect(url_for("records.record", record_id=record_id), code=303)
+
+
+def _restore_needs_reason(record_id: str, revision: int | None) -> Any:
+    """The page the restore came from again (the history, or the deleted record's page),
+    saying that a reason is needed; nothing is restored."""
+    text = gettext("Not restored: say why in the reason field (it is kept in the history).")
+    if revision is not None:
+        return history_page(record_id, 422, text, {"restore": revision})
+    try:
+        get_catalogue().get(record_id, include_withheld=is_admin())
+    except NotFound as error:
+        abort(404, description=not_found_text(error))
+    except Gone as error:
+        return render_template("edit/gone.html", error=error, restore_error=text), 422
+    except Withheld:
+        _withheld_refusal()
+    abort(400, description=gettext("The record is not deleted: choose the revision to restore on its history page."))
 
 
 # -- pending upstream changes ------------------------------------------------------------

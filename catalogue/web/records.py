@@ -13,13 +13,13 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect,
 from flask_babel import gettext
 
 from .. import edtf
-from ..diff import changes
 from ..errors import CatalogueError, Gone, NotFound, Withheld
 from ..formats import citation, jsonld
 from ..formats.oaipmh import oai_identifier
 from ..service import Revision
 from . import get_catalogue
 from .auth import role_required
+from .changes import change_rows
 from .error_pages import error_page, not_found_text
 from .site import ROW_ID, BadRevision, base_url, revision_arg, sentence
 
@@ -123,21 +123,24 @@ def record_json(record_id: str) -> Any:
 
 
 def _history_rows(revisions: list[Revision], admin: bool) -> list[dict[str, Any]]:
-    """Each revision with its changes against the one before, newest first. The public
-    sees no changes of a withheld revision, and the next one is compared with the last
-    revision it may see (`since`), so no diff reveals withheld content."""
+    """Each revision with its changes against the one before, newest first (a creation is
+    shown as such, not as every field added). The public sees no changes of a withheld
+    revision, and the next one is compared with the last revision it may see (`since`), so
+    no diff reveals withheld content."""
     rows, previous, since = [], None, None
     for rev in revisions:
         hidden = rev.withheld and not admin
-        rows.append({"rev": rev, "changes": [] if hidden else changes(previous, rev.data),
+        shown = not hidden and not (rev.action == "create" and previous is None)
+        rows.append({"rev": rev, "changes": change_rows(previous, rev.data) if shown else [],
                      "since": since if since != rev.revision - 1 else None})
         if not hidden:
             previous, since = rev.data, rev.revision
     return rows[::-1]
 
 
-def _history_page(record_id: str, status: int = 200, error: str | None = None,
+def history_page(record_id: str, status: int = 200, error: str | None = None,
                   values: dict[str, Any] | None = None) -> Any:
+    """The history page; `error` (with the `values` the user typed) after a refused form."""
     catalogue = get_catalogue()
     admin = is_admin()
     try:
@@ -158,7 +161,7 @@ def _history_page(record_id: str, status: int = 200, error: str | None = None,
 @bp.get("/records/<record_id>/history")
 def history(record_id: str) -> Any:
     """Every revision: who, when, why and what changed field by field."""
-    return _history_page(record_id)
+    return history_page(record_id)
 
 
 @bp.post(f"/records/<record_id>/revisions/<{ROW_ID}:revision>/withhold")
@@ -185,5 +188,5 @@ def _set_withheld(record_id: str, revision: int, withheld: bool) -> Any:
         abort(404, description=not_found_text(error))
     except CatalogueError as error:
         message = sentence(gettext("Revision %(n)s: %(error)s."), n=revision, error=error)
-        return _history_page(record_id, 422, message, {"revision": revision, "reason": reason})
+        return history_page(record_id, 422, message, {"revision": revision, "reason": reason})
     return redirect(url_for("records.history", record_id=record_id) + f"#revision-{revision}", code=303)
