@@ -18,6 +18,10 @@ from . import edtf
 from .errors import FieldError, ValidationError
 from .schema import integer_paths, record_schema, schema_errors, vocabulary
 
+#: The record's fields in the order people read and edit them (record page, form, diffs).
+FIELD_ORDER = ("id", "type", "title", "description", "quantity", "quantity_sources", "names", "place", "period",
+               "conditions", "sources", "subjects", "external_ids", "media", "rights", "notes", "provenance")
+
 #: Fields the store maintains; values supplied by a writer are replaced.
 SYSTEM_FIELDS = ("created", "modified", "revision")
 
@@ -82,6 +86,11 @@ def normalise(record: dict[str, Any]) -> dict[str, Any]:
     for path in integer_paths():
         clean = _whole_numbers(clean, path)
     return clean
+
+
+def field_rank(name: str) -> int:
+    """Where a top-level field comes in `FIELD_ORDER` (fields it does not list come last)."""
+    return FIELD_ORDER.index(name) if name in FIELD_ORDER else len(FIELD_ORDER)
 
 
 def chronological(conditions: Any) -> list[dict[str, Any]]:

@@ -16,7 +16,9 @@ from ..errors import AlreadyExists, CatalogueError, FieldError, Gone, NotFound, 
 from ..service import StoredRecord
 from . import get_catalogue
 from .auth import role_required, safe_next
+from .changes import change_rows
 from .error_pages import not_found_text
+from .field_labels import field_label
 from .forms import RecordForm, choices, dom_id
 from .records import history_page, is_admin
 from .site import ROW_ID, error_text, sentence, whole_number
@@ -242,23 +244,33 @@ def _restore_needs_reason(record_id: str, revision: int | None) -> Any:
 
 
 def _pending_rows(record_id: str | None) -> list[dict[str, Any]]:
-    """Pending changes with what each would change in the current record."""
+    """Pending changes, each with its fields to decide on: which side changed each since
+    the source said it last, and what taking it from upstream would change."""
     catalogue = get_catalogue()
     rows = []
     for change in catalogue.harvests.pending(record_id):
         current = catalogue.current(change.record_id)
-        if current is not None and current.withheld and not is_admin():
-            current = None  # its content is withheld: compared with nothing
-        differences = changes(current.data if current else {}, change.data) if change.data else []
-        rows.append({"change": change, "current": current, "differences": differences})
+        hidden = current is not None and current.withheld and not is_admin()
+        fields = [] if hidden else harvest.pending.review(catalogue, change.id).fields
+        rows.append({"change": change, "current": None if hidden else current, "fields": [
+            {"review": item, "label": field_label(item.field), "changes": change_rows(
+                {item.field: item.here} if item.here is not None else {},
+                {item.field: item.upstream} if item.upstream is not None else {})}
+            for item in fields]})
     return rows
+
+
+def _pending_page(record_id: str | None, status: int = 200, errors: dict[int, str] | None = None) -> Any:
+    return render_template("edit/pending.html", rows=_pending_rows(record_id), record_id=record_id,
+                           errors=errors or {}), status
 
 
 @bp.get("/pending")
 @role_required("archivist")
 def pending() -> Any:
-    """Every upstream change held back because the record was edited here; accept or reject each."""
-    return render_template("edit/pending.html", rows=_pending_rows(None), record_id=None)
+    """Every upstream change held back because the record was edited here; decide on each
+    field by field, or reject it."""
+    return _pending_page(None)
 
 
 @bp.get("/records/<record_id>/pending")
@@ -267,15 +279,27 @@ def record_pending(record_id: str) -> Any:
     """The pending upstream changes of one record."""
     if get_catalogue().current(record_id) is None:
         abort(404, description=not_found_text(NotFound.record(record_id)))
-    return render_template("edit/pending.html", rows=_pending_rows(record_id), record_id=record_id)
+    return _pending_page(record_id)
 
 
 def _decide(change_id: int, accept: bool) -> Any:
+    """Accept (the ticked ``field``s when the form says ``choose``, else all) or reject a change."""
+    catalogue = get_catalogue()
+    chosen = request.form.getlist("field") if request.form.get("choose") else None
     try:
-        if accept:
-            harvest.pending.accept_pending(get_catalogue(), change_id, g.user.name)
+        if not accept:
+            harvest.pending.reject_pending(catalogue, change_id, g.user.name)
+            flash(gettext("Upstream change rejected: the record stays as it was."))
+        elif chosen == []:
+            change = harvest.pending.review(catalogue, change_id).change  # unknown or decided: refused below
+            one = request.form.get("next", "").startswith("/records/")
+            return _pending_page(change.record_id if one else None, 422,
+                                 {change_id: gettext("Tick at least one field to take from upstream, or reject "
+                                                     "the change.")})
         else:
-            harvest.pending.reject_pending(get_catalogue(), change_id, g.user.name)
+            result = harvest.pending.accept_pending(catalogue, change_id, g.user.name, chosen)
+            flash(gettext("Upstream change accepted as revision %(n)s.", n=result["revision"]) if result
+                  else gettext("Upstream deletion accepted: the record is deleted."))
     except NotFound as error:
         abort(404, description=not_found_text(error))
     except ValidationError as error:

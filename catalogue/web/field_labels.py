@@ -8,9 +8,7 @@ import re
 
 from flask_babel import LazyString, lazy_gettext
 
-#: The record's fields in the order the record page and form show them.
-ORDER = ("id", "type", "title", "description", "quantity", "quantity_sources", "names", "place", "period",
-         "conditions", "sources", "subjects", "external_ids", "media", "rights", "notes", "provenance")
+from ..records import field_rank
 
 #: Fields of the record and of its objects, by path (rows of a group by the group's path).
 FIELDS: dict[str, LazyString | str] = {
@@ -81,7 +79,7 @@ def field_label(path: str) -> str | None:
     return f"{row}{SEPARATOR}{inner}" if inner is not None else None
 
 
+
 def rank(path: str) -> int:
-    """Where a path's field comes in `ORDER` (fields it does not list come last)."""
-    top = re.split(r"[.\[]", path, maxsplit=1)[0]
-    return ORDER.index(top) if top in ORDER else len(ORDER)
+    """Where a path's field comes in the record's order (`records.FIELD_ORDER`)."""
+    return field_rank(re.split(r"[.\[]", path, maxsplit=1)[0])
