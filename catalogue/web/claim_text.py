@@ -37,6 +37,15 @@ def _source(source: dict[str, Any], link: SourceLink) -> Markup:
     return name
 
 
+def _joined(items: list[Markup]) -> Markup:
+    """Items joined as a list in the UI language ("A, B and C", "A, B və C"), each kept as markup."""
+    marks = [f"\ue000{number}\ue001" for number in range(len(items))]
+    joined = Markup.escape(format_list(marks, locale=get_locale() or "en"))
+    for mark, item in zip(marks, items, strict=True):
+        joined = joined.replace(mark, item)
+    return joined
+
+
 def status_badge(status: str | None) -> Markup:
     """A status as a coloured label (the words say it, the colour only repeats it)."""
     status = status or "unknown"
@@ -46,8 +55,7 @@ def status_badge(status: str | None) -> Markup:
 def claim_sentence(claim: claims.Claim, link: SourceLink) -> Markup:
     """One claim as a sentence: status (and the date it describes), the sources that state
     it with their dates, and the certainty, or that none is stated."""
-    names = [_source(s, link) for s in claim.sources]
-    cited = Markup(format_list([str(n) for n in names], locale=get_locale() or "en")) if names else None
+    cited = _joined([_source(s, link) for s in claim.sources]) if claim.sources else None
     certainty = (gettext("certainty: %(certainty)s", certainty=label("certainty", claim.certainty))
                  if claim.certainty else gettext("certainty not stated"))
     params: dict[str, Any] = {"status": status_badge(claim.status), "certainty": certainty}

@@ -102,6 +102,7 @@ def record(record_id: str) -> Any:
         sources=sources, timeline=_timeline(data), cite=_cite(data), oai_url=_oai_url(record_id),
         geometry=_geometry(data), jsonld=jsonld.record(data, citation.permanent_url(
             base_url(), record_id, data.get("revision", 1))),
+        collisions=catalogue.harvests.collisions(record_id),
     )
 
 
