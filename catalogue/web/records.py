@@ -67,14 +67,18 @@ def _timeline(record: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _cite(record: dict[str, Any]) -> dict[str, Any]:
+    """The record's citation in every form the page offers, and its meta tags."""
     url = citation.permanent_url(base_url(), record["id"], record.get("revision", 1))
     repository = current_app.config["REPOSITORY_NAME"]
     accessed = datetime.now(UTC).strftime("%Y-%m-%d")
+    page = base_url() + url_for("records.record", record_id=record["id"])
     return {
         "url": url,
         "text": citation.text(record, url, repository, accessed),
         "bibtex": citation.bibtex(record, url, repository, accessed),
         "csl": json.dumps(citation.csl_json(record, url, repository, accessed), ensure_ascii=False, indent=2),
+        "ris": citation.ris(record, url, repository, accessed),
+        "meta": citation.meta_tags(record, url, page, repository),
     }
 
 
@@ -121,6 +125,23 @@ def record_json(record_id: str) -> Any:
     response: Response = jsonify(data)
     response.headers["Link"] = f'<{base_url()}/records/{record_id}>; rel="alternate"; type="text/html"'
     return response
+
+
+@bp.get("/records/<record_id>.ris")
+def record_ris(record_id: str) -> Any:
+    """The record's citation as RIS (``?revision=N``: of that revision), for reference managers."""
+    catalogue = get_catalogue()
+    if catalogue.current(record_id) is None and catalogue.current(f"{record_id}.ris") is not None:
+        return record(f"{record_id}.ris")  # an id that itself ends in .ris
+    try:
+        data = catalogue.get(record_id, _revision_arg(), include_withheld=is_admin())
+    except Gone as error:
+        return _gone_page(error)
+    except Withheld as error:
+        return _withheld_page(error)
+    name = f"{record_id}-r{data.get('revision', 1)}.ris"
+    return Response(_cite(data)["ris"], mimetype="application/x-research-info-systems",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _history_rows(revisions: list[Revision], admin: bool) -> list[dict[str, Any]]:
