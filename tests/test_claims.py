@@ -46,5 +46,5 @@ def test_a_source_first_agreeing_then_disagreeing_counts_by_its_latest() -> None
     record = _record({"status": "destroyed", "date": "1992", "sources": ["a", "b"]},
                      {"status": "intact", "date": "2024", "sources": ["b"]})
     assert claims.disagree(record)
-    assert {c.status: [s["id"] for s in c.sources][0] for c in claims.by_source(record)} == {
+    assert {c.status: next(s["id"] for s in c.sources) for c in claims.by_source(record)} == {
         "intact": "b", "destroyed": "a"}

@@ -73,7 +73,7 @@ def test_link_makes_the_local_record_stand_for_the_upstream_one(catalogue, clien
     assert catalogue.get(TAKEN)["title"] == "Old mosque, described here"  # the local content stays
     (change,) = harvest.pending.list_pending(catalogue, TAKEN)  # the upstream content waits for review
     assert change.data["title"] == "Old mosque, as upstream has it"
-    assert [r.field for r in harvest.pending.review(catalogue, change.id).fields][0] == "title"
+    assert next(r.field for r in harvest.pending.review(catalogue, change.id).fields) == "title"
     page = client.get(f"/records/{TAKEN}").get_data(as_text=True)
     assert "it is linked to this record, and its changes wait for review here" in page
     assert harvest.runs.run_harvest(catalogue, "other").counts["conflicts"] == 0  # linked: not taken again

@@ -52,7 +52,7 @@ def test_status_is_a_claim_with_who_where_when_and_certainty(demo_app: Flask, cl
     page = client.get("/records/khojaly-schools").get_data(as_text=True)
     assert '<a href="#source-afandiyev-2025"><bdi>AzerNEWS</bdi></a>' in page  # to the source's entry
     az = text(client.get("/records/khojaly-schools?lang=az").data)
-    assert "Dağıdılmış — AzerNEWS-un məlumatına görə, 26 fevral 2025; etibarlılıq dərəcəsi göstərilməyib" in az
+    assert "Dağıdılmış — mənbəyə görə: AzerNEWS, 26 fevral 2025; əminlik dərəcəsi göstərilməyib" in az
 
 
 def test_sources_that_disagree_are_shown_each_with_its_claim(client: FlaskClient, disputed: str) -> None:

@@ -86,7 +86,7 @@ def test_edit_fix_search_history_restore_logout(site: str, browser: Any) -> None
     page.goto(f"{site}/records/khojaly-schools/history")
     diff = page.locator("#revision-2 table.diff").inner_text()
     assert "Title" in diff and "Assessment 1 › Date" in diff  # labelled as the form labels them
-    assert page.locator("#revision-2 table.diff ins").all_inner_texts() == ["added: district", "added: 1992-02"]
+    assert page.locator("#revision-2 table.diff ins").all_text_contents() == ["added:  district", "added: 1992-02"]
     _shot(page, "history-diff")
 
     page.fill("#restore-reason-1", "the date was a guess")
