@@ -11,6 +11,7 @@ import pytest
 
 from tests.browser.chromium import screenshot
 from tests.browser.richsite import ADMIN, ARCHIVIST, DELETED, DISPUTED, EDITED, MAPPED, Site, rich_site
+from tests.conftest import unavailable
 
 pytestmark = pytest.mark.browser
 
@@ -40,8 +41,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def axe() -> Any:
-    from axe_playwright_python.sync_playwright import Axe
-
+    """axe-core, injected into each page by axe-playwright-python (a test extra)."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe  # deferred: a test extra, as playwright is
+    except ImportError:
+        unavailable("axe-playwright-python is not installed (pip install -e '.[test]')")
     return Axe()
 
 
