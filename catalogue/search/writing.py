@@ -170,10 +170,9 @@ class _Writer:
         return reader
 
     def add(self, record: dict[str, Any], revision: int) -> None:
-        schema = self.writer.schema
-        # An index built before a field was added lacks it until `catalogue reindex`.
+        schema = self.writer.schema  # an index built before a field was added has no such field: reindex adds it
         doc = {name: value for name, value in document(record, revision).items() if name in schema}
-        segments.add_document(self.writer, self.pool, doc, analysed(doc, schema, self.common))
+        segments.add_document(self.writer, self.pool, doc, analysed(doc, self.writer.schema, self.common))
 
     def close(self) -> None:
         for reader in self._opened.values():

@@ -7,9 +7,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .. import __version__
 from ..schema import record_schema
 from ..search import FACETS, SORTS, SearchLimits
+from ..version import __version__
 from . import api_write
 
 
@@ -43,6 +43,7 @@ _FACET_HELP = {
     "claims": "disagree: records whose sources, each by its latest assessment, name different statuses.",
     "century": "Century the period overlaps, e.g. 14 (repeat to combine).",
     "place": "Place name (repeat to combine).",
+    "country": "Country: ISO 3166-1 alpha-2 code, or the name of a country without one (repeat to combine).",
     "source": "Source (repeat to combine).",
 }
 

@@ -5,6 +5,7 @@ and Azerbaijani. Screenshots of the main pages at both sizes go to tests/screens
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +25,10 @@ PUBLIC = ["/", "/search", "/search?q=school", "/search?q=school&type=school&stat
 ARCHIVIST_PAGES = ["/admin/", "/admin/sources", "/admin/runs", "/admin/runs/1", "/pending",
                    "/records/{harvested}/pending", "/records/new", f"/records/{EDITED}/edit",
                    "/records/{harvested}/edit", f"/records/{EDITED}/history", f"/records/{DELETED}/edit",
-                   f"/records/{EDITED}"]
-ADMIN_PAGES = ["/admin/users", "/admin/sources", "/admin/sources/museum/edit", f"/records/{EDITED}/history"]
+                   f"/records/{EDITED}", "/imports/", "/imports/mappings"]
+ADMIN_PAGES = ["/admin/users", "/admin/sources", "/admin/sources/museum/edit", f"/records/{EDITED}/history",
+               "/imports/mappings"]
+EXAMPLES = Path(__file__).resolve().parent.parent.parent / "harvest" / "examples"
 #: The pages whose screenshots are kept, by name.
 SHOTS = {"home": "/", "search": "/search?q=school", "record": f"/records/{EDITED}",
          "record-disputed": f"/records/{DISPUTED}", "history": f"/records/{DISPUTED}/history", "stats": "/stats",
@@ -93,6 +96,25 @@ def _failed_forms(axe: Any, page: Any, site: Site, lang: str, found: dict[str, s
     _check(axe, page, f"{lang} restore without a reason", found)
 
 
+def _import_pages(axe: Any, page: Any, site: Site, lang: str, found: dict[str, str]) -> None:
+    """The web import: an upload refused, the dry run of the register sample, its run."""
+    page.goto(f"{site.url}/imports/")
+    page.set_input_files("#f-file", str(EXAMPLES / "register.csv"))
+    page.click("form.import-form button[type=submit]")  # no mapping given
+    page.wait_for_load_state()
+    _check(axe, page, f"{lang} import without a mapping", found)
+    page.goto(f"{site.url}/imports/")
+    page.set_input_files("#f-file", str(EXAMPLES / "register.csv"))
+    page.fill("#f-mapping-text", (EXAMPLES / "register-mapping.toml").read_text(encoding="utf-8"))
+    page.click("form.import-form button[type=submit]")
+    page.wait_for_selector("#import-counts")
+    _check(axe, page, f"{lang} import preview", found)
+    page.click("form.confirm button[type=submit]")
+    page.wait_for_url("**/imports/runs/*")
+    page.wait_for_load_state("load")
+    _check(axe, page, f"{lang} import run", found)
+
+
 @pytest.mark.parametrize("lang", ["en", "az"])
 @pytest.mark.parametrize("size", list(SIZES))
 def test_no_axe_violation_on_any_page(browser: Any, axe: Any, site: Site, size: str, lang: str) -> None:
@@ -114,6 +136,7 @@ def test_no_axe_violation_on_any_page(browser: Any, axe: Any, site: Site, size: 
     context, page = _context(browser, site, size, lang, ARCHIVIST)
     _visit(axe, page, site, ARCHIVIST_PAGES, lang, found)
     _failed_forms(axe, page, site, lang, found)
+    _import_pages(axe, page, site, lang, found)
     for name, path in ARCHIVIST_SHOTS.items():
         page.goto(site.url + path.format(harvested=site.harvested))
         screenshot(page, f"{name}-{size}-{lang}")
