@@ -6,10 +6,14 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskCliRunner
 
 from tests.conftest import exited_cleanly
 from tests.recordsamples import make_record
+
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
 
 
 def write_jsonl(path: Path, lines: list[object]) -> Path:

@@ -17,6 +17,9 @@ from catalogue.web import get_catalogue
 from catalogue.web.forms import RecordForm
 from tests.archivists import add_user, csrf_token, form_fields, login, signed_in
 
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
+
 RECORD = "khojaly-schools"
 
 

@@ -209,6 +209,7 @@ def _too_large() -> dict[str, Any]:
     return make_record(id="huge", sources=[{"id": "s1", "citation": "c"}, *sources], conditions=conditions)
 
 
+@pytest.mark.slow
 def test_record_size_limits_422(api: Any, demo_app: Flask, tmp_path: Path) -> None:
     """Lists and strings have maxima in the schema and a record has a total size limit:
     the API answers 422 naming the field (and never repeats the oversized value), the

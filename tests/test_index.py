@@ -13,11 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalogue.cli.records import demo_path
 from catalogue.errors import QueryTooLong
 from catalogue.search import FACETS, SearchResult, analysis, writing
 from catalogue.service import Catalogue
-from harvest.jsonlfile import read_jsonl
 
 SOURCE = [{"id": "s1", "citation": "Test citation, 2024.", "publisher": "Test Press"}]
 KHOJALY_SPELLINGS = ["Khojaly", "Xocalı", "Xocali", "Hocalı", "Khojali", "Ходжалы", "Xodjaly", "xocali", "KHOJALY",
@@ -31,12 +29,8 @@ def record(rid: str, **fields: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Catalogue:
-    catalogue = Catalogue(tmp_path / "data")
-    report = catalogue.import_records(read_jsonl(demo_path()))
-    assert report.failed == 0 and report.created > 0
-    yield catalogue
-    catalogue.close()
+def demo(demo_catalogue: Catalogue) -> Catalogue:
+    return demo_catalogue
 
 
 def ids(result: SearchResult) -> set[str]:
@@ -303,6 +297,7 @@ catalogue.close()
 """
 
 
+@pytest.mark.slow
 def test_two_processes_writing_at_once(tmp_path: Path) -> None:
     data = tmp_path / "data"
     Catalogue(data).close()

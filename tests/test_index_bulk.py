@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_index_fast import Store  # the in-memory store of the fast-path tests
+from test_index_fast import UNHURRIED, Store  # the in-memory store and limits of the fast-path tests
 
 from catalogue.cli.records import demo_path
 from catalogue.search import SearchIndex, writing
@@ -84,6 +84,7 @@ def _dump(ix: Any) -> dict[str, Any]:
     return out
 
 
+@pytest.mark.slow
 def test_the_fast_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
     records = _records()
     whoosh_made = _dump(_build(tmp_path / "whoosh", records, fast=False))
@@ -104,10 +105,11 @@ def test_the_fast_tokens_are_the_query_analysers_tokens(fieldname: str) -> None:
         assert field_tokens({fieldname: text}, fieldname) == expected
 
 
+@pytest.mark.slow
 def test_an_index_built_fast_answers_like_one_built_by_whoosh(tmp_path: Path) -> None:
     """Updates and deletions through the fast writer land as Whoosh's do, across segments."""
     records = _records()[:300]
-    indexes = [SearchIndex(tmp_path / name) for name in ("a", "b")]
+    indexes = [SearchIndex(tmp_path / name, UNHURRIED) for name in ("a", "b")]
 
     store = Store()
     for record in records:
@@ -126,6 +128,7 @@ def test_an_index_built_fast_answers_like_one_built_by_whoosh(tmp_path: Path) ->
                              highlight=False).total == 1
 
 
+@pytest.mark.slow
 def test_a_large_sync_and_a_reindex_written_by_two_processes_answer_as_one(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Worker processes each write a segment; the scores, totals and facets equal one writer's."""
@@ -137,7 +140,7 @@ def test_a_large_sync_and_a_reindex_written_by_two_processes_answer_as_one(tmp_p
     store = Store()
     for record in _records()[:400]:
         store.put(record)
-    single, parallel, rebuilt = (SearchIndex(tmp_path / name) for name in ("single", "parallel", "rebuilt"))
+    single, parallel, rebuilt = (SearchIndex(tmp_path / name, UNHURRIED) for name in ("single", "parallel", "rebuilt"))
     single.procs, parallel.procs, rebuilt.procs = 1, 2, 2
     for index in (single, parallel):
         index.sync(store)
@@ -164,7 +167,7 @@ def test_a_commit_reuses_the_open_readers_of_unchanged_segments(tmp_path: Path) 
     store = Store()
     for record in _records()[:200]:
         store.put(record)
-    index = SearchIndex(tmp_path / "index")
+    index = SearchIndex(tmp_path / "index", UNHURRIED)
     index.sync(store)
     first = index._searcher().reader()
     store.put(dict(_records()[4], title="Renamed zqmarker"))

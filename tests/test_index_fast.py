@@ -128,6 +128,7 @@ def test_fast_path_equals_whoosh_on_benchmark_queries(varied: SearchIndex) -> No
         _compare(varied, query["ours"], page_size=20)
 
 
+@pytest.mark.slow
 def test_fast_path_equals_whoosh_on_a_large_segment(tmp_path: Path) -> None:
     """Above 5,000 documents Whoosh scores expansions by BM25 instead of a constant; ties abound."""
     store, index = Store(), SearchIndex(tmp_path / "index", UNHURRIED)

@@ -77,11 +77,13 @@ class Catalogue:
         self._index: Any = None
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Catalogue:
+    def from_config(cls, config: Mapping[str, Any], *, with_index: bool = True) -> Catalogue:
         """The catalogue a configuration names: its ``DATA`` directory, searched within
         its ``SEARCH_*`` limits (CatalogueError naming a bad setting), harvesting within
-        ``HARVEST_ALLOW_NETWORKS``: the one way the web app and the commands open it."""
-        return cls(config["DATA"], search_limits=SearchLimits.from_config(config),
+        ``HARVEST_ALLOW_NETWORKS``: the one way the web app and the commands open it.
+        With `with_index=False` writes skip the index, which catches up when next opened
+        (bulk loads, and tests where the index is not under test)."""
+        return cls(config["DATA"], with_index=with_index, search_limits=SearchLimits.from_config(config),
                    harvest_networks=config.get("HARVEST_ALLOW_NETWORKS") or "")
 
     @property
