@@ -42,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
         api,
         api_write,
         auth,
+        claim_text,
         edit,
         error_pages,
         export,
@@ -69,6 +70,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     i18n.init_app(app)  # the English/Azerbaijani switch (Flask-Babel, ?lang= and its cookie)
     headers.init_app(app)  # security headers on every response
     site.init_app(app)  # template helpers and the row-id URL converter
+    claim_text.init_app(app)  # condition statuses worded as claims (record, search results)
     app.before_request(auth.load_user)  # g.user from the session cookie
     app.before_request(imports.upload_limit)  # an import upload may be larger (before CSRF reads the form)
     csrf = CSRFProtect(app)  # every form POST carries a CSRF token, except:

@@ -5,6 +5,7 @@ password) clears. An unknown name is throttled exactly like a real one."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -54,7 +55,8 @@ def _sign_in(client: FlaskClient, name: str, password: str = PASSWORD) -> tuple[
 
 
 def _message(page: str) -> str:
-    return page.split('id="login-error">', 1)[1].split("<", 1)[0] if 'id="login-error">' in page else ""
+    found = re.search(r'id="login-error"[^>]*>([^<]*)<', page)
+    return found.group(1) if found else ""
 
 
 @pytest.mark.slow

@@ -97,8 +97,8 @@ def test_the_place_facet_is_labelled_in_the_page_language(client: FlaskClient, l
     catalogue.places.link("r2", "ganja-town")
     en = client.get("/search?lang=en").get_data(as_text=True)
     az = client.get("/search?lang=az").get_data(as_text=True)
-    assert 'href="/search?place=ganja-town"><bdi>Ganja</bdi>' in en
-    assert 'href="/search?place=ganja-town"><bdi>Gəncə</bdi>' in az
+    assert 'href="/search?place=ganja-town#results"><bdi>Ganja</bdi>' in en
+    assert 'href="/search?place=ganja-town#results"><bdi>Gəncə</bdi>' in az
     assert en.count("place=ganja-town") == 1 and "place=Ganja" not in en
 
 
@@ -158,9 +158,9 @@ def test_the_demo_has_one_place_with_the_seed_names_and_no_coordinates(demo_app:
     assert {(n["value"], n["lang"]) for n in place["names"]} == {("Khojaly", "en"), ("Xocalı", "az")}
     assert "geometry" not in place and place["records"] > 1
     en = client.get("/search?lang=en").get_data(as_text=True)
-    assert en.count('href="/search?place=khojaly"') == 1 and "<bdi>Khojaly</bdi>" in en
+    assert en.count('href="/search?place=khojaly#results"') == 1 and "<bdi>Khojaly</bdi>" in en
     az = client.get("/search?lang=az").get_data(as_text=True)
-    assert 'href="/search?place=khojaly"><bdi>Xocalı</bdi>' in az
+    assert 'href="/search?place=khojaly#results"><bdi>Xocalı</bdi>' in az
     page = client.get("/places/khojaly?lang=en").get_data(as_text=True)
     assert 'id="no-coordinates"' in page and 'id="map"' not in page
 

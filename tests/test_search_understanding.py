@@ -333,7 +333,7 @@ def test_the_place_facet_is_labelled_in_the_ui_language(catalogue: Catalogue, cl
     assert catalogue.import_records(located(RECORDS)).failed == 0
     def facets(lang: str) -> str:
         page = client.get(f"/search?q=&lang={lang}").get_data(as_text=True)
-        return page[page.index('<aside class="facets"'):page.index("</aside>")]
+        return page[page.index('<details class="filter-panel"'):page.index("</details>")]
 
     az, en = facets("az"), facets("en")
     assert "<bdi>Gəncə</bdi>" in az and "<bdi>Ganja</bdi>" not in az

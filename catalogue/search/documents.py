@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
-from .. import centuries, codes, edtf, schema
+from .. import centuries, claims, codes, edtf, schema
 from ..geo import geometry_bbox
 from . import cjk, countries, pairs, segments, spatial
 from ._whoosh import columns, fields, formats
@@ -188,6 +188,7 @@ def facet_values(record: dict[str, Any], extra: PlaceNames | None = None) -> dic
     return {
         "type": [record.get("type") or "other"],
         "status": [(record.get("condition") or {}).get("status") or "unknown"],
+        "claims": [claims.DISAGREE] if claims.disagree(record) else [],
         "century": list(dict.fromkeys(dated)),
         "place": _place_terms(record, extra),
         "country": country_values(_place(record)),

@@ -274,6 +274,24 @@ MIGRATIONS: list[str] = [
     ALTER TABLE records ADD COLUMN place_id TEXT GENERATED ALWAYS AS (json_extract(data, '$.place.id')) VIRTUAL;
     CREATE INDEX records_place_id ON records (place_id, deleted, withheld);
     """,
+    # 10 (issue 19): a harvested record whose upstream id is taken here by another record, and
+    # what the source's policy did with it: `record_id` is where the upstream record is kept
+    # (its new id when renamed, the local record when linked, NULL when refused), so that both
+    # records can say so.
+    """
+    CREATE TABLE IF NOT EXISTS id_collisions (
+        source TEXT NOT NULL,
+        source_identifier TEXT NOT NULL,
+        upstream_id TEXT NOT NULL,
+        record_id TEXT,
+        policy TEXT NOT NULL CHECK (policy IN ('refuse', 'link', 'rename')),
+        run_id INTEGER,
+        at TEXT NOT NULL,
+        PRIMARY KEY (source, source_identifier)
+    );
+    CREATE INDEX IF NOT EXISTS id_collisions_upstream ON id_collisions (upstream_id);
+    CREATE INDEX IF NOT EXISTS id_collisions_record ON id_collisions (record_id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -40,6 +40,7 @@ _FACET_EXAMPLES = {"type": ["school"], "status": ["destroyed"]}
 _FACET_HELP = {
     "type": "Record type (repeat to combine).",
     "status": "Current condition status (repeat to combine).",
+    "claims": "disagree: records whose sources, each by its latest assessment, name different statuses.",
     "century": "Century the period overlaps, e.g. 14 (repeat to combine).",
     "place": "Place: a place authority's id (e.g. khojaly; a name of one selects it too) or a free-text place "
              "name (repeat to combine).",

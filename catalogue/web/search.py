@@ -12,13 +12,15 @@ from werkzeug.datastructures import MultiDict
 
 from ..errors import CatalogueError, QueryTooLong, SearchUnavailable
 from ..geo import BadBox, BBox, parse_bbox
-from ..search import FACETS, SORTS, SearchResult
+from ..search import FACET_LIMIT, FACETS, SORTS, SearchResult
 from . import get_catalogue
 from .site import whole_number
 
 bp = Blueprint("search", __name__)
 
 MAX_FILTERS = 20
+#: Values a facet shows before "show all" (the rest follow on request, or in place with JavaScript).
+FACET_TOP = 8
 MAX_PAGE = 10_000
 MAX_PAGE_SIZE = 100
 
@@ -91,12 +93,13 @@ def read_bbox(args: MultiDict[str, str]) -> BBox | None:
         raise BadSearch(str(error), lang="en") from error
 
 
-def run(search: SearchArgs) -> SearchResult:
-    """Search the catalogue; a page past the last one raises BadSearch. SearchUnavailable
-    (a 503, see `error_pages.search_unavailable`) while the index is rebuilt."""
+def run(search: SearchArgs, facet_limit: int | None = FACET_LIMIT) -> SearchResult:
+    """Search the catalogue (each facet with its `facet_limit` most frequent values, None:
+    all); a page past the last one raises BadSearch. SearchUnavailable (a 503, see
+    `error_pages.search_unavailable`) while the index is rebuilt."""
     try:
         result = get_catalogue().search(search.q, filters=search.filters, sort=search.sort, page=search.page,
-                                        page_size=search.page_size, area=search.bbox)
+                                        page_size=search.page_size, area=search.bbox, facet_limit=facet_limit)
     except SearchUnavailable:  # a 503, not a bad query
         raise
     except CatalogueError as error:  # the engine could not run this query at all
@@ -115,13 +118,16 @@ def has_geometry(result: SearchResult) -> bool:
 
 @bp.get("/search")
 def search() -> Any:
-    """Results page; bad arguments give the page with a message and status 400."""
+    """Results page; bad arguments give the page with a message and status 400. ``more=FACET``
+    lists every value of that facet (the others show their most frequent ones)."""
+    more = request.args.get("more", "") in FACETS
     try:
         args = read_args(request.args, page_size=current_app.config["PAGE_SIZE"])
-        result = run(args)
+        result = run(args, None if more else FACET_LIMIT)
     except BadSearch as error:
         return render_template("search.html", args=None, result=None, error=str(error), error_lang=error.lang,
                                sorts=SORTS), 400
     return render_template("search.html", args=args, result=result, error=None, sorts=SORTS,
                            geometry=bool(result.total) and has_geometry(result),
-                           show_map=has_geometry(result) or args.bbox is not None)
+                           show_map=has_geometry(result) or args.bbox is not None, facet_top=FACET_TOP,
+                           facet_limit=FACET_LIMIT)

@@ -78,6 +78,7 @@ UI_LABELS: dict[str, dict[str, Any]] = {
                "delete": lazy_gettext("Deleted"), "restore": lazy_gettext("Restored")},
     "origin": {"manual": lazy_gettext("Entered by hand"), "import": lazy_gettext("Imported"),
                "harvest": lazy_gettext("Harvested")},
+    "claims": {"disagree": lazy_gettext("Sources disagree")},
 }
 
 
@@ -85,7 +86,7 @@ def label(vocab: str, key: str | None) -> str:
     """The UI label of a controlled value in the current language (the value itself if
     unknown): the record schema's vocabularies (``type``, ``status``, ``certainty``) and
     `UI_LABELS` (name ``kind``, user ``role``, revision ``action``,
-    record ``origin``)."""
+    record ``origin``, the ``claims`` facet)."""
     key = key or ""
     if vocab in UI_LABELS:
         return str(UI_LABELS[vocab].get(key, key))
@@ -96,7 +97,7 @@ def facet_label(facet: str, value: str, labels: dict[str, str] | None = None) ->
     """How a facet value is shown: vocabulary labels, centuries spelled out, a place authority
     by its name in the UI language, another place by its name in the UI language when one of
     its records gives it (`labels`), a country code by its name in the UI language, others as is."""
-    if facet in ("type", "status"):
+    if facet in ("type", "status", "claims"):
         return label(facet, value)
     if facet == "century":
         return century_label(value)

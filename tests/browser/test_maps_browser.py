@@ -101,7 +101,7 @@ def test_results_on_a_map_beside_the_list(site: str, page) -> None:
 def test_an_area_search_from_the_map(site: str, page) -> None:
     page.goto(site + "/search?bbox=49,40,51,41")
     page.wait_for_selector("#results-map[data-features='1']")
-    assert page.locator("h2#results-heading").inner_text().startswith("1 record")
+    assert page.locator("h2#results").inner_text().startswith("1 record")
     assert page.locator("ol.hits > li").count() == 1
     page.get_by_role("button", name="Search this area").click()
     page.wait_for_url("**bbox=**")
