@@ -89,6 +89,18 @@ def test_show_and_history(runner: FlaskCliRunner, tmp_path: Path) -> None:
     assert runner.invoke(args=["show", "a", "--revision", "9"]).exit_code == 1
 
 
+@pytest.mark.parametrize("digits", ["\uff11", "\u0661", "\u00b9"])
+def test_numbers_in_other_scripts_are_refused_not_read_as_another_number(cli, tmp_path: Path, digits: str) -> None:
+    """Python's int() reads full-width and Arabic-Indic digits: `--revision １` would show
+    revision 1. A revision or run id is written in 0-9, so anything else is a usage error."""
+    assert cli("import", str(write_jsonl(tmp_path / "a.jsonl", [make_record(id="a")]))).returncode == 0
+    assert cli("show", "a", "--revision", "1").returncode == 0
+    for args in (["show", "a", "--revision", digits], ["harvest-log", "--run", digits], ["pending", "show", digits]):
+        done = cli(*args)
+        assert done.returncode == 2 and "digits 0-9" in done.stderr and "Traceback" not in done.stderr, args
+        assert "revision 1]" not in done.stdout
+
+
 def test_validate_file(runner: FlaskCliRunner, tmp_path: Path) -> None:
     good = write_jsonl(tmp_path / "good.jsonl", [make_record(id="a")])
     result = runner.invoke(args=["validate", str(good)])

@@ -18,6 +18,7 @@ import harvest.sources
 from ..service.harvests import Run
 from .context import get_catalogue
 from .output import user_errors
+from .params import WholeNumber
 
 ERRORS_SHOWN = 20
 #: Exit code of a harvest refused because another run of the source is going on (EX_TEMPFAIL).
@@ -167,7 +168,7 @@ def harvest_command(name: str | None, all_sources: bool, full: bool, dry_run: bo
 @click.command("harvest-log")
 @click.argument("name", required=False)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1), help="Runs to list.")
-@click.option("--run", "run_id", type=int, help="List every error of this run.")
+@click.option("--run", "run_id", type=WholeNumber(min=1), help="List every error of this run.")
 @user_errors
 def harvest_log(name: str | None, limit: int, run_id: int | None) -> None:
     """List harvest runs (of source NAME) with counts and errors, and the pending changes."""
@@ -202,7 +203,7 @@ def pending_group() -> None:
 
 
 @pending_group.command("show")
-@click.argument("pending_id", type=int)
+@click.argument("pending_id", type=WholeNumber(min=1))
 @user_errors
 def pending_show(pending_id: int) -> None:
     """List the fields where an upstream change differs from the record, and who changed each."""
@@ -216,7 +217,7 @@ def pending_show(pending_id: int) -> None:
 
 
 @pending_group.command("accept")
-@click.argument("pending_id", type=int)
+@click.argument("pending_id", type=WholeNumber(min=1))
 @click.option("--field", "fields", multiple=True,
               help="Take only this field from upstream (repeatable; see `pending show`); the others stay as "
                    "edited here. Without it the whole upstream version is taken.")
@@ -230,7 +231,7 @@ def pending_accept(pending_id: int, fields: tuple[str, ...], user: str) -> None:
 
 
 @pending_group.command("reject")
-@click.argument("pending_id", type=int)
+@click.argument("pending_id", type=WholeNumber(min=1))
 @click.option("--user", default="cli", show_default=True, help="Who decides.")
 @user_errors
 def pending_reject(pending_id: int, user: str) -> None:

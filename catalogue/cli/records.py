@@ -23,6 +23,7 @@ from ..formats.exports import FORMATS, stream
 from ..service import Catalogue, ImportReport, prepare_new
 from .context import dry_run_catalogue, get_catalogue, settings
 from .output import echo, user_errors
+from .params import WholeNumber
 from .show import record_lines
 
 DEMO_FILE = "khojaly.jsonl"
@@ -77,7 +78,7 @@ def init_command(demo: bool) -> None:
 @click.command("show")
 @click.argument("record_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
-@click.option("--revision", type=int, help="Show this revision instead of the current one.")
+@click.option("--revision", type=WholeNumber(min=1), help="Show this revision instead of the current one.")
 @user_errors
 def show_command(record_id: str, as_json: bool, revision: int | None) -> None:
     """Print one record (content withheld from the public too, marked on stderr)."""
@@ -210,7 +211,7 @@ def _withholding_command(action: str, summary: str) -> click.Command:
 
     @click.command(action, help=summary + " Every change is kept in the audit trail (see `history`).")
     @click.argument("record_id")
-    @click.option("--revision", "revisions", type=click.IntRange(min=1), multiple=True, required=True,
+    @click.option("--revision", "revisions", type=WholeNumber(min=1), multiple=True, required=True,
                   help="The revision (give the option once per revision).")
     @click.option("--reason", required=True, help="Why (kept in the audit trail).")
     @click.option("--user", default="cli", show_default=True, help="Who decided, for the audit trail.")
