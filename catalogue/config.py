@@ -1,8 +1,12 @@
 """Default settings. Override them in the instance folder's `config.py` or with
 environment variables prefixed ``CATALOGUE_`` (``CATALOGUE_DATA=/srv/catalogue``)."""
 
-#: The data directory: the SQLite store and the search index folder live here.
+#: The data directory: the search index folder and (unless DATABASE_URL names another) the SQLite store live here.
 DATA = "catalogue-data"
+#: The store: empty for the SQLite file in DATA (``catalogue.sqlite3``), ``sqlite:///path`` for
+#: another SQLite file, or ``postgresql://user:password@host/database`` for a PostgreSQL database
+#: shared by several web nodes (needs ``pip install 'heritage-catalogue[postgresql]'``).
+DATABASE_URL = ""
 #: Name shown in the page header and in OAI-PMH Identify.
 REPOSITORY_NAME = "Heritage catalogue"
 #: The repository identifier in OAI identifiers (``oai:<id>:<record id>``); a domain name.

@@ -1,6 +1,11 @@
 """Shared fixtures: an app over a temporary data directory, its client, CLI runner and
 catalogue, with or without the demo collection; the installed `catalogue` command over the
-same directory; and `unavailable`, the one way a test gives up on a missing tool."""
+same directory; `store_url`, which runs a test on both stores (SQLite and PostgreSQL); and
+`unavailable`, the one way a test gives up on a missing tool.
+
+``CATALOGUE_TEST_DATABASE=postgresql`` runs the whole suite on PostgreSQL: every app and
+every `catalogue` process of a test then uses a fresh PostgreSQL schema (the tests that read
+a SQLite file themselves stay on SQLite)."""
 
 from __future__ import annotations
 
@@ -18,11 +23,14 @@ from catalogue import create_app
 from catalogue.service import Catalogue
 from catalogue.web import get_catalogue
 from tests.oai_provider import LOOPBACK
+from tests.postgres import Server, start
 
 pytest_plugins = ["tests.browser.chromium"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+#: The store the whole suite runs on: "sqlite" (default) or "postgresql".
+SUITE_STORE = os.environ.get("CATALOGUE_TEST_DATABASE", "sqlite")
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -48,8 +56,9 @@ def shared_path(*parts: str) -> Path:
 
 
 def make_app(data_dir: Path, **config: object) -> Flask:
-    """An app in testing mode over `data_dir`."""
+    """An app in testing mode over `data_dir` (and the suite's store, see the module doc)."""
     settings = {
+        "DATABASE_URL": os.environ.get("CATALOGUE_DATABASE_URL", ""),
         "TESTING": True,
         "DATA": str(data_dir),
         "SECRET_KEY": "test-secret-key",
@@ -59,6 +68,45 @@ def make_app(data_dir: Path, **config: object) -> Flask:
     }
     settings.update(config)
     return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Server]:
+    """The PostgreSQL server of this test run (see tests/postgres.py); a missing one fails
+    the tests that need it under CI."""
+    try:
+        server = start()
+    except Exception as error:  # no server, no initdb, no permission: say why
+        unavailable(f"no PostgreSQL server for the tests: {error}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """A test of the store runs on both backends: None (the data directory's SQLite file)
+    and the URL of a fresh PostgreSQL schema, dropped afterwards."""
+    if request.param == "sqlite":
+        yield None
+        return
+    server: Server = request.getfixturevalue("postgres")
+    url = server.fresh_url()
+    yield url
+    server.drop(url)
+
+
+@pytest.fixture(autouse=True)
+def _suite_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Under ``CATALOGUE_TEST_DATABASE=postgresql``: a fresh PostgreSQL schema for the apps
+    and `catalogue` processes of this test (through ``CATALOGUE_DATABASE_URL``)."""
+    if SUITE_STORE != "postgresql" or request.node.get_closest_marker("sqlite_only"):
+        yield
+        return
+    server: Server = request.getfixturevalue("postgres")
+    url = server.fresh_url()
+    monkeypatch.setenv("CATALOGUE_DATABASE_URL", url)
+    yield
+    server.drop(url)
 
 
 @pytest.fixture
