@@ -61,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
         headers,
         home,
         i18n,
+        idle,
         oai,
         records,
         search,
@@ -80,6 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     headers.init_app(app)  # security headers on every response
     site.init_app(app)  # template helpers and the row-id URL converter
     app.before_request(auth.load_user)  # g.user from the session cookie
+    app.teardown_appcontext(idle)  # the thread's store connection back to the pool (PostgreSQL)
     csrf = CSRFProtect(app)  # every form POST carries a CSRF token, except:
     csrf.exempt(oai.bp)  # OAI-PMH (harvesters post no forms)
     csrf.exempt(api_write.bp)  # the write API (a bearer token, no cookie)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import click
 
-from . import harvest, records, search, serve, users
+from . import harvest, records, search, serve, store, users
 
 
 def _registered(register: Callable[[click.Group], None]) -> list[click.Command]:
@@ -24,7 +24,7 @@ def _registered(register: Callable[[click.Group], None]) -> list[click.Command]:
 
 #: Every command and command group, in the order of the README.
 COMMANDS: list[click.Command] = [*records.COMMANDS, *serve.COMMANDS, *search.COMMANDS,
-                                 *_registered(harvest.register), *users.COMMANDS]
+                                 *_registered(harvest.register), *users.COMMANDS, *store.COMMANDS]
 
 
 @click.group()

@@ -12,13 +12,27 @@ read and write through `Catalogue` (records, revisions, counts, exports, upkeep)
 
 from ..store import Revision, StoredRecord, Withholding
 from .accounts import Accounts
-from .catalogue import DB_NAME, INDEX_NAME, Catalogue, Statistics, shared
+from .catalogue import DB_NAME, INDEX_NAME, SHARED_KEY, Catalogue, Statistics, shared
 from .harvests import HarvestLedger
 from .imports import IMPORT_BATCH, ImportReport
 from .results import result_json
 from .rules import SERVER_PROVENANCE, prepare_new
 
 __all__ = [
-    "DB_NAME", "IMPORT_BATCH", "INDEX_NAME", "SERVER_PROVENANCE", "Accounts", "Catalogue", "HarvestLedger",
-    "ImportReport", "Revision", "Statistics", "StoredRecord", "Withholding", "prepare_new", "result_json", "shared",
+    "DB_NAME",
+    "IMPORT_BATCH",
+    "INDEX_NAME",
+    "SERVER_PROVENANCE",
+    "SHARED_KEY",
+    "Accounts",
+    "Catalogue",
+    "HarvestLedger",
+    "ImportReport",
+    "Revision",
+    "Statistics",
+    "StoredRecord",
+    "Withholding",
+    "prepare_new",
+    "result_json",
+    "shared",
 ]

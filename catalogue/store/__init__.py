@@ -159,11 +159,17 @@ class Store:
             self._local.held = None
             held.give_back()
 
-    def close(self) -> None:
+    def close_thread(self) -> None:
+        """This thread is done with the store (a helper thread ends): its connection is
+        closed (SQLite) or given back to the pool (PostgreSQL)."""
         held = getattr(self._local, "held", None)
         if held is not None:
             self._local.held = None
             held.give_back()
+
+    def close(self) -> None:
+        """Nobody uses the store any more: this thread's connection and (PostgreSQL) the pool close."""
+        self.close_thread()
         self.backend.close()
 
     @contextmanager

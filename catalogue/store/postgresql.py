@@ -102,6 +102,12 @@ def display_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
+def _reason(error: psycopg.Error) -> str:
+    """The first line of a driver error, the part a person can act on."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class PostgreSQLBackend(Backend):
     """A PostgreSQL database (or one schema of it, chosen with ``options=-csearch_path=…``)."""
 
@@ -116,16 +122,15 @@ class PostgreSQLBackend(Backend):
             conninfo_to_dict(self.conninfo)
         except psycopg.ProgrammingError as error:
             raise CatalogueError(f"cannot read the store URL {self.url}: {error}") from None
+        try:  # one connection first: a wrong password or host is told at once, in the server's words
+            psycopg.connect(self.conninfo, connect_timeout=10).close()
+        except psycopg.Error as error:
+            raise CatalogueError(f"cannot connect to the PostgreSQL store {self.url}: {_reason(error)}") from None
         self.pool = ConnectionPool(self.conninfo, min_size=1, max_size=POOL_MAX, open=False,
                                    kwargs={"autocommit": True, "row_factory": _rows},
                                    configure=self._configure, check=ConnectionPool.check_connection,
                                    name="catalogue-store")
-        try:
-            self.pool.open(wait=True, timeout=BUSY_TIMEOUT_MS / 1000)
-        except PoolTimeout:
-            self.pool.close()
-            raise CatalogueError(f"cannot connect to the PostgreSQL store {self.url}: "
-                                 f"{self._why_not()}") from None
+        self.pool.open(wait=False)
         with self.pool.connection() as conn:
             schema = conn.execute("SELECT current_schema()").fetchone()[0]
         if schema is None:
@@ -140,7 +145,7 @@ class PostgreSQLBackend(Backend):
         try:
             psycopg.connect(self.conninfo, connect_timeout=5).close()
         except psycopg.Error as error:
-            return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            return _reason(error)
         return "no connection was free in time"
 
     @staticmethod

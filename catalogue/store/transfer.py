@@ -28,6 +28,8 @@ COPIED: dict[str, tuple[str, ...]] = {
     "harvested": ("source", "source_identifier"), "harvest_seen": ("source", "source_identifier"),
     "pending_changes": ("id",),
 }
+#: Tables whose integer ids the store gives (new rows of the copy go on above the copied ones).
+NUMBERED = frozenset({"withholdings", "users", "tokens", "harvest_runs", "harvest_errors", "pending_changes"})
 #: Tables left behind, and why.
 NOT_COPIED = {"harvest_leases": "a lease belongs to a harvest process running on the source store"}
 #: Columns the store computes from others (not written, not compared).
@@ -143,7 +145,7 @@ def copy_store(source: Store, target: Store) -> TransferReport:
                         batch.clear()
                 if batch:
                     write.executemany(insert, batch)
-                if "id" in columns:
+                if table in NUMBERED:
                     target.backend.after_copy(write, table)
             report.seq = source.backend.last_seq(read)
             target.backend.set_seq(write, report.seq)
