@@ -95,18 +95,33 @@ def store_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     server.drop(url)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_stores`` run twice: on SQLite and on PostgreSQL (`_suite_store`)."""
+    if metafunc.definition.get_closest_marker("both_stores"):
+        metafunc.parametrize("_suite_store", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture(autouse=True)
-def _suite_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Under ``CATALOGUE_TEST_DATABASE=postgresql``: a fresh PostgreSQL schema for the apps
-    and `catalogue` processes of this test (through ``CATALOGUE_DATABASE_URL``)."""
-    if SUITE_STORE != "postgresql" or request.node.get_closest_marker("sqlite_only"):
-        yield
+def _suite_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str | None]:
+    """The store of this test's apps and `catalogue` processes: the data directory's SQLite
+    file, or a fresh PostgreSQL schema named by ``CATALOGUE_DATABASE_URL`` (under
+    ``CATALOGUE_TEST_DATABASE=postgresql``, or for the PostgreSQL run of a ``both_stores`` test)."""
+    store = getattr(request, "param", SUITE_STORE)
+    if store != "postgresql" or request.node.get_closest_marker("sqlite_only"):
+        monkeypatch.delenv("CATALOGUE_DATABASE_URL", raising=False)
+        yield None
         return
     server: Server = request.getfixturevalue("postgres")
     url = server.fresh_url()
     monkeypatch.setenv("CATALOGUE_DATABASE_URL", url)
-    yield
+    yield url
     server.drop(url)
+
+
+def suite_url() -> str | None:
+    """The store URL of the running test (see `_suite_store`), for a test that opens a
+    `Catalogue` itself: None for the data directory's SQLite file."""
+    return os.environ.get("CATALOGUE_DATABASE_URL") or None
 
 
 @pytest.fixture

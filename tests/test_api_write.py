@@ -10,6 +10,8 @@ from flask import Flask
 
 from catalogue.web import get_catalogue
 
+pytestmark = pytest.mark.both_stores  # the store's semantics, on SQLite and on PostgreSQL
+
 RECORD = "khojaly-schools"
 NEW = {"type": "mosque", "title": "Juma mosque", "sources": [{"id": "s1", "citation": "A report."}],
        "conditions": [{"status": "destroyed", "sources": ["s1"]}]}

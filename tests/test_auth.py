@@ -20,6 +20,8 @@ from catalogue.web.auth import is_production
 from tests.archivists import PASSWORD, add_user, csrf_token, login, session_cookie
 from tests.conftest import make_app
 
+pytestmark = pytest.mark.both_stores  # the store's semantics, on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def alice(app: Flask) -> str:

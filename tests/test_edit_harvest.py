@@ -18,6 +18,8 @@ from catalogue.web.admin import HARVESTS
 from tests.archivists import csrf_token, form_fields, signed_in
 from tests.oai_provider import Provider
 
+pytestmark = pytest.mark.both_stores  # the store's semantics, on SQLite and on PostgreSQL
+
 FAST = {"connect_timeout": 1, "read_timeout": 0.5, "retries": 1, "backoff": 0.01, "max_backoff": 0.05}
 
 

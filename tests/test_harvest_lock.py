@@ -24,6 +24,8 @@ from tests.archivists import csrf_token, signed_in
 from tests.conftest import exited_cleanly
 from tests.oai_provider import Provider
 
+pytestmark = pytest.mark.both_stores  # the store's semantics, on SQLite and on PostgreSQL
+
 SETTINGS = {"connect_timeout": 1, "read_timeout": 10, "retries": 0}
 
 

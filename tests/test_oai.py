@@ -19,6 +19,8 @@ from tests.conftest import make_app
 from tests.oaitools import OAI, Clock, assert_valid, error_codes, install_clock, oai, oai_query, texts
 from tests.recordsamples import make_record
 
+pytestmark = pytest.mark.both_stores  # the store's semantics, on SQLite and on PostgreSQL
+
 STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 ID = "oai:catalogue.test:"
 
