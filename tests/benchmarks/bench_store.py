@@ -72,15 +72,19 @@ def parallel_writes(url: str, work: Path, count: int, procs: int) -> float:
     return procs * each / (time.perf_counter() - started)
 
 
+def _wait(cat: Catalogue, mark: int, woke: list[float]) -> None:
+    cat.wait_for_change(mark, 10)
+    woke.append(time.time())
+
+
 def wake_latency(url: str, work: Path, rounds: int) -> list[float]:
     """Seconds from a commit to the moment a waiter (another connection) returns."""
     late: list[float] = []
     with Catalogue(work / "a", database_url=url, with_index=False) as waiter, \
             Catalogue(work / "b", database_url=url, with_index=False) as writer:
         for i, record in enumerate(generate(rounds)):
-            mark = waiter.last_change()
             woke: list[float] = []
-            thread = threading.Thread(target=lambda: (waiter.wait_for_change(mark, 10), woke.append(time.time())))
+            thread = threading.Thread(target=_wait, args=(waiter, waiter.last_change(), woke))
             thread.start()
             time.sleep(0.05)
             writer.create(dict(record, id=f"wake-{i}"), user="bench")
