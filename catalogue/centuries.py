@@ -7,6 +7,7 @@ so the XIV-XV century tombs (1301-1500) are found under both XIV and XV.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _ROMAN = (("M", 1000), ("CM", 900), ("D", 500), ("CD", 400), ("C", 100), ("XC", 90), ("L", 50), ("XL", 40),
           ("X", 10), ("IX", 9), ("V", 5), ("IV", 4), ("I", 1))
@@ -72,3 +73,36 @@ def labels_between(start: int, end: int, limit: int = 200) -> list[str]:
     first, last = century_of(start), century_of(end)
     numbers = [c for c in range(max(first, last - limit), last + 1) if c != 0]
     return [label(c) for c in numbers]
+
+
+@dataclass(frozen=True)
+class YearWords:
+    """How years are written around the start of the common era, as ``%``-templates (the
+    web passes them translated): a year before it (``%(year)s BCE``), a year after it when
+    a span crosses it (``%(year)s CE``), and a span wholly before it."""
+
+    bce: str = "%(year)s BCE"
+    ce: str = "%(year)s CE"
+    bce_span: str = "%(start)s–%(end)s BCE"
+
+
+def year_span(start: int | None, end: int | None, words: YearWords = YearWords()) -> str:
+    """A period's first and last year as people write them: ``1301–1500``, ``117–107 BCE``
+    (stored as -117 and -107: negative years are BCE), ``200 BCE – 100 CE``, ``…–1400``,
+    ``1992``; "" when both are unknown."""
+    if start is None and end is None:
+        return ""
+    if start is not None and end is not None and start < 0 and end < 0:
+        return words.bce_span % {"start": -start, "end": -end} if start != end else words.bce % {"year": -start}
+    crosses = start is not None and end is not None and start < 0 <= end
+
+    def one(year: int | None) -> str:
+        if year is None:
+            return "…"
+        if year < 0:
+            return words.bce % {"year": -year}
+        return words.ce % {"year": year} if crosses else str(year)
+
+    if start == end:
+        return one(start)
+    return (" – " if crosses else "–").join((one(start), one(end)))

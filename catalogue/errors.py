@@ -40,7 +40,26 @@ class ValidationError(CatalogueError):
 
 
 class NotFound(CatalogueError):
-    """No record (or revision, source, user) has that identifier."""
+    """No record (or revision, source, user) has that identifier.
+
+    `what` names the kind of thing looked for (``record``, ``revision``, ``user``, ``source``,
+    ``pending``; "" when unnamed) and `key` its identifiers, so that an interface in another
+    language can word the message itself, as it does with `FieldError.code`.
+    """
+
+    def __init__(self, message: str, what: str = "", **key: Any):
+        super().__init__(message)
+        self.what, self.key = what, key
+
+    @classmethod
+    def record(cls, record_id: str) -> NotFound:
+        """No record has the id `record_id`."""
+        return cls(f"no record with id {record_id!r}", "record", id=record_id)
+
+    @classmethod
+    def revision(cls, record_id: str, revision: int) -> NotFound:
+        """The record has no revision of that number."""
+        return cls(f"record {record_id!r} has no revision {revision}", "revision", id=record_id, revision=revision)
 
 
 class Gone(CatalogueError):

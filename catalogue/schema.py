@@ -102,7 +102,7 @@ def vocabulary(name: str) -> list[str]:
 
 
 def labels(vocab: str, lang: str = "en") -> dict[str, str]:
-    """UI labels of a vocabulary (``type``, ``type_plural``, ``status``, ``certainty``)."""
+    """UI labels of a vocabulary (``type``, ``status``, ``certainty``)."""
     table = record_schema()["x-labels"][vocab]
     return {key: value.get(lang) or value["en"] for key, value in table.items()}
 

@@ -21,7 +21,7 @@ def list_pending(cat: Catalogue, record_id: str | None = None, status: str | Non
 def _open_pending(cat: Catalogue, pending_id: int) -> PendingChange:
     pending = cat.harvests.pending_change(int(pending_id))
     if pending is None:
-        raise NotFound(f"no pending change {pending_id}")
+        raise NotFound(f"no pending change {pending_id}", "pending", id=pending_id)
     if pending.status != "pending":
         raise CatalogueError(f"pending change {pending_id} is {pending.status} already")
     return pending
@@ -32,7 +32,7 @@ def accept_pending(cat: Catalogue, pending_id: int, user: str) -> dict[str, Any]
     pending = _open_pending(cat, pending_id)
     current = cat.current(pending.record_id)
     if current is None:
-        raise NotFound(f"no record with id {pending.record_id!r}")
+        raise NotFound.record(pending.record_id)
     message = f"accepted upstream change from {pending.source}"
     with cat.deferred_index(), cat.transaction():
         if pending.action == "delete":

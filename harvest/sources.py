@@ -134,7 +134,7 @@ def get_source(cat: Catalogue, name: str) -> Source:
     """A registered source; NotFound when there is none of that name."""
     source = cat.harvests.source(name)
     if source is None:
-        raise NotFound(f"no source named {name!r} (see `catalogue source list`)")
+        raise NotFound(f"no source named {name!r} (see `catalogue source list`)", "source", name=name)
     return source
 
 
@@ -161,4 +161,4 @@ def update_source(cat: Catalogue, name: str, *, check: bool = True, **fields: An
 def remove_source(cat: Catalogue, name: str) -> None:
     """Forget a source; its records, runs and pending changes stay."""
     if not cat.harvests.remove_source(name):
-        raise NotFound(f"no source named {name!r}")
+        raise NotFound(f"no source named {name!r}", "source", name=name)

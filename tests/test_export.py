@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ def test_jsonl_exports_live_records_in_full(filled: Catalogue, client: FlaskClie
     assert records[0] == filled.get("a-school")
     response = client.get("/export/records.jsonl")
     assert response.content_type == "application/x-ndjson; charset=utf-8"
-    assert 'filename="records.jsonl"' in response.headers["Content-Disposition"]
+    assert re.search(r'filename="catalogue-\d{4}-\d{2}-\d{2}\.jsonl"', response.headers["Content-Disposition"])
 
 
 @pytest.mark.parametrize(("query", "expected"), [

@@ -50,11 +50,11 @@ SCHEMA_PROBLEMS = {"title": "", "conditions[0].status": "gone", "conditions[0].d
 def test_azerbaijani_form_words_schema_errors_in_azerbaijani(demo_app: Flask) -> None:
     page = _post(_editor(demo_app, "az"), **SCHEMA_PROBLEMS)
     assert _field_error(page, "title") == "doldurulmalıdır"
-    assert _field_error(page, "conditions[0].status") == f"'gone' icazə verilən qiymətlərdən deyil: {STATUSES}"
+    assert _field_error(page, "conditions[0].status") == f"'gone' icazə verilən dəyərlərdən biri deyil: {STATUSES}"
     assert _field_error(page, "conditions[0].date") == \
         "'February 1992' EDTF tarixi deyil (məs. 1992, 1992-02, 1992?, 1992/2023)"
     summary = html.unescape(page.split('id="error-summary"')[1].split("</div>")[0])
-    assert "title: doldurulmalıdır" in summary and "is required" not in summary
+    assert "<code>title</code>: doldurulmalıdır" in summary and "is required" not in summary
 
 
 def test_azerbaijani_form_words_an_unknown_source_in_azerbaijani(demo_app: Flask) -> None:
@@ -125,9 +125,14 @@ def test_codes_leave_messages_equality_and_the_api_unchanged(client: FlaskClient
 
 def test_an_unknown_code_or_ill_fitting_params_fall_back_to_english(app: Flask) -> None:
     with app.test_request_context("/?lang=az"):
-        assert field_messages.text(FieldError("x", "English only", "no_such_code")) == "English only"
-        assert field_messages.text(FieldError("x", "English only", "enum", {"value": 1})) == "English only"
+        english = '<span lang="en">English only</span>'
+        assert field_messages.text(FieldError("x", "English only", "no_such_code")) == english
+        assert field_messages.text(FieldError("x", "English only", "enum", {"value": 1})) == english
+        located = field_messages.located(FieldError("x", "<b>", "no_such_code"))
+        assert located == '<code>x</code>: <span lang="en">&lt;b&gt;</span>'
         assert field_messages.located(FieldError("", "is required", "required")) == "doldurulmalıdır"
+    with app.test_request_context("/?lang=en"):
+        assert field_messages.text(FieldError("x", "English only", "no_such_code")) == "English only"
 
 
 def test_write_api_errors_stay_english_even_when_azerbaijani_is_asked_for(demo_app: Flask) -> None:

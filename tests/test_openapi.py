@@ -5,6 +5,8 @@ API really answers."""
 from __future__ import annotations
 
 import re
+import shlex
+from html import unescape
 from typing import Any
 
 import jsonschema
@@ -107,3 +109,56 @@ def test_too_large_a_body_is_a_documented_problem(demo_app: Flask, spec: dict[st
                                            headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 413
     _check(spec, "/api/records", "post", response)
+
+
+def _run(client: FlaskClient, command: str, token: str) -> Any:
+    """Run a curl example of the API page through the test client (TOKEN replaced by `token`)."""
+    words = shlex.split(command)
+    assert words[0] == "curl"
+    method, headers, body, url = "GET", {}, None, words[-1]
+    options = iter(words[1:-1])
+    for option in options:
+        value = next(options)
+        if option == "-X":
+            method = value
+        elif option == "-H":
+            name, _, text = value.partition(": ")
+            headers[name] = text.replace("TOKEN", token)
+        else:
+            assert option == "--data", option
+            body = value.encode()
+    path = url.removeprefix("http://localhost")
+    assert path.startswith("/api/"), url
+    return client.open(path, method=method, headers=headers, data=body)
+
+
+def test_api_page_describes_every_operation_with_a_working_example(demo_app: Flask, spec: dict[str, Any],
+                                                                    token: str) -> None:
+    client = demo_app.test_client()
+    home = client.get("/").get_data(as_text=True)
+    assert '<a href="/api">API</a>' in home  # the header's "API" is the page for people
+    page = client.get("/api")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert 'href="/api/openapi.json"' in text
+    examples = dict(re.findall(r'id="op-(\w+)".*?<pre><code>(.*?)</code></pre>', text, re.S))
+    operations = {op["operationId"]: (path, method) for path, ops in spec["paths"].items()
+                  for method, op in ops.items()}
+    assert examples.keys() == operations.keys()
+    for parameter in spec["paths"]["/api/search"]["get"]["parameters"]:
+        assert f"<code>{parameter['name']}</code>" in text
+    order = ["search", "getRecord", "getHistory", "openapi", "createRecord", "patchRecord", "replaceRecord"]
+    assert sorted(order) == sorted(examples)
+    for operation in order:  # the PUT example is stale once the PATCH example saved revision 2
+        path, method = operations[operation]
+        response = _run(client, unescape(examples[operation]), token)
+        expected = {"createRecord": 201, "replaceRecord": 409}.get(operation, 200)
+        assert response.status_code == expected, (operation, response.get_data(as_text=True))
+        if operation != "openapi":  # the description itself has no schema
+            _check(spec, path, method, response)
+
+
+def test_api_page_in_azerbaijani_marks_the_english_descriptions(demo_app: Flask) -> None:
+    page = demo_app.test_client().get("/api?lang=az").get_data(as_text=True)
+    assert "<h2 id=\"h-operations\">Əməliyyatlar</h2>" in page
+    assert '<p lang="en">Search records, with facet counts and a did-you-mean suggestion</p>' in page

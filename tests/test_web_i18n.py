@@ -78,7 +78,7 @@ def test_catalogue_template_is_up_to_date_with_the_code() -> None:
     root = TRANSLATIONS.parent.parent.parent
     with (TRANSLATIONS / "babel.cfg").open(encoding="utf-8") as f:
         method_map, options_map = parse_mapping_cfg(f)
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "pgettext": ((1, "c"), 2)}
     found = {msgid if isinstance(msgid, str) else msgid[0]
              for _, _, msgid, _, _ in extract_from_dir(str(root), method_map, options_map, keywords=keywords)}
     with (TRANSLATIONS / "messages.pot").open("rb") as f:

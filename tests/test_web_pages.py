@@ -221,7 +221,7 @@ def test_unknown_record_is_404(client: FlaskClient) -> None:
     for url in ("/records/no-such-record", "/records/no-such-record/history", "/records/no-such-record.json"):
         page = client.get(url)
         assert page.status_code == 404, url
-        assert b"no record with id" in page.data
+        assert "No record with id <bdi>'no-such-record'</bdi>" in unescape(page.get_data(as_text=True))
 
 
 def test_record_json_is_the_stored_record(client: FlaskClient) -> None:

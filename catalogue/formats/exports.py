@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from ..centuries import year_span
 from .jsonl import jsonl_lines
 
 FORMATS = ("jsonl", "csv", "geojson")
@@ -83,6 +84,8 @@ CSV_COLUMNS: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
     "period": ("period label", lambda r: _period(r, "label")),
     "period_start": ("first year of the period", lambda r: _period(r, "start")),
     "period_end": ("last year of the period", lambda r: _period(r, "end")),
+    "period_years": ("the period's years as people write them, e.g. '117–107 BCE'",
+                     lambda r: year_span((r.get("period") or {}).get("start"), (r.get("period") or {}).get("end"))),
     "description": ("description", lambda r: r.get("description", "")),
     "subjects": ("subjects", lambda r: _join(r.get("subjects", []))),
     "sources": ("source citations", lambda r: _join(s["citation"] for s in r.get("sources", []))),

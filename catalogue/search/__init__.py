@@ -18,13 +18,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .limits import SearchLimits, query_too_long
-from .results import FACETS, SORTS, FacetValue, Hit, SearchResult
+from .results import FACET_LIMIT, FACETS, SORTS, FacetValue, Hit, SearchResult
 
 if TYPE_CHECKING:
     from .index import CheckReport, SearchIndex
 
-__all__ = ["FACETS", "SORTS", "CheckReport", "FacetValue", "Hit", "SearchIndex", "SearchLimits", "SearchResult",
-           "query_too_long"]
+__all__ = ["FACETS", "FACET_LIMIT", "SORTS", "CheckReport", "FacetValue", "Hit", "SearchIndex", "SearchLimits",
+           "SearchResult", "query_too_long"]
 
 
 def __getattr__(name: str) -> Any:

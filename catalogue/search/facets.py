@@ -15,11 +15,8 @@ import numpy as np
 
 from .. import centuries
 from .documents import FACET_FIELDS
-from .results import FACETS, FacetValue
+from .results import FACET_LIMIT, FACETS, FacetValue
 from .scoring import Postings
-
-#: Facet values listed per facet (selected values are always listed).
-FACET_LIMIT = 50
 
 
 def bitset(docnums: Iterable[int], size: int) -> int:
@@ -118,9 +115,11 @@ def filter_bits(sets: FacetSets, filters: dict[str, list[str]]) -> int:
     return bits
 
 
-def facet_counts(sets: FacetSets, matched: int, filters: dict[str, list[str]]) -> dict[str, list[FacetValue]]:
+def facet_counts(sets: FacetSets, matched: int, filters: dict[str, list[str]],
+                 limit: int | None = FACET_LIMIT) -> dict[str, list[FacetValue]]:
     """Each facet's values with their counts among the `matched` documents (the largest first,
-    centuries in time order; a selected value is always listed)."""
+    centuries in time order; a selected value is always listed): the first `limit` of them,
+    or all when `limit` is None."""
     out: dict[str, list[FacetValue]] = {}
     for name in FACETS:
         table = sets.values.get(name, {})
@@ -131,7 +130,7 @@ def facet_counts(sets: FacetSets, matched: int, filters: dict[str, list[str]]) -
             values.sort(key=lambda v: _century_order(v.value))
         else:
             values.sort(key=lambda v: (-v.count, v.value))
-        keep = values[:FACET_LIMIT] + [v for v in values[FACET_LIMIT:] if v.value in chosen]
+        keep = values if limit is None else values[:limit] + [v for v in values[limit:] if v.value in chosen]
         out[name] = keep
     return out
 

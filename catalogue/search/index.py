@@ -41,7 +41,7 @@ from .query import (
     suggest,
     unreadable_characters,
 )
-from .results import SORTS, SearchResult
+from .results import FACET_LIMIT, SORTS, SearchResult
 from .writing import SEQ_FILE, file_lock, read_seq, write_atomic
 
 log = logging.getLogger(__name__)
@@ -279,7 +279,7 @@ class SearchIndex:
         return found
 
     def search(self, query: str, *, filters: dict[str, list[str]], sort: str, page: int, page_size: int,
-               facets: bool, highlight: bool) -> SearchResult:
+               facets: bool, highlight: bool, facet_limit: int | None = FACET_LIMIT) -> SearchResult:
         """One page of hits for `query` with facet filters, counts, snippets and suggestions.
 
         Matching runs within the time budget and expansion limit; a query that meets either
@@ -312,7 +312,7 @@ class SearchIndex:
         if result.total < FEW_HITS and text:
             result.suggestion = suggest(searcher.reader(), text, self.limits)
         if facets:
-            result.facets = facet_counts(sets, matched, filters)
+            result.facets = facet_counts(sets, matched, filters, facet_limit)
         if result.total > (page - 1) * page_size:
             # the page re-uses matching's expansions; highlighting a huge one is given up in time
             with bounds.active(budget.renewed(self.limits.time_budget_ms / 4)):

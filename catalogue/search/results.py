@@ -12,6 +12,9 @@ from markupsafe import Markup
 FACETS = ("type", "status", "century", "place", "source")
 #: Accepted sort orders.
 SORTS = ("relevance", "title", "modified", "-modified")
+#: Facet values a search lists per facet, most frequent first (selected values are always
+#: listed); a caller may ask for all of them (the statistics of a search do).
+FACET_LIMIT = 50
 
 
 @dataclass

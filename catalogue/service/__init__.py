@@ -12,7 +12,7 @@ read and write through `Catalogue` (records, revisions, counts, exports, upkeep)
 
 from ..store import Revision, StoredRecord, Withholding
 from .accounts import Accounts
-from .catalogue import DB_NAME, INDEX_NAME, SHARED_KEY, Catalogue, Statistics, shared
+from .catalogue import DB_NAME, INDEX_NAME, PLACES_LISTED, SHARED_KEY, Catalogue, Statistics, shared
 from .harvests import HarvestLedger
 from .imports import IMPORT_BATCH, ImportReport
 from .results import result_json
@@ -22,6 +22,7 @@ __all__ = [
     "DB_NAME",
     "IMPORT_BATCH",
     "INDEX_NAME",
+    "PLACES_LISTED",
     "SERVER_PROVENANCE",
     "SHARED_KEY",
     "Accounts",

@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import records
 from ..errors import CatalogueError, FieldError, NotFound, ValidationError, Withheld
-from ..search import SearchLimits, SearchResult
+from ..search import FACET_LIMIT, SearchLimits, SearchResult
 from ..store import Revision, Store, StoredRecord, Withholding, transfer
 from ..store import stats as store_stats
 from ..store.transfer import TransferReport
@@ -28,6 +28,8 @@ from .rules import SERVER_PROVENANCE, check_not_withheld, content, prepare_new
 
 DB_NAME = "catalogue.sqlite3"
 INDEX_NAME = "index"
+#: Places the statistics list, the most frequent first.
+PLACES_LISTED = 20
 #: Longest reason of a withhold or release.
 REASON_MAX = 1000
 #: The key under which `shared` keeps a registry's catalogue.
@@ -38,13 +40,15 @@ SHARED_KEY = "catalogue"
 class Statistics:
     """The collection counted for the statistics page: `counts` (see `Catalogue.counts`),
     public records per century their period overlaps and how many have no period, the
-    items group records state per type, and records per place (most first)."""
+    items group records state per type, records per place (most first, the first
+    `PLACES_LISTED`) and how many places there are in all."""
 
     counts: dict[str, Any]
     by_century: dict[int, int]
     undated: int
     items_by_type: dict[str, int]
     by_place: dict[str, int]
+    places: int
 
 
 class Catalogue:
@@ -131,7 +135,7 @@ class Catalogue:
         if revision is not None:
             current = self.store.get(record_id)
             if current is None:
-                raise NotFound(f"no record with id {record_id!r}")
+                raise NotFound.record(record_id)
             found = self.store.revision(record_id, revision)
             if found.withheld and not include_withheld:
                 raise Withheld(record_id, revision, revision == current.revision)
@@ -157,17 +161,19 @@ class Catalogue:
         return self.store.revision(record_id, number)
 
     def search(self, query: str = "", *, filters: dict[str, list[str]] | None = None, sort: str = "relevance",
-               page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True) -> SearchResult:
-        """Full-text search with facet filters; see `catalogue.search.SearchResult`."""
+               page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True,
+               facet_limit: int | None = FACET_LIMIT) -> SearchResult:
+        """Full-text search with facet filters; see `catalogue.search.SearchResult`. Each facet
+        lists its `facet_limit` most frequent values (None: all of them)."""
         return self.index.search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
-                                 facets=facets, highlight=highlight)
+                                 facets=facets, highlight=highlight, facet_limit=facet_limit)
 
     def history(self, record_id: str, *, include_withheld: bool = False) -> list[Revision]:
         """Every revision of a record, oldest first; NotFound for an unknown id. A withheld
         revision comes without its content and message unless `include_withheld`."""
         revisions = self.store.history(record_id)
         if not revisions:
-            raise NotFound(f"no record with id {record_id!r}")
+            raise NotFound.record(record_id)
         if include_withheld:
             return revisions
         return [replace(r, data={}, message="") if r.withheld else r for r in revisions]
@@ -195,7 +201,12 @@ class Catalogue:
         """The figures of the statistics page, each over the public records."""
         by_century, undated = store_stats.by_century(self.store)
         return Statistics(self.store.counts(), by_century, undated, store_stats.items_by_type(self.store),
-                          store_stats.by_place(self.store))
+                          store_stats.by_place(self.store, PLACES_LISTED), store_stats.place_count(self.store))
+
+    def has_geometry(self, places: list[str] | None = None) -> bool:
+        """Whether a public record has a geometry: any record, or one at one of `places`
+        (at most 50 names are looked at)."""
+        return store_stats.any_geometry(self.store, places)
 
     def is_empty(self) -> bool:
         """Whether no record was ever stored here (a new data directory)."""
@@ -339,7 +350,7 @@ class Catalogue:
         """Bring back a deleted record or an earlier revision as a new revision."""
         current = self.store.get(record_id)
         if current is None:
-            raise NotFound(f"no record with id {record_id!r}")
+            raise NotFound.record(record_id)
         if revision is None:
             if not current.deleted:
                 raise CatalogueError(f"record {record_id!r} is not deleted; name the revision to restore")
@@ -375,7 +386,7 @@ class Catalogue:
         if len(reason) > REASON_MAX:
             raise CatalogueError(f"the reason may have at most {REASON_MAX} characters")
         if self.store.get(record_id) is None:
-            raise NotFound(f"no record with id {record_id!r}")
+            raise NotFound.record(record_id)
         entry = self.store.set_withheld(record_id, revision, withheld, reason=reason, user=user)
         self._after_write()
         return entry

@@ -210,7 +210,7 @@ class Store:
         """The current row of a live record; NotFound or Gone otherwise."""
         stored = self.get(record_id)
         if stored is None:
-            raise NotFound(f"no record with id {record_id!r}")
+            raise NotFound.record(record_id)
         if stored.deleted:  # the reason of a withheld deletion is withheld with it
             raise Gone(record_id, None if stored.withheld else stored.reason, stored.revision)
         return stored
@@ -221,7 +221,7 @@ class Store:
             "SELECT * FROM revisions WHERE record_id = ? AND revision = ?", (record_id, number)
         ).fetchone()
         if row is None:
-            raise NotFound(f"record {record_id!r} has no revision {number}")
+            raise NotFound.revision(record_id, number)
         return Revision.from_row(row)
 
     def history(self, record_id: str) -> list[Revision]:
@@ -341,7 +341,7 @@ class Store:
                 revision, created = 1, now
             else:
                 if row is None:
-                    raise NotFound(f"no record with id {record_id!r}")
+                    raise NotFound.record(record_id)
                 if base_revision not in (-1, row["revision"]):
                     raise StaleRevision(record_id, base_revision, row["revision"])
                 if action == "update" and row["deleted"]:
@@ -386,7 +386,7 @@ class Store:
             row = conn.execute("SELECT withheld FROM revisions WHERE record_id = ? AND revision = ?",
                                (record_id, revision)).fetchone()
             if row is None:
-                raise NotFound(f"record {record_id!r} has no revision {revision}")
+                raise NotFound.revision(record_id, revision)
             if bool(row[0]) == withheld:
                 state = "withheld already" if withheld else "not withheld"
                 raise CatalogueError(f"revision {revision} of record {record_id!r} is {state}")

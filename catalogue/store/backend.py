@@ -99,6 +99,11 @@ class Backend:
         """SQL reading the value at `path` of the JSON text in `column` (NULL when absent)."""
         raise NotImplementedError
 
+    def index_hint(self, index: str) -> str:
+        """SQL after a table name that makes the query read `index` (SQLite's ``INDEXED BY``,
+        for a partial index its planner would not pick); nothing where the planner picks it."""
+        return ""
+
     def schema_version(self, conn: Connection) -> int:
         """How many migrations the store has had."""
         raise NotImplementedError

@@ -187,6 +187,7 @@ class PostgreSQLBackend(Backend):
         conn.execute("UPDATE change_sequence SET seq = ?", (seq,))
 
     def json_text(self, column: str, *path: str) -> str:
+        """``#>>``: a JSON null reads as NULL, as SQLite's json_extract does."""
         return f"({column}::jsonb #>> '{{{','.join(path)}}}')"
 
     def schema_version(self, conn: Connection) -> int:

@@ -210,4 +210,9 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX withholdings_record ON withholdings (record_id, revision)
     """,
+    # 7: the places of public records that have a geometry (a partial index of mapped records).
+    """
+    CREATE INDEX records_geometry_place ON records (place_name)
+        WHERE deleted = 0 AND withheld = 0 AND (data::jsonb #>> '{place,geometry}') IS NOT NULL
+    """,
 ]

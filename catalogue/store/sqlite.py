@@ -210,6 +210,13 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX withholdings_record ON withholdings (record_id, revision);
     """,
+    # 7 (issue 19): the places of public records that have a geometry, so the search page can
+    # tell at once whether its results hold anything to map (and offer the GeoJSON download);
+    # a partial index: it holds the few mapped records only.
+    """
+    CREATE INDEX records_geometry_place ON records (place_name)
+        WHERE deleted = 0 AND withheld = 0 AND json_extract(data, '$.place.geometry') IS NOT NULL;
+    """,
 ]
 
 
@@ -261,6 +268,9 @@ class SQLiteBackend(Backend):
 
     def json_text(self, column: str, *path: str) -> str:
         return f"json_extract({column}, '$.{'.'.join(path)}')"
+
+    def index_hint(self, index: str) -> str:
+        return f" INDEXED BY {index}"
 
     def schema_version(self, conn: Connection) -> int:
         return int(conn.execute("PRAGMA user_version").fetchone()[0])

@@ -66,7 +66,7 @@ def get_user(store: Store, name: str) -> UserRow:
     """The account called `name`; NotFound otherwise."""
     user = find_user(store, name)
     if user is None:
-        raise NotFound(f"no user named {name!r}")
+        raise NotFound(f"no user named {name!r}", "user", name=name)
     return user
 
 
@@ -84,7 +84,7 @@ def _change(store: Store, name: str, assignments: str, values: tuple[object, ...
     with store.transaction() as conn:
         cursor = conn.execute(f"UPDATE users SET {assignments} WHERE name = ?", (*values, name))  # noqa: S608
         if cursor.rowcount == 0:
-            raise NotFound(f"no user named {name!r}")
+            raise NotFound(f"no user named {name!r}", "user", name=name)
     return get_user(store, name)
 
 

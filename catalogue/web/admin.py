@@ -19,7 +19,8 @@ import harvest.sources
 from ..access import ROLES
 from ..errors import CatalogueError, NotFound
 from . import auth, get_catalogue
-from .site import ROW_ID
+from .error_pages import not_found_text
+from .site import ROW_ID, Refused, bdi, sentence
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 #: app.extensions key of the harvest threads started from the web (tests join them).
@@ -37,7 +38,7 @@ def _users_page(error: str | None = None, status: int = 200, **values: Any) -> t
 def _new_password() -> str:
     password = request.form.get("password", "")
     if password != request.form.get("password2", ""):
-        raise CatalogueError(gettext("the two passwords differ"))
+        raise Refused(gettext("the two passwords differ"))
     return password
 
 
@@ -56,7 +57,7 @@ def add_user() -> Any:
     try:
         get_catalogue().accounts.add(name, _new_password(), role)
     except CatalogueError as error:
-        return _users_page(gettext("User not added: %(error)s.", error=error), 422, name=name, role=role)
+        return _users_page(sentence(gettext("User not added: %(error)s."), error=error), 422, name=name, role=role)
     return redirect(url_for("admin.users"), code=303)
 
 
@@ -68,7 +69,7 @@ def _user_action(name: str, action: Any) -> Any:
     try:
         action()
     except CatalogueError as error:
-        return _users_page(gettext("%(name)s: %(error)s.", name=name, error=error), 422)
+        return _users_page(sentence(gettext("%(name)s: %(error)s."), name=bdi(name), error=error), 422)
     return redirect(url_for("admin.users"), code=303)
 
 
@@ -87,8 +88,7 @@ def set_active(name: str) -> Any:
 
     def action() -> None:
         if raw not in ("0", "1"):
-            raise CatalogueError(gettext("the new state must be 1 (enable) or 0 (disable), not %(raw)s",
-                                         raw=repr(raw[:30])))
+            raise Refused(gettext("the new state must be 1 (enable) or 0 (disable), not %(raw)s", raw=repr(raw[:30])))
         get_catalogue().accounts.set_active(name, raw == "1")
 
     return _user_action(name, action)
@@ -123,9 +123,9 @@ def _source_fields() -> dict[str, Any]:
     try:
         settings = json.loads(raw_settings) if raw_settings else {}
     except (ValueError, RecursionError) as error:
-        raise CatalogueError(gettext("the settings are not valid JSON (%(error)s)", error=error)) from error
+        raise Refused(gettext("the settings are not valid JSON (%(error)s)", error=error)) from error
     if not isinstance(settings, dict):
-        raise CatalogueError(gettext("the settings must be a JSON object"))
+        raise Refused(gettext("the settings must be a JSON object"))
     return {"url": form.get("url", "").strip(), "protocol": form.get("protocol", "oai-pmh"),
             "prefix": form.get("prefix", "").strip() or "oai_dc", "set_spec": form.get("set_spec", "").strip() or None,
             "mapping": form.get("mapping", "").strip() or None, "settings": settings}
@@ -160,7 +160,7 @@ def add_source() -> Any:
     try:
         harvest.sources.add_source(get_catalogue(), name, **_source_fields(), check=_contact_provider())
     except CatalogueError as error:
-        return _sources_page(gettext("Source not added: %(error)s.", error=error), 422, dict(request.form))
+        return _sources_page(sentence(gettext("Source not added: %(error)s."), error=error), 422, dict(request.form))
     return redirect(url_for("admin.sources"), code=303)
 
 
@@ -168,7 +168,7 @@ def _source_or_404(name: str) -> Any:
     try:
         return harvest.sources.get_source(get_catalogue(), name)
     except NotFound as error:
-        abort(404, description=str(error))
+        abort(404, description=not_found_text(error))
 
 
 @bp.route("/sources/<name>/edit", methods=["GET", "POST"])
@@ -187,7 +187,7 @@ def edit_source(name: str) -> Any:
     except CatalogueError as error:
         return render_template("admin/source_form.html", source=source, values=dict(request.form),
                                protocols=harvest.sources.PROTOCOLS,
-                               error=gettext("Not saved: %(error)s.", error=error)), 422
+                               error=sentence(gettext("Not saved: %(error)s."), error=error)), 422
     return redirect(url_for("admin.sources"), code=303)
 
 

@@ -1,11 +1,15 @@
 """The read API: search, records, revisions and history as JSON, errors as RFC 9457
-problem details (`problems.py`), and its OpenAPI description."""
+problem details (`problems.py`), and its OpenAPI description; ``/api`` describes the API
+for people (the OpenAPI document rendered as a page with an example for each operation)."""
 
 from __future__ import annotations
 
+import json
+import shlex
 from typing import Any
+from urllib.parse import quote, urlencode
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, render_template, request
 
 from ..errors import Gone, NotFound, Withheld
 from ..service import result_json
@@ -66,3 +70,54 @@ def history(record_id: str) -> Any:
 def openapi() -> Any:
     """The OpenAPI 3.1 description of the read API (and the write API when present)."""
     return jsonify(spec(base_url(), search_limits()))
+
+
+def _example(server: str, path: str, method: str, operation: dict[str, Any]) -> str:
+    """A shell command calling `operation` with the example values of its description."""
+    parameters = operation.get("parameters", [])
+    for parameter in parameters:
+        if parameter["in"] == "path":
+            path = path.replace(f"{{{parameter['name']}}}", quote(str(parameter.get("example", "ID")), safe=""))
+    query = urlencode([(p["name"], value) for p in parameters if p["in"] == "query" and "example" in p
+                       for value in (p["example"] if isinstance(p["example"], list) else [p["example"]])])
+    url = server + path + (f"?{query}" if query else "")
+    if method == "get":
+        return f"curl {shlex.quote(url)}"
+    command = ["curl", "-X", method.upper(), "-H", "Authorization: Bearer TOKEN"]
+    for parameter in parameters:
+        if parameter["in"] == "header" and "example" in parameter:
+            command += ["-H", f"{parameter['name']}: {parameter['example']}"]
+    content = operation.get("requestBody", {}).get("content", {})
+    kind = "application/merge-patch+json" if method == "patch" and "application/merge-patch+json" in content \
+        else next(iter(content), "")
+    if kind:
+        body = json.dumps(content[kind].get("example", {}), ensure_ascii=False)
+        command += ["-H", f"Content-Type: {kind}", "--data", body]
+    return " ".join(shlex.quote(part) for part in [*command, url])
+
+
+def operations(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each operation of an OpenAPI document as the API page lists it, in document order."""
+    server = document["servers"][0]["url"]
+    found = []
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            found.append({
+                "method": method.upper(), "path": path, "id": operation.get("operationId", ""),
+                "summary": operation.get("summary", ""), "parameters": operation.get("parameters", []),
+                "token": bool(operation.get("security")), "body": next(iter(operation.get("requestBody", {})
+                                                                           .get("content", {})), ""),
+                "responses": sorted((code, response.get("description", ""))
+                                    for code, response in operation.get("responses", {}).items()),
+                "example": _example(server, path, method, operation),
+            })
+    return found
+
+
+@bp.get("")
+def docs() -> str:
+    """The API for people: what each operation does, its parameters and an example call;
+    the machine-readable description stays at ``/api/openapi.json``."""
+    document = spec(base_url(), search_limits())
+    return render_template("api.html", info=document["info"], operations=operations(document),
+                           record_fields=document["components"]["schemas"]["Record"].get("properties", {}))

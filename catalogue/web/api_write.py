@@ -182,15 +182,19 @@ def _operation(operation_id: str, summary: str, success: str, responses: dict[st
     record_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Record"}}}}
     body_schema = ({"type": "object", "description": "The fields to change; null removes one."} if patch
                    else {"$ref": "#/components/schemas/RecordInput"})
+    body_example = {"notes": "Checked against the 2025 report."} if patch else _EXAMPLE_RECORD
     parameters: list[dict[str, Any]] = [
         {"name": "X-Edit-Message", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 1000},
-         "description": "Why the change was made (kept in the record's history)."},
+         "description": "Why the change was made (kept in the record's history).",
+         "example": "Added the 2025 report"},
     ]
     if with_id:
         parameters[:0] = [
-            {"name": "record_id", "in": "path", "required": True, "schema": {"type": "string"}},
+            {"name": "record_id", "in": "path", "required": True, "schema": {"type": "string"},
+             "example": "khojaly-schools"},
             {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
-             "description": 'The revision the change is based on, e.g. "3" (or give "revision" in the body).'},
+             "description": 'The revision the change is based on, e.g. "3" (or give "revision" in the body).',
+             "example": '"1"'},
         ]
     saved_headers = {
         "ETag": {"description": 'The stored revision, e.g. "4".', "schema": {"type": "string"}},
@@ -201,7 +205,8 @@ def _operation(operation_id: str, summary: str, success: str, responses: dict[st
         "summary": summary,
         "security": [{"bearerAuth": []}],
         "parameters": parameters,
-        "requestBody": {"required": True, "content": {kind: {"schema": body_schema} for kind in JSON_TYPES}},
+        "requestBody": {"required": True, "content": {kind: {"schema": body_schema, "example": body_example}
+                                                      for kind in JSON_TYPES}},
         "responses": {
             success.split(" ", 1)[0]: {"description": success.split(" ", 1)[1], "headers": saved_headers,
                                        **record_ref},
@@ -209,6 +214,11 @@ def _operation(operation_id: str, summary: str, success: str, responses: dict[st
         },
     }
 
+
+#: A record as a script would send it, for the examples of the description.
+_EXAMPLE_RECORD = {"type": "mosque", "title": "Juma mosque",
+                   "sources": [{"id": "report-2025", "citation": "A field report, 2025."}],
+                   "conditions": [{"status": "damaged", "date": "2025", "sources": ["report-2025"]}]}
 
 _COMMON = {"400": "The body is not a JSON object", "401": "No token, or an unknown or revoked one",
            "413": "The body is larger than the server accepts",

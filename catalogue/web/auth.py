@@ -18,6 +18,7 @@ from flask_wtf.csrf import CSRFError
 from ..access import TooManyAttempts, User, check_role
 from ..errors import ConfigurationError
 from . import get_catalogue
+from .site import english, label, sentence
 
 bp = Blueprint("auth", __name__)
 #: app.extensions key of the sign-in limits (`access.Throttle`), read at start-up.
@@ -89,7 +90,7 @@ def role_required(role: str) -> Callable[[F], F]:
             if user is None:
                 return login_redirect()
             if not user.can(role):
-                abort(403, description=gettext("This needs the %(role)s role.", role=role))
+                abort(403, description=gettext("This needs the %(role)s role.", role=label("role", role)))
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -99,8 +100,9 @@ def role_required(role: str) -> Callable[[F], F]:
 
 def csrf_failed(error: CSRFError) -> Any:
     """The page of a form refused by the CSRF check (expired, or from another site)."""
-    message = gettext("The form could not be accepted: it expired or did not come from this site (%(reason)s). "
-                      "Go back, reload the page and submit it again.", reason=error.description)
+    message = sentence(gettext("The form could not be accepted: it expired or did not come from this site "
+                               "(%(reason)s). Go back, reload the page and submit it again."),
+                       reason=english(error.description or ""))
     return render_template("auth/problem.html", title=gettext("Form not accepted"), message=message), 400
 
 

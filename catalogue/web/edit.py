@@ -12,13 +12,14 @@ from flask_babel import gettext
 import harvest.pending
 
 from ..diff import changes
-from ..errors import CatalogueError, FieldError, Gone, NotFound, StaleRevision, ValidationError, Withheld
+from ..errors import AlreadyExists, CatalogueError, FieldError, Gone, NotFound, StaleRevision, ValidationError, Withheld
 from ..service import StoredRecord
 from . import get_catalogue
 from .auth import role_required, safe_next
+from .error_pages import not_found_text
 from .forms import RecordForm, choices, dom_id
 from .records import is_admin
-from .site import ROW_ID, whole_number
+from .site import ROW_ID, error_text, sentence, whole_number
 
 bp = Blueprint("edit", __name__)
 bp.add_app_template_filter(dom_id, "dom_id")
@@ -64,8 +65,8 @@ def _live(record_id: str) -> StoredRecord:
     or a 403 when its current revision is withheld and the user is no admin."""
     try:
         stored = get_catalogue().live(record_id)
-    except NotFound:
-        abort(404, description=gettext("No record with id %(id)s.", id=repr(record_id)))
+    except NotFound as error:
+        abort(404, description=not_found_text(error))
     except Gone as error:
         abort(make_response(*_gone_page(error)))
     if stored.withheld and not is_admin():
@@ -96,7 +97,11 @@ def new_record() -> Any:
     except ValidationError as error:
         form.errors = error.errors
         return _render_form(form, message=message, status=422)
-    except CatalogueError as error:  # the id is taken
+    except AlreadyExists:
+        form.errors = [FieldError("id", gettext("This id is taken (the ids of deleted records are never reused "
+                                               "either); choose another one."))]
+        return _render_form(form, message=message, status=409)
+    except CatalogueError as error:
         form.errors = [FieldError("id", str(error))]
         return _render_form(form, message=message, status=409)
     return redirect(url_for("records.record", record_id=saved["id"]), code=303)
@@ -173,7 +178,8 @@ def delete_record(record_id: str) -> Any:
         catalogue.delete(record_id, reason=reason, user=g.user.name, base_revision=base)
     except StaleRevision as error:
         return _render_form(RecordForm.from_record(stored.data), record_id=record_id, base_revision=error.current,
-                            status=409, delete_error=gettext("Not deleted: %(error)s", error=error))
+                            status=409, delete_error=gettext("Not deleted: someone saved revision %(n)s meanwhile. "
+                                                             "Look at it, then delete again.", n=error.current))
     return redirect(url_for("records.record", record_id=record_id), code=303)
 
 
@@ -189,11 +195,12 @@ def restore_record(record_id: str) -> Any:
         get_catalogue().restore(record_id, revision=revision, user=g.user.name,
                                 message=request.form.get("message", "").strip())
     except NotFound as error:
-        abort(404, description=str(error))
+        abort(404, description=not_found_text(error))
     except ValidationError as error:
-        abort(422, description=gettext("That revision no longer satisfies the record rules: %(error)s", error=error))
+        abort(422, description=sentence(gettext("That revision no longer satisfies the record rules: %(error)s"),
+                                        error=error))
     except CatalogueError as error:
-        abort(400, description=str(error))
+        abort(400, description=error_text(error))
     return redirect(url_for("records.record", record_id=record_id), code=303)
 
 
@@ -225,7 +232,7 @@ def pending() -> Any:
 def record_pending(record_id: str) -> Any:
     """The pending upstream changes of one record."""
     if get_catalogue().current(record_id) is None:
-        abort(404, description=gettext("No record with id %(id)s.", id=repr(record_id)))
+        abort(404, description=not_found_text(NotFound.record(record_id)))
     return render_template("edit/pending.html", rows=_pending_rows(record_id), record_id=record_id)
 
 
@@ -236,11 +243,11 @@ def _decide(change_id: int, accept: bool) -> Any:
         else:
             harvest.pending.reject_pending(get_catalogue(), change_id, g.user.name)
     except NotFound as error:
-        abort(404, description=str(error))
+        abort(404, description=not_found_text(error))
     except ValidationError as error:
-        abort(422, description=gettext("The upstream change is not a valid record: %(error)s", error=error))
+        abort(422, description=sentence(gettext("The upstream change is not a valid record: %(error)s"), error=error))
     except CatalogueError as error:
-        abort(409, description=str(error))
+        abort(409, description=error_text(error))
     return redirect(safe_next(request.form.get("next")) or url_for("edit.pending"), code=303)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import LazyString, lazy_gettext
+from markupsafe import Markup
 
 from ..errors import FieldError
 from . import i18n
@@ -72,17 +73,27 @@ def _shown(code: str, params: Mapping[str, Any]) -> dict[str, str]:
     return shown
 
 
-def text(error: FieldError) -> str:
-    """The message of `error` in the UI language (the English message on English pages)."""
+def _english(message: str) -> str | Markup:
+    """The English message of a check, marked as English on a page in another language
+    (``<span lang="en">``), so that screen readers and translators know what it is."""
+    if i18n.current_language() == i18n.DEFAULT:
+        return message
+    return Markup('<span lang="en">%s</span>') % message
+
+
+def text(error: FieldError) -> str | Markup:
+    """The message of `error` in the UI language (the English message on English pages,
+    and, marked as English, for a problem this module cannot word)."""
     template = TEXTS.get(error.code)
     if template is None or i18n.current_language() == i18n.DEFAULT:
-        return error.message
+        return _english(error.message)
     try:
         return str(template) % _shown(error.code, error.params)
     except (KeyError, TypeError, ValueError):  # params that do not fit: the English text is still right
-        return error.message
+        return _english(error.message)
 
 
-def located(error: FieldError) -> str:
-    """``path: message`` as `str(error)`, the message in the UI language."""
-    return f"{error.path}: {text(error)}" if error.path else text(error)
+def located(error: FieldError) -> str | Markup:
+    """``path: message`` as `str(error)`, the message in the UI language (the path, a field
+    name of the record, as code)."""
+    return Markup("<code>%s</code>: %s") % (error.path, text(error)) if error.path else text(error)

@@ -23,15 +23,19 @@ def _json_response(description: str, schema: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
 
-def _query(name: str, description: str, schema: dict[str, Any], many: bool = False) -> dict[str, Any]:
+def _query(name: str, description: str, schema: dict[str, Any], many: bool = False,
+           example: Any = None) -> dict[str, Any]:
     if many:
         schema = {"type": "array", "items": schema}
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema,
-            **({"style": "form", "explode": True} if many else {})}
+            **({"style": "form", "explode": True} if many else {}),
+            **({"example": example} if example is not None else {})}
 
 
 _RECORD_ID = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "string"},
-              "description": "The record id, e.g. khojaly-schools."}
+              "description": "The record id, e.g. khojaly-schools.", "example": "khojaly-schools"}
+#: Example values of the search filters (the demo collection answers them).
+_FACET_EXAMPLES = {"type": ["school"], "status": ["destroyed"]}
 
 _FACET_HELP = {
     "type": "Record type (repeat to combine).",
@@ -45,8 +49,8 @@ _FACET_HELP = {
 def _read_paths(max_query_length: int) -> dict[str, Any]:
     search_params = [
         _query("q", "Full-text query: words, phrases, AND/OR/NOT, field:value.",
-               {"type": "string", "maxLength": max_query_length}),
-        *(_query(f, _FACET_HELP[f], {"type": "string"}, many=True) for f in FACETS),
+               {"type": "string", "maxLength": max_query_length}, example="khojaly"),
+        *(_query(f, _FACET_HELP[f], {"type": "string"}, many=True, example=_FACET_EXAMPLES.get(f)) for f in FACETS),
         _query("sort", "Sort order.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
         _query("page", "Page number.", {"type": "integer", "minimum": 1, "default": 1}),
         _query("page_size", "Hits per page.", {"type": "integer", "minimum": 1, "maximum": 100}),

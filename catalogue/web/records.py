@@ -20,8 +20,8 @@ from ..formats.oaipmh import oai_identifier
 from ..service import Revision
 from . import get_catalogue
 from .auth import role_required
-from .error_pages import error_page
-from .site import ROW_ID, BadRevision, base_url, revision_arg
+from .error_pages import error_page, not_found_text
+from .site import ROW_ID, BadRevision, base_url, revision_arg, sentence
 
 bp = Blueprint("records", __name__)
 
@@ -143,7 +143,7 @@ def _history_page(record_id: str, status: int = 200, error: str | None = None,
     try:
         revisions = catalogue.history(record_id, include_withheld=admin)
     except NotFound as error_:
-        return error_page(404, gettext("Not found"), str(error_))
+        return error_page(404, gettext("Not found"), not_found_text(error_))
     current = catalogue.current(record_id)
     shown = [r for r in revisions if r.data]
     audit: dict[int, list[Any]] = {}
@@ -182,8 +182,8 @@ def _set_withheld(record_id: str, revision: int, withheld: bool) -> Any:
     try:
         change(record_id, revision, reason=reason, user=g.user.name)
     except NotFound as error:
-        abort(404, description=str(error))
+        abort(404, description=not_found_text(error))
     except CatalogueError as error:
-        message = gettext("Revision %(n)s: %(error)s.", n=revision, error=error)
+        message = sentence(gettext("Revision %(n)s: %(error)s."), n=revision, error=error)
         return _history_page(record_id, 422, message, {"revision": revision, "reason": reason})
     return redirect(url_for("records.history", record_id=record_id) + f"#revision-{revision}", code=303)

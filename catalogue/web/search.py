@@ -11,7 +11,7 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from ..errors import CatalogueError
-from ..search import FACETS, SORTS, SearchResult, query_too_long
+from ..search import FACET_LIMIT, FACETS, SORTS, SearchResult, query_too_long
 from . import get_catalogue, search_limits
 from .site import whole_number
 
@@ -23,7 +23,12 @@ MAX_PAGE_SIZE = 100
 
 
 class BadSearch(CatalogueError):
-    """Search arguments that cannot be used; the message says which and why."""
+    """Search arguments that cannot be used; the message says which and why. `lang` is the
+    language of the message when it is not the UI's (the search engine words its own in English)."""
+
+    def __init__(self, message: str, lang: str | None = None):
+        super().__init__(message)
+        self.lang = lang
 
 
 @dataclass
@@ -78,11 +83,27 @@ def run(search: SearchArgs) -> SearchResult:
     except BadSearch:
         raise
     except CatalogueError as error:  # the engine could not run this query at all
-        raise BadSearch(str(error)) from error
+        raise BadSearch(str(error), lang="en") from error
     if search.page > result.pages:
         raise BadSearch(gettext("There is no page %(page)s: the results have %(pages)s page(s).",
                                 page=search.page, pages=result.pages))
     return result
+
+
+def has_geometry(result: SearchResult) -> bool:
+    """Whether the results hold a record with a geometry, so that their GeoJSON download has
+    features. Exact when a record of this page has one or every result is on it; otherwise
+    answered from the places of the results (a geometry belongs to a named place): true when
+    a public record at one of them has one, or, when there are too many places to list, when
+    any public record has one."""
+    if any((hit.record.get("place") or {}).get("geometry") for hit in result.hits):
+        return True
+    if result.total <= len(result.hits):
+        return False
+    places = [value.value for value in result.facets.get("place", [])]
+    if len(places) >= FACET_LIMIT:  # not every place is listed
+        return get_catalogue().has_geometry()
+    return get_catalogue().has_geometry(places)
 
 
 @bp.get("/search")
@@ -92,5 +113,7 @@ def search() -> Any:
         args = read_args(request.args, page_size=current_app.config["PAGE_SIZE"])
         result = run(args)
     except BadSearch as error:
-        return render_template("search.html", args=None, result=None, error=str(error), sorts=SORTS), 400
-    return render_template("search.html", args=args, result=result, error=None, sorts=SORTS)
+        return render_template("search.html", args=None, result=None, error=str(error), error_lang=error.lang,
+                               sorts=SORTS), 400
+    return render_template("search.html", args=args, result=result, error=None, sorts=SORTS,
+                           geometry=bool(result.total) and has_geometry(result))

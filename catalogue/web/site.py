@@ -4,16 +4,19 @@ public base URL."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, current_app, request
+from flask_babel import lazy_gettext
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
-from .. import centuries
+from .. import centuries, errors
 from ..schema import labels
-from . import i18n
+from . import display, i18n
+from .forms import NAME_KINDS
 
 _ROW_MAX = 9223372036854775807
 
@@ -67,9 +70,25 @@ def century_label(value: str) -> str:
     return f"{size}{suffix} century" + (" BCE" if number < 0 else "")
 
 
+#: UI labels of the stored codes the record schema does not label (the codes stay as stored).
+UI_LABELS: dict[str, dict[str, Any]] = {
+    "kind": NAME_KINDS,
+    "role": {"archivist": lazy_gettext("archivist"), "admin": lazy_gettext("admin")},
+    "action": {"create": lazy_gettext("Created"), "update": lazy_gettext("Updated"),
+               "delete": lazy_gettext("Deleted"), "restore": lazy_gettext("Restored")},
+    "origin": {"manual": lazy_gettext("Entered by hand"), "import": lazy_gettext("Imported"),
+               "harvest": lazy_gettext("Harvested")},
+}
+
+
 def label(vocab: str, key: str | None) -> str:
-    """The UI label of a vocabulary value in the current language (the value itself if unknown)."""
+    """The UI label of a controlled value in the current language (the value itself if
+    unknown): the record schema's vocabularies (``type``, ``status``, ``certainty``) and
+    `UI_LABELS` (name ``kind``, user ``role``, revision ``action``,
+    record ``origin``)."""
     key = key or ""
+    if vocab in UI_LABELS:
+        return str(UI_LABELS[vocab].get(key, key))
     return labels(vocab, i18n.current_language()).get(key, key)
 
 
@@ -80,6 +99,15 @@ def facet_label(facet: str, value: str) -> str:
     if facet == "century":
         return century_label(value)
     return value
+
+
+def lang_of(names: Any, value: Any) -> Markup:
+    """`` lang="…"`` for an element showing `value` (a title, a place name) when one of the
+    record's `names` with that value states its language; nothing otherwise."""
+    for name in names or []:
+        if isinstance(name, dict) and name.get("value") == value and name.get("lang"):
+            return Markup(' lang="%s"') % name["lang"]
+    return Markup("")
 
 
 def bdi(value: Any) -> Markup:
@@ -126,10 +154,40 @@ def _template_context() -> dict[str, Any]:
     }
 
 
+class Refused(errors.CatalogueError):
+    """A request the web pages refuse with a message already in the UI language (the
+    catalogue's own errors are worded in English, for every interface)."""
+
+
+def english(text: str) -> str | Markup:
+    """English text on a page: marked as English (``<span lang="en">``) when the page is in
+    another language, so that screen readers and readers know it is no missing translation."""
+    if i18n.current_language() == i18n.DEFAULT:
+        return text
+    return Markup('<span lang="en">%s</span>') % text
+
+
+def error_text(error: Exception) -> str | Markup:
+    """The message of `error` for a page: as it is when it is in the UI language (`Refused`),
+    else marked as English (the catalogue's own errors are worded in English)."""
+    return str(error) if isinstance(error, Refused) else english(str(error))
+
+
+def sentence(template: str, **params: Any) -> Markup:
+    """A translated sentence (`template`, the result of ``gettext`` without values) with its
+    values filled in and escaped; errors among them as `error_text` shows them."""
+    return Markup.escape(template) % {key: error_text(value) if isinstance(value, Exception) else value
+                                      for key, value in params.items()}
+
+
 def init_app(app: Flask) -> None:
     """Install what templates use: the row-id URL converter, helpers, filters and tests."""
     app.url_map.converters[ROW_ID] = RowIdConverter
     app.context_processor(_template_context)
-    app.jinja_env.globals.update(with_args=with_args, label=label, facet_label=facet_label)
-    app.jinja_env.filters.update(bdi=bdi, isolate=isolate)
+    app.jinja_env.globals.update(with_args=with_args, label=label, facet_label=facet_label,
+                                 type_count=display.type_count, count_records=display.count_records,
+                                 years_text=display.years_text, language_name=display.language_name,
+                                 script_name=display.script_name, lang_of=lang_of)
+    app.jinja_env.filters.update(bdi=bdi, isolate=isolate, datetime=display.time_tag,
+                                 date=partial(display.time_tag, with_time=False), edtf=display.edtf_tag)
     app.jinja_env.tests["http_url"] = is_http

@@ -61,6 +61,8 @@ def routes(app: Flask, rounds: int) -> dict[str, list[str]]:
         "record page": [f"/records/{i}" for i in picks],
         "record history": [f"/records/{i}/history" for i in picks],
         "stats page": ["/stats"] * rounds,
+        "stats of a search, word + type": [f"/stats?q={w}&type=school" for w in words],
+        "API page /api": ["/api"] * rounds,
         "API search": [f"/api/search?q={w}" for w in words],
         "API record": [f"/api/records/{i}" for i in picks],
         "OAI GetRecord": [f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:bench.test:{i}" for i in picks],

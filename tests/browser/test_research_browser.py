@@ -125,3 +125,30 @@ def test_record_page_on_a_phone_in_azerbaijani(site: str, browser) -> None:
     assert page.get_by_role("heading", name="Mənbələr").count() == 1
     shot(page, "record-phone-az")
     context.close()
+
+
+def test_pages_in_azerbaijani_show_no_english_ui_text(site: str, browser) -> None:
+    """The check of tests/test_web_az_pages.py on the pages as Chromium renders them, and a
+    researcher going from results to their statistics and to the API page, in Azerbaijani."""
+    from tests.test_web_az_pages import english_on
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="az-AZ")
+    page = context.new_page()
+    for path in ("/", "/search?q=Khojaly&type=library", "/records/khojaly-graves-domes-tombs-xiv-xv",
+                 "/records/khojaly-schools/history", "/records/mapped-test-record", "/stats", "/api",
+                 "/records/nope"):
+        page.goto(site + path)
+        assert page.locator("html").get_attribute("lang") == "az", path
+        assert english_on(page.content()) == [], path
+    page.goto(site + "/search?q=Khojaly")
+    page.get_by_role("link", name="Bu nəticələrin statistikası").click()
+    page.wait_for_url("**/stats?q=Khojaly")
+    assert page.locator("#scope-heading").inner_text() == "Axtarışın nəticələri"
+    assert english_on(page.content()) == []
+    shot(page, "stats-of-search-phone-az")
+    page.get_by_role("link", name="API").first.click()
+    page.wait_for_url("**/api")
+    assert page.locator("h1").inner_text() == "API" and page.locator("section.operation").count() >= 4
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the examples scroll, not the page
+    shot(page, "api-phone-az")
+    context.close()

@@ -8,7 +8,11 @@
     var geometry;
     try { geometry = JSON.parse(element.getAttribute("data-geometry")); } catch (e) { return; }
     L.Icon.Default.imagePath = element.getAttribute("data-images") || L.Icon.Default.imagePath;
-    var map = L.map(element, { scrollWheelZoom: false });
+    var map = L.map(element, { scrollWheelZoom: false, zoomControl: false });
+    // the page's words, not Leaflet's English ones
+    L.control.zoom({ zoomInTitle: element.getAttribute("data-zoom-in") || "Zoom in",
+                     zoomOutTitle: element.getAttribute("data-zoom-out") || "Zoom out" }).addTo(map);
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com" hreflang="en">Leaflet</a>');
     var tiles = element.getAttribute("data-tiles");
     if (tiles) {
       L.tileLayer(tiles, { attribution: element.getAttribute("data-attribution") || "", maxZoom: 18 }).addTo(map);
