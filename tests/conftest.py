@@ -107,13 +107,27 @@ def _suite_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     file, or a fresh PostgreSQL schema named by ``CATALOGUE_DATABASE_URL`` (under
     ``CATALOGUE_TEST_DATABASE=postgresql``, or for the PostgreSQL run of a ``both_stores`` test)."""
     store = getattr(request, "param", SUITE_STORE)
-    if store != "postgresql" or request.node.get_closest_marker("sqlite_only"):
+    if store != "postgresql" or request.node.get_closest_marker("own_store"):
         monkeypatch.delenv("CATALOGUE_DATABASE_URL", raising=False)
         yield None
         return
     server: Server = request.getfixturevalue("postgres")
     url = server.fresh_url()
     monkeypatch.setenv("CATALOGUE_DATABASE_URL", url)
+    yield url
+    server.drop(url)
+
+
+@pytest.fixture
+def second_store(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A store of its own for a test's second catalogue (a mirror, an empty one): a second
+    fresh PostgreSQL schema when the test runs on PostgreSQL, else "" (the SQLite file of
+    the catalogue's data directory)."""
+    if suite_url() is None:
+        yield ""
+        return
+    server: Server = request.getfixturevalue("postgres")
+    url = server.fresh_url()
     yield url
     server.drop(url)
 

@@ -20,6 +20,8 @@ from catalogue.store.transfer import COPIED, NOT_COPIED, TransferError
 from tests.clirun import cli_env, run_cli
 from tests.recordsamples import make_record
 
+pytestmark = pytest.mark.own_store  # the tests choose their stores themselves
+
 
 def fill(cat: Catalogue) -> None:
     """A catalogue with something in every table migrate-store copies."""

@@ -18,6 +18,8 @@ from catalogue.service import Catalogue
 from catalogue.store.db import MIGRATIONS, SCHEMA_VERSION
 from tests.recordsamples import make_record
 
+pytestmark = pytest.mark.own_store  # each test runs on both stores (`store_url`) or on a SQLite file
+
 
 @pytest.fixture
 def cat(tmp_path: Path, store_url: str | None) -> Catalogue:
@@ -148,7 +150,6 @@ def test_backup_is_a_consistent_sqlite_copy(cat: Catalogue, tmp_path: Path) -> N
     copy.close()
 
 
-@pytest.mark.sqlite_only
 def test_pragmas_and_schema_version(tmp_path: Path) -> None:
     with Catalogue(tmp_path / "data") as cat:
         conn = cat.store.conn
@@ -236,7 +237,6 @@ def test_a_stale_update_from_another_node_is_refused(tmp_path: Path, store_url: 
         assert b.search("edited").total == 1  # node B's own index caught up with node A's edit
 
 
-@pytest.mark.sqlite_only
 def test_old_data_directory_is_upgraded_in_place(tmp_path: Path) -> None:
     """A data directory of schema 1 (the first release) gains every later migration and keeps its records."""
     (tmp_path / "d").mkdir()

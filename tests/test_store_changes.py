@@ -12,10 +12,13 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from catalogue.service import Catalogue
 from tests.recordsamples import make_record
 from tests.test_store import shared_url
+
+pytestmark = pytest.mark.own_store  # the tests choose their stores themselves
 
 ROOT = Path(__file__).resolve().parent.parent
 #: How late a waiter may wake after a commit by another process (the issue's replica lag is 1 s).

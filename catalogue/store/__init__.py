@@ -307,7 +307,7 @@ class Store:
                     f" GROUP BY {column} ORDER BY 2 DESC, 1"
                 )
             }
-        return {"records": live, "deleted": deleted, "group_items": items,
+        return {"records": int(live), "deleted": int(deleted), "group_items": int(items),
                 "by_type": by["type"], "by_status": by["status"]}
 
     # -- the one write ------------------------------------------------------------------

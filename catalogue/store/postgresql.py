@@ -90,11 +90,25 @@ class PgConnection:
         return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
-        return self.raw.execute(translate(sql), params)  # type: ignore[return-value]
+        return self.raw.execute(translate(sql), _storable(params))  # type: ignore[return-value]
 
     def executemany(self, sql: str, rows: Any) -> Any:
         with self.raw.cursor() as cursor:
-            cursor.executemany(translate(sql), rows)
+            cursor.executemany(translate(sql), [_storable(row) for row in rows])
+
+
+def _storable(params: Sequence[Any] | dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
+    """Parameters PostgreSQL accepts: its text holds no NUL character, which SQLite's does, so
+    a NUL in a value (an id typed into a URL, a sign-in name) is sent as U+FFFD, the same way
+    whether it is written or looked up. Stored records never hold one (`records` refuses
+    control characters)."""
+    if isinstance(params, dict):
+        if any(isinstance(v, str) and "\x00" in v for v in params.values()):
+            return {k: v.replace("\x00", "\ufffd") if isinstance(v, str) else v for k, v in params.items()}
+        return params
+    if any(isinstance(v, str) and "\x00" in v for v in params):
+        return [v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in params]
+    return params
 
 
 def display_url(url: str) -> str:
