@@ -9,29 +9,18 @@ without a web app.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .config import configure
+from .errors import NotFound
+from .search import SearchLimits
+from .version import __version__
+
 if TYPE_CHECKING:
-    from flask import Config, Flask
+    from flask import Flask
 
-__version__ = "0.1.0"
-
-
-def configure(config: Config, test_config: Mapping[str, Any] | None = None) -> None:
-    """Fill a Flask `Config` rooted at the instance folder, the one way the web app and the
-    command line read their settings: the defaults of `catalogue.config`, then the instance
-    folder's ``config.py``, then ``CATALOGUE_*`` environment variables (or, in tests, only
-    `test_config`); ``DATA`` made an absolute path."""
-    config.from_object("catalogue.config")
-    if test_config is None:
-        config.from_pyfile("config.py", silent=True)
-        config.from_prefixed_env("CATALOGUE")
-    else:
-        config.from_mapping(test_config)
-    config["DATA"] = str(Path(os.fspath(config["DATA"])).expanduser().resolve())
+__all__ = ["__version__", "configure", "create_app"]
 
 
 def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = True) -> Flask:
@@ -40,17 +29,15 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     Serving needs SECRET_KEY (refused in production without one); an app that serves no
     pages (`flask --app catalogue` commands in tests, tools) is built with ``serving=False``.
     """
-    # Flask and the web package are imported here, not at the top, so that `import catalogue`
-    # (the command line, harvesters, the Python API) loads no Flask.
-    from flask import Flask
-    from flask_wtf.csrf import CSRFError, CSRFProtect
-    from werkzeug.exceptions import HTTPException
+    # Imported here, not at the top, so that `import catalogue` (the command line, harvesters,
+    # the Python API) loads no Flask:
+    from flask import Flask  # deferred: only the web app loads Flask
+    from flask_wtf.csrf import CSRFError, CSRFProtect  # deferred: only the web app loads Flask
+    from werkzeug.exceptions import HTTPException  # deferred: only the web app loads Flask
 
-    from . import cli
-    from .access import Throttle
-    from .errors import NotFound
-    from .search import SearchLimits
-    from .web import (
+    from . import cli  # deferred: the app factory sits above the commands it registers
+    from .access import Throttle  # deferred: access hashes a dummy password (0.2 s) when imported
+    from .web import (  # deferred: the app factory sits above the web package it assembles
         admin,
         api,
         api_write,
@@ -62,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
         home,
         i18n,
         idle,
+        imports,
         oai,
         records,
         search,
@@ -81,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     headers.init_app(app)  # security headers on every response
     site.init_app(app)  # template helpers and the row-id URL converter
     app.before_request(auth.load_user)  # g.user from the session cookie
+    app.before_request(imports.upload_limit)  # an import upload may be larger (before CSRF reads the form)
     app.teardown_appcontext(idle)  # the thread's store connection back to the pool (PostgreSQL)
     csrf = CSRFProtect(app)  # every form POST carries a CSRF token, except:
     csrf.exempt(oai.bp)  # OAI-PMH (harvesters post no forms)
@@ -89,7 +78,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     app.register_error_handler(HTTPException, error_pages.http_error)
     app.register_error_handler(NotFound, error_pages.not_found)
 
-    for area in (home, search, records, stats, api, api_write, auth, edit, admin, oai, export):
+    for area in (home, search, records, stats, api, api_write, auth, edit, admin, imports, oai, export):
         app.register_blueprint(area.bp)
     for command in cli.COMMANDS:  # the commands of `catalogue`, also as `flask --app catalogue COMMAND`
         app.cli.add_command(command)

@@ -1,5 +1,15 @@
-"""Default settings. Override them in the instance folder's `config.py` or with
-environment variables prefixed ``CATALOGUE_`` (``CATALOGUE_DATA=/srv/catalogue``)."""
+"""Default settings (every setting the catalogue reads is defined here, each documented in
+README, Configuration). Override them in the instance folder's `config.py` or with
+environment variables prefixed ``CATALOGUE_`` (``CATALOGUE_DATA=/srv/catalogue``).
+
+`configure` reads them, the one way the web app and the command line do."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
 
 #: The data directory: the search index folder and (unless DATABASE_URL names another) the SQLite store live here.
 DATA = "catalogue-data"
@@ -21,6 +31,7 @@ OAI_PAGE_SIZE = 100
 OAI_TOKEN_TTL = 24 * 3600
 #: Map tile URL template for record maps; empty: maps show the geometry without tiles.
 TILE_URL = ""
+#: Credit line of the map tiles, shown under each map (the tile provider's terms usually ask for one).
 TILE_ATTRIBUTION = ""
 #: Search results per page.
 PAGE_SIZE = 20
@@ -41,15 +52,26 @@ SEARCH_MAX_EXPANSION_TERMS = 20000
 SEARCH_TIME_BUDGET_MS = 400
 #: Largest accepted request body (bytes).
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+#: Largest file an import reads (bytes): an upload of the web import, a file given to
+#: ``catalogue import``. The web import form accepts a request this large (plus the form).
+IMPORT_MAX_BYTES = 50 * 1024 * 1024
+#: Largest unpacked content of an .xlsx or .ods workbook (bytes, its zip members together):
+#: a workbook beyond it (a zip bomb) is refused before any spreadsheet reader opens it.
+IMPORT_MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
 #: Load the demo collection into an empty data directory when serving.
 DEMO_ON_EMPTY = True
 #: Networks (CIDRs, comma-separated: ``10.1.0.0/16,127.0.0.1/32``) a harvest may reach beyond the
 #: public Internet; loopback, private, link-local and other non-public addresses are refused otherwise.
 HARVEST_ALLOW_NETWORKS = ""
+#: A harvest started on the admin page runs in a background thread (the page returns at once);
+#: false: the request waits for it to finish (tests, single-threaded deployments).
+HARVEST_IN_BACKGROUND = True
 
 #: ``production`` or ``development``; empty: production unless TESTING, DEBUG or DEMO_ON_EMPTY.
 #: Production refuses to start without SECRET_KEY; development generates one into DATA.
 ENV = ""
+#: Signs sessions, CSRF tokens and OAI-PMH resumption tokens; set it in production (see ENV).
+SECRET_KEY = None
 #: Session cookies: HttpOnly (Flask's default), SameSite=Lax; set SESSION_COOKIE_SECURE=true behind HTTPS.
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
@@ -64,3 +86,29 @@ LOGIN_LOCKOUT_SECONDS = 60
 LOGIN_LOCKOUT_MAX_SECONDS = 3600
 #: CSRF tokens last as long as the sign-in, so a long edit is never rejected for its age.
 WTF_CSRF_TIME_LIMIT = None
+
+
+class Settings(Protocol):
+    """What `configure` fills: a Flask `Config` (a dict of settings that reads them from
+    objects, files and the environment)."""
+
+    def __getitem__(self, name: str) -> Any: ...
+    def __setitem__(self, name: str, value: Any) -> None: ...
+    def from_object(self, obj: object | str) -> None: ...
+    def from_pyfile(self, filename: str, silent: bool = False) -> bool: ...
+    def from_prefixed_env(self, prefix: str = "FLASK") -> bool: ...
+    def from_mapping(self, mapping: Mapping[str, Any] | None = None) -> bool: ...
+
+
+def configure(config: Settings, test_config: Mapping[str, Any] | None = None) -> None:
+    """Fill a Flask `Config` rooted at the instance folder, the one way the web app and the
+    command line read their settings: the defaults above, then the instance folder's
+    ``config.py``, then ``CATALOGUE_*`` environment variables (or, in tests, only
+    `test_config`); ``DATA`` made an absolute path."""
+    config.from_object(__name__)
+    if test_config is None:
+        config.from_pyfile("config.py", silent=True)
+        config.from_prefixed_env("CATALOGUE")
+    else:
+        config.from_mapping(test_config)
+    config["DATA"] = str(Path(os.fspath(config["DATA"])).expanduser().resolve())

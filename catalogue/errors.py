@@ -12,6 +12,14 @@ class CatalogueError(Exception):
     """A problem the user can act on; str(error) is the message to show."""
 
 
+class Notice(str):
+    """Something about an imported line worth telling that does not stop it (a (0, 0)
+    position, the cached value of a spreadsheet formula). A file reader yields it as
+    ``(location, Notice(text))`` before the line's record; imports list it as a warning."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One validation problem, located by its path in the record (``conditions[0].status``).
@@ -92,6 +100,15 @@ class StaleRevision(CatalogueError):
 
 class AlreadyExists(CatalogueError):
     """A record with that id exists already (or existed: ids are never reused)."""
+
+
+class QueryTooLong(CatalogueError):
+    """A search query longer than the limit every door shares (``SEARCH_MAX_QUERY_LENGTH``):
+    refused, not searched."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(f"The query is too long (at most {limit} characters).")
 
 
 class ConfigurationError(CatalogueError):

@@ -14,7 +14,9 @@ import secrets
 import unicodedata
 from typing import Any
 
-from . import edtf
+from anyascii import anyascii
+
+from . import codes, edtf
 from .errors import FieldError, ValidationError
 from .schema import integer_paths, record_schema, schema_errors, vocabulary
 
@@ -133,7 +135,41 @@ def _rule_errors(record: dict[str, Any]) -> list[FieldError]:
     for i, name in enumerate(record.get("names") or []):
         if isinstance(name, dict):
             check_refs(name.get("sources"), f"names[{i}].sources")
+    for i, designation in enumerate(record.get("designations") or []):
+        if isinstance(designation, dict):
+            check_refs(designation.get("sources"), f"designations[{i}].sources")
+    return errors + _place_errors(record.get("place"))
+
+
+def _place_errors(place: Any) -> list[FieldError]:
+    """A place says where: a name, a country or a geometry (any one will do); a country
+    gives its code or its name."""
+    if not isinstance(place, dict):
+        return []
+    errors = []
+    if not any(place.get(key) for key in ("name", "country", "countries", "geometry")):
+        errors.append(FieldError("place", "a place needs a name, a country or a geometry", "empty_place"))
+    for i, country in enumerate(place.get("countries") or []):
+        if isinstance(country, dict) and not (country.get("code") or country.get("name")):
+            errors.append(FieldError(f"place.countries[{i}]", "a country needs its code or its name", "empty_country"))
     return errors
+
+
+def derive_countries(place: Any) -> None:
+    """Complete the countries of a place (the code of a known name, the name of a code) and
+    make `place.country` the first of them, keeping a different `country` given with them
+    as the first country, so nothing a writer sent is dropped."""
+    if not isinstance(place, dict) or not isinstance(place.get("countries"), list):
+        return
+    countries = [codes.complete_country(c) if isinstance(c, dict) else c for c in place["countries"]]
+    given = place.get("country")
+    known = {str(c.get(key, "")).casefold() for c in countries if isinstance(c, dict) for key in ("name", "code")}
+    if isinstance(given, str) and given and given.casefold() not in known:
+        countries.insert(0, codes.complete_country({"name": given}))
+    place["countries"] = countries
+    first = countries[0] if countries and isinstance(countries[0], dict) else {}
+    if first.get("name") or first.get("code"):
+        place["country"] = first.get("name") or first.get("code")
 
 
 def max_record_bytes() -> int:
@@ -177,6 +213,7 @@ def prepare(record: dict[str, Any]) -> dict[str, Any]:
     if status in vocabulary("status"):
         clean["condition"] = {"status": status}
     clean.setdefault("provenance", {"origin": "manual"})
+    derive_countries(clean.get("place"))
     errors = validate(clean)
     if errors:
         raise ValidationError(errors)
@@ -191,8 +228,6 @@ def is_valid_id(text: Any) -> bool:
 
 def slugify(text: str, limit: int = 40) -> str:
     """ASCII, lowercase, dash-separated slug of a title (empty when nothing is left)."""
-    from anyascii import anyascii
-
     slug = re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
     return slug[:limit].rstrip("-")
 

@@ -19,7 +19,8 @@ from typing import Any
 from catalogue import records
 from catalogue.errors import AlreadyExists, CatalogueError, ValidationError
 from catalogue.service import Catalogue
-from catalogue.service.harvests import Harvested, Source, utcnow
+from catalogue.service.harvests import Harvested, Source
+from catalogue.timestamps import utcnow
 
 from .leases import RunLease
 
@@ -138,15 +139,17 @@ class Applier:
         self.counts["conflicts"] += 1
 
     def _upsert(self, item: Item) -> None:
+        """Check the record once (the service's one check), then create, update, keep it
+        pending or leave it: what is stored is what was checked."""
         existing, seen = self._lookup(item.identifier)
         record_id = existing.id if existing else self._new_id(item)
-        data = records.prepare(dict(item.data or {}, id=record_id))
+        data = self.cat.check(dict(item.data or {}, id=record_id), origin="harvest")
         digest = content_hash(data)
         message = f"harvested from {self.source.name}"
         if existing is None:
             if self.cat.current(record_id) is not None:
                 raise AlreadyExists(f"the id {record_id!r} is taken by a record of another origin")
-            stored = self.cat.create(data, user=USER, message=message, origin="harvest")
+            stored = self.cat.store_checked(data, user=USER, message=message, origin="harvest")
             self._remember(item, record_id, stored["revision"], digest)
             self.counts["new"] += 1
         elif seen is not None and seen.hash == digest:
@@ -159,8 +162,8 @@ class Applier:
             if existing.deleted:  # our tombstone of an upstream deletion: the record is back
                 self.cat.restore(existing.id, user=USER, message=f"back in {self.source.name}")
                 message = f"back in {self.source.name}"
-            stored = self.cat.update(existing.id, data, base_revision=-1, user=USER, message=message,
-                                     origin="harvest")
+            stored = self.cat.store_checked(data, current=self.cat.live(existing.id), user=USER, message=message,
+                                            origin="harvest")
             self._remember(item, existing.id, stored["revision"], digest)
             self.counts["updated" if stored["revision"] != existing.revision else "unchanged"] += 1
 

@@ -15,8 +15,8 @@ from typing import Any, NoReturn
 
 import requests
 
-from catalogue import __version__
 from catalogue.errors import CatalogueError
+from catalogue.version import __version__
 
 from .addresses import NetworkPolicy
 from .errors import DeadlineExceeded, HTTPStatusError, NetworkError, ResponseTooLarge, ServerBusy

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from catalogue.errors import CatalogueError
 from catalogue.service import Catalogue
-from catalogue.service.harvests import Lease, Run, utcnow
+from catalogue.service.harvests import Lease, Run
+from catalogue.timestamps import utcnow
 
 #: How long a lease holds without renewal; the heartbeat renews it several times within.
 LEASE_SECONDS = 120.0

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import requests
@@ -36,7 +37,7 @@ GOOD = {"id": "smoke-good", "type": "school", "title": "Smoke test school",
         "sources": [{"id": "s1", "citation": "A source for the smoke test."}]}
 BAD_LINES = [
     json.dumps(GOOD),
-    json.dumps(dict(GOOD, id="smoke-bad-type", type="palace")),
+    json.dumps(dict(GOOD, id="smoke-bad-type", type="spaceport")),
     json.dumps(dict(GOOD, id="smoke-bad-time", created="yesterday",  # the store sets `created`: ignored
                     provenance={"origin": "import", "harvested_at": "2024-13-01T00:00:00Z"})),
     json.dumps(dict(GOOD, id="smoke-bad-date", conditions=[{"status": "gone", "date": "someday", "sources": ["s1"]}])),
@@ -59,12 +60,13 @@ citation = "A spreadsheet for the smoke test."
 """
 CSV = ("Id,Title,Type,Quantity,Status,Date\n"
        "csv-good,A school,school,2,destroyed,1992\n"
-       "csv-bad-type,A palace,palace,,,\n"
+       "csv-bad-type,A spaceport,spaceport,,,\n"
        "csv-bad-number,Some libraries,library,several,,\n"
        "csv-bad-status,A club,club,,vanished,someday\n"
        "BAD ID,No id,school,,,\n")
 BROKEN_MAPPINGS = {
-    "table-as-field": '[record]\nid_column = "Id"\n[columns]\n"Title" = { field = "title" }\n',
+    "table-without-field": '[record]\nid_column = "Id"\n[columns]\n"Title" = { lang = "ru" }\n',
+    "lossy": '[record]\nid_column = "Id"\n[columns]\n"Title" = "title"\n"Other" = "title"\n',
     "number-as-template": '[record]\nid_template = 7\n[columns]\n"Title" = "title"\n',
     "long-delimiter": '[record]\nid_column = "Id"\ndelimiter = ";;"\n[columns]\n"Title" = "title"\n',
     "list-as-source": '[record]\nid_column = "Id"\n[columns]\n"Title" = "title"\n[source]\ncitation = ["a", "b"]\n',
@@ -128,6 +130,17 @@ class Smoke:
             done = self.cli(f"import CSV with a broken mapping ({name})", "import", str(table), "--mapping",
                             str(broken))
             self.check(len(done.stderr.strip().splitlines()) == 1, f"{name}: one line says what is wrong")
+        examples = Path(__file__).resolve().parent.parent / "harvest" / "examples"
+        for workbook in ("register.xlsx", "register.csv"):  # the readers of workbooks come with a plain install
+            dry = self.cli(f"dry run of {workbook}", "import", str(examples / workbook), "--mapping",
+                           str(examples / "register-mapping.toml"), "--dry-run", expect=0)
+            self.check("48 would be created" in dry.stdout, f"dry run of {workbook}: the register's 48 sites")
+        bomb = self.work / "bomb.xlsx"
+        with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/workbook.xml", "<workbook/>")
+            archive.writestr("xl/worksheets/sheet1.xml", b"\0" * 40 * 2**20)
+        self.cli("import a zip bomb named .xlsx", "import", str(bomb), "--mapping",
+                 str(examples / "register-mapping.toml"))
         self.cli("search with a bad query", "search", '"unclosed AND (', expect=None)
         self.cli("show an unknown record", "show", "no-such-record")
         self.cli("add an archivist", "user", "add", "smoke", "--role", "archivist", stdin=PASSWORD + "\n", expect=0)
@@ -163,7 +176,7 @@ class Smoke:
     def api(self, base: str, token: str) -> None:
         auth = {"Authorization": f"Bearer {token}"}
         url = f"{base}/api/records"
-        self.answer("API POST invalid record", requests.post(url, json=dict(GOOD, id="api-bad", type="palace",
+        self.answer("API POST invalid record", requests.post(url, json=dict(GOOD, id="api-bad", type="spaceport",
                                                                               created="yesterday"),
                                                              headers=auth, timeout=30), 422)
         self.answer("API POST not JSON", requests.post(url, data="{oops", headers=dict(
@@ -185,7 +198,7 @@ class Smoke:
         page = browser.get(f"{base}/records/new", timeout=30)
         self.check(page.status_code == 200 and page.url.endswith("/records/new"),
                    "form: an archivist signs in and gets the new-record form")
-        fields = {"csrf_token": csrf(browser, f"{base}/records/new"), "id": "form-bad", "type": "palace",
+        fields = {"csrf_token": csrf(browser, f"{base}/records/new"), "id": "form-bad", "type": "spaceport",
                   "title": "", "quantity": "many", "names[0].value": "Name", "names[0].lang": "not a language",
                   "conditions[0].status": "gone", "conditions[0].date": "someday", "sources[0].id": "s1",
                   "sources[0].citation": "A source", "message": "smoke test"}
@@ -194,7 +207,7 @@ class Smoke:
         self.check('value="form-bad"' in created.text, "form: what was typed is kept")
         edit = browser.get(f"{base}/records/smoke-good/edit", timeout=30)
         self.check(edit.status_code == 200, "form: the edit form opens")
-        values = dict(form_fields(edit.text), title="", type="palace", **{"conditions[0].status": "gone"},
+        values = dict(form_fields(edit.text), title="", type="spaceport", **{"conditions[0].status": "gone"},
                       message="smoke test edit")
         self.answer("form: edit with bad fields", browser.post(f"{base}/records/smoke-good/edit", data=values,
                                                                timeout=30), 422)

@@ -39,6 +39,8 @@ def _source_form(name: str) -> dict[str, str]:
             "settings": json.dumps(GONE_SOURCE), "no_check": "1"}  # no provider listens there
 
 
+MAPPING = '[record]\nid_column = "id"\n[columns]\n"t" = "title"\n'
+
 # (method, path, form data, statuses for anonymous / archivist / admin); {who} is the caller.
 # A forged CSRF token gets 400 on every form POST and the admin's status otherwise; an
 # ended session gets the anonymous status. LOGIN means a redirect to /login?next=.
@@ -79,6 +81,15 @@ ROUTES: list[tuple[str, str, dict[str, str], tuple[Any, Any, Any]]] = [
     ("GET", "/admin/runs/999", {}, (LOGIN, 404, 404)),
     ("POST", "/admin/sources/src-{who}/remove", {}, (LOGIN, 403, 303)),
     ("POST", "/admin/sources/ghost/remove", {}, (LOGIN, 403, 404)),
+    ("GET", "/imports/", {}, (LOGIN, 200, 200)),
+    ("POST", "/imports/", {}, (LOGIN, 422, 422)),  # no file chosen
+    ("GET", "/imports/mappings", {}, (LOGIN, 200, 200)),
+    ("POST", "/imports/mappings", {"name": "map-{who}", "text": MAPPING}, (LOGIN, 403, 303)),
+    ("POST", "/imports/mappings/ghost/remove", {}, (LOGIN, 403, 404)),
+    ("GET", "/imports/no-such-upload", {}, (LOGIN, 404, 404)),
+    ("POST", "/imports/no-such-upload/run", {}, (LOGIN, 404, 404)),
+    ("GET", "/imports/runs/999", {}, (LOGIN, 404, 404)),
+    ("GET", "/imports/runs/999.json", {}, (LOGIN, 404, 404)),
     ("POST", "/oai", {"verb": "Identify"}, (200, 200, 200)),  # OAI-PMH is exempt from CSRF
     ("POST", "/api/records", {}, (401, 401, 401)),  # the write API takes bearer tokens only
     ("PUT", "/api/records/rec-{who}", {}, (401, 401, 401)),
@@ -89,7 +100,8 @@ ROUTES: list[tuple[str, str, dict[str, str], tuple[Any, Any, Any]]] = [
 CASES = [(row, who) for row in range(len(ROUTES)) for who in CALLERS]
 #: The tables a write of the archivist side can change: records and their revisions (the
 #: change sequence), accounts and sessions, API tokens, harvest sources, runs and pending changes.
-WATCHED = ("records", "revisions", "users", "tokens", "sources", "harvest_runs", "pending_changes")
+WATCHED = ("records", "revisions", "users", "tokens", "sources", "harvest_runs", "pending_changes", "import_mappings",
+           "import_uploads")
 
 
 def _expected(row: int, who: str) -> Any:

@@ -30,7 +30,7 @@ def test_import_reports_bad_lines_and_keeps_good_ones(runner: FlaskCliRunner, tm
     source = write_jsonl(tmp_path / "in.jsonl", [
         make_record(id="good-1"),
         "{not json",
-        make_record(id="bad-type", type="palace"),
+        make_record(id="bad-type", type="spaceport"),
         "",
         make_record(id="bad-cond", conditions=[{"status": "gone", "sources": ["s1"]}]),
         make_record(id="good-2", title="Second"),
@@ -38,7 +38,7 @@ def test_import_reports_bad_lines_and_keeps_good_ones(runner: FlaskCliRunner, tm
     result = runner.invoke(args=["import", str(source)])
     assert result.exit_code == 1
     assert f"{source}:2: not valid JSON" in result.output
-    assert f"{source}:3: type: 'palace' is not one of" in result.output
+    assert f"{source}:3: type: 'spaceport' is not one of" in result.output
     assert f"{source}:5: conditions[0].status: 'gone' is not one of" in result.output
     assert "2 created, 0 updated, 0 unchanged, 3 failed" in result.output
     shown = runner.invoke(args=["show", "good-2", "--json"])

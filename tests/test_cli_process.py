@@ -72,7 +72,7 @@ def test_show_prints_the_record_on_stdout_only(stored: Catalogue, cli: Run) -> N
 
 
 def test_import_reports_each_bad_line_on_stderr_and_the_counts_on_stdout(cli: Run, tmp_path: Path) -> None:
-    lines = [json.dumps(make_record(id="good")), "{not json", json.dumps(make_record(id="bad", type="palace"))]
+    lines = [json.dumps(make_record(id="good")), "{not json", json.dumps(make_record(id="bad", type="spaceport"))]
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = cli("import", "in.jsonl")
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -80,7 +80,7 @@ def test_import_reports_each_bad_line_on_stderr_and_the_counts_on_stdout(cli: Ru
     problems = result.stderr.splitlines()
     assert len(problems) == 2
     assert problems[0].startswith("in.jsonl:2: not valid JSON")
-    assert problems[1].startswith("in.jsonl:3: type: 'palace' is not one of")
+    assert problems[1].startswith("in.jsonl:3: type: 'spaceport' is not one of")
     assert cli("show", "good").returncode == 0
 
 

@@ -67,7 +67,7 @@ def test_example_imports_and_a_second_import_changes_nothing(runner, catalogue):
 def test_bad_rows_are_reported_with_line_and_column_and_good_rows_imported(runner, catalogue, tmp_path, mapping):
     rows = (HEADER
             + "a-1,Good tomb,Grabmal,,damaged,x|y,40.1,46.5,Illustrative place\n"        # line 2
-            + "a-2,Bad type,Palace,,,,,,\n"                                              # line 3
+            + "a-2,Bad type,Spaceport,,,,,,\n"                                           # line 3
             + 'a-3,"A title\nover two lines",school,many,,,,,\n'                        # lines 4-5
             + "a-4,Bad status,school,,ruined,,,,\n"                                     # line 6
             + "A 5,Bad id,school,,,,,,\n"                                               # line 7
@@ -79,7 +79,7 @@ def test_bad_rows_are_reported_with_line_and_column_and_good_rows_imported(runne
     assert result.exit_code == 1
     out = result.output
     assert "2 created" in out and "6 failed" in out
-    assert "rows.csv:3: column 'Type': type 'Palace' is neither" in out
+    assert "rows.csv:3: column 'Type': type 'Spaceport' is neither" in out
     assert "rows.csv:4: column 'Quantity': 'many' is not a whole number" in out
     assert "rows.csv:6: column 'Status': 'ruined' is not one of" in out
     assert "rows.csv:7: column 'Id': 'a 5' is not an id" in out
@@ -99,7 +99,8 @@ def test_utf8_bom_and_explicit_encoding(runner, catalogue, tmp_path, mapping):
     latin = HEADER + "b-2,Café school,school,,,,,,\n"
     path = write(tmp_path, latin, "cp1252")
     result = runner.invoke(args=["import", str(path), "--mapping", str(mapping)])
-    assert result.exit_code == 1 and "rows.csv:2: column 'Title': not valid text" in result.output
+    assert result.exit_code == 1 and "rows.csv:2: the file is not valid UTF-8 text (byte 0xe9)" in result.output
+    assert catalogue.current("b-2") is None
     result = runner.invoke(args=["import", str(path), "--mapping", str(mapping), "--encoding", "cp1252"])
     assert result.exit_code == 0 and catalogue.get("b-2")["title"] == "Café school"
 
@@ -116,7 +117,7 @@ def test_dry_run_stores_nothing(runner, catalogue, tmp_path, mapping):
     ('[record]\nid_column = "Id"\n[columns]\n"Title" = "colour"\n', "not a field"),
     ('[columns]\n"Title" = "title"\n', "id_column or id_template"),
     ('[record]\nid_column = "Id"\n[columns]\n"Missing" = "title"\n', "no column 'Missing'"),
-    ('[record]\nid_column = "Id"\n[columns]\n"Title" = "title"\n[types]\nx = "palace"\n', "not a type"),
+    ('[record]\nid_column = "Id"\n[columns]\n"Title" = "title"\n[types]\nx = "spaceport"\n', "not a type"),
 ])
 def test_mapping_and_header_problems_are_one_clear_error(runner, tmp_path, mapping_text, message):
     mapping = tmp_path / "bad.toml"
@@ -138,8 +139,10 @@ def test_missing_citation_and_half_position_are_row_errors(tmp_path):
 ID = '[record]\nid_column = "Id"\n'
 COLUMNS = '[columns]\n"Title" = "title"\n'
 WRONG_SHAPES = {
-    "field as a table": (ID + '[columns]\n"Title" = { field = "title" }\n',
-                         "[columns] 'Title' must be a record field name in quotes, not a table"),
+    "table without a field": (ID + '[columns]\n"Title" = { lang = "ru" }\n',
+                              "[columns] 'Title' needs field = \"...\""),
+    "field as a list": (ID + '[columns]\n"Title" = ["title"]\n',
+                        "[columns] 'Title' must be a record field name in quotes or an inline table"),
     "field as a number": (ID + '[columns]\n"Title" = 3\n', "[columns] 'Title' must be a record field name"),
     "columns as text": ('columns = "title"\n' + ID, "[columns] must be a table, not text"),
     "columns as a list": (ID + '[[columns]]\n"Title" = "title"\n', "[columns] must be a table, not a list"),
@@ -154,8 +157,8 @@ WRONG_SHAPES = {
     "delimiter a quote": (ID + 'delimiter = \'"\'\n' + COLUMNS, "delimiter must be one character"),
     "source name as true": (ID + "source_name = true\n" + COLUMNS,
                             "'source_name' must be text in quotes, not true/false"),
-    "default type unknown": (ID + 'default_type = "palace"\n' + COLUMNS,
-                             "default_type is 'palace', which is not a type"),
+    "default type unknown": (ID + 'default_type = "spaceport"\n' + COLUMNS,
+                             "default_type is 'spaceport', which is not a type"),
     "record key misspelt": ('[record]\nid_colum = "Id"\n' + COLUMNS, "[record] has unknown keys ['id_colum']"),
     "separator empty": (ID + COLUMNS + '[separators]\n"Title" = ""\n', "[separators] 'Title' is empty"),
     "separator as a list": (ID + COLUMNS + '[separators]\n"Title" = ["|"]\n',
@@ -182,13 +185,13 @@ def test_mapping_values_of_wrong_type_or_shape_are_one_clear_error(tmp_path, nam
 def test_mapping_loader_crash_is_a_one_line_error_in_the_command(tmp_path):
     """The reported crash (`'dict' object has no attribute 'startswith'`), through the installed command."""
     mapping = tmp_path / "bad.toml"
-    mapping.write_text(WRONG_SHAPES["field as a table"][0], encoding="utf-8")
+    mapping.write_text(WRONG_SHAPES["field as a list"][0], encoding="utf-8")
     env = plain_env(tmp_path, CATALOGUE_DATA=str(tmp_path / "data"), CATALOGUE_ENV="development")
     done = run_catalogue(env, "import", str(write(tmp_path, "Id,Title\na,A\n")), "--mapping", str(mapping),
                          cwd=tmp_path)
     assert done.returncode == 1 and done.stdout == ""
-    assert done.stderr == (f"Error: {mapping}: [columns] 'Title' must be a record field name in quotes, "
-                           "not a table\n")
+    assert done.stderr == (f"Error: {mapping}: [columns] 'Title' must be a record field name in quotes or an "
+                           "inline table such as { field = \"names\", lang = \"ru\" }, not a list\n")
 
 
 @pytest.mark.parametrize("text", ['[types]\n"Wunderkammer" = { type = "museum" }\n', "default_type = 3\n",

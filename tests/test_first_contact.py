@@ -41,13 +41,13 @@ def test_validate_works_without_test_extras(tmp_path: Path) -> None:
     lines = tmp_path / "records.jsonl"
     bad_time = {"origin": "import", "harvested_at": "yesterday"}
     lines.write_text("\n".join(json.dumps(r) for r in (
-        GOOD, dict(GOOD, id="bad-time", provenance=bad_time), dict(GOOD, id="bad-type", type="palace"),
+        GOOD, dict(GOOD, id="bad-time", provenance=bad_time), dict(GOOD, id="bad-type", type="spaceport"),
         dict(GOOD, id="kept-by-store", created="yesterday"),  # the store sets `created` itself
     )) + "\n", encoding="utf-8")
     checked = run_catalogue(env, "validate", str(lines), cwd=tmp_path)
     assert checked.returncode == 1 and no_traceback(checked), checked.stderr
     assert "records.jsonl:2: provenance.harvested_at: 'yesterday' is not a 'date-time'" in checked.stderr
-    assert "records.jsonl:3: type: 'palace' is not one of" in checked.stderr
+    assert "records.jsonl:3: type: 'spaceport' is not one of" in checked.stderr
     assert checked.stdout.strip() == "2 valid, 2 invalid"
     imported = run_catalogue(env, "import", str(lines), cwd=tmp_path)
     assert imported.returncode == 1 and no_traceback(imported), imported.stderr

@@ -22,7 +22,7 @@ from catalogue.search._whoosh import whoosh_index
 from catalogue.search.analysis import FIELD_KINDS, field_tokens
 from catalogue.search.documents import common_words, document, index_schema
 from catalogue.search.pairs import with_pairs
-from harvest.jsonl import read_jsonl
+from harvest.jsonlfile import read_jsonl
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
 from synthetic import generate

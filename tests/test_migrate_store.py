@@ -1,7 +1,7 @@
 """`catalogue migrate-store`: a catalogue moves from SQLite to PostgreSQL and back with
 nothing lost (every revision, withholding, user, token, sign-in counter, harvest source,
-run, harvest state and pending change), the copy is verified, and a non-empty target is
-refused."""
+run, harvest state, pending change, saved import mapping and uploaded import file), the
+copy is verified, and a non-empty target is refused."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ from catalogue.store import transfer
 from catalogue.store.transfer import COPIED, NOT_COPIED, TransferError
 from tests.clirun import cli_env, run_cli
 from tests.recordsamples import make_record
+
+MAPPING = '[record]\nid_column = "id"\n[columns]\n"t" = "title"\n'
+#: An uploaded file as bytes, a NUL and bytes that are no UTF-8 among them.
+UPLOAD = b"id,t\r\nx1,Caf\xe9\x00\xff\r\n"
 
 pytestmark = pytest.mark.own_store  # the tests choose their stores themselves
 
@@ -44,6 +48,10 @@ def fill(cat: Catalogue) -> None:
     ledger.mark_seen("museum", "oai:museum:1", "list-1", None)
     ledger.add_pending("r4", "museum", "oai:museum:1", "update", {"title": "Upstream title"}, None)
     ledger.save_progress("museum", {"token": "abc"}, checkpoint="2024-01-02T00:00:00Z")
+    cat.uploads.save_mapping("register", MAPPING, "boss")
+    upload = cat.uploads.add("register.csv", UPLOAD, mapping=MAPPING, mapping_name="register", sheet=None,
+                             encoding="latin-1", user="ana")
+    cat.uploads.set_run(upload.token, run)
 
 
 def snapshot(cat: Catalogue) -> dict[str, Any]:
@@ -58,6 +66,7 @@ def snapshot(cat: Catalogue) -> dict[str, Any]:
         "errors": [cat.harvests.run_errors(run.id) for run in cat.harvests.runs()],
         "harvested": cat.harvests.harvested("museum", "oai:museum:1"),
         "pending": cat.harvests.pending(status=None),
+        "mappings": cat.uploads.mappings(), "uploads": [cat.uploads.of_run(run.id) for run in cat.harvests.runs()],
     }
 
 
@@ -66,6 +75,7 @@ def test_sqlite_to_postgresql_to_sqlite_loses_nothing(tmp_path: Path, postgres: 
     with Catalogue(data) as cat:
         fill(cat)
         before = snapshot(cat)
+        assert before["uploads"][0].content == UPLOAD and before["mappings"][0].text == MAPPING
         assert cat.search("renamed").total == 1
     pg = postgres.fresh_url()
     try:

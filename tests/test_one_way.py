@@ -21,6 +21,9 @@ from flask.testing import FlaskCliRunner
 from lxml import etree
 from werkzeug.routing import BuildError
 
+import catalogue as catalogue_package
+import harvest.runs
+import harvest.sources
 from catalogue import records
 from catalogue.access import User
 from catalogue.cli import context, main
@@ -28,6 +31,7 @@ from catalogue.service import Catalogue
 from catalogue.web import get_catalogue
 from tests.archivists import form_fields, signed_in
 from tests.conftest import ROOT, make_app
+from tests.oai_provider import Provider
 from tests.recordsamples import make_record
 
 OAI = {"oai": "http://www.openarchives.org/OAI/2.0/"}
@@ -57,14 +61,16 @@ def test_validate_dry_run_and_import_accept_and_refuse_the_same_lines(runner: Fl
         make_record(id="fork-1", revision=0, condition={"status": "gone"}),
         make_record(title="No id yet"),
         make_record(id="fork-3", created="yesterday"),
-        make_record(id="fork-4", type="palace"),
+        make_record(id="fork-4", type="spaceport"),
     ])
     checked, refused = outcome(runner, "validate", str(source))
     assert checked == "3 valid, 1 invalid"
-    assert refused == [f"{source}:4: type: 'palace' is not one of ['school', 'library', 'club', 'house_of_culture', "
+    assert refused == [f"{source}:4: type: 'spaceport' is not one of ['school', 'library', 'club', 'house_of_culture', "
                        "'museum', 'tomb', 'cemetery', 'mausoleum', 'mosque', 'church', 'monument', "
-                       "'archaeological_site', 'other']"]
-    dry, dry_refused = outcome(runner, "import", "--dry-run", str(source))
+                       "'archaeological_site', 'site', 'historic_building', 'religious_building', 'fortification', "
+                       "'bridge', 'palace', 'garden_or_landscape', 'historic_town', 'industrial_heritage', "
+                       "'collection', 'archive', 'other']"]
+    dry, dry_refused = outcome(runner, "import", "--dry-run", "--preview", "0", str(source))
     assert dry == "3 would be created, 0 would be updated, 0 unchanged, 1 failed" and dry_refused == refused
     done, done_refused = outcome(runner, "import", str(source))
     assert done == "3 created, 0 updated, 0 unchanged, 1 failed" and done_refused == refused
@@ -81,7 +87,7 @@ def test_a_dry_run_predicts_the_import_of_stored_records(runner: FlaskCliRunner,
     assert runner.invoke(args=["import", str(tmp_path / "first.jsonl")]).exit_code == 0
     catalogue.delete("gone", reason="a duplicate")
     again = write_jsonl(tmp_path / "again.jsonl", [make_record(id="kept"), make_record(id="gone")])
-    dry = outcome(runner, "import", "--dry-run", str(again))
+    dry = outcome(runner, "import", "--dry-run", "--preview", "0", str(again))
     done = outcome(runner, "import", str(again))
     assert dry[0] == "0 would be created, 0 would be updated, 1 unchanged, 1 failed"
     assert done[0] == "0 created, 0 updated, 1 unchanged, 1 failed"
@@ -134,6 +140,23 @@ def test_each_write_checks_its_record_once(demo_app: Flask, prepares: list[str],
     assert prepares == ["imp-1", "imp-2"]
 
 
+def test_a_harvest_checks_each_record_once(catalogue: Catalogue, prepares: list[str]) -> None:
+    """Harvested records are checked once each, also when they come back changed: the
+    harvester stores the record the service checked (it used to be checked a second time
+    by the write)."""
+    with Provider(page_size=2) as provider:
+        provider.put("oai:one:1", "Old mosque", type="mosque")
+        provider.put("oai:one:2", "Hill cemetery", type="cemetery")
+        harvest.sources.add_source(catalogue, "one", provider.url, settings={"retries": 0})
+        assert harvest.runs.run_harvest(catalogue, "one").counts["new"] == 2
+        assert len(prepares) == 2 and len(set(prepares)) == 2, prepares
+        prepares.clear()
+        provider.put("oai:one:1", "Old mosque (restored)", type="mosque")
+        run = harvest.runs.run_harvest(catalogue, "one", full=True)
+    assert run.counts["updated"] == 1 and run.counts["unchanged"] == 1
+    assert len(prepares) == 2, prepares  # both compared with what was harvested, one stored
+
+
 def test_a_form_without_edit_message_shows_every_problem_and_saves_nothing(demo_app: Flask,
                                                                          prepares: list[str]) -> None:
     editor = signed_in(demo_app, "ana")
@@ -178,7 +201,8 @@ def test_search_json_is_the_same_from_the_api_and_the_command_line(tmp_path: Pat
 @pytest.mark.parametrize("configured, base", [("https://heritage.example.org/", "https://heritage.example.org"),
                                               ("", "http://localhost")])
 def test_every_page_builds_links_on_one_base_url(tmp_path: Path, configured: str, base: str) -> None:
-    """The API's hit URLs, a record's citation and JSON link, and OAI-PMH's baseURL."""
+    """The API's hit URLs, a record's citation and JSON link, OAI-PMH's baseURL and the
+    link in a record's Dublin Core."""
     app = make_app(tmp_path / "data", BASE_URL=configured)
     with app.app_context():
         get_catalogue().create(make_record(id="linked"))
@@ -188,6 +212,9 @@ def test_every_page_builds_links_on_one_base_url(tmp_path: Path, configured: str
     assert client.get("/records/linked.json").headers["Link"].startswith(f"<{base}/records/linked>")
     identify = etree.fromstring(client.get("/oai?verb=Identify").data)
     assert identify.findtext(".//oai:baseURL", namespaces=OAI) == f"{base}/oai"
+    identifier = f"oai:{app.config['REPOSITORY_ID']}:linked"
+    dc = etree.fromstring(client.get(f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier={identifier}").data)
+    assert f"{base}/records/linked" in [e.text for e in dc.iterfind(".//{http://purl.org/dc/elements/1.1/}identifier")]
 
 
 # -- one OAI identifier ----------------------------------------------------------------------
@@ -233,7 +260,7 @@ def test_commands_that_serve_nothing_build_no_web_app(tmp_path: Path, monkeypatc
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a command built the web app")
 
-    monkeypatch.setattr(context, "create_app", refuse)
+    monkeypatch.setattr(catalogue_package, "create_app", refuse)
     lines = write_jsonl(tmp_path / "in.jsonl", [make_record(id="cli-only")])
     runner = CliRunner(env={"CATALOGUE_DATA": str(tmp_path / "data"), "CATALOGUE_ENV": "production",
                             "CATALOGUE_SECRET_KEY": None})

@@ -23,7 +23,7 @@ def test_minimal_record_is_valid() -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"type": "palace"}, "type: 'palace' is not one of"),
+        ({"type": "spaceport"}, "type: 'spaceport' is not one of"),
         ({"conditions": [{"status": "gone", "sources": ["s1"]}]}, "conditions[0].status: 'gone' is not one of"),
         ({"conditions": [{"status": "destroyed", "date": "Feb 1992", "sources": ["s1"]}]},
          "conditions[0].date: 'Feb 1992' is not an EDTF date"),
@@ -89,7 +89,7 @@ def test_prepare_cleans_text_and_drops_system_fields() -> None:
 
 def test_prepare_raises_with_every_problem() -> None:
     with pytest.raises(ValidationError) as info:
-        records.prepare({"type": "palace", "title": "T", "sources": [SOURCE_WITHOUT_CITATION]})
+        records.prepare({"type": "spaceport", "title": "T", "sources": [SOURCE_WITHOUT_CITATION]})
     paths = {e.path for e in info.value.errors}
     assert {"type", "id", "sources[0].citation"} <= paths
 
@@ -124,7 +124,7 @@ def test_compiled_and_python_validators_agree() -> None:
 
     reference = Draft202012Validator(schema.record_schema(), format_checker=schema._format_checker())
     samples = [records.prepare(r) for r in generate(200, seed=3)]
-    bad = [dict(samples[0], type="palace"), dict(samples[1], title=""), dict(samples[2], extra=1),
+    bad = [dict(samples[0], type="spaceport"), dict(samples[1], title=""), dict(samples[2], extra=1),
            dict(samples[3], conditions=[{"status": "destroyed", "date": "Feb 1992", "sources": ["x"]}])]
     for record in samples + bad:
         assert schema._fast_validator().is_valid(record) == reference.is_valid(record)

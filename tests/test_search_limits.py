@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import re
 import string
 import time
 from collections.abc import Iterator
@@ -20,12 +21,13 @@ from hypothesis import strategies as st
 
 from catalogue import config, create_app
 from catalogue.cli.records import demo_path
-from catalogue.errors import CatalogueError
+from catalogue.errors import CatalogueError, QueryTooLong
 from catalogue.schema import record_schema
 from catalogue.search import SearchLimits, SearchResult, bounds
 from catalogue.search.query import RECORD_YEARS, fuzzy
 from catalogue.service import Catalogue
-from harvest.jsonl import read_jsonl
+from catalogue.web import get_catalogue
+from harvest.jsonlfile import read_jsonl
 from tests.conftest import ROOT, make_app
 
 SOURCE = [{"id": "s1", "citation": "Test citation, 2024.", "publisher": "Test Press"}]
@@ -163,7 +165,8 @@ def test_search_time_budget_simplifies_the_query(index_limits: Any) -> None:
 
 
 def test_long_phrase_minds_the_budget(index_limits: Any) -> None:
-    phrase = '"' + " ".join(["the village stone"] * 60) + '"'
+    phrase = '"' + " ".join(["the village stone"] * 55) + '"'
+    assert len(phrase) <= 1000  # a longer query is refused before it is searched
     catalogue = index_limits(time_budget_ms=0)
     result = catalogue.search(phrase)
     assert result.notice and "too expensive" in result.notice
@@ -207,6 +210,10 @@ def test_query_length_limit_same_for_web_api_and_cli(tmp_path: Path, length: int
     assert client.get("/api/search", query_string={"q": fine_query}).status_code == 200
     assert runner.invoke(args=["search", fine_query]).exit_code == 0
     assert client.get("/export/records.csv", query_string={"q": long_query}).status_code == 400
+    stats = client.get("/stats", query_string={"q": long_query})
+    assert stats.status_code == 400 and message in text_of(stats.data)
+    with app.app_context(), pytest.raises(QueryTooLong, match=re.escape(message)):
+        get_catalogue().search(long_query)  # the Python API: the one check, in the service
     described = client.get("/api/openapi.json").get_json()["paths"]["/api/search"]["get"]["parameters"]
     assert next(p["schema"]["maxLength"] for p in described if p["name"] == "q") == allowed
 

@@ -75,7 +75,7 @@ def test_unchanged_update_makes_no_revision(cat: Catalogue) -> None:
 def test_invalid_update_changes_nothing(cat: Catalogue) -> None:
     base = cat.create(make_record(id="r1"))
     with pytest.raises(ValidationError) as info:
-        cat.update("r1", dict(base, type="palace"), base_revision=1)
+        cat.update("r1", dict(base, type="spaceport"), base_revision=1)
     assert info.value.errors[0].path == "type"
     assert cat.get("r1")["type"] == "school"
 

@@ -8,11 +8,14 @@ from catalogue.formats import citation
 
 RECORD = {"id": "khojaly-schools", "title": "Schools of {Khojaly} & 100% _x_", "revision": 3,
           "modified": "2025-03-01T12:00:00Z"}
-URL = citation.permanent_url("https://cat.example.org/", "khojaly-schools", 3)
+URL = citation.record_url("https://cat.example.org/", "khojaly-schools", 3)
 
 
 def test_permanent_url_names_the_revision() -> None:
     assert URL == "https://cat.example.org/records/khojaly-schools?revision=3"
+    assert citation.record_url("https://cat.example.org", "khojaly-schools") == \
+        "https://cat.example.org/records/khojaly-schools"
+    assert citation.record_url("", "khojaly-schools") == "/records/khojaly-schools"
 
 
 def test_text_citation() -> None:

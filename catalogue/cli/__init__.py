@@ -1,30 +1,19 @@
 """The `catalogue` command: a thin layer over the service (`catalogue.service.Catalogue`).
 
-Each area's commands are module-level click commands in their own module (the harvest
-commands are still added by `harvest.register`), listed once in `COMMANDS`; `create_app`
-registers the same list, so they also run as `flask --app catalogue COMMAND`. Only `serve`
-builds the web app.
+Each area's commands are module-level click commands in their own module, listed once in
+`COMMANDS`; `create_app` registers the same list, so they also run as `flask --app
+catalogue COMMAND`. Only `serve` builds the web app.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import click
 
 from . import harvest, records, search, serve, store, users
 
-
-def _registered(register: Callable[[click.Group], None]) -> list[click.Command]:
-    """The commands a module's `register(group)` adds."""
-    group = click.Group()
-    register(group)
-    return list(group.commands.values())
-
-
 #: Every command and command group, in the order of the README.
 COMMANDS: list[click.Command] = [*records.COMMANDS, *serve.COMMANDS, *search.COMMANDS,
-                                 *_registered(harvest.register), *users.COMMANDS, *store.COMMANDS]
+                                 *harvest.COMMANDS, *users.COMMANDS, *store.COMMANDS]
 
 
 @click.group()

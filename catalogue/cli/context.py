@@ -7,18 +7,23 @@ settings and its catalogue."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
 from flask import Config, Flask
-from flask.cli import ScriptInfo
+from flask.cli import ScriptInfo, locate_app
 from flask.sansio.scaffold import find_package
 
-from .. import configure, create_app
-from ..service import Catalogue, shared
+from ..config import configure
+from ..service import DB_NAME, Catalogue, shared
 
 _CONFIG, _CATALOGUE = "catalogue.config", "catalogue.catalogue"
+#: Where the web app is found, the name `flask --app` takes.
+APP = "catalogue"
 
 
 def instance_folder() -> str:
@@ -62,7 +67,23 @@ def get_catalogue() -> Catalogue:
     return root.meta[_CATALOGUE]
 
 
+@contextmanager
+def dry_run_catalogue() -> Iterator[Catalogue]:
+    """The catalogue a dry run compares with: this run's when its data directory exists;
+    otherwise an empty one in a temporary folder, removed afterwards, so that a dry run
+    creates nothing (not even the data directory)."""
+    if (Path(settings()["DATA"]) / DB_NAME).exists():
+        yield get_catalogue()
+        return
+    with tempfile.TemporaryDirectory(prefix="catalogue-dry-run-") as folder, \
+            Catalogue(folder, with_index=False) as catalogue:
+        yield catalogue
+
+
 def serving_app() -> Flask:
     """The web app `serve` serves: Flask's under `flask --app catalogue`, else a new one
-    (which applies the SECRET_KEY policy: production refuses to start without one)."""
-    return _flask_app() or create_app()
+    (which applies the SECRET_KEY policy: production refuses to start without one).
+
+    The new one is found by name, as `flask --app catalogue` finds it (`catalogue.create_app`):
+    the app factory registers these commands, so the commands do not import it back."""
+    return _flask_app() or locate_app(APP, None)

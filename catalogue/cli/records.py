@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import click
 
-from harvest.csvfile import read_csv
-from harvest.jsonl import read_jsonl
+from harvest.jsonlfile import read_jsonl
+from harvest.sheets import FileLimits
+from harvest.tables import read_records
 
 from ..errors import ValidationError
+from ..formats.csvmap import load_mapping
 from ..formats.exports import FORMATS, stream
 from ..service import Catalogue, ImportReport, prepare_new
-from .context import get_catalogue
+from .context import dry_run_catalogue, get_catalogue, settings
 from .output import echo, user_errors
+from .show import record_lines
 
 DEMO_FILE = "khojaly.jsonl"
 
@@ -38,9 +43,15 @@ def load_demo(catalogue: Catalogue, quiet: bool = False) -> ImportReport:
 
 
 def print_report(report: ImportReport, dry_run: bool) -> None:
-    """Counts on stdout, each rejected line on stderr."""
-    for where, problem in report.errors:
-        echo(f"{where}: {problem}", err=True)
+    """The preview of the first records (stdout), each rejected line and each warning in
+    file order (stderr), then the counts (stdout)."""
+    for where, action, record in report.preview:
+        echo(f"{where}: would be {action}:")
+        for line in record_lines(record):
+            echo("  " + line)
+        echo("")
+    for kind, where, text in report.log:
+        echo(f"{where}: " + ("warning: " if kind == "warning" else "") + text, err=True)
     verb = "would be " if dry_run else ""
     click.echo(f"{report.created} {verb}created, {report.updated} {verb}updated, {report.unchanged} unchanged, "
                f"{report.failed} failed")
@@ -108,26 +119,40 @@ def validate_command(file: Path) -> None:
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Report what would change; store nothing.")
+@click.option("--dry-run", is_flag=True, help="Show the first records as they would be stored, every problem "
+              "and warning, and the counts; store nothing (and create nothing, not even the data directory).")
 @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
-              help="TOML mapping of CSV columns to record fields (CSV files).")
+              help="TOML mapping of the columns of a CSV, .xlsx, .ods or .xls file to record fields.")
 @click.option("--encoding", help="Text encoding of a CSV file (default: UTF-8, with or without BOM).")
+@click.option("--sheet", help="The sheet of a workbook to read (default: the mapping's, else the first).")
+@click.option("--preview", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Records a dry run shows as they would be stored.")
 @click.option("--message", default="", help="Revision message (default: 'imported from FILE').")
 @user_errors
-def import_command(file: Path, dry_run: bool, mapping: Path | None, encoding: str | None, message: str) -> None:
-    """Import records from JSON Lines, or from CSV with --mapping.
+def import_command(file: Path, dry_run: bool, mapping: Path | None, encoding: str | None, sheet: str | None,
+                   preview: int, message: str) -> None:
+    """Import records from JSON Lines, or from a spreadsheet (CSV, .xlsx, .ods, .xls) with --mapping.
 
-    Every bad line is reported with its line number and field path; the good ones are
-    imported, each in its own transaction. Exit code 1 when any line failed.
+    Every bad line is reported with its line number and the column or field path; the good
+    ones are imported, each in its own transaction. Exit code 1 when any line failed.
     """
     if not file.exists():
         raise click.ClickException(f"no such file: {file}")
-    items = _import_items(file, mapping, encoding)
-    report = get_catalogue().import_records(items, user="cli", message=message or f"imported from {file.name}",
-                                            origin="import", dry_run=dry_run)
+    if mapping is None and file.suffix.lower() in (".csv", ".tsv", ".xlsx", ".xlsm", ".ods", ".xls"):
+        raise click.ClickException("a spreadsheet import needs --mapping FILE.toml (see the README)")
+    items = read_records(file, load_mapping(mapping) if mapping else None, sheet=sheet, encoding=encoding,
+                         limits=FileLimits.from_config(settings()))
+    with dry_run_catalogue() if dry_run else _current() as catalogue:
+        report = catalogue.import_records(items, user="cli", message=message or f"imported from {file.name}",
+                                          origin="import", dry_run=dry_run, preview=preview if dry_run else 0)
     print_report(report, dry_run)
     if report.failed:
         sys.exit(1)
+
+
+@contextmanager
+def _current() -> Iterator[Catalogue]:
+    yield get_catalogue()
 
 
 @click.command("export")
@@ -200,14 +225,6 @@ withhold_command = _withholding_command(
 release_command = _withholding_command("release", "Make withheld revisions of a record public again.")
 
 
-def _import_items(file: Path, mapping: Path | None, encoding: str | None) -> Any:
-    if mapping is not None or file.suffix.lower() in (".csv", ".tsv"):
-        if mapping is None:
-            raise click.ClickException("a CSV import needs --mapping FILE.toml (see the README)")
-        return read_csv(file, mapping, encoding=encoding)
-    return read_jsonl(file)
-
-
 def _problems(record: Any) -> list[str]:
     """Every problem of a record, as an import of it as a new record would report them."""
     try:
@@ -230,18 +247,9 @@ def _read_any_json(file: Path) -> Any:
 
 
 def _print_record(record: dict[str, Any]) -> None:
-    """A readable summary for the terminal."""
-    echo(f"{record['title']}  [{record['id']}, revision {record.get('revision')}]")
-    echo(f"  type: {record['type']}" + (f", quantity: {record['quantity']}" if "quantity" in record else ""))
-    echo(f"  condition: {(record.get('condition') or {}).get('status', 'unknown')}")
-    if record.get("place"):
-        names = ", ".join(n["value"] for n in record["place"].get("names", []))
-        echo(f"  place: {record['place']['name']}" + (f" ({names})" if names else ""))
-    if record.get("period"):
-        period = record["period"]
-        echo(f"  period: {period.get('label', '')} {period.get('start', '')}–{period.get('end', '')}".rstrip())
-    for source in record.get("sources", []):
-        echo(f"  source [{source['id']}]: {source['citation']}")
+    """Every field of the record that is set, readable in a terminal (`show.record_lines`)."""
+    for line in record_lines(record):
+        echo(line)
 
 
 COMMANDS: list[click.Command] = [init_command, show_command, history_command, withhold_command, release_command,

@@ -7,7 +7,7 @@ import time
 
 import click
 
-from ..search import SearchResult, query_too_long
+from ..search import SearchResult
 from ..service import result_json
 from .context import get_catalogue, settings
 from .output import user_errors
@@ -37,9 +37,7 @@ def print_result(result: SearchResult, facets: bool) -> None:
 def search_command(query: str, as_json: bool, limit: int, facets: bool) -> None:
     """Search the catalogue (same syntax as the search box: fields, phrases, AND/OR/NOT, year:, century:)."""
     catalogue = get_catalogue()
-    if query_too_long(query, catalogue.search_limits):  # the same limit as the search page and the API
-        raise click.ClickException(
-            f"The query is too long (at most {catalogue.search_limits.max_query_length} characters).")
+    # an over-long query is refused by the service (QueryTooLong), as on the search page and the API
     result = catalogue.search(query, page_size=limit, facets=facets or as_json, highlight=as_json)
     if as_json:
         click.echo(json.dumps(result_json(result, settings().get("BASE_URL") or ""), ensure_ascii=False, indent=2))

@@ -20,7 +20,8 @@ def migrate_store_command(target_url: str, source_url: str | None) -> None:
 
     TARGET_URL is sqlite:///relative/file, sqlite:////absolute/file or
     postgresql://user:password@host/database. Every revision, withholding, user, API token,
-    sign-in counter, harvest source, run, harvest state and pending change is copied with
+    sign-in counter, harvest source, run, harvest state, pending change, saved import mapping
+    and uploaded import file is copied with
     its ids and change numbers, then checked: row counts, a checksum of each record's
     revision chain and of every other table. A target holding data is refused. Changes made
     while the copy runs are not copied: stop the web nodes and harvests first.

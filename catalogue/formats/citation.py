@@ -1,18 +1,22 @@
-"""Cite this record: a permanent URL naming the revision, and the citation as plain text,
-BibTeX and CSL-JSON, so a researcher can quote exactly the version they read."""
+"""Cite this record: the record's URL (the one way every page, API answer, export and
+OAI-PMH record links to it; with a revision, a permanent one), and the citation as plain
+text, BibTeX and CSL-JSON, so a researcher can quote exactly the version they read."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 _BIBTEX_SPECIAL = re.compile(r"([\\{}&%$#_^~])")
 _BIBTEX_REPLACE = {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"}
 
 
-def permanent_url(base_url: str, record_id: str, revision: int) -> str:
-    """The URL of one revision of a record (what stays true after later edits)."""
-    return f"{base_url.rstrip('/')}/records/{record_id}?revision={revision}"
+def record_url(base_url: str, record_id: str, revision: int | None = None) -> str:
+    """The URL of a record's page under the site's `base_url` (a relative URL when it is
+    empty); with `revision`, of that revision: what stays true after later edits."""
+    url = f"{base_url.rstrip('/')}/records/{quote(record_id)}"
+    return url if revision is None else f"{url}?revision={revision}"
 
 
 def _day(timestamp: str) -> str:

@@ -1,8 +1,11 @@
-"""The CSV import mapping: a TOML file saying which spreadsheet column is which record
-field, how multi-value cells are split, how their type words map to our vocabulary, and
-which source the rows cite (see `harvest/examples/mapping.toml`); and the record one row of
-cells makes under it. Every problem names its column, so an import stores the good rows
-and reports the rest. Reading the file itself is `harvest.csvfile`'s job.
+"""The spreadsheet import mapping: a TOML file saying which column is which record field
+(see `harvest/examples/mapping.toml` and `harvest/examples/register-mapping.toml`), checked
+whole when it is loaded, so that a mapping that would drop data, or that names an option
+the field cannot use, is one clear error before any row is read. How rows become records
+under it is `catalogue.formats.maprows`; reading files is the job of `harvest/`.
+
+A column maps to a field name (``"Title" = "title"``) or to an inline table with options
+(``"name_ru" = { field = "names", lang = "ru", script = "Cyrl" }``); see `OPTIONS`.
 """
 
 from __future__ import annotations
@@ -10,38 +13,45 @@ from __future__ import annotations
 import re
 import string
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import records
-from ..errors import CatalogueError, ValidationError
-from ..schema import vocabulary
+from ..errors import CatalogueError
+from ..schema import record_schema, vocabulary
 from .dc import type_table
 
 SOURCE_ID = "source"
-TEXT_FIELDS = ("title", "type", "description", "notes", "rights", "place.name", "place.country",
-               "place.admin_area", "period.label", "condition.status", "condition.date", "condition.note",
-               "condition.event", "condition.cause", "condition.certainty", "condition.assessed_by",
-               "condition.method", "media.url", "media.caption", "media.licence", "media.credit",
-               "source.citation", "source.author", "source.publisher", "source.date", "source.url",
-               "source.pages", "source.type")
-INT_FIELDS = ("period.start", "period.end", "quantity")
-FLOAT_FIELDS = ("place.latitude", "place.longitude")
-LIST_FIELDS = ("subjects", "names")
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
-#: Where a mapped field lands in the record, to name the column of a validation error.
-_RECORD_PATH = {"condition": "conditions[0]", "source": "sources[0]", "media": "media[0]",
-                "place.latitude": "place.geometry", "place.longitude": "place.geometry"}
-
-
-def _is_field(target: str) -> bool:
-    return (target in (*TEXT_FIELDS, *INT_FIELDS, *FLOAT_FIELDS, *LIST_FIELDS)
-            or (target.startswith("external_ids.") and len(target) > len("external_ids.")))
-
-
+#: Fields that hold one value per record, and the kind of value each takes.
+SINGLE: dict[str, str] = {
+    "title": "text", "type": "controlled", "description": "text", "notes": "text", "rights": "text",
+    "quantity": "int", "period.label": "text", "period.start": "int", "period.end": "int",
+    "place.name": "text", "place.admin_area": "text", "place.latitude": "float", "place.longitude": "float",
+    "place.geometry": "geometry", "source.citation": "text", "source.author": "text", "source.publisher": "text",
+    "source.date": "text", "source.url": "text", "source.pages": "text", "source.type": "text",
+}
+#: Fields that hold a list: every column mapped to one of them is kept, value by value.
+LISTS = ("names", "place.names", "subjects", "languages", "links", "place.country", "place.countries")
+#: Fields of repeated objects: the columns of one `group` make one object (a condition
+#: assessment, a designation, a medium, a name), several groups make several.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "condition": ("status", "date", "event", "cause", "certainty", "assessed_by", "method", "note"),
+    "designation": ("scheme", "identifier", "date", "status", "url", "note"),
+    "media": ("url", "caption", "licence", "credit"),
+    "name": ("value", "lang", "script", "kind"),
+}
+#: The controlled vocabulary of each controlled field (a `values` table maps words to it).
+CONTROLLED = {"type": "type", "condition.status": "status", "condition.certainty": "certainty",
+              "designation.status": "designation_status", "name.kind": "kind"}
+#: Options of an inline table besides `field`, and the fields each applies to ("*": any).
+OPTIONS: dict[str, tuple[str, ...]] = {
+    "lang": ("names", "place.names"), "script": ("names", "place.names"), "kind": ("names", "place.names"),
+    "label": ("links",), "separator": ("*",), "values": ("*",), "strip_html": ("*",), "template": ("*",),
+    "group": tuple(GROUPS),
+}
 #: The tables of a mapping file and the keys of its [record] table.
 TABLES = ("record", "columns", "separators", "types", "source")
-RECORD_KEYS = ("id_column", "id_template", "default_type", "source_name", "delimiter")
+RECORD_KEYS = ("id_column", "id_template", "default_type", "source_name", "delimiter", "sheet", "encoding")
 _KINDS = ((bool, "true/false"), (int, "a number"), (float, "a number"), (str, "text"), (dict, "a table"),
           (list, "a list"))
 
@@ -51,11 +61,66 @@ def _kind(value: Any) -> str:
     return next((name for cls, name in _KINDS if isinstance(value, cls)), "a date or time")
 
 
-class Mapping:
-    """A parsed, checked TOML mapping (see `harvest/examples/mapping.toml`).
+def group_of(target: str) -> str | None:
+    """The group name of a grouped field (``condition`` of ``condition.status``), or None."""
+    head, _, rest = target.partition(".")
+    return head if head in GROUPS and rest in GROUPS[head] else None
 
-    Every value of an unexpected type or shape is refused here, with one line naming the
-    table and key, so a row never meets it."""
+
+def is_field(target: str) -> bool:
+    """Whether an import fills `target`."""
+    return (target in SINGLE or target in LISTS or group_of(target) is not None
+            or (target.startswith("external_ids.") and len(target) > len("external_ids.")))
+
+
+def is_list(target: str) -> bool:
+    return target in LISTS or target.startswith("external_ids.")
+
+
+def vocabulary_of(target: str) -> list[str] | None:
+    """The allowed values of a controlled field (None for free text)."""
+    name = CONTROLLED.get(target)
+    defs = record_schema()["$defs"]
+    if name == "kind":
+        return list(defs["name"]["properties"]["kind"]["enum"])
+    if name == "certainty":
+        return list(defs["assessment"]["properties"]["certainty"]["enum"])
+    return vocabulary(name) if name else None
+
+
+def template_columns(template: str) -> list[str]:
+    """The column names a template uses in braces (``{Code}``)."""
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One entry of [columns]: where its value comes from (a column, or a `template` over
+    columns) and which record field it fills, with its options."""
+
+    key: str
+    field: str
+    separator: str | None = None
+    values: dict[str, str] | None = None
+    strip_html: bool = False
+    template: str | None = None
+    group: str = ""
+    lang: str | None = None
+    script: str | None = None
+    kind: str | None = None
+    label: str | None = None
+    options: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def reads(self) -> list[str]:
+        """The file's columns this entry reads."""
+        return template_columns(self.template) if self.template is not None else [self.key]
+
+
+class Mapping:
+    """A parsed, checked TOML mapping. Every value of an unexpected type or shape, and every
+    mapping that would lose data (two columns into a field that holds one value), is refused
+    here with one line naming the table and key, so a row never meets it."""
 
     def __init__(self, data: dict[str, Any], where: str):
         self.where = where
@@ -63,24 +128,128 @@ class Mapping:
         if unknown:
             raise CatalogueError(f"{where}: unknown {unknown[0]!r} at the top level; a mapping has the tables "
                                  + ", ".join(f"[{name}]" for name in TABLES))
-        self.columns: dict[str, str] = self._strings(data, "columns", "a record field name")
-        if not self.columns:
+        table = data.get("columns", {})
+        if not isinstance(table, dict):
+            raise CatalogueError(f"{where}: [columns] must be a table, not {_kind(table)}")
+        separators = self._strings(data, "separators", "the text between values", non_empty=True)
+        self.entries = [self._entry(key, value, separators) for key, value in table.items()]
+        if not self.entries:
             raise CatalogueError(f"{where}: [columns] maps no column to a field")
-        for column, target in self.columns.items():
-            if not _is_field(target):
-                raise CatalogueError(f"{where}: column {column!r} maps to {target!r}, which is not a field this"
-                                     f" import fills (one of: {', '.join((*TEXT_FIELDS, *INT_FIELDS, *LIST_FIELDS))},"
-                                     " place.latitude, place.longitude, external_ids.SCHEME)")
-        self.separators = self._strings(data, "separators", "the text between values", non_empty=True)
+        for column in separators:
+            if column not in table:
+                raise CatalogueError(f"{where}: [separators] {column!r} is not a column of [columns]")
+        self._check_losses()
         overrides = self._strings(data, "types", "a record type")
         for word, target in overrides.items():
             self._check_type(f"[types] maps {word!r} to", target)
         self.types = type_table(overrides)
         self._read_record(self._strings(data, "record", "text", non_empty=True))
         self.source = self._strings(data, "source", "text")
-        unknown = set(self.source) - {f.split(".")[1] for f in TEXT_FIELDS if f.startswith("source.")} - {"id"}
+        unknown = set(self.source) - {f.split(".")[1] for f in SINGLE if f.startswith("source.")} - {"id"}
         if unknown:
             raise CatalogueError(f"{where}: [source] has unknown keys {sorted(unknown)}")
+
+    # -- [columns] ---------------------------------------------------------------------
+
+    def _entry(self, key: str, value: Any, separators: dict[str, str]) -> Column:
+        """One [columns] entry: a field name, or an inline table with `field` and options."""
+        if isinstance(value, str):
+            options: dict[str, Any] = {"field": value}
+        elif isinstance(value, dict):
+            options = dict(value)
+        else:
+            raise CatalogueError(f"{self.where}: [columns] {key!r} must be a record field name in quotes or an"
+                                 f" inline table such as {{ field = \"names\", lang = \"ru\" }}, not {_kind(value)}")
+        where = f"{self.where}: [columns] {key!r}"
+        target = options.pop("field", None)
+        if not isinstance(target, str) or not target:
+            raise CatalogueError(f"{where} needs field = \"...\", the record field the column fills")
+        if not is_field(target):
+            raise CatalogueError(f"{where} maps to {target!r}, which is not a field this import fills (one of: "
+                                 f"{', '.join((*SINGLE, *LISTS))}, external_ids.SCHEME, "
+                                 + ", ".join(f"{g}.{'|'.join(f)}" for g, f in GROUPS.items()) + ")")
+        if key in separators:
+            if "separator" in options:
+                raise CatalogueError(f"{where} has a separator both in [separators] and in its table; give one")
+            options["separator"] = separators[key]
+        return self._options(key, target, options, where)
+
+    def _options(self, key: str, target: str, options: dict[str, Any], where: str) -> Column:
+        """The checked options of an entry (each allowed for its field, of the right kind)."""
+        group = group_of(target)
+        for name, value in options.items():
+            allowed = OPTIONS.get(name)
+            if allowed is None:
+                raise CatalogueError(f"{where} has an unknown option {name!r} (options: field, "
+                                     f"{', '.join(OPTIONS)})")
+            if "*" not in allowed and target not in allowed and group not in allowed:
+                raise CatalogueError(f"{where}: option {name!r} does not apply to {target!r}")
+            wanted = bool if name == "strip_html" else dict if name == "values" else str
+            if not isinstance(value, wanted) or (wanted is str and not value and name != "group"):
+                what = {bool: "true or false", dict: "a table of words", str: "text in quotes, not empty"}[wanted]
+                raise CatalogueError(f"{where}: option {name!r} must be {what}, not {_kind(value)}")
+        values = options.get("values")
+        if values is not None:
+            self._check_values(where, target, values)
+        self._check_name_options(where, options)
+        if options.get("separator") and not is_list(target):
+            raise CatalogueError(f"{where}: {target!r} holds one value, so a separator would split a cell into "
+                                 "values it cannot keep; map the column to a list field or drop the separator")
+        template = options.get("template")
+        if template is not None:
+            self._check_template(f"{where}: template", template, constant_ok=True)
+        if "group" in options and group is None:
+            raise CatalogueError(f"{where}: option 'group' applies to grouped fields only")
+        return Column(key, target, options.get("separator"), values, bool(options.get("strip_html")), template,
+                      str(options.get("group", "")), options.get("lang"), options.get("script"), options.get("kind"),
+                      options.get("label"), tuple(options))
+
+    @staticmethod
+    def _check_name_options(where: str, options: dict[str, Any]) -> None:
+        """`lang`, `script` and `kind` of names hold what the record schema allows."""
+        name = record_schema()["$defs"]["name"]["properties"]
+        lang = record_schema()["$defs"]["lang"]["pattern"]
+        checks = {"lang": lambda v: re.fullmatch(lang, v),
+                  "script": lambda v: re.fullmatch(name["script"]["pattern"], v),
+                  "kind": lambda v: v in name["kind"]["enum"]}
+        hints = {"lang": "a BCP 47 tag such as ru or az-Cyrl", "script": "an ISO 15924 code such as Cyrl or Arab",
+                 "kind": "one of " + ", ".join(name["kind"]["enum"])}
+        for option, check in checks.items():
+            value = options.get(option)
+            if isinstance(value, str) and not check(value):
+                raise CatalogueError(f"{where}: {option} {value!r} is not {hints[option]}")
+
+    def _check_values(self, where: str, target: str, values: dict[str, Any]) -> None:
+        allowed = vocabulary_of(target)
+        for word, meaning in values.items():
+            if not isinstance(meaning, str):
+                raise CatalogueError(f"{where}: values {word!r} must be text in quotes (\"\" leaves the field"
+                                     f" empty), not {_kind(meaning)}")
+            if allowed is not None and meaning and meaning not in allowed:
+                raise CatalogueError(f"{where}: values maps {word!r} to {meaning!r}, which is not one of: "
+                                     f"{', '.join(allowed)}")
+
+    def _check_losses(self) -> None:
+        """Two entries filling the same single-valued field (or the same field of one group)
+        would keep only one of them: refused."""
+        seen: dict[tuple[str, str], str] = {}
+        for entry in self.entries:
+            if is_list(entry.field):
+                continue
+            slot = (entry.group if group_of(entry.field) else "", entry.field)
+            if slot in seen:
+                where = f" of group {entry.group!r}" if entry.group else ""
+                raise CatalogueError(
+                    f"{self.where}: [columns] {seen[slot]!r} and {entry.key!r} both fill {entry.field!r}{where},"
+                    " which holds one value, so one of them would be lost; map one to another field (several "
+                    "conditions or designations go in groups: group = \"...\")")
+            seen[slot] = entry.key
+        fields = {entry.field for entry in self.entries}
+        if "place.geometry" in fields and fields & {"place.latitude", "place.longitude"}:
+            raise CatalogueError(f"{self.where}: [columns] maps both place.geometry and place.latitude/longitude;"
+                                 " a place has one geometry, so map one of them")
+
+    # -- [record] ----------------------------------------------------------------------
 
     def _read_record(self, record: dict[str, str]) -> None:
         """The [record] table: how ids are made, the default type, provenance and delimiter."""
@@ -91,11 +260,13 @@ class Mapping:
         if bool(self.id_column) == bool(self.id_template):
             raise CatalogueError(f"{self.where}: [record] needs id_column or id_template (one of them)")
         if self.id_template:
-            self._check_template(self.id_template)
+            self._check_template(f"{self.where}: [record] id_template", self.id_template)
         self.default_type = record.get("default_type")
         if self.default_type:
             self._check_type("[record] default_type is", self.default_type)
         self.source_name = record.get("source_name")
+        self.sheet = record.get("sheet")
+        self.encoding = record.get("encoding")
         self.delimiter = record.get("delimiter", ",")
         if len(self.delimiter) != 1 or self.delimiter in "\r\n\"":
             raise CatalogueError(f"{self.where}: [record] delimiter must be one character (not a quote or line"
@@ -106,15 +277,16 @@ class Mapping:
             raise CatalogueError(f"{self.where}: {what} {target!r}, which is not a type "
                                  f"(one of: {', '.join(vocabulary('type'))})")
 
-    def _check_template(self, template: str) -> None:
-        """An id template names columns in braces: ``example-{Code}``."""
+    @staticmethod
+    def _check_template(where: str, template: str, constant_ok: bool = False) -> None:
+        """A template names columns in braces: ``example-{Code}``; without braces it is a
+        constant (allowed for field values, not for ids)."""
         try:
             names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
         except ValueError as error:
-            raise CatalogueError(f"{self.where}: [record] id_template {template!r} is not usable: {error}") from None
-        if not names or any(not name or name.isdigit() for name in names):
-            raise CatalogueError(f"{self.where}: [record] id_template {template!r} must name columns in braces,"
-                                 " e.g. \"example-{Code}\"")
+            raise CatalogueError(f"{where} {template!r} is not usable: {error}") from None
+        if any(not name or name.isdigit() for name in names) or (not names and not constant_ok):
+            raise CatalogueError(f"{where} {template!r} must name columns in braces, e.g. \"example-{{Code}}\"")
 
     def _strings(self, data: dict[str, Any], name: str, what: str, non_empty: bool = False) -> dict[str, str]:
         """Table `name` of `data` (empty when absent), every value of it text."""
@@ -128,155 +300,65 @@ class Mapping:
                 raise CatalogueError(f"{self.where}: [{name}] {key!r} is empty")
         return table
 
+    # -- what rows need ------------------------------------------------------------------
+
     def needed_columns(self) -> set[str]:
-        needed = set(self.columns)
+        """Every column the file must have."""
+        needed = {name for entry in self.entries for name in entry.reads}
         if self.id_column:
             needed.add(self.id_column)
         if self.id_template:
-            needed |= {name for _, name, _, _ in string.Formatter().parse(self.id_template) if name}
+            needed |= set(template_columns(self.id_template))
         return needed
 
-    def column_of(self, path: str) -> str | None:
-        """The column whose field a validation error path points into."""
+    def column_of(self, path: str, groups: dict[str, list[str]] | None = None) -> str | None:
+        """The column whose field a validation error path points into (`groups`: the group
+        names in the order their objects were made, per grouped field, to find a
+        ``conditions[1].status``)."""
         best = None
-        for column, target in self.columns.items():
-            head, _, rest = target.partition(".")
-            prefix = _RECORD_PATH.get(target) or (_RECORD_PATH[head] + "." + rest if head in _RECORD_PATH else target)
-            if target.startswith("external_ids."):
-                prefix = "external_ids"
-            if path == prefix or path.startswith((prefix + ".", prefix + "[")):
-                best = column
+        for entry in self.entries:
+            for prefix in _record_paths(entry, groups or {}):
+                if path == prefix or path.startswith((prefix + ".", prefix + "[")):
+                    best = entry.key
         return best
+
+
+#: Where a grouped field lands in the record.
+GROUP_LISTS = {"condition": "conditions", "designation": "designations", "media": "media", "name": "names"}
+
+
+def _record_paths(entry: Column, groups: dict[str, list[str]]) -> list[str]:
+    """The record paths an entry fills (to name its column in a validation error)."""
+    target = entry.field
+    head, _, rest = target.partition(".")
+    if group_of(target):
+        order = groups.get(head, [])
+        index = order.index(entry.group) if entry.group in order else 0
+        return [f"{GROUP_LISTS[head]}[{index}].{rest}"]
+    if head == "source":
+        return [f"sources[0].{rest}"]
+    if target.startswith("external_ids."):
+        return ["external_ids"]
+    if target in ("place.latitude", "place.longitude", "place.geometry"):
+        return ["place.geometry"]
+    if target in ("place.country", "place.countries"):
+        return ["place.country", "place.countries"]
+    return [target]
+
+
+def parse_mapping(text: str, where: str) -> Mapping:
+    """Check a mapping given as TOML text; a CatalogueError says what is wrong."""
+    try:
+        data = tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as error:
+        raise CatalogueError(f"{where}: not valid TOML: {error}") from error
+    return Mapping(data, where)
 
 
 def load_mapping(path: Path | str) -> Mapping:
     """Read and check a TOML mapping file; a CatalogueError says what is wrong."""
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except tomllib.TOMLDecodeError as error:
-        raise CatalogueError(f"{path}: not valid TOML: {error}") from error
-    return Mapping(data, str(path))
-
-
-class _Row:
-    """Builds one record from one row, collecting problems per column."""
-
-    def __init__(self, mapping: Mapping, cells: dict[str, str]):
-        self.mapping, self.cells = mapping, cells
-        self.problems: list[str] = []
-        self.record: dict[str, Any] = {}
-        self.source: dict[str, Any] = {"id": str(mapping.source.get("id", SOURCE_ID))}
-        self.source.update({k: v for k, v in mapping.source.items() if k != "id"})
-        self.condition: dict[str, Any] = {}
-        self.point: dict[str, float] = {}
-
-    def problem(self, column: str, message: str) -> None:
-        self.problems.append(f"column {column!r}: {message}")
-
-    def build(self) -> dict[str, Any]:
-        for column, target in self.mapping.columns.items():
-            value = self.cells.get(column, "").strip()
-            if value:
-                self.put(column, target, value)
-        record = self.record
-        record["id"] = self.record_id()
-        if "type" not in record and self.mapping.default_type:
-            record["type"] = self.mapping.default_type
-        if not self.source.get("citation"):
-            self.problems.append("no source citation: give [source] citation in the mapping or a"
-                                 " source.citation column")
-        record["sources"] = [self.source]
-        if self.condition:
-            record["conditions"] = [dict(self.condition, sources=[self.source["id"]])]
-        if "quantity" in record:
-            record["quantity_sources"] = [self.source["id"]]
-        if self.point:
-            if set(self.point) != {"latitude", "longitude"}:
-                self.problems.append("a position needs both latitude and longitude")
-            else:
-                place = record.setdefault("place", {})
-                place["geometry"] = {"type": "Point", "coordinates": [self.point["longitude"], self.point["latitude"]]}
-        if "place" in record and "name" not in record["place"]:
-            self.problems.append("a place needs a name column (place.name)")
-        record["provenance"] = {"origin": "import", "source_identifier": record["id"]}
-        if self.mapping.source_name:
-            record["provenance"]["source_name"] = str(self.mapping.source_name)
-        return record
-
-    def record_id(self) -> str:
-        mapping = self.mapping
-        if mapping.id_column:
-            value = self.cells.get(mapping.id_column, "").strip().lower()
-            if not _ID.match(value):
-                self.problem(mapping.id_column, f"{value!r} is not an id (lowercase letters, digits, '.', '_', '-')"
-                             if value else "the id is empty")
-            return value
-        try:
-            text = mapping.id_template.format_map({k: v.strip() for k, v in self.cells.items()})
-        except (KeyError, ValueError, IndexError) as error:
-            raise CatalogueError(f"the id template {mapping.id_template!r} is not usable: {error}") from error
-        value = records.slugify(text, 128)
-        if not value:
-            self.problems.append(f"the id template gives nothing for this row ({text!r})")
-        return value
-
-    def put(self, column: str, target: str, value: str) -> None:
-        if any("\udc80" <= ch <= "\udcff" for ch in value):
-            self.problem(column, "not valid text in the file's encoding; give --encoding (e.g. cp1252)")
-            return
-        separator = self.mapping.separators.get(column)
-        if target in LIST_FIELDS:
-            values = [v.strip() for v in (value.split(separator) if separator else [value]) if v.strip()]
-            self.record[target] = [{"value": v} for v in values] if target == "names" else values
-        elif target in INT_FIELDS:
-            try:
-                number = int(value)
-            except ValueError:
-                self.problem(column, f"{value!r} is not a whole number")
-                return
-            self._set(target, number)
-        elif target in FLOAT_FIELDS:
-            try:
-                self.point[target.split(".")[1]] = float(value.replace(",", "."))
-            except ValueError:
-                self.problem(column, f"{value!r} is not a number")
-        elif target == "type":
-            mapped = self.mapping.types.get(value.lower())
-            if mapped is None:
-                self.problem(column, f"type {value!r} is neither a record type nor listed in the mapping's [types]")
-                return
-            self.record["type"] = mapped
-        elif target.startswith("external_ids."):
-            self.record.setdefault("external_ids", []).append({"scheme": target.split(".", 1)[1], "value": value})
-        else:
-            self._set(target, value)
-
-    def _set(self, target: str, value: Any) -> None:
-        head, _, rest = target.partition(".")
-        if not rest:
-            self.record[head] = value
-        elif head == "source":
-            self.source[rest] = value
-        elif head == "condition":
-            self.condition[rest] = value
-        elif head == "media":
-            self.record.setdefault("media", [{}])[0][rest] = value
-        else:
-            self.record.setdefault(head, {})[rest] = value
-
-
-def row_record(mapping: Mapping, cells: dict[str, str]) -> Any:
-    """The validated record a row's cells (column -> text) make, or a CatalogueError
-    naming each column at fault."""
-    row = _Row(mapping, cells)
-    record = row.build()
-    if row.problems:
-        return CatalogueError("; ".join(row.problems))
-    try:
-        return records.prepare(record)
-    except ValidationError as error:
-        located = []
-        for problem in error.errors:
-            column = mapping.column_of(problem.path)
-            located.append(f"column {column!r}: {problem.message}" if column else str(problem))
-        return CatalogueError("; ".join(located))
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CatalogueError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
+    return parse_mapping(text, str(path))

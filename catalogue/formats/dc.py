@@ -14,17 +14,17 @@ qualified record is read through the same elements: each DCMI term refining a DC
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
 
-from .. import edtf
+from .. import codes, edtf
 from ..schema import labels, vocabulary
 from .native import xml_text
 from .oaipmh import XSI, OAIRecord
+from .text import html_to_text
 
 #: The metadataPrefix, namespace and schema of simple Dublin Core in OAI-PMH.
 PREFIX = "oai_dc"
@@ -63,7 +63,6 @@ _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _YEARS = re.compile(r"^(-?\d{1,4})\s*(?:-|–|—|/|to)\s*(-?\d{1,4})$")
 _POINT = re.compile(r"(?:^|;)\s*(east|north)\s*=\s*(-?\d+(?:\.\d+)?)", re.I)
 _POINT_NAME = re.compile(r"(?:^|;)\s*name\s*=\s*([^;]+)", re.I)
-_TAG = re.compile(r"<[^>]{0,2000}>")
 
 
 # -- record -> Dublin Core (the provider) ----------------------------------------------
@@ -80,8 +79,14 @@ def _coverage_of_geometry(geometry: dict[str, Any]) -> str:
 
 
 def _place(place: dict[str, Any]) -> list[tuple[str, str | None]]:
-    parts = [place.get(key) for key in ("name", "admin_area", "country")]
-    values: list[tuple[str, str | None]] = [(", ".join(p for p in parts if p), None)]
+    """The place as coverage: its name, area and country on one line, then each of several
+    countries on its own line, its other names, and its geometry."""
+    countries = place.get("countries") or []
+    parts = [place.get(key) for key in ("name", "admin_area", *(() if len(countries) > 1 else ("country",)))]
+    line = ", ".join(p for p in parts if p)
+    values: list[tuple[str, str | None]] = [(line, None)] if line else []
+    if len(countries) > 1:
+        values += [(c.get("name") or c["code"], None) for c in countries]
     values += [(n["value"], n.get("lang")) for n in place.get("names", [])]
     if place.get("geometry"):
         values.append((_coverage_of_geometry(place["geometry"]), None))
@@ -102,6 +107,13 @@ def _assessment(assessment: dict[str, Any]) -> str:
     status = labels("status").get(assessment["status"], assessment["status"])
     details = [assessment[key] for key in ("date", "event", "cause") if assessment.get(key)]
     return f"Condition: {status}" + (f" ({'; '.join(details)})" if details else "") + "."
+
+
+def _designation(designation: dict[str, Any]) -> str:
+    status = labels("designation_status").get(designation.get("status", ""), "")
+    details = [d for d in (status, designation.get("date")) if d]
+    name = " ".join(v for v in (designation["scheme"], designation.get("identifier")) if v)
+    return f"Designation: {name}" + (f" ({'; '.join(details)})" if details else "") + "."
 
 
 def fields(record: dict[str, Any], record_url: str) -> list[tuple[str, str, str | None]]:
@@ -126,7 +138,12 @@ def fields(record: dict[str, Any], record_url: str) -> list[tuple[str, str, str 
         out.append(("description", _assessment(assessment), None))
         if assessment.get("date"):
             out.append(("date", assessment["date"], None))
+    for designation in record.get("designations", []):
+        out.append(("description", _designation(designation), None))
+        if designation.get("date"):
+            out.append(("date", designation["date"], None))
     out += [("subject", subject, None) for subject in record.get("subjects", [])]
+    out += [("language", language, None) for language in record.get("languages", [])]
     for source in record.get("sources", []):
         out.append(("source", source["citation"] + (f" {source['url']}" if source.get("url") else ""), None))
     if record.get("rights"):
@@ -134,6 +151,7 @@ def fields(record: dict[str, Any], record_url: str) -> list[tuple[str, str, str 
     out.append(("identifier", record_url, None))
     out += [("identifier", f"{x['scheme']}:{x['value']}", None) for x in record.get("external_ids", [])]
     out += [("relation", medium["url"], None) for medium in record.get("media", [])]
+    out += [("relation", link["url"], None) for link in record.get("links", [])]
     return out
 
 
@@ -240,14 +258,8 @@ def object_date(metadata: Any, datestamp: str) -> str:
 
 
 def plain_text(value: str) -> str:
-    """Text of a value some providers send as (escaped) HTML."""
-    for _ in range(2):
-        if "&" not in value:
-            break
-        value = html.unescape(value)
-    if "<" in value and ">" in value:
-        value = _TAG.sub(" ", value)
-    return " ".join(value.split())
+    """Text of a value some providers send as (escaped) HTML, on one line."""
+    return " ".join(html_to_text(value).split())
 
 
 def _scheme(value: str) -> str:
@@ -292,6 +304,19 @@ def _coverage(values: list[str], record: dict[str, Any], notes: list[str]) -> No
         notes.append(f"Coverage given by the source: {value}.")
 
 
+def _languages(values: list[str], record: dict[str, Any], notes: list[str]) -> None:
+    """dc:language as language codes (a code, or a language's name in English or
+    Azerbaijani); a value that is neither goes to the notes."""
+    found, unknown = [], []
+    for value in values:
+        code = codes.language_code(value)
+        (found if code else unknown).append(code or value)
+    if found:
+        record["languages"] = list(dict.fromkeys(found))[:50]
+    if unknown:
+        notes.append("Language given by the source: " + "; ".join(unknown) + ".")
+
+
 def _citation(creators: list[str], title: str, publisher: str, date: str, identifier: str,
               context: Context) -> str:
     parts = [p for p in ("; ".join(creators), title, ", ".join(x for x in (publisher, date) if x)) if p]
@@ -322,6 +347,7 @@ def dc_to_record(oai: OAIRecord, context: Context) -> Mapped:
     subjects = list(dict.fromkeys(v[:200] for v in _field(meta, "subject")))
     if subjects:
         record["subjects"] = subjects
+    _languages(_field(meta, "language"), record, notes)
     _coverage(_field(meta, "coverage"), record, notes)
     rights = "; ".join(_field(meta, "rights"))
     if rights:

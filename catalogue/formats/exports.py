@@ -50,6 +50,17 @@ def _assessment(item: dict[str, Any]) -> str:
     return item["status"] + (f" ({'; '.join(details)})" if details else "")
 
 
+def _country(country: dict[str, Any]) -> str:
+    name, code = country.get("name"), country.get("code")
+    return f"{name} [{code}]" if name and code else (name or code or "")
+
+
+def _designation(item: dict[str, Any]) -> str:
+    name = " ".join(v for v in (item.get("scheme"), item.get("identifier")) if v)
+    details = [item.get(key) for key in ("status", "date") if item.get(key)]
+    return name + (f" ({'; '.join(details)})" if details else "")
+
+
 def _place(record: dict[str, Any], key: str) -> Any:
     return (record.get("place") or {}).get(key, "")
 
@@ -76,7 +87,9 @@ CSV_COLUMNS: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
     "place_names": ("other names of the place, each as 'value [lang]'",
                     lambda r: _join(_name(n) for n in _place(r, "names") or [])),
     "admin_area": ("administrative area", lambda r: _place(r, "admin_area")),
-    "country": ("country", lambda r: _place(r, "country")),
+    "country": ("country (the first, when there are several)", lambda r: _place(r, "country")),
+    "countries": ("every country, each as 'name [ISO 3166 code]'",
+                  lambda r: _join(_country(c) for c in _place(r, "countries") or [])),
     "longitude": ("longitude of a point geometry (WGS84)", lambda r: _point(r, 0)),
     "latitude": ("latitude of a point geometry (WGS84)", lambda r: _point(r, 1)),
     "geometry": ("the geometry as GeoJSON", lambda r: json.dumps(_place(r, "geometry")) if _place(r, "geometry")
@@ -86,6 +99,9 @@ CSV_COLUMNS: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
     "period_end": ("last year of the period", lambda r: _period(r, "end")),
     "period_years": ("the period's years as people write them, e.g. '117–107 BCE'",
                      lambda r: year_span((r.get("period") or {}).get("start"), (r.get("period") or {}).get("end"))),
+    "designations": ("listings on heritage registers, each as 'scheme identifier (status; date)'",
+                     lambda r: _join(_designation(d) for d in r.get("designations", []))),
+    "languages": ("languages (ISO 639 codes)", lambda r: _join(r.get("languages", []))),
     "description": ("description", lambda r: r.get("description", "")),
     "subjects": ("subjects", lambda r: _join(r.get("subjects", []))),
     "sources": ("source citations", lambda r: _join(s["citation"] for s in r.get("sources", []))),
@@ -93,6 +109,7 @@ CSV_COLUMNS: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
     "external_ids": ("identifiers elsewhere, each as 'scheme:value'",
                      lambda r: _join(f"{x['scheme']}:{x['value']}" for x in r.get("external_ids", []))),
     "media": ("media URLs", lambda r: _join(m["url"] for m in r.get("media", []))),
+    "links": ("web pages about the item (URLs)", lambda r: _join(link["url"] for link in r.get("links", []))),
     "rights": ("rights statement", lambda r: r.get("rights", "")),
     "notes": ("editorial notes", lambda r: r.get("notes", "")),
     "origin": ("how the record came in: manual, import or harvest", lambda r: _provenance(r, "origin")),
@@ -143,8 +160,12 @@ def feature(record: dict[str, Any]) -> dict[str, Any] | None:
         "type": record["type"],
         "status": (record.get("condition") or {}).get("status", "unknown"),
         "place": _place(record, "name"),
+        "countries": [c.get("code") or c.get("name") for c in _place(record, "countries") or []]
+        or ([_place(record, "country")] if _place(record, "country") else None),
         "period": _period(record, "label"),
         "quantity": record.get("quantity"),
+        "designations": [_designation(d) for d in record.get("designations", [])] or None,
+        "links": [link["url"] for link in record.get("links", [])] or None,
     }
     return {"type": "Feature", "id": record["id"], "geometry": geometry,
             "properties": {k: v for k, v in properties.items() if v not in (None, "")}}

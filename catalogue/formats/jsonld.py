@@ -15,6 +15,10 @@ SCHEMA_TYPES = {
     "church": "Church",
     "club": "CivicStructure",
     "house_of_culture": "CivicStructure",
+    "religious_building": "PlaceOfWorship",
+    "bridge": "Bridge",
+    "garden_or_landscape": "Park",
+    "archive": "ArchiveOrganization",
 }
 DEFAULT_TYPE = "LandmarksOrHistoricalBuildings"
 
@@ -27,6 +31,14 @@ def _geo(geometry: dict[str, Any] | None) -> dict[str, Any] | None:
         return {"@type": "GeoCoordinates", "latitude": lat, "longitude": lon}
     ring = geometry["coordinates"][0]
     return {"@type": "GeoShape", "polygon": " ".join(f"{lat},{lon}" for lon, lat, *_ in ring)}
+
+
+def _designation(item: dict[str, Any]) -> dict[str, Any]:
+    """A listing on a heritage register as a schema.org PropertyValue."""
+    value = {"@type": "PropertyValue", "propertyID": item["scheme"], "name": item["scheme"],
+             "value": item.get("identifier") or item.get("status"), "url": item.get("url"),
+             "description": ", ".join(v for v in (item.get("status"), item.get("date")) if v) or None}
+    return {k: v for k, v in value.items() if v}
 
 
 def record(data: dict[str, Any], url: str) -> dict[str, Any]:
@@ -43,12 +55,21 @@ def record(data: dict[str, Any], url: str) -> dict[str, Any]:
         "keywords": data.get("subjects"),
         "dateModified": data.get("modified"),
         "citation": [s["citation"] for s in data.get("sources", [])],
+        "inLanguage": data.get("languages"),
+        "subjectOf": [{"@type": "WebPage", "url": link["url"], "name": link.get("label")} for link in
+                      data.get("links", [])],
+        "additionalProperty": [_designation(d) for d in data.get("designations", [])],
     }
     if place:
-        location: dict[str, Any] = {"@type": "Place", "name": place["name"]}
+        location: dict[str, Any] = {"@type": "Place", "name": place.get("name") or place.get("country")}
         if place.get("country"):
             location["address"] = {"@type": "PostalAddress", "addressCountry": place["country"],
                                    "addressRegion": place.get("admin_area")}
+        countries = place.get("countries") or []
+        if len(countries) > 1:
+            location["containedInPlace"] = [
+                {k: v for k, v in (("@type", "Country"), ("name", c.get("name")), ("identifier", c.get("code"))) if v}
+                for c in countries]
         geo = _geo(place.get("geometry"))
         if geo:
             location["geo"] = geo

@@ -79,15 +79,19 @@ FIELDS: tuple[tuple[str, Any], ...] = (
     ("type", STR),
     ("title", STR),
     ("names", ListOf("name", NAME)),
+    ("languages", ListOf("language", STR)),
     ("quantity", INT),
     ("quantity_sources", SOURCE_REFS),
     ("place", Obj((("name", STR), ("names", ListOf("name", NAME)), ("admin_area", STR), ("country", STR),
-                   ("geometry", Geometry())))),
+                   ("countries", ListOf("country", Obj((("code", STR), ("name", STR))))), ("geometry", Geometry())))),
     ("period", Obj((("label", STR), ("start", INT), ("end", INT), ("sources", SOURCE_REFS)))),
     ("condition", Obj((("status", STR),))),
     ("conditions", ListOf("assessment", Obj((
         ("status", STR), ("date", STR), ("event", STR), ("cause", STR), ("certainty", STR), ("assessed_by", STR),
         ("method", STR), ("note", STR), ("sources", SOURCE_REFS))))),
+    ("designations", ListOf("designation", Obj((
+        ("scheme", STR), ("identifier", STR), ("date", STR), ("status", STR), ("url", STR), ("note", STR),
+        ("sources", SOURCE_REFS))))),
     ("sources", ListOf("source", Obj((
         ("id", STR), ("citation", STR), ("author", STR), ("publisher", STR), ("date", STR), ("url", STR),
         ("pages", STR), ("type", STR))))),
@@ -95,6 +99,7 @@ FIELDS: tuple[tuple[str, Any], ...] = (
     ("subjects", ListOf("subject", STR)),
     ("external_ids", ListOf("external_id", Obj((("scheme", STR), ("value", STR))))),
     ("media", ListOf("medium", Obj((("url", STR), ("caption", STR), ("licence", STR), ("credit", STR))))),
+    ("links", ListOf("link", Obj((("url", STR), ("label", STR))))),
     ("rights", STR),
     ("notes", STR),
     ("provenance", Obj((("origin", STR), ("source_name", STR), ("source_identifier", STR),

@@ -1,5 +1,6 @@
-"""The OAI-PMH 2.0 repository: one handler per verb over the catalogue's store, answering
-every request with a complete XML document (errors included), independent of Flask."""
+"""The OAI-PMH 2.0 repository: one handler per verb over what the catalogue publishes
+(`Catalogue.published`), answering every request with a complete XML document (errors
+included), independent of Flask."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from lxml import etree
 
 from ..formats import dc, native
+from ..formats.citation import record_url
 from ..formats.oaipmh import (
     SECOND_GRANULARITY,
     XSI,
@@ -25,8 +26,8 @@ from ..formats.oaipmh import (
     local_id,
     oai_identifier,
 )
-from ..store import Store, utcnow
-from ..store import oai as queries
+from ..service.published import Item, PublishedRecords, Window
+from ..timestamps import utcnow
 from . import args, responses, sets, tokens
 
 XSI_SCHEMA_LOCATION = f"{{{XSI}}}schemaLocation"
@@ -63,10 +64,10 @@ def _native(record: dict[str, Any], schema: str) -> etree._Element:
 
 
 class Provider:
-    """Answers OAI-PMH requests for one catalogue store."""
+    """Answers OAI-PMH requests for one catalogue's published records."""
 
-    def __init__(self, store: Store, settings: Settings):
-        self.store = store
+    def __init__(self, published: PublishedRecords, settings: Settings):
+        self.published = published
         self.settings = settings
         native_schema = f"{settings.site_url}/schemas/{native.XSD_NAME}"
         self.formats = {
@@ -93,9 +94,9 @@ class Provider:
         """The OAI identifier of a record: ``oai:<repository id>:<record id>``."""
         return oai_identifier(self.settings.repository_id, record_id)
 
-    def _item(self, identifier: str) -> queries.Item:
+    def _item(self, identifier: str) -> Item:
         record_id = local_id(identifier, self.settings.repository_id)
-        item = queries.item(self.store, record_id) if record_id is not None else None
+        item = self.published.item(record_id) if record_id is not None else None
         if item is None:
             raise IdDoesNotExist(f"No item has the identifier {identifier!r} in this repository.")
         return item
@@ -111,7 +112,7 @@ class Provider:
         root = responses.envelope(self.settings.base_url, request.echo())
         return root, responses.sub(root, verb_element)
 
-    def _add_record(self, parent: etree._Element, item: queries.Item, fmt: MetadataFormat | None) -> None:
+    def _add_record(self, parent: etree._Element, item: Item, fmt: MetadataFormat | None) -> None:
         specs = sets.memberships(item.data)
         identifier = self.identifier(item.id)
         if fmt is None:
@@ -119,7 +120,7 @@ class Provider:
             return
         metadata = None
         if not item.deleted:
-            metadata = fmt.build(item.data, f"{self.settings.site_url}/records/{quote(item.id)}")
+            metadata = fmt.build(item.data, record_url(self.settings.site_url, item.id))
         responses.record(parent, identifier, item.datestamp, item.deleted, specs, metadata)
 
     # -- the six verbs -------------------------------------------------------------------
@@ -132,7 +133,7 @@ class Provider:
         responses.sub(body, "protocolVersion", "2.0")
         for email in s.admin_emails:
             responses.sub(body, "adminEmail", email)
-        responses.sub(body, "earliestDatestamp", queries.earliest_datestamp(self.store) or utcnow())
+        responses.sub(body, "earliestDatestamp", self.published.earliest_datestamp() or utcnow())
         responses.sub(body, "deletedRecord", "persistent")
         responses.sub(body, "granularity", SECOND_GRANULARITY)
         responses.sub(body, "compression", "gzip")  # the /oai view gzips for clients that accept it
@@ -155,7 +156,7 @@ class Provider:
     def _ListSets(self, request: args.OAIRequest) -> bytes:
         if "resumptionToken" in request.args:
             raise BadResumptionToken("This repository lists all sets at once and issues no ListSets tokens.")
-        values = queries.set_values(self.store)
+        values = self.published.set_values()
         if not any(values.values()):
             raise NoSetHierarchy()
         root, body = self._start(request, "ListSets")
@@ -186,7 +187,7 @@ class Provider:
 
     # -- paged lists ---------------------------------------------------------------------
 
-    def _first_state(self, request: args.OAIRequest) -> tuple[tokens.ListState, queries.Window]:
+    def _first_state(self, request: args.OAIRequest) -> tuple[tokens.ListState, Window]:
         """Check a fresh list request and take the snapshot it will be listed at."""
         self._format(request.args["metadataPrefix"])
         set_spec = request.args.get("set")
@@ -196,27 +197,27 @@ class Provider:
             if parsed is None:
                 raise NoRecordsMatch(f"This repository has no set {set_spec!r}; see ListSets.")
             kind, value = parsed
-        window = queries.Window(request.start, request.end, kind, value)
-        snapshot = queries.snapshot(self.store)
+        window = Window(request.start, request.end, kind, value)
+        snapshot = self.published.snapshot()
         state = tokens.ListState(request.verb, request.args["metadataPrefix"], request.start, request.end,
-                                 set_spec, ("", ""), snapshot, 0, queries.count(self.store, window))
+                                 set_spec, ("", ""), snapshot, 0, self.published.count(window))
         return state, window
 
-    def _resumed_state(self, request: args.OAIRequest) -> tuple[tokens.ListState, queries.Window]:
+    def _resumed_state(self, request: args.OAIRequest) -> tuple[tokens.ListState, Window]:
         s = self.settings
         state = tokens.load(request.args["resumptionToken"], s.secret, verb=request.verb, max_age=s.token_ttl)
         parsed = sets.parse(state.set_spec) if state.set_spec else (None, None)
         if parsed is None or state.prefix not in self.formats:
             raise BadResumptionToken()
-        return state, queries.Window(state.start, state.end, *parsed)
+        return state, Window(state.start, state.end, *parsed)
 
     def _list(self, request: args.OAIRequest, *, with_metadata: bool) -> bytes:
         resumed = "resumptionToken" in request.args
         size = self.settings.page_size
-        with queries.read_snapshot(self.store):
+        with self.published.snapshot_read():
             state, window = self._resumed_state(request) if resumed else self._first_state(request)
             after = state.after if resumed else None
-            items = queries.page(self.store, window, after=after, snapshot=state.snapshot, limit=size + 1)
+            items = self.published.page(window, after=after, snapshot=state.snapshot, limit=size + 1)
         if not items:
             raise NoRecordsMatch()
         fmt = self.formats[state.prefix] if with_metadata else None

@@ -10,7 +10,7 @@ from lxml import etree
 
 from ..formats.native import xml_text
 from ..formats.oaipmh import OAI_IDENTIFIER_NS, OAI_IDENTIFIER_SCHEMA, OAI_NS, OAI_SCHEMA, XSI, OAIError
-from ..store import utc_text, utcnow
+from ..timestamps import utc_text, utcnow
 
 
 def q(name: str) -> str:

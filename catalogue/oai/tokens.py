@@ -22,7 +22,7 @@ class ListState:
     """Where a ListRecords/ListIdentifiers harvest stands.
 
     `after` is the (datestamp, id) of the last item sent, `snapshot` the change number the
-    harvest lists the catalogue at (see `catalogue.store.oai`), `cursor` how many items
+    harvest lists the catalogue at (see `catalogue.store.published`), `cursor` how many items
     were sent before the next page and `total` the list size counted on the first page.
     """
 

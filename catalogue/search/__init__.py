@@ -30,9 +30,9 @@ __all__ = ["FACETS", "FACET_LIMIT", "SORTS", "CheckReport", "FacetValue", "Hit",
 def __getattr__(name: str) -> Any:
     """`SearchIndex` and `CheckReport`, imported on first use."""
     if name in ("SearchIndex", "CheckReport"):
-        # Deferred import: whoosh and numpy take 0.2-0.3 s to load, which commands that never
-        # open the index (validate, backup, users ...) and index-free catalogues need not pay.
-        from . import index
+        # whoosh and numpy take 0.2-0.3 s to load, which commands that never open the index
+        # (validate, backup, users ...) and index-free catalogues need not pay.
+        from . import index  # deferred: whoosh loads only when an index is opened
 
         return getattr(index, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterable
 from typing import Any
 
-from .. import centuries
+from .. import centuries, codes, edtf
 from . import pairs, segments
 from ._whoosh import fields, formats
 from .analysis import ANALYZERS, FIELD_KINDS, SEPARATOR, VALUES, WORD, field_tokens
@@ -51,8 +51,41 @@ def _sources(record: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for s in record.get("sources") or [] if isinstance(s, dict)]
 
 
+def designation_years(record: dict[str, Any]) -> list[int]:
+    """The years the designations of a record are dated (an EDTF range gives its first and last)."""
+    years = []
+    for designation in record.get("designations") or []:
+        span = edtf.year_range(designation.get("date", "")) if isinstance(designation, dict) and \
+            isinstance(designation.get("date"), str) else None
+        years += [y for y in span or () if isinstance(y, int)]
+    return years
+
+
+def countries(place: dict[str, Any]) -> list[str]:
+    """The countries of a place as facet values: ISO 3166 codes where known, names otherwise."""
+    listed = place.get("countries")
+    if isinstance(listed, list) and listed:
+        values = [c.get("code") or c.get("name") for c in listed if isinstance(c, dict)]
+    elif isinstance(place.get("country"), str):
+        values = [codes.country_code(place["country"]) or place["country"]]
+    else:
+        values = []
+    return list(dict.fromkeys(v for v in values if isinstance(v, str) and v))
+
+
+def span(record: dict[str, Any]) -> tuple[Any, Any]:
+    """The years a year or century query finds a record by: its period, else the first and
+    last years of its designations (a site on a register has often no period)."""
+    period = record.get("period") or {}
+    start, end = period.get("start", period.get("end")), period.get("end", period.get("start"))
+    if start is None and (years := designation_years(record)):
+        return min(years), max(years)
+    return start, end
+
+
 def facet_values(record: dict[str, Any]) -> dict[str, list[str]]:
-    """The values a record counts under in each facet."""
+    """The values a record counts under in each facet: a century is one its period overlaps
+    or one of its designations' years."""
     place = record.get("place") or {}
     period = record.get("period") or {}
     start, end = period.get("start"), period.get("end")
@@ -61,11 +94,15 @@ def facet_values(record: dict[str, Any]) -> dict[str, list[str]]:
     if end is None:
         end = start
     source_values = [s.get("publisher") or s.get("citation") or "" for s in _sources(record)]
+    dated = centuries.labels_between(start, end) if isinstance(start, int) else []
+    for year in designation_years(record):
+        dated += centuries.labels_between(year, year)
     return {
         "type": [record.get("type") or "other"],
         "status": [(record.get("condition") or {}).get("status") or "unknown"],
-        "century": centuries.labels_between(start, end) if isinstance(start, int) else [],
+        "century": list(dict.fromkeys(dated)),
         "place": [place["name"]] if place.get("name") else [],
+        "country": countries(place),
         "source": sorted({v for v in source_values if v}),
     }
 
@@ -84,11 +121,12 @@ def document(record: dict[str, Any], revision: int) -> dict[str, Any]:
     place_names = [place.get("name", ""), *_name_values(place.get("names")), place.get("admin_area", "")]
     conditions = [" ".join(str(c.get(k, "")) for k in ("event", "cause", "note"))
                   for c in record.get("conditions") or [] if isinstance(c, dict)]
+    listed = [c.get("name", "") for c in place.get("countries") or [] if isinstance(c, dict)]
+    designations = [" ".join(str(d.get(k, "")) for k in ("scheme", "identifier", "note"))
+                    for d in record.get("designations") or [] if isinstance(d, dict)]
     text = [*names, *place_names, record.get("description", ""), *(record.get("subjects") or []),
-            *source_text, *conditions, (record.get("period") or {}).get("label", "")]
-    period = record.get("period") or {}
-    start = period.get("start", period.get("end"))
-    end = period.get("end", period.get("start"))
+            *source_text, *conditions, (record.get("period") or {}).get("label", ""), *listed, *designations]
+    start, end = span(record)
     doc: dict[str, Any] = {
         "id": record["id"],
         "revision": revision,

@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import Markup
 
 #: Facets every search can count and filter on, in display order.
-FACETS = ("type", "status", "century", "place", "source")
+FACETS = ("type", "status", "century", "place", "country", "source")
 #: Accepted sort orders.
 SORTS = ("relevance", "title", "modified", "-modified")
 #: Facet values a search lists per facet, most frequent first (selected values are always

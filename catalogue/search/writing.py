@@ -170,7 +170,8 @@ class _Writer:
         return reader
 
     def add(self, record: dict[str, Any], revision: int) -> None:
-        doc = document(record, revision)
+        schema = self.writer.schema  # an index built before a field was added has no such field: reindex adds it
+        doc = {name: value for name, value in document(record, revision).items() if name in schema}
         segments.add_document(self.writer, self.pool, doc, analysed(doc, self.writer.schema, self.common))
 
     def close(self) -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import records
-from ..errors import CatalogueError, FieldError, NotFound, ValidationError, Withheld
-from ..search import FACET_LIMIT, SearchLimits, SearchResult
+from ..errors import CatalogueError, FieldError, NotFound, QueryTooLong, ValidationError, Withheld
+from ..search import FACET_LIMIT, SearchLimits, SearchResult, query_too_long
 from ..store import Revision, Store, StoredRecord, Withholding, transfer
 from ..store import stats as store_stats
 from ..store.transfer import TransferReport
@@ -24,7 +24,9 @@ from . import imports
 from .accounts import Accounts
 from .harvests import HarvestLedger
 from .imports import ImportReport, Plan
+from .published import PublishedRecords
 from .rules import SERVER_PROVENANCE, check_not_withheld, content, prepare_new
+from .uploads import Uploads
 
 DB_NAME = "catalogue.sqlite3"
 INDEX_NAME = "index"
@@ -53,7 +55,8 @@ class Statistics:
 
 class Catalogue:
     """A data directory: the store (source of truth) plus its search index, its accounts
-    (`accounts`) and its harvest state (`harvests`).
+    (`accounts`), its harvest state (`harvests`), what OAI-PMH publishes (`published`) and
+    what web imports keep (`uploads`: saved mappings and uploaded files).
 
     The store is the SQLite file in the data directory unless `database_url` names another
     (the operator's DATABASE_URL: ``sqlite:///…`` or ``postgresql://…``). `harvest_networks`
@@ -71,6 +74,8 @@ class Catalogue:
         self.store = Store(database_url or self.data_dir / DB_NAME)
         self.accounts = Accounts(self.store)
         self.harvests = HarvestLedger(self.store)
+        self.published = PublishedRecords(self.store)
+        self.uploads = Uploads(self.store)
         self._with_index = with_index
         self._index: Any = None
 
@@ -164,9 +169,19 @@ class Catalogue:
                page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True,
                facet_limit: int | None = FACET_LIMIT) -> SearchResult:
         """Full-text search with facet filters; see `catalogue.search.SearchResult`. Each facet
-        lists its `facet_limit` most frequent values (None: all of them)."""
+        lists its `facet_limit` most frequent values (None: all of them). QueryTooLong for a
+        query over `search_limits.max_query_length`, whichever door it came through (the
+        search page, the API, exports, `catalogue search`)."""
+        self.check_query(query)
         return self.index.search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
                                  facets=facets, highlight=highlight, facet_limit=facet_limit)
+
+    def check_query(self, query: str) -> None:
+        """QueryTooLong when `query` is longer than `search_limits.max_query_length`, the one
+        limit of every door: `search` refuses such a query, and a door that reads a query
+        among other arguments asks here first, so that this is the error it reports."""
+        if query_too_long(query, self.search_limits):
+            raise QueryTooLong(self.search_limits.max_query_length)
 
     def history(self, record_id: str, *, include_withheld: bool = False) -> list[Revision]:
         """Every revision of a record, oldest first; NotFound for an unknown id. A withheld
@@ -392,24 +407,39 @@ class Catalogue:
         return entry
 
     def import_records(self, items: Iterable[tuple[str, Any]], *, user: str = "system",
-                       message: str = "imported", origin: str = "import", dry_run: bool = False) -> ImportReport:
+                       message: str = "imported", origin: str = "import", dry_run: bool = False, preview: int = 0,
+                       progress: imports.ImportProgress | None = None) -> ImportReport:
         """Import (location, record) pairs; each bad one is reported, the good ones stored.
+        A `Notice` in place of a record is a warning about that location (it goes to the
+        report's warnings, the import goes on).
 
         Each record is checked and classified once (`imports.plan`), so a dry run counts
-        exactly what the import would do. Records are committed in batches of
-        `imports.IMPORT_BATCH`, each record in its own savepoint, so a bad one is never
-        half-written and a crash loses at most the open batch (an import is idempotent: run
-        it again). The index catches up once at the end.
+        exactly what the import would do; the first `preview` records are kept in the report
+        as they would be stored. Records are committed in batches of `imports.IMPORT_BATCH`,
+        each record in its own savepoint, so a bad one is never half-written and a crash
+        loses at most the open batch (an import is idempotent: run it again); `progress`
+        hears of the report after each batch. The index catches up once at the end.
         """
-        return imports.import_records(self, items, user=user, message=message, origin=origin, dry_run=dry_run)
+        return imports.import_records(self, items, user=user, message=message, origin=origin, dry_run=dry_run,
+                                      preview=preview, progress=progress)
 
     def apply(self, plan: Plan, *, user: str, message: str, origin: str) -> None:
         """Store what `imports.plan` decided for one record, without checking it again."""
-        if plan.action == "created":
-            self._store_new(plan.data, user=user, message=message, origin=origin)
-        elif plan.action == "updated" and plan.current is not None:
-            self._write_update(plan.current, plan.data, base_revision=plan.current.revision, user=user,
-                               message=message, origin=origin)
+        if plan.action in ("created", "updated"):
+            self.store_checked(plan.data, current=plan.current, user=user, message=message, origin=origin)
+
+    def store_checked(self, data: dict[str, Any], *, current: StoredRecord | None = None, user: str = "system",
+                      message: str = "", origin: str = "manual") -> dict[str, Any]:
+        """Store a record as `check` returned it, without checking it again: a new record
+        (`current` None) or the next revision of the live row `current` (refused when its
+        revision is withheld or no longer the current one; no revision when nothing changed).
+        For the doors that check a record before deciding what to do with it (imports,
+        harvests), so that each write validates its record once."""
+        if current is None:
+            return self._store_new(data, user=user, message=message, origin=origin)
+        check_not_withheld(current, False)
+        return self._write_update(current, data, base_revision=current.revision, user=user, message=message,
+                                  origin=origin)
 
 
 def shared(registry: MutableMapping[str, Any], config: Mapping[str, Any]) -> Catalogue:

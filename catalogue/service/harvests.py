@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..store import Store, StoredRecord, utcnow
+from ..store import Store, StoredRecord
 from ..store import harvest as harvest_store
 from ..store.harvest import SOURCE_FIELDS, Harvested, Lease, PendingChange, Run, RunError, Source
 
 __all__ = [
-    "SOURCE_FIELDS", "HarvestLedger", "Harvested", "Lease", "PendingChange", "Run", "RunError", "Source", "utcnow",
+    "SOURCE_FIELDS", "HarvestLedger", "Harvested", "Lease", "PendingChange", "Run", "RunError", "Source",
 ]
 
 

@@ -17,24 +17,13 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision
+from ..timestamps import utcnow
 from .backend import Backend, Connection, Row
 from .db import migrate, open_backend
-
-
-def utc_text(moment: datetime) -> str:
-    """A moment in UTC, second precision, as ``YYYY-MM-DDThh:mm:ssZ`` (OAI-PMH granularity),
-    the one form every stored and published time takes."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def utcnow(seconds_from_now: float = 0.0) -> str:
-    """Now (or `seconds_from_now` later, e.g. an expiry) as `utc_text`."""
-    return utc_text(datetime.now(UTC) + timedelta(seconds=seconds_from_now))
 
 
 @dataclass(frozen=True)

@@ -215,4 +215,27 @@ MIGRATIONS: list[str] = [
     CREATE INDEX records_geometry_place ON records (place_name)
         WHERE deleted = 0 AND withheld = 0 AND (data::jsonb #>> '{place,geometry}') IS NOT NULL
     """,
+    # 8: import mappings saved by admins, and uploaded files kept between preview and import.
+    f"""
+    CREATE TABLE import_mappings (
+        name {T} PRIMARY KEY,
+        text {T} NOT NULL,
+        "user" {T} NOT NULL,
+        updated {T} NOT NULL
+    );
+    CREATE TABLE import_uploads (
+        id {ID},
+        token {T} NOT NULL UNIQUE,
+        filename {T} NOT NULL,
+        content BYTEA NOT NULL,
+        mapping {T},
+        mapping_name {T},
+        sheet {T},
+        encoding {T},
+        "user" {T} NOT NULL,
+        created {T} NOT NULL,
+        run_id BIGINT
+    );
+    CREATE INDEX import_uploads_created ON import_uploads (created)
+    """,
 ]

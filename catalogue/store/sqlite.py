@@ -217,6 +217,32 @@ MIGRATIONS: list[str] = [
     CREATE INDEX records_geometry_place ON records (place_name)
         WHERE deleted = 0 AND withheld = 0 AND json_extract(data, '$.place.geometry') IS NOT NULL;
     """,
+    # 8 (imports in the web, issue 14): mappings of spreadsheet columns saved by admins for
+    # everyone's uploads, and uploaded files kept between their preview and their import (and
+    # for an import run again); an upload's runs are logged in harvest_runs. SQL of
+    # catalogue/store/imports.py.
+    """
+    CREATE TABLE import_mappings (
+        name TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        user TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE TABLE import_uploads (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        token TEXT NOT NULL UNIQUE,
+        filename TEXT NOT NULL,
+        content BLOB NOT NULL,
+        mapping TEXT,
+        mapping_name TEXT,
+        sheet TEXT,
+        encoding TEXT,
+        user TEXT NOT NULL,
+        created TEXT NOT NULL,
+        run_id INTEGER
+    );
+    CREATE INDEX import_uploads_created ON import_uploads (created);
+    """,
 ]
 
 

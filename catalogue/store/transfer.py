@@ -26,10 +26,11 @@ COPIED: dict[str, tuple[str, ...]] = {
     "records": ("id",), "revisions": ("seq",), "withholdings": ("id",), "users": ("id",), "tokens": ("id",),
     "login_throttle": ("kind", "key"), "sources": ("name",), "harvest_runs": ("id",), "harvest_errors": ("id",),
     "harvested": ("source", "source_identifier"), "harvest_seen": ("source", "source_identifier"),
-    "pending_changes": ("id",),
+    "pending_changes": ("id",), "import_mappings": ("name",), "import_uploads": ("id",),
 }
 #: Tables whose integer ids the store gives (new rows of the copy go on above the copied ones).
-NUMBERED = frozenset({"withholdings", "users", "tokens", "harvest_runs", "harvest_errors", "pending_changes"})
+NUMBERED = frozenset({"withholdings", "users", "tokens", "harvest_runs", "harvest_errors", "pending_changes",
+                      "import_uploads"})
 #: Tables left behind, and why.
 NOT_COPIED = {"harvest_leases": "a lease belongs to a harvest process running on the source store"}
 #: Columns the store computes from others (not written, not compared).
@@ -85,6 +86,13 @@ def _rows(conn: Connection, table: str, columns: list[str]) -> Iterator[tuple[ob
         after = tuple(rows[-1][i] for i in positions)
 
 
+def _hex(value: object) -> str:
+    """A binary value (an uploaded file) in a checksum's JSON, as hexadecimal."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    raise TypeError(f"cannot checksum a {type(value).__name__}")
+
+
 def _row_counts(conn: Connection) -> dict[str, int]:
     return {table: int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
             for table in COPIED}
@@ -98,7 +106,8 @@ def _digests(conn: Connection) -> dict[str, str]:
         record = columns.index("record_id") if table == "revisions" else None
         for row in _rows(conn, table, columns):
             key = f"chain:{row[record]}" if record is not None else f"table:{table}"
-            digests.setdefault(key, hashlib.sha256()).update(json.dumps(row, ensure_ascii=False).encode())
+            digests.setdefault(key, hashlib.sha256()).update(
+                json.dumps(row, ensure_ascii=False, default=_hex).encode())
     return {key: digest.hexdigest() for key, digest in digests.items()}
 
 

@@ -218,7 +218,7 @@ def run_source(name: str) -> Any:
                               name=f"harvest-{name}", daemon=True)
     current_app.extensions.setdefault(HARVESTS, []).append(thread)
     thread.start()
-    if not current_app.config.get("HARVEST_IN_BACKGROUND", True):
+    if not current_app.config["HARVEST_IN_BACKGROUND"]:
         thread.join()
     return redirect(url_for("admin.runs", source=name), code=303)
 

@@ -68,7 +68,7 @@ def history(record_id: str) -> Any:
 
 @bp.get("/openapi.json")
 def openapi() -> Any:
-    """The OpenAPI 3.1 description of the read API (and the write API when present)."""
+    """The OpenAPI 3.1 description of the read and the write API."""
     return jsonify(spec(base_url(), search_limits()))
 
 

@@ -21,6 +21,7 @@ _ERROR_TITLES = {
     403: lazy_gettext("Forbidden"),
     404: lazy_gettext("Not found"),
     405: lazy_gettext("Method not allowed"),
+    409: lazy_gettext("Conflict"),
     410: lazy_gettext("Deleted"),
     413: lazy_gettext("Request too large"),
     429: lazy_gettext("Too many requests"),

@@ -21,7 +21,7 @@ from . import field_messages, i18n
 
 #: Single-valued inputs, by path.
 SCALARS = ("id", "type", "title", "quantity", "quantity_sources", "description", "subjects", "rights", "notes",
-           "place.name", "place.admin_area", "place.country", "place.geometry",
+           "languages", "place.name", "place.admin_area", "place.country", "place.geometry",
            "period.label", "period.start", "period.end", "period.sources")
 _NAME_FIELDS = ("value", "lang", "script", "kind", "sources")
 #: Repeating groups and the inputs of each row.
@@ -29,12 +29,16 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "names": _NAME_FIELDS,
     "place.names": _NAME_FIELDS,
     "conditions": ("status", "date", "event", "cause", "certainty", "assessed_by", "method", "note", "sources"),
+    "designations": ("scheme", "identifier", "date", "status", "url", "note", "sources"),
     "sources": ("id", "citation", "author", "publisher", "date", "url", "pages", "type"),
     "external_ids": ("scheme", "value"),
     "media": ("url", "caption", "licence", "credit"),
+    "links": ("url", "label"),
+    "place.countries": ("code", "name"),
 }
-#: Inputs holding a list of source ids, comma-separated.
-ID_LISTS = {"quantity_sources", "period.sources", "names.sources", "place.names.sources", "conditions.sources"}
+#: Inputs holding a list of codes (source ids, language codes), comma- or space-separated.
+ID_LISTS = {"quantity_sources", "period.sources", "names.sources", "place.names.sources", "conditions.sources",
+            "designations.sources", "languages"}
 #: Inputs holding one value per line.
 LINES = {"subjects"}
 INTEGERS = {"quantity", "period.start", "period.end"}
@@ -59,7 +63,7 @@ NAME_KINDS = {"official": lazy_gettext("Official"), "common": lazy_gettext("Comm
 
 def choices(name: str) -> list[tuple[str, str]]:
     """(value, label) pairs of a select in the UI language: the vocabularies of the record schema."""
-    if name in ("type", "status", "certainty"):
+    if name in ("type", "status", "certainty", "designation_status"):
         return list(labels(name, i18n.current_language()).items())
     if name == "kind":
         return [(v, str(NAME_KINDS.get(v, v.capitalize())))
@@ -224,6 +228,8 @@ class RecordForm:
                 rows.append(item)
             if rows:
                 _assign(record, group, rows)
+        if (record.get("place") or {}).get("countries"):  # the first listed country is the country
+            record["place"].pop("country", None)
         if errors:
             bad = {e.path for e in errors}
             checked = records.normalise(dict(record, id=record.get("id") or "new-record"))

@@ -52,7 +52,7 @@ def endpoint() -> Response:
     arguments: MultiDict[str, str] = MultiDict(request.args)
     if request.method == "POST":
         arguments.update(request.form)
-    body = Provider(get_catalogue().store, settings()).respond(arguments.to_dict(flat=False))
+    body = Provider(get_catalogue().published, settings()).respond(arguments.to_dict(flat=False))
     response = Response(body, status=200, content_type="text/xml; charset=utf-8")
     return compressed(response)
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .. import __version__
 from ..schema import record_schema
 from ..search import FACETS, SORTS, SearchLimits
+from ..version import __version__
 from . import api_write
 
 
@@ -42,6 +42,7 @@ _FACET_HELP = {
     "status": "Current condition status (repeat to combine).",
     "century": "Century the period overlaps, e.g. 14 (repeat to combine).",
     "place": "Place name (repeat to combine).",
+    "country": "Country: ISO 3166-1 alpha-2 code, or the name of a country without one (repeat to combine).",
     "source": "Source (repeat to combine).",
 }
 

@@ -48,10 +48,8 @@ def is_admin() -> bool:
     return bool(user and user.can("admin"))
 
 
-def _oai_url(record_id: str) -> str | None:
-    """The OAI-PMH GetRecord URL of a record, when the OAI provider is installed."""
-    if not any(rule.rule == "/oai" for rule in current_app.url_map.iter_rules()):
-        return None
+def _oai_url(record_id: str) -> str:
+    """The OAI-PMH GetRecord URL of a record."""
     identifier = oai_identifier(current_app.config["REPOSITORY_ID"], record_id)
     return f"{base_url()}/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier={identifier}"
 
@@ -67,7 +65,7 @@ def _timeline(record: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _cite(record: dict[str, Any]) -> dict[str, Any]:
-    url = citation.permanent_url(base_url(), record["id"], record.get("revision", 1))
+    url = citation.record_url(base_url(), record["id"], record.get("revision", 1))
     repository = current_app.config["REPOSITORY_NAME"]
     accessed = datetime.now(UTC).strftime("%Y-%m-%d")
     return {
@@ -100,7 +98,7 @@ def record(record_id: str) -> Any:
         "record.html", record=data, current=current, is_current=revision in (None, current.revision),
         withheld=withheld,
         sources=sources, timeline=_timeline(data), cite=_cite(data), oai_url=_oai_url(record_id),
-        geometry=_geometry(data), jsonld=jsonld.record(data, citation.permanent_url(
+        geometry=_geometry(data), jsonld=jsonld.record(data, citation.record_url(
             base_url(), record_id, data.get("revision", 1))),
     )
 
@@ -118,7 +116,7 @@ def record_json(record_id: str) -> Any:
     except Withheld as error:
         return _withheld_page(error)
     response: Response = jsonify(data)
-    response.headers["Link"] = f'<{base_url()}/records/{record_id}>; rel="alternate"; type="text/html"'
+    response.headers["Link"] = f'<{citation.record_url(base_url(), record_id)}>; rel="alternate"; type="text/html"'
     return response
 
 

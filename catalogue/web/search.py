@@ -10,9 +10,9 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from ..errors import CatalogueError
-from ..search import FACET_LIMIT, FACETS, SORTS, SearchResult, query_too_long
-from . import get_catalogue, search_limits
+from ..errors import CatalogueError, QueryTooLong
+from ..search import FACET_LIMIT, FACETS, SORTS, SearchResult
+from . import get_catalogue
 from .site import whole_number
 
 bp = Blueprint("search", __name__)
@@ -56,9 +56,10 @@ def _integer(args: MultiDict[str, str], name: str, default: int, largest: int) -
 def read_args(args: MultiDict[str, str], page_size: int | None = None) -> SearchArgs:
     """Read q, facet filters, sort, page (and page_size when not fixed) or raise BadSearch."""
     q = args.get("q", "").strip()
-    limits = search_limits()
-    if query_too_long(q, limits):
-        raise BadSearch(gettext("The query is too long (at most %(n)s characters).", n=limits.max_query_length))
+    try:
+        get_catalogue().check_query(q)  # the service's one limit, reported before other mistakes
+    except QueryTooLong as error:
+        raise BadSearch(gettext("The query is too long (at most %(n)s characters).", n=error.limit)) from error
     filters = {}
     for facet in FACETS:
         values = list(dict.fromkeys(v.strip() for v in args.getlist(facet) if v.strip()))
@@ -80,8 +81,6 @@ def run(search: SearchArgs) -> SearchResult:
     try:
         result = get_catalogue().search(search.q, filters=search.filters, sort=search.sort, page=search.page,
                                         page_size=search.page_size)
-    except BadSearch:
-        raise
     except CatalogueError as error:  # the engine could not run this query at all
         raise BadSearch(str(error), lang="en") from error
     if search.page > result.pages:
@@ -93,15 +92,16 @@ def run(search: SearchArgs) -> SearchResult:
 def has_geometry(result: SearchResult) -> bool:
     """Whether the results hold a record with a geometry, so that their GeoJSON download has
     features. Exact when a record of this page has one or every result is on it; otherwise
-    answered from the places of the results (a geometry belongs to a named place): true when
-    a public record at one of them has one, or, when there are too many places to list, when
-    any public record has one."""
+    answered from the places of the results: true when a public record at one of them has one,
+    or, when there are too many places to list or results whose place has no name (a place
+    may be a country or a geometry alone), when any public record has one."""
     if any((hit.record.get("place") or {}).get("geometry") for hit in result.hits):
         return True
     if result.total <= len(result.hits):
         return False
     places = [value.value for value in result.facets.get("place", [])]
-    if len(places) >= FACET_LIMIT:  # not every place is listed
+    named = sum(value.count for value in result.facets.get("place", []))
+    if len(places) >= FACET_LIMIT or named < result.total:  # not every place is listed, or some have no name
         return get_catalogue().has_geometry()
     return get_catalogue().has_geometry(places)
 

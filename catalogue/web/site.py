@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
-from .. import centuries, errors
+from .. import centuries, codes, errors
 from ..schema import labels
 from . import display, i18n
 from .forms import NAME_KINDS
@@ -98,7 +98,14 @@ def facet_label(facet: str, value: str) -> str:
         return label(facet, value)
     if facet == "century":
         return century_label(value)
+    if facet == "country" and len(value) == 2 and value.isupper():
+        return country_name(value)
     return value
+
+
+def country_name(code: str | None) -> str:
+    """A country code's name in the interface language (the code when there is none)."""
+    return (codes.country_name(code, i18n.current_language()) or code) if code else ""
 
 
 def lang_of(names: Any, value: Any) -> Markup:
@@ -187,7 +194,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(with_args=with_args, label=label, facet_label=facet_label,
                                  type_count=display.type_count, count_records=display.count_records,
                                  years_text=display.years_text, language_name=display.language_name,
-                                 script_name=display.script_name, lang_of=lang_of)
+                                 script_name=display.script_name, lang_of=lang_of,
+                                 country_name=country_name)
     app.jinja_env.filters.update(bdi=bdi, isolate=isolate, datetime=display.time_tag,
                                  date=partial(display.time_tag, with_time=False), edtf=display.edtf_tag)
     app.jinja_env.tests["http_url"] = is_http

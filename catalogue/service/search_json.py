@@ -6,13 +6,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ..formats.citation import record_url
 from ..search import SearchResult
 
 
 def result_json(result: SearchResult, base_url: str) -> dict[str, Any]:
     """Hits (with their snippet's escaped HTML and their page's URL under `base_url`, a
     relative URL when it is empty), facets, total, pages, suggestion and notice."""
-    base = base_url.rstrip("/")
     return {
         "query": result.query,
         "total": result.total,
@@ -25,7 +25,7 @@ def result_json(result: SearchResult, base_url: str) -> dict[str, Any]:
         "notice": result.notice,
         "hits": [
             {"id": h.id, "title": h.title, "score": h.score, "snippet": str(h.snippet),
-             "url": f"{base}/records/{h.id}", "record": h.record}
+             "url": record_url(base_url, h.id), "record": h.record}
             for h in result.hits
         ],
         "facets": {name: [dataclasses.asdict(v) for v in values] for name, values in result.facets.items()},

@@ -10,15 +10,16 @@ from catalogue.errors import CatalogueError
 from catalogue.formats.jsonl import read_line
 
 
-def read_jsonl(path: Path | str) -> Iterator[tuple[str, Any]]:
-    """Yield (``file:line``, record or CatalogueError) for each non-blank line.
+def read_jsonl(path: Path | str, name: str | None = None) -> Iterator[tuple[str, Any]]:
+    """Yield (``file:line``, record or CatalogueError) for each non-blank line (`name`: how
+    locations call the file, its path by default).
 
     A bad line becomes an error value instead of stopping the read, so an import reports
     it with its line number and goes on with the rest.
     """
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            where = f"{path}:{number}"
+            where = f"{name or path}:{number}"
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:

@@ -1,5 +1,6 @@
-"""The queries of the OAI-PMH provider: records in (datestamp, id) order, windowed by
-from/until and sets, tombstones included, as of a snapshot of the change sequence.
+"""What OAI-PMH publishes, as SQL (the provider reads it through `Catalogue.published`):
+records in (datestamp, id) order, windowed by from/until and sets, tombstones included, as
+of a snapshot of the change sequence.
 
 A harvest lists the catalogue as it was when its first page was served (`snapshot`, the
 newest revision number then): a record edited later is listed in its snapshot revision at
