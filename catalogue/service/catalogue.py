@@ -104,6 +104,11 @@ class Catalogue:
         goes back to the pool (PostgreSQL), so idle threads hold none."""
         self.store.release()
 
+    def close_thread(self) -> None:
+        """The calling helper thread (a background import) ends: its store connection is
+        closed (SQLite) or goes back to the pool (PostgreSQL); the store stays open for the rest."""
+        self.store.close_thread()
+
     def close(self) -> None:
         if self._index is not None:
             self._index.close()
