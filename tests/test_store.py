@@ -167,6 +167,29 @@ def test_newer_store_is_refused(tmp_path: Path, store_url: str | None) -> None:
         Catalogue(tmp_path / "d", database_url=store_url)
 
 
+
+def _columns(cat: Catalogue) -> dict[str, list[str]]:
+    """Every table of a store with its columns, in order."""
+    conn = cat.store.conn
+    found = {}
+    for table in sorted(cat.store.backend.tables(conn)):
+        cursor = conn.execute(f"SELECT * FROM {table} LIMIT 0")
+        found[table] = [column[0] for column in cursor.description]
+        cursor.fetchall()
+    return found
+
+
+def test_both_stores_hold_the_same_tables_and_columns(tmp_path: Path, postgres) -> None:
+    """Each PostgreSQL migration matches the SQLite one of its number: after all of them
+    (import mappings and uploads of migration 8 included) the tables and columns agree."""
+    url = postgres.fresh_url()
+    try:
+        with Catalogue(tmp_path / "lite") as lite, Catalogue(tmp_path / "pg", database_url=url) as pg:
+            assert _columns(lite) == _columns(pg)
+            assert {"import_mappings", "import_uploads"} <= set(_columns(pg))
+    finally:
+        postgres.drop(url)
+
 WRITER = textwrap.dedent(
     """
     import sys
