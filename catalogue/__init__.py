@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .config import configure
-from .errors import NotFound
+from .errors import NotFound, SearchUnavailable, StorageFull
 from .search import SearchLimits
 from .version import __version__
 
@@ -42,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
         api,
         api_write,
         auth,
+        claim_text,
         edit,
         error_pages,
         export,
@@ -50,7 +51,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
         i18n,
         idle,
         imports,
+        maps,
         oai,
+        places,
         records,
         search,
         site,
@@ -68,6 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     i18n.init_app(app)  # the English/Azerbaijani switch (Flask-Babel, ?lang= and its cookie)
     headers.init_app(app)  # security headers on every response
     site.init_app(app)  # template helpers and the row-id URL converter
+    claim_text.init_app(app)  # condition statuses worded as claims (record, search results)
     app.before_request(auth.load_user)  # g.user from the session cookie
     app.before_request(imports.upload_limit)  # an import upload may be larger (before CSRF reads the form)
     app.teardown_appcontext(idle)  # the thread's store connection back to the pool (PostgreSQL)
@@ -77,9 +81,12 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     app.register_error_handler(CSRFError, auth.csrf_failed)
     app.register_error_handler(HTTPException, error_pages.http_error)
     app.register_error_handler(NotFound, error_pages.not_found)
+    app.register_error_handler(SearchUnavailable, error_pages.search_unavailable)  # 503 while search is rebuilt
+    app.register_error_handler(StorageFull, error_pages.storage_full)  # 503: a full disk stored nothing
 
-    for area in (home, search, records, stats, api, api_write, auth, edit, admin, imports, oai, export):
+    for area in (home, search, records, stats, api, api_write, auth, edit, admin, imports, oai, export, maps, places):
         app.register_blueprint(area.bp)
+    app.register_blueprint(places.api_bp)  # /api/places: the read API of place authorities
     for command in cli.COMMANDS:  # the commands of `catalogue`, also as `flask --app catalogue COMMAND`
         app.cli.add_command(command)
 

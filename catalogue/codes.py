@@ -80,6 +80,15 @@ def _languages() -> dict[str, str]:
     return codes
 
 
+@cache
+def language_names(tag: str) -> tuple[str, ...]:
+    """The names of a language tag's language in the interface languages (``az-Cyrl`` ->
+    Azerbaijani, azərbaycan); () for a code CLDR does not name."""
+    head = tag.strip().partition("-")[0].lower()
+    found = (Locale(lang).languages.get(head) for lang in NAME_LANGUAGES)
+    return tuple(dict.fromkeys(n for n in found if n))
+
+
 def language_code(text: str) -> str | None:
     """A language tag for a code (``en``, ``az-Cyrl``, ``aze``: kept, the language part
     lowercased) or a language name in English or Azerbaijani (``English`` -> ``en``); None

@@ -50,6 +50,9 @@ SEARCH_MAX_EXPANSION_TERMS = 20000
 #: Milliseconds a query may take to match; a query that needs longer is searched as plain
 #: words (given half as long again), else answered with no hits and a notice.
 SEARCH_TIME_BUDGET_MS = 400
+#: Milliseconds a write waits for search to catch up before it returns (the store has the
+#: change either way; search then follows in the background). 0: never wait.
+INDEX_WAIT_MS = 200
 #: Largest accepted request body (bytes).
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 #: Largest file an import reads (bytes): an upload of the web import, a file given to

@@ -3,6 +3,7 @@ a clear message (CLI: stderr and exit code, web: a page or problem details)."""
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,3 +114,29 @@ class QueryTooLong(CatalogueError):
 
 class ConfigurationError(CatalogueError):
     """The app is configured in a way that is unsafe to run (or a setting cannot be read)."""
+
+
+class SearchUnavailable(CatalogueError):
+    """Search cannot answer now: its index is being rebuilt from the store (records, their
+    history, OAI-PMH and exports of the whole collection work meanwhile). `reason` says why
+    (for logs), `retry_after` how many seconds to wait."""
+
+    def __init__(self, reason: str, retry_after: int):
+        self.reason, self.retry_after = reason, retry_after
+        super().__init__("Search is being rebuilt from the catalogue; try again in a minute.")
+
+
+class IndexBusy(CatalogueError):
+    """Another process kept the search index locked (it writes or rebuilds it) for longer
+    than this one could wait; the message names it. Nothing is lost: try again later."""
+
+
+class StorageFull(OSError):
+    """The disk holding the data directory is full (or the store could only be opened to
+    read, because it was): the write was undone, nothing was stored. Free some space and
+    try again. An OSError (ENOSPC), so a batch (an import) stops instead of failing record
+    after record."""
+
+    def __init__(self, detail: str = ""):
+        message = "the disk holding the catalogue is full: nothing was stored; free some space and try again"
+        super().__init__(errno.ENOSPC, message + (f" ({detail})" if detail else ""))

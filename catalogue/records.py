@@ -20,6 +20,10 @@ from . import codes, edtf
 from .errors import FieldError, ValidationError
 from .schema import integer_paths, record_schema, schema_errors, vocabulary
 
+#: The record's fields in the order people read and edit them (record page, form, diffs).
+FIELD_ORDER = ("id", "type", "title", "description", "quantity", "quantity_sources", "names", "place", "period",
+               "conditions", "sources", "subjects", "external_ids", "media", "rights", "notes", "provenance")
+
 #: Fields the store maintains; values supplied by a writer are replaced.
 SYSTEM_FIELDS = ("created", "modified", "revision")
 
@@ -86,11 +90,17 @@ def normalise(record: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def current_status(record: dict[str, Any]) -> str:
-    """The status of the latest dated assessment (undated ones count in list order)."""
-    conditions = record.get("conditions") or []
-    if not conditions or not all(isinstance(c, dict) and isinstance(c.get("date", ""), str) for c in conditions):
-        return "unknown"
+def field_rank(name: str) -> int:
+    """Where a top-level field comes in `FIELD_ORDER` (fields it does not list come last)."""
+    return FIELD_ORDER.index(name) if name in FIELD_ORDER else len(FIELD_ORDER)
+
+
+def chronological(conditions: Any) -> list[dict[str, Any]]:
+    """Condition assessments in the order they count, the latest last: by the last year of
+    their date, undated ones before the dated (in list order); empty when one is malformed."""
+    if not isinstance(conditions, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("date", ""), str) for c in conditions):
+        return []
 
     def key(item: tuple[int, dict[str, Any]]) -> tuple[int, int]:
         index, assessment = item
@@ -98,7 +108,13 @@ def current_status(record: dict[str, Any]) -> str:
         last = (years[1] if years[1] is not None else years[0]) if years else None
         return (last if last is not None else -10**9, index)
 
-    return max(enumerate(conditions), key=key)[1].get("status", "unknown")
+    return [assessment for _, assessment in sorted(enumerate(conditions), key=key)]
+
+
+def current_status(record: dict[str, Any]) -> str:
+    """The status of the latest dated assessment (undated ones count in list order)."""
+    ordered = chronological(record.get("conditions") or [])
+    return ordered[-1].get("status", "unknown") if ordered else "unknown"
 
 
 def _rule_errors(record: dict[str, Any]) -> list[FieldError]:

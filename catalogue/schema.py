@@ -175,8 +175,29 @@ def schema_errors(record: Any) -> list[FieldError]:
     fast = _fast_validator()
     if fast.is_valid(record):
         return []
+    errors = _errors(_validator(), record)
+    if not errors:  # a check only the compiled validator makes (e.g. date-time syntax)
+        errors = [FieldError(field_path(e.instance_path), e.message) for e in fast.iter_errors(record)]
+    return sorted(set(errors), key=lambda e: (e.path, e.message))
+
+
+@cache
+def _place_validator() -> Draft202012Validator:
+    """The validator of a place authority (`$defs/place_authority` of the record schema,
+    which shares its names, countries, geometry and sources with the record's place)."""
+    schema = {"$defs": record_schema()["$defs"], "$ref": "#/$defs/place_authority"}
+    return Draft202012Validator(schema, format_checker=_format_checker())
+
+
+def place_schema_errors(place: Any) -> list[FieldError]:
+    """Validate a place authority against its JSON Schema; errors sorted by path."""
+    return sorted(set(_errors(_place_validator(), place)), key=lambda e: (e.path, e.message))
+
+
+def _errors(validator: Draft202012Validator, instance: Any) -> list[FieldError]:
+    """Every jsonschema error of `instance` as a field-located error, worded for users."""
     errors = []
-    for error in _validator().iter_errors(record):
+    for error in validator.iter_errors(instance):
         path = field_path(error.absolute_path)
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else ""
@@ -184,6 +205,4 @@ def schema_errors(record: Any) -> list[FieldError]:
             errors.append(FieldError(path, "is required", "required", {"name": missing}))
             continue
         errors.append(FieldError(path, _message(error), *_code(error)))
-    if not errors:  # a check only the compiled validator makes (e.g. date-time syntax)
-        errors = [FieldError(field_path(e.instance_path), e.message) for e in fast.iter_errors(record)]
-    return sorted(set(errors), key=lambda e: (e.path, e.message))
+    return errors

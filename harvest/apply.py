@@ -19,10 +19,11 @@ from typing import Any
 from catalogue import records
 from catalogue.errors import AlreadyExists, CatalogueError, ValidationError
 from catalogue.service import Catalogue
-from catalogue.service.harvests import Harvested, Source
+from catalogue.service.harvests import Harvested, IdCollision, Source
 from catalogue.timestamps import utcnow
 
 from .leases import RunLease
+from .sources import id_collision
 
 USER = "harvest"
 COUNT_KEYS = ("new", "updated", "unchanged", "deleted", "failed", "conflicts")
@@ -115,7 +116,7 @@ class Applier:
             elif item.data is None:
                 raise CatalogueError(item.problem or "the record could not be mapped")
             else:
-                self._upsert(item)
+                self._upsert(item, errors)
         except ValidationError as error:
             self.counts["failed"] += 1
             errors.append((item.identifier, "not valid after mapping: " + str(error)))
@@ -138,10 +139,13 @@ class Applier:
         self.ledger.add_pending(record_id, self.source.name, item.identifier, action, data, item.datestamp)
         self.counts["conflicts"] += 1
 
-    def _upsert(self, item: Item) -> None:
+    def _upsert(self, item: Item, errors: list[tuple[str | None, str]]) -> None:
         """Check the record once (the service's one check), then create, update, keep it
-        pending or leave it: what is stored is what was checked."""
+        pending or leave it: what is stored is what was checked; a new record whose upstream
+        id is taken here follows the source's id_collision policy."""
         existing, seen = self._lookup(item.identifier)
+        if existing is None and (linked := self._taken_id(item, errors)) is not None:
+            existing = linked  # the link policy: the local record stands for the upstream one
         record_id = existing.id if existing else self._new_id(item)
         data = self.cat.check(dict(item.data or {}, id=record_id), origin="harvest")
         digest = content_hash(data)
@@ -166,6 +170,29 @@ class Applier:
                                             origin="harvest")
             self._remember(item, existing.id, stored["revision"], digest)
             self.counts["updated" if stored["revision"] != existing.revision else "unchanged"] += 1
+
+    def _taken_id(self, item: Item, log: list[tuple[str | None, str]]) -> Any:
+        """A new upstream record whose upstream id another record holds here: what the
+        source's policy (`harvest.sources.ID_COLLISION`) says. ``link``: that record, which
+        stands for it from now on (its upstream content waits for review); ``refuse``: an
+        error, nothing stored; ``rename``: None, the id derives from the source. Each is
+        logged with the run and remembered for both records' pages."""
+        upstream = item.upstream_id
+        if not upstream or not records.is_valid_id(upstream):
+            return None
+        holder = self.cat.current(upstream)
+        if holder is None:
+            return None
+        policy = id_collision(self.source.settings)
+        kept = {"link": upstream, "rename": harvest_id(self.source.name, item.identifier), "refuse": None}[policy]
+        self.ledger.set_collision(IdCollision(self.source.name, item.identifier, upstream, kept, policy,
+                                              self.run_id, utcnow()))
+        said = f"the upstream id {upstream!r} is taken here by another record (id_collision = {policy})"
+        if policy == "refuse":
+            raise CatalogueError(f"{said}: not harvested")
+        log.append((item.identifier, f"{said}: linked to that record; its upstream content waits "
+                                      "for review" if policy == "link" else f"{said}: stored as {kept!r}"))
+        return holder if policy == "link" else None
 
     def _new_id(self, item: Item) -> str:
         """A mirrored catalogue keeps the upstream id when it is free; otherwise (and for

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from catalogue.errors import CatalogueError
+from catalogue.processes import machine, process_gone, process_start
 from catalogue.service import Catalogue
 from catalogue.service.harvests import Lease, Run
 from catalogue.timestamps import utcnow
@@ -30,45 +29,6 @@ log = logging.getLogger(__name__)
 
 class HarvestBusy(CatalogueError):
     """Another run of the source holds its lease: this one is refused (try again later)."""
-
-
-def machine() -> str:
-    """This host and pid namespace: where a pid names the same process as here (two
-    containers may share a host name but not their pids)."""
-    try:
-        namespace = os.readlink("/proc/self/ns/pid")
-    except OSError:
-        return socket.gethostname()
-    return f"{socket.gethostname()} {namespace}"
-
-
-def _stat(pid: int) -> list[str] | None:
-    """The fields of /proc/<pid>/stat after the command name (state first); None without /proc."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return None
-    return text.rpartition(")")[2].split()
-
-
-def process_start(pid: int) -> str:
-    """When process `pid` started (clock ticks since boot), to tell it from a later one with its pid."""
-    fields = _stat(pid)
-    return fields[19] if fields and len(fields) > 19 else ""
-
-
-def process_gone(pid: int, started: str) -> bool:
-    """True when no process `pid` runs here, or it is a zombie, or a later process took its pid."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        pass  # it exists, owned by someone else
-    fields = _stat(pid)
-    if fields is None:
-        return False
-    return fields[0] == "Z" or bool(started and len(fields) > 19 and fields[19] != started)
 
 
 def is_live(lease: Lease) -> bool:

@@ -23,6 +23,13 @@ from .errors import UnsafeURL
 from .oai import OAIClient
 
 PROTOCOLS = ("oai-pmh",)
+#: The setting saying what a harvest does with a record whose upstream id (native format) is
+#: taken here by another record: ``rename`` it (its id derives from the source and its
+#: identifier), ``link`` it to that record (whose content stays; upstream changes wait for
+#: review) or ``refuse`` it (logged, not stored). Both records and the run log say so.
+ID_COLLISION = "id_collision"
+ID_COLLISION_POLICIES = ("rename", "link", "refuse")
+DEFAULT_ID_COLLISION = "rename"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 #: Limits of the ListMetadataFormats request made when a source is registered (a form waits for it).
 CHECK_SETTINGS = {"deadline": 30.0, "retries": 1}
@@ -48,8 +55,23 @@ def parse_mapping(text: str | None) -> dict[str, Any]:
 
 
 def settings(values: dict[str, Any] | None) -> Settings:
-    """A source's network limits (its `settings` over the defaults); unknown names are user errors."""
-    return Settings.from_mapping(values)
+    """A source's network limits (its `settings` over the defaults, the id collision policy
+    checked and left aside); unknown names are user errors."""
+    id_collision(values)
+    return Settings.from_mapping(_network_values(values))
+
+
+def _network_values(values: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (values or {}).items() if k != ID_COLLISION}
+
+
+def id_collision(values: dict[str, Any] | None) -> str:
+    """A source's policy for upstream ids taken here (`ID_COLLISION`); a bad value is a user error."""
+    policy = (values or {}).get(ID_COLLISION, DEFAULT_ID_COLLISION)
+    if policy not in ID_COLLISION_POLICIES:
+        raise CatalogueError(f"harvest setting {ID_COLLISION!r} must be one of {', '.join(ID_COLLISION_POLICIES)},"
+                             f" not {policy!r}")
+    return str(policy)
 
 
 def networks(cat: Catalogue) -> NetworkPolicy:
@@ -118,7 +140,8 @@ def add_source(cat: Catalogue, name: str, url: str, protocol: str = "oai-pmh", p
     """
     prefix = prefix or "oai_dc"
     _check_source(cat, name, url, protocol, mapping)
-    Settings.from_mapping(settings)
+    id_collision(settings)
+    Settings.from_mapping(_network_values(settings))
     if cat.harvests.source(name) is not None:
         raise AlreadyExists(f"a source named {name!r} exists already")
     _check_provider(cat, url, prefix, settings, contact=check)

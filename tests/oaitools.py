@@ -1,4 +1,4 @@
-"""Helpers of the OAI-PMH tests: the shared validator, the native XSD, a loopback server,
+"""Helpers of the OAI-PMH tests: the official validator (tests/data/oai-pmh), the native XSD, a loopback server,
 a controllable store clock and a Sickle client that keeps every response it received."""
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from sickle import Sickle
 from werkzeug.serving import make_server
 
 from catalogue.formats.native import NAMESPACE, xsd_path
-from tests.conftest import shared_path
+from tests.conftest import data_path
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 
 
 @cache
 def _validator(path: str) -> Callable[[bytes], list[str]]:
-    spec = importlib.util.spec_from_file_location("shared_oai_validate", path)
+    spec = importlib.util.spec_from_file_location("oai_pmh_validate", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -37,9 +37,9 @@ def native_schema() -> etree.XMLSchema:
 
 
 def assert_valid(body: bytes) -> etree._Element:
-    """Check a response against the official OAI-PMH and oai_dc schemas (../shared; the test
-    is skipped without them) and every native record against our XSD; return the root."""
-    validate = _validator(str(shared_path("oai-pmh", "validate.py")))
+    """Check a response against the official OAI-PMH and oai_dc schemas (tests/data/oai-pmh)
+    and every native record against our XSD; return the root."""
+    validate = _validator(str(data_path("oai-pmh", "validate.py")))
     problems = validate(body)
     assert problems == [], problems
     root = etree.fromstring(body)

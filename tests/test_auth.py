@@ -12,13 +12,18 @@ import itsdangerous
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
 
+from catalogue import access
 from catalogue.errors import ConfigurationError
 from catalogue.store import users as user_store
 from catalogue.web import get_catalogue
 from catalogue.web.auth import is_production
 from tests.archivists import PASSWORD, add_user, csrf_token, login, session_cookie
-from tests.conftest import make_app
+from tests.conftest import TEST_SCRYPT, make_app
+
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
 
 pytestmark = pytest.mark.both_stores  # the store's semantics, on SQLite and on PostgreSQL
 
@@ -33,11 +38,21 @@ def _is_signed_in(client: FlaskClient) -> bool:
     return client.get("/records/new").status_code == 200
 
 
+@pytest.mark.real_password_hashing
 def test_password_is_stored_as_scrypt_hash(app: Flask, alice: str) -> None:
     with app.app_context():
         row = user_store.get_user(get_catalogue().store, alice)
     assert row.password_hash.startswith("scrypt:")
+    assert not row.password_hash.startswith(TEST_SCRYPT + "$")  # the production cost, not the tests' one
     assert PASSWORD not in row.password_hash
+
+
+def test_a_name_without_account_is_checked_at_the_cost_of_a_password() -> None:
+    """The stand-in hash checked for an unknown name has the cost werkzeug gives a new one,
+    so a login answers as slowly for a name that does not exist, and never matches."""
+    method = generate_password_hash(PASSWORD, method="scrypt").split("$")[0]
+    assert access._DUMMY_HASH.split("$")[0] == method
+    assert not access.password_matches(None, PASSWORD) and not access.password_matches(None, "")
 
 
 def test_login_with_the_right_password_signs_in(client: FlaskClient, alice: str) -> None:

@@ -9,6 +9,9 @@ from flask.testing import FlaskClient
 
 from tests.archivists import PASSWORD, add_user, csrf_token, login, signed_in
 
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
+
 
 @pytest.fixture
 def admin(app: Flask) -> FlaskClient:

@@ -13,6 +13,9 @@ from catalogue.web import get_catalogue
 from tests.archivists import PASSWORD
 from tests.conftest import exited_cleanly
 
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
+
 
 def test_user_add_reads_the_password_from_stdin_and_lists_the_user(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["user", "add", "alice", "--role", "admin"], input=PASSWORD + "\n")

@@ -55,7 +55,7 @@ ROUTES: list[tuple[str, str, dict[str, str], tuple[Any, Any, Any]]] = [
     ("GET", "/records/no-such/edit", {}, (LOGIN, 404, 404)),
     ("POST", "/records/rec-{who}/edit", {**_record_form("{who}", "Edited"), "base_revision": "1"},
      (LOGIN, 303, 303)),
-    ("POST", "/records/rec-{who}/restore", {"revision": "1"}, (LOGIN, 303, 303)),
+    ("POST", "/records/rec-{who}/restore", {"revision": "1", "message": "matrix"}, (LOGIN, 303, 303)),
     ("GET", "/records/rec-{who}/restore", {}, (405, 405, 405)),
     ("POST", "/records/rec-{who}/delete", {"reason": "matrix"}, (LOGIN, 303, 303)),
     ("GET", "/records/rec-{who}/delete", {}, (405, 405, 405)),

@@ -12,6 +12,9 @@ from flask.testing import FlaskCliRunner
 from tests.conftest import exited_cleanly
 from tests.recordsamples import make_record
 
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
+
 
 def write_jsonl(path: Path, lines: list[object]) -> Path:
     path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines) + "\n",

@@ -13,6 +13,9 @@ from harvest.sources import parse_mapping
 from tests.conftest import exited_cleanly
 from tests.installed import plain_env, run_catalogue
 
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "harvest" / "examples"
 MAPPING = """
 [record]

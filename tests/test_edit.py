@@ -17,6 +17,9 @@ from catalogue.web import get_catalogue
 from catalogue.web.forms import RecordForm
 from tests.archivists import add_user, csrf_token, form_fields, login, signed_in
 
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
+
 RECORD = "khojaly-schools"
 
 
@@ -187,7 +190,12 @@ def test_delete_needs_a_reason_then_restore_brings_the_record_back(editor: Flask
     assert response.status_code == 303
     assert editor.get(f"/records/{RECORD}").status_code == 410
     assert editor.get(f"/records/{RECORD}/edit").status_code == 410
-    assert editor.post(f"/records/{RECORD}/restore", data={"csrf_token": token}).status_code == 303
+    refused = editor.post(f"/records/{RECORD}/restore", data={"csrf_token": token})
+    assert refused.status_code == 422 and "say why" in _text(refused)  # a restore needs a reason too
+    assert editor.get(f"/records/{RECORD}").status_code == 410
+    restored = editor.post(f"/records/{RECORD}/restore", data={"csrf_token": token, "message": "not a duplicate"})
+    assert restored.status_code == 303
+    assert "Saved as revision 3." in _text(editor.get(f"/records/{RECORD}"))
     assert editor.get(f"/records/{RECORD}").status_code == 200
     with demo_app.app_context():
         assert [r.action for r in get_catalogue().history(RECORD)] == ["create", "delete", "restore"]
@@ -196,12 +204,16 @@ def test_delete_needs_a_reason_then_restore_brings_the_record_back(editor: Flask
 def test_restore_an_earlier_revision(editor: FlaskClient, demo_app: Flask) -> None:
     editor.post(f"/records/{RECORD}/edit", data=_edit(editor, title="Wrong title", message="oops"))
     token = csrf_token(editor, f"/records/{RECORD}/edit")
-    response = editor.post(f"/records/{RECORD}/restore", data={"csrf_token": token, "revision": "1"})
+    refused = editor.post(f"/records/{RECORD}/restore", data={"csrf_token": token, "revision": "1", "message": " "})
+    assert refused.status_code == 422 and "say why" in _text(refused)
+    assert 'id="restore-reason-1"' in refused.get_data(as_text=True)  # the history page, the reason asked for
+    response = editor.post(f"/records/{RECORD}/restore", data={"csrf_token": token, "revision": "1",
+                                                               "message": "the title was right"})
     assert response.status_code == 303
     with demo_app.app_context():
         catalogue: Catalogue = get_catalogue()
         assert catalogue.get(RECORD)["title"] == "Schools of Khojaly"
-        assert catalogue.history(RECORD)[-1].message == "restored revision 1"
+        assert catalogue.history(RECORD)[-1].message == "the title was right"
         assert catalogue.history(RECORD)[-1].user == "alice"
 
 
@@ -220,6 +232,7 @@ def test_restore_an_earlier_revision(editor: FlaskClient, demo_app: Flask) -> No
 ])
 def test_bad_restore_and_delete_requests(editor: FlaskClient, path: str, data: dict[str, str], status: int) -> None:
     token = csrf_token(editor, "/records/new")
+    data = {"message": "a reason", **data} if path.endswith("/restore") else data
     assert editor.post(path, data={**data, "csrf_token": token}).status_code == status
 
 

@@ -12,6 +12,9 @@ from flask import Flask
 
 from tests.archivists import csrf_token, signed_in
 
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
+
 
 class _Page(HTMLParser):
     """The ids, labels, form controls, links and headings of a page."""

@@ -4,6 +4,7 @@ run log, and upstream changes to locally edited records wait for review."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -18,7 +19,9 @@ from catalogue.web.admin import HARVESTS
 from tests.archivists import csrf_token, form_fields, signed_in
 from tests.oai_provider import Provider
 
-pytestmark = pytest.mark.both_stores  # the store's semantics, on SQLite and on PostgreSQL
+#: The store's semantics, on SQLite and on PostgreSQL; nothing here searches: writes skip
+#: the search index (see tests/conftest.py).
+pytestmark = [pytest.mark.both_stores, pytest.mark.without_index]
 
 FAST = {"connect_timeout": 1, "read_timeout": 0.5, "retries": 1, "backoff": 0.01, "max_backoff": 0.05}
 
@@ -122,8 +125,11 @@ def test_pending_change_is_listed_and_accepted_as_a_revision(app: Flask, admin: 
                                                              archivist: FlaskClient, provider: Provider) -> None:
     record_id = _local_edit_then_upstream_change(app, admin, archivist, provider)
     page = archivist.get("/pending").get_data(as_text=True)
-    assert "Upstream title" in page and "Local title" in page
-    assert "Upstream title" in archivist.get(f"/records/{record_id}/pending").get_data(as_text=True)
+    # the title, changed on both sides, read word by word from here to upstream
+    assert ('<del><span class="visually-hidden">removed: </span>Local</del><ins><span class="visually-hidden">'
+            'added: </span>Upstream</ins> title') in page
+    assert "changed here and upstream" in page
+    assert "changed here and upstream" in archivist.get(f"/records/{record_id}/pending").get_data(as_text=True)
     with app.app_context():
         (change,) = harvest.pending.list_pending(get_catalogue())
     token = csrf_token(archivist, "/pending")
@@ -148,3 +154,35 @@ def test_rejected_change_keeps_the_local_record(app: Flask, admin: FlaskClient, 
     with app.app_context():
         assert get_catalogue().get(record_id)["title"] == "Local title"
         assert harvest.pending.list_pending(get_catalogue(), status="rejected")[0].decided_by == "alice"
+
+
+def test_pending_change_decided_field_by_field_keeps_the_local_note(app: Flask, admin: FlaskClient,
+                                                                    archivist: FlaskClient, provider: Provider) -> None:
+    assert _add_source(admin, provider) == 303
+    _harvest(app, archivist)
+    with app.app_context():
+        catalogue = get_catalogue()
+        record = catalogue.store.find_by_source("test", "oai:test:1")
+        catalogue.update(record.id, dict(record.data, notes="Seen on site in 2024."), base_revision=record.revision,
+                         user="alice", message="local note")
+    provider.put("oai:test:1", "Record 1, renamed upstream", type="Mosque")
+    _harvest(app, archivist)
+    with app.app_context():
+        (change,) = harvest.pending.list_pending(get_catalogue())
+    page = archivist.get(f"/records/{record.id}/pending").get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="checkbox" name="field" value="([a-z_]+)"( checked)?>', page))
+    assert fields == {"title": " checked", "sources": " checked", "notes": ""}  # the local note is not taken
+    assert '<strong>Editorial notes</strong></label>\n          <span class="side">changed here</span>' in page
+    token = csrf_token(archivist, "/pending")
+    nothing = archivist.post(f"/pending/{change.id}/accept", data={"csrf_token": token, "choose": "1",
+                                                                  "next": f"/records/{record.id}/pending"})
+    assert nothing.status_code == 422 and "Tick at least one field" in nothing.get_data(as_text=True)
+    response = archivist.post(f"/pending/{change.id}/accept", data={
+        "csrf_token": token, "choose": "1", "field": ["title", "sources"], "next": f"/records/{record.id}/pending"})
+    assert response.status_code == 303
+    assert "Upstream change accepted as revision 3." in archivist.get(response.headers["Location"]).get_data(
+        as_text=True)
+    with app.app_context():
+        last = get_catalogue().history(record.id)[-1]
+    assert last.data["title"] == "Record 1, renamed upstream" and last.data["notes"] == "Seen on site in 2024."
+    assert "took title, sources; kept as edited here: notes" in last.message

@@ -16,6 +16,9 @@ from catalogue.errors import FieldError, ValidationError
 from catalogue.web import field_messages
 from tests.archivists import form_fields, signed_in
 
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
+
 STATUSES = "intact, damaged, destroyed, at_risk, unknown"
 
 

@@ -35,6 +35,7 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_validate_works_without_test_extras(tmp_path: Path) -> None:
     assert "rfc3339_validator" in extras_only_modules()  # what jsonschema's date-time check needs
     env = plain_env(tmp_path, CATALOGUE_DATA=str(tmp_path / "data"), CATALOGUE_ENV="development")
@@ -124,6 +125,7 @@ NO_SERVING_EITHER = [
 ]
 
 
+@pytest.mark.slow
 def test_production_commands_without_secret(tmp_path: Path) -> None:
     """With CATALOGUE_ENV=production and no CATALOGUE_SECRET_KEY, every command that serves
     nothing runs; `serve` refuses with one line before it listens."""

@@ -28,9 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("catalogue", "harvest")
 LINTER = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-#: Modules no layer holds: the package itself (`create_app` assembles every layer) and the
-#: shim old search indexes unpickle their analysers from (see pyproject.toml).
-UNLAYERED = {"catalogue", "catalogue.index"}
+#: Modules no layer holds: the package itself (`create_app` assembles every layer).
+UNLAYERED = {"catalogue"}
 #: The longest a module may grow before it should be split by job.
 MAX_LINES = 500
 

@@ -11,6 +11,9 @@ import harvest.runs
 import harvest.sources
 from tests.oai_provider import Provider
 
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
+
 SETTINGS = {"connect_timeout": 1, "read_timeout": 10, "retries": 1, "backoff": 0.01, "max_backoff": 0.02}
 
 

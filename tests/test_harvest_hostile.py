@@ -17,6 +17,9 @@ from catalogue.formats import dc
 from catalogue.store import harvest as harvest_store
 from tests.oai_provider import Provider, now
 
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
+
 FAST = {"connect_timeout": 1, "read_timeout": 10, "retries": 1, "backoff": 0.01, "max_backoff": 0.02}
 SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 

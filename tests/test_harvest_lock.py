@@ -24,7 +24,9 @@ from tests.archivists import csrf_token, signed_in
 from tests.conftest import exited_cleanly
 from tests.oai_provider import Provider
 
-pytestmark = pytest.mark.both_stores  # the store's semantics, on SQLite and on PostgreSQL
+#: The store's semantics, on SQLite and on PostgreSQL; nothing here searches: writes skip
+#: the search index (see tests/conftest.py).
+pytestmark = [pytest.mark.both_stores, pytest.mark.without_index]
 
 SETTINGS = {"connect_timeout": 1, "read_timeout": 10, "retries": 0}
 
@@ -143,6 +145,7 @@ def test_a_lease_of_another_host_holds_until_it_expires(catalogue, source, runne
     assert statuses == {held: "interrupted", run.id: "ok"}
 
 
+@pytest.mark.slow
 def test_the_heartbeat_keeps_the_lease_of_a_run_waiting_on_a_slow_server(catalogue, source, provider, monkeypatch):
     monkeypatch.setattr(leases, "LEASE_SECONDS", 2.0)
     monkeypatch.setattr(leases, "HEARTBEAT_SECONDS", 0.1)

@@ -15,7 +15,7 @@ from harvest.checkpoints import overlap_from
 from harvest.client import USER_AGENT, Settings
 from harvest.oai import OAIClient
 from harvest.safexml import parse_xml
-from tests.conftest import shared_path
+from tests.conftest import data_path
 from tests.oai_provider import BILLION_LAUGHS, LOOPBACK, Provider
 
 REAL = ("oai-pmh", "real-responses")
@@ -41,7 +41,7 @@ def client(provider: Provider, sleeps: list[float] | None = None, **overrides: f
 
 
 def real(name: str) -> bytes:
-    return shared_path(*REAL, name).read_bytes()
+    return data_path(*REAL, name).read_bytes()
 
 
 # -- real responses ---------------------------------------------------------------------

@@ -81,6 +81,7 @@ def harvest_on_a_terminal(data: Path, *args: str) -> tuple[subprocess.CompletedP
     return done, shown.decode("utf-8", errors="replace")
 
 
+@pytest.mark.slow
 def test_the_command_draws_a_bar_on_a_terminal_and_nowhere_else(tmp_path, provider):
     data = tmp_path / "data"
     settings = {"HARVEST_ALLOW_NETWORKS": LOOPBACK}

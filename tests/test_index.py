@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import json
+import logging
 import subprocess
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalogue.cli.records import demo_path
 from catalogue.errors import QueryTooLong
-from catalogue.search import FACETS, SearchResult, analysis, writing
+from catalogue.search import FACETS, SearchResult, analysis, documents, generations, writing
+from catalogue.search import _whoosh as whoosh
 from catalogue.service import Catalogue
-from harvest.jsonlfile import read_jsonl
 
 SOURCE = [{"id": "s1", "citation": "Test citation, 2024.", "publisher": "Test Press"}]
 KHOJALY_SPELLINGS = ["Khojaly", "Xocalı", "Xocali", "Hocalı", "Khojali", "Ходжалы", "Xodjaly", "xocali", "KHOJALY",
@@ -31,12 +33,8 @@ def record(rid: str, **fields: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Catalogue:
-    catalogue = Catalogue(tmp_path / "data")
-    report = catalogue.import_records(read_jsonl(demo_path()))
-    assert report.failed == 0 and report.created > 0
-    yield catalogue
-    catalogue.close()
+def demo(demo_catalogue: Catalogue) -> Catalogue:
+    return demo_catalogue
 
 
 def ids(result: SearchResult) -> set[str]:
@@ -125,7 +123,7 @@ def test_facets_count_the_whole_result(demo: Catalogue) -> None:
     assert counts["status"] == {"destroyed": len(demo_ids(demo)), "damaged": 1}
     assert counts["century"] == {"XIV": 2, "XV": 2, "XVI": 1}
     assert list(counts["century"]) == ["XIV", "XV", "XVI"]
-    assert counts["place"] == {"Khojaly": len(demo_ids(demo)), "Baku": 1}
+    assert counts["place"] == {"khojaly": len(demo_ids(demo)), "Baku": 1}  # the demo place by its id
     assert counts["source"] == {"AzerNEWS": len(demo_ids(demo)), "Test Press": 1}
     assert result.total == len(demo_ids(demo)) + 1 and len(result.hits) == 1
 
@@ -260,11 +258,11 @@ def test_a_crash_during_reindex_leaves_the_old_index(demo: Catalogue, monkeypatc
     calls = {"n": 0}
     real = writing.document
 
-    def failing(data: dict[str, Any], revision: int) -> dict[str, Any]:
+    def failing(data: dict[str, Any], revision: int, *place_names: Any) -> dict[str, Any]:
         calls["n"] += 1
         if calls["n"] > 3:
             raise OSError("disk full")
-        return real(data, revision)
+        return real(data, revision, *place_names)
 
     monkeypatch.setattr(writing, "document", failing)
     with pytest.raises(OSError):
@@ -303,6 +301,7 @@ catalogue.close()
 """
 
 
+@pytest.mark.slow
 def test_two_processes_writing_at_once(tmp_path: Path) -> None:
     data = tmp_path / "data"
     Catalogue(data).close()
@@ -315,21 +314,69 @@ def test_two_processes_writing_at_once(tmp_path: Path) -> None:
     catalogue.close()
 
 
-def test_an_index_written_before_the_search_package_moved_still_opens(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """Indexes of 0.1.0 pickled their analysers as `catalogue.index.*`: after an upgrade they
-    still open, answer searches and take writes, without a reindex."""
-    for kind in (analysis.FoldFilter, analysis.PhoneticFilter):
-        monkeypatch.setattr(kind, "__module__", "catalogue.index")  # as the old layout pickled them
+def test_an_index_written_before_the_search_package_moved_is_set_aside_and_rebuilt(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Indexes of 0.1.0 pickled their analysers as `catalogue.index.*`, a module this version
+    no longer has: such an index counts as unreadable, is set aside (kept, with a note why)
+    and rebuilt from the store by itself, with a log line saying why; no shim keeps it open."""
+    old_layout = types.ModuleType("catalogue.index")  # the module path 0.1.0 pickled
+    for kind in (analysis.KindFilter, analysis.Tokenizer):  # the analysers the schema pickles
+        monkeypatch.setattr(kind, "__module__", "catalogue.index")
+        setattr(old_layout, kind.__name__, kind)
+    monkeypatch.setitem(sys.modules, "catalogue.index", old_layout)
     old = Catalogue(tmp_path / "data")
     old.create(record("old", title="Caravanserai written before"))
-    assert b"catalogue.index" in next(old.index.path.glob("gen-*/*.toc")).read_bytes()
+    old_generation = old.index.live()
+    assert b"catalogue.index" in next(old_generation.glob("*.toc")).read_bytes()
+    old.close()
+    monkeypatch.undo()
+    with pytest.raises(ImportError):
+        importlib.import_module("catalogue.index")
+
+    catalogue = Catalogue(tmp_path / "data")
+    with caplog.at_level(logging.WARNING):
+        assert ids(catalogue.search("caravanserai")) == {"old"}
+    assert any("older version" in r.getMessage() and "set aside" in r.getMessage() for r in caplog.records)
+    assert not old_generation.exists() and catalogue.index.live() != old_generation
+    [aside] = (catalogue.index.path / "set-aside").iterdir()
+    assert aside.name.startswith(old_generation.name) and "older version" in (aside / "SET-ASIDE.txt").read_text()
+    catalogue.create(record("new", title="Caravanserai written after"))
+    assert ids(catalogue.search("caravanserai")) == {"old", "new"}
+    assert catalogue.check_index(repair=False).agrees
+    catalogue.close()
+
+
+def _schema_before_new_fields() -> Any:
+    """An index schema as versions before the stem, variant, reading and country fields wrote
+    it: fewer fields, the text field stemmed by Porter."""
+    tokens = whoosh.analysis.RegexTokenizer(r"\w+(?:['\u2019]\w+)*")
+    folded = tokens | analysis.FoldFilter()
+    names = folded | analysis.PhoneticFilter()
+    kinds = {"title": folded, "text": folded | whoosh.analysis.StemFilter(), "names": names, "place": names,
+             "source": folded}
+    schema = documents.index_schema()
+    for name in ("stem", "variant", "reading", "country"):
+        schema.remove(name)
+    for name, analyzer in kinds.items():
+        schema.remove(name)
+        schema.add(name, whoosh.fields.TEXT(analyzer=analyzer))
+    return schema
+
+
+def test_an_index_without_the_newer_fields_still_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index written before fields were added still opens after an upgrade, answers
+    searches and takes writes without a reindex (which then adds what the new fields give)."""
+    monkeypatch.setattr(generations, "index_schema", _schema_before_new_fields)
+    old = Catalogue(tmp_path / "data")
+    old.create(record("old", title="Caravanserai written before", place={"name": "Şuşa"}))
+    assert "variant" not in generations.open_index(old.index.live()).schema.names()
     old.close()
     monkeypatch.undo()
     catalogue = Catalogue(tmp_path / "data")
     assert ids(catalogue.search("caravanserai")) == {"old"}
-    catalogue.create(record("new", title="Caravanserai written after"))
+    catalogue.create(record("new", title="Caravanserai written after", place={"name": "Shusha"}))
     assert ids(catalogue.search("caravanserai")) == {"old", "new"}
+    assert ids(catalogue.search("caravanserai", filters={"place": ["Şuşa"]})) == {"old", "new"}
     catalogue.close()
 
 

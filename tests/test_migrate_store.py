@@ -1,7 +1,7 @@
 """`catalogue migrate-store`: a catalogue moves from SQLite to PostgreSQL and back with
 nothing lost (every revision, withholding, user, token, sign-in counter, harvest source,
-run, harvest state, pending change, saved import mapping and uploaded import file), the
-copy is verified, and a non-empty target is refused."""
+run, harvest state, pending change, saved import mapping, uploaded import file, place
+authority with its revisions and id collision), the copy is verified, and a non-empty target is refused."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ import pytest
 
 from catalogue.access import Throttle
 from catalogue.service import Catalogue
-from catalogue.service.harvests import Harvested
+from catalogue.service.harvests import Harvested, IdCollision
 from catalogue.store import transfer
 from catalogue.store.transfer import COPIED, NOT_COPIED, TransferError
 from tests.clirun import cli_env, run_cli
 from tests.recordsamples import make_record
 
+PLACE = {"id": "quarry", "names": [{"value": "Old quarry", "lang": "en"}]}
 MAPPING = '[record]\nid_column = "id"\n[columns]\n"t" = "title"\n'
 #: An uploaded file as bytes, a NUL and bytes that are no UTF-8 among them.
 UPLOAD = b"id,t\r\nx1,Caf\xe9\x00\xff\r\n"
@@ -52,6 +53,11 @@ def fill(cat: Catalogue) -> None:
     upload = cat.uploads.add("register.csv", UPLOAD, mapping=MAPPING, mapping_name="register", sheet=None,
                              encoding="latin-1", user="ana")
     cat.uploads.set_run(upload.token, run)
+    cat.places.save(PLACE, user="ana", message="a place")
+    cat.places.save(dict(PLACE, note="Renamed after a survey."), user="ana", base_revision=1)
+    cat.places.link("r6", "quarry", user="ana")
+    ledger.set_collision(IdCollision("museum", "oai:museum:7", "r7", "r7-museum", "rename", run,
+                                     "2024-01-03T00:00:00Z"))
 
 
 def snapshot(cat: Catalogue) -> dict[str, Any]:
@@ -67,6 +73,8 @@ def snapshot(cat: Catalogue) -> dict[str, Any]:
         "harvested": cat.harvests.harvested("museum", "oai:museum:1"),
         "pending": cat.harvests.pending(status=None),
         "mappings": cat.uploads.mappings(), "uploads": [cat.uploads.of_run(run.id) for run in cat.harvests.runs()],
+        "places": cat.places.all(), "place_history": cat.places.history("quarry"),
+        "linked": cat.places.record_count("quarry"), "collisions": cat.harvests.collisions("r7"),
     }
 
 

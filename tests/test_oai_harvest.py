@@ -20,6 +20,9 @@ from tests.conftest import make_app
 from tests.oaitools import OAI, CheckingSickle, Clock, install_clock, serve
 from tests.recordsamples import make_record
 
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
+
 ID = "oai:catalogue.test:"
 COUNT = 23
 PAGE = 4

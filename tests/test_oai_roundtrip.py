@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 
 import harvest.runs
@@ -18,6 +19,9 @@ from catalogue.web import get_catalogue
 from tests.conftest import make_app
 from tests.oaitools import serve
 from tests.recordsamples import make_record
+
+#: Nothing here searches: writes skip the search index (see tests/conftest.py).
+pytestmark = pytest.mark.without_index
 
 #: What the mirror sets itself: provenance naming the harvest source, and its own revision
 #: numbers and times. Ids are kept: a mirror answers to the same record ids.

@@ -147,7 +147,8 @@ def test_api_page_describes_every_operation_with_a_working_example(demo_app: Fla
     assert examples.keys() == operations.keys()
     for parameter in spec["paths"]["/api/search"]["get"]["parameters"]:
         assert f"<code>{parameter['name']}</code>" in text
-    order = ["search", "getRecord", "getHistory", "openapi", "createRecord", "patchRecord", "replaceRecord"]
+    order = ["search", "getRecord", "getHistory", "listPlaces", "getPlace", "getPlaceHistory", "openapi",
+             "createRecord", "patchRecord", "replaceRecord"]
     assert sorted(order) == sorted(examples)
     for operation in order:  # the PUT example is stale once the PATCH example saved revision 2
         path, method = operations[operation]

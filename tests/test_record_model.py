@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,6 +51,21 @@ def test_types_for_heritage_in_general_keep_the_old_ones_and_have_labels_and_aat
         assert key in display.TYPE_COUNTS  # "14 bridges", in both languages
         assert key in aat and (aat[key] is None or (len(aat[key]) == 9 and aat[key].startswith("300")))
     assert aat["archaeological_site"] == "300000810" and aat["bridge"] == "300007836"
+    assert (aat["fortification"], aat["mosque"], aat["cemetery"]) == ("300006888", "300007544", "300266755")
+    assert aat["other"] is None
+
+
+def test_readme_type_table_gives_the_schema_aat_id_of_every_type():
+    """README's table of types and the schema's x-aat say the same: an id with its label, or not verified."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| type | English / Azerbaijani | AAT |", 1)[1].split("\n\n", 1)[0]
+    rows = {key: row for row in table.splitlines() for key in re.findall(r"`([a-z_]+)`", row)}
+    aat = record_schema()["x-aat"]
+    for key in vocabulary("type"):
+        if aat[key]:
+            assert re.search(rf"\| {aat[key]} \(.+\) \|$", rows[key]), key
+        else:
+            assert "not verified" in rows[key] or key == "other", key
 
 
 def test_countries_are_completed_and_the_first_is_place_country():

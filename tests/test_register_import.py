@@ -102,6 +102,7 @@ def test_the_sample_files_are_what_the_script_writes(tmp_path):
     assert all(row["note"].startswith("Synthetic row") for row in make.rows())
 
 
+@pytest.mark.slow  # runs the installed command in a process of its own
 def test_the_dry_run_shows_the_records_then_the_warning_then_the_counts_and_creates_nothing(tmp_path):
     data = tmp_path / "never-made"
     env = plain_env(tmp_path, CATALOGUE_DATA=str(data), CATALOGUE_ENV="development")

@@ -9,9 +9,11 @@ every English msgid of the catalogue, placeholders standing for any text."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
@@ -160,13 +162,16 @@ PUBLIC = {
     f"/records/{TOMBS}/history": 200, "/records/khojaly-clubs": 410, "/records/khojaly-clubs/history": 200,
     "/api": 200, "/records/nope": 404, "/records/nope/history": 404, f"/records/{TOMBS}?revision=9": 404,
     f"/records/{TOMBS}?revision=x": 400, "/no/such/page": 404, "/stats": 200, "/login": 200,
+    "/search?claims=disagree": 200, "/search?q=khojaly&more=place": 200,
 }
 ARCHIVIST = {
     "/admin/": 200, "/admin/sources": 200, "/admin/runs": 200, "/admin/runs/1": 200, "/admin/runs/99": 404,
     "/pending": 200, "/records/new": 200, "/records/khojaly-schools/edit": 200, "/records/khojaly-clubs/edit": 410,
-    "/records/nope/edit": 404, "/admin/users": 403,
+    "/records/nope/edit": 404, "/admin/users": 403, "/imports/": 200, "/imports/mappings": 200,
+    "/imports/runs/99": 404,
 }
-ADMIN = {"/admin/users": 200, "/admin/sources/museum-oai/edit": 200, "/admin/sources/nope/edit": 404}
+ADMIN = {"/imports/mappings": 200, "/admin/users": 200, "/admin/sources/museum-oai/edit": 200,
+         "/admin/sources/nope/edit": 404}
 
 
 def _check(client: FlaskClient, path: str, status: int) -> None:
@@ -196,7 +201,7 @@ def test_every_page_in_azerbaijani_shows_no_english_ui_text(site: tuple[Flask, F
 
 def test_forms_with_errors_in_azerbaijani_show_no_english_ui_text(
         site: tuple[Flask, FlaskClient, FlaskClient]) -> None:
-    _, admin, archivist = site
+    app, admin, archivist = site
     token = csrf_token(archivist, "/records/new")
     checks = [
         archivist.post("/records/new", data={"csrf_token": token, "title": "X", "quantity": "many",
@@ -213,6 +218,16 @@ def test_forms_with_errors_in_azerbaijani_show_no_english_ui_text(
         admin.post("/admin/sources", data={"csrf_token": csrf_token(admin, "/admin/sources"), "name": "x y",
                                            "url": "ftp://nowhere", "protocol": "oai-pmh"}),
     ]
+    with app.app_context():
+        (change,) = harvest.pending.list_pending(get_catalogue())
+    checks += [
+        archivist.post(f"/records/{TOMBS}/restore", data={"csrf_token": token, "revision": "1"}),
+        archivist.post(f"/pending/{change.id}/accept", data={"csrf_token": token, "choose": "1"}),
+    ]
+    saved = archivist.post(f"/records/{TOMBS}/restore", data={"csrf_token": token, "revision": "1",
+                                                             "message": "birinci redaksiya"})
+    assert saved.status_code == 303
+    checks.append(archivist.get(saved.headers["Location"]))  # "Saved as revision N"
     tombs = f"/records/{TOMBS}/edit"
     fields = form_fields(archivist.get(tombs).get_data(as_text=True))
     fields.update(base_revision="1", message="my change", title="Tombs, renamed", save="1")
@@ -222,6 +237,28 @@ def test_forms_with_errors_in_azerbaijani_show_no_english_ui_text(
         assert response.status_code in (200, 409, 422), response.status_code
         page = response.get_data(as_text=True)
         assert english_on(page) == [], page[:200]
+
+
+def test_import_pages_in_azerbaijani_show_no_english_ui_text(
+        site: tuple[Flask, FlaskClient, FlaskClient]) -> None:
+    """An upload refused, the dry run of the register sample and its run, read in Azerbaijani."""
+    _, _, archivist = site
+    examples = Path(__file__).resolve().parent.parent / "harvest" / "examples"
+
+    def upload(**fields: str) -> Any:
+        data: dict[str, Any] = {"csrf_token": csrf_token(archivist, "/imports/"), **fields,
+                                "file": (io.BytesIO((examples / "register.csv").read_bytes()), "register.csv")}
+        return archivist.post("/imports/", data=data, content_type="multipart/form-data")
+
+    refused = upload()
+    assert refused.status_code == 422 and english_on(refused.get_data(as_text=True)) == []
+    uploaded = upload(mapping_text=(examples / "register-mapping.toml").read_text(encoding="utf-8"))
+    assert uploaded.status_code == 303
+    _check(archivist, uploaded.headers["Location"], 200)
+    started = archivist.post(uploaded.headers["Location"] + "/run",
+                             data={"csrf_token": csrf_token(archivist, uploaded.headers["Location"])})
+    assert started.status_code == 303
+    _check(archivist, started.headers["Location"], 200)
 
 
 def test_error_pages_in_azerbaijani(site: tuple[Flask, FlaskClient, FlaskClient],

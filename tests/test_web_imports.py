@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from catalogue.web import get_catalogue
 from tests import spreadsheets
 from tests.archivists import csrf_token, signed_in
-from tests.conftest import make_app
+from tests.conftest import close_catalogue, make_app, open_catalogue
 
 pytestmark = pytest.mark.both_stores  # saved mappings and uploads (migration 8) on SQLite and on PostgreSQL
 
@@ -24,13 +24,15 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "harvest" / "examples"
 REGISTER_MAPPING = (EXAMPLES / "register-mapping.toml").read_text(encoding="utf-8")
 
 
+pytestmark = pytest.mark.without_index  # no test here searches: imports skip the index
+
+
 @pytest.fixture
-def app(tmp_path: Path):
+def app(request: pytest.FixtureRequest, tmp_path: Path):
     application = make_app(tmp_path / "data", HARVEST_IN_BACKGROUND=False, IMPORT_MAX_BYTES=100_000)
+    open_catalogue(application, request)
     yield application
-    catalogue = application.extensions.get("catalogue")
-    if catalogue is not None:
-        catalogue.close()
+    close_catalogue(application)
 
 
 @pytest.fixture

@@ -90,7 +90,8 @@ def test_counts_use_plural_forms(client: FlaskClient, catalogue: Catalogue) -> N
     results = _page(client, "/search?q=kurgan", "en")
     search = _text(results)
     assert "1 record found" in search and "1 archaeological site" in search
-    facet = re.search(r'type=archaeological_site">.*?<span class="count">(.*?)</span></span>', results, re.S).group(1)
+    facet = re.search(r'type=archaeological_site#results">.*?<span class="count">(.*?)</span></span>', results,
+                      re.S).group(1)
     assert facet == '<span aria-hidden="true">1</span><span class="visually-hidden">1 record'
     assert '<span class="visually-hidden">1 qeyd</span>' in _page(client, "/search?q=kurgan", "az")
     catalogue.create(make_record(id="schools", title="Schools", quantity=14, quantity_sources=["s1"]))
@@ -158,7 +159,7 @@ def test_english_on_azerbaijani_pages_is_marked_as_english(client: FlaskClient, 
         "name": "Shusha", "names": [{"value": "Shusha", "lang": "en"}, {"value": "Şuşa", "lang": "az"}]}))
     record = _page(client, "/records/kurgan", "az")
     assert '<h1 id="record-title" lang="en">' in record
-    assert re.search(r'<p class="citation" dir="auto" lang="en">', record)
+    assert re.search(r'<p class="citation" id="citation-text" dir="auto" lang="en">', record)
     mosque = _page(client, "/records/mosque", "az")
     assert '<h1 id="record-title">' in mosque  # no name states the title's language
     assert '<span lang="en"><bdi>Shusha</bdi></span>' in mosque

@@ -193,7 +193,7 @@ def harvest_log(name: str | None, limit: int, run_id: int | None) -> None:
     for p in pending:
         click.echo(f"  pending {p.id:<5} {p.record_id:<32} {p.action:<7} from {p.source} "
                    f"({p.source_identifier}, {p.datestamp or 'no datestamp'})"
-                   "  -> catalogue pending accept|reject " + str(p.id))
+                   "  -> catalogue pending show|accept|reject " + str(p.id))
 
 
 @click.group("pending")
@@ -201,13 +201,30 @@ def pending_group() -> None:
     """Decide on upstream changes held back by local edits."""
 
 
+@pending_group.command("show")
+@click.argument("pending_id", type=int)
+@user_errors
+def pending_show(pending_id: int) -> None:
+    """List the fields where an upstream change differs from the record, and who changed each."""
+    found = harvest.pending.review(get_catalogue(), pending_id)
+    change = found.change
+    click.echo(f"pending {change.id}: {change.action} of {change.record_id} from {change.source} "
+               f"({change.source_identifier})")
+    for item in found.fields:
+        click.echo(f"  {item.field:<20} changed {'here and upstream' if item.side == 'both' else item.side}"
+                   + ("  (taken unless you choose otherwise)" if item.suggested else ""))
+
+
 @pending_group.command("accept")
 @click.argument("pending_id", type=int)
+@click.option("--field", "fields", multiple=True,
+              help="Take only this field from upstream (repeatable; see `pending show`); the others stay as "
+                   "edited here. Without it the whole upstream version is taken.")
 @click.option("--user", default="cli", show_default=True, help="Who decides (stored in the revision).")
 @user_errors
-def pending_accept(pending_id: int, user: str) -> None:
-    """Apply the upstream change as a new revision of the record."""
-    result = harvest.pending.accept_pending(get_catalogue(), pending_id, user)
+def pending_accept(pending_id: int, fields: tuple[str, ...], user: str) -> None:
+    """Apply the upstream change (or some of its fields) as one new revision of the record."""
+    result = harvest.pending.accept_pending(get_catalogue(), pending_id, user, list(fields) if fields else None)
     click.echo(f"Accepted pending change {pending_id}"
                + (f": record {result['id']} is at revision {result['revision']}" if result else ""))
 

@@ -26,6 +26,8 @@ from .output import echo, user_errors
 from .show import record_lines
 
 DEMO_FILE = "khojaly.jsonl"
+#: The place authorities the demo records point at (`place.id`).
+DEMO_PLACES = "places.jsonl"
 
 
 def demo_path() -> Path:
@@ -34,7 +36,11 @@ def demo_path() -> Path:
 
 
 def load_demo(catalogue: Catalogue, quiet: bool = False) -> ImportReport:
-    """Import the demo collection into `catalogue`."""
+    """Import the demo collection into `catalogue`: its places, then its records."""
+    places = catalogue.places.import_places(read_jsonl(demo_path().with_name(DEMO_PLACES)), user="demo",
+                                            message="demo collection")
+    for where, problem in places.errors:
+        click.echo(f"{where}: {problem}", err=True)
     report = catalogue.import_records(read_jsonl(demo_path()), user="demo", message="demo collection",
                                       origin="import")
     if not quiet:

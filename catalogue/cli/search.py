@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import click
 
-from ..search import SearchResult
+from ..geo import parse_bbox
+from ..search import RELAXED_NOTICES, SearchResult
 from ..service import result_json
 from .context import get_catalogue, settings
 from .output import user_errors
@@ -17,6 +19,8 @@ def print_result(result: SearchResult, facets: bool) -> None:
     """Hits, one per line (id, title), then the facet counts when asked for."""
     if result.notice:
         click.echo(result.notice, err=True)
+    if result.relaxed:
+        click.echo(RELAXED_NOTICES[result.relaxed], err=True)
     click.echo(f"{result.total} records")
     for hit in result.hits:
         click.echo(f"{hit.id}\t{hit.title}")
@@ -33,12 +37,15 @@ def print_result(result: SearchResult, facets: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Hits to show.")
 @click.option("--facets", is_flag=True, help="Also print facet counts.")
+@click.option("--bbox", default="", metavar="WEST,SOUTH,EAST,NORTH",
+              help="Only records whose geometry lies (partly) in this area, in degrees (WGS84).")
 @user_errors
-def search_command(query: str, as_json: bool, limit: int, facets: bool) -> None:
+def search_command(query: str, as_json: bool, limit: int, facets: bool, bbox: str) -> None:
     """Search the catalogue (same syntax as the search box: fields, phrases, AND/OR/NOT, year:, century:)."""
     catalogue = get_catalogue()
+    area = parse_bbox(bbox) if bbox.strip() else None  # a bad box is a one-line error saying how to write one
     # an over-long query is refused by the service (QueryTooLong), as on the search page and the API
-    result = catalogue.search(query, page_size=limit, facets=facets or as_json, highlight=as_json)
+    result = catalogue.search(query, page_size=limit, facets=facets or as_json, highlight=as_json, area=area)
     if as_json:
         click.echo(json.dumps(result_json(result, settings().get("BASE_URL") or ""), ensure_ascii=False, indent=2))
     else:
@@ -57,27 +64,43 @@ def reindex_command(procs: int | None) -> None:
     try:
         count = catalogue.reindex(procs=procs)
     except OSError as error:
-        raise click.ClickException(f"the index could not be rebuilt: {error}") from error
+        raise click.ClickException(f"the index could not be rebuilt: {error.strerror or error}") from error
     click.echo(f"Reindexed {count} records in {time.monotonic() - started:.1f} s.")
 
 
 @click.command("check")
-@click.option("--no-repair", is_flag=True, help="Only report differences; exit 1 if there are any.")
+@click.option("--no-repair", is_flag=True, help="Only read and report; exit 1 if the index lags, differs or is broken.")
 @user_errors
 def check_command(no_repair: bool) -> None:
-    """Compare the search index with the store; catch up and repair drift."""
+    """Compare the search index with the store; catch up, repair drift, rebuild a damaged index."""
     catalogue = get_catalogue()
     report = catalogue.check_index(repair=not no_repair)
-    click.echo(f"store change {report.store_seq}, index change {report.index_seq}; "
-               f"{report.caught_up} changes applied")
+    click.echo(f"store change {report.store_seq}, index change {report.index_seq}")
+    if report.damage:
+        click.echo(f"the index cannot be read: {report.damage}")
+    if report.pending:
+        click.echo(f"the index lags {report.pending} changed records behind the store")
+    if report.rebuilt is not None:
+        click.echo(f"set aside the unreadable index and rebuilt it from the store: {report.rebuilt} records")
+    elif not no_repair:
+        click.echo(f"caught up: {report.caught_up} records written")
     for label, ids in (("missing from the index", report.missing), ("deleted but still indexed", report.extra),
                        ("indexed at an old revision", report.stale)):
         if ids:
             click.echo(f"{len(ids)} {label}: {', '.join(ids[:20])}{' ...' if len(ids) > 20 else ''}")
-    if report.drift and not report.repaired:
-        raise click.ClickException(f"the index differs from the store in {report.drift} records; "
-                                   "run `catalogue check` to repair it")
-    click.echo("repaired" if report.repaired else "index and store agree")
+    if no_repair and not report.agrees:
+        raise click.ClickException(disagreement(report))
+    click.echo("repaired" if report.repaired and report.drift else "index and store agree")
+
+
+def disagreement(report: Any) -> str:
+    """Why the index does not agree with the store, and how to repair it."""
+    if report.damage:
+        return f"the index cannot be read ({report.damage}); run `catalogue check` to rebuild it"
+    behind = f" ({report.pending} changed records not applied yet)" if report.pending else ""
+    if report.drift:
+        return f"the index differs from the store in {report.drift} records{behind}; run `catalogue check` to repair it"
+    return f"the index lags behind the store{behind}; run `catalogue check` to catch it up"
 
 
 COMMANDS: list[click.Command] = [search_command, reindex_command, check_command]

@@ -84,6 +84,7 @@ CSV_COLUMNS: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
     "conditions": ("condition history, each as 'status (date; event)'",
                    lambda r: _join(_assessment(c) for c in r.get("conditions", []))),
     "place": ("place name", lambda r: _place(r, "name")),
+    "place_id": ("the place authority the record is linked to (/places/<id>)", lambda r: _place(r, "id")),
     "place_names": ("other names of the place, each as 'value [lang]'",
                     lambda r: _join(_name(n) for n in _place(r, "names") or [])),
     "admin_area": ("administrative area", lambda r: _place(r, "admin_area")),
@@ -160,6 +161,7 @@ def feature(record: dict[str, Any]) -> dict[str, Any] | None:
         "type": record["type"],
         "status": (record.get("condition") or {}).get("status", "unknown"),
         "place": _place(record, "name"),
+        "place_id": _place(record, "id"),
         "countries": [c.get("code") or c.get("name") for c in _place(record, "countries") or []]
         or ([_place(record, "country")] if _place(record, "country") else None),
         "period": _period(record, "label"),

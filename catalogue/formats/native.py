@@ -82,7 +82,7 @@ FIELDS: tuple[tuple[str, Any], ...] = (
     ("languages", ListOf("language", STR)),
     ("quantity", INT),
     ("quantity_sources", SOURCE_REFS),
-    ("place", Obj((("name", STR), ("names", ListOf("name", NAME)), ("admin_area", STR), ("country", STR),
+    ("place", Obj((("id", STR), ("name", STR), ("names", ListOf("name", NAME)), ("admin_area", STR), ("country", STR),
                    ("countries", ListOf("country", Obj((("code", STR), ("name", STR))))), ("geometry", Geometry())))),
     ("period", Obj((("label", STR), ("start", INT), ("end", INT), ("sources", SOURCE_REFS)))),
     ("condition", Obj((("status", STR),))),

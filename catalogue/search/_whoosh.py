@@ -13,12 +13,15 @@ import warnings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", SyntaxWarning)
-    from whoosh import analysis, fields, formats, qparser
+    from whoosh import analysis, columns, fields, formats, qparser
     from whoosh import index as whoosh_index
     from whoosh import query as wq
     from whoosh import writing as whoosh_writing
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-    from whoosh.index import LockError
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.structfile import StructFile
+    from whoosh.index import TOC, EmptyIndexError, FileIndex
     from whoosh.lang.porter import stem
     from whoosh.qparser.common import QueryParserError
     from whoosh.query import positional, ranges, terms
@@ -31,7 +34,8 @@ with warnings.catch_warnings():
     from whoosh.util.numeric import byte_to_length
 
 __all__ = [
-    "BM25F", "LENGTHS_COLUMN", "LockError", "MultiReader", "QueryParserError", "Searcher", "SegmentReader",
-    "SpanNear2", "_NullQuery", "_lenfield", "analysis", "byte_to_length", "fields", "formats", "pack_uint",
-    "positional", "qparser", "ranges", "stem", "terms", "whoosh_index", "whoosh_writing", "wq",
+    "BM25F", "LENGTHS_COLUMN", "TOC", "CompoundStorage", "EmptyIndexError", "FileIndex", "FileStorage",
+    "MultiReader", "QueryParserError", "Searcher", "SegmentReader", "SpanNear2", "StructFile", "_NullQuery",
+    "_lenfield", "analysis", "byte_to_length", "columns", "fields", "formats", "pack_uint", "positional", "qparser",
+    "ranges", "stem", "terms", "whoosh_index", "whoosh_writing", "wq",
 ]

@@ -3,6 +3,13 @@
 A set of documents is a Python int (bit n = document n): the index builds, once per version,
 one bitset per facet value, so filtering is an AND and a facet count a popcount, exact
 however many records match.
+
+A place is counted once however its records spell it: the place facet groups the names of
+places (`PlaceGroups`) that fold to the same letters (Şuşa, Shusha, Шуша) or that one record
+gives as names of its place (Gəncə with Ganja), and labels each group in every language one
+of its names is tagged with (until a place authority, see `catalogue.search.documents.PlaceNames`,
+says which names belong together). Names that merely sound alike (Mari and Mary, Samara and
+Samarra) stay apart.
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ from typing import Any
 import numpy as np
 
 from .. import centuries
-from .documents import FACET_FIELDS
+from .analysis import WORD
+from .documents import FACET_FIELDS, read_place_term
+from .folding import fold_word
 from .results import FACET_LIMIT, FACETS, FacetValue
 from .scoring import Postings
 
@@ -47,14 +56,86 @@ def from_bitset(bits: int, size: int) -> np.ndarray:
 
 
 @dataclass
+class PlaceGroup:
+    """One place: its value (the name most records give as their place's own), its documents,
+    its names, and a label per language."""
+
+    value: str
+    bits: int
+    names: set[str]
+    labels: dict[str, str]
+
+
+def _place_key(name: str) -> str:
+    return " ".join(fold_word(w) for w in WORD.findall(name)) or name
+
+
+def group_places(table: dict[str, int], postings: dict[str, np.ndarray]) -> list[PlaceGroup]:
+    """The places of the place facet's terms (`table`: term -> bitset; `postings`: term ->
+    document numbers): names with the same folded letters, or given by one record, together."""
+    terms = list(table)
+    parent = list(range(len(terms)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    by_key: dict[str, int] = {}
+    for i, term in enumerate(terms):
+        key = _place_key(read_place_term(term)[0])
+        union(i, by_key.setdefault(key, i))
+    docs = [postings[t] for t in terms]
+    if docs:
+        owner = np.concatenate([np.full(len(d), i, dtype=np.int64) for i, d in enumerate(docs)])
+        order = np.lexsort((owner, np.concatenate(docs)))
+        flat, owner = np.concatenate(docs)[order], owner[order]
+        same = np.flatnonzero(flat[1:] == flat[:-1])
+        for a, b in zip(owner[same].tolist(), owner[same + 1].tolist(), strict=True):
+            union(a, b)
+    members: dict[int, list[int]] = {}
+    for i in range(len(terms)):
+        members.setdefault(find(i), []).append(i)
+    groups = []
+    for indexes in members.values():
+        bits, names, own, tagged = 0, set(), {}, {}
+        for i in indexes:
+            name, lang, primary = read_place_term(terms[i])
+            count = table[terms[i]].bit_count()
+            bits |= table[terms[i]]
+            names.add(name)
+            if primary:
+                own[name] = own.get(name, 0) + count
+            if lang:
+                tag = lang.split("-")[0].lower()
+                tagged.setdefault(tag, {})[name] = tagged.get(tag, {}).get(name, 0) + count
+        counts = own or {read_place_term(terms[i])[0]: table[terms[i]].bit_count() for i in indexes}
+        value = max(counts, key=lambda n: (counts[n], n))
+        labels = {tag: max(found, key=lambda n: (found[n], n)) for tag, found in tagged.items()}
+        groups.append(PlaceGroup(value, bits, names, labels))
+    return groups
+
+
+@dataclass
 class FacetSets:
     """Per-value document bitsets of one index version (immutable, shared by threads)."""
 
     size: int
     live: int
     values: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: The places of the place facet, and the place of each of their names.
+    places: list[PlaceGroup] = field(default_factory=list)
+    place_of: dict[str, PlaceGroup] = field(default_factory=dict)
     #: Sort keys per sortable column (dense ranks of the values), built on first use.
     sort_keys: dict[str, np.ndarray] = field(default_factory=dict)
+    #: The live documents that have a geometry (`catalogue.search.spatial`), built on first use.
+    mapped: int | None = None
 
     def sort_key(self, reader: Any, column: str) -> np.ndarray:
         """Each document's rank by `column` (equal values share a rank), read once per version."""
@@ -72,6 +153,7 @@ def build_facet_sets(reader: Any, postings: Postings) -> FacetSets:
     live_mask = np.concatenate([leaf.live for leaf in postings.leaves]) if postings.leaves \
         else np.zeros(0, dtype=bool)
     facets = FacetSets(size, to_bitset(live_mask) if size else 0)
+    docs: dict[str, np.ndarray] = {}
     for name, fieldname in FACET_FIELDS.items():
         table = facets.values[name] = {}
         if fieldname not in reader.schema:  # an index built before this facet existed (`catalogue reindex`)
@@ -81,7 +163,15 @@ def build_facet_sets(reader: Any, postings: Postings) -> FacetSets:
             for leaf in postings.leaves:
                 ids, _ = postings.term(leaf, fieldname, term)
                 mask[ids + leaf.offset] = True
-            table[term.decode("utf-8")] = to_bitset(mask & live_mask)
+            mask &= live_mask
+            value = term.decode("utf-8")
+            table[value] = to_bitset(mask)
+            if name == "place":
+                docs[value] = np.flatnonzero(mask)
+    facets.places = [g for g in group_places(facets.values.get("place", {}), docs) if g.bits]
+    facets.place_of = {n: g for g in facets.places for n in g.names}
+    for group in facets.places:  # the value wins over another place's name
+        facets.place_of[group.value] = group
     return facets
 
 
@@ -112,7 +202,11 @@ def filter_bits(sets: FacetSets, filters: dict[str, list[str]]) -> int:
         table = sets.values.get(name, {})
         union = 0
         for value in values:
-            union |= table.get(value, 0)
+            if name == "place":
+                group = sets.place_of.get(value)
+                union |= group.bits if group is not None else 0
+            else:
+                union |= table.get(value, 0)
         bits &= union
     return bits
 
@@ -125,8 +219,12 @@ def facet_counts(sets: FacetSets, matched: int, filters: dict[str, list[str]],
     out: dict[str, list[FacetValue]] = {}
     for name in FACETS:
         table = sets.values.get(name, {})
-        values = [FacetValue(value, (bits & matched).bit_count()) for value, bits in table.items()]
-        chosen = set(filters.get(name, ()))
+        if name == "place":
+            values = [FacetValue(g.value, (g.bits & matched).bit_count(), dict(g.labels)) for g in sets.places]
+            chosen = {sets.place_of[v].value for v in filters.get(name, ()) if v in sets.place_of}
+        else:
+            values = [FacetValue(value, (bits & matched).bit_count()) for value, bits in table.items()]
+            chosen = set(filters.get(name, ()))
         values = [v for v in values if v.count or v.value in chosen]
         if name == "century":
             values.sort(key=lambda v: _century_order(v.value))

@@ -28,6 +28,28 @@ Two levels, both applied to the record and to the query alike:
 
   It is too loose for ordinary words (``cat`` would meet ``jat``), so the index keeps it in
   a separate field of names and places, searched beside the plain folded text.
+- `variant` is a looser key for every word of every text field, searched only when no record
+  matches the words as written (see `catalogue.search.words`): the transliteration systems of
+  Turkic, Persian and Arabic names disagree mostly on vowels and on a few consonant classes,
+  so it keeps the consonant skeleton of a word, its first vowel as ``V``:
+
+  ==========================  ======  ====================================================
+  variants                    key     example
+  ==========================  ======  ====================================================
+  vowels a e ə i ı o u         (gone)  Toshkent / Tashkent, Gəncə / Ganja, Yazd / Yezd
+  first vowel                 V       Oqmachit / Akmachit, Isfahan / Esfahan
+  q, k, g, gh, ğ, ck          K       Qazax / Gazakh / Kazakh, Qazvin / Ghazvin / Kazvin
+  x, kh, h                    H       Xiva / Khiva, Buxoro / Bukhara
+  c, j, dj, dzh, zh           j       Kəlbəcər / Kelbajar, Xoʻja / Khodja
+  ş, sh / ç, ch               S / C   Şamaxı / Shemakha, Naxçıvan / Nakhichevan
+  y, w next to a consonant    (gone)  Гянджа (Gyandzha) / Ganja, Mowlavi / Molavi
+  final h after a vowel       (gone)  Maragheh / Maragha, timcheh / timçə
+  doubled letters             one     Sayyid / Sayid, Kuttab / Kutab
+  ==========================  ======  ====================================================
+
+  A word whose skeleton is shorter than three letters keeps its vowels, each run of them as
+  ``a`` (Xoʻja / Khoja / Hacı / Haji: ``Haja``; Şəki / Sheki: ``SaKa``); a key still shorter
+  than three letters is not used (``in`` would meet ``an`` and ``on``).
 """
 
 from __future__ import annotations
@@ -75,6 +97,47 @@ def phonetic(word: str) -> str:
     for old, new in _PHONETIC:
         word = word.replace(old, new)
     return _DOUBLED.sub(r"\1", word)
+
+
+#: Rewrites of the variant key, longest first.
+_VARIANT = (("dzh", "j"), ("dj", "j"), ("zh", "j"), ("tch", "C"), ("ch", "C"), ("sh", "S"), ("kh", "H"),
+            ("gh", "K"), ("ck", "K"), ("ph", "f"), ("q", "K"), ("k", "K"), ("g", "K"), ("x", "H"), ("h", "H"),
+            ("c", "j"))
+_VOWELS = frozenset("aeiou")
+#: Shortest variant key that is used.
+VARIANT_MIN = 3
+
+
+@lru_cache(maxsize=200_000)
+def variant(word: str) -> str:
+    """The variant key of one already folded word (see the module table); "" when too short."""
+    if not word.isascii():  # a CJK bigram is its own key
+        return word
+    word = _DOUBLED.sub(r"\1", word)
+    if len(word) > 2 and word.endswith("h") and word[-2] in _VOWELS:
+        word = word[:-1]
+    for old, new in _VARIANT:
+        word = word.replace(old, new)
+    skeleton, shape = [], []  # consonants only, and consonants with each run of vowels as "a"
+    for i, char in enumerate(word):
+        before = word[i - 1] if i else ""
+        after = word[i + 1] if i + 1 < len(word) else ""
+        vowel = char in _VOWELS or (char in "yw" and not (before in _VOWELS and after in _VOWELS)
+                                    and not (not before and after in _VOWELS))
+        if vowel and char in "yw" and before and before not in _VOWELS and after in _VOWELS:
+            continue  # a palatal y or w between a consonant and a vowel (Гянджа: gyandzha)
+        if vowel:
+            if not skeleton and not shape:
+                skeleton.append("V")
+            if not shape or shape[-1] != "a":
+                shape.append("a")
+        else:
+            skeleton.append(char)
+            shape.append(char)
+    key = _DOUBLED.sub(r"\1", "".join(skeleton))
+    if len(key) < VARIANT_MIN:  # a short word keeps its vowels, as one class
+        key = _DOUBLED.sub(r"\1", "".join(shape))
+    return key if len(key) >= VARIANT_MIN else ""
 
 
 def name_key(word: str) -> str:

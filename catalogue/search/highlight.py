@@ -2,7 +2,8 @@
 with the matches in ``<mark>``. Record text and query text are never trusted as HTML.
 
 The words marked are the index terms the query matched (prefixes and fuzzy words expanded),
-found again in the record text by its folded, stemmed or phonetic form.
+found again in the record text by its folded, stemmed, phonetic or variant form (a Chinese
+or Japanese word as its bigrams).
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from . import bounds
-from ._whoosh import stem, wq
-from .analysis import FIELD_KINDS, FOLDED, KINDS
+from ._whoosh import wq
+from .analysis import FIELD_KINDS, pieces, term
 from .documents import snippet_text
-from .folding import phonetic
 from .results import Hit
 
 log = logging.getLogger(__name__)
@@ -87,14 +87,18 @@ def query_terms(q: wq.Query, reader: Any) -> set[tuple[str, str]]:
 
 
 def text_spans(text: str, terms: set[tuple[str, str]]) -> list[tuple[int, int]]:
-    """Character spans of `text` whose folded or phonetic form is a matched term."""
+    """Character spans of `text` whose term under some analyser kind is a matched term of that
+    kind (overlapping spans, as of adjacent CJK bigrams, joined)."""
     if not terms or not text:
         return []
-    spans = []
-    kinds = {kind: {t for k, t in terms if k == kind} for kind in KINDS}
-    for token in FOLDED(text, chars=True, mode="index"):
-        word = token.text
-        if (word in kinds["folded"] or (kinds["stemmed"] and stem(word) in kinds["stemmed"])
-                or (kinds["names"] and phonetic(word) in kinds["names"])):
-            spans.append((token.startchar, token.endchar))
+    kinds: dict[str, set[str]] = {}
+    for kind, word in terms:
+        kinds.setdefault(kind, set()).add(word)
+    spans: list[tuple[int, int]] = []
+    for piece, start, end, is_cjk in pieces(text):
+        if any(term(kind, piece, is_cjk) in found for kind, found in kinds.items()):
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+            else:
+                spans.append((start, end))
     return spans

@@ -1,117 +1,107 @@
 """The search index: a Whoosh index derived from the store and rebuildable from it.
 
 The index is a cache of the store: it remembers the last store change (`seq`) it applied and
-catches up with `sync`. It lives in generations: ``index/CURRENT`` names the live folder;
-`reindex` builds a new one beside it and swaps the name atomically, so searches go on during
-a rebuild and a crash leaves the old one. Writers of all processes take Whoosh's lock (see
-`catalogue.search.writing`). A search parses the query (`query`), bounds its cost (`bounds`),
-matches and ranks it with numpy over Whoosh's postings (`scoring`; queries it cannot evaluate
-are answered by Whoosh itself), counts facets from per-value bitsets (`facets`) and cuts a
-page of highlighted hits (`pages`, `highlight`).
+catches up with `sync`. It lives in generations (`generations`): ``index/CURRENT`` names the
+live folder; `reindex` builds a new one beside it and swaps the name atomically, so searches
+go on during a rebuild and a crash leaves the old one. Writers of all processes take the
+generation's write lock (`locks`, `writing`). A generation that cannot be read (missing,
+damaged, written by an older version) is set aside and rebuilt from the store: `sync`,
+`check` and `reindex` work from any state, and a search meanwhile raises `Unreadable`.
+
+A search parses the query (`query`), bounds its cost (`bounds`), matches and ranks it with
+numpy over Whoosh's postings (`scoring`; queries it cannot evaluate are answered by Whoosh
+itself), counts facets from per-value bitsets (`facets`) and cuts a page of highlighted hits
+(`pages`, `highlight`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 import os
-import shutil
 import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import bounds, pairs, scoring, writing
-from ._whoosh import LockError, MultiReader, Searcher, SegmentReader, whoosh_index, wq
-from .documents import index_schema
+from ..errors import CatalogueError, IndexBusy
+from ..geo import BBox
+from . import bounds, generations, pairs, scoring, spatial, writing
+from ._whoosh import SegmentReader, wq
+from .documents import PlaceNames
 from .facets import FacetSets, bitset, build_facet_sets, clean_filters, facet_counts, filter_bits, to_bitset
+from .generations import REBUILD_LOCK, WRITE_LOCK, Unreadable, open_index, read_seq
 from .limits import SearchLimits
+from .locks import FileLock, busy_message
 from .pages import page_of_hits
 from .query import (
     EXPENSIVE_NOTICE,
     REFUSED_NOTICE,
+    Parsed,
     clean,
-    fuzzy,
     make_parser,
     parse,
     plain_query,
     suggest,
     unreadable_characters,
 )
+from .readers import refreshed
 from .results import FACET_LIMIT, SORTS, SearchResult
-from .writing import SEQ_FILE, file_lock, read_seq, write_atomic
+from .words import LEVELS, readings, warm
 
 log = logging.getLogger(__name__)
 
-CURRENT = "CURRENT"
+CURRENT = generations.CURRENT
 #: Hits below which a "did you mean" suggestion is looked for.
 FEW_HITS = 3
 #: Bytes of segments' word lists kept for fuzzy words without a fixed first letter.
 LEXICON_CACHE = 32 * 2**20
 
+__all__ = ["CURRENT", "CheckReport", "SearchIndex", "Unreadable"]
+
 
 @dataclass
 class CheckReport:
-    """What `SearchIndex.check` found (and repaired) comparing the index with the store."""
+    """What `SearchIndex.check` found (and repaired) comparing the index with the store.
+
+    `pending`: store changes the index had not applied when the check began; `caught_up`:
+    records the check's catch-up wrote; `damage`: why the index could not be read (it was
+    then set aside and rebuilt, `rebuilt` records, when repairing)."""
 
     store_seq: int
     index_seq: int
+    pending: int = 0
     caught_up: int = 0
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
+    damage: str | None = None
+    rebuilt: int | None = None
     repaired: bool = False
 
     @property
     def drift(self) -> int:
         return len(self.missing) + len(self.extra) + len(self.stale)
 
-
-def _rebound(reader: Any, segment: Any, generation: int) -> Any:
-    """A segment's open reader seeing the segment's current deletions (its files are unchanged)."""
-    new = copy.copy(reader)
-    new._segment, new._gen = segment, generation
-    new._perdoc = copy.copy(reader._perdoc)
-    new._perdoc._segment = segment
-    return new
-
-
-def _refreshed(searcher: Any) -> Any:
-    """A searcher on the index's latest version that keeps the open readers of unchanged segments.
-
-    Whoosh 2.7.4's own `refresh` means to reuse them but keys them by generation and looks them
-    up by segment id, so it reopens every segment: copying a large segment's term file into
-    memory (~60 ms at 100,000 records) on every commit.
-    """
-    ix = searcher._ix
-    toc = ix._read_toc()
-    old = {reader.segment().segment_id(): reader for reader, _ in searcher.reader().leaf_readers()
-           if isinstance(reader, SegmentReader)}
-    readers = []
-    for segment in toc.segments:
-        reader = old.pop(segment.segment_id(), None)
-        readers.append(_rebound(reader, segment, toc.generation) if reader is not None
-                       else SegmentReader(ix.storage, toc.schema, segment, generation=toc.generation))
-    for reader in old.values():  # segments merged away
-        reader.close()
-    if not readers:
-        return ix.searcher()
-    reader = readers[0] if len(readers) == 1 else MultiReader(readers, generation=toc.generation)
-    return Searcher(reader, fromindex=ix, weighting=searcher.weighting)
+    @property
+    def agrees(self) -> bool:
+        """Whether the index held every store change, undamaged, when the check began."""
+        return not self.pending and not self.drift and self.damage is None
 
 
 class SearchIndex:
     """A search index in a folder of the data directory (shared safely by threads and processes)."""
 
-    def __init__(self, path: Path, limits: SearchLimits | None = None):
+    def __init__(self, path: Path, limits: SearchLimits | None = None, place_names: PlaceNames | None = None):
         self.path = Path(path)
+        #: More names of a record's place for its document (a place authority's; see
+        #: `catalogue.search.documents.PlaceNames`). Records written before it was set keep
+        #: their documents until they change or a `reindex`.
+        self.place_names = place_names
         #: What one search may cost (see `catalogue.search.bounds`).
         self.limits = limits or SearchLimits()
         self._lexicons = scoring.PostingCache(LEXICON_CACHE)
-        self.path.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
         self._local = threading.local()
         self._facets: dict[tuple[str, Any], FacetSets] = {}
@@ -123,85 +113,171 @@ class SearchIndex:
         self.fast = True
         #: Writer processes of a reindex or a large sync (one per core, at most two).
         self.procs = min(2, os.cpu_count() or 1)
+        self._cleaned = False
 
     # -- generations ---------------------------------------------------------------------
 
-    def _generation(self) -> Path:
-        """The live generation folder, created (empty) on first use."""
-        current = self.path / CURRENT
-        with contextlib.suppress(FileNotFoundError):
-            name = current.read_text(encoding="utf-8").strip()
-            if name and (self.path / name).is_dir():
-                return self.path / name
-        with file_lock(self.path / "LOCK"):
-            with contextlib.suppress(FileNotFoundError):
-                name = current.read_text(encoding="utf-8").strip()
-                if name and (self.path / name).is_dir():
-                    return self.path / name
-            folder = self._new_generation()
-            write_atomic(current, folder.name)
-            return folder
-
-    def _new_generation(self) -> Path:
-        folder = self.path / f"gen-{time.time_ns()}-{os.getpid()}"
-        folder.mkdir()
-        whoosh_index.create_in(str(folder), index_schema())
-        (folder / SEQ_FILE).write_text("0", encoding="utf-8")
-        return folder
-
-    def _remove_stale_generations(self) -> None:
-        """Delete generations older than the live one and the one before it."""
-        live = self._generation().name
-        folders = sorted(p for p in self.path.glob("gen-*") if p.is_dir() and p.name != live)
-        for old in folders[:-1] if folders and folders[-1].name < live else folders:
-            shutil.rmtree(old, ignore_errors=True)
+    def live(self) -> Path | None:
+        """The live generation folder, or None when there is none (never built, or set aside)."""
+        return generations.live(self.path)
 
     def last_seq(self) -> int:
-        """The last store change sequence applied to the index."""
-        return read_seq(self._generation())
+        """The last store change sequence applied to the index (0 when there is none)."""
+        folder = self.live()
+        return read_seq(folder) if folder is not None else 0
+
+    def damage(self, *, deep: bool = False) -> str | None:
+        """Why the index cannot be searched now (None when it can): there is none, or the
+        live generation is damaged (see `generations.damage`)."""
+        folder = self.live()
+        if folder is None:
+            return "there is no search index"
+        return generations.damage(folder, deep=deep)
+
+    def set_aside(self, folder: Path, reason: str) -> None:
+        """Move a damaged generation out of the way (see `generations.set_aside`)."""
+        self.close()
+        generations.set_aside(self.path, folder, reason)
+
+    def _prepare(self) -> None:
+        """Before this object's first write: the index folder exists and what failed writes
+        left behind is cleaned up (`generations.clean`)."""
+        if not self._cleaned:
+            self.path.mkdir(parents=True, exist_ok=True)
+            generations.clean(self.path)
+            self._cleaned = True
 
     # -- writing -------------------------------------------------------------------------
 
-    def sync(self, store: Any) -> int:
+    def sync(self, store: Any, *, wait: float = writing.LOCK_TIMEOUT, heal: bool = True, verify: bool = False) -> int:
         """Apply every store change after `last_seq`; return how many records changed.
 
-        Safe to call from any thread or process at any time; when another process holds the
-        index lock past the timeout, nothing is applied now and the next sync catches up.
+        Without a usable live generation (none yet, or damaged: it is set aside), the index
+        is rebuilt from the store first (`heal`); `verify` checks the live generation's files
+        first (cheaply: sizes and directories), so damage is found before a search meets it.
+        Safe from any thread or process at any time: when another writer holds the index past
+        `wait` seconds, nothing is applied now; that writer looks for newer changes when it
+        is done, and so does the next sync.
         """
-        if store.last_seq() <= self.last_seq():
-            return 0
-        with self._write_lock:
-            folder = self._generation()
+        self._prepare()
+        count = 0
+        while True:
+            folder = self.live()
+            if folder is not None and verify and heal and (why := generations.damage(folder)) is not None:
+                self.set_aside(folder, why)
+                folder = None
+            verify = False
+            if folder is None:
+                if not heal:
+                    return count
+                return count + self._rebuild(store, "there is no search index", wait=wait)
+            if store.last_seq() <= read_seq(folder):
+                return count
+            applied = self._apply_locked(folder, store, (), wait, heal)
+            if applied is None:
+                log.info("search index busy (%s); its writer catches up when done",
+                         busy_message(folder / WRITE_LOCK))
+                return count
+            count += applied
+
+    def _apply_locked(self, folder: Path, store: Any, ids: Iterable[str], wait: float, heal: bool) -> int | None:
+        """Apply changes (and repairs `ids`) holding the generation's write lock; None when
+        another writer kept it for `wait` seconds. A generation found damaged is set aside
+        and the index rebuilt (`heal`)."""
+        if not self._write_lock.acquire(timeout=wait):
+            return None
+        try:
+            lock = FileLock(folder / WRITE_LOCK)
+            if not lock.acquire(wait):
+                return None
             try:
-                return self._apply(folder, store)
-            except LockError:
-                log.warning("search index busy; it will catch up on the next write or `catalogue check`")
-                return 0
+                return writing.apply(folder, store, self._open_readers(folder), ids, self.procs, self.place_names)
+            except Exception as error:
+                why = generations.damage(folder, deep=True)
+                if why is None or not heal:
+                    raise
+                log.warning("the search index could not be written (%s: %s)", type(error).__name__, error)
+            finally:
+                lock.release()
+        finally:
+            self._write_lock.release()
+        self.set_aside(folder, why)
+        return self._rebuild(store, why, wait=wait)
 
-    def _apply(self, folder: Path, store: Any, ids: Iterable[str] = ()) -> int:
-        return writing.apply(folder, store, self._open_readers(folder), ids, self.procs)
+    def _rebuild(self, store: Any, why: str, *, wait: float) -> int:
+        """Rebuild an index that is missing or was set aside, unless another process rebuilt
+        it meanwhile; the records indexed."""
+        if (self.path / CURRENT).exists():
+            log.warning("rebuilding the search index from the store: %s", why)
+        else:
+            log.info("building the search index from the store")
+        return self.reindex(store, wait=wait, unless_readable=True)
 
-    def reindex(self, store: Any, *, procs: int | None = None) -> int:
+    def reindex(self, store: Any, *, procs: int | None = None, wait: float = 0.0,
+                unless_readable: bool = False) -> int:
         """Build a fresh index from the store in a new folder and swap it in; return records indexed.
 
-        Searches use the old generation until the swap; a crash leaves the old one live and the
-        half-built folder is removed by the next reindex. `procs` writer processes (default
-        `self.procs`) each write one segment of the new index.
+        Works from any state of the old index (none, damaged, behind the store, locked by a
+        dead process). Searches use the old generation until the swap; a crash leaves the old
+        one live and the half-built folder is removed by the next rebuild. One rebuild runs
+        at a time: another waits up to `wait` seconds, then IndexBusy; with
+        `unless_readable` it does nothing when the rebuild it waited for left a readable
+        index. `procs` writer processes (default `self.procs`) each write one segment.
         """
-        with file_lock(self.path / "REINDEX", wait=False):
-            self._remove_stale_generations()
-            folder = self._new_generation()
-            count = writing.build(folder, store, max(1, procs or self.procs))
-            with file_lock(self.path / "LOCK"):
-                write_atomic(self.path / CURRENT, folder.name)
-        self.sync(store)
+        self._prepare()
+        lock = FileLock(self.path / REBUILD_LOCK)
+        if not lock.acquire(wait):
+            raise IndexBusy(f"another rebuild of the search index is running ({busy_message(lock.path)})")
+        try:
+            if unless_readable and self.damage() is None:
+                count = 0
+            else:
+                generations.remove_old_generations(self.path)
+                folder = generations.create(self.path)
+                count = writing.build(folder, store, max(1, procs or self.procs), self.place_names)
+                generations.make_live(self.path, folder)
+        finally:
+            lock.release()
+        self.sync(store, wait=wait or writing.LOCK_TIMEOUT, heal=False)
         return count
 
     def check(self, store: Any, *, repair: bool = True) -> CheckReport:
-        """Compare the index with the store: catch up, then find records missing, extra or stale."""
-        report = CheckReport(store_seq=store.last_seq(), index_seq=self.last_seq())
-        if repair:
-            report.caught_up = self.sync(store)
+        """Compare the index with the store: the changes it has not applied, then records
+        missing, extra or stale. With `repair` it catches up first (or, when the index
+        cannot be read, sets it aside and rebuilds it) and mends every difference; without,
+        it only reads."""
+        folder = self.live()
+        report = CheckReport(store_seq=store.last_seq(), index_seq=read_seq(folder) if folder else 0)
+        report.damage = "there is no search index" if folder is None else generations.damage(folder, deep=True)
+        if report.damage is None:
+            report.pending = store.count_changed_since(report.index_seq)
+        elif not repair:
+            return report
+        else:
+            if folder is not None:
+                self.set_aside(folder, report.damage)
+            report.rebuilt = self.reindex(store, wait=writing.LOCK_TIMEOUT, unless_readable=True)
+            report.repaired = True
+        if repair and report.rebuilt is None:
+            report.caught_up = self._sync_or_fail(store)
+        self._compare(store, report)
+        if repair and report.drift:
+            folder = self.live()
+            if folder is None or self._apply_locked(folder, store, [*report.missing, *report.extra, *report.stale],
+                                                    writing.LOCK_TIMEOUT, True) is None:
+                raise IndexBusy(busy_message((folder or self.path) / WRITE_LOCK))
+            report.repaired = True
+        return report
+
+    def _sync_or_fail(self, store: Any) -> int:
+        """`sync`, raising IndexBusy when another writer kept the index (a check must say so)."""
+        count = self.sync(store)
+        folder = self.live()
+        if folder is not None and read_seq(folder) < store.last_seq():
+            raise IndexBusy(f"the index could not be caught up: {busy_message(folder / WRITE_LOCK)}")
+        return count
+
+    def _compare(self, store: Any, report: CheckReport) -> None:
         indexed = self._indexed_revisions()
         for row in store.iter_records(include_deleted=True):
             have = indexed.pop(row.id, None)
@@ -213,33 +289,35 @@ class SearchIndex:
             elif have != row.revision:
                 report.stale.append(row.id)
         report.extra.extend(sorted(indexed))
-        if repair and report.drift:
-            with self._write_lock:
-                self._apply(self._generation(), store, ids=[*report.missing, *report.extra, *report.stale])
-            report.repaired = True
-        return report
 
     def _indexed_revisions(self) -> dict[str, int]:
-        searcher = self._searcher()
-        reader = searcher.reader()
+        reader = self._searcher().reader()
+        if not reader.doc_count_all():
+            return {}
         ids, revisions = reader.column_reader("id"), reader.column_reader("revision")
         return {ids[n]: revisions[n] for n in range(reader.doc_count_all()) if not reader.is_deleted(n)}
 
     # -- reading -------------------------------------------------------------------------
 
     def _searcher(self) -> Any:
-        """This thread's searcher on the live generation, refreshed when the index changed."""
-        folder = self._generation()
+        """This thread's searcher on the live generation, refreshed when the index changed;
+        Unreadable when there is no live generation or it is damaged (checked when first
+        opened; a damaged one is set aside)."""
+        folder = self.live()
+        if folder is None:
+            raise Unreadable("there is no search index")
         local = self._local
         searcher = getattr(local, "searcher", None)
         if searcher is not None and local.folder == folder:
             if not searcher.up_to_date():
-                local.searcher = searcher = _refreshed(searcher)
+                local.searcher = searcher = refreshed(searcher)
             return searcher
-        if searcher is not None:
-            searcher.close()
-        local.ix = whoosh_index.open_dir(str(folder))
-        local.searcher, local.folder = local.ix.searcher(), folder
+        self.close()
+        why = generations.damage(folder)
+        if why is not None:
+            self.set_aside(folder, why)
+            raise Unreadable(why, folder)
+        local.searcher, local.folder = open_index(folder).searcher(), folder
         return local.searcher
 
     def _open_readers(self, folder: Path) -> dict[str, Any]:
@@ -279,36 +357,74 @@ class SearchIndex:
         return found
 
     def search(self, query: str, *, filters: dict[str, list[str]], sort: str, page: int, page_size: int,
-               facets: bool, highlight: bool, facet_limit: int | None = FACET_LIMIT) -> SearchResult:
+               facets: bool, highlight: bool, facet_limit: int | None = FACET_LIMIT,
+               area: BBox | None = None) -> SearchResult:
+        """One page of hits for `query` with facet filters, counts, snippets and suggestions
+        (see `_search`); with an `area`, only records whose geometry lies (partly) in it.
+        Unreadable when the index cannot be searched: there is none, or a
+        read failed and the live generation proved damaged (it is then set aside). A read
+        that failed on an undamaged index (one that raced a commit) is tried once more."""
+        options = {"filters": filters, "sort": sort, "page": page, "page_size": page_size, "facets": facets,
+                   "highlight": highlight, "facet_limit": facet_limit, "area": area}
+        try:
+            return self._search(query, **options)
+        except (Unreadable, CatalogueError):
+            raise
+        except Exception as error:
+            folder = getattr(self._local, "folder", None) or self.live()
+            self.close()
+            why = generations.damage(folder, deep=True) if folder is not None else None
+            if why is not None:
+                log.warning("a search failed (%s: %s) on a damaged index", type(error).__name__, error)
+                self.set_aside(folder, why)
+                raise Unreadable(why, folder) from error
+        return self._search(query, **options)
+
+    def _search(self, query: str, *, filters: dict[str, list[str]], sort: str, page: int, page_size: int,
+                facets: bool, highlight: bool, facet_limit: int | None, area: BBox | None = None) -> SearchResult:
         """One page of hits for `query` with facet filters, counts, snippets and suggestions.
 
-        Matching runs within the time budget and expansion limit; a query that meets either
-        is searched as its plain words (given half the budget again), else answered with no
-        hits, each with a notice saying why. Highlighting gets a quarter of the budget."""
+        The query is read strictly first, then, while nothing matches, more loosely (other
+        spellings, typos, some of the words: see `catalogue.search.words`), and the result says
+        which reading answered. Matching runs within the time budget and expansion limit; a
+        query that meets either is searched as its plain words (given half the budget again),
+        else answered with no hits, each with a notice saying why. Highlighting gets a quarter
+        of the budget."""
         text = clean(query)
+        warm()
         page, page_size = max(1, int(page)), min(max(1, int(page_size)), 1000)
         sort = sort if sort in SORTS else "relevance"
         filters = clean_filters(filters)
-        result = SearchResult(query=query, total=0, page=page, page_size=page_size, sort=sort, filters=filters)
-        q, result.notice, plain = self._parse(text, unreadable_characters(query))
+        result = SearchResult(query=query, total=0, page=page, page_size=page_size, sort=sort, filters=filters,
+                              area=area)
+        parsed = self._parsed(text, unreadable_characters(query))
+        result.notice = parsed.notice
         searcher = self._searcher()
         sets = self._facet_sets(searcher)
         allowed = filter_bits(sets, filters)
+        if area is not None:
+            allowed &= to_bitset(spatial.in_area(self._postings(searcher), area))
         budget = self._budget()
         try:
             with bounds.active(budget):
-                q, matched, scores = self._matches(searcher, sets, q, allowed, retry=bool(text) and not plain)
+                q, matched, scores, level = self._matches(searcher, sets, parsed, allowed, relax=bool(text))
         except bounds.TooExpensive as why:
             budget = self._budget(self.limits.time_budget_ms / 2)
-            q = plain_query(self._parser, text, self.limits)
             try:
                 with bounds.active(budget):
-                    q, matched, scores = self._matches(searcher, sets, q, allowed, retry=False)
+                    q, matched, scores, level = self._matches(searcher, sets, plain_query(self._parser, text,
+                                                                                          self.limits),
+                                                              allowed, relax=False)
                 result.notice = EXPENSIVE_NOTICE.format(why)
             except bounds.TooExpensive as again:
-                q, matched, scores = wq.NullQuery, 0, None
+                q, matched, scores, level = wq.NullQuery, 0, None, "strict"
                 result.notice = REFUSED_NOTICE.format(again)
         result.total = matched.bit_count()
+        result.relaxed = None if level == "strict" else level
+        if result.total:
+            if sets.mapped is None:
+                sets.mapped = to_bitset(spatial.mapped_mask(self._postings(searcher))) & sets.live
+            result.mapped = (matched & sets.mapped).bit_count()
         if result.total < FEW_HITS and text:
             result.suggestion = suggest(searcher.reader(), text, self.limits)
         if facets:
@@ -325,25 +441,40 @@ class SearchIndex:
     def _budget(self, ms: float | None = None) -> bounds.Budget:
         return bounds.Budget(self.limits, ms=ms, lexicons=self._lexicons)
 
-    def _matches(self, searcher: Any, sets: FacetSets, q: wq.Query, allowed: int,
-                 retry: bool) -> tuple[wq.Query, int, Any]:
-        """The query answered, its allowed matches and scores; with no match, `retry` asks
-        again with typo tolerance (skipped when that would be too expensive)."""
-        matched, scores = self._match(searcher, q, sets)
+    def _matches(self, searcher: Any, sets: FacetSets, parsed: Parsed, allowed: int,
+                 relax: bool) -> tuple[wq.Query, int, Any, str]:
+        """The query answered, its allowed matches and scores, and the reading that answered
+        (see `catalogue.search.words.LEVELS`): the strict one, or with `relax` the first looser
+        one that matches (one met a bound: the next is tried, within the same budget)."""
+        found = readings(parsed.raw, parsed.text, searcher.reader(), self.limits)
+        first = found["strict"]
+        q, (matched, scores) = first, self._match(searcher, first, sets)
         matched &= allowed
-        if not matched and retry:
-            fuzzy_q = fuzzy(q, self.limits)
-            if fuzzy_q != q:
-                try:
-                    tolerant, tolerant_scores = self._match(searcher, fuzzy_q, sets)
-                except bounds.TooExpensive:
-                    return q, matched, scores
-                q, matched, scores = fuzzy_q, tolerant & allowed, tolerant_scores
-        return q, matched, scores
+        if matched or not relax or parsed.plain:
+            return q, matched, scores, "strict"
+        for level in LEVELS[1:]:
+            looser = found[level]
+            if looser is None:
+                continue
+            try:
+                bounded = bounds.bound(looser, self.limits)[0]
+                tolerant, tolerant_scores = self._match(searcher, bounded, sets)
+            except bounds.TooExpensive:
+                continue
+            if tolerant & allowed:
+                return bounded, tolerant & allowed, tolerant_scores, level
+        return q, matched, scores, "strict"
+
+    def _parsed(self, text: str, reason: str | None = None) -> Parsed:
+        """The parsed, bounded query of cleaned `text` (see `catalogue.search.query.parse`)."""
+        return parse(self._parser, text, self.limits, reason)
 
     def _parse(self, text: str, reason: str | None = None) -> tuple[wq.Query, str | None, bool]:
-        """The bounded query of cleaned `text` (see `catalogue.search.query.parse`)."""
-        return parse(self._parser, text, self.limits, reason)
+        """The strict query of cleaned `text` as run against this index, the notice of how it
+        was read, and whether it fell back to plain words."""
+        parsed = self._parsed(text, reason)
+        strict = readings(parsed.raw, parsed.text, self._searcher().reader(), self.limits)["strict"]
+        return strict, parsed.notice, parsed.plain
 
     def _match(self, searcher: Any, q: wq.Query, sets: FacetSets) -> tuple[int, Any]:
         """The live documents `q` matches (a bitset) and, on the fast path, every document's score."""
@@ -362,7 +493,7 @@ class SearchIndex:
     def close(self) -> None:
         """Release this thread's searcher and file handles."""
         searcher = getattr(self._local, "searcher", None)
+        self._local.searcher = self._local.folder = None
         if searcher is not None:
-            searcher.close()
-            self._local.searcher = None
-            self._local.folder = None
+            with contextlib.suppress(Exception):  # (the files of a damaged index may fail this too)
+                searcher.close()

@@ -34,16 +34,20 @@ class SearchLimits:
         naming the setting when one is not a whole number in its range."""
         values = {}
         for item in fields(cls):
-            name = f"SEARCH_{item.name.upper()}"
-            raw = settings.get(name, item.default)
             low, high = cls.RANGES.get(item.name, (1, 10**9))
-            number = raw if isinstance(raw, int) and not isinstance(raw, bool) else \
-                int(raw) if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() else None
-            if number is None or not low <= number <= high:
-                raise CatalogueError(f"the setting {name} must be a whole number from {low} to {high}, "
-                                     f"not {str(raw)[:50]!r}")
-            values[item.name] = number
+            values[item.name] = whole_setting(settings, f"SEARCH_{item.name.upper()}", item.default, low, high)
         return cls(**values)
+
+
+def whole_setting(settings: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
+    """A setting that is a whole number from `low` to `high` (given as a number or as digits,
+    e.g. from the environment); CatalogueError naming the setting otherwise."""
+    raw = settings.get(name, default)
+    number = raw if isinstance(raw, int) and not isinstance(raw, bool) else \
+        int(raw) if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() else None
+    if number is None or not low <= number <= high:
+        raise CatalogueError(f"the setting {name} must be a whole number from {low} to {high}, not {str(raw)[:50]!r}")
+    return number
 
 
 def query_too_long(query: str, limits: SearchLimits) -> bool:

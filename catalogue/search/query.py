@@ -4,24 +4,26 @@ The text is checked first for the mistakes a parser would silently misread (unba
 or parentheses, a field with nothing after it, control characters, a query longer than
 `SearchLimits.max_query_length`): such a query is answered as its plain words, and said so.
 The parser knows the catalogue's own fields (``year:``, ``century:``, ``type:``, ``status:``),
-and every parsed query is bounded (`catalogue.search.bounds`) before it runs.
+and every parsed query is bounded (`catalogue.search.bounds`) before it runs. Words typed
+without a field stay as typed (a hyphen inside a word joins, it does not exclude); what they
+search, and how loosely, is `catalogue.search.words`.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from .. import centuries
 from . import bounds
-from ._whoosh import QueryParserError, fields, qparser, stem, wq
-from .analysis import WORD
+from ._whoosh import QueryParserError, fields, qparser, wq
+from .analysis import RAW, WORD, term
 from .documents import index_schema
-from .folding import fold_word, normalise_query, phonetic
+from .folding import fold_word, normalise_query
 from .limits import SearchLimits
+from .words import WORD_FIELD, Pieces
 
-#: Fields searched when the query names none, with their weights.
-DEFAULT_FIELDS = {"title": 3.0, "text": 1.0, "names": 0.5}
 #: Most words a plain-text fallback keeps.
 MAX_WORDS = 32
 #: Longest word a plain-text fallback keeps.
@@ -185,6 +187,7 @@ class _VocabularyField(fields.ID):
 def query_schema() -> fields.Schema:
     """The index schema plus the fields only queries use (year, century, type, status)."""
     schema = index_schema()
+    schema.add(WORD_FIELD, fields.TEXT(analyzer=RAW))
     schema.add("year", _YearField())
     schema.add("century", _CenturyField())
     schema.add("type", _VocabularyField("f_type"))
@@ -202,12 +205,24 @@ def _vocabulary_value(match: re.Match[str]) -> str:
     return f"{match[1]}:{'_'.join(match[2].lower().split()) or '*'}"
 
 
+class _Parser(qparser.QueryParser):
+    """Whoosh's parser, keeping a word typed without a field whole when its analyser splits it
+    (`catalogue.search.words.Pieces`) instead of merging its pieces into the query's words."""
+
+    def term_query(self, fieldname: str, text: str, termclass: Any, boost: float = 1.0, tokenize: bool = True,
+                   removestops: bool = True) -> Any:
+        q = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        if fieldname == WORD_FIELD and type(q) is wq.And:
+            return Pieces(list(q.subqueries), boost=q.boost, raw=text)
+        return q
+
+
 def make_parser() -> qparser.QueryParser:
-    """The parser of the search box: AND by default, fields, phrases, fuzzy `word~`."""
-    parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), query_schema(), fieldboosts=DEFAULT_FIELDS,
-                                      group=qparser.AndGroup)
+    """The parser of the search box: AND by default, fields, phrases, fuzzy `word~`, `+word`
+    and `-word` (a hyphen inside a word, as in ``Tea-growers``, is part of it)."""
+    parser = _Parser(WORD_FIELD, query_schema(), group=qparser.AndGroup)
     parser.add_plugin(qparser.FuzzyTermPlugin())
-    parser.add_plugin(qparser.PlusMinusPlugin())
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
     return parser
 
 
@@ -235,32 +250,23 @@ def _self_parsed(q: wq.Query, schema: fields.Schema) -> wq.Query:
     return visit(q)
 
 
-def fuzzy(q: wq.Query, limits: SearchLimits) -> wq.Query:
-    """`q` with every word of the default fields made typo-tolerant (one letter from 4 letters,
-    two from 7, within the limits); `q` itself when it has more such words than may be fuzzy."""
-    words: set[Any] = set()
+@dataclass
+class Parsed:
+    """A parsed, bounded query: its tree (words typed without a field still as typed, see
+    `catalogue.search.words`), the text it was parsed from, a notice of how it was read, and
+    whether it fell back to plain words."""
 
-    def visit(node: wq.Query) -> wq.Query:
-        if (type(node) is wq.Term and node.fieldname in DEFAULT_FIELDS and isinstance(node.text, str)
-                and 4 <= len(node.text) <= limits.max_fuzzy_word_length and limits.max_edit_distance):
-            words.add(bounds.word_key(node))
-            distance = min(2 if len(node.text) >= 7 else 1, limits.max_edit_distance)
-            new = bounds.FuzzyTerm(node.fieldname, node.text, boost=node.boost, maxdist=distance, prefixlength=1)
-            new.startchar, new.endchar = getattr(node, "startchar", None), getattr(node, "endchar", None)
-            return new
-        return node.apply(visit)
-
-    tolerant = visit(q)
-    return q if len(words) > limits.max_fuzzy_terms else tolerant
+    raw: wq.Query
+    text: str
+    notice: str | None = None
+    plain: bool = False
 
 
-
-def parse(parser: qparser.QueryParser, text: str, limits: SearchLimits,
-          reason: str | None = None) -> tuple[wq.Query, str | None, bool]:
-    """The bounded query of cleaned `text`, a notice of how it was read, and whether it fell back
-    to plain words (`reason`: a problem of the text as typed, found before it was cleaned)."""
+def parse(parser: qparser.QueryParser, text: str, limits: SearchLimits, reason: str | None = None) -> Parsed:
+    """The bounded query of cleaned `text` (`reason`: a problem of the text as typed, found
+    before it was cleaned, which makes it searched as plain words)."""
     if not text:
-        return wq.Every(), None, False
+        return Parsed(wq.Every(), text)
     reason = reason or problem(text, limits.max_query_length)
     if reason is None:
         try:
@@ -277,35 +283,42 @@ def parse(parser: qparser.QueryParser, text: str, limits: SearchLimits,
                 q, capped = bounds.bound(q, limits)
                 notice = " ".join(filter(None, [READ_AS_NOTICE.format("; ".join(notes)) if notes else "",
                                                 LIMITED_NOTICE.format("; ".join(capped)) if capped else ""]))
-                return q, notice or None, False
-    return plain_query(parser, text, limits), PLAIN_NOTICE.format(reason), True
+                return Parsed(q, rewritten, notice or None)
+    found = plain_query(parser, text, limits)
+    found.notice, found.plain = PLAIN_NOTICE.format(reason), True
+    return found
 
 
-def plain_query(parser: qparser.QueryParser, text: str, limits: SearchLimits) -> wq.Query:
+def plain_query(parser: qparser.QueryParser, text: str, limits: SearchLimits) -> Parsed:
     """The words of `text` alone (no fields, prefixes or typo tolerance): a cheap query."""
     words = plain(text[: limits.max_query_length * 10])
-    return bounds.bound(parser.parse(words), limits)[0] if words else wq.NullQuery
+    return Parsed(bounds.bound(parser.parse(words), limits)[0] if words else wq.NullQuery, words)
 
 
 # -- did you mean ----------------------------------------------------------------------------
 
 
 def suggest(reader: Any, text: str, limits: SearchLimits) -> str | None:
-    """The query with unknown words replaced by the most frequent close title word."""
+    """The query with each word that no record holds (in any script, folded, stemmed or by
+    by its phonetic key) replaced by the most frequent folded title or text word
+    within one or two letters of its folded form: ``Шушв`` -> ``shusha``."""
     changed, out = False, text
     longest = min(40, limits.max_fuzzy_word_length)
     for word in WORD.findall(text)[:SUGGEST_WORDS]:
         folded = fold_word(word)
-        if word in OPERATORS or not 3 <= len(folded) <= longest or _known(reader, folded):
+        if word in OPERATORS or not 3 <= len(folded) <= longest or _known(reader, word):
             continue
         distance = min(2 if len(folded) >= 7 else 1, limits.max_edit_distance)
-        candidates = list(bounds.fuzzy_words(reader, "title", folded, distance, 1)) if distance else []
+        candidates = {t for f in ("title", "text") for t in bounds.fuzzy_words(reader, f, folded, distance, 1)
+                      } if distance else set()
         if candidates:
-            best = max(candidates, key=lambda t: (reader.doc_frequency("title", t), t))
+            best = max(candidates, key=lambda t: (reader.doc_frequency("title", t) + reader.doc_frequency("text", t),
+                                                 t))
             out, changed = out.replace(word, best, 1), True
     return out if changed else None
 
 
-def _known(reader: Any, folded: str) -> bool:
-    return bool(reader.doc_frequency("title", folded) or reader.doc_frequency("text", stem(folded))
-                or reader.doc_frequency("names", phonetic(folded)))
+def _known(reader: Any, word: str) -> bool:
+    return any(reader.doc_frequency(f, t) for f, kind in (("text", "folded"), ("stem", "stemmed"),
+                                                         ("names", "names"))
+               if (t := term(kind, word)))

@@ -8,13 +8,23 @@ from typing import Any
 
 from markupsafe import Markup
 
-#: Facets every search can count and filter on, in display order.
-FACETS = ("type", "status", "century", "place", "country", "source")
+#: Facets every search can count and filter on, in display order (``claims``: ``disagree``
+#: for records whose sources name different statuses, see `catalogue.claims`).
+FACETS = ("type", "status", "claims", "century", "place", "country", "source")
 #: Accepted sort orders.
 SORTS = ("relevance", "title", "modified", "-modified")
 #: Facet values a search lists per facet, most frequent first (selected values are always
 #: listed); a caller may ask for all of them (the statistics of a search do).
 FACET_LIMIT = 50
+#: What a result says when no record matched every word as typed (`SearchResult.relaxed`;
+#: the search page shows these translated).
+RELAXED_NOTICES = {
+    "variants": "No record has every word as you typed it: showing records that match other spellings "
+                "of your words.",
+    "typos": "No record has every word as you typed it: showing records that match your words with a letter "
+             "or two changed.",
+    "some_words": "No record has all of your words: showing records that match some of your words.",
+}
 
 
 @dataclass
@@ -31,8 +41,11 @@ class Hit:
 
 @dataclass
 class FacetValue:
+    """One value of a facet (what a filter names), its count, and (places) its label per language."""
+
     value: str
     count: int
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -51,6 +64,13 @@ class SearchResult:
     suggestion: str | None = None
     #: A message when the query could not be read as written (it was searched as plain text).
     notice: str | None = None
+    #: None when every word matched as typed; else how the query was relaxed to find records:
+    #: "variants" (other spellings), "typos" (a letter or two off) or "some_words" (not every word).
+    relaxed: str | None = None
+    #: How many of the `total` records have a geometry (the others are not on a map).
+    mapped: int = 0
+    #: The area (`catalogue.geo.BBox`) the search was limited to, if any.
+    area: Any = None
 
     @property
     def pages(self) -> int:

@@ -57,6 +57,15 @@ def positional_items(toks: list[tuple[int, str]]) -> Items:
     return items, len(toks)
 
 
+def frequency_token_items(toks: list[tuple[int, str]]) -> Items:
+    """(term, weight, value) postings of a Frequency field's tokens and the field length
+    (`formats.Frequency.word_values`: the count as weight, packed as the value)."""
+    freqs: dict[str, int] = {}
+    for _, term in toks:
+        freqs[term] = freqs.get(term, 0) + 1
+    return [(term.encode("utf-8"), float(n), pack_uint(n)) for term, n in freqs.items()], len(toks)
+
+
 def _value_terms(value: str) -> list[str]:
     return [v for v in value.split(SEPARATOR) if v]
 
@@ -190,7 +199,7 @@ def add_document(writer: Any, pool: MemoryPool, doc: dict[str, Any], analysed: d
     perdoc.start_doc(docnum)
     for fieldname in sorted(doc):
         value = doc[fieldname]
-        if value is None:
+        if value is None or fieldname not in schema:  # (an index written before a field was added)
             continue
         field = schema[fieldname]
         length = 0

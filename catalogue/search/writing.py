@@ -1,46 +1,45 @@
 """Writing the index: the store's changes into a generation, by one writer or by forked writer
-processes that each write one segment, under Whoosh's lock (an OS file lock, released when a
-process dies), plus the file locks and atomic writes of the index folder.
+processes that each write one segment, committed every `COMMIT_EVERY` changes (a long
+catch-up killed halfway keeps what it committed), each commit recording its segment files
+(`generations.record_files`) and the last change it holds.
 
-No imports happen in the writer processes: they are forked, so they run with the modules of
-the parent already loaded.
+The caller holds the generation's write lock (`catalogue.search.locks`). Writer processes die
+with the process that forked them (`catalogue.processes.ParentWatch`) and hold none of its
+locks. A failed write leaves no temporary files behind (`generations.tidy`). No imports
+happen in the writer processes: they are forked, with the modules of the parent loaded.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import itertools
 import multiprocessing
-import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import pairs, segments
-from ._whoosh import LockError, SegmentReader, whoosh_index, whoosh_writing
-from .documents import analysed, common_words, document
+from ..processes import ParentWatch
+from . import generations, pairs, segments
+from ._whoosh import SegmentReader, whoosh_writing
+from .documents import PlaceNames, analysed, common_words, document
+from .generations import SEQ_FILE, open_index, read_seq, write_atomic
 from .pairs import Common
 
-#: How long a write waits for another process's index lock before giving up (the next catches up).
+#: How long a write waits for another process's index lock before giving up (the holder, or
+#: the next write, catches up).
 LOCK_TIMEOUT = 30.0
 #: Store rows read (and sent to a writer process) at a time.
 BATCH = 1000
+#: Store changes applied per commit: a catch-up stopped halfway keeps what it committed.
+COMMIT_EVERY = 1000
 #: A sync of at least this many store changes (or a reindex of a store with as many) is
 #: written by `SearchIndex.procs` processes.
 PARALLEL_MIN = 5000
-#: The last store change a generation holds.
-SEQ_FILE = "seq.json"
 
-
-def read_seq(folder: Path) -> int:
-    """The last store change applied to the generation in `folder` (0 for a new one)."""
-    try:
-        return int((folder / SEQ_FILE).read_text(encoding="utf-8").strip() or 0)
-    except (FileNotFoundError, ValueError):
-        return 0
+__all__ = ["BATCH", "COMMIT_EVERY", "LOCK_TIMEOUT", "PARALLEL_MIN", "SEQ_FILE", "apply", "build", "choose_common",
+           "document", "read_seq", "write_atomic"]
 
 
 def choose_common(folder: Path, sample: Callable[[], Iterable[Any]] | None = None) -> Common | None:
@@ -55,25 +54,46 @@ def choose_common(folder: Path, sample: Callable[[], Iterable[Any]] | None = Non
     return common
 
 
-def apply(folder: Path, store: Any, readers: dict[str, Any], ids: Iterable[str] = (), procs: int = 1) -> int:
+def apply(folder: Path, store: Any, readers: dict[str, Any], ids: Iterable[str] = (), procs: int = 1,
+          place_names: PlaceNames | None = None) -> int:
     """Write the store's changes after the generation's last one (and first the records `ids`,
-    repairs named by a check) into the generation in `folder`; return how many records changed.
-    `readers`: the search's open segment readers; `procs` writer processes for a large sync.
-    LockError when another process holds the index past `LOCK_TIMEOUT`."""
-    ix = whoosh_index.open_dir(str(folder))
-    writer = ix.writer(timeout=LOCK_TIMEOUT, delay=0.05)
+    repairs named by a check) into the generation in `folder`, committing every
+    `COMMIT_EVERY` changes; return how many records changed. `readers`: the search's open
+    segment readers; `procs` writer processes for a large sync; `place_names`: more names of
+    a record's place (see `catalogue.search.documents.PlaceNames`). The caller holds the
+    generation's write lock."""
+    seq = start = read_seq(folder)
+    target = store.last_seq()  # every change up to it is committed, so read below
+    common = choose_common(folder, (lambda: store.changed_since(start, limit=pairs.COMMON_SAMPLE))
+                           if start == 0 else None)
+    procs = procs if target - start >= PARALLEL_MIN else 1
+    count, repairs, more = 0, list(ids), True
+    while more:
+        done, seq, more = _commit_chunk(folder, store, readers, common, seq, repairs, procs, place_names)
+        count += done
+        repairs = []
+    if max(seq, target) != start:
+        write_atomic(folder / SEQ_FILE, str(max(seq, target)))
+    return count
+
+
+def _commit_chunk(folder: Path, store: Any, readers: dict[str, Any], common: Common | None, seq: int,
+                  ids: list[str], procs: int, place_names: PlaceNames | None) -> tuple[int, int, bool]:
+    """Apply the repairs `ids` and up to `COMMIT_EVERY` changes after `seq` in one commit;
+    (records changed, last change applied, whether changes are left)."""
+    writer = whoosh_writing.SegmentWriter(open_index(folder), _lk=False)
+    count, more = 0, True
     try:
-        seq = start = read_seq(folder)
-        count = 0
-        common = choose_common(folder, (lambda: store.changed_since(seq, limit=pairs.COMMON_SAMPLE))
-                               if start == 0 else None)
-        put = _Writer(writer, common, readers)
+        put = _Writer(writer, common, readers, place_names)
         for record_id in ids:  # repairs named by `check`
             put(record_id, store.get(record_id))
             count += 1
-        procs = procs if store.last_seq() - start >= PARALLEL_MIN else 1
-        with _Workers(folder, common, procs) as workers:
-            while rows := store.changed_since(seq, limit=BATCH):
+        with _Workers(folder, common, procs, place_names) as workers:
+            while count < COMMIT_EVERY or not count:
+                rows = store.changed_since(seq, limit=BATCH)
+                if not rows:
+                    more = False
+                    break
                 if workers:
                     for row in rows:
                         put.delete(row.id)
@@ -84,32 +104,43 @@ def apply(folder: Path, store: Any, readers: dict[str, Any], ids: Iterable[str] 
                 count += len(rows)
                 seq = rows[-1].seq
             put.close()
+            if not count:
+                writer.cancel()
+                return 0, seq, False
             if workers:
                 _commit_with(writer, workers.finish())
             else:
                 writer.commit()
     except BaseException:
-        writer.cancel()
+        _cancel(writer, folder)
         raise
-    finally:
-        ix.close()
-    if seq != start:
-        write_atomic(folder / SEQ_FILE, str(seq))
-    return count
+    generations.record_files(folder, generations.toc_segments(folder))
+    write_atomic(folder / SEQ_FILE, str(seq))
+    return count, seq, more
 
 
-def build(folder: Path, store: Any, procs: int) -> int:
+def _cancel(writer: Any, folder: Path) -> None:
+    """Give up a write that failed and remove what it left in the generation."""
+    if not writer.is_closed:
+        with contextlib.suppress(Exception):  # (a full disk may fail this too)
+            writer.cancel()
+        with contextlib.suppress(Exception):
+            writer._tempstorage.destroy()
+    generations.tidy(folder)
+
+
+def build(folder: Path, store: Any, procs: int, place_names: PlaceNames | None = None) -> int:
     """Fill the new, empty generation in `folder` with every live record of the store; return
     how many, written by `procs` processes for a large store. On failure the folder is removed
     and the error raised."""
     seq = store.last_seq()
     procs = procs if seq >= PARALLEL_MIN else 1
-    common = choose_common(folder, store.iter_records)
-    ix = whoosh_index.open_dir(str(folder))
-    writer = ix.writer()
     count = 0
+    writer = None
     try:
-        with _Workers(folder, common, procs) as workers:
+        common = choose_common(folder, store.iter_records)
+        writer = whoosh_writing.SegmentWriter(open_index(folder), _lk=False)
+        with _Workers(folder, common, procs, place_names) as workers:
             if workers:
                 rows = store.iter_records()
                 while batch := [(row.data, row.revision) for row in itertools.islice(rows, BATCH)]:
@@ -117,26 +148,28 @@ def build(folder: Path, store: Any, procs: int) -> int:
                     count += len(batch)
                 _commit_with(writer, workers.finish())
             else:
-                put = _Writer(writer, common)
+                put = _Writer(writer, common, place_names=place_names)
                 for row in store.iter_records():
                     put.add(row.data, row.revision)
                     count += 1
                 writer.commit(mergetype=whoosh_writing.CLEAR)
+        generations.record_files(folder, generations.toc_segments(folder))
+        write_atomic(folder / SEQ_FILE, str(seq))
     except BaseException:
-        writer.cancel()
-        ix.close()
+        if writer is not None and not writer.is_closed:
+            with contextlib.suppress(Exception):  # (its open files are closed before the folder goes)
+                writer.cancel()
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    ix.close()
-    write_atomic(folder / SEQ_FILE, str(seq))
     return count
 
 
 class _Writer:
     """Puts store rows into a Whoosh SegmentWriter through the fast pool (`catalogue.search.segments`)."""
 
-    def __init__(self, writer: Any, common: Common | None, readers: dict[str, Any] | None = None):
-        self.writer, self.common = writer, common
+    def __init__(self, writer: Any, common: Common | None, readers: dict[str, Any] | None = None,
+                 place_names: PlaceNames | None = None):
+        self.writer, self.common, self.place_names = writer, common, place_names
         self.pool = segments.install(writer)
         #: Deletions are needed only when committed segments may hold the record.
         self.existing = any(segment.doc_count_all() for segment in writer.segments)
@@ -171,7 +204,7 @@ class _Writer:
 
     def add(self, record: dict[str, Any], revision: int) -> None:
         schema = self.writer.schema  # an index built before a field was added has no such field: reindex adds it
-        doc = {name: value for name, value in document(record, revision).items() if name in schema}
+        doc = {name: value for name, value in document(record, revision, self.place_names).items() if name in schema}
         segments.add_document(self.writer, self.pool, doc, analysed(doc, self.writer.schema, self.common))
 
     def close(self) -> None:
@@ -180,13 +213,15 @@ class _Writer:
         self._opened.clear()
 
 
-def _segment_worker(folder: str, common: Common | None, inbox: Any, outbox: Any) -> None:
+def _segment_worker(folder: str, common: Common | None, inbox: Any, outbox: Any, watch: ParentWatch,
+                    place_names: PlaceNames | None = None) -> None:
     """A writer process: index the (record, revision) batches it is sent into one new segment
-    of the generation in `folder` (the parent holds the lock and commits the segments)."""
+    of the generation in `folder` (the parent holds the lock and commits the segments). It
+    dies with the parent."""
+    watch.child_started()
     try:
-        ix = whoosh_index.open_dir(folder)
-        writer = whoosh_writing.SegmentWriter(ix, _lk=False)
-        put = _Writer(writer, common)
+        writer = whoosh_writing.SegmentWriter(open_index(Path(folder)), _lk=False)
+        put = _Writer(writer, common, place_names=place_names)
         put.existing = False  # the parent deletes; this segment holds only new documents
         while (batch := inbox.get()) is not None:
             for record, revision in batch:
@@ -208,14 +243,16 @@ class _Workers:
 
     Forked (no re-import of the caller's main module, no start-up cost), so only from a process
     running one thread: forking a threaded one (a web server) could copy a held lock. Falsy,
-    and unused, when `procs` is 1 or the process has other threads.
+    and unused, when `procs` is 1 or the process has other threads. They die with this
+    process, however it ends (`ParentWatch`), and hold none of its locks.
     """
 
-    def __init__(self, folder: Path, common: Common | None, procs: int):
-        self.folder, self.common = folder, common
+    def __init__(self, folder: Path, common: Common | None, procs: int, place_names: PlaceNames | None = None):
+        self.folder, self.common, self.place_names = folder, common, place_names
         self.procs = procs if _single_threaded() else 1
         self.processes: list[Any] = []
         self._next = 0
+        self._watch: ParentWatch | None = None
 
     def __bool__(self) -> bool:
         return self.procs > 1
@@ -223,10 +260,12 @@ class _Workers:
     def __enter__(self) -> _Workers:
         if self:
             context = multiprocessing.get_context("fork")
+            self._watch = ParentWatch()
             self.outbox = context.Queue()
             self.inboxes = [context.Queue(maxsize=4) for _ in range(self.procs)]
             self.processes = [context.Process(target=_segment_worker, daemon=True,
-                                              args=(str(self.folder), self.common, inbox, self.outbox))
+                                              args=(str(self.folder), self.common, inbox, self.outbox, self._watch,
+                                                    self.place_names))
                               for inbox in self.inboxes]
             for process in self.processes:
                 process.start()
@@ -244,6 +283,9 @@ class _Workers:
         results = [self.outbox.get() for _ in self.processes]
         for process in self.processes:
             process.join()
+        for queue in self.inboxes:  # their feeder threads end (a next fork needs one thread)
+            queue.close()
+            queue.join_thread()
         errors = [detail for status, detail in results if status == "error"]
         if errors:
             raise RuntimeError(f"an index writer process failed: {errors[0]}")
@@ -254,6 +296,11 @@ class _Workers:
             if process.is_alive():
                 process.kill()
                 process.join()
+        for queue in getattr(self, "inboxes", []):
+            queue.close()
+            queue.cancel_join_thread()
+        if self._watch is not None:
+            self._watch.close()
 
 
 def _commit_with(writer: Any, segments: list[Any]) -> None:
@@ -265,27 +312,3 @@ def _commit_with(writer: Any, segments: list[Any]) -> None:
         writer._close_segment()
     writer._commit_toc(final + segments)
     writer._finish()
-
-
-@contextlib.contextmanager
-def file_lock(path: Path, *, wait: bool = True) -> Iterator[None]:
-    """An exclusive OS lock on `path` (released by the OS if the process dies)."""
-    with open(path, "a+b") as handle:
-        mode = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
-        try:
-            fcntl.flock(handle, mode)
-        except BlockingIOError as error:
-            raise LockError(f"{path} is locked by another process") from error
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)

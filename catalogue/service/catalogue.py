@@ -8,6 +8,7 @@ none of them needs to know the store or the index.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -16,7 +17,8 @@ from typing import Any
 
 from .. import records
 from ..errors import CatalogueError, FieldError, NotFound, QueryTooLong, ValidationError, Withheld
-from ..search import FACET_LIMIT, SearchLimits, SearchResult, query_too_long
+from ..geo import BBox
+from ..search import FACET_LIMIT, SearchLimits, SearchResult, query_too_long, whole_setting
 from ..store import Revision, Store, StoredRecord, Withholding, transfer
 from ..store import stats as store_stats
 from ..store.transfer import TransferReport
@@ -24,11 +26,14 @@ from . import imports
 from .accounts import Accounts
 from .harvests import HarvestLedger
 from .imports import ImportReport, Plan
+from .places import Places
 from .published import PublishedRecords
 from .rules import SERVER_PROVENANCE, check_not_withheld, content, prepare_new
 from .uploads import Uploads
 
 DB_NAME = "catalogue.sqlite3"
+#: Default of ``INDEX_WAIT_MS``: how long a write waits for search to catch up.
+INDEX_WAIT_MS = 200
 INDEX_NAME = "index"
 #: Places the statistics list, the most frequent first.
 PLACES_LISTED = 20
@@ -65,39 +70,54 @@ class Catalogue:
     """
 
     def __init__(self, data_dir: Path | str, *, database_url: str | None = None, with_index: bool = True,
-                 search_limits: SearchLimits | None = None, harvest_networks: str | Iterable[str] = ""):
+                 search_limits: SearchLimits | None = None, harvest_networks: str | Iterable[str] = "",
+                 index_wait_ms: int = INDEX_WAIT_MS):
         self.data_dir = Path(data_dir)
         #: What one search may cost (the ``SEARCH_*`` settings).
         self.search_limits = search_limits or SearchLimits()
         self.harvest_networks = harvest_networks
+        #: How long a write waits for search to catch up before it returns (``INDEX_WAIT_MS``).
+        self.index_wait_ms = index_wait_ms
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(database_url or self.data_dir / DB_NAME)
         self.accounts = Accounts(self.store)
         self.harvests = HarvestLedger(self.store)
         self.published = PublishedRecords(self.store)
         self.uploads = Uploads(self.store)
+        #: Place authorities and the links of records to them.
+        self.places = Places(self)
         self._with_index = with_index
-        self._index: Any = None
+        self._keeper: Any = None
+        self._keeper_lock = threading.Lock()
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Catalogue:
+    def from_config(cls, config: Mapping[str, Any], *, with_index: bool = True) -> Catalogue:
         """The catalogue a configuration names: its ``DATA`` directory, searched within
         its ``SEARCH_*`` limits (CatalogueError naming a bad setting), harvesting within
         ``HARVEST_ALLOW_NETWORKS``, its store at ``DATABASE_URL`` (empty: the data
-        directory's SQLite file): the one way the web app and the commands open it."""
-        return cls(config["DATA"], database_url=config.get("DATABASE_URL") or None,
+        directory's SQLite file): the one way the web app and the commands open it.
+        With `with_index=False` writes skip the index, which catches up when next opened
+        (bulk loads, and tests where the index is not under test)."""
+        return cls(config["DATA"], database_url=config.get("DATABASE_URL") or None, with_index=with_index,
                    search_limits=SearchLimits.from_config(config),
-                   harvest_networks=config.get("HARVEST_ALLOW_NETWORKS") or "")
+                   harvest_networks=config.get("HARVEST_ALLOW_NETWORKS") or "",
+                   index_wait_ms=whole_setting(config, "INDEX_WAIT_MS", INDEX_WAIT_MS, 0, 600_000))
 
     @property
     def index(self) -> Any:
-        """The search index, opened on first use and caught up with the store."""
-        if self._index is None:
-            from ..search import SearchIndex  # deferred: whoosh loads only when an index is opened
+        """The search index (opened on first use, as it is: `open_index`, `check_index` and
+        every write bring it up to date)."""
+        return self._kept().index
 
-            self._index = SearchIndex(self.data_dir / INDEX_NAME, self.search_limits)
-            self._index.sync(self.store)
-        return self._index
+    def _kept(self) -> Any:
+        """The keeper of the search index (`catalogue.search.keeper`), made on first use."""
+        with self._keeper_lock:
+            if self._keeper is None:
+                from ..search import IndexKeeper, SearchIndex  # deferred: whoosh loads only when the index is used
+
+                index = SearchIndex(self.data_dir / INDEX_NAME, self.search_limits)
+                self._keeper = IndexKeeper(index, self.store, wait_ms=self.index_wait_ms)
+            return self._keeper
 
     def idle(self) -> None:
         """The calling thread is done for now (a web request ended): its store connection
@@ -110,9 +130,10 @@ class Catalogue:
         self.store.close_thread()
 
     def close(self) -> None:
-        if self._index is not None:
-            self._index.close()
-            self._index = None
+        keeper, self._keeper = self._keeper, None
+        if keeper is not None:
+            keeper.stop()
+            keeper.index.close()
         self.store.close()
 
     def __enter__(self) -> Catalogue:
@@ -121,20 +142,22 @@ class Catalogue:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _after_write(self) -> None:
+    def _after_write(self, *, bulk: bool = False) -> None:
+        """The store committed: search follows (see `catalogue.search.keeper`). Never raises:
+        the write stands whatever happens to the index, which catches up later."""
         if self._with_index:
-            self.index.sync(self.store)
+            self._kept().written(bulk=bulk)
 
     @contextmanager
     def deferred_index(self) -> Iterator[None]:
-        """Batch writes (harvests): the index catches up once, after the block, never
-        with rows of a transaction that may still roll back."""
+        """Batch writes (imports, harvests): the index catches up once, after the block,
+        never with rows of a transaction that may still roll back."""
         with_index, self._with_index = self._with_index, False
         try:
             yield
         finally:
             self._with_index = with_index
-            self._after_write()
+            self._after_write(bulk=True)
 
     # -- reads -------------------------------------------------------------------------
 
@@ -172,14 +195,16 @@ class Catalogue:
 
     def search(self, query: str = "", *, filters: dict[str, list[str]] | None = None, sort: str = "relevance",
                page: int = 1, page_size: int = 20, facets: bool = True, highlight: bool = True,
-               facet_limit: int | None = FACET_LIMIT) -> SearchResult:
+               facet_limit: int | None = FACET_LIMIT, area: BBox | None = None) -> SearchResult:
         """Full-text search with facet filters; see `catalogue.search.SearchResult`. Each facet
         lists its `facet_limit` most frequent values (None: all of them). QueryTooLong for a
         query over `search_limits.max_query_length`, whichever door it came through (the
-        search page, the API, exports, `catalogue search`)."""
+        search page, the API, exports, `catalogue search`). SearchUnavailable while a serving
+        process rebuilds a missing or damaged index. With an `area` (`catalogue.geo.BBox`),
+        only records whose geometry lies in it, wholly or in part."""
         self.check_query(query)
-        return self.index.search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
-                                 facets=facets, highlight=highlight, facet_limit=facet_limit)
+        return self._kept().search(query, filters=filters or {}, sort=sort, page=page, page_size=page_size,
+                                   facets=facets, highlight=highlight, facet_limit=facet_limit, area=area)
 
     def check_query(self, query: str) -> None:
         """QueryTooLong when `query` is longer than `search_limits.max_query_length`, the one
@@ -223,11 +248,6 @@ class Catalogue:
         return Statistics(self.store.counts(), by_century, undated, store_stats.items_by_type(self.store),
                           store_stats.by_place(self.store, PLACES_LISTED), store_stats.place_count(self.store))
 
-    def has_geometry(self, places: list[str] | None = None) -> bool:
-        """Whether a public record has a geometry: any record, or one at one of `places`
-        (at most 50 names are looked at)."""
-        return store_stats.any_geometry(self.store, places)
-
     def is_empty(self) -> bool:
         """Whether no record was ever stored here (a new data directory)."""
         return self.store.last_seq() == 0
@@ -245,18 +265,23 @@ class Catalogue:
     # -- upkeep --------------------------------------------------------------------------
 
     def open_index(self) -> None:
-        """Open the search index and catch it up with the store now (a server does this
-        before its first request, so no visitor waits for it)."""
-        self.index.sync(self.store)
+        """Keep the search index up to date in a background thread from now on (a serving
+        process: its writes return once the store committed, waiting for search at most
+        ``INDEX_WAIT_MS``; a missing or damaged index is rebuilt in the background while
+        searches answer SearchUnavailable). It catches up with the store at once."""
+        if self._with_index:
+            self._kept().follow()
 
     def reindex(self, *, procs: int | None = None) -> int:
         """Rebuild the search index from the store in a new folder and swap it in; how many
-        records it holds. `procs` writer processes (None: the index decides)."""
+        records it holds. Works whatever state the old index is in. `procs` writer
+        processes (None: the index decides)."""
         return self.index.reindex(self.store, procs=procs)
 
     def check_index(self, *, repair: bool = True) -> Any:
-        """Compare the search index with the store, catch it up and (with `repair`) mend
-        every difference; the report says what differed (`SearchIndex.check`)."""
+        """Compare the search index with the store; with `repair`, catch it up (or rebuild it
+        when it cannot be read) and mend every difference, else only read. The report says
+        what differed (`SearchIndex.check`)."""
         return self.index.check(self.store, repair=repair)
 
     def backup(self, target: Path) -> None:
@@ -300,6 +325,7 @@ class Catalogue:
 
     def _store_new(self, data: dict[str, Any], *, user: str, message: str, origin: str) -> dict[str, Any]:
         """Store prepared content as revision 1 of a new record."""
+        self.places.check_reference(data, origin)
         stored = self.store.write(data["id"], data, action="create", base_revision=None, user=user,
                                   message=message or "created", origin=origin)
         self._after_write()
@@ -341,6 +367,7 @@ class Catalogue:
         """Store prepared content as the next revision of `current`, unless nothing changed."""
         if content(current.data) == data and base_revision in (-1, current.revision):
             return current.data
+        self.places.check_reference(data, origin)
         stored = self.store.write(current.id, data, action="update", base_revision=base_revision,
                                   user=user, message=message or "updated", origin=origin)
         self._after_write()

@@ -13,10 +13,10 @@ from typing import Any
 
 from ..store import Store, StoredRecord
 from ..store import harvest as harvest_store
-from ..store.harvest import SOURCE_FIELDS, Harvested, Lease, PendingChange, Run, RunError, Source
+from ..store.harvest import SOURCE_FIELDS, Harvested, IdCollision, Lease, PendingChange, Run, RunError, Source
 
 __all__ = [
-    "SOURCE_FIELDS", "HarvestLedger", "Harvested", "Lease", "PendingChange", "Run", "RunError", "Source",
+    "SOURCE_FIELDS", "HarvestLedger", "Harvested", "IdCollision", "Lease", "PendingChange", "Run", "RunError", "Source",
 ]
 
 
@@ -121,6 +121,14 @@ class HarvestLedger:
     def set_harvested(self, item: Harvested) -> None:
         """Remember what a source delivered for one identifier."""
         harvest_store.set_harvested(self.store, item)
+
+    def set_collision(self, item: IdCollision) -> None:
+        """Remember what a source's policy did with a record whose upstream id is taken here."""
+        harvest_store.set_collision(self.store, item)
+
+    def collisions(self, record_id: str) -> list[IdCollision]:
+        """The id collisions a record is part of (holding the id, or keeping the upstream record)."""
+        return harvest_store.collisions(self.store, record_id)
 
     def mark_seen(self, source: str, identifier: str, list_id: str, set_spec: str | None) -> None:
         """Note that list `list_id` (harvested through `set_spec`) holds `identifier`."""

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision
+from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision, StorageFull
 from ..timestamps import utcnow
 from .backend import Backend, Connection, Row
-from .db import migrate, open_backend
+from .db import migrate, open_backend, undo
 
 
 @dataclass(frozen=True)
@@ -132,10 +132,18 @@ class Store:
         """The store's URL (without a password), for messages."""
         return self.backend.url
 
+    def exists(self) -> bool:
+        """Whether the store is still there (its SQLite file may go with its data directory)."""
+        return self.backend.exists()
+
     @property
     def conn(self) -> Connection:
-        """This thread's connection (SQLite connections must not be shared across threads)."""
+        """This thread's connection (SQLite connections must not be shared across threads);
+        one opened read-only on a full disk is opened again now and then, once there is room."""
         held = getattr(self._local, "held", None)
+        if held is not None and not held.conn.in_transaction and self.backend.reopen(held.conn):
+            self.close_thread()  # opened read-only on a full disk: there may be room now
+            held = None
         if held is None:
             held = self._local.held = _Held(self.backend, self.backend.connect())
         return held.conn
@@ -176,17 +184,31 @@ class Store:
                 yield conn
                 conn.execute("RELEASE nested")
             except BaseException:
-                conn.execute("ROLLBACK TO nested")
-                conn.execute("RELEASE nested")
+                undo(conn, "ROLLBACK TO nested")
+                undo(conn, "RELEASE nested")
                 raise
             return
-        self.backend.begin_write(conn)
+        conn = self._writable()
         try:
+            self.backend.begin_write(conn)
             yield conn
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except BaseException as error:
+            undo(conn)
+            if isinstance(error, Exception) and self.backend.disk_full(error):
+                raise StorageFull(str(error)) from error
             raise
+
+    def _writable(self) -> Connection:
+        """This thread's connection, able to write: one opened read-only (the disk was full)
+        is opened again; StorageFull while the disk still is."""
+        conn = self.conn
+        if getattr(conn, "readonly", False):
+            self.close_thread()
+            conn = self.conn
+            if getattr(conn, "readonly", False):
+                raise StorageFull("the store could only be opened to read")
+        return conn
 
     # -- reads -------------------------------------------------------------------------
 
@@ -268,6 +290,10 @@ class Store:
             "SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
         ).fetchall()
         return [StoredRecord.from_row(r) for r in rows]
+
+    def count_changed_since(self, seq: int) -> int:
+        """How many records changed after `seq` (what `changed_since` would list, counted)."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM records WHERE seq > ?", (seq,)).fetchone()[0])
 
     def recent_changes(self, limit: int = 10) -> list[Revision]:
         """The latest revisions across the catalogue that are not withheld, newest first."""

@@ -74,6 +74,20 @@ class Backend:
     def close(self) -> None:
         """No thread uses the store any more."""
 
+    def disk_full(self, error: Exception) -> bool:
+        """Whether a failed write failed because the store's disk is full (StorageFull)."""
+        return False
+
+    def reopen(self, conn: Connection) -> bool:
+        """Whether the thread's idle connection should be opened again before its next use
+        (SQLite: one opened read-only on a full disk, once the disk may have room)."""
+        return False
+
+    def exists(self) -> bool:
+        """Whether the store is still there (a SQLite file can be deleted with its data
+        directory; a database server is taken to be there)."""
+        return True
+
     def begin_write(self, conn: Connection) -> None:
         """Start a write transaction that holds the store's one writer lock until it ends, so
         writers queue and change numbers are committed in the order they are taken."""

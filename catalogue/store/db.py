@@ -8,13 +8,16 @@ release upgrades either in place, and one process migrates while the others wait
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from ..errors import CatalogueError
 from .backend import Backend, Connection
 from .sqlite import MIGRATIONS, SQLiteBackend
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "open_backend", "statements"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "open_backend", "statements", "undo"]
+
+log = logging.getLogger(__name__)
 
 #: The schema version of this release (the same number on every backend).
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -50,6 +53,17 @@ def statements(script: str) -> list[str]:
     return [part for part in script.split(";") if part.strip()]
 
 
+def undo(conn: Connection, statement: str = "ROLLBACK") -> None:
+    """Roll back after a failed write without hiding why it failed: the engine may have
+    rolled the transaction back itself (SQLite does on a full disk), and then ROLLBACK fails too."""
+    if not conn.in_transaction:
+        return
+    try:
+        conn.execute(statement)
+    except Exception as error:  # the first error is the one to report; this one is logged
+        log.warning("could not roll back after a failed write: %s", error)
+
+
 def migrate(backend: Backend, conn: Connection) -> int:
     """Apply the migrations this store lacks, each in its own write transaction (so a second
     process starting at the same time waits, then finds the work done)."""
@@ -70,6 +84,6 @@ def migrate(backend: Backend, conn: Connection) -> int:
             backend.set_schema_version(conn, number + 1)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            undo(conn)
             raise
     return SCHEMA_VERSION

@@ -107,6 +107,21 @@ class PendingChange:
                    row["datestamp"], row["created"], row["status"], row["decided_by"], row["decided_at"])
 
 
+@dataclass(frozen=True)
+class IdCollision:
+    """A harvested record whose upstream id (`upstream_id`) is taken here by another record,
+    and what its source's policy did: ``rename`` (kept as `record_id`), ``link`` (the local
+    record stands for it, `record_id` = `upstream_id`) or ``refuse`` (`record_id` None)."""
+
+    source: str
+    source_identifier: str
+    upstream_id: str
+    record_id: str | None
+    policy: str
+    run_id: int | None
+    at: str
+
+
 # -- sources ---------------------------------------------------------------------------
 
 
@@ -294,6 +309,27 @@ def set_harvested(store: Store, item: Harvested) -> None:
             " datestamp = excluded.datestamp",
             (item.source, item.source_identifier, item.record_id, item.revision, item.hash, item.datestamp),
         )
+
+
+def set_collision(store: Store, item: IdCollision) -> None:
+    """Remember what became of a harvested record whose upstream id is taken here (the latest run's say)."""
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO id_collisions (source, source_identifier, upstream_id, record_id, policy, run_id, at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_identifier) DO UPDATE SET"
+            " upstream_id = excluded.upstream_id, record_id = excluded.record_id, policy = excluded.policy,"
+            " run_id = excluded.run_id, at = excluded.at",
+            (item.source, item.source_identifier, item.upstream_id, item.record_id, item.policy, item.run_id,
+             item.at),
+        )
+
+
+def collisions(store: Store, record_id: str) -> list[IdCollision]:
+    """The id collisions a record is part of: as the holder of the id or as where the upstream record went."""
+    rows = store.conn.execute("SELECT * FROM id_collisions WHERE upstream_id = ? OR record_id = ?"
+                              " ORDER BY source, source_identifier", (record_id, record_id))
+    return [IdCollision(r["source"], r["source_identifier"], r["upstream_id"], r["record_id"], r["policy"],
+                        r["run_id"], r["at"]) for r in rows]
 
 
 def mark_seen(store: Store, source: str, identifier: str, list_id: str, set_spec: str | None) -> None:

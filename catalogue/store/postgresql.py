@@ -180,6 +180,10 @@ class PostgreSQLBackend(Backend):
         self._listener.close()
         self.pool.close()
 
+    def disk_full(self, error: Exception) -> bool:
+        """The server could not write for want of space (SQLSTATE 53100)."""
+        return isinstance(error, psycopg.errors.DiskFull)
+
     def begin_write(self, conn: Connection) -> None:
         # READ COMMITTED: each statement after the lock sees every write committed before it.
         conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")

@@ -238,4 +238,42 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX import_uploads_created ON import_uploads (created)
     """,
+    # 9: place authorities with their own revisions, and the place a record is linked to
+    # (`place.id` of its JSON) as an indexed generated column.
+    f"""
+    CREATE TABLE places (
+        id {T} PRIMARY KEY,
+        revision BIGINT NOT NULL,
+        data {T} NOT NULL,
+        created {T} NOT NULL,
+        modified {T} NOT NULL
+    );
+    CREATE TABLE place_revisions (
+        id {ID},
+        place_id {T} NOT NULL,
+        revision BIGINT NOT NULL,
+        data {T} NOT NULL,
+        "user" {T} NOT NULL,
+        message {T} NOT NULL DEFAULT '',
+        at {T} NOT NULL,
+        UNIQUE (place_id, revision)
+    );
+    ALTER TABLE records ADD COLUMN place_id {T} GENERATED ALWAYS AS (data::jsonb #>> '{{place,id}}') STORED;
+    CREATE INDEX records_place_id ON records (place_id, deleted, withheld)
+    """,
+    # 10: harvested records whose upstream id is taken here, and what the source's policy did.
+    f"""
+    CREATE TABLE IF NOT EXISTS id_collisions (
+        source {T} NOT NULL,
+        source_identifier {T} NOT NULL,
+        upstream_id {T} NOT NULL,
+        record_id {T},
+        policy {T} NOT NULL CHECK (policy IN ('refuse', 'link', 'rename')),
+        run_id BIGINT,
+        at {T} NOT NULL,
+        PRIMARY KEY (source, source_identifier)
+    );
+    CREATE INDEX IF NOT EXISTS id_collisions_upstream ON id_collisions (upstream_id);
+    CREATE INDEX IF NOT EXISTS id_collisions_record ON id_collisions (record_id)
+    """,
 ]

@@ -8,10 +8,19 @@ at once, so change numbers are committed in the order they are taken.
 
 from __future__ import annotations
 
+import logging
+import shutil
 import sqlite3
+import time
 from pathlib import Path
+from typing import Any
 
 from .backend import BUSY_TIMEOUT_MS, Backend, Connection
+
+#: Free bytes under which an SQLite I/O error is taken for a full disk.
+FULL_DISK_BYTES = 1 << 20
+
+log = logging.getLogger(__name__)
 
 #: Each entry upgrades the schema by one version; never edit a released entry, append.
 MIGRATIONS: list[str] = [
@@ -243,7 +252,64 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX import_uploads_created ON import_uploads (created);
     """,
+    # 9 (place authorities, issue 16): places with their own revisions (SQL of
+    # catalogue/store/places.py), and the place a record is linked to (`place.id` of its
+    # JSON) as an indexed column, so a place page and `places match` find records at once.
+    """
+    CREATE TABLE places (
+        id TEXT PRIMARY KEY,
+        revision INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    CREATE TABLE place_revisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        place_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        user TEXT NOT NULL,
+        message TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL,
+        UNIQUE (place_id, revision)
+    );
+    ALTER TABLE records ADD COLUMN place_id TEXT GENERATED ALWAYS AS (json_extract(data, '$.place.id')) VIRTUAL;
+    CREATE INDEX records_place_id ON records (place_id, deleted, withheld);
+    """,
+    # 10 (issue 19): a harvested record whose upstream id is taken here by another record, and
+    # what the source's policy did with it: `record_id` is where the upstream record is kept
+    # (its new id when renamed, the local record when linked, NULL when refused), so that both
+    # records can say so.
+    """
+    CREATE TABLE IF NOT EXISTS id_collisions (
+        source TEXT NOT NULL,
+        source_identifier TEXT NOT NULL,
+        upstream_id TEXT NOT NULL,
+        record_id TEXT,
+        policy TEXT NOT NULL CHECK (policy IN ('refuse', 'link', 'rename')),
+        run_id INTEGER,
+        at TEXT NOT NULL,
+        PRIMARY KEY (source, source_identifier)
+    );
+    CREATE INDEX IF NOT EXISTS id_collisions_upstream ON id_collisions (upstream_id);
+    CREATE INDEX IF NOT EXISTS id_collisions_record ON id_collisions (record_id);
+    """,
 ]
+
+
+class SQLiteConnection(sqlite3.Connection):
+    """A connection to the store; `readonly` when the disk was too full to open it for writing."""
+
+    readonly = False
+    #: Seconds after which a read-only connection is opened again (the disk may have room by then).
+    RETRY_SECONDS = 5.0
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.opened = time.monotonic()
+
+    def stale(self) -> bool:
+        return time.monotonic() - self.opened > self.RETRY_SECONDS
 
 
 class SQLiteBackend(Backend):
@@ -258,15 +324,50 @@ class SQLiteBackend(Backend):
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def connect(self) -> Connection:
-        """Open the database with the catalogue's pragmas; autocommit, explicit transactions."""
+        """Open the database with the catalogue's pragmas; autocommit, explicit transactions.
+
+        On a full disk the WAL journal's index cannot be created: the database is then opened
+        read-only (as it was last closed: a clean close leaves no journal), so the catalogue can
+        still be read, and every write says the disk is full."""
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                               check_same_thread=False)
+                               check_same_thread=False, factory=SQLiteConnection)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.OperationalError as error:
+            conn.close()
+            if not self.disk_full(error):
+                raise
+            log.warning("the disk holding %s is full (%s): opened read-only", self.path, error)
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                                   isolation_level=None, check_same_thread=False, factory=SQLiteConnection)
+            conn.readonly = True
         conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
         return conn
+
+    def disk_full(self, error: Exception) -> bool:
+        """Whether an SQLite error comes from a full disk (SQLITE_FULL, or an I/O error where the
+        data directory has almost no space left, e.g. no room for the WAL index)."""
+        if not isinstance(error, sqlite3.Error):
+            return False
+        name = getattr(error, "sqlite_errorname", "") or ""
+        if name == "SQLITE_FULL":
+            return True
+        if not name.startswith("SQLITE_IOERR"):
+            return False
+        try:
+            return shutil.disk_usage(self.path.parent).free < FULL_DISK_BYTES
+        except OSError:
+            return False
+
+    def reopen(self, conn: Connection) -> bool:
+        """A connection opened read-only on a full disk is opened again after a while."""
+        return isinstance(conn, SQLiteConnection) and conn.readonly and conn.stale()
+
+    def exists(self) -> bool:
+        return self.path.exists()
 
     def give_back(self, conn: Connection) -> None:
         conn.close()  # type: ignore[attr-defined]

@@ -54,22 +54,3 @@ def place_count(store: Store) -> int:
     return store.conn.execute(
         "SELECT COUNT(DISTINCT place_name) FROM records WHERE deleted = 0 AND withheld = 0 AND place_name IS NOT NULL"
     ).fetchone()[0]
-
-
-def _mapped(store: Store) -> str:
-    """Public records with a geometry, read from their partial index (`records_geometry_place`)."""
-    backend = store.backend
-    return (f"SELECT 1 FROM records{backend.index_hint('records_geometry_place')}"  # noqa: S608 (constants)
-            f" WHERE deleted = 0 AND withheld = 0 AND {backend.json_text('data', 'place', 'geometry')} IS NOT NULL")
-
-
-def any_geometry(store: Store, places: list[str] | None = None) -> bool:
-    """Whether a public record has a geometry: any record, or one at one of `places` (at
-    most 50 names are looked at)."""
-    if places is None:
-        return store.conn.execute(_mapped(store) + " LIMIT 1").fetchone() is not None
-    if not places:
-        return False
-    marks = ", ".join("?" * len(places[:50]))
-    query = f"{_mapped(store)} AND place_name IN ({marks}) LIMIT 1"
-    return store.conn.execute(query, places[:50]).fetchone() is not None

@@ -27,14 +27,17 @@ COPIED: dict[str, tuple[str, ...]] = {
     "login_throttle": ("kind", "key"), "sources": ("name",), "harvest_runs": ("id",), "harvest_errors": ("id",),
     "harvested": ("source", "source_identifier"), "harvest_seen": ("source", "source_identifier"),
     "pending_changes": ("id",), "import_mappings": ("name",), "import_uploads": ("id",),
+    "places": ("id",), "place_revisions": ("id",), "id_collisions": ("source", "source_identifier"),
 }
 #: Tables whose integer ids the store gives (new rows of the copy go on above the copied ones).
 NUMBERED = frozenset({"withholdings", "users", "tokens", "harvest_runs", "harvest_errors", "pending_changes",
-                      "import_uploads"})
+                      "import_uploads", "place_revisions"})
 #: Tables left behind, and why.
 NOT_COPIED = {"harvest_leases": "a lease belongs to a harvest process running on the source store"}
 #: Columns the store computes from others (not written, not compared).
-GENERATED = {"records": frozenset({"quantity", "place_name", "period_start", "period_end"})}
+GENERATED = {"records": frozenset({"quantity", "place_name", "period_start", "period_end", "place_id"})}
+#: Tables checksummed per chain of revisions (the column naming whose chain, the key's prefix).
+CHAINS = {"revisions": ("record_id", "chain"), "place_revisions": ("place_id", "place")}
 #: Rows read and written at a time.
 BATCH = 1000
 
@@ -99,13 +102,15 @@ def _row_counts(conn: Connection) -> dict[str, int]:
 
 
 def _digests(conn: Connection) -> dict[str, str]:
-    """A checksum of each record's revision chain (``chain:<id>``) and of each other table."""
+    """A checksum of each record's revision chain (``chain:<id>``), of each place's
+    (``place:<id>``) and of each other table."""
     digests: dict[str, Any] = {}
     for table in COPIED:
         columns = _columns(conn, table)
-        record = columns.index("record_id") if table == "revisions" else None
+        column, prefix = CHAINS.get(table, (None, ""))
+        owner = columns.index(column) if column is not None else None
         for row in _rows(conn, table, columns):
-            key = f"chain:{row[record]}" if record is not None else f"table:{table}"
+            key = f"{prefix}:{row[owner]}" if owner is not None else f"table:{table}"
             digests.setdefault(key, hashlib.sha256()).update(
                 json.dumps(row, ensure_ascii=False, default=_hex).encode())
     return {key: digest.hexdigest() for key, digest in digests.items()}

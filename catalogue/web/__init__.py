@@ -13,8 +13,11 @@ from ..service import SHARED_KEY, Catalogue, shared
 
 def get_catalogue() -> Catalogue:
     """The catalogue of the current app (opened once, shared by its threads and by the
-    commands run as `flask --app catalogue COMMAND`)."""
-    return shared(current_app.extensions, current_app.config)
+    commands run as `flask --app catalogue COMMAND`). Serving, its search index follows the
+    store in the background (`Catalogue.open_index`): a save never waits long for search."""
+    catalogue = shared(current_app.extensions, current_app.config)
+    catalogue.open_index()
+    return catalogue
 
 
 def idle(_error: BaseException | None = None) -> None:

@@ -116,6 +116,11 @@ def index() -> Any:
                            runs=harvest.runs.list_runs(catalogue, limit=10), count_keys=harvest.apply.COUNT_KEYS)
 
 
+#: The choices of the source form.
+_SOURCE_CHOICES = {"protocols": harvest.sources.PROTOCOLS,
+                   "id_collision_policies": harvest.sources.ID_COLLISION_POLICIES}
+
+
 def _source_fields() -> dict[str, Any]:
     """The source form's values, as `add_source`/`update_source` take them."""
     form = request.form
@@ -126,6 +131,8 @@ def _source_fields() -> dict[str, Any]:
         raise Refused(gettext("the settings are not valid JSON (%(error)s)", error=error)) from error
     if not isinstance(settings, dict):
         raise Refused(gettext("the settings must be a JSON object"))
+    if form.get("id_collision"):
+        settings[harvest.sources.ID_COLLISION] = form["id_collision"]
     return {"url": form.get("url", "").strip(), "protocol": form.get("protocol", "oai-pmh"),
             "prefix": form.get("prefix", "").strip() or "oai_dc", "set_spec": form.get("set_spec", "").strip() or None,
             "mapping": form.get("mapping", "").strip() or None, "settings": settings}
@@ -142,7 +149,7 @@ def _sources_page(error: str | None = None, status: int = 200, values: dict[str,
     for run in harvest.runs.list_runs(catalogue, limit=200):
         latest.setdefault(run.source, run)
     return render_template("admin/sources.html", sources=harvest.sources.list_sources(catalogue), latest=latest,
-                           protocols=harvest.sources.PROTOCOLS, error=error, values=values or {}), status
+                           **_SOURCE_CHOICES, error=error, values=values or {}), status
 
 
 @bp.get("/sources")
@@ -176,17 +183,19 @@ def _source_or_404(name: str) -> Any:
 def edit_source(name: str) -> Any:
     """Change a source's URL, format, set, type mapping or settings."""
     source = _source_or_404(name)
+    network = {k: v for k, v in source.settings.items() if k != harvest.sources.ID_COLLISION}
     values = {"url": source.url, "protocol": source.protocol, "prefix": source.prefix or "",
               "set_spec": source.set_spec or "", "mapping": source.mapping or "",
-              "settings": json.dumps(source.settings, indent=2) if source.settings else ""}
+              "settings": json.dumps(network, indent=2) if network else "",
+              "id_collision": source.settings.get(harvest.sources.ID_COLLISION, harvest.sources.DEFAULT_ID_COLLISION)}
     if request.method == "GET":
         return render_template("admin/source_form.html", source=source, values=values,
-                               protocols=harvest.sources.PROTOCOLS, error=None)
+                               **_SOURCE_CHOICES, error=None)
     try:
         harvest.sources.update_source(get_catalogue(), name, **_source_fields(), check=_contact_provider())
     except CatalogueError as error:
         return render_template("admin/source_form.html", source=source, values=dict(request.form),
-                               protocols=harvest.sources.PROTOCOLS,
+                               **_SOURCE_CHOICES,
                                error=sentence(gettext("Not saved: %(error)s."), error=error)), 422
     return redirect(url_for("admin.sources"), code=303)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 import harvest.pending
@@ -16,9 +16,11 @@ from ..errors import AlreadyExists, CatalogueError, FieldError, Gone, NotFound, 
 from ..service import StoredRecord
 from . import get_catalogue
 from .auth import role_required, safe_next
+from .changes import change_rows
 from .error_pages import not_found_text
+from .field_labels import field_label
 from .forms import RecordForm, choices, dom_id
-from .records import is_admin
+from .records import history_page, is_admin
 from .site import ROW_ID, error_text, sentence, whole_number
 
 bp = Blueprint("edit", __name__)
@@ -27,8 +29,19 @@ bp.add_app_template_filter(dom_id, "dom_id")
 
 def _render_form(form: RecordForm, *, record_id: str | None = None, base_revision: int | None = None,
                  message: str = "", status: int = 200, **extra: Any) -> tuple[str, int]:
+    if record_id and "provenance" not in extra:
+        stored = get_catalogue().current(record_id)
+        extra["provenance"] = stored.data.get("provenance") if stored else None
     return render_template("edit/form.html", form=form, record_id=record_id, base_revision=base_revision,
                            message=message, choices=choices, **extra), status
+
+
+def saved(record: dict[str, Any], before: int | None = None) -> None:
+    """Tell the archivist what a write did ("Saved as revision 4"), on the page they land on."""
+    if before is not None and record.get("revision") == before:
+        flash(gettext("Nothing changed: the record stays at revision %(n)s.", n=before))
+    else:
+        flash(gettext("Saved as revision %(n)s.", n=record.get("revision")))
 
 
 def _is_rearrange() -> bool:
@@ -93,7 +106,7 @@ def new_record() -> Any:
     if record is None:
         return _render_form(form, message=message, status=422)
     try:
-        saved = get_catalogue().create(record, user=g.user.name, message=message.strip())
+        created = get_catalogue().create(record, user=g.user.name, message=message.strip())
     except ValidationError as error:
         form.errors = error.errors
         return _render_form(form, message=message, status=422)
@@ -104,7 +117,8 @@ def new_record() -> Any:
     except CatalogueError as error:
         form.errors = [FieldError("id", str(error))]
         return _render_form(form, message=message, status=409)
-    return redirect(url_for("records.record", record_id=saved["id"]), code=303)
+    saved(created)
+    return redirect(url_for("records.record", record_id=created["id"]), code=303)
 
 
 def _base_revision() -> int:
@@ -133,8 +147,8 @@ def edit_record(record_id: str) -> Any:
     if record is None:
         return _render_form(form, record_id=record_id, base_revision=base, message=message, status=422)
     try:
-        catalogue.update(record_id, record, base_revision=base, user=g.user.name, message=message.strip(),
-                         allow_withheld=is_admin())
+        stored = catalogue.update(record_id, record, base_revision=base, user=g.user.name, message=message.strip(),
+                                  allow_withheld=is_admin())
     except Withheld:
         _withheld_refusal()
     except StaleRevision as error:
@@ -144,6 +158,7 @@ def edit_record(record_id: str) -> Any:
         return _render_form(form, record_id=record_id, base_revision=base, message=message, status=422)
     except Gone as error:
         return _gone_page(error)
+    saved(stored, base)
     return redirect(url_for("records.record", record_id=record_id), code=303)
 
 
@@ -186,14 +201,17 @@ def delete_record(record_id: str) -> Any:
 @bp.post("/records/<record_id>/restore")
 @role_required("archivist")
 def restore_record(record_id: str) -> Any:
-    """Make an earlier revision (or, with none named, the deleted record) current again."""
+    """Make an earlier revision (or, with none named, the deleted record) current again; as
+    an edit does, a restore needs a reason (``message``)."""
     raw = request.form.get("revision", "").strip()
     revision = whole_number(raw)
     if raw and revision is None:
         abort(400, description=gettext("The revision to restore must be a number, not %(raw)s.", raw=repr(raw[:30])))
+    message = request.form.get("message", "").strip()
+    if not message:
+        return _restore_needs_reason(record_id, revision)
     try:
-        get_catalogue().restore(record_id, revision=revision, user=g.user.name,
-                                message=request.form.get("message", "").strip())
+        restored = get_catalogue().restore(record_id, revision=revision, user=g.user.name, message=message)
     except NotFound as error:
         abort(404, description=not_found_text(error))
     except ValidationError as error:
@@ -201,30 +219,58 @@ def restore_record(record_id: str) -> Any:
                                         error=error))
     except CatalogueError as error:
         abort(400, description=error_text(error))
+    saved(restored)
     return redirect(url_for("records.record", record_id=record_id), code=303)
+
+
+def _restore_needs_reason(record_id: str, revision: int | None) -> Any:
+    """The page the restore came from again (the history, or the deleted record's page),
+    saying that a reason is needed; nothing is restored."""
+    text = gettext("Not restored: say why in the reason field (it is kept in the history).")
+    if revision is not None:
+        return history_page(record_id, 422, text, {"restore": revision})
+    try:
+        get_catalogue().get(record_id, include_withheld=is_admin())
+    except NotFound as error:
+        abort(404, description=not_found_text(error))
+    except Gone as error:
+        return render_template("edit/gone.html", error=error, restore_error=text), 422
+    except Withheld:
+        _withheld_refusal()
+    abort(400, description=gettext("The record is not deleted: choose the revision to restore on its history page."))
 
 
 # -- pending upstream changes ------------------------------------------------------------
 
 
 def _pending_rows(record_id: str | None) -> list[dict[str, Any]]:
-    """Pending changes with what each would change in the current record."""
+    """Pending changes, each with its fields to decide on: which side changed each since
+    the source said it last, and what taking it from upstream would change."""
     catalogue = get_catalogue()
     rows = []
     for change in catalogue.harvests.pending(record_id):
         current = catalogue.current(change.record_id)
-        if current is not None and current.withheld and not is_admin():
-            current = None  # its content is withheld: compared with nothing
-        differences = changes(current.data if current else {}, change.data) if change.data else []
-        rows.append({"change": change, "current": current, "differences": differences})
+        hidden = current is not None and current.withheld and not is_admin()
+        fields = [] if hidden else harvest.pending.review(catalogue, change.id).fields
+        rows.append({"change": change, "current": None if hidden else current, "fields": [
+            {"review": item, "label": field_label(item.field), "changes": change_rows(
+                {item.field: item.here} if item.here is not None else {},
+                {item.field: item.upstream} if item.upstream is not None else {})}
+            for item in fields]})
     return rows
+
+
+def _pending_page(record_id: str | None, status: int = 200, errors: dict[int, str] | None = None) -> Any:
+    return render_template("edit/pending.html", rows=_pending_rows(record_id), record_id=record_id,
+                           errors=errors or {}), status
 
 
 @bp.get("/pending")
 @role_required("archivist")
 def pending() -> Any:
-    """Every upstream change held back because the record was edited here; accept or reject each."""
-    return render_template("edit/pending.html", rows=_pending_rows(None), record_id=None)
+    """Every upstream change held back because the record was edited here; decide on each
+    field by field, or reject it."""
+    return _pending_page(None)
 
 
 @bp.get("/records/<record_id>/pending")
@@ -233,15 +279,27 @@ def record_pending(record_id: str) -> Any:
     """The pending upstream changes of one record."""
     if get_catalogue().current(record_id) is None:
         abort(404, description=not_found_text(NotFound.record(record_id)))
-    return render_template("edit/pending.html", rows=_pending_rows(record_id), record_id=record_id)
+    return _pending_page(record_id)
 
 
 def _decide(change_id: int, accept: bool) -> Any:
+    """Accept (the ticked ``field``s when the form says ``choose``, else all) or reject a change."""
+    catalogue = get_catalogue()
+    chosen = request.form.getlist("field") if request.form.get("choose") else None
     try:
-        if accept:
-            harvest.pending.accept_pending(get_catalogue(), change_id, g.user.name)
+        if not accept:
+            harvest.pending.reject_pending(catalogue, change_id, g.user.name)
+            flash(gettext("Upstream change rejected: the record stays as it was."))
+        elif chosen == []:
+            change = harvest.pending.review(catalogue, change_id).change  # unknown or decided: refused below
+            one = request.form.get("next", "").startswith("/records/")
+            return _pending_page(change.record_id if one else None, 422,
+                                 {change_id: gettext("Tick at least one field to take from upstream, or reject "
+                                                     "the change.")})
         else:
-            harvest.pending.reject_pending(get_catalogue(), change_id, g.user.name)
+            result = harvest.pending.accept_pending(catalogue, change_id, g.user.name, chosen)
+            flash(gettext("Upstream change accepted as revision %(n)s.", n=result["revision"]) if result
+                  else gettext("Upstream deletion accepted: the record is deleted."))
     except NotFound as error:
         abort(404, description=not_found_text(error))
     except ValidationError as error:

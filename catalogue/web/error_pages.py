@@ -1,5 +1,6 @@
 """Error pages: an HTML page with a heading and a way back for the site, RFC 9457 problem
-details under ``/api/``, for every HTTP error and for an unknown record."""
+details under ``/api/``, for every HTTP error, an unknown record and a search that must wait
+for its index to be rebuilt."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from ..errors import NotFound
+from ..errors import NotFound, SearchUnavailable, StorageFull
 from .problems import problem
 from .site import bdi
 
@@ -26,6 +27,7 @@ _ERROR_TITLES = {
     413: lazy_gettext("Request too large"),
     429: lazy_gettext("Too many requests"),
     500: lazy_gettext("Server error"),
+    503: lazy_gettext("Service unavailable"),
 }
 
 #: What an HTTP error means, for the pages whose view gave no reason (werkzeug's English
@@ -50,6 +52,7 @@ _NOT_FOUND = {
     "user": lazy_gettext("No user named %(name)s."),
     "source": lazy_gettext("No harvest source named %(name)s."),
     "pending": lazy_gettext("No pending change %(id)s."),
+    "place": lazy_gettext("No place with id %(id)s."),
 }
 
 
@@ -90,3 +93,29 @@ def not_found(error: NotFound) -> Any:
     if request.path.startswith("/api/"):
         return problem(404, "Not Found", str(error))
     return error_page(404, gettext("Not found"), not_found_text(error))
+
+
+def search_unavailable(error: SearchUnavailable) -> Any:
+    """503 with Retry-After while the search index is rebuilt from the store: searches (and
+    exports of a search) wait; every other page works meanwhile."""
+    detail = gettext("The search index is being rebuilt from the catalogue; try again in a minute. "
+                     "Records, their history, OAI-PMH and exports of the whole collection work meanwhile.")
+    if request.path.startswith("/api/"):
+        response = problem(503, "Search is being rebuilt", detail, retry_after=error.retry_after)
+    else:
+        response = make_response(error_page(503, gettext("Search is being rebuilt"), detail))
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def storage_full(error: StorageFull) -> Any:
+    """503 when the disk holding the catalogue is full: the change was not stored (reading
+    goes on); the message says to free space."""
+    detail = gettext("The catalogue cannot store changes: the disk holding it is full. Nothing was saved; "
+                     "try again once space has been freed.")
+    if request.path.startswith("/api/"):
+        response = problem(503, "Storage full", detail)
+    else:
+        response = make_response(error_page(503, gettext("The catalogue's disk is full"), detail))
+    response.headers["Retry-After"] = "60"
+    return response

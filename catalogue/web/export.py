@@ -1,6 +1,6 @@
 """Bulk exports over HTTP: `/export/records.jsonl`, `.csv` and `.geojson`, streamed, with the
-search page's arguments (`q`, the facet filters type, status, century, place and source, and
-`sort`), so that a researcher downloads exactly the result set they see, in a file named
+search page's arguments (`q`, the facet filters type, status, century, place and source,
+`bbox` and `sort`), so that a researcher downloads exactly the result set they see, in a file named
 after that search (``catalogue-tomb-destroyed-2026-11-30.csv``)."""
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _searched(catalogue: Catalogue, args: SearchArgs) -> Iterator[dict[str, Any]
 
     def fetch(page: int) -> SearchResult:
         return catalogue.search(args.q, filters=args.filters, sort=args.sort, page=page, page_size=SEARCH_BATCH,
-                                facets=False, highlight=False)
+                                facets=False, highlight=False, area=args.bbox)
 
     def pages(result: SearchResult) -> Iterator[dict[str, Any]]:
         page = 1
@@ -74,7 +74,7 @@ def _searched(catalogue: Catalogue, args: SearchArgs) -> Iterator[dict[str, Any]
 def matching_records(catalogue: Catalogue, args: SearchArgs) -> Iterator[dict[str, Any]]:
     """Every live public record the search arguments select: from the store alone when they
     filter by type and status only (in id order), else from the index (in the search's order)."""
-    if args.q or set(args.filters) - STORE_FILTERS:
+    if args.q or args.bbox or set(args.filters) - STORE_FILTERS:
         return _searched(catalogue, args)
     return catalogue.live_records(types=args.filters.get("type", []), statuses=args.filters.get("status", []))
 

@@ -21,7 +21,7 @@ from . import field_messages, i18n
 
 #: Single-valued inputs, by path.
 SCALARS = ("id", "type", "title", "quantity", "quantity_sources", "description", "subjects", "rights", "notes",
-           "languages", "place.name", "place.admin_area", "place.country", "place.geometry",
+           "languages", "place.id", "place.name", "place.admin_area", "place.country", "place.geometry",
            "period.label", "period.start", "period.end", "period.sources")
 _NAME_FIELDS = ("value", "lang", "script", "kind", "sources")
 #: Repeating groups and the inputs of each row.

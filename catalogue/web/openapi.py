@@ -10,7 +10,7 @@ from typing import Any
 from ..schema import record_schema
 from ..search import FACETS, SORTS, SearchLimits
 from ..version import __version__
-from . import api_write
+from . import api_write, places
 
 
 def _problem_response(description: str) -> dict[str, Any]:
@@ -40,8 +40,10 @@ _FACET_EXAMPLES = {"type": ["school"], "status": ["destroyed"]}
 _FACET_HELP = {
     "type": "Record type (repeat to combine).",
     "status": "Current condition status (repeat to combine).",
+    "claims": "disagree: records whose sources, each by its latest assessment, name different statuses.",
     "century": "Century the period overlaps, e.g. 14 (repeat to combine).",
-    "place": "Place name (repeat to combine).",
+    "place": "Place: a place authority's id (e.g. khojaly; a name of one selects it too) or a free-text place "
+             "name (repeat to combine).",
     "country": "Country: ISO 3166-1 alpha-2 code, or the name of a country without one (repeat to combine).",
     "source": "Source (repeat to combine).",
 }
@@ -52,6 +54,9 @@ def _read_paths(max_query_length: int) -> dict[str, Any]:
         _query("q", "Full-text query: words, phrases, AND/OR/NOT, field:value.",
                {"type": "string", "maxLength": max_query_length}, example="khojaly"),
         *(_query(f, _FACET_HELP[f], {"type": "string"}, many=True, example=_FACET_EXAMPLES.get(f)) for f in FACETS),
+        _query("bbox", "Only records whose geometry lies (partly) in this area: WEST,SOUTH,EAST,NORTH in degrees "
+               "(WGS84); WEST > EAST crosses the antimeridian.",
+               {"type": "string", "pattern": r"^[^,]+,[^,]+,[^,]+,[^,]+$"}, example="44.5,38.3,50.5,42"),
         _query("sort", "Sort order.", {"type": "string", "enum": list(SORTS), "default": "relevance"}),
         _query("page", "Page number.", {"type": "integer", "minimum": 1, "default": 1}),
         _query("page_size", "Hits per page.", {"type": "integer", "minimum": 1, "maximum": 100}),
@@ -105,7 +110,9 @@ def _components() -> dict[str, Any]:
         "snippet": {"type": "string", "description": "Escaped HTML; matched terms in <mark>."},
         "url": {"type": "string", "format": "uri"}, "record": {"$ref": "#/components/schemas/Record"}}}
     facet = {"type": "array", "items": {"type": "object", "properties": {
-        "value": {"type": "string"}, "count": {"type": "integer"}}}}
+        "value": {"type": "string"}, "count": {"type": "integer"},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "Places: the place's name in each language its records tag one with."}}}}
     return {"schemas": {
         "Record": _rewrite_refs(record),
         **{name: _rewrite_refs(value) for name, value in defs.items()},
@@ -114,6 +121,12 @@ def _components() -> dict[str, Any]:
             "page_size": {"type": "integer"}, "pages": {"type": "integer"}, "sort": {"type": "string"},
             "filters": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
             "suggestion": {"type": ["string", "null"]}, "notice": {"type": ["string", "null"]},
+            "relaxed": {"type": ["string", "null"], "enum": [None, "variants", "typos", "some_words"],
+                        "description": "How the query was relaxed when no record matched every word as typed: "
+                                       "other spellings, typos forgiven, or some of the words."},
+            "bbox": {"type": ["string", "null"], "description": "The area searched, if any."},
+            "mapped": {"type": "integer", "description": "How many of the records have a geometry (the others "
+                                                          "are not on a map)."},
             "hits": {"type": "array", "items": hit},
             "facets": {"type": "object", "properties": {f: facet for f in FACETS}}}},
         "History": {"type": "object", "properties": {
@@ -161,11 +174,13 @@ def _rewrite_refs(value: Any) -> Any:
 def spec(server_url: str, limits: SearchLimits | None = None) -> dict[str, Any]:
     """The whole OpenAPI document, with this server's URL (and its longest query)."""
     paths = _read_paths((limits or SearchLimits()).max_query_length)
-    for path, operations in copy.deepcopy(api_write.OPENAPI_PATHS).items():
-        paths.setdefault(path, {}).update(operations)
+    for extra in (api_write.OPENAPI_PATHS, places.OPENAPI_PATHS):
+        for path, operations in copy.deepcopy(extra).items():
+            paths.setdefault(path, {}).update(operations)
     components = _components()
-    for section, entries in copy.deepcopy(api_write.OPENAPI_COMPONENTS).items():
-        components.setdefault(section, {}).update(entries)
+    for extra in (api_write.OPENAPI_COMPONENTS, places.OPENAPI_COMPONENTS):
+        for section, entries in copy.deepcopy(extra).items():
+            components.setdefault(section, {}).update(entries)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Heritage catalogue API", "version": __version__,

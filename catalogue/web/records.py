@@ -13,13 +13,13 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect,
 from flask_babel import gettext
 
 from .. import edtf
-from ..diff import changes
 from ..errors import CatalogueError, Gone, NotFound, Withheld
 from ..formats import citation, jsonld
 from ..formats.oaipmh import oai_identifier
 from ..service import Revision
 from . import get_catalogue
 from .auth import role_required
+from .changes import change_rows
 from .error_pages import error_page, not_found_text
 from .site import ROW_ID, BadRevision, base_url, revision_arg, sentence
 
@@ -65,14 +65,18 @@ def _timeline(record: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _cite(record: dict[str, Any]) -> dict[str, Any]:
+    """The record's citation in every form the page offers, and its meta tags."""
     url = citation.record_url(base_url(), record["id"], record.get("revision", 1))
     repository = current_app.config["REPOSITORY_NAME"]
     accessed = datetime.now(UTC).strftime("%Y-%m-%d")
+    page = base_url() + url_for("records.record", record_id=record["id"])
     return {
         "url": url,
         "text": citation.text(record, url, repository, accessed),
         "bibtex": citation.bibtex(record, url, repository, accessed),
         "csl": json.dumps(citation.csl_json(record, url, repository, accessed), ensure_ascii=False, indent=2),
+        "ris": citation.ris(record, url, repository, accessed),
+        "meta": citation.meta_tags(record, url, page, repository),
     }
 
 
@@ -100,6 +104,7 @@ def record(record_id: str) -> Any:
         sources=sources, timeline=_timeline(data), cite=_cite(data), oai_url=_oai_url(record_id),
         geometry=_geometry(data), jsonld=jsonld.record(data, citation.record_url(
             base_url(), record_id, data.get("revision", 1))),
+        collisions=catalogue.harvests.collisions(record_id),
     )
 
 
@@ -120,22 +125,42 @@ def record_json(record_id: str) -> Any:
     return response
 
 
+@bp.get("/records/<record_id>.ris")
+def record_ris(record_id: str) -> Any:
+    """The record's citation as RIS (``?revision=N``: of that revision), for reference managers."""
+    catalogue = get_catalogue()
+    if catalogue.current(record_id) is None and catalogue.current(f"{record_id}.ris") is not None:
+        return record(f"{record_id}.ris")  # an id that itself ends in .ris
+    try:
+        data = catalogue.get(record_id, _revision_arg(), include_withheld=is_admin())
+    except Gone as error:
+        return _gone_page(error)
+    except Withheld as error:
+        return _withheld_page(error)
+    name = f"{record_id}-r{data.get('revision', 1)}.ris"
+    return Response(_cite(data)["ris"], mimetype="application/x-research-info-systems",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 def _history_rows(revisions: list[Revision], admin: bool) -> list[dict[str, Any]]:
-    """Each revision with its changes against the one before, newest first. The public
-    sees no changes of a withheld revision, and the next one is compared with the last
-    revision it may see (`since`), so no diff reveals withheld content."""
+    """Each revision with its changes against the one before, newest first (a creation is
+    shown as such, not as every field added). The public sees no changes of a withheld
+    revision, and the next one is compared with the last revision it may see (`since`), so
+    no diff reveals withheld content."""
     rows, previous, since = [], None, None
     for rev in revisions:
         hidden = rev.withheld and not admin
-        rows.append({"rev": rev, "changes": [] if hidden else changes(previous, rev.data),
+        shown = not hidden and not (rev.action == "create" and previous is None)
+        rows.append({"rev": rev, "changes": change_rows(previous, rev.data) if shown else [],
                      "since": since if since != rev.revision - 1 else None})
         if not hidden:
             previous, since = rev.data, rev.revision
     return rows[::-1]
 
 
-def _history_page(record_id: str, status: int = 200, error: str | None = None,
+def history_page(record_id: str, status: int = 200, error: str | None = None,
                   values: dict[str, Any] | None = None) -> Any:
+    """The history page; `error` (with the `values` the user typed) after a refused form."""
     catalogue = get_catalogue()
     admin = is_admin()
     try:
@@ -156,7 +181,7 @@ def _history_page(record_id: str, status: int = 200, error: str | None = None,
 @bp.get("/records/<record_id>/history")
 def history(record_id: str) -> Any:
     """Every revision: who, when, why and what changed field by field."""
-    return _history_page(record_id)
+    return history_page(record_id)
 
 
 @bp.post(f"/records/<record_id>/revisions/<{ROW_ID}:revision>/withhold")
@@ -183,5 +208,5 @@ def _set_withheld(record_id: str, revision: int, withheld: bool) -> Any:
         abort(404, description=not_found_text(error))
     except CatalogueError as error:
         message = sentence(gettext("Revision %(n)s: %(error)s."), n=revision, error=error)
-        return _history_page(record_id, 422, message, {"revision": revision, "reason": reason})
+        return history_page(record_id, 422, message, {"revision": revision, "reason": reason})
     return redirect(url_for("records.history", record_id=record_id) + f"#revision-{revision}", code=303)

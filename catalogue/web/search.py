@@ -10,7 +10,8 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from ..errors import CatalogueError, QueryTooLong
+from ..errors import CatalogueError, QueryTooLong, SearchUnavailable
+from ..geo import BadBox, BBox, parse_bbox
 from ..search import FACET_LIMIT, FACETS, SORTS, SearchResult
 from . import get_catalogue
 from .site import whole_number
@@ -18,6 +19,8 @@ from .site import whole_number
 bp = Blueprint("search", __name__)
 
 MAX_FILTERS = 20
+#: Values a facet shows before "show all" (the rest follow on request, or in place with JavaScript).
+FACET_TOP = 8
 MAX_PAGE = 10_000
 MAX_PAGE_SIZE = 100
 
@@ -40,6 +43,8 @@ class SearchArgs:
     sort: str = "relevance"
     page: int = 1
     page_size: int = 20
+    #: The area the search is limited to (`bbox=WEST,SOUTH,EAST,NORTH`), if any.
+    bbox: BBox | None = None
 
 
 def _integer(args: MultiDict[str, str], name: str, default: int, largest: int) -> int:
@@ -73,14 +78,30 @@ def read_args(args: MultiDict[str, str], page_size: int | None = None) -> Search
                                 sort=sort[:50], sorts=", ".join(SORTS)))
     page = _integer(args, "page", 1, MAX_PAGE)
     size = page_size or _integer(args, "page_size", current_app.config["PAGE_SIZE"], MAX_PAGE_SIZE)
-    return SearchArgs(q, filters, sort, page, size)
+    return SearchArgs(q, filters, sort, page, size, read_bbox(args))
 
 
-def run(search: SearchArgs) -> SearchResult:
-    """Search the catalogue; a page past the last one raises BadSearch."""
+def read_bbox(args: MultiDict[str, str]) -> BBox | None:
+    """The `bbox` argument as an area (None when absent or empty); BadSearch saying what is
+    wrong with it (in English, the words of `catalogue.geo`)."""
+    raw = args.get("bbox", "").strip()
+    if not raw:
+        return None
+    try:
+        return parse_bbox(raw)
+    except BadBox as error:
+        raise BadSearch(str(error), lang="en") from error
+
+
+def run(search: SearchArgs, facet_limit: int | None = FACET_LIMIT) -> SearchResult:
+    """Search the catalogue (each facet with its `facet_limit` most frequent values, None:
+    all); a page past the last one raises BadSearch. SearchUnavailable (a 503, see
+    `error_pages.search_unavailable`) while the index is rebuilt."""
     try:
         result = get_catalogue().search(search.q, filters=search.filters, sort=search.sort, page=search.page,
-                                        page_size=search.page_size)
+                                        page_size=search.page_size, area=search.bbox, facet_limit=facet_limit)
+    except SearchUnavailable:  # a 503, not a bad query
+        raise
     except CatalogueError as error:  # the engine could not run this query at all
         raise BadSearch(str(error), lang="en") from error
     if search.page > result.pages:
@@ -90,30 +111,23 @@ def run(search: SearchArgs) -> SearchResult:
 
 
 def has_geometry(result: SearchResult) -> bool:
-    """Whether the results hold a record with a geometry, so that their GeoJSON download has
-    features. Exact when a record of this page has one or every result is on it; otherwise
-    answered from the places of the results: true when a public record at one of them has one,
-    or, when there are too many places to list or results whose place has no name (a place
-    may be a country or a geometry alone), when any public record has one."""
-    if any((hit.record.get("place") or {}).get("geometry") for hit in result.hits):
-        return True
-    if result.total <= len(result.hits):
-        return False
-    places = [value.value for value in result.facets.get("place", [])]
-    named = sum(value.count for value in result.facets.get("place", []))
-    if len(places) >= FACET_LIMIT or named < result.total:  # not every place is listed, or some have no name
-        return get_catalogue().has_geometry()
-    return get_catalogue().has_geometry(places)
+    """Whether the results hold a record with a geometry (the index counts them exactly), so
+    that their GeoJSON download has features and the page draws a map."""
+    return result.mapped > 0
 
 
 @bp.get("/search")
 def search() -> Any:
-    """Results page; bad arguments give the page with a message and status 400."""
+    """Results page; bad arguments give the page with a message and status 400. ``more=FACET``
+    lists every value of that facet (the others show their most frequent ones)."""
+    more = request.args.get("more", "") in FACETS
     try:
         args = read_args(request.args, page_size=current_app.config["PAGE_SIZE"])
-        result = run(args)
+        result = run(args, None if more else FACET_LIMIT)
     except BadSearch as error:
         return render_template("search.html", args=None, result=None, error=str(error), error_lang=error.lang,
                                sorts=SORTS), 400
     return render_template("search.html", args=args, result=result, error=None, sorts=SORTS,
-                           geometry=bool(result.total) and has_geometry(result))
+                           geometry=bool(result.total) and has_geometry(result),
+                           show_map=has_geometry(result) or args.bbox is not None, facet_top=FACET_TOP,
+                           facet_limit=FACET_LIMIT)

@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from .. import centuries, codes, errors
 from ..schema import labels
-from . import display, i18n
+from . import display, get_catalogue, i18n
 from .forms import NAME_KINDS
 
 _ROW_MAX = 9223372036854775807
@@ -78,6 +78,7 @@ UI_LABELS: dict[str, dict[str, Any]] = {
                "delete": lazy_gettext("Deleted"), "restore": lazy_gettext("Restored")},
     "origin": {"manual": lazy_gettext("Entered by hand"), "import": lazy_gettext("Imported"),
                "harvest": lazy_gettext("Harvested")},
+    "claims": {"disagree": lazy_gettext("Sources disagree")},
 }
 
 
@@ -85,22 +86,42 @@ def label(vocab: str, key: str | None) -> str:
     """The UI label of a controlled value in the current language (the value itself if
     unknown): the record schema's vocabularies (``type``, ``status``, ``certainty``) and
     `UI_LABELS` (name ``kind``, user ``role``, revision ``action``,
-    record ``origin``)."""
+    record ``origin``, the ``claims`` facet)."""
     key = key or ""
     if vocab in UI_LABELS:
         return str(UI_LABELS[vocab].get(key, key))
     return labels(vocab, i18n.current_language()).get(key, key)
 
 
-def facet_label(facet: str, value: str) -> str:
-    """How a facet value is shown: vocabulary labels, centuries spelled out, others as is."""
-    if facet in ("type", "status"):
+def facet_label(facet: str, value: str, labels: dict[str, str] | None = None) -> str:
+    """How a facet value is shown: vocabulary labels, centuries spelled out, a place authority
+    by its name in the UI language, another place by its name in the UI language when one of
+    its records gives it (`labels`), a country code by its name in the UI language, others as is."""
+    if facet in ("type", "status", "claims"):
         return label(facet, value)
     if facet == "century":
         return century_label(value)
     if facet == "country" and len(value) == 2 and value.isupper():
         return country_name(value)
+    if facet == "place":  # a place authority by its name in the UI language, else its records' name
+        authority = place_label(value)
+        if authority is not None:
+            return authority
+    if labels:
+        return labels.get(i18n.current_language()) or value
     return value
+
+
+def place_label(value: str) -> str | None:
+    """The name a place authority with the id `value` has in the interface language (Xocalı
+    on Azerbaijani pages, Khojaly on English ones); None when `value` is no place's id."""
+    return get_catalogue().places.labels([value], i18n.current_language()).get(value)
+
+
+def place_name(value: str) -> str:
+    """A place as a chart shows it: a place authority by its name in the interface language,
+    a free-text place as written."""
+    return place_label(value) or value
 
 
 def country_name(code: str | None) -> str:

@@ -18,7 +18,7 @@ from ..service import PLACES_LISTED
 from . import get_catalogue
 from .export import matching_records
 from .search import BadSearch, SearchArgs, read_args
-from .site import century_label, label
+from .site import century_label, label, place_name
 
 bp = Blueprint("stats", __name__)
 
@@ -64,6 +64,8 @@ def _names(facet: str) -> Callable[[str], str]:
         return century_label
     if facet in ("type", "status"):
         return lambda key: label(facet, key)
+    if facet == "place":
+        return place_name  # a place authority by its name in the UI language
     return str
 
 
@@ -72,6 +74,8 @@ def _chart(title: str, facet: str, counts: Iterable[tuple[str, int]], args: Sear
     """A chart of `counts` whose bars link to the search narrowed to their value."""
     pairs = list(counts)
     names = _names(facet)
+    if facet == "place":  # equal counts in the order of the names shown, not of the ids behind them
+        pairs.sort(key=lambda pair: (-pair[1], names(pair[0]).casefold()))
     rows = [{"label": names(key), "count": count, "value": key, "url": _narrowed(args, facet, key)}
             for key, count in pairs[:top]]
     return Chart(title, facet, rows, total if total is not None else len(pairs))

@@ -73,10 +73,10 @@ class TimedSickle(Sickle):
 
 
 def _validator() -> Any:
-    path = ROOT.parent / "shared" / "oai-pmh" / "validate.py"
+    path = ROOT / "tests" / "data" / "oai-pmh" / "validate.py"
     if not path.exists():
         raise SystemExit(f"{path} is absent: run without --validate")
-    spec = importlib.util.spec_from_file_location("shared_oai_validate", path)
+    spec = importlib.util.spec_from_file_location("oai_pmh_validate", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module.validate_bytes

@@ -57,7 +57,7 @@ def test_researcher_finds_filters_reads_and_cites(site: str, page) -> None:
     page.get_by_label("Search the catalogue").fill("Xojali")  # a spelling no record uses
     page.get_by_label("Search the catalogue").press("Enter")
     page.wait_for_url("**/search?q=Xojali")
-    assert page.locator("h2#results-heading").inner_text().startswith("8 records")
+    assert page.locator("h2#results").inner_text().startswith("8 records")
     shot(page, "search")
 
     page.locator(".facets a", has_text="School").click()

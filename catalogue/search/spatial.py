@@ -1,0 +1,99 @@
+"""Area searches: which documents have a geometry, and which lie in a box, as bitsets that
+combine with the facet bitsets.
+
+Each document keeps its geometry's bounding box in a column (`BBOX`, 32 bytes: west, south,
+east, north as doubles; empty without a geometry). Per segment the boxes are read once into
+numpy arrays (cached like postings), so a box filter is a few vectorised comparisons over
+every geometry, exact for points; a polygon or line whose box meets the area but does not
+lie inside it is tested exactly against its own geometry (`catalogue.geo.intersects`).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from typing import Any
+
+import numpy as np
+
+from ..geo import BBox, Box, geometry_bbox, intersects, positions
+from .scoring import Leaf, Postings
+
+#: The column of each document's bounding box.
+BBOX = "bbox"
+_PACK = struct.Struct("<4d")
+
+
+def pack(box: Box | None) -> bytes:
+    """A bounding box as the column stores it (empty for none)."""
+    return _PACK.pack(*box) if box else b""
+
+
+def _stored_geometry(leaf: Leaf, docnum: int) -> Any:
+    data = leaf.reader.stored_fields(docnum).get("data")
+    record = json.loads(zlib.decompress(data)) if data else {}
+    return (record.get("place") or {}).get("geometry")
+
+
+def _shape(postings: Postings, leaf: Leaf, docnum: int) -> Any:
+    """A document's geometry, read from its stored record once and cached with the postings."""
+    key = ("shape", leaf.key, docnum)
+    found = postings.cache.get(key)
+    if found is None:
+        found = _stored_geometry(leaf, docnum) or {}
+        postings.cache.put(key, found, 200 + 40 * sum(1 for _ in positions(found)))
+    return found
+
+
+def _read_boxes(leaf: Leaf) -> np.ndarray:
+    """A (size, 4) array of the segment's boxes, NaN where a document has no geometry."""
+    out = np.full((leaf.size, 4), np.nan)
+    reader = leaf.reader
+    if BBOX in reader.schema and reader.has_column(BBOX):
+        for docnum, raw in enumerate(reader.column_reader(BBOX)):
+            if raw:
+                out[docnum] = _PACK.unpack(raw)
+        return out
+    for docnum in range(leaf.size):  # an index built before the column (`catalogue reindex` adds it)
+        box = geometry_bbox(_stored_geometry(leaf, docnum))
+        if box:
+            out[docnum] = box
+    return out
+
+
+def boxes(postings: Postings, leaf: Leaf) -> np.ndarray:
+    """The boxes of a segment, read once and cached with its postings."""
+    key = ("bbox", leaf.key)
+    found = postings.cache.get(key)
+    if found is None:
+        found = _read_boxes(leaf)
+        postings.cache.put(key, found, found.nbytes + 200)
+    return found
+
+
+def mapped_mask(postings: Postings) -> np.ndarray:
+    """Every document that has a geometry (deleted ones included; callers AND with live)."""
+    parts = [~np.isnan(boxes(postings, leaf)[:, 0]) for leaf in postings.leaves]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def _leaf_in(postings: Postings, leaf: Leaf, area: BBox) -> np.ndarray:
+    found = boxes(postings, leaf)
+    west, south, east, north = found[:, 0], found[:, 1], found[:, 2], found[:, 3]
+    mask = np.zeros(leaf.size, dtype=bool)
+    for w, s, e, n in area.parts():
+        with np.errstate(invalid="ignore"):  # NaN (no geometry) compares false
+            meets = (west <= e) & (east >= w) & (south <= n) & (north >= s)
+            inside = (west >= w) & (east <= e) & (south >= s) & (north <= n)
+        mask |= inside
+        for docnum in np.flatnonzero(meets & ~inside & ~mask):  # a shape partly in the box: test it exactly
+            if intersects(_shape(postings, leaf, int(docnum)), (w, s, e, n)):
+                mask[docnum] = True
+    return mask
+
+
+def in_area(postings: Postings, area: BBox) -> np.ndarray:
+    """Every document whose geometry lies in the area, wholly or in part."""
+    parts = [_leaf_in(postings, leaf, area) for leaf in postings.leaves]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)

@@ -1,0 +1,77 @@
+"""OAI-PMH paging at its edges, as a harvester meets it over HTTP: the cursor and list size
+of every page, a token's expiry, a set kept across pages, and tokens refused for another
+verb, for ListSets or after their records are gone. Found untested by mutation testing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import make_app
+from tests.oaitools import OAI, error_codes, oai, texts
+from tests.recordsamples import make_record
+
+ID = "oai:catalogue.test:"
+
+
+@pytest.fixture
+def client(tmp_path) -> FlaskClient:
+    """An endpoint paging 3 at a time, with a 10-minute token lifetime, over 7 records (4 tombs)."""
+    app: Flask = make_app(tmp_path / "data", OAI_PAGE_SIZE=3, OAI_TOKEN_TTL=600)
+    with app.app_context():
+        from catalogue.web import get_catalogue
+
+        get_catalogue().import_records(
+            (str(i), make_record(id=f"r{i}", type="tomb" if i % 2 == 0 else "school")) for i in range(7))
+    return app.test_client()
+
+
+def _pages(client: FlaskClient, **arguments: str) -> list[tuple[list[str], dict[str, str | None] | None]]:
+    """(identifiers, resumptionToken attributes and text) of each page of a list."""
+    pages, verb = [], arguments["verb"]
+    while True:
+        root = oai(client, **arguments)
+        assert error_codes(root) == []
+        token = root.find(f".//{OAI}resumptionToken")
+        attributes = None if token is None else dict(token.attrib, text=token.text)
+        pages.append((texts(root, "identifier"), attributes))
+        if token is None or not token.text:
+            return pages
+        arguments = {"verb": verb, "resumptionToken": token.text}
+
+
+def test_every_page_says_where_it_starts_and_how_long_the_list_is(client: FlaskClient) -> None:
+    pages = _pages(client, verb="ListIdentifiers", metadataPrefix="oai_dc")
+    assert [ids for ids, _ in pages] == [[ID + f"r{i}" for i in range(s, min(s + 3, 7))] for s in (0, 3, 6)]
+    assert [(t["cursor"], t["completeListSize"]) for _, t in pages] == [("0", "7"), ("3", "7"), ("6", "7")]
+    assert pages[-1][1]["text"] is None and "expirationDate" not in pages[-1][1]
+
+
+def test_a_token_expires_after_the_configured_lifetime(client: FlaskClient) -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    [(_, first), *_] = _pages(client, verb="ListRecords", metadataPrefix="oai_dc")
+    expires = datetime.strptime(first["expirationDate"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert before + timedelta(seconds=600) <= expires <= datetime.now(UTC) + timedelta(seconds=601)
+
+
+def test_a_set_is_kept_across_pages(client: FlaskClient) -> None:
+    pages = _pages(client, verb="ListIdentifiers", metadataPrefix="oai_dc", set="type:tomb")
+    assert [ids for ids, _ in pages] == [[ID + "r0", ID + "r2", ID + "r4"], [ID + "r6"]]
+    assert [t["completeListSize"] for _, t in pages] == ["4", "4"]
+
+
+def test_a_token_serves_its_own_verb_only(client: FlaskClient) -> None:
+    token = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc").find(f".//{OAI}resumptionToken").text
+    assert error_codes(oai(client, verb="ListRecords", resumptionToken=token)) == ["badResumptionToken"]
+    assert error_codes(oai(client, verb="ListSets", resumptionToken=token)) == ["badResumptionToken"]
+    assert error_codes(oai(client, verb="ListIdentifiers", resumptionToken=token)) == []
+
+
+def test_an_unknown_set_or_format_matches_nothing_with_its_own_error(client: FlaskClient) -> None:
+    assert error_codes(oai(client, verb="ListRecords", metadataPrefix="oai_dc", set="type:castle")) \
+        == ["noRecordsMatch"]
+    assert error_codes(oai(client, verb="ListRecords", metadataPrefix="oai_dc", set="nonsense")) == ["noRecordsMatch"]
+    assert error_codes(oai(client, verb="ListRecords", metadataPrefix="marc")) == ["cannotDisseminateFormat"]

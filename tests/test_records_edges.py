@@ -1,0 +1,192 @@
+"""What a valid record is, at its edges (catalogue.records through `records.prepare`, the one
+check every write path uses): each claim's source resolves, with the path and code an editor
+or API client sees; text cleaned; numbers made whole; size and depth limits at their bounds;
+the current condition of mixed assessments. Found untested by mutation testing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from catalogue import records
+from catalogue.errors import ValidationError
+from tests.recordsamples import SOURCE, make_record
+
+
+def problems(record: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(path, message, code) of each problem `prepare` finds in `record`; [] when it is valid."""
+    try:
+        records.prepare(record)
+    except ValidationError as error:
+        return [(e.path, str(e).removeprefix(f"{e.path}: "), e.code) for e in error.errors]
+    return []
+
+
+@pytest.mark.parametrize(("change", "path"), [
+    ({"conditions": [{"status": "destroyed", "sources": ["s1"]}, {"status": "damaged", "sources": ["s2"]}]},
+     "conditions[1].sources[0]"),
+    ({"quantity": 2, "quantity_sources": ["s1", "s2"]}, "quantity_sources[1]"),
+    ({"period": {"label": "XIV", "start": 1301, "end": 1400, "sources": ["s2"]}}, "period.sources[0]"),
+    ({"names": [{"value": "A", "sources": ["s1"]}, {"value": "B", "sources": ["s2"]}]}, "names[1].sources[0]"),
+    ({"designations": [{"scheme": "Register", "sources": ["s2"]}]}, "designations[0].sources[0]"),
+])
+def test_every_claim_whose_source_is_not_the_record_s_is_refused_where_it_is(change: dict, path: str) -> None:
+    assert problems(make_record(id="x", **change)) == [
+        (path, "'s2' is not the id of a source of this record", "unknown_source")]
+
+
+def test_claims_citing_the_record_s_sources_are_valid() -> None:
+    sources = [dict(SOURCE), dict(SOURCE, id="s2")]
+    record = make_record(id="x", sources=sources, quantity=2, quantity_sources=["s2"],
+                         period={"label": "XIV", "start": 1301, "end": 1400, "sources": ["s1", "s2"]},
+                         names=[{"value": "A", "sources": ["s2"]}], designations=[{"scheme": "R", "sources": ["s1"]}])
+    assert problems(record) == []
+
+
+def test_two_sources_of_one_id_are_refused_at_the_second() -> None:
+    sources = [dict(SOURCE), dict(SOURCE, citation="Another")]
+    assert problems(make_record(id="x", sources=sources)) == [
+        ("sources[1].id", "'s1' is used by another source", "duplicate_source")]
+
+
+def test_a_quantity_without_its_source_is_refused() -> None:
+    assert problems(make_record(id="x", quantity=3)) == [
+        ("quantity_sources", "a quantity must cite the source that states it", "quantity_without_source")]
+
+
+@pytest.mark.parametrize(("start", "end", "valid"), [(1400, 1301, False), (1301, 1301, True), (1301, 1302, True)])
+def test_a_period_may_be_one_year_but_not_run_backwards(start: int, end: int, valid: bool) -> None:
+    found = problems(make_record(id="x", period={"label": "p", "start": start, "end": end}))
+    assert found == ([] if valid else [("period.end", f"{end} is before the start year {start}", "end_before_start")])
+
+
+@pytest.mark.parametrize(("place", "expected"), [
+    ({"admin_area": "Khojaly district"}, [("place", "a place needs a name, a country or a geometry", "empty_place")]),
+    ({"name": "Khojaly"}, []),
+    ({"country": "Azerbaijan"}, []),
+    ({"geometry": {"type": "Point", "coordinates": [46.79, 39.91]}}, []),
+])
+def test_a_place_must_say_where(place: dict, expected: list) -> None:
+    found = problems(make_record(id="x", place=place))
+    assert [p for p in found if p[0].startswith("place")] == expected, found
+
+
+def test_countries_are_completed_and_a_different_country_given_is_kept_first() -> None:
+    prepared = records.prepare(make_record(id="x", place={"country": "Armenia", "countries": [{"code": "AZ"}]}))
+    assert prepared["place"]["countries"][0]["name"] == "Armenia"
+    assert prepared["place"]["countries"][1] == {"code": "AZ", "name": "Azerbaijan"}
+    assert prepared["place"]["country"] == "Armenia"
+    same = records.prepare(make_record(id="x", place={"country": "azerbaijan", "countries": [{"code": "AZ"}]}))
+    assert len(same["place"]["countries"]) == 1 and same["place"]["country"] == "Azerbaijan"
+
+
+def test_text_is_cleaned_of_controls_line_ends_and_empty_values() -> None:
+    prepared = records.prepare(make_record(
+        id="x", title=" Bath\u0085house\x1b[31m ", description="one\r\ntwo\rthree\tfour\x7f",
+        subjects=["", "  ", "tomb"], notes="\ufffe", names=[{"value": " "}]))
+    assert prepared["title"] == "Bathhouse[31m"
+    assert prepared["description"] == "one\ntwo\nthree\tfour"
+    assert prepared["subjects"] == ["tomb"]
+    assert "notes" not in prepared and "names" not in prepared
+
+
+def test_text_is_stored_in_composed_form() -> None:
+    decomposed = "Xocal\u0131 Cu\u0308mə"  # u + combining diaeresis
+    assert records.prepare(make_record(id="x", title=decomposed))["title"] == "Xocalı Cümə"
+
+
+@pytest.mark.parametrize(("value", "stored"), [(3.0, 3), (3, 3), (1e9, 10**9)])
+def test_whole_numbers_sent_as_floats_are_stored_as_integers(value: float, stored: int) -> None:
+    prepared = records.prepare(make_record(id="x", quantity=value, quantity_sources=["s1"],
+                                           period={"label": "p", "start": 1301.0, "end": 1400}))
+    assert prepared["period"]["start"] == 1301 and isinstance(prepared["period"]["start"], int)
+    assert prepared["quantity"] == stored and type(prepared["quantity"]) is int
+
+
+@pytest.mark.parametrize("value", [3.5, 1e9 + 0.5])
+def test_a_fractional_or_inexact_number_is_refused_not_rounded(value: float) -> None:
+    found = problems(make_record(id="x", quantity=value, quantity_sources=["s1"]))
+    assert found and found[0][0] == "quantity", found
+
+
+def test_system_fields_and_a_written_condition_are_replaced() -> None:
+    prepared = records.prepare(make_record(id="x", revision=7, created="1990", modified="1990",
+                                           condition={"status": "intact"}))
+    assert not {"revision", "created", "modified"} & set(prepared)
+    assert prepared["condition"] == {"status": "destroyed"}  # from the assessments, not what was written
+    assert prepared["provenance"] == {"origin": "manual"}
+    given = {"origin": "harvest", "source_name": "s", "source_identifier": "1"}
+    assert records.prepare(make_record(id="x", provenance=given))["provenance"] == given
+
+
+@pytest.mark.parametrize(("conditions", "status"), [
+    ([{"status": "intact", "date": "1980"}, {"status": "destroyed", "date": "1992"}], "destroyed"),
+    ([{"status": "destroyed", "date": "1992"}, {"status": "intact", "date": "1980"}], "destroyed"),
+    ([{"status": "damaged", "date": "1990/1993"}, {"status": "destroyed", "date": "1992"}], "damaged"),
+    ([{"status": "destroyed", "date": "1992"}, {"status": "damaged", "date": "1992"}], "damaged"),
+    ([{"status": "intact", "date": "-0500"}, {"status": "damaged"}], "intact"),
+    ([{"status": "damaged", "date": "2001"}, {"status": "intact"}, {"status": "at_risk"}], "damaged"),
+])
+def test_the_current_condition_is_the_latest_dated_assessment(conditions: list, status: str) -> None:
+    record = make_record(id="x", conditions=[dict(c, sources=["s1"]) for c in conditions])
+    assert records.prepare(record)["condition"] == {"status": status}
+
+
+def test_assessments_of_the_wrong_shape_have_an_unknown_condition() -> None:
+    assert records.current_status({"conditions": [{"status": "intact", "date": 1992}]}) == "unknown"
+    assert records.current_status({"conditions": ["intact"]}) == "unknown"
+    assert records.current_status({"conditions": [{"date": "1992"}]}) == "unknown"
+    assert records.current_status({}) == "unknown"
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    value: Any = "deep"
+    for _ in range(depth - 1):
+        value = [value]
+    return make_record(id="x", extra=value)
+
+
+def test_records_nested_32_levels_are_checked_and_deeper_ones_refused_first() -> None:
+    assert not records.too_deep(_nested(32)) and not records.too_deep({"a": [[{}]]}, limit=4)
+    assert records.too_deep({"a": [[{}]]}, limit=3) and records.too_deep(_nested(33))
+    with pytest.raises(ValidationError) as info:
+        records.prepare(_nested(33))
+    [error] = info.value.errors
+    assert (error.path, error.code) == ("", "too_deep")
+    assert str(error).endswith("the record nests lists and objects more than 32 levels deep")
+
+
+def test_a_record_over_the_size_limit_gets_that_one_error_with_both_sizes() -> None:
+    limit = records.max_record_bytes()
+    record = make_record(id="x", type="no such type", description="é" * (limit // 2))
+    size = len(json.dumps(records.normalise(record), ensure_ascii=False, separators=(",", ":")).encode())
+    [error] = records.validate(records.normalise(record))
+    assert error.code == "too_large" and size > limit
+    assert str(error).endswith(f"the record is {size:,} bytes of JSON; a record may have at most {limit:,}")
+
+
+@pytest.mark.parametrize("value", [None, [], "record", 3])
+def test_anything_but_an_object_is_not_a_record(value: Any) -> None:
+    [error] = records.validate(value)
+    assert (error.path, error.code, str(error)) == ("", "not_an_object", "a record must be a JSON object")
+    with pytest.raises(ValidationError) as info:
+        records.prepare(value)
+    assert info.value.errors[0].code == "not_an_object"
+
+
+@pytest.mark.parametrize(("title", "slug"), [
+    ("Xocalı Məscidi", "xocali-mescidi"), ("  --The  Old  Bath!--  ", "the-old-bath"), ("Шуша", "shusha"),
+    ("a" * 39 + " bc", "a" * 39), ("!!! ???", ""),
+])
+def test_ids_made_from_titles_are_readable_ascii_slugs(title: str, slug: str) -> None:
+    assert records.slugify(title) == slug
+
+
+def test_new_ids_are_the_slug_and_a_random_suffix_and_valid() -> None:
+    first, second = records.new_id("Xocalı Məscidi"), records.new_id("Xocalı Məscidi")
+    assert first != second and first.startswith("xocali-mescidi-") and len(first) == len("xocali-mescidi-") + 6
+    assert records.new_id("!?").startswith("record-")
+    assert records.is_valid_id(first) and records.is_valid_id(records.new_id("!?"))
+    assert not records.is_valid_id("Has Spaces") and not records.is_valid_id(None) and not records.is_valid_id("")

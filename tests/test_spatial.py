@@ -1,0 +1,127 @@
+"""Search by area (issue 16): `bbox=WEST,SOUTH,EAST,NORTH` on /search, /api/search, the
+exports and the map's features; exact for points, polygons and boxes across the
+antimeridian; records without a geometry counted as off the map; bad boxes explained."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import random
+
+import pytest
+from flask.testing import FlaskClient
+
+from catalogue.geo import BBox, intersects, parse_bbox
+from catalogue.service import Catalogue
+
+SOURCES = [{"id": "s1", "citation": "A published survey."}]
+#: A triangle whose bounding box covers (44..46, 40..42) but whose shape leaves its north-west corner empty.
+TRIANGLE = {"type": "Polygon", "coordinates": [[[44, 40], [46, 40], [46, 42], [44, 40]]]}
+
+
+def record(record_id: str, geometry: dict | None = None, name: str = "Town") -> dict:
+    place = {"name": name, **({"geometry": geometry} if geometry else {})}
+    return {"id": record_id, "type": "site", "title": f"Site {record_id}", "sources": SOURCES, "place": place}
+
+
+def point(lon: float, lat: float) -> dict:
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+@pytest.fixture
+def mapped(catalogue: Catalogue) -> Catalogue:
+    catalogue.create(record("baku", point(49.87, 40.41)))
+    catalogue.create(record("ganja", point(46.36, 40.68)))
+    catalogue.create(record("fiji", point(179.5, -17.0)))
+    catalogue.create(record("samoa", point(-172.0, -13.8)))
+    catalogue.create(record("triangle", TRIANGLE))
+    catalogue.create(record("nowhere"))
+    return catalogue
+
+
+def ids(catalogue: Catalogue, box: str, query: str = "") -> set[str]:
+    return {h.id for h in catalogue.search(query, area=parse_bbox(box), page_size=100).hits}
+
+
+def test_an_area_search_is_exact(mapped: Catalogue) -> None:
+    assert ids(mapped, "46,40,50,41") == {"baku", "ganja", "triangle"}  # the triangle's east edge is at 46
+    assert ids(mapped, "49,40,50,41") == {"baku"}
+    assert ids(mapped, "44.1,41.5,44.5,41.9") == set()  # inside the triangle's box, outside its shape
+    assert ids(mapped, "45.5,40.2,45.9,40.4") == {"triangle"}  # wholly inside the shape
+    assert ids(mapped, "170,-20,-170,-10") == {"fiji", "samoa"}  # across the antimeridian
+    assert ids(mapped, "-180,-90,180,90") == {"baku", "ganja", "fiji", "samoa", "triangle"}
+
+
+def test_an_area_combines_with_words_and_facets(mapped: Catalogue) -> None:
+    result = mapped.search("baku", area=parse_bbox("40,30,60,50"))
+    assert [h.id for h in result.hits] == ["baku"]
+    everything = mapped.search("")
+    assert everything.total == 6 and everything.mapped == 5
+
+
+@pytest.mark.slow
+def test_random_points_match_a_brute_force_count(catalogue: Catalogue) -> None:
+    rng = random.Random(16)
+    points = {f"p{n}": (rng.uniform(-180, 180), rng.uniform(-90, 90)) for n in range(300)}
+    for record_id, (lon, lat) in points.items():
+        catalogue.create(record(record_id, point(lon, lat)))
+    for _ in range(20):
+        west, east = sorted(rng.uniform(-180, 180) for _ in range(2))
+        south, north = sorted(rng.uniform(-90, 90) for _ in range(2))
+        box = BBox(west, south, east, north)
+        expected = {i for i, (x, y) in points.items() if intersects(point(x, y), (west, south, east, north))}
+        assert {h.id for h in catalogue.search("", area=box, page_size=300).hits} == expected
+
+
+def test_bbox_on_the_search_page_the_api_and_the_exports(client: FlaskClient, mapped: Catalogue) -> None:
+    page = client.get("/search?bbox=46,40,50,41&lang=en").get_data(as_text=True)
+    assert "3 records found" in page and 'href="/records/baku"' in page and 'href="/records/fiji"' not in page
+    assert "Area 46,40,50,41" in page and 'data-bbox="46,40,50,41"' in page
+    assert 'name="bbox" value="46,40,50,41"' in page  # a new query keeps the area
+    api = client.get("/api/search?bbox=46,40,50,41").get_json()
+    assert api["total"] == 3 and api["bbox"] == "46,40,50,41" and api["mapped"] == 3
+    rows = csv.DictReader(io.StringIO(client.get("/export/records.csv?bbox=46,40,50,41").get_data(as_text=True)))
+    assert {r["id"] for r in rows} == {"baku", "ganja", "triangle"}
+    features = client.get("/export/records.geojson?bbox=170,-20,-170,-10").get_json()["features"]
+    assert {f["id"] for f in features} == {"fiji", "samoa"}
+
+
+def test_records_without_a_geometry_are_said_to_be_off_the_map(client: FlaskClient, mapped: Catalogue) -> None:
+    page = client.get("/search?lang=en").get_data(as_text=True)
+    assert "5 records are on the map." in page
+    assert "1 record has no coordinates and is not on the map." in page
+    features = client.get("/search/map.json").get_json()
+    assert {f["id"] for f in features["features"]} == {"baku", "ganja", "fiji", "samoa", "triangle"}
+    assert features["features"][0]["properties"]["url"].startswith("/records/")
+    assert features["total"] == 5 and features["truncated"] is False
+    assert client.get("/search/map.json?bbox=49,40,50,41").get_json()["total"] == 1
+
+
+@pytest.mark.parametrize(("box", "words"), [
+    ("1,2,3", "needs 4 numbers"),
+    ("a,2,3,4", "WEST 'a' is not a number"),
+    ("200,0,1,1", "WEST 200 is outside -180 to 180"),
+    ("0,10,1,5", "SOUTH 10 is north of NORTH 5"),
+    ("0,0,nan,1", "finite"),
+])
+def test_a_bad_bbox_gets_a_clear_error_at_every_door(client: FlaskClient, mapped: Catalogue, box: str,
+                                                     words: str) -> None:
+    for url in (f"/search?bbox={box}", f"/api/search?bbox={box}", f"/export/records.csv?bbox={box}",
+                f"/search/map.json?bbox={box}"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert words in html.unescape(response.get_data(as_text=True)), url
+
+
+@pytest.mark.slow
+def test_bbox_on_the_command_line(cli, tmp_path) -> None:
+    file = tmp_path / "records.jsonl"
+    file.write_text("\n".join(json.dumps(record(i, point(*xy))) for i, xy in
+                              (("baku", (49.87, 40.41)), ("fiji", (179.5, -17.0)))) + "\n", encoding="utf-8")
+    assert cli("import", str(file)).returncode == 0
+    found = cli("search", "--bbox", "170,-20,-170,-10")
+    assert found.returncode == 0 and found.stdout.splitlines()[:2] == ["1 records", "fiji\tSite fiji"]
+    bad = cli("search", "--bbox", "1,2,3")
+    assert bad.returncode == 1 and "bbox needs 4 numbers, not 3" in bad.stderr
