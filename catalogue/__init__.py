@@ -49,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
         headers,
         home,
         i18n,
+        idle,
         imports,
         maps,
         oai,
@@ -73,6 +74,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     claim_text.init_app(app)  # condition statuses worded as claims (record, search results)
     app.before_request(auth.load_user)  # g.user from the session cookie
     app.before_request(imports.upload_limit)  # an import upload may be larger (before CSRF reads the form)
+    app.teardown_appcontext(idle)  # the thread's store connection back to the pool (PostgreSQL)
     csrf = CSRFProtect(app)  # every form POST carries a CSRF token, except:
     csrf.exempt(oai.bp)  # OAI-PMH (harvesters post no forms)
     csrf.exempt(api_write.bp)  # the write API (a bearer token, no cookie)

@@ -11,8 +11,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-#: The data directory: the SQLite store and the search index folder live here.
+#: The data directory: the search index folder and (unless DATABASE_URL names another) the SQLite store live here.
 DATA = "catalogue-data"
+#: The store: empty for the SQLite file in DATA (``catalogue.sqlite3``), ``sqlite:///path`` for
+#: another SQLite file, or ``postgresql://user:password@host/database`` for a PostgreSQL database
+#: shared by several web nodes (needs ``pip install 'heritage-catalogue[postgresql]'``).
+DATABASE_URL = ""
 #: Name shown in the page header and in OAI-PMH Identify.
 REPOSITORY_NAME = "Heritage catalogue"
 #: The repository identifier in OAI identifiers (``oai:<id>:<record id>``); a domain name.

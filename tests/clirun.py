@@ -20,8 +20,9 @@ def command() -> list[str]:
 
 
 def cli_env(data: Path, **settings: str) -> dict[str, str]:
-    """This process's environment without CATALOGUE_* settings, plus DATA, a secret key and `settings`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CATALOGUE_")}
+    """This process's environment without CATALOGUE_* settings (but the test's store,
+    CATALOGUE_DATABASE_URL), plus DATA, a secret key and `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CATALOGUE_") or k == "CATALOGUE_DATABASE_URL"}
     env.update(CATALOGUE_DATA=str(data), CATALOGUE_SECRET_KEY=SECRET, CATALOGUE_DEMO_ON_EMPTY="false")
     env.update({f"CATALOGUE_{name}": value for name, value in settings.items()})
     return env

@@ -2,7 +2,12 @@
 catalogue, with or without the demo collection (copied from one built per session), or a
 read-only demo app shared by a module; the installed `catalogue` command over the same
 directory; test data (`data_path`); and `unavailable`, the one way a test gives up on a
-missing tool.
+missing tool; `store_url`, which runs a test on both stores (SQLite and PostgreSQL).
+
+``CATALOGUE_TEST_DATABASE=postgresql`` runs the whole suite on PostgreSQL: every app and
+every `catalogue` process of a test then uses a fresh PostgreSQL schema (the tests that read
+a SQLite file themselves, marked ``own_store``, stay on SQLite), and the demo collection is
+loaded into each test's store instead of copied.
 
 Two markers make fixtures cheaper where that is not under test: ``without_index`` (the
 app's catalogue leaves the search index behind on writes) and, the other way round,
@@ -23,10 +28,12 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from catalogue import access, create_app
+from catalogue.cli.records import load_demo
 from catalogue.service import DB_NAME, Catalogue
 from catalogue.service.catalogue import SHARED_KEY
 from catalogue.web import get_catalogue
 from tests.oai_provider import LOOPBACK
+from tests.postgres import Server, start
 
 pytest_plugins = ["tests.browser.chromium"]
 
@@ -35,6 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 #: Material next to the checkout that is not ours to redistribute (the seed article).
 SHARED = ROOT.parent / "shared"
+#: The store the whole suite runs on: "sqlite" (default) or "postgresql".
+SUITE_STORE = os.environ.get("CATALOGUE_TEST_DATABASE", "sqlite")
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -76,8 +85,9 @@ INDEX_WAIT_MS = 30_000
 
 
 def make_app(data_dir: Path, **config: object) -> Flask:
-    """An app in testing mode over `data_dir`."""
+    """An app in testing mode over `data_dir` (and the suite's store, see the module doc)."""
     settings = {
+        "DATABASE_URL": os.environ.get("CATALOGUE_DATABASE_URL", ""),
         "TESTING": True,
         "DATA": str(data_dir),
         "SECRET_KEY": "test-secret-key",
@@ -88,6 +98,74 @@ def make_app(data_dir: Path, **config: object) -> Flask:
     }
     settings.update(config)
     return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Server]:
+    """The PostgreSQL server of this test run (see tests/postgres.py); a missing one fails
+    the tests that need it under CI."""
+    try:
+        server = start()
+    except Exception as error:  # no server, no initdb, no permission: say why
+        unavailable(f"no PostgreSQL server for the tests: {error}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """A test of the store runs on both backends: None (the data directory's SQLite file)
+    and the URL of a fresh PostgreSQL schema, dropped afterwards."""
+    if request.param == "sqlite":
+        yield None
+        return
+    server: Server = request.getfixturevalue("postgres")
+    url = server.fresh_url()
+    yield url
+    server.drop(url)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_stores`` run twice: on SQLite and on PostgreSQL (`_suite_store`)."""
+    if metafunc.definition.get_closest_marker("both_stores"):
+        metafunc.parametrize("_suite_store", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def _suite_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str | None]:
+    """The store of this test's apps and `catalogue` processes: the data directory's SQLite
+    file, or a fresh PostgreSQL schema named by ``CATALOGUE_DATABASE_URL`` (under
+    ``CATALOGUE_TEST_DATABASE=postgresql``, or for the PostgreSQL run of a ``both_stores`` test)."""
+    store = getattr(request, "param", SUITE_STORE)
+    if store != "postgresql" or request.node.get_closest_marker("own_store"):
+        monkeypatch.delenv("CATALOGUE_DATABASE_URL", raising=False)
+        yield None
+        return
+    server: Server = request.getfixturevalue("postgres")
+    url = server.fresh_url()
+    monkeypatch.setenv("CATALOGUE_DATABASE_URL", url)
+    yield url
+    server.drop(url)
+
+
+@pytest.fixture
+def second_store(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A store of its own for a test's second catalogue (a mirror, an empty one): a second
+    fresh PostgreSQL schema when the test runs on PostgreSQL, else "" (the SQLite file of
+    the catalogue's data directory)."""
+    if suite_url() is None:
+        yield ""
+        return
+    server: Server = request.getfixturevalue("postgres")
+    url = server.fresh_url()
+    yield url
+    server.drop(url)
+
+
+def suite_url() -> str | None:
+    """The store URL of the running test (see `_suite_store`), for a test that opens a
+    `Catalogue` itself: None for the data directory's SQLite file."""
+    return os.environ.get("CATALOGUE_DATABASE_URL") or None
 
 
 #: scrypt as in production, at N=2**10 instead of werkzeug's 2**15: a hash or a sign-in costs
@@ -114,7 +192,7 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory holding the demo collection, made once per session by `catalogue
     init --demo`: a template, copied for each test, never opened by one."""
     data = tmp_path_factory.mktemp("demo-template") / "data"
-    application = make_app(data)
+    application = make_app(data, DATABASE_URL="")
     result = application.test_cli_runner().invoke(args=["init", "--demo"])
     assert result.exit_code == 0, result.output
     application.extensions[SHARED_KEY].close()
@@ -139,7 +217,7 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     """An app over an empty data directory, or over a copy of `demo_data` when the test
     uses `demo_app` too."""
     data = tmp_path / "data"
-    if "demo_app" in request.fixturenames:
+    if "demo_app" in request.fixturenames and suite_url() is None:  # PostgreSQL: `demo_app` loads it
         shutil.copytree(request.getfixturevalue("demo_data"), data)
     application = make_app(data)
     open_catalogue(application, request)
@@ -162,8 +240,12 @@ def demo_app(app: Flask) -> Flask:
 def demo_catalogue(tmp_path: Path, demo_data: Path) -> Iterator[Catalogue]:
     """The Python API over a copy of the demo collection, without a web app; its index
     open, as after the import; a write waits for search as in `make_app`."""
-    shutil.copytree(demo_data, tmp_path / "demo")
-    with Catalogue(tmp_path / "demo", index_wait_ms=INDEX_WAIT_MS) as catalogue:
+    url = suite_url()
+    if url is None:
+        shutil.copytree(demo_data, tmp_path / "demo")
+    with Catalogue(tmp_path / "demo", database_url=url, index_wait_ms=INDEX_WAIT_MS) as catalogue:
+        if url is not None:
+            load_demo(catalogue, quiet=True)
         catalogue.open_index()
         yield catalogue
 
@@ -175,12 +257,31 @@ def demo_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     built once per module, and checked at its end to have stored nothing. A test that
     writes uses `demo_app`, its own copy."""
     data = tmp_path_factory.mktemp("demo-site") / "data"
+    if SUITE_STORE == "postgresql" and not request.node.get_closest_marker("own_store"):
+        yield from _demo_site_on_postgresql(request, data)
+        return
     shutil.copytree(demo_data, data)
     before = hashlib.sha256((data / DB_NAME).read_bytes()).hexdigest()
-    application = make_app(data)
+    application = make_app(data, DATABASE_URL="")
     yield application
     close_catalogue(application)
     after = hashlib.sha256((data / DB_NAME).read_bytes()).hexdigest()
+    assert after == before, f"a test of {request.module.__name__} wrote to the read-only demo_site; use demo_app"
+
+
+def _demo_site_on_postgresql(request: pytest.FixtureRequest, data: Path) -> Iterator[Flask]:
+    """`demo_site` on a PostgreSQL schema of its own, the demo loaded into it; checked at its
+    end to have taken no change."""
+    server: Server = request.getfixturevalue("postgres")
+    url = server.fresh_url()
+    application = make_app(data, DATABASE_URL=url)
+    result = application.test_cli_runner().invoke(args=["init", "--demo"])
+    assert result.exit_code == 0, result.output
+    before = application.extensions[SHARED_KEY].last_change()
+    yield application
+    after = application.extensions[SHARED_KEY].last_change()
+    close_catalogue(application)
+    server.drop(url)
     assert after == before, f"a test of {request.module.__name__} wrote to the read-only demo_site; use demo_app"
 
 

@@ -10,8 +10,9 @@ from flask import Flask
 
 from catalogue.web import get_catalogue
 
-#: Nothing here searches: writes skip the search index (see tests/conftest.py).
-pytestmark = pytest.mark.without_index
+#: The store's semantics, on SQLite and on PostgreSQL; nothing here searches: writes skip
+#: the search index (see tests/conftest.py).
+pytestmark = [pytest.mark.both_stores, pytest.mark.without_index]
 
 RECORD = "khojaly-schools"
 NEW = {"type": "mosque", "title": "Juma mosque", "sources": [{"id": "s1", "citation": "A report."}],

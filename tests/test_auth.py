@@ -25,6 +25,8 @@ from tests.conftest import TEST_SCRYPT, make_app
 #: Nothing here searches: writes skip the search index (see tests/conftest.py).
 pytestmark = pytest.mark.without_index
 
+pytestmark = pytest.mark.both_stores  # the store's semantics, on SQLite and on PostgreSQL
+
 
 @pytest.fixture
 def alice(app: Flask) -> str:

@@ -78,6 +78,7 @@ def test_token_create_prints_once_list_hides_it_revoke_kills_it(app: Flask, runn
     assert missing.exit_code == 1 and "no live token" in missing.output
 
 
+@pytest.mark.own_store  # reads the data directory's SQLite file
 def test_only_the_token_hash_is_stored(app: Flask, runner: FlaskCliRunner) -> None:
     """A copy of the database file gives no working token (and no password)."""
     runner.invoke(args=["user", "add", "alice", "--role", "admin"], input=PASSWORD + "\n")

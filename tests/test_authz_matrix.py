@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -162,12 +163,17 @@ def test_status(matrix: tuple[Flask, dict[str, FlaskClient]], row: int, who: str
 
 
 def _stored(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the watched tables, read from the database file by a connection of its own."""
-    database = sqlite3.connect(f"file:{Path(app.config['DATA']) / 'catalogue.sqlite3'}?mode=ro", uri=True)
-    try:
-        return {table: database.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall() for table in WATCHED}
-    finally:
-        database.close()
+    """Every row of the watched tables, read from a copy of the store (SQLite or PostgreSQL)
+    by a connection of its own."""
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "copy.sqlite3"
+        with app.app_context():
+            get_catalogue().backup(copy)
+        database = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+        try:
+            return {table: database.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall() for table in WATCHED}
+        finally:
+            database.close()
 
 
 def _token(client: FlaskClient) -> str:

@@ -22,6 +22,7 @@ def write_jsonl(path: Path, lines: list[object]) -> Path:
     return path
 
 
+@pytest.mark.own_store  # reads the data directory's SQLite file
 def test_init_creates_data_directory(runner: FlaskCliRunner, app) -> None:
     result = runner.invoke(args=["init"])
     assert result.exit_code == 0, result.output

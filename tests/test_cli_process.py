@@ -27,7 +27,7 @@ from catalogue.cli import main
 from catalogue.service import Catalogue
 from tests.archivists import PASSWORD, login
 from tests.clirun import cli_env, command
-from tests.conftest import make_app
+from tests.conftest import make_app, suite_url
 from tests.recordsamples import make_record
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -103,9 +103,9 @@ def test_check_no_repair_exits_1_on_drift_and_check_repairs_it(cli: Run, tmp_pat
     """An index copied from another catalogue at the same change number believes it is up
     to date: only a comparison with the store finds the drift."""
     data, other = tmp_path / "data", tmp_path / "other"
-    with Catalogue(data) as here:
+    with Catalogue(data, database_url=suite_url()) as here:
         here.create(make_record(id="here"))
-    with Catalogue(other) as there:
+    with Catalogue(other) as there:  # a store of its own
         there.create(make_record(id="there"))
     shutil.rmtree(data / "index")
     shutil.copytree(other / "index", data / "index")
@@ -219,13 +219,13 @@ def test_user_add_prompts_twice_without_echo_and_asks_again_on_a_mismatch(tmp_pa
 # -- backup and reindex while another process writes ---------------------------------------
 
 WRITER = """
-import sys
+import os, sys
 from pathlib import Path
 from catalogue.service import Catalogue
 
 data, stop = sys.argv[1], Path(sys.argv[2])
 written = 0
-with Catalogue(data) as catalogue:
+with Catalogue(data, database_url=os.environ.get("CATALOGUE_DATABASE_URL") or None) as catalogue:
     while not stop.exists() or written < 20:
         catalogue.create({"id": f"w-{written}", "type": "tomb", "title": f"Written tomb {written}",
                           "sources": [{"id": "s", "citation": "Test."}]}, user="writer")
@@ -239,7 +239,7 @@ print(written, flush=True)
 @pytest.mark.slow
 def test_backup_and_reindex_while_another_process_writes_lose_nothing(cli: Run, tmp_path: Path) -> None:
     data, stop = tmp_path / "data", tmp_path / "stop"
-    with Catalogue(data) as catalogue:
+    with Catalogue(data, database_url=suite_url()) as catalogue:
         catalogue.import_records((str(i), make_record(id=f"seed-{i}", title=f"Seed {i}")) for i in range(200))
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(data), str(stop)], env=cli_env(data),
                               cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.PIPE,
@@ -256,7 +256,7 @@ def test_backup_and_reindex_while_another_process_writes_lose_nothing(cli: Run, 
     assert backup.returncode == 0 and backup.stderr == "", backup.stderr
     assert reindex.returncode == 0 and reindex.stderr == "", reindex.stderr
     # the store has every write, and the swapped-in index caught up with those made meanwhile
-    with Catalogue(data) as catalogue:
+    with Catalogue(data, database_url=suite_url()) as catalogue:
         assert catalogue.store.counts()["records"] == 200 + written
         assert catalogue.search("written", page_size=1).total == written
     assert cli("check", "--no-repair").returncode == 0

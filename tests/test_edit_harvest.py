@@ -19,8 +19,9 @@ from catalogue.web.admin import HARVESTS
 from tests.archivists import csrf_token, form_fields, signed_in
 from tests.oai_provider import Provider
 
-#: Nothing here searches: writes skip the search index (see tests/conftest.py).
-pytestmark = pytest.mark.without_index
+#: The store's semantics, on SQLite and on PostgreSQL; nothing here searches: writes skip
+#: the search index (see tests/conftest.py).
+pytestmark = [pytest.mark.both_stores, pytest.mark.without_index]
 
 FAST = {"connect_timeout": 1, "read_timeout": 0.5, "retries": 1, "backoff": 0.01, "max_backoff": 0.05}
 

@@ -16,6 +16,9 @@ import pytest
 
 from tests.oai_provider import LOOPBACK
 
+# Two data directories with a store each (a killed harvest against a clean one), read as files.
+pytestmark = pytest.mark.own_store
+
 ROOT = Path(__file__).resolve().parent.parent
 RECORDS = 12
 

@@ -24,8 +24,9 @@ from tests.archivists import csrf_token, signed_in
 from tests.conftest import exited_cleanly
 from tests.oai_provider import Provider
 
-#: Nothing here searches: writes skip the search index (see tests/conftest.py).
-pytestmark = pytest.mark.without_index
+#: The store's semantics, on SQLite and on PostgreSQL; nothing here searches: writes skip
+#: the search index (see tests/conftest.py).
+pytestmark = [pytest.mark.both_stores, pytest.mark.without_index]
 
 SETTINGS = {"connect_timeout": 1, "read_timeout": 10, "retries": 0}
 

@@ -20,6 +20,8 @@ from catalogue.errors import ConfigurationError
 from tests.archivists import PASSWORD, add_user, csrf_token
 from tests.conftest import ROOT, make_app
 
+pytestmark = pytest.mark.both_stores  # the store's semantics, on SQLite and on PostgreSQL
+
 #: Another process: fail to sign in as NAME, COUNT times, from ADDRESS.
 _OTHER_PROCESS = """
 import sys

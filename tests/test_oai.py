@@ -19,8 +19,9 @@ from tests.conftest import make_app
 from tests.oaitools import OAI, Clock, assert_valid, error_codes, install_clock, oai, oai_query, texts
 from tests.recordsamples import make_record
 
-#: Nothing here searches: writes skip the search index (see tests/conftest.py).
-pytestmark = pytest.mark.without_index
+#: The store's semantics, on SQLite and on PostgreSQL; nothing here searches: writes skip
+#: the search index (see tests/conftest.py).
+pytestmark = [pytest.mark.both_stores, pytest.mark.without_index]
 
 STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 ID = "oai:catalogue.test:"

@@ -45,14 +45,15 @@ def assert_mirrored(origin: Flask, mirror: Flask) -> None:
     assert all(r["provenance"]["source_name"] == "origin" for r in export(mirror))
 
 
-def test_a_second_catalogue_mirrors_the_first_in_the_native_format(demo_app: Flask, tmp_path: Path) -> None:
+def test_a_second_catalogue_mirrors_the_first_in_the_native_format(demo_app: Flask, tmp_path: Path,
+                                                                     second_store: str) -> None:
     with demo_app.app_context():
         origin = get_catalogue()
     origin.import_records((str(i), make_record(id=f"extra-{i}", title=f"Extra {i}")) for i in range(5))
     origin.create(make_record(id="full", title="Every field", place={
         "name": "Xocalı", "geometry": {"type": "Point", "coordinates": [46.79, 39.91]}},
         period={"start": 1900, "end": 1990}, subjects=["a"], external_ids=[{"scheme": "x", "value": "1"}]))
-    mirror_app = make_app(tmp_path / "mirror")
+    mirror_app = make_app(tmp_path / "mirror", DATABASE_URL=second_store)
     with mirror_app.app_context():
         mirror: Catalogue = get_catalogue()
     with serve(demo_app) as url:

@@ -1,5 +1,6 @@
-"""The store through the Python API: revisions, optimistic concurrency, tombstones,
-restore, change sequence, backup, migrations and two processes writing at once."""
+"""The store through the Python API, on both backends (SQLite and PostgreSQL, `store_url`):
+revisions, optimistic concurrency, tombstones, restore, change sequence, backup, migrations,
+and 4 processes on 2 nodes writing at once."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ from catalogue.service import Catalogue
 from catalogue.store.db import MIGRATIONS, SCHEMA_VERSION
 from tests.recordsamples import make_record
 
+pytestmark = pytest.mark.own_store  # each test runs on both stores (`store_url`) or on a SQLite file
+
 
 @pytest.fixture
-def cat(tmp_path: Path) -> Catalogue:
-    with Catalogue(tmp_path / "data") as catalogue:
+def cat(tmp_path: Path, store_url: str | None) -> Catalogue:
+    with Catalogue(tmp_path / "data", database_url=store_url) as catalogue:
         yield catalogue
 
 
@@ -137,31 +140,55 @@ def test_change_sequence_reports_what_changed(cat: Catalogue) -> None:
     assert cat.store.changed_since(cat.store.last_seq()) == []
 
 
-def test_backup_is_a_consistent_copy(cat: Catalogue, tmp_path: Path) -> None:
+def test_backup_is_a_consistent_sqlite_copy(cat: Catalogue, tmp_path: Path) -> None:
     cat.create(make_record(id="a"))
     target = tmp_path / "backup.sqlite3"
-    cat.store.backup(target)
+    cat.backup(target)
     copy = sqlite3.connect(target)
     assert copy.execute("SELECT id, revision FROM records").fetchall() == [("a", 1)]
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     copy.close()
 
 
-def test_pragmas_and_schema_version(cat: Catalogue) -> None:
-    conn = cat.store.conn
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+def test_pragmas_and_schema_version(tmp_path: Path) -> None:
+    with Catalogue(tmp_path / "data") as cat:
+        conn = cat.store.conn
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
-def test_newer_data_directory_is_refused(tmp_path: Path) -> None:
-    Catalogue(tmp_path / "d").close()
-    conn = sqlite3.connect(tmp_path / "d" / "catalogue.sqlite3")
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    conn.close()
+def test_newer_store_is_refused(tmp_path: Path, store_url: str | None) -> None:
+    with Catalogue(tmp_path / "d", database_url=store_url) as cat:
+        assert cat.store.backend.schema_version(cat.store.conn) == SCHEMA_VERSION
+        with cat.store.transaction() as conn:
+            cat.store.backend.set_schema_version(conn, SCHEMA_VERSION + 1)
     with pytest.raises(RuntimeError, match="newer release"):
-        Catalogue(tmp_path / "d")
+        Catalogue(tmp_path / "d", database_url=store_url)
 
+
+
+def _columns(cat: Catalogue) -> dict[str, list[str]]:
+    """Every table of a store with its columns, in order."""
+    conn = cat.store.conn
+    found = {}
+    for table in sorted(cat.store.backend.tables(conn)):
+        cursor = conn.execute(f"SELECT * FROM {table} LIMIT 0")
+        found[table] = [column[0] for column in cursor.description]
+        cursor.fetchall()
+    return found
+
+
+def test_both_stores_hold_the_same_tables_and_columns(tmp_path: Path, postgres) -> None:
+    """Each PostgreSQL migration matches the SQLite one of its number: after all of them
+    (import mappings and uploads of migration 8 included) the tables and columns agree."""
+    url = postgres.fresh_url()
+    try:
+        with Catalogue(tmp_path / "lite") as lite, Catalogue(tmp_path / "pg", database_url=url) as pg:
+            assert _columns(lite) == _columns(pg)
+            assert {"import_mappings", "import_uploads"} <= set(_columns(pg))
+    finally:
+        postgres.drop(url)
 
 WRITER = textwrap.dedent(
     """
@@ -170,11 +197,11 @@ WRITER = textwrap.dedent(
     from catalogue.service import Catalogue
     from tests.recordsamples import make_record
 
-    data_dir, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    cat = Catalogue(data_dir, with_index=False)
+    data_dir, url, name, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    cat = Catalogue(data_dir, database_url=url, with_index=False)
     for i in range(count):
         cat.create(make_record(id=f"{name}-{i}", title=f"{name} {i}"), user=name)
-        while True:  # both processes edit one shared record; a stale base is retried
+        while True:  # every process edits one shared record; a stale base is refused, then retried
             current = cat.get("shared")
             subjects = current.get("subjects", []) + [f"{name}-{i}"]
             try:
@@ -182,29 +209,55 @@ WRITER = textwrap.dedent(
                 break
             except StaleRevision:
                 continue
+    cat.close()
     """
 )
 
 
-def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    with Catalogue(data, with_index=False) as cat:
+def shared_url(tmp_path: Path, store_url: str | None) -> str:
+    """The one store several nodes share: the PostgreSQL schema, or one SQLite file."""
+    return store_url or f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+
+
+def test_four_processes_on_two_nodes_writing_at_once_lose_nothing(tmp_path: Path, store_url: str | None) -> None:
+    """Two nodes (each its own data directory, one shared store), four writer processes each:
+    every create and every accepted update of the shared record is kept, none is lost."""
+    url = shared_url(tmp_path, store_url)
+    with Catalogue(tmp_path / "node-a", database_url=url, with_index=False) as cat:
         cat.create(make_record(id="shared"))
-    count = 40
+        start = cat.last_change()
+    count, writers = 12, [(node, f"{node}{n}") for node in ("a", "b") for n in range(4)]
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(data), name, str(count)],
+        subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / f"node-{node}"), url, name, str(count)],
                          cwd=Path(__file__).resolve().parent.parent, stderr=subprocess.PIPE, text=True)
-        for name in ("alpha", "beta")
+        for node, name in writers
     ]
     for proc in procs:
-        _, err = proc.communicate(timeout=120)
+        _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
-    with Catalogue(data, with_index=False) as cat:
-        assert cat.store.counts()["records"] == 2 * count + 1
+    expected = sorted(f"{name}-{i}" for _, name in writers for i in range(count))
+    with Catalogue(tmp_path / "node-b", database_url=url, with_index=False) as cat:
+        assert cat.store.counts()["records"] == len(expected) + 1
         shared = cat.get("shared")
-        assert sorted(shared["subjects"]) == sorted(f"{n}-{i}" for n in ("alpha", "beta") for i in range(count))
-        assert shared["revision"] == 2 * count + 1
-        assert [r.revision for r in cat.history("shared")] == list(range(1, 2 * count + 2))
+        assert sorted(shared["subjects"]) == expected
+        assert shared["revision"] == len(expected) + 1
+        assert [r.revision for r in cat.history("shared")] == list(range(1, len(expected) + 2))
+        changed = cat.store.changed_since(start, limit=10_000)  # every record once, in change order
+        assert sorted(r.id for r in changed) == sorted([*expected, "shared"])
+        assert [r.seq for r in changed] == sorted(r.seq for r in changed)
+        assert cat.last_change() == start + 2 * len(expected)
+
+
+def test_a_stale_update_from_another_node_is_refused(tmp_path: Path, store_url: str | None) -> None:
+    url = shared_url(tmp_path, store_url)
+    with Catalogue(tmp_path / "a", database_url=url) as a, Catalogue(tmp_path / "b", database_url=url) as b:
+        record = a.create(make_record(id="r1"))
+        seen_by_b = b.get("r1")
+        a.update("r1", dict(record, title="Edited on node A"), base_revision=1)
+        with pytest.raises(StaleRevision):
+            b.update("r1", dict(seen_by_b, title="Edited on node B"), base_revision=seen_by_b["revision"])
+        assert b.get("r1")["title"] == "Edited on node A"
+        assert b.search("edited").total == 1  # node B's own index caught up with node A's edit
 
 
 def test_old_data_directory_is_upgraded_in_place(tmp_path: Path) -> None:

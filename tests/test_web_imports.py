@@ -18,6 +18,8 @@ from tests import spreadsheets
 from tests.archivists import csrf_token, signed_in
 from tests.conftest import close_catalogue, make_app, open_catalogue
 
+pytestmark = pytest.mark.both_stores  # saved mappings and uploads (migration 8) on SQLite and on PostgreSQL
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "harvest" / "examples"
 REGISTER_MAPPING = (EXAMPLES / "register-mapping.toml").read_text(encoding="utf-8")
 

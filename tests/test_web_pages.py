@@ -41,8 +41,8 @@ def test_home_shows_counts_search_box_and_recent_changes(demo_client: FlaskClien
     assert 'href="/records/khojaly-schools"' in page.data.decode()
 
 
-def test_home_of_empty_catalogue(tmp_path: Path) -> None:
-    page = make_app(tmp_path / "empty").test_client().get("/")
+def test_home_of_empty_catalogue(tmp_path: Path, second_store: str) -> None:
+    page = make_app(tmp_path / "empty", DATABASE_URL=second_store).test_client().get("/")
     assert page.status_code == 200
     assert "No records yet." in text_of(page.data)
 

@@ -20,6 +20,8 @@ from catalogue.web import get_catalogue
 from tests.archivists import csrf_token, form_fields, signed_in
 from tests.recordsamples import make_record
 
+pytestmark = pytest.mark.both_stores  # the store's semantics, on SQLite and on PostgreSQL
+
 RECORD = "village-school"
 OAI = "/oai?verb={verb}&metadataPrefix={prefix}"
 IDENTIFIER = f"oai:catalogue.test:{RECORD}"

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import click
 
-from . import harvest, places, records, search, serve, users
+from . import harvest, places, records, search, serve, store, users
 
 #: Every command and command group, in the order of the README.
 COMMANDS: list[click.Command] = [*records.COMMANDS, *serve.COMMANDS, *search.COMMANDS,
-                                 *harvest.COMMANDS, *users.COMMANDS, *places.COMMANDS]
+                                 *harvest.COMMANDS, *users.COMMANDS, *places.COMMANDS, *store.COMMANDS]
 
 
 @click.group()

@@ -71,8 +71,9 @@ def get_catalogue() -> Catalogue:
 def dry_run_catalogue() -> Iterator[Catalogue]:
     """The catalogue a dry run compares with: this run's when its data directory exists;
     otherwise an empty one in a temporary folder, removed afterwards, so that a dry run
-    creates nothing (not even the data directory)."""
-    if (Path(settings()["DATA"]) / DB_NAME).exists():
+    creates nothing (not even the data directory). A store named by DATABASE_URL (PostgreSQL,
+    another file) is this run's: a dry run compares with what it holds."""
+    if settings().get("DATABASE_URL") or (Path(settings()["DATA"]) / DB_NAME).exists():
         yield get_catalogue()
         return
     with tempfile.TemporaryDirectory(prefix="catalogue-dry-run-") as folder, \

@@ -124,7 +124,7 @@ class IndexKeeper:
     def _step(self, pause: float) -> float | None:
         """One catch-up of the follower; how long to pause before the next look (None: stop,
         the data directory is gone)."""
-        if not self.store.path.exists():
+        if not self.store.exists():
             return None
         try:
             self.index.sync(self.store, verify=True)

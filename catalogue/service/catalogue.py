@@ -19,8 +19,9 @@ from .. import records
 from ..errors import CatalogueError, FieldError, NotFound, QueryTooLong, ValidationError, Withheld
 from ..geo import BBox
 from ..search import FACET_LIMIT, SearchLimits, SearchResult, query_too_long, whole_setting
-from ..store import Revision, Store, StoredRecord, Withholding
+from ..store import Revision, Store, StoredRecord, Withholding, transfer
 from ..store import stats as store_stats
+from ..store.transfer import TransferReport
 from . import imports
 from .accounts import Accounts
 from .harvests import HarvestLedger
@@ -58,16 +59,19 @@ class Statistics:
 
 
 class Catalogue:
-    """A data directory: the SQLite store (source of truth) plus its search index, its
-    accounts (`accounts`), its harvest state (`harvests`), what OAI-PMH publishes
-    (`published`) and what web imports keep (`uploads`: saved mappings and uploaded files).
+    """A data directory: the store (source of truth) plus its search index, its accounts
+    (`accounts`), its harvest state (`harvests`), what OAI-PMH publishes (`published`) and
+    what web imports keep (`uploads`: saved mappings and uploaded files).
 
-    `harvest_networks` are the networks beyond the public Internet its harvests may reach
-    (the operator's HARVEST_ALLOW_NETWORKS: CIDRs, comma-separated or a list).
+    The store is the SQLite file in the data directory unless `database_url` names another
+    (the operator's DATABASE_URL: ``sqlite:///…`` or ``postgresql://…``). `harvest_networks`
+    are the networks beyond the public Internet its harvests may reach (the operator's
+    HARVEST_ALLOW_NETWORKS: CIDRs, comma-separated or a list).
     """
 
-    def __init__(self, data_dir: Path | str, *, with_index: bool = True, search_limits: SearchLimits | None = None,
-                 harvest_networks: str | Iterable[str] = "", index_wait_ms: int = INDEX_WAIT_MS):
+    def __init__(self, data_dir: Path | str, *, database_url: str | None = None, with_index: bool = True,
+                 search_limits: SearchLimits | None = None, harvest_networks: str | Iterable[str] = "",
+                 index_wait_ms: int = INDEX_WAIT_MS):
         self.data_dir = Path(data_dir)
         #: What one search may cost (the ``SEARCH_*`` settings).
         self.search_limits = search_limits or SearchLimits()
@@ -75,7 +79,7 @@ class Catalogue:
         #: How long a write waits for search to catch up before it returns (``INDEX_WAIT_MS``).
         self.index_wait_ms = index_wait_ms
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store(self.data_dir / DB_NAME)
+        self.store = Store(database_url or self.data_dir / DB_NAME)
         self.accounts = Accounts(self.store)
         self.harvests = HarvestLedger(self.store)
         self.published = PublishedRecords(self.store)
@@ -90,10 +94,12 @@ class Catalogue:
     def from_config(cls, config: Mapping[str, Any], *, with_index: bool = True) -> Catalogue:
         """The catalogue a configuration names: its ``DATA`` directory, searched within
         its ``SEARCH_*`` limits (CatalogueError naming a bad setting), harvesting within
-        ``HARVEST_ALLOW_NETWORKS``: the one way the web app and the commands open it.
+        ``HARVEST_ALLOW_NETWORKS``, its store at ``DATABASE_URL`` (empty: the data
+        directory's SQLite file): the one way the web app and the commands open it.
         With `with_index=False` writes skip the index, which catches up when next opened
         (bulk loads, and tests where the index is not under test)."""
-        return cls(config["DATA"], with_index=with_index, search_limits=SearchLimits.from_config(config),
+        return cls(config["DATA"], database_url=config.get("DATABASE_URL") or None, with_index=with_index,
+                   search_limits=SearchLimits.from_config(config),
                    harvest_networks=config.get("HARVEST_ALLOW_NETWORKS") or "",
                    index_wait_ms=whole_setting(config, "INDEX_WAIT_MS", INDEX_WAIT_MS, 0, 600_000))
 
@@ -112,6 +118,16 @@ class Catalogue:
                 index = SearchIndex(self.data_dir / INDEX_NAME, self.search_limits)
                 self._keeper = IndexKeeper(index, self.store, wait_ms=self.index_wait_ms)
             return self._keeper
+
+    def idle(self) -> None:
+        """The calling thread is done for now (a web request ended): its store connection
+        goes back to the pool (PostgreSQL), so idle threads hold none."""
+        self.store.release()
+
+    def close_thread(self) -> None:
+        """The calling helper thread (a background import) ends: its store connection is
+        closed (SQLite) or goes back to the pool (PostgreSQL); the store stays open for the rest."""
+        self.store.close_thread()
 
     def close(self) -> None:
         keeper, self._keeper = self._keeper, None
@@ -236,6 +252,16 @@ class Catalogue:
         """Whether no record was ever stored here (a new data directory)."""
         return self.store.last_seq() == 0
 
+    def last_change(self) -> int:
+        """The number of the newest change committed to the store (0: none yet)."""
+        return self.store.last_seq()
+
+    def wait_for_change(self, after: int, timeout: float) -> int:
+        """Block until a change numbered above `after` is committed, by this process or any
+        other process or node sharing the store, or `timeout` seconds pass; return the newest
+        change number. What an index replica waits on to follow the store."""
+        return self.store.wait_for_change(after, timeout)
+
     # -- upkeep --------------------------------------------------------------------------
 
     def open_index(self) -> None:
@@ -259,8 +285,21 @@ class Catalogue:
         return self.index.check(self.store, repair=repair)
 
     def backup(self, target: Path) -> None:
-        """A consistent copy of the database at `target`, safe while others keep writing."""
-        self.store.backup(target)
+        """A consistent copy of the store as a new SQLite file at `target`, safe while
+        others keep writing (from PostgreSQL too)."""
+        transfer.backup(self.store, target)
+
+    def migrate_store(self, target_url: str) -> TransferReport:
+        """Copy the whole catalogue (every revision, withholding, user, token, sign-in
+        counter, harvest source, run, harvest state and pending change) into the empty
+        store at `target_url` and verify the copy (row counts, a checksum per record's
+        revision chain and per table); TransferError when the target holds data or the copy
+        differs."""
+        target = Store(target_url)
+        try:
+            return transfer.copy_store(self.store, target)
+        finally:
+            target.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -106,7 +106,7 @@ class HarvestLedger:
 
     def close_thread_connection(self) -> None:
         """Close this thread's connection to the store (a lease's heartbeat thread ends)."""
-        self.store.close()
+        self.store.close_thread()
 
     # -- what each source delivered ----------------------------------------------------
 

@@ -1,25 +1,29 @@
-"""The SQLite store, the catalogue's only source of truth.
+"""The store, the catalogue's only source of truth: one SQLite file by default, or a
+PostgreSQL database shared by several web nodes (`db.open_backend`).
 
 Every record write stores a full revision and bumps the change sequence (`revisions.seq`),
-so the index and the OAI-PMH provider can ask cheaply what changed since a point. SQL lives
-in this package only: this module holds records and revisions; sibling modules hold the
-tables of other areas (harvest sources, users).
+so the index and the OAI-PMH provider can ask cheaply what changed since a point. Writers
+hold the store's one writer lock for their whole transaction, so change numbers are
+committed in the order they are taken and "what changed after N" never misses a change.
+SQL lives in this package only, written once for both engines (`backend` says where they
+differ): this module holds records and revisions; sibling modules hold the tables of other
+areas (harvest sources, users).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision, StorageFull
 from ..timestamps import utcnow
-from .db import connect, disk_full, migrate, undo
+from .backend import Backend, Connection, Row
+from .db import migrate, open_backend, undo
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class StoredRecord:
         return self.deleted or self.withheld
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> StoredRecord:
+    def from_row(cls, row: Row) -> StoredRecord:
         return cls(row["id"], row["revision"], bool(row["deleted"]), row["reason"],
                    json.loads(row["data"]), row["created"], row["modified"], row["seq"], bool(row["withheld"]))
 
@@ -67,7 +71,7 @@ class Revision:
     withheld: bool = False
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Revision:
+    def from_row(cls, row: Row) -> Revision:
         return cls(row["seq"], row["record_id"], row["revision"], row["action"], bool(row["deleted"]),
                    json.loads(row["data"]), row["user"], row["message"], row["origin"], row["at"],
                    bool(row["withheld"]))
@@ -87,11 +91,11 @@ class Withholding:
     at: str
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Withholding:
+    def from_row(cls, row: Row) -> Withholding:
         return cls(row["id"], row["record_id"], row["revision"], row["action"], row["reason"], row["user"], row["at"])
 
 
-def _check_source_free(conn: sqlite3.Connection, record_id: str, provenance: dict[str, Any]) -> None:
+def _check_source_free(conn: Connection, record_id: str, provenance: dict[str, Any]) -> None:
     """AlreadyExists when another record holds the same (source name, source identifier):
     one upstream record maps to one catalogue record."""
     name, identifier = provenance.get("source_name"), provenance.get("source_identifier")
@@ -109,44 +113,66 @@ def _same_content(stored_text: str, data: dict[str, Any]) -> bool:
     return {k: v for k, v in stored.items() if k not in ("created", "modified", "revision")} == data
 
 
-def _next_seq(conn: sqlite3.Connection) -> int:
-    """A new change sequence number that no revision has (a withhold or release of a
-    current revision is a change the index and harvesters must see): the revisions'
-    AUTOINCREMENT counter moves on by one, as SQLite allows."""
-    conn.execute("UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'revisions'")
-    return int(conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'revisions'").fetchone()[0])
-
-
 class Store:
-    """Records and revisions in one SQLite file; one connection per thread."""
+    """Records and revisions in one SQLite file or PostgreSQL database; one connection per
+    thread, held until `release`."""
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, url: Path | str):
+        #: What differs between the engines (`catalogue.store.backend`).
+        self.backend: Backend = open_backend(url)
         self._local = threading.local()
-        migrate(self.conn)
+        try:
+            migrate(self.backend, self.conn)
+        except BaseException:
+            self.close()
+            raise
 
     @property
-    def conn(self) -> sqlite3.Connection:
+    def url(self) -> str:
+        """The store's URL (without a password), for messages."""
+        return self.backend.url
+
+    def exists(self) -> bool:
+        """Whether the store is still there (its SQLite file may go with its data directory)."""
+        return self.backend.exists()
+
+    @property
+    def conn(self) -> Connection:
         """This thread's connection (SQLite connections must not be shared across threads);
         one opened read-only on a full disk is opened again now and then, once there is room."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and conn.readonly and not conn.in_transaction and conn.stale():
-            self.close()
-            conn = None
-        if conn is None:
-            conn = self._local.conn = connect(self.path)
-        return conn
+        held = getattr(self._local, "held", None)
+        if held is not None and not held.conn.in_transaction and self.backend.reopen(held.conn):
+            self.close_thread()  # opened read-only on a full disk: there may be room now
+            held = None
+        if held is None:
+            held = self._local.held = _Held(self.backend, self.backend.connect())
+        return held.conn
+
+    def release(self) -> None:
+        """This thread is done for now (a web request has ended): a PostgreSQL connection
+        goes back to the pool; a SQLite one stays open."""
+        held = getattr(self._local, "held", None)
+        if held is not None and self.backend.pooled and not held.conn.in_transaction:
+            self._local.held = None
+            held.give_back()
+
+    def close_thread(self) -> None:
+        """This thread is done with the store (a helper thread ends): its connection is
+        closed (SQLite) or given back to the pool (PostgreSQL)."""
+        held = getattr(self._local, "held", None)
+        if held is not None:
+            self._local.held = None
+            held.give_back()
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Nobody uses the store any more: this thread's connection and (PostgreSQL) the pool close."""
+        self.close_thread()
+        self.backend.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction taken at once (BEGIN IMMEDIATE), so writers queue, not fail.
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction holding the writer lock from its start (SQLite's BEGIN
+        IMMEDIATE, PostgreSQL's advisory lock), so writers queue, not fail.
 
         Nested inside another one it becomes a savepoint: a failing inner block is undone
         alone and the outer transaction (a batch of imported records) goes on.
@@ -164,24 +190,21 @@ class Store:
             return
         conn = self._writable()
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            self.backend.begin_write(conn)
             yield conn
             conn.execute("COMMIT")
-        except sqlite3.Error as error:
+        except BaseException as error:
             undo(conn)
-            if disk_full(error, self.path):
+            if isinstance(error, Exception) and self.backend.disk_full(error):
                 raise StorageFull(str(error)) from error
             raise
-        except BaseException:
-            undo(conn)
-            raise
 
-    def _writable(self) -> sqlite3.Connection:
+    def _writable(self) -> Connection:
         """This thread's connection, able to write: one opened read-only (the disk was full)
         is opened again; StorageFull while the disk still is."""
         conn = self.conn
         if getattr(conn, "readonly", False):
-            self.close()
+            self.close_thread()
             conn = self.conn
             if getattr(conn, "readonly", False):
                 raise StorageFull("the store could only be opened to read")
@@ -252,9 +275,14 @@ class Store:
 
     def last_seq(self) -> int:
         """The newest change sequence number (0 for an empty store): the last revision's, or
-        the one a later withhold or release of a current revision took (`_next_seq`)."""
-        row = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'revisions'").fetchone()
-        return int(row[0]) if row else 0
+        the one a later withhold or release of a current revision took."""
+        return self.backend.last_seq(self.conn)
+
+    def wait_for_change(self, after: int, timeout: float) -> int:
+        """Wait until a change after number `after` is committed (by any process or node) or
+        `timeout` seconds pass; the newest change number. PostgreSQL wakes the waiter with
+        LISTEN/NOTIFY (polling while it cannot listen); SQLite polls the sequence."""
+        return self.backend.wait_for_change(lambda: self.conn, after, timeout)
 
     def changed_since(self, seq: int, limit: int = 1000) -> list[StoredRecord]:
         """Current rows of records whose last change is after `seq`, in change order."""
@@ -279,7 +307,8 @@ class Store:
         without a quantity are not counted as items) and public records by type and by status."""
         conn = self.conn
         live, deleted = conn.execute(
-            "SELECT COALESCE(SUM(deleted = 0 AND withheld = 0), 0), COALESCE(SUM(deleted = 1), 0) FROM records"
+            "SELECT COALESCE(SUM(CASE WHEN deleted = 0 AND withheld = 0 THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(deleted), 0) FROM records"
         ).fetchone()
         items = conn.execute(  # "IS NOT NULL" (SUM skips NULLs anyway) lets SQLite read records_quantity
             "SELECT COALESCE(SUM(quantity), 0) FROM records WHERE deleted = 0 AND withheld = 0 AND quantity IS NOT NULL"
@@ -293,7 +322,7 @@ class Store:
                     f" GROUP BY {column} ORDER BY 2 DESC, 1"
                 )
             }
-        return {"records": live, "deleted": deleted, "group_items": items,
+        return {"records": int(live), "deleted": int(deleted), "group_items": int(items),
                 "by_type": by["type"], "by_status": by["status"]}
 
     # -- the one write ------------------------------------------------------------------
@@ -337,12 +366,12 @@ class Store:
             withheld = row is not None and bool(row["withheld"]) and _same_content(row["data"], data)
             stored = dict(data, created=created, modified=now, revision=revision)
             text = json.dumps(stored, ensure_ascii=False, sort_keys=True)
-            cursor = conn.execute(
-                "INSERT INTO revisions (record_id, revision, action, deleted, data, user, message, origin, at,"
-                " withheld) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (record_id, revision, action, int(deleted), text, user, message, origin, now, int(withheld)),
+            seq = self.backend.next_seq(conn)
+            conn.execute(
+                'INSERT INTO revisions (seq, record_id, revision, action, deleted, data, "user", message, origin, at,'
+                " withheld) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (seq, record_id, revision, action, int(deleted), text, user, message, origin, now, int(withheld)),
             )
-            seq = cursor.lastrowid
             provenance = data.get("provenance") or {}
             _check_source_free(conn, record_id, provenance)
             conn.execute(
@@ -381,11 +410,10 @@ class Store:
             now = utcnow()
             if conn.execute("SELECT 1 FROM records WHERE id = ? AND revision = ?", (record_id, revision)).fetchone():
                 conn.execute("UPDATE records SET withheld = ?, seq = ?, modified = ? WHERE id = ?",
-                             (int(withheld), _next_seq(conn), now, record_id))
-            cursor = conn.execute(
-                "INSERT INTO withholdings (record_id, revision, action, reason, user, at) VALUES (?, ?, ?, ?, ?, ?)",
-                (record_id, revision, action, reason, user, now))
-            entry = conn.execute("SELECT * FROM withholdings WHERE id = ?", (cursor.lastrowid,)).fetchone()
+                             (int(withheld), self.backend.next_seq(conn), now, record_id))
+            entry = conn.execute(
+                'INSERT INTO withholdings (record_id, revision, action, reason, "user", at) VALUES (?, ?, ?, ?, ?, ?)'
+                " RETURNING *", (record_id, revision, action, reason, user, now)).fetchone()
         return Withholding.from_row(entry)
 
     def withholdings(self, record_id: str | None = None) -> list[Withholding]:
@@ -397,12 +425,20 @@ class Store:
                                      (record_id,)).fetchall()
         return [Withholding.from_row(r) for r in rows]
 
-    def backup(self, target: Path) -> None:
-        """A consistent copy of the database while others keep writing (SQLite backup API)."""
-        target = Path(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        destination = sqlite3.connect(target)
-        try:
-            self.conn.backup(destination)
-        finally:
-            destination.close()
+
+class _Held:
+    """A thread's connection; given back to its backend when the thread is done with it, or
+    when the thread ends without saying so (its thread-local slot is then collected)."""
+
+    def __init__(self, backend: Backend, conn: Connection):
+        self.backend, self.conn = backend, conn
+        self._given = False
+
+    def give_back(self) -> None:
+        if not self._given:
+            self._given = True
+            self.backend.give_back(self.conn)
+
+    def __del__(self) -> None:
+        with suppress(Exception):  # a collected thread's connection: nobody is left to tell
+            self.give_back()

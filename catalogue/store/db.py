@@ -1,384 +1,87 @@
-"""SQLite connection settings and versioned schema migrations of the data directory.
+"""Which store a URL names, and its versioned schema migrations.
 
-WAL journal, synchronous=FULL and a busy timeout make concurrent writers (the web app and
-a harvest running from cron) safe; `PRAGMA user_version` numbers the migrations so that a
-later release upgrades an old data directory in place.
+``CATALOGUE_DATABASE_URL`` unset (or ``sqlite:///…``) is one SQLite file; ``postgresql://…``
+is a PostgreSQL database shared by several web nodes. Both number their migrations the same
+way (SQLite in ``PRAGMA user_version``, PostgreSQL in a ``schema_version`` table), so a later
+release upgrades either in place, and one process migrates while the others wait.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
-import sqlite3
-import time
 from pathlib import Path
-from typing import Any
 
-BUSY_TIMEOUT_MS = 30_000
-#: Free bytes under which an SQLite I/O error is taken for a full disk.
-FULL_DISK_BYTES = 1 << 20
+from ..errors import CatalogueError
+from .backend import Backend, Connection
+from .sqlite import MIGRATIONS, SQLiteBackend
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "open_backend", "statements", "undo"]
 
 log = logging.getLogger(__name__)
 
-#: Each entry upgrades the schema by one version; never edit a released entry, append.
-MIGRATIONS: list[str] = [
-    # 1: records, their full revision history (also the change log), harvest, users.
-    """
-    CREATE TABLE records (
-        id TEXT PRIMARY KEY,
-        revision INTEGER NOT NULL,
-        deleted INTEGER NOT NULL DEFAULT 0,
-        reason TEXT,
-        data TEXT NOT NULL,
-        type TEXT,
-        status TEXT,
-        title TEXT,
-        created TEXT NOT NULL,
-        modified TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        source_name TEXT,
-        source_identifier TEXT
-    );
-    CREATE INDEX records_modified ON records (modified, id);
-    CREATE INDEX records_seq ON records (seq);
-    CREATE UNIQUE INDEX records_source ON records (source_name, source_identifier)
-        WHERE source_name IS NOT NULL AND source_identifier IS NOT NULL;
-    CREATE TABLE revisions (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        record_id TEXT NOT NULL,
-        revision INTEGER NOT NULL,
-        action TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete', 'restore')),
-        deleted INTEGER NOT NULL DEFAULT 0,
-        data TEXT NOT NULL,
-        user TEXT NOT NULL,
-        message TEXT NOT NULL DEFAULT '',
-        origin TEXT NOT NULL,
-        at TEXT NOT NULL,
-        UNIQUE (record_id, revision)
-    );
-    CREATE TABLE sources (
-        name TEXT PRIMARY KEY,
-        url TEXT NOT NULL,
-        protocol TEXT NOT NULL,
-        prefix TEXT,
-        set_spec TEXT,
-        mapping TEXT,
-        settings TEXT NOT NULL DEFAULT '{}',
-        checkpoint TEXT,
-        resume_token TEXT,
-        last_success TEXT,
-        created TEXT NOT NULL
-    );
-    CREATE TABLE harvest_runs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        source TEXT NOT NULL,
-        started TEXT NOT NULL,
-        finished TEXT,
-        status TEXT NOT NULL DEFAULT 'running',
-        full INTEGER NOT NULL DEFAULT 0,
-        dry_run INTEGER NOT NULL DEFAULT 0,
-        counts TEXT NOT NULL DEFAULT '{}',
-        message TEXT
-    );
-    CREATE TABLE harvest_errors (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        run_id INTEGER NOT NULL REFERENCES harvest_runs (id),
-        identifier TEXT,
-        reason TEXT NOT NULL,
-        at TEXT NOT NULL
-    );
-    CREATE TABLE harvested (
-        source TEXT NOT NULL,
-        source_identifier TEXT NOT NULL,
-        record_id TEXT NOT NULL,
-        revision INTEGER NOT NULL,
-        hash TEXT NOT NULL,
-        datestamp TEXT,
-        PRIMARY KEY (source, source_identifier)
-    );
-    CREATE TABLE pending_changes (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        record_id TEXT NOT NULL,
-        source TEXT NOT NULL,
-        source_identifier TEXT NOT NULL,
-        action TEXT NOT NULL DEFAULT 'update',
-        data TEXT,
-        datestamp TEXT,
-        created TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected', 'superseded')),
-        decided_by TEXT,
-        decided_at TEXT
-    );
-    CREATE INDEX pending_by_record ON pending_changes (record_id, status);
-    CREATE TABLE users (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        name TEXT NOT NULL UNIQUE,
-        password_hash TEXT NOT NULL,
-        role TEXT NOT NULL CHECK (role IN ('archivist', 'admin')),
-        active INTEGER NOT NULL DEFAULT 1,
-        session_version INTEGER NOT NULL DEFAULT 1,
-        created TEXT NOT NULL
-    );
-    CREATE TABLE tokens (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        name TEXT NOT NULL,
-        token_hash TEXT NOT NULL UNIQUE,
-        role TEXT NOT NULL CHECK (role IN ('archivist', 'admin')),
-        created TEXT NOT NULL,
-        last_used TEXT,
-        revoked INTEGER NOT NULL DEFAULT 0
-    );
-    """,
-    # 2: covering indexes for counts by type, status and harvest source (OAI-PMH ListSets,
-    # the stats page, set-filtered harvests) so they no longer scan every record.
-    """
-    CREATE INDEX records_type ON records (type, deleted);
-    CREATE INDEX records_status ON records (status, deleted);
-    CREATE INDEX records_source_name ON records (source_name, deleted);
-    """,
-    # 3: one harvest of a source at a time (a lease with an expiry, renewed while the run
-    # lives), and per harvested record the list that last saw it and the set it came
-    # through, so that a complete list can retire what the provider no longer holds.
-    """
-    CREATE TABLE IF NOT EXISTS harvest_leases (
-        source TEXT PRIMARY KEY,
-        run_id INTEGER NOT NULL,
-        owner TEXT NOT NULL,
-        host TEXT NOT NULL,
-        pid INTEGER NOT NULL,
-        pid_start TEXT NOT NULL DEFAULT '',
-        acquired TEXT NOT NULL,
-        expires TEXT NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS harvest_seen (
-        source TEXT NOT NULL,
-        source_identifier TEXT NOT NULL,
-        list_id TEXT NOT NULL,
-        set_spec TEXT,
-        PRIMARY KEY (source, source_identifier)
-    );
-    """,
-    # 4: values the statistics read, as generated columns of the record JSON with covering
-    # indexes, so counting 100,000 records reads an index instead of parsing every record.
-    """
-    ALTER TABLE records ADD COLUMN quantity INTEGER GENERATED ALWAYS AS (json_extract(data, '$.quantity')) VIRTUAL;
-    ALTER TABLE records ADD COLUMN place_name TEXT GENERATED ALWAYS AS (json_extract(data, '$.place.name')) VIRTUAL;
-    ALTER TABLE records ADD COLUMN period_start INTEGER
-        GENERATED ALWAYS AS (json_extract(data, '$.period.start')) VIRTUAL;
-    ALTER TABLE records ADD COLUMN period_end INTEGER GENERATED ALWAYS AS (json_extract(data, '$.period.end')) VIRTUAL;
-    CREATE INDEX records_quantity ON records (deleted, quantity);
-    CREATE INDEX records_type_quantity ON records (deleted, type, quantity);
-    CREATE INDEX records_live_status ON records (deleted, status);
-    CREATE INDEX records_place_name ON records (deleted, place_name);
-    CREATE INDEX records_period ON records (deleted, period_start, period_end);
-    """,
-    # 5 (login throttle, issue 11 finding 6): sign-in attempts per client address and failed
-    # sign-ins per account name, with the lock-out they earned, kept in the store so every
-    # process and node serving the data directory counts together. Times are Unix seconds.
-    """
-    CREATE TABLE IF NOT EXISTS login_throttle (
-        kind TEXT NOT NULL CHECK (kind IN ('address', 'account')),
-        key TEXT NOT NULL,
-        count INTEGER NOT NULL DEFAULT 0,
-        since REAL NOT NULL,
-        last REAL NOT NULL,
-        locked_until REAL NOT NULL DEFAULT 0,
-        PRIMARY KEY (kind, key)
-    );
-    CREATE INDEX IF NOT EXISTS login_throttle_last ON login_throttle (last);
-    """,
-    # 6 (withheld revisions, issue 11 finding 8): an admin may withhold the content of a
-    # revision from the public (a takedown of personal data or of a sensitive location).
-    # `revisions.withheld` marks such a revision, `records.withheld` a record whose current
-    # revision is withheld, and `withholdings` is the audit trail of every withhold and
-    # release: who, when and why. The statistics count public records only (a withheld
-    # record's place must not show), so their covering indexes take `withheld` too.
-    """
-    ALTER TABLE revisions ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE records ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
-    DROP INDEX records_quantity;
-    CREATE INDEX records_quantity ON records (deleted, withheld, quantity);
-    DROP INDEX records_type_quantity;
-    CREATE INDEX records_type_quantity ON records (deleted, withheld, type, quantity);
-    DROP INDEX records_live_status;
-    CREATE INDEX records_live_status ON records (deleted, withheld, status);
-    DROP INDEX records_place_name;
-    CREATE INDEX records_place_name ON records (deleted, withheld, place_name);
-    DROP INDEX records_period;
-    CREATE INDEX records_period ON records (deleted, withheld, period_start, period_end);
-    CREATE TABLE withholdings (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        record_id TEXT NOT NULL,
-        revision INTEGER NOT NULL,
-        action TEXT NOT NULL CHECK (action IN ('withhold', 'release')),
-        reason TEXT NOT NULL,
-        user TEXT NOT NULL,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX withholdings_record ON withholdings (record_id, revision);
-    """,
-    # 7 (issue 19): the places of public records that have a geometry, so the search page can
-    # tell at once whether its results hold anything to map (and offer the GeoJSON download);
-    # a partial index: it holds the few mapped records only.
-    """
-    CREATE INDEX records_geometry_place ON records (place_name)
-        WHERE deleted = 0 AND withheld = 0 AND json_extract(data, '$.place.geometry') IS NOT NULL;
-    """,
-    # 8 (imports in the web, issue 14): mappings of spreadsheet columns saved by admins for
-    # everyone's uploads, and uploaded files kept between their preview and their import (and
-    # for an import run again); an upload's runs are logged in harvest_runs. SQL of
-    # catalogue/store/imports.py; plain types, portable to another database.
-    """
-    CREATE TABLE import_mappings (
-        name TEXT PRIMARY KEY,
-        text TEXT NOT NULL,
-        user TEXT NOT NULL,
-        updated TEXT NOT NULL
-    );
-    CREATE TABLE import_uploads (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        token TEXT NOT NULL UNIQUE,
-        filename TEXT NOT NULL,
-        content BLOB NOT NULL,
-        mapping TEXT,
-        mapping_name TEXT,
-        sheet TEXT,
-        encoding TEXT,
-        user TEXT NOT NULL,
-        created TEXT NOT NULL,
-        run_id INTEGER
-    );
-    CREATE INDEX import_uploads_created ON import_uploads (created);
-    """,
-    # 9 (place authorities, issue 16): places with their own revisions (SQL of
-    # catalogue/store/places.py), and the place a record is linked to (`place.id` of its
-    # JSON) as an indexed column, so a place page and `places match` find records at once.
-    """
-    CREATE TABLE places (
-        id TEXT PRIMARY KEY,
-        revision INTEGER NOT NULL,
-        data TEXT NOT NULL,
-        created TEXT NOT NULL,
-        modified TEXT NOT NULL
-    );
-    CREATE TABLE place_revisions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        place_id TEXT NOT NULL,
-        revision INTEGER NOT NULL,
-        data TEXT NOT NULL,
-        user TEXT NOT NULL,
-        message TEXT NOT NULL DEFAULT '',
-        at TEXT NOT NULL,
-        UNIQUE (place_id, revision)
-    );
-    ALTER TABLE records ADD COLUMN place_id TEXT GENERATED ALWAYS AS (json_extract(data, '$.place.id')) VIRTUAL;
-    CREATE INDEX records_place_id ON records (place_id, deleted, withheld);
-    """,
-    # 10 (issue 19): a harvested record whose upstream id is taken here by another record, and
-    # what the source's policy did with it: `record_id` is where the upstream record is kept
-    # (its new id when renamed, the local record when linked, NULL when refused), so that both
-    # records can say so.
-    """
-    CREATE TABLE IF NOT EXISTS id_collisions (
-        source TEXT NOT NULL,
-        source_identifier TEXT NOT NULL,
-        upstream_id TEXT NOT NULL,
-        record_id TEXT,
-        policy TEXT NOT NULL CHECK (policy IN ('refuse', 'link', 'rename')),
-        run_id INTEGER,
-        at TEXT NOT NULL,
-        PRIMARY KEY (source, source_identifier)
-    );
-    CREATE INDEX IF NOT EXISTS id_collisions_upstream ON id_collisions (upstream_id);
-    CREATE INDEX IF NOT EXISTS id_collisions_record ON id_collisions (record_id);
-    """,
-]
-
+#: The schema version of this release (the same number on every backend).
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class Connection(sqlite3.Connection):
-    """A connection to the store; `readonly` when the disk was too full to open it for writing."""
-
-    readonly = False
-    #: Seconds after which a read-only connection is opened again (the disk may have room by then).
-    RETRY_SECONDS = 5.0
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.opened = time.monotonic()
-
-    def stale(self) -> bool:
-        return time.monotonic() - self.opened > self.RETRY_SECONDS
-
-
-def disk_full(error: sqlite3.Error, path: Path) -> bool:
-    """Whether an SQLite error comes from a full disk (SQLITE_FULL, or an I/O error where the
-    data directory has almost no space left, e.g. no room for the WAL index)."""
-    name = getattr(error, "sqlite_errorname", "") or ""
-    if name == "SQLITE_FULL":
-        return True
-    if not name.startswith("SQLITE_IOERR"):
-        return False
-    try:
-        return shutil.disk_usage(Path(path).parent).free < FULL_DISK_BYTES
-    except OSError:
-        return False
+def open_backend(url: str | Path) -> Backend:
+    """The backend a store URL names: ``sqlite:///relative/file``, ``sqlite:////absolute/file``
+    or a plain file path for SQLite; ``postgresql://user@host/db`` (or ``postgres://``) for
+    PostgreSQL. CatalogueError for anything else, or when the PostgreSQL driver is missing."""
+    text = str(url)
+    if isinstance(url, Path) or "://" not in text:
+        return SQLiteBackend(Path(text))
+    scheme, _, rest = text.partition("://")
+    if scheme == "sqlite":
+        if not rest.startswith("/") or rest == "/":
+            raise CatalogueError(f"a SQLite store URL names a file: sqlite:///relative/path or "
+                                 f"sqlite:////absolute/path, not {text!r}")
+        return SQLiteBackend(Path(rest[1:]))
+    if scheme in ("postgresql", "postgres"):
+        try:
+            from .postgresql import PostgreSQLBackend  # optional: psycopg comes with the [postgresql] extra
+        except ImportError as error:
+            raise CatalogueError(
+                "CATALOGUE_DATABASE_URL names a PostgreSQL store, but its driver is not installed "
+                f"({error.name} is missing): pip install 'heritage-catalogue[postgresql]'") from None
+        return PostgreSQLBackend(text)
+    raise CatalogueError(f"unknown kind of store {scheme + '://'!r}: CATALOGUE_DATABASE_URL starts with "
+                         "sqlite:/// or postgresql://")
 
 
-def connect(path: Path) -> Connection:
-    """Open the database with the catalogue's pragmas; autocommit, explicit transactions.
-
-    On a full disk the WAL journal's index cannot be created: the database is then opened
-    read-only (as it was last closed: a clean close leaves no journal), so the catalogue can
-    still be read, and every write says the disk is full."""
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False,
-                           factory=Connection)
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-    except sqlite3.OperationalError as error:
-        conn.close()
-        if not disk_full(error, path):
-            raise
-        log.warning("the disk holding %s is full (%s): opened read-only", path, error)
-        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1", uri=True,
-                               isolation_level=None, check_same_thread=False, factory=Connection)
-        conn.readonly = True
-    conn.row_factory = sqlite3.Row
-    return conn
+def statements(script: str) -> list[str]:
+    """The statements of a migration (no statement of ours holds a semicolon)."""
+    return [part for part in script.split(";") if part.strip()]
 
 
-def undo(conn: sqlite3.Connection, statement: str = "ROLLBACK") -> None:
-    """Roll back after a failed write without hiding why it failed: SQLite may have rolled
-    the transaction back itself (a full disk does), and then ROLLBACK fails too."""
+def undo(conn: Connection, statement: str = "ROLLBACK") -> None:
+    """Roll back after a failed write without hiding why it failed: the engine may have
+    rolled the transaction back itself (SQLite does on a full disk), and then ROLLBACK fails too."""
     if not conn.in_transaction:
         return
     try:
         conn.execute(statement)
-    except sqlite3.Error as error:
+    except Exception as error:  # the first error is the one to report; this one is logged
         log.warning("could not roll back after a failed write: %s", error)
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply the migrations this database lacks, each in its own transaction."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+def migrate(backend: Backend, conn: Connection) -> int:
+    """Apply the migrations this store lacks, each in its own write transaction (so a second
+    process starting at the same time waits, then finds the work done)."""
+    if len(backend.migrations) != SCHEMA_VERSION:
+        raise RuntimeError(f"the {backend.name} migrations are out of step with the schema version")
+    version = backend.schema_version(conn)
     if version > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"the data directory was written by a newer release (schema {version} > {SCHEMA_VERSION})"
-        )
+        raise RuntimeError(f"the store {backend.url} was written by a newer release "
+                           f"(schema {version} > {SCHEMA_VERSION})")
     for number in range(version, SCHEMA_VERSION):
-        conn.execute("BEGIN IMMEDIATE")
+        backend.begin_write(conn)
         try:
-            if conn.execute("PRAGMA user_version").fetchone()[0] != number:
+            if backend.schema_version(conn) != number:
                 conn.execute("ROLLBACK")  # another process migrated meanwhile
                 continue
-            for statement in MIGRATIONS[number].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
+            for statement in statements(backend.migrations[number]):
+                conn.execute(statement)
+            backend.set_schema_version(conn, number + 1)
             conn.execute("COMMIT")
         except BaseException:
             undo(conn)

@@ -8,11 +8,11 @@ page of records together with its checkpoint.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from . import Store, utcnow
+from .backend import Row
 
 SOURCE_FIELDS = ("url", "protocol", "prefix", "set_spec", "mapping", "settings")
 
@@ -34,7 +34,7 @@ class Source:
     created: str
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Source:
+    def from_row(cls, row: Row) -> Source:
         resume = json.loads(row["resume_token"]) if row["resume_token"] else None
         return cls(row["name"], row["url"], row["protocol"], row["prefix"], row["set_spec"], row["mapping"],
                    json.loads(row["settings"] or "{}"), row["checkpoint"], resume, row["last_success"],
@@ -56,7 +56,7 @@ class Run:
     message: str | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Run:
+    def from_row(cls, row: Row) -> Run:
         return cls(row["id"], row["source"], row["started"], row["finished"], row["status"], bool(row["full"]),
                    bool(row["dry_run"]), json.loads(row["counts"] or "{}"), row["message"])
 
@@ -101,7 +101,7 @@ class PendingChange:
     decided_at: str | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> PendingChange:
+    def from_row(cls, row: Row) -> PendingChange:
         data = json.loads(row["data"]) if row["data"] else None
         return cls(row["id"], row["record_id"], row["source"], row["source_identifier"], row["action"], data,
                    row["datestamp"], row["created"], row["status"], row["decided_by"], row["decided_at"])
@@ -196,9 +196,9 @@ def interrupt_runs(store: Store, source: str | None = None, run_id: int | None =
 def start_run(store: Store, source: str, *, full: bool, dry_run: bool) -> int:
     """Open a run (the caller holds the source's lease)."""
     with store.transaction() as conn:
-        cursor = conn.execute("INSERT INTO harvest_runs (source, started, full, dry_run) VALUES (?, ?, ?, ?)",
-                              (source, utcnow(), int(full), int(dry_run)))
-        return int(cursor.lastrowid or 0)
+        row = conn.execute('INSERT INTO harvest_runs (source, started, "full", dry_run) VALUES (?, ?, ?, ?)'
+                           " RETURNING id", (source, utcnow(), int(full), int(dry_run))).fetchone()
+        return int(row[0])
 
 
 def update_run(store: Store, run_id: int, counts: dict[str, int], *, status: str | None = None,
@@ -268,8 +268,10 @@ def get_lease(store: Store, source: str) -> Lease | None:
 def put_lease(store: Store, lease: Lease) -> None:
     """Take the source's lease, replacing one that no longer holds (the caller checked)."""
     with store.transaction() as conn:
-        conn.execute("INSERT OR REPLACE INTO harvest_leases (source, run_id, owner, host, pid, pid_start, acquired,"
-                     " expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        conn.execute("INSERT INTO harvest_leases (source, run_id, owner, host, pid, pid_start, acquired, expires)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET run_id = excluded.run_id,"
+                     " owner = excluded.owner, host = excluded.host, pid = excluded.pid,"
+                     " pid_start = excluded.pid_start, acquired = excluded.acquired, expires = excluded.expires",
                      (lease.source, lease.run_id, lease.owner, lease.host, lease.pid, lease.pid_start,
                       lease.acquired, lease.expires))
 
@@ -345,7 +347,8 @@ def unseen(store: Store, source: str, list_id: str, set_spec: str | None) -> lis
         "SELECT h.source_identifier FROM harvested h LEFT JOIN harvest_seen s"
         " ON s.source = h.source AND s.source_identifier = h.source_identifier"
         " WHERE h.source = ? AND h.hash != 'deleted' AND (s.list_id IS NULL OR s.list_id != ?)"
-        " AND (? IS NULL OR s.set_spec = ? OR substr(s.set_spec, 1, length(?) + 1) = ? || ':')"
+        " AND (CAST(? AS TEXT) IS NULL OR s.set_spec = ?"
+        " OR substr(s.set_spec, 1, length(CAST(? AS TEXT)) + 1) = CAST(? AS TEXT) || ':')"
         " ORDER BY h.source_identifier",
         (source, list_id, set_spec, set_spec, set_spec, set_spec),
     )
@@ -362,13 +365,13 @@ def add_pending(store: Store, record_id: str, source: str, identifier: str, acti
     with store.transaction() as conn:
         conn.execute("UPDATE pending_changes SET status = 'superseded', decided_at = ? WHERE record_id = ?"
                      " AND source = ? AND status = 'pending'", (now, record_id, source))
-        cursor = conn.execute(
+        row = conn.execute(
             "INSERT INTO pending_changes (record_id, source, source_identifier, action, data, datestamp, created)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (record_id, source, identifier, action,
              json.dumps(data, ensure_ascii=False, sort_keys=True) if data is not None else None, datestamp, now),
-        )
-        return int(cursor.lastrowid or 0)
+        ).fetchone()
+        return int(row[0])
 
 
 def get_pending(store: Store, pending_id: int) -> PendingChange | None:

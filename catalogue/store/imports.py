@@ -1,13 +1,13 @@
 """SQL of imports in the web: saved mappings (`import_mappings`) and uploaded files kept
-between their preview and their import (`import_uploads`). Plain SQL types (TEXT, INTEGER,
-BLOB), so another database can hold the same tables."""
+between their preview and their import (`import_uploads`). The same SQL on both stores (the
+column `user` quoted: a keyword in PostgreSQL)."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from . import Store, utcnow
+from .backend import Row
 
 
 @dataclass(frozen=True)
@@ -39,18 +39,18 @@ class Upload:
     run_id: int | None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Upload:
+    def from_row(cls, row: Row) -> Upload:
         return cls(row["id"], row["token"], row["filename"], bytes(row["content"]), row["mapping"],
                    row["mapping_name"], row["sheet"], row["encoding"], row["user"], row["created"], row["run_id"])
 
 
 def list_mappings(store: Store) -> list[SavedMapping]:
-    rows = store.conn.execute("SELECT name, text, user, updated FROM import_mappings ORDER BY name")
+    rows = store.conn.execute('SELECT name, text, "user", updated FROM import_mappings ORDER BY name')
     return [SavedMapping(*row) for row in rows]
 
 
 def get_mapping(store: Store, name: str) -> SavedMapping | None:
-    row = store.conn.execute("SELECT name, text, user, updated FROM import_mappings WHERE name = ?",
+    row = store.conn.execute('SELECT name, text, "user", updated FROM import_mappings WHERE name = ?',
                              (name,)).fetchone()
     return SavedMapping(*row) if row else None
 
@@ -59,7 +59,7 @@ def put_mapping(store: Store, name: str, text: str, user: str) -> None:
     """Save a mapping under `name`, replacing one of that name."""
     with store.transaction() as conn:
         conn.execute("DELETE FROM import_mappings WHERE name = ?", (name,))
-        conn.execute("INSERT INTO import_mappings (name, text, user, updated) VALUES (?, ?, ?, ?)",
+        conn.execute('INSERT INTO import_mappings (name, text, "user", updated) VALUES (?, ?, ?, ?)',
                      (name, text, user, utcnow()))
 
 
@@ -72,7 +72,7 @@ def add_upload(store: Store, token: str, filename: str, content: bytes, mapping:
                mapping_name: str | None, sheet: str | None, encoding: str | None, user: str) -> None:
     with store.transaction() as conn:
         conn.execute("INSERT INTO import_uploads (token, filename, content, mapping, mapping_name, sheet, encoding,"
-                     " user, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     ' "user", created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
                      (token, filename, content, mapping, mapping_name, sheet, encoding, user, utcnow()))
 
 

@@ -4,13 +4,13 @@ and the records linked to a place (the `place_id` column of `records`)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AlreadyExists, NotFound, StaleRevision
 from ..timestamps import utcnow
 from . import Store
+from .backend import Row
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class PlaceRevision:
     at: str
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> PlaceRevision:
+    def from_row(cls, row: Row) -> PlaceRevision:
         return cls(row["place_id"], row["revision"], json.loads(row["data"]), row["user"], row["message"], row["at"])
 
 
@@ -69,7 +69,7 @@ class PlaceStore:
                 revision, created = row["revision"] + 1, row["created"]
             stored = dict(data, created=created, modified=now, revision=revision)
             text = json.dumps(stored, ensure_ascii=False, sort_keys=True)
-            conn.execute("INSERT INTO place_revisions (place_id, revision, data, user, message, at)"
+            conn.execute('INSERT INTO place_revisions (place_id, revision, data, "user", message, at)'
                          " VALUES (?, ?, ?, ?, ?, ?)", (place_id, revision, text, user, message, now))
             conn.execute("INSERT INTO places (id, revision, data, created, modified) VALUES (?, ?, ?, ?, ?)"
                          " ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, data = excluded.data,"

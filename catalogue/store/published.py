@@ -11,7 +11,6 @@ harvest sees every record exactly once however the catalogue changes meanwhile.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,15 +19,12 @@ from itertools import islice
 from typing import Any
 
 from . import Store
+from .backend import Backend, Connection
 
 #: Set kinds and the records column each one filters on.
 SET_COLUMNS = {"type": "type", "status": "status", "source": "source_name"}
-#: The same values read from a revision's JSON (for records changed since the snapshot).
-_REVISION_VALUES = {
-    "type": "json_extract(v.data, '$.type')",
-    "status": "COALESCE(json_extract(v.data, '$.condition.status'), 'unknown')",
-    "source": "json_extract(v.data, '$.provenance.source_name')",
-}
+#: Where the same values are in a revision's JSON (for records changed since the snapshot).
+_REVISION_PATHS = {"type": ("type",), "status": ("condition", "status"), "source": ("provenance", "source_name")}
 _LOWEST, _HIGHEST = "", "9999-12-31T23:59:59Z"
 
 
@@ -61,13 +57,13 @@ class Item:
 
 
 @contextmanager
-def read_snapshot(store: Store) -> Iterator[sqlite3.Connection]:
+def read_snapshot(store: Store) -> Iterator[Connection]:
     """A read transaction: every query inside sees the same state of the database."""
     conn = store.conn
     if conn.in_transaction:
         yield conn
         return
-    conn.execute("BEGIN")
+    store.backend.begin_snapshot(conn)
     try:
         yield conn
     finally:
@@ -94,7 +90,7 @@ def _params(window: Window, after: tuple[str, str] | None, snapshot: int, limit:
     }
 
 
-def _current(conn: sqlite3.Connection, window: Window, after: tuple[str, str] | None, snapshot: int,
+def _current(conn: Connection, window: Window, after: tuple[str, str] | None, snapshot: int,
              limit: int) -> list[Item]:
     """Records unchanged since the snapshot, read from their current row."""
     params = _params(window, after, snapshot, limit)
@@ -107,11 +103,20 @@ def _current(conn: sqlite3.Connection, window: Window, after: tuple[str, str] | 
     return [Item.of(row[0], row[3], row[1], row[2], row[4]) for row in conn.execute(sql, params)]
 
 
-def _changed(conn: sqlite3.Connection, window: Window, after: tuple[str, str] | None, snapshot: int,
+def _revision_value(backend: Backend, kind: str | None) -> str | None:
+    """SQL for the value a set kind filters on, read from a revision's JSON."""
+    path = _REVISION_PATHS.get(kind or "")
+    if path is None:
+        return None
+    value = backend.json_text("v.data", *path)
+    return f"COALESCE({value}, 'unknown')" if kind == "status" else value
+
+
+def _changed(conn: Connection, backend: Backend, window: Window, after: tuple[str, str] | None, snapshot: int,
              limit: int) -> list[Item]:
     """Records changed since the snapshot, in the revision they had at the snapshot."""
     params = _params(window, after, snapshot, limit)
-    value = _REVISION_VALUES.get(window.set_kind or "")
+    value = _revision_value(backend, window.set_kind)
     sql = (
         "SELECT v.record_id, v.deleted, v.data, v.at, v.withheld FROM records r"  # noqa: S608
         " JOIN revisions v ON v.record_id = r.id"
@@ -128,7 +133,7 @@ def page(store: Store, window: Window, *, after: tuple[str, str] | None, snapsho
     (datestamp, id) order, as they were at change number `snapshot`."""
     with read_snapshot(store) as conn:
         current = _current(conn, window, after, snapshot, limit)
-        changed = _changed(conn, window, after, snapshot, limit)
+        changed = _changed(conn, store.backend, window, after, snapshot, limit)
     return list(islice(merge(current, changed, key=lambda item: (item.datestamp, item.id)), limit))
 
 

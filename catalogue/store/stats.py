@@ -46,7 +46,7 @@ def items_by_type(store: Store) -> dict[str, int]:
         "SELECT type, SUM(quantity) FROM records"
         " WHERE deleted = 0 AND withheld = 0 AND quantity IS NOT NULL GROUP BY type ORDER BY 2 DESC, 1"
     )
-    return {row[0]: row[1] for row in rows}
+    return {row[0]: int(row[1]) for row in rows}  # PostgreSQL sums a BIGINT column as NUMERIC
 
 
 def place_count(store: Store) -> int:

@@ -34,8 +34,9 @@ def count_attempt(store: Store, address: str, now: float, window: float) -> int:
         conn.execute(
             "INSERT INTO login_throttle (kind, key, count, since, last) VALUES (?, ?, 1, ?, ?)"
             " ON CONFLICT (kind, key) DO UPDATE SET"
-            " count = CASE WHEN since <= excluded.since - ? THEN 1 ELSE count + 1 END,"
-            " since = CASE WHEN since <= excluded.since - ? THEN excluded.since ELSE since END,"
+            " count = CASE WHEN login_throttle.since <= excluded.since - ? THEN 1 ELSE login_throttle.count + 1 END,"
+            " since = CASE WHEN login_throttle.since <= excluded.since - ? THEN excluded.since"
+            " ELSE login_throttle.since END,"
             " last = excluded.last",
             (ADDRESS, address, now, now, window, window),
         )

@@ -3,11 +3,11 @@ tokens scripts use for the write API. Hashing and policy live in `catalogue.acce
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from ..errors import AlreadyExists, NotFound
 from . import Store, utcnow
+from .backend import Row
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class UserRow:
     created: str
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> UserRow:
+    def from_row(cls, row: Row) -> UserRow:
         return cls(row["id"], row["name"], row["password_hash"], row["role"], bool(row["active"]),
                    row["session_version"], row["created"])
 
@@ -41,7 +41,7 @@ class TokenRow:
     revoked: bool
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> TokenRow:
+    def from_row(cls, row: Row) -> TokenRow:
         return cls(row["id"], row["name"], row["token_hash"], row["role"], row["created"], row["last_used"],
                    bool(row["revoked"]))
 
@@ -111,9 +111,8 @@ def end_sessions(store: Store, name: str) -> UserRow:
 def add_token(store: Store, name: str, token_hash: str, role: str) -> TokenRow:
     """Store a new token under a label."""
     with store.transaction() as conn:
-        cursor = conn.execute("INSERT INTO tokens (name, token_hash, role, created) VALUES (?, ?, ?, ?)",
-                              (name, token_hash, role, utcnow()))
-        row = conn.execute("SELECT * FROM tokens WHERE id = ?", (cursor.lastrowid,)).fetchone()
+        row = conn.execute("INSERT INTO tokens (name, token_hash, role, created) VALUES (?, ?, ?, ?) RETURNING *",
+                           (name, token_hash, role, utcnow())).fetchone()
     return TokenRow.from_row(row)
 
 

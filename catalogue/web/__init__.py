@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import current_app
 
 from ..search import SearchLimits
-from ..service import Catalogue, shared
+from ..service import SHARED_KEY, Catalogue, shared
 
 
 def get_catalogue() -> Catalogue:
@@ -18,6 +18,14 @@ def get_catalogue() -> Catalogue:
     catalogue = shared(current_app.extensions, current_app.config)
     catalogue.open_index()
     return catalogue
+
+
+def idle(_error: BaseException | None = None) -> None:
+    """After each request: the thread's store connection goes back to the pool (PostgreSQL),
+    so a node's idle threads hold no database connection."""
+    catalogue = current_app.extensions.get(SHARED_KEY)
+    if catalogue is not None:
+        catalogue.idle()
 
 
 def search_limits() -> SearchLimits:

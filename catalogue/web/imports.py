@@ -186,7 +186,7 @@ def _import(app: Flask, kept: Upload, user: str, begun: Any) -> None:
         except Exception:  # the run log says it failed; the app log says why
             app.logger.exception("import of %s failed", kept.filename)
         finally:
-            catalogue.store.close()  # this thread's connection
+            catalogue.close_thread()  # this thread's connection, not the store
 
 
 def _run_or_404(run_id: int) -> Any:

@@ -1,0 +1,143 @@
+"""Store benchmark, SQLite against PostgreSQL: record writes per second (one process, and P
+processes writing at once), how late a waiter on another connection learns of a commit
+(`Catalogue.wait_for_change`, p50/p95), and `migrate-store` throughput both ways.
+
+Writes go through the one write path with the index off (`Catalogue(with_index=False)`):
+the store alone, validation included. The PostgreSQL store is the one named by
+``CATALOGUE_TEST_POSTGRES`` (an admin URL) or a throw-away cluster (tests/postgres.py).
+Not a test: run it by hand.
+
+    python tests/benchmarks/bench_store.py --records 2000 --procs 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+from synthetic import generate  # noqa: E402
+
+from catalogue.service import Catalogue  # noqa: E402
+from tests.postgres import start  # noqa: E402
+
+WRITER = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, sys.argv[4])
+    from synthetic import generate
+    from catalogue.service import Catalogue
+    data, url, first, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[5])
+    records = list(generate(first + count))
+    with Catalogue(data, database_url=url, with_index=False) as cat:
+        started = time.time()
+        for i, record in enumerate(records):
+            if i >= first:  # new ids, no provenance: the records of `writes` hold those
+                record.pop("provenance", None)
+                cat.create(dict(record, id=f"p-{i}"), user="bench")
+    print(started, time.time())
+    """
+)
+
+
+def writes(url: str, work: Path, count: int) -> float:
+    """Creates, then updates of the same records, per second, in one process."""
+    records = list(generate(count))
+    with Catalogue(work / "one", database_url=url, with_index=False) as cat:
+        started = time.perf_counter()
+        for record in records:
+            cat.create(record, user="bench")
+        for record in records:
+            stored = cat.get(record["id"])
+            cat.update(record["id"], dict(stored, title=stored["title"] + " (revised)"),
+                       base_revision=stored["revision"], user="bench")
+        return 2 * count / (time.perf_counter() - started)
+
+
+def parallel_writes(url: str, work: Path, count: int, procs: int) -> float:
+    """Creates per second with `procs` processes writing at once (each its own records),
+    from the first process's first write to the last one's last (start-up left out)."""
+    each = count // procs
+    running = [subprocess.Popen([sys.executable, "-c", WRITER, str(work / f"w{p}"), url, str(p * each),
+                                 str(HERE), str(each)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+               for p in range(procs)]
+    spans = []
+    for proc in running:
+        out, _ = proc.communicate()
+        assert proc.returncode == 0
+        spans.append([float(t) for t in out.split()])
+    return procs * each / (max(end for _, end in spans) - min(start for start, _ in spans))
+
+
+def _wait(cat: Catalogue, mark: int, woke: list[float]) -> None:
+    cat.wait_for_change(mark, 10)
+    woke.append(time.time())
+
+
+def wake_latency(url: str, work: Path, rounds: int) -> list[float]:
+    """Seconds from a commit to the moment a waiter (another connection) returns."""
+    late: list[float] = []
+    with Catalogue(work / "a", database_url=url, with_index=False) as waiter, \
+            Catalogue(work / "b", database_url=url, with_index=False) as writer:
+        for i, record in enumerate(generate(rounds)):
+            woke: list[float] = []
+            thread = threading.Thread(target=_wait, args=(waiter, waiter.last_change(), woke))
+            thread.start()
+            time.sleep(0.05)
+            record.pop("provenance", None)
+            writer.create(dict(record, id=f"wake-{i}"), user="bench")
+            committed = time.time()
+            thread.join()
+            late.append(woke[0] - committed)
+    return late
+
+
+def migrate(source: str, target: str, work: Path) -> tuple[int, float]:
+    with Catalogue(work / "m", database_url=source, with_index=False) as cat:
+        started = time.perf_counter()
+        report = cat.migrate_store(target)
+        return report.counts["revisions"], time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=2000)
+    parser.add_argument("--procs", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=40)
+    args = parser.parse_args()
+    server = start()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            work = Path(folder)
+            stores = {"sqlite": f"sqlite:///{work / 'bench.sqlite3'}", "postgresql": server.fresh_url()}
+            for name, url in stores.items():
+                rate = writes(url, work / name, args.records)
+                many = parallel_writes(url, work / name, args.records, args.procs)
+                late = sorted(wake_latency(url, work / name, args.rounds))
+                print(f"{name:10}  one process {rate:7.0f} writes/s   {args.procs} processes {many:7.0f} creates/s"
+                      f"   wake-up p50 {1000 * statistics.median(late):6.1f} ms"
+                      f"  p95 {1000 * late[int(0.95 * (len(late) - 1))]:6.1f} ms")
+            back = f"sqlite:///{work / 'back.sqlite3'}"
+            target = server.fresh_url()
+            for source, destination, label in ((stores["sqlite"], target, "SQLite -> PostgreSQL"),
+                                               (target, back, "PostgreSQL -> SQLite")):
+                revisions, seconds = migrate(source, destination, work)
+                print(f"migrate-store {label}: {revisions} revisions in {seconds:.1f} s"
+                      f" ({revisions / seconds:.0f} revisions/s, verification included)")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
