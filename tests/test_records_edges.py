@@ -6,11 +6,17 @@ the current condition of mixed assessments. Found untested by mutation testing."
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from catalogue import places, records
+import catalogue
+from catalogue import places, records, schema
 from catalogue.errors import ValidationError
 from tests.recordsamples import SOURCE, make_record
 
@@ -253,7 +259,8 @@ STATUSES = ["intact", "damaged", "destroyed", "at_risk", "unknown"]
      ("period.end", "99999 is greater than the maximum of 3000", "maximum", {"value": 99999, "limit": 3000})),
     ({"title": ""}, ("title", "must be at least 1 characters long", "minLength", {"limit": 1})),
     ({"title": "x" * 501}, ("title", "must be at most 500 characters long", "maxLength", {"limit": 500})),
-    ({"subjects": [f"s{i}" for i in range(201)]}, ("subjects", "must have at most 200 items", "maxItems", {"limit": 200})),
+    ({"subjects": [f"s{i}" for i in range(201)]},
+     ("subjects", "must have at most 200 items", "maxItems", {"limit": 200})),
     ({"conditions": [{"status": "destroyed", "date": "1992", "sources": []}]},
      ("conditions[0].sources", "must have at least 1 items", "minItems", {"limit": 1})),
     ({"place": {"name": "A", "geometry": {"type": "Line"}}},
@@ -265,3 +272,26 @@ def test_each_kind_of_schema_problem_has_its_code_and_values_for_other_languages
     fields.setdefault("id", "x")
     found = [(e.path, e.message, e.code, dict(e.params)) for e in records.validate(make_record(**fields))]
     assert found == [expected]
+
+
+def test_labels_are_in_the_language_asked_english_by_default_and_where_one_is_missing() -> None:
+    assert schema.labels("status")["destroyed"] == "Destroyed"
+    assert schema.labels("status", "az")["destroyed"] != "Destroyed"
+    assert schema.labels("status", "fr") == schema.labels("status", "en")
+
+
+def _schemas_dir_of_copy(site: Path) -> subprocess.CompletedProcess[str]:
+    code = "from catalogue import schema\ntry: print(schema.schemas_dir())\nexcept FileNotFoundError as e: print(e)"
+    return subprocess.run([sys.executable, "-c", code], cwd=site, capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=str(site)), check=True)
+
+
+def test_an_installed_package_reads_the_schemas_it_ships_and_says_when_they_are_missing(tmp_path: Path) -> None:
+    """A built wheel has the schemas inside the package (`catalogue/_schemas`), no checkout beside it."""
+    package = tmp_path / "catalogue"
+    shutil.copytree(Path(catalogue.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(schema.schemas_dir(), package / "_schemas")
+    assert _schemas_dir_of_copy(tmp_path).stdout.strip() == str(package / "_schemas")
+    shutil.rmtree(package / "_schemas")
+    assert _schemas_dir_of_copy(tmp_path).stdout.strip() == \
+        "record.schema.json not found: the installation is incomplete"
