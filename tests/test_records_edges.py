@@ -282,7 +282,8 @@ def test_labels_are_in_the_language_asked_english_by_default_and_where_one_is_mi
 
 def _schemas_dir_of_copy(site: Path) -> subprocess.CompletedProcess[str]:
     code = "from catalogue import schema\ntry: print(schema.schemas_dir())\nexcept FileNotFoundError as e: print(e)"
-    return subprocess.run([sys.executable, "-c", code], cwd=site, capture_output=True, text=True, timeout=60,
+    # -P: the working directory (a checkout) is not put before the copy on the import path
+    return subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, PYTHONPATH=str(site)), check=True)
 
 
