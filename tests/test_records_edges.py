@@ -55,6 +55,9 @@ def test_two_sources_of_one_id_are_refused_at_the_second() -> None:
     sources = [dict(SOURCE), dict(SOURCE, citation="Another")]
     assert problems(make_record(id="x", sources=sources)) == [
         ("sources[1].id", "'s1' is used by another source", "duplicate_source")]
+    with pytest.raises(ValidationError) as caught:
+        records.prepare(make_record(id="x", sources=sources))
+    assert caught.value.errors[0].params == {"value": "s1"}
 
 
 def test_a_quantity_without_its_source_is_refused() -> None:
