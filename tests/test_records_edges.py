@@ -6,11 +6,17 @@ the current condition of mixed assessments. Found untested by mutation testing."
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from catalogue import records
+import catalogue
+from catalogue import places, records, schema
 from catalogue.errors import ValidationError
 from tests.recordsamples import SOURCE, make_record
 
@@ -49,6 +55,9 @@ def test_two_sources_of_one_id_are_refused_at_the_second() -> None:
     sources = [dict(SOURCE), dict(SOURCE, citation="Another")]
     assert problems(make_record(id="x", sources=sources)) == [
         ("sources[1].id", "'s1' is used by another source", "duplicate_source")]
+    with pytest.raises(ValidationError) as caught:
+        records.prepare(make_record(id="x", sources=sources))
+    assert caught.value.errors[0].params == {"value": "s1"}
 
 
 def test_a_quantity_without_its_source_is_refused() -> None:
@@ -190,3 +199,103 @@ def test_new_ids_are_the_slug_and_a_random_suffix_and_valid() -> None:
     assert records.new_id("!?").startswith("record-")
     assert records.is_valid_id(first) and records.is_valid_id(records.new_id("!?"))
     assert not records.is_valid_id("Has Spaces") and not records.is_valid_id(None) and not records.is_valid_id("")
+
+
+def test_fields_are_read_in_the_documented_order_and_unknown_ones_last() -> None:
+    fields = ["provenance", "colour", "notes", "id", "title", "sources"]
+    assert sorted(fields, key=records.field_rank) == ["id", "title", "sources", "notes", "provenance", "colour"]
+    assert records.field_rank("id") == 0 and records.field_rank("colour") == len(records.FIELD_ORDER)
+
+
+@pytest.mark.parametrize(("extra", "message", "names"), [
+    ({"colour": "red"}, "('colour' is not a field of this object)", ["colour"]),
+    ({"colour": "red", "size": 3}, "('colour', 'size' are not fields of this object)", ["colour", "size"]),
+])
+def test_fields_the_schema_does_not_know_are_named(extra: dict, message: str, names: list) -> None:
+    assert problems(make_record(id="x", **extra)) == [
+        ("", f"Additional properties are not allowed {message}", "additionalProperties")]
+    with pytest.raises(ValidationError) as caught:
+        records.prepare(make_record(id="x", **extra))
+    assert caught.value.errors[0].params == {"names": names}
+
+
+def test_a_harvest_time_that_is_no_date_time_is_refused_as_such_and_a_good_one_passes() -> None:
+    harvested = {"origin": "harvest", "harvested_at": "yesterday"}
+    assert problems(make_record(id="x", provenance=harvested)) == [
+        ("provenance.harvested_at", "'yesterday' is not a 'date-time'", "format")]
+    good = {"origin": "harvest", "harvested_at": "2024-05-01T10:00:00Z"}
+    assert [p[0] for p in problems(make_record(id="x", provenance=good, type="nope"))] == ["type"]
+    assert problems(make_record(id="x", provenance=good)) == []
+
+
+def test_a_bad_geometry_gets_one_readable_message() -> None:
+    assert problems(make_record(id="x", place={"name": "A", "geometry": {"type": "Point", "coordinates": [1]}})) == [
+        ("place.geometry", "must be a GeoJSON Point or Polygon with [longitude, latitude] positions", "geometry")]
+
+
+def test_a_bad_place_authority_lists_every_problem_in_field_order() -> None:
+    with pytest.raises(ValidationError) as caught:
+        places.prepare_place({"id": "Bad Id", "names": [{"value": "x", "kind": "nickname"}], "colour": 1})
+    assert [(e.path, e.code) for e in caught.value.errors] == [
+        ("", "additionalProperties"), ("id", "pattern"), ("names[0].kind", "enum")]
+    assert places.prepare_place({"id": "ganja", "names": [{"value": "Ganja"}]})["id"] == "ganja"
+
+
+STATUSES = ["intact", "damaged", "destroyed", "at_risk", "unknown"]
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({"conditions": [{"status": "destroyed", "date": "in 1992", "sources": ["s1"]}]},
+     ("conditions[0].date", "'in 1992' is not an EDTF date (e.g. 1992, 1992-02, 1992?, 1992/2023)", "edtf",
+      {"value": "in 1992"})),
+    ({"provenance": {"origin": "harvest", "harvested_at": "yesterday"}},
+     ("provenance.harvested_at", "'yesterday' is not a 'date-time'", "format",
+      {"value": "yesterday", "format": "date-time"})),
+    ({"conditions": [{"status": "gone", "date": "1992", "sources": ["s1"]}]},
+     ("conditions[0].status", f"'gone' is not one of {STATUSES}", "enum", {"value": "gone", "allowed": STATUSES})),
+    ({"title": 5}, ("title", "5 is not of type 'string'", "type", {"value": 5, "type": "string"})),
+    ({"id": "Bad Id"}, ("id", "'Bad Id' does not match '^[a-z0-9][a-z0-9._-]{0,127}$'", "pattern",
+                        {"value": "Bad Id", "pattern": "^[a-z0-9][a-z0-9._-]{0,127}$"})),
+    ({"quantity": 0, "quantity_sources": ["s1"]},
+     ("quantity", "0 is less than the minimum of 1", "minimum", {"value": 0, "limit": 1})),
+    ({"period": {"label": "p", "start": 1301, "end": 99999}},
+     ("period.end", "99999 is greater than the maximum of 3000", "maximum", {"value": 99999, "limit": 3000})),
+    ({"title": ""}, ("title", "must be at least 1 characters long", "minLength", {"limit": 1})),
+    ({"title": "x" * 501}, ("title", "must be at most 500 characters long", "maxLength", {"limit": 500})),
+    ({"subjects": [f"s{i}" for i in range(201)]},
+     ("subjects", "must have at most 200 items", "maxItems", {"limit": 200})),
+    ({"conditions": [{"status": "destroyed", "date": "1992", "sources": []}]},
+     ("conditions[0].sources", "must have at least 1 items", "minItems", {"limit": 1})),
+    ({"place": {"name": "A", "geometry": {"type": "Line"}}},
+     ("place.geometry", "must be a GeoJSON Point or Polygon with [longitude, latitude] positions", "geometry", {})),
+    ({"sources": [{"citation": "A survey"}]}, ("sources[0].id", "is required", "required", {"name": "id"})),
+])
+def test_each_kind_of_schema_problem_has_its_code_and_values_for_other_languages(fields: dict, expected: tuple) -> None:
+    """What an interface in another language words its message from (`code`, `params`), per kind."""
+    fields.setdefault("id", "x")
+    found = [(e.path, e.message, e.code, dict(e.params)) for e in records.validate(make_record(**fields))]
+    assert found == [expected]
+
+
+def test_labels_are_in_the_language_asked_english_by_default_and_where_one_is_missing() -> None:
+    assert schema.labels("status")["destroyed"] == "Destroyed"
+    assert schema.labels("status", "az")["destroyed"] != "Destroyed"
+    assert schema.labels("status", "fr") == schema.labels("status", "en")
+
+
+def _schemas_dir_of_copy(site: Path) -> subprocess.CompletedProcess[str]:
+    code = "from catalogue import schema\ntry: print(schema.schemas_dir())\nexcept FileNotFoundError as e: print(e)"
+    # -P: the working directory (a checkout) is not put before the copy on the import path
+    return subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=str(site)), check=True)
+
+
+def test_an_installed_package_reads_the_schemas_it_ships_and_says_when_they_are_missing(tmp_path: Path) -> None:
+    """A built wheel has the schemas inside the package (`catalogue/_schemas`), no checkout beside it."""
+    package = tmp_path / "catalogue"
+    shutil.copytree(Path(catalogue.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(schema.schemas_dir(), package / "_schemas")
+    assert _schemas_dir_of_copy(tmp_path).stdout.strip() == str(package / "_schemas")
+    shutil.rmtree(package / "_schemas")
+    assert _schemas_dir_of_copy(tmp_path).stdout.strip() == \
+        "record.schema.json not found: the installation is incomplete"

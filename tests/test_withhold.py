@@ -248,3 +248,13 @@ def test_import_over_a_withheld_record_is_a_line_error(demo_app: Flask, catalogu
         assert result.exit_code == 1 and "records.jsonl:1: revision 3" in result.stderr
         assert "withheld" in result.stderr
     assert catalogue.store.get(RECORD).revision == 3
+
+
+def test_an_admin_s_new_content_over_a_withheld_revision_is_public(catalogue: Catalogue) -> None:
+    """Only the withheld content stays withheld: a new revision with other content is public again."""
+    _write_history(catalogue)
+    catalogue.withhold(RECORD, 3, reason="sensitive location")
+    new = dict(_content(catalogue.store.revision(RECORD, 3).data), description="A school, its site not given.")
+    catalogue.update(RECORD, new, base_revision=3, user="root", message="site removed", allow_withheld=True)
+    assert not catalogue.store.revision(RECORD, 4).withheld and catalogue.store.revision(RECORD, 3).withheld
+    assert catalogue.get(RECORD)["description"] == "A school, its site not given."
