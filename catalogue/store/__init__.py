@@ -133,8 +133,9 @@ class Store:
         return self.backend.url
 
     def exists(self) -> bool:
-        """Whether the store is still there (its SQLite file may go with its data directory)."""
-        return self.backend.exists()
+        """Whether the store is still there (its SQLite file may go with its data directory, a
+        PostgreSQL schema may be dropped): a follower of a store that is gone stops."""
+        return self.backend.exists(lambda: self.conn)
 
     @property
     def conn(self) -> Connection:

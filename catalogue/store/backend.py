@@ -84,9 +84,9 @@ class Backend:
         (SQLite: one opened read-only on a full disk, once the disk may have room)."""
         return False
 
-    def exists(self) -> bool:
+    def exists(self, conn_of: Any) -> bool:
         """Whether the store is still there (a SQLite file can be deleted with its data
-        directory; a database server is taken to be there)."""
+        directory, a PostgreSQL schema dropped); `conn_of()` gives the thread's connection."""
         return True
 
     def begin_write(self, conn: Connection) -> None:

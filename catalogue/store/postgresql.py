@@ -184,6 +184,20 @@ class PostgreSQLBackend(Backend):
         self._listener.close()
         self.pool.close()
 
+    def exists(self, conn_of: Callable[[], Connection]) -> bool:
+        """Whether the store's tables are still there (a schema can be dropped under a node);
+        True while the server cannot be asked (down is not gone), False once the store is closed."""
+        if self.pool.closed:
+            return False
+        try:
+            return conn_of().execute("SELECT to_regclass('change_sequence')").fetchone()[0] is not None
+        except (psycopg.Error, CatalogueError):
+            return True
+
+    def reopen(self, conn: Connection) -> bool:
+        """A connection the server closed (a restart, a killed backend) is replaced."""
+        return isinstance(conn, PgConnection) and (conn.raw.closed or conn.raw.broken)
+
     def disk_full(self, error: Exception) -> bool:
         """The server could not write for want of space (SQLSTATE 53100)."""
         return isinstance(error, psycopg.errors.DiskFull)
@@ -298,4 +312,8 @@ class _Listener:
     def close(self) -> None:
         with self._lock:
             self._closed = True
+            self._drop()
+
+    def __del__(self) -> None:
+        with suppress(Exception):  # a store dropped without `close`: its listening connection goes with it
             self._drop()
