@@ -73,7 +73,8 @@ HARVEST_IN_BACKGROUND = True
 #: ``production`` or ``development``; empty: production unless TESTING, DEBUG or DEMO_ON_EMPTY.
 #: Production refuses to start without SECRET_KEY; development generates one into DATA.
 ENV = ""
-#: Signs sessions, CSRF tokens and OAI-PMH resumption tokens; set it in production (see ENV).
+#: Signs sessions, CSRF tokens and OAI-PMH resumption tokens; set it in production (see ENV) and,
+#: the same on every web node, whenever DATABASE_URL names a PostgreSQL store (required then).
 SECRET_KEY = None
 #: Session cookies: HttpOnly (Flask's default), SameSite=Lax; set SESSION_COOKIE_SECURE=true behind HTTPS.
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -198,15 +198,26 @@ def test_production_refuses_to_start_without_secret_key(tmp_path: Path) -> None:
 
 
 def test_development_key_is_generated_once_into_the_data_directory(tmp_path: Path) -> None:
-    first = make_app(tmp_path / "data", TESTING=False, SECRET_KEY=None)  # the demo default: DEMO_ON_EMPTY
+    # the data directory's own store (a shared one refuses: see the test below)
+    first = make_app(tmp_path / "data", TESTING=False, SECRET_KEY=None, DATABASE_URL="")  # DEMO_ON_EMPTY
     assert not is_production(first)
     key_file = tmp_path / "data" / "secret_key"
     assert key_file.read_text().strip() == first.config["SECRET_KEY"]
     assert len(first.config["SECRET_KEY"]) >= 64
     if os.name == "posix":
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    again = make_app(tmp_path / "data", TESTING=False, SECRET_KEY=None, ENV="development", DEMO_ON_EMPTY=False)
+    again = make_app(tmp_path / "data", TESTING=False, SECRET_KEY=None, ENV="development", DEMO_ON_EMPTY=False,
+                     DATABASE_URL="")
     assert again.config["SECRET_KEY"] == first.config["SECRET_KEY"]
+
+
+def test_a_store_shared_by_several_nodes_needs_one_secret_key_even_in_development(tmp_path: Path) -> None:
+    """A key generated into one node's data directory would differ on the next node, and a
+    session, CSRF token or resumption token of one node would fail on another."""
+    url = "postgresql://catalogue@db.invalid/catalogue"  # refused before any connection
+    with pytest.raises(ConfigurationError, match="the same on each node"):
+        make_app(tmp_path / "data", TESTING=False, SECRET_KEY=None, ENV="development", DATABASE_URL=url)
+    assert not (tmp_path / "data" / "secret_key").exists()
 
 
 def test_serve_configuration_without_settings_is_development(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -273,6 +273,7 @@ def test_a_crash_during_reindex_leaves_the_old_index(demo: Catalogue, monkeypatc
     assert len(list(demo.index.path.glob("gen-*"))) == 1
 
 
+@pytest.mark.own_store  # on PostgreSQL the demo's follower, woken by NOTIFY, may mend the drift before check sees it
 def test_check_reports_and_repairs_drift(demo: Catalogue) -> None:
     # An index restored from an older backup: it believes it is up to date but misses changes.
     offline = Catalogue(demo.data_dir, with_index=False)

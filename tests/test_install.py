@@ -46,6 +46,7 @@ def test_plain_install_runs_outside_the_checkout(tmp_path: Path) -> None:
     assert "quantity: 14" in shown.stdout
 
 
+@pytest.mark.own_store  # the data directory's own store: a shared one needs a secret key
 def test_serve_loads_the_demo_into_an_empty_data_directory(tmp_path: Path) -> None:
     port = free_port()
     env = dict(os.environ, CATALOGUE_DATA=str(tmp_path / "data"))

@@ -220,6 +220,7 @@ def test_query_length_limit_same_for_web_api_and_cli(tmp_path: Path, length: int
     assert next(p["schema"]["maxLength"] for p in described if p["name"] == "q") == allowed
 
 
+@pytest.mark.own_store  # development defaults: a shared (PostgreSQL) store would need a secret key
 def test_search_limits_are_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CATALOGUE_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("CATALOGUE_SEARCH_TIME_BUDGET_MS", "250")

@@ -59,7 +59,8 @@ class IndexKeeper:
         ends with `stop`, when the keeper is dropped, or when the data directory is gone."""
         with self._start_lock:
             if self._thread is None and not self._stop.is_set():
-                self._thread = threading.Thread(target=_follow, args=(weakref.ref(self), self._wake, self._stop),
+                self._thread = threading.Thread(target=_follow,
+                                                args=(weakref.ref(self), self._wake, self._stop, self.store),
                                                 name="search-index-follower", daemon=True)
                 self._wake.set()  # a first catch-up at once
                 self._thread.start()
@@ -121,6 +122,13 @@ class IndexKeeper:
 
     # -- the follower --------------------------------------------------------------------
 
+    def _applied(self) -> int | None:
+        """The last store change the index holds; None when it cannot be read."""
+        try:
+            return self.index.last_seq()
+        except Exception:  # a damaged index: the next step finds out and heals it
+            return None
+
     def _step(self, pause: float) -> float | None:
         """One catch-up of the follower; how long to pause before the next look (None: stop,
         the data directory is gone)."""
@@ -146,21 +154,39 @@ class IndexKeeper:
         return POLL
 
 
-def _follow(ref: weakref.ref[IndexKeeper], wake: threading.Event, stop: threading.Event) -> None:
-    """The follower thread: a catch-up whenever woken, and every `POLL` seconds. It holds its
-    keeper only while it works, so a keeper no one uses any more is dropped and the thread ends."""
+def _follow(ref: weakref.ref[IndexKeeper], wake: threading.Event, stop: threading.Event, store: Any) -> None:
+    """The follower thread: a catch-up whenever woken, and every `POLL` seconds. On a store
+    that announces its changes (PostgreSQL's NOTIFY), a change committed by any process or
+    node wakes it too, so another web node's edit is searchable here within a moment. It
+    holds its keeper only while it works, so a keeper no one uses any more is dropped and the
+    thread ends."""
     pause: float | None = POLL
+    seen: int | None = None
     while pause is not None:
-        wake.wait(pause)
+        _pause(store, wake, seen, pause)
         wake.clear()
         keeper = ref()
         if keeper is None:
             return
         try:
             pause = None if stop.is_set() else keeper._step(pause)
+            seen = keeper._applied() if pause == POLL else None
         finally:
             if pause is None or stop.is_set():
                 pause = None
                 keeper.index.close()  # this thread's files and connection
-                keeper.store.close()
+                keeper.store.close_thread()
             del keeper
+
+
+def _pause(store: Any, wake: threading.Event, seen: int | None, pause: float) -> None:
+    """Wait `pause` seconds, or less: until woken, or (a store that announces changes, with
+    the index at change `seen`) until a newer change is committed."""
+    if seen is None or not getattr(store, "announces_changes", False):
+        wake.wait(pause)
+        return
+    try:
+        store.wait_for_change(seen, pause, interrupt=wake)
+    except Exception as error:  # the store is unreachable for now: the catch-up says so, then backs off
+        log.info("could not wait for store changes: %s", error)
+        wake.wait(pause)

@@ -133,8 +133,9 @@ class Store:
         return self.backend.url
 
     def exists(self) -> bool:
-        """Whether the store is still there (its SQLite file may go with its data directory)."""
-        return self.backend.exists()
+        """Whether the store is still there (its SQLite file may go with its data directory, a
+        PostgreSQL schema may be dropped): a follower of a store that is gone stops."""
+        return self.backend.exists(lambda: self.conn)
 
     @property
     def conn(self) -> Connection:
@@ -278,11 +279,16 @@ class Store:
         the one a later withhold or release of a current revision took."""
         return self.backend.last_seq(self.conn)
 
-    def wait_for_change(self, after: int, timeout: float) -> int:
-        """Wait until a change after number `after` is committed (by any process or node) or
-        `timeout` seconds pass; the newest change number. PostgreSQL wakes the waiter with
-        LISTEN/NOTIFY (polling while it cannot listen); SQLite polls the sequence."""
-        return self.backend.wait_for_change(lambda: self.conn, after, timeout)
+    def wait_for_change(self, after: int, timeout: float, interrupt: threading.Event | None = None) -> int:
+        """Wait until a change after number `after` is committed (by any process or node),
+        `timeout` seconds pass or `interrupt` is set; the newest change number. PostgreSQL
+        wakes the waiter with LISTEN/NOTIFY (polling while it cannot listen); SQLite polls."""
+        return self.backend.wait_for_change(lambda: self.conn, after, timeout, interrupt)
+
+    @property
+    def announces_changes(self) -> bool:
+        """Whether a committed change wakes waiters at once (PostgreSQL) rather than by polling."""
+        return self.backend.announces
 
     def changed_since(self, seq: int, limit: int = 1000) -> list[StoredRecord]:
         """Current rows of records whose last change is after `seq`, in change order."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from time import monotonic, sleep
+from threading import Event
+from time import monotonic
 from typing import Any, Protocol
 
 #: How long a writer waits for another one (the SQLite busy timeout, PostgreSQL's lock_timeout).
@@ -83,9 +84,9 @@ class Backend:
         (SQLite: one opened read-only on a full disk, once the disk may have room)."""
         return False
 
-    def exists(self) -> bool:
+    def exists(self, conn_of: Any) -> bool:
         """Whether the store is still there (a SQLite file can be deleted with its data
-        directory; a database server is taken to be there)."""
+        directory, a PostgreSQL schema dropped); `conn_of()` gives the thread's connection."""
         return True
 
     def begin_write(self, conn: Connection) -> None:
@@ -132,17 +133,20 @@ class Backend:
     def after_copy(self, conn: Connection, table: str) -> None:
         """A table was filled with rows keeping their ids: new rows must take ids above them."""
 
-    def wait_for_change(self, conn_of: Any, after: int, timeout: float) -> int:
-        """Block until the newest change number is above `after` or `timeout` seconds have
-        passed; return the newest change number. `conn_of()` gives the thread's connection.
-        Here by polling the change sequence."""
+    #: Whether committed changes are announced (PostgreSQL's NOTIFY), so a waiter wakes at once.
+    announces = False
+
+    def wait_for_change(self, conn_of: Any, after: int, timeout: float, interrupt: Event | None = None) -> int:
+        """Block until the newest change number is above `after`, `timeout` seconds have
+        passed or `interrupt` is set; return the newest change number. `conn_of()` gives the
+        thread's connection. Here by polling the change sequence."""
         deadline = monotonic() + max(timeout, 0.0)
         while True:
             seq = self.last_seq(conn_of())
             left = deadline - monotonic()
-            if seq > after or left <= 0:
+            if seq > after or left <= 0 or (interrupt is not None and interrupt.is_set()):
                 return seq
-            sleep(min(POLL_SECONDS, left))
+            (interrupt or Event()).wait(min(POLL_SECONDS, left))
 
     def backup(self, conn: Connection, target: Path) -> bool:
         """Write a consistent copy to the SQLite file `target` if the engine can do it

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from functools import lru_cache
+from threading import Event
 from time import monotonic
 from typing import Any
 from zlib import crc32
@@ -35,6 +36,8 @@ from .postgresql_schema import MIGRATIONS
 POOL_MAX = 10
 #: The channel a committed change is announced on.
 CHANNEL = "catalogue_changes"
+#: How often a wait for a change that may be interrupted looks at its interrupt (seconds).
+NOTICE_SLICE = 0.1
 _QUOTED = re.compile(r"('(?:[^']|'')*')")
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
@@ -127,6 +130,7 @@ class PostgreSQLBackend(Backend):
 
     name = "postgresql"
     pooled = True
+    announces = True
     migrations = MIGRATIONS
 
     def __init__(self, url: str):
@@ -180,6 +184,20 @@ class PostgreSQLBackend(Backend):
         self._listener.close()
         self.pool.close()
 
+    def exists(self, conn_of: Callable[[], Connection]) -> bool:
+        """Whether the store's tables are still there (a schema can be dropped under a node);
+        True while the server cannot be asked (down is not gone), False once the store is closed."""
+        if self.pool.closed:
+            return False
+        try:
+            return conn_of().execute("SELECT to_regclass('change_sequence')").fetchone()[0] is not None
+        except (psycopg.Error, CatalogueError):
+            return True
+
+    def reopen(self, conn: Connection) -> bool:
+        """A connection the server closed (a restart, a killed backend) is replaced."""
+        return isinstance(conn, PgConnection) and (conn.raw.closed or conn.raw.broken)
+
     def disk_full(self, error: Exception) -> bool:
         """The server could not write for want of space (SQLSTATE 53100)."""
         return isinstance(error, psycopg.errors.DiskFull)
@@ -226,16 +244,24 @@ class PostgreSQLBackend(Backend):
         conn.execute(f"SELECT setval(pg_get_serial_sequence(?, 'id'), COALESCE(MAX(id), 0) + 1, false)"  # noqa: S608
                      f" FROM {table}", (table,))
 
-    def wait_for_change(self, conn_of: Any, after: int, timeout: float) -> int:
-        """Wait for a NOTIFY of a committed change; poll when the listener is unavailable."""
+    def wait_for_change(self, conn_of: Any, after: int, timeout: float, interrupt: Event | None = None) -> int:
+        """Wait for a NOTIFY of a committed change (the change sequence is read when one
+        comes, and each second in case one was lost); poll when the listener is unavailable.
+        With an `interrupt`, it is looked at every `NOTICE_SLICE` seconds."""
         deadline = monotonic() + max(timeout, 0.0)
+        look, looked, seq = True, 0.0, after
         while True:
             listening = self._listener.ready()  # before reading: a change committed after it wakes us
-            seq = self.last_seq(conn_of())
+            if look or not listening:
+                seq, looked = self.last_seq(conn_of()), monotonic()
             left = deadline - monotonic()
-            if seq > after or left <= 0:
+            if seq > after or left <= 0 or (interrupt is not None and interrupt.is_set()):
                 return seq
-            self._listener.wait(min(left, 1.0) if listening else min(POLL_SECONDS, left))
+            if listening:
+                woke = self._listener.wait(min(left, NOTICE_SLICE if interrupt is not None else 1.0))
+                look = woke or monotonic() - looked >= 1.0
+            else:
+                (interrupt or Event()).wait(min(POLL_SECONDS, left))
 
 
 class _Listener:
@@ -264,18 +290,18 @@ class _Listener:
                 return False
             return True
 
-    def wait(self, seconds: float) -> None:
-        """Sleep until a change is announced or `seconds` pass."""
+    def wait(self, seconds: float) -> bool:
+        """Sleep until a change is announced (True) or `seconds` pass (False)."""
         conn = self._conn
         if conn is None or conn.closed:
             threading.Event().wait(seconds)
-            return
+            return False
         try:
-            for _ in conn.notifies(timeout=seconds, stop_after=1):
-                pass
+            return any(True for _ in conn.notifies(timeout=seconds, stop_after=1))
         except psycopg.Error:
             with self._lock:
                 self._drop()
+            return True  # read the sequence: a change may have come while the connection failed
 
     def _drop(self) -> None:
         if self._conn is not None:
@@ -286,4 +312,8 @@ class _Listener:
     def close(self) -> None:
         with self._lock:
             self._closed = True
+            self._drop()
+
+    def __del__(self) -> None:
+        with suppress(Exception):  # a store dropped without `close`: its listening connection goes with it
             self._drop()

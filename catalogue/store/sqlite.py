@@ -366,7 +366,7 @@ class SQLiteBackend(Backend):
         """A connection opened read-only on a full disk is opened again after a while."""
         return isinstance(conn, SQLiteConnection) and conn.readonly and conn.stale()
 
-    def exists(self) -> bool:
+    def exists(self, conn_of: Any) -> bool:
         return self.path.exists()
 
     def give_back(self, conn: Connection) -> None:

@@ -167,10 +167,24 @@ def is_production(app: Flask) -> bool:
     return not (app.testing or app.debug or app.config.get("DEMO_ON_EMPTY"))
 
 
+def shared_store(app: Flask) -> bool:
+    """Whether the store is a database several web nodes share (DATABASE_URL names PostgreSQL)."""
+    return str(app.config.get("DATABASE_URL") or "").startswith(("postgresql:", "postgres:"))
+
+
 def configure_secret_key(app: Flask) -> None:
-    """Make sure SECRET_KEY is set: required in production, else kept in the data directory."""
+    """Make sure SECRET_KEY is set: required in production and on a shared store (every node
+    must sign sessions, CSRF and resumption tokens with the same key), else kept in the data
+    directory."""
     if app.config.get("SECRET_KEY"):
         return
+    if shared_store(app):
+        raise ConfigurationError(
+            "SECRET_KEY is not set: DATABASE_URL names a PostgreSQL store that several web nodes may share, "
+            "and every node must sign sessions, CSRF tokens and OAI-PMH resumption tokens with the same key. "
+            "Set CATALOGUE_SECRET_KEY, the same on each node (e.g. to the output of: "
+            "python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
     if is_production(app):
         raise ConfigurationError(
             "SECRET_KEY is not set: refusing to start in production without it. Set CATALOGUE_SECRET_KEY "

@@ -45,6 +45,9 @@ from tests.faults.faultkit import (
 )
 from tests.oai_provider import LOOPBACK, Provider
 
+#: These tests read and damage the SQLite file of a data directory themselves (tests/faults/faultkit.py).
+pytestmark = pytest.mark.own_store
+
 
 def _garble(path: Path) -> None:
     """Overwrite bytes in the middle of a file (its size stays)."""
@@ -231,6 +234,7 @@ def test_concurrent_readers_and_writers_never_see_an_error(tmp_path: Path) -> No
 HOLDER = """
 import json, os, subprocess, sys
 from catalogue.search.locks import FileLock
+
 lock = FileLock(sys.argv[1])
 assert lock.acquire(0)
 # an orphan that inherits the locked file (as writer processes of older releases did) and lives on

@@ -45,6 +45,9 @@ from tests.faults.faultkit import (
 )
 from tests.oai_provider import LOOPBACK, Provider
 
+#: These tests read and damage the SQLite file of a data directory themselves (tests/faults/faultkit.py).
+pytestmark = pytest.mark.own_store
+
 PAGES = ["/", "/records/khojaly-schools", "/records/khojaly-schools/history", "/oai?verb=Identify",
          "/oai?verb=ListRecords&metadataPrefix=oai_dc", "/export/records.jsonl", "/stats", "/api/records/khojaly-clubs"]
 
