@@ -16,7 +16,7 @@ search index.
 
 from ..store import Revision, StoredRecord, Withholding
 from .accounts import Accounts
-from .catalogue import DB_NAME, INDEX_NAME, PLACES_LISTED, Catalogue, Statistics, shared
+from .catalogue import DB_NAME, INDEX_NAME, PLACES_LISTED, Catalogue, CitedSource, Statistics, shared
 from .harvests import HarvestLedger
 from .imports import IMPORT_BATCH, ImportReport
 from .rules import SERVER_PROVENANCE, prepare_new
@@ -31,6 +31,7 @@ __all__ = [
     "SERVER_PROVENANCE",
     "Accounts",
     "Catalogue",
+    "CitedSource",
     "HarvestLedger",
     "ImportReport",
     "Revision",

@@ -19,7 +19,9 @@ from .. import records
 from ..errors import CatalogueError, FieldError, NotFound, QueryTooLong, ValidationError, Withheld
 from ..geo import BBox
 from ..search import FACET_LIMIT, SearchLimits, SearchResult, query_too_long, whole_setting
+from ..search.folding import fold
 from ..store import Revision, Store, StoredRecord, Withholding
+from ..store import sources as store_sources
 from ..store import stats as store_stats
 from . import imports
 from .accounts import Accounts
@@ -40,6 +42,16 @@ PLACES_LISTED = 20
 REASON_MAX = 1000
 #: The key under which `shared` keeps a registry's catalogue.
 SHARED_KEY = "catalogue"
+
+
+@dataclass(frozen=True)
+class CitedSource:
+    """A source as a public record cites it, and how many public records cite it."""
+
+    record_id: str
+    record_title: str
+    source: dict[str, Any]
+    records: int
 
 
 @dataclass(frozen=True)
@@ -220,6 +232,32 @@ class Catalogue:
         of `types` and status one of `statuses` (empty: any), in id order, streamed: what
         every export of the whole collection writes."""
         return (row.data for row in self.store.iter_records(types=types, statuses=statuses))
+
+    def find_sources(self, query: str, limit: int = 20) -> list[CitedSource]:
+        """The distinct sources public records cite whose citation, author, publisher or URL
+        holds every word of `query` (case and accents folded), most cited first: what the
+        record form offers to reuse. A source cited by several records is listed once."""
+        words = [w for w in fold(query).split() if w][:8]
+        found: dict[tuple[str, str], CitedSource] = {}
+        for record_id, title, source in store_sources.cited_sources(self.store):
+            text = fold(" ".join(str(source.get(k) or "") for k in ("citation", "author", "publisher", "url")))
+            if not all(w in text for w in words) or not source.get("citation"):
+                continue
+            key = (fold(str(source["citation"])), str(source.get("url") or ""))
+            if key in found:
+                found[key] = replace(found[key], records=found[key].records + 1)
+            else:
+                found[key] = CitedSource(record_id, title, source, 1)
+        return sorted(found.values(), key=lambda s: (-s.records, fold(str(s.source["citation"]))))[:limit]
+
+    def cited_source(self, record_id: str, source_id: str) -> dict[str, Any]:
+        """Source `source_id` of public record `record_id` (NotFound otherwise), to copy into
+        another record."""
+        stored = self.store.get(record_id)
+        for source in [] if stored is None or stored.hidden else stored.data.get("sources") or []:
+            if isinstance(source, dict) and source.get("id") == source_id:
+                return dict(source)
+        raise NotFound(f"no source {source_id!r} in a public record {record_id!r}")
 
     def counts(self) -> dict[str, Any]:
         """Collection figures: public and deleted records, the items group records state,
