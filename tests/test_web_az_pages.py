@@ -146,7 +146,8 @@ def site(tmp_path: Path, provider: Provider) -> Iterator[tuple[Flask, FlaskClien
                           "sources": [{"id": "s", "citation": "A survey."}],
                           "place": {"name": "Mapped place", "geometry": outline}})
         catalogue.create({"id": "mapped-linked", "type": "monument", "title": "Mapped and linked",
-                          "sources": [{"id": "s", "citation": "A survey."}], "place": {"id": "mapped-place", "name": "Mapped place"}})
+                          "sources": [{"id": "s", "citation": "A survey."}],
+                          "place": {"id": "mapped-place", "name": "Mapped place"}})
     provider.put("oai:test:1", "Upstream title", type="Mosque")
     _harvest(app, admin)
     with app.app_context():
