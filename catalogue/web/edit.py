@@ -143,7 +143,7 @@ def new_record() -> Any:
     """The empty record form; saving creates revision 1."""
     if request.method == "GET":
         return _render_form(RecordForm.empty())
-    form = RecordForm.from_input(request.form)
+    form = RecordForm.from_input(request.form, keep_empty=_is_rearrange())
     message = request.form.get("message", "")
     if _is_rearrange():
         return _render_form(form, message=message, **_rearranged(form))
@@ -184,7 +184,7 @@ def edit_record(record_id: str) -> Any:
         return _render_form(RecordForm.from_record(stored.data), record_id=record_id, base_revision=stored.revision,
                             provenance=stored.data.get("provenance"), withheld=stored.withheld)
     base = _base_revision()
-    form = RecordForm.from_input(request.form)
+    form = RecordForm.from_input(request.form, keep_empty=_is_rearrange())
     message = request.form.get("message", "")
     if _is_rearrange():
         return _render_form(form, record_id=record_id, base_revision=base, message=message, **_rearranged(form))

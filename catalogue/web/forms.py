@@ -131,9 +131,11 @@ class RecordForm:
         return cls({"scalars": scalars, "groups": groups})
 
     @classmethod
-    def from_input(cls, form: Mapping[str, str]) -> RecordForm:
-        """The form as submitted: every input kept, empty rows dropped, sources without an
-        id given one made from their citation, add/remove applied."""
+    def from_input(cls, form: Mapping[str, str], keep_empty: bool = False) -> RecordForm:
+        """The form as submitted: every input kept, sources without an id given one made from
+        their citation, add/remove applied; empty rows dropped unless `keep_empty` (a form
+        that comes back to be changed further keeps its rows where the archivist left them,
+        so that the anchors of its buttons still point at them)."""
         scalars = {key: _submitted(form, key, key) for key in SCALARS}
         found: dict[str, dict[int, dict[str, str]]] = {g: {} for g in GROUPS}
         for key in form:
@@ -145,7 +147,7 @@ class RecordForm:
                 kind = f"{match['group']}.{match['field']}"
                 found[match["group"]].setdefault(index, {})[match["field"]] = _submitted(form, key, kind)
         groups = {
-            group: [row for _, row in sorted(rows.items()) if any(v.strip() for v in row.values())]
+            group: [row for _, row in sorted(rows.items()) if keep_empty or any(v.strip() for v in row.values())]
             for group, rows in found.items()
         }
         self = cls({"scalars": scalars, "groups": groups})
