@@ -239,15 +239,15 @@ class Catalogue:
         record form offers to reuse. A source cited by several records is listed once."""
         words = [w for w in fold(query).split() if w][:8]
         found: dict[tuple[str, str], CitedSource] = {}
-        for record_id, title, source in store_sources.cited_sources(self.store):
+        for record_id, title, source, count in store_sources.cited_sources(self.store):
             text = fold(" ".join(str(source.get(k) or "") for k in ("citation", "author", "publisher", "url")))
             if not all(w in text for w in words) or not source.get("citation"):
                 continue
             key = (fold(str(source["citation"])), str(source.get("url") or ""))
-            if key in found:
-                found[key] = replace(found[key], records=found[key].records + 1)
+            if key in found:  # the same citation written in another case: one source
+                found[key] = replace(found[key], records=found[key].records + count)
             else:
-                found[key] = CitedSource(record_id, title, source, 1)
+                found[key] = CitedSource(record_id, title, source, count)
         return sorted(found.values(), key=lambda s: (-s.records, fold(str(s.source["citation"]))))[:limit]
 
     def cited_source(self, record_id: str, source_id: str) -> dict[str, Any]:
