@@ -97,6 +97,8 @@ class Catalogue:
         self._with_index = with_index
         self._keeper: Any = None
         self._keeper_lock = threading.Lock()
+        #: The distinct cited sources with their folded text, as of a change number (`_cited_sources`).
+        self._cited: tuple[int, list[tuple[CitedSource, str]]] | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, with_index: bool = True) -> Catalogue:
@@ -239,16 +241,30 @@ class Catalogue:
         record form offers to reuse. A source cited by several records is listed once."""
         words = [w for w in fold(query).split() if w][:8]
         found: dict[tuple[str, str], CitedSource] = {}
-        for record_id, title, source, count in store_sources.cited_sources(self.store):
-            text = fold(" ".join(str(source.get(k) or "") for k in ("citation", "author", "publisher", "url")))
-            if not all(w in text for w in words) or not source.get("citation"):
+        for cited, text in self._cited_sources():
+            if not all(w in text for w in words):
                 continue
-            key = (fold(str(source["citation"])), str(source.get("url") or ""))
+            key = (str(cited.source["citation"]).casefold(), str(cited.source.get("url") or ""))
             if key in found:  # the same citation written in another case: one source
-                found[key] = replace(found[key], records=found[key].records + count)
+                found[key] = replace(found[key], records=found[key].records + cited.records)
             else:
-                found[key] = CitedSource(record_id, title, source, count)
-        return sorted(found.values(), key=lambda s: (-s.records, fold(str(s.source["citation"]))))[:limit]
+                found[key] = cited
+        return sorted(found.values(), key=lambda s: (-s.records, str(s.source["citation"]).casefold()))[:limit]
+
+    def _cited_sources(self) -> list[tuple[CitedSource, str]]:
+        """Every distinct source of the public records with its folded text, read again only
+        after a change (a write, a withholding: the change number moves), so that a search as
+        one types costs a scan of folded strings, not of every record's JSON."""
+        seq = self.store.last_seq()
+        cached = self._cited
+        if cached is None or cached[0] != seq:
+            cached = (seq, [
+                (CitedSource(record_id, title, source, count),
+                 fold(" ".join(str(source.get(k) or "") for k in ("citation", "author", "publisher", "url"))))
+                for record_id, title, source, count in store_sources.cited_sources(self.store)
+                if source.get("citation")])
+            self._cited = cached
+        return cached[1]
 
     def cited_source(self, record_id: str, source_id: str) -> dict[str, Any]:
         """Source `source_id` of public record `record_id` (NotFound otherwise), to copy into
