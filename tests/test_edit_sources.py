@@ -194,3 +194,16 @@ def test_form_writes_need_the_csrf_token(editor: FlaskClient) -> None:
     del data["csrf_token"]
     assert editor.post("/records/new", data=data).status_code == 400
     assert editor.post("/records/new", data=dict(data, csrf_token="forged", save="1")).status_code == 400
+
+
+def test_the_source_search_sees_every_write_and_withholding_at_once(editor: FlaskClient, demo_app: Flask) -> None:
+    """The folded sources are kept between searches, but a write or a withholding refreshes them."""
+    assert editor.get("/cited-sources?q=gazetteer").json["sources"] == []
+    with demo_app.app_context():
+        catalogue = get_catalogue()
+        catalogue.create({"id": "new-one", "type": "site", "title": "New",
+                          "sources": [{"id": "g", "citation": "A regional gazetteer, 1930."}]})
+    assert [s["value"] for s in editor.get("/cited-sources?q=gazetteer").json["sources"]] == ["new-one g"]
+    with demo_app.app_context():
+        get_catalogue().withhold("new-one", 1, reason="private", user="alice")
+    assert editor.get("/cited-sources?q=gazetteer").json["sources"] == []
