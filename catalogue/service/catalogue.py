@@ -18,8 +18,7 @@ from typing import Any
 from .. import records
 from ..errors import CatalogueError, FieldError, NotFound, QueryTooLong, ValidationError, Withheld
 from ..geo import BBox
-from ..search import FACET_LIMIT, SearchLimits, SearchResult, query_too_long, whole_setting
-from ..search.folding import fold
+from ..search import FACET_LIMIT, SearchLimits, SearchResult, fold, query_too_long, whole_setting
 from ..store import Revision, Store, StoredRecord, Withholding
 from ..store import sources as store_sources
 from ..store import stats as store_stats
