@@ -18,6 +18,7 @@ from flask_babel import LazyString, lazy_gettext
 from markupsafe import Markup
 
 from ..errors import FieldError
+from ..schema import labels
 from . import i18n
 from .field_labels import VOCABULARIES, field_label, generic
 
@@ -92,10 +93,7 @@ def _shown(code: str, params: Mapping[str, Any], path: str = "") -> dict[str, st
     of a vocabulary by their labels in the UI language, as the form's selects show them)."""
     shown = {key: _value(value) for key, value in params.items()}
     if "allowed" in params:
-        from .site import label  # deferred: site imports forms, which imports this module
-
-        vocabulary = VOCABULARIES.get(generic(path))
-        shown["allowed"] = ", ".join(label(vocabulary, str(v)) if vocabulary else str(v) for v in params["allowed"])
+        shown["allowed"] = ", ".join(_choice(VOCABULARIES.get(generic(path)), str(v)) for v in params["allowed"])
     if "names" in params:
         shown["names"] = ", ".join(_value(v) for v in params["names"])
     if code == "type":
@@ -105,6 +103,15 @@ def _shown(code: str, params: Mapping[str, Any], path: str = "") -> dict[str, st
         if key in params:
             shown[key] = str(params[key])
     return shown
+
+
+def _choice(vocabulary: str | None, value: str) -> str:
+    """A value of a record-schema vocabulary by its label in the UI language (the value itself
+    when the field has no vocabulary in the schema)."""
+    try:
+        return labels(vocabulary, i18n.current_language()).get(value, value) if vocabulary else value
+    except KeyError:
+        return value
 
 
 def _english(message: str) -> str | Markup:
