@@ -18,6 +18,7 @@ from typing import Any
 
 from catalogue import records
 from catalogue.errors import AlreadyExists, CatalogueError, ValidationError
+from catalogue.plurals import counted
 from catalogue.service import Catalogue
 from catalogue.service.harvests import Harvested, IdCollision, Source
 from catalogue.timestamps import utcnow
@@ -232,5 +233,6 @@ class Applier:
         self.counts["deleted"] += 1
 
     def unmapped_errors(self) -> list[tuple[str | None, str]]:
-        return [(None, f"dc:type {value!r} is not mapped to a record type ({count} records; kept in their notes)")
+        return [(None, f"dc:type {value!r} is not mapped to a record type "
+                       f"({counted(count, 'record')}; kept in their notes)")
                 for value, count in self.unmapped.most_common()]

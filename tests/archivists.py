@@ -38,10 +38,21 @@ def session_cookie(client: FlaskClient) -> str:
 
 
 def form_fields(html: str) -> dict[str, str]:
-    """The named inputs, textareas and selected options of a page (last one wins), for re-posting."""
+    """The named inputs, textareas and selected options of a page (last one wins), for re-posting;
+    the ticked checkboxes of one name as one comma-separated value (unticked ones left out)."""
     fields: dict[str, str] = {}
-    for name, value in re.findall(r'<input[^>]*?name="([^"]+)"[^>]*?value="([^"]*)"', html):
-        fields[name] = _unescape(value)
+    ticked: dict[str, list[str]] = {}
+    for tag in re.findall(r"<input[^>]*>", html):
+        named = re.search(r'name="([^"]+)"[^>]*?value="([^"]*)"', tag)
+        if not named:
+            continue
+        name, value = named.group(1), _unescape(named.group(2))
+        if 'type="checkbox"' in tag:
+            if re.search(r"\schecked[\s>]", tag):
+                ticked.setdefault(name, []).append(value)
+            continue
+        fields[name] = value
+    fields.update({name: ", ".join(values) for name, values in ticked.items()})
     for name, value in re.findall(r'<textarea[^>]*?name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
         fields[name] = _unescape(value)
     for name, body in re.findall(r'<select[^>]*?name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):

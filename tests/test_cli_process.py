@@ -89,7 +89,7 @@ def test_search_notice_goes_to_stderr_and_the_hits_to_stdout(catalogue: Catalogu
     catalogue.create(make_record(id="tombs", type="tomb", title="Medieval tombs"))
     result = cli("search", query)
     assert result.returncode == 0
-    assert result.stdout == "1 records\ntombs\tMedieval tombs\n"
+    assert result.stdout == "1 record\ntombs\tMedieval tombs\n"
     [notice] = result.stderr.splitlines()
     assert notice.startswith("The query could not be read as written (")
 

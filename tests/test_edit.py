@@ -66,9 +66,11 @@ def test_validation_errors_sit_next_to_their_fields_and_input_is_kept(editor: Fl
     response = editor.post("/records/new", data=data)
     assert response.status_code == 422
     page = _text(response)
-    assert "not an EDTF date" in _field_error(page, "conditions[0].date")
-    assert _field_error(page, "sources[0].citation") == "is required"
-    assert "not a whole number" in _field_error(page, "quantity")
+    assert "is not a date the catalogue can read" in _field_error(page, "conditions[0].date")
+    assert _field_error(page, "sources[0].citation") == \
+        "Write the citation of this source (author, title, publisher, date)."
+    assert _field_error(page, "quantity") == "'many' is not a whole number: write digits only, e.g. 12 " \
+                                             "(or -117 for 117 BCE)."
     kept = form_fields(page)
     assert kept["title"] == "Kept <title>" and kept["conditions[0].date"] == "February 1992"
     assert kept["quantity"] == "many" and kept["conditions[0].status"] == "destroyed"
@@ -250,7 +252,8 @@ def test_geometry_is_edited_as_geojson(editor: FlaskClient, demo_app: Flask) -> 
     fields = _edit(editor, **{"place.geometry": "{not json", "message": "bad map"})
     response = editor.post(f"/records/{RECORD}/edit", data=fields)
     assert response.status_code == 422
-    assert "not valid GeoJSON" in _field_error(_text(response), "place.geometry")
+    assert _field_error(_text(response), "place.geometry") == \
+        "This is not GeoJSON: write it as in the example below the field."
 
 
 def test_hostile_text_is_escaped_on_every_archivist_page(editor: FlaskClient, demo_app: Flask) -> None:

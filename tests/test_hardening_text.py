@@ -244,4 +244,4 @@ def test_record_size_limits_422(api: Any, demo_app: Flask, tmp_path: Path) -> No
                  "conditions[0].sources": "s1", "message": "m"})
     page = editor.post("/records/new", data=data)
     assert page.status_code == 422
-    assert "must have at most 200 items" in page.get_data(as_text=True)
+    assert "This may have at most 200 entries." in page.get_data(as_text=True)  # the form words it for people

@@ -300,3 +300,17 @@ def test_cli_pending_accept(runner, catalogue, provider):
     assert result.exit_code == 0 and "revision 3" in result.output
     assert runner.invoke(args=["pending", "reject", "1"]).exit_code == 1
     assert runner.invoke(args=["pending", "accept", "99"]).exit_code == 1
+
+
+def test_cli_words_counts_in_the_singular_and_the_plural(runner, provider):
+    """"1 record" and "2 records", "1 error" and "2 errors": the run report and the log count
+    in English as people do."""
+    provider.put("oai:test:4", "Curio one", type="Curio")
+    provider.put("oai:test:5", "Curio two", type="Curio")
+    assert runner.invoke(args=["source", "add", "test", provider.url, "--setting", "retries=0"]).exit_code == 0
+    result = runner.invoke(args=["harvest", "test"])
+    assert result.exit_code == 0, result.output
+    assert "dc:type 'Wunderkammer' is not mapped to a record type (1 record; kept in their notes)" in result.output
+    assert "dc:type 'Curio' is not mapped to a record type (2 records; kept in their notes)" in result.output
+    assert "1 records" not in result.output
+    assert "; 2 errors" in runner.invoke(args=["harvest-log", "test"]).output

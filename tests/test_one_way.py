@@ -163,7 +163,8 @@ def test_a_form_without_edit_message_shows_every_problem_and_saves_nothing(demo_
     page = editor.post("/records/new", data=_new_record(editor, message="", **{"sources[0].citation": ""}))
     text = page.get_data(as_text=True)
     assert page.status_code == 422 and len(prepares) == 1
-    assert "edit message is required" in text and "is required" in text.split("edit message is required")[0]
+    assert "edit message is required" in text
+    assert "Write the citation of this source" in text.split("edit message is required")[0]
     with demo_app.app_context():
         assert get_catalogue().counts()["records"] == 8
 

@@ -122,6 +122,6 @@ def test_bbox_on_the_command_line(cli, tmp_path) -> None:
                               (("baku", (49.87, 40.41)), ("fiji", (179.5, -17.0)))) + "\n", encoding="utf-8")
     assert cli("import", str(file)).returncode == 0
     found = cli("search", "--bbox", "170,-20,-170,-10")
-    assert found.returncode == 0 and found.stdout.splitlines()[:2] == ["1 records", "fiji\tSite fiji"]
+    assert found.returncode == 0 and found.stdout.splitlines()[:2] == ["1 record", "fiji\tSite fiji"]
     bad = cli("search", "--bbox", "1,2,3")
     assert bad.returncode == 1 and "bbox needs 4 numbers, not 3" in bad.stderr

@@ -139,6 +139,15 @@ def site(tmp_path: Path, provider: Provider) -> Iterator[tuple[Flask, FlaskClien
         catalogue.update(TOMBS, dict(tomb, notes="Checked again."), base_revision=tomb["revision"],
                          user="ayla", message="a note")
         catalogue.delete("khojaly-clubs", reason="duplicate of another record", user="ayla")
+        outline = {"type": "Polygon", "coordinates": [[[46.78, 39.9], [46.8, 39.9], [46.8, 39.92], [46.78, 39.9]]]}
+        catalogue.places.save({"id": "mapped-place", "geometry": outline,
+                               "names": [{"value": "Mapped place", "lang": "en", "kind": "common"}]})
+        catalogue.create({"id": "mapped", "type": "monument", "title": "Mapped monument",
+                          "sources": [{"id": "s", "citation": "A survey."}],
+                          "place": {"name": "Mapped place", "geometry": outline}})
+        catalogue.create({"id": "mapped-linked", "type": "monument", "title": "Mapped and linked",
+                          "sources": [{"id": "s", "citation": "A survey."}],
+                          "place": {"id": "mapped-place", "name": "Mapped place"}})
     provider.put("oai:test:1", "Upstream title", type="Mosque")
     _harvest(app, admin)
     with app.app_context():
@@ -163,12 +172,15 @@ PUBLIC = {
     "/api": 200, "/records/nope": 404, "/records/nope/history": 404, f"/records/{TOMBS}?revision=9": 404,
     f"/records/{TOMBS}?revision=x": 400, "/no/such/page": 404, "/stats": 200, "/login": 200,
     "/search?claims=disagree": 200, "/search?q=khojaly&more=place": 200,
+    "/places": 200, "/places/khojaly": 200, "/places/mapped-place": 200, "/places/nope": 404,
+    "/search?q=mapped": 200, "/search?place=mapped-place": 200,
 }
 ARCHIVIST = {
     "/admin/": 200, "/admin/sources": 200, "/admin/runs": 200, "/admin/runs/1": 200, "/admin/runs/99": 404,
     "/pending": 200, "/records/new": 200, "/records/khojaly-schools/edit": 200, "/records/khojaly-clubs/edit": 410,
     "/records/nope/edit": 404, "/admin/users": 403, "/imports/": 200, "/imports/mappings": 200,
-    "/imports/runs/99": 404,
+    "/imports/runs/99": 404, "/places/khojaly/links": 200, "/places/mapped-place/links": 200,
+    "/places/mapped-place": 200,
 }
 ADMIN = {"/imports/mappings": 200, "/admin/users": 200, "/admin/sources/museum-oai/edit": 200,
          "/admin/sources/nope/edit": 404}
@@ -207,6 +219,10 @@ def test_forms_with_errors_in_azerbaijani_show_no_english_ui_text(
         archivist.post("/records/new", data={"csrf_token": token, "title": "X", "quantity": "many",
                                              "conditions[0].status": "gone", "save": "1"}),
         archivist.post("/records/new", data={"csrf_token": token, "add": "names", "title": "X"}),
+        archivist.post("/records/new", data={"csrf_token": token, "find_sources": "1", "source_query": "azernews"}),
+        archivist.post("/records/new", data={"csrf_token": token, "find_sources": "1", "source_query": "qqqzzzx"}),
+        archivist.post("/records/new", data={"csrf_token": token, "reuse": "khojaly-schools afandiyev-2025",
+                                             "source_query": "azernews", "conditions[0].sources": "nope"}),
         archivist.post("/records/khojaly-schools/edit", data={"csrf_token": token, "base_revision": "1",
                                                              "type": "school", "title": "", "save": "1"}),
         archivist.post("/records/khojaly-schools/edit", data={"csrf_token": token, "base_revision": "1",

@@ -114,7 +114,7 @@ def test_archivist_pages_speak_azerbaijani(demo_app: Flask, english: set[str]) -
                                            "quantity": "many", "save": "1"})
     page = bad.get_data(as_text=True)
     assert bad.status_code == 422 and _english_only(page, english) == []
-    assert "Qeyd saxlanmadı" in page and "tam ədəd deyil" in page and "redaktə qeydi məcburidir" in page
+    assert "Qeyd saxlanmadı" in page and "tam ədəd deyil" in page and "redaktə qeydi mütləqdir" in page
     assert 'value="many"' in page  # the input is kept
 
 

@@ -15,6 +15,7 @@ import harvest.pending
 import harvest.runs
 import harvest.sources
 
+from ..plurals import counted
 from ..service.harvests import Run
 from .context import get_catalogue
 from .output import user_errors
@@ -186,7 +187,7 @@ def harvest_log(name: str | None, limit: int, run_id: int | None) -> None:
         extra = " dry-run" if run.dry_run else (" full" if run.full else "")
         errors = len(harvest.runs.run_errors(catalogue, run.id))
         click.echo(f"run {run.id:<5} {run.source:<16} {run.started} -> {run.finished or '...'}  "
-                   f"{run.status}{extra}: {_counts(run)}; {errors} errors"
+                   f"{run.status}{extra}: {_counts(run)}; {counted(errors, 'error')}"
                    + (f"  ({run.message})" if run.message else ""))
     pending = [p for p in harvest.pending.list_pending(catalogue) if name in (None, p.source)]
     if pending:

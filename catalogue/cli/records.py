@@ -20,6 +20,7 @@ from harvest.tables import read_records
 from ..errors import ValidationError
 from ..formats.csvmap import load_mapping
 from ..formats.exports import FORMATS, stream
+from ..plurals import counted
 from ..service import Catalogue, ImportReport, prepare_new
 from .context import dry_run_catalogue, get_catalogue, settings
 from .output import echo, user_errors
@@ -45,7 +46,8 @@ def load_demo(catalogue: Catalogue, quiet: bool = False) -> ImportReport:
     report = catalogue.import_records(read_jsonl(demo_path()), user="demo", message="demo collection",
                                       origin="import")
     if not quiet:
-        click.echo(f"Loaded the demo collection: {report.created} records created, {report.unchanged} unchanged.")
+        click.echo(f"Loaded the demo collection: {counted(report.created, 'record')} created, "
+                   f"{report.unchanged} unchanged.")
     return report
 
 

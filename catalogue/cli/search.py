@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..geo import parse_bbox
+from ..plurals import counted
 from ..search import RELAXED_NOTICES, SearchResult
 from ..service import result_json
 from .context import get_catalogue, settings
@@ -21,7 +22,7 @@ def print_result(result: SearchResult, facets: bool) -> None:
         click.echo(result.notice, err=True)
     if result.relaxed:
         click.echo(RELAXED_NOTICES[result.relaxed], err=True)
-    click.echo(f"{result.total} records")
+    click.echo(counted(result.total, "record"))
     for hit in result.hits:
         click.echo(f"{hit.id}\t{hit.title}")
     if result.suggestion:
@@ -65,7 +66,7 @@ def reindex_command(procs: int | None) -> None:
         count = catalogue.reindex(procs=procs)
     except OSError as error:
         raise click.ClickException(f"the index could not be rebuilt: {error.strerror or error}") from error
-    click.echo(f"Reindexed {count} records in {time.monotonic() - started:.1f} s.")
+    click.echo(f"Reindexed {counted(count, 'record')} in {time.monotonic() - started:.1f} s.")
 
 
 @click.command("check")
@@ -79,11 +80,11 @@ def check_command(no_repair: bool) -> None:
     if report.damage:
         click.echo(f"the index cannot be read: {report.damage}")
     if report.pending:
-        click.echo(f"the index lags {report.pending} changed records behind the store")
+        click.echo(f"the index lags {counted(report.pending, 'changed record')} behind the store")
     if report.rebuilt is not None:
-        click.echo(f"set aside the unreadable index and rebuilt it from the store: {report.rebuilt} records")
+        click.echo(f"set aside the unreadable index and rebuilt it from the store: {counted(report.rebuilt, 'record')}")
     elif not no_repair:
-        click.echo(f"caught up: {report.caught_up} records written")
+        click.echo(f"caught up: {counted(report.caught_up, 'record')} written")
     for label, ids in (("missing from the index", report.missing), ("deleted but still indexed", report.extra),
                        ("indexed at an old revision", report.stale)):
         if ids:
@@ -97,9 +98,10 @@ def disagreement(report: Any) -> str:
     """Why the index does not agree with the store, and how to repair it."""
     if report.damage:
         return f"the index cannot be read ({report.damage}); run `catalogue check` to rebuild it"
-    behind = f" ({report.pending} changed records not applied yet)" if report.pending else ""
+    behind = f" ({counted(report.pending, 'changed record')} not applied yet)" if report.pending else ""
     if report.drift:
-        return f"the index differs from the store in {report.drift} records{behind}; run `catalogue check` to repair it"
+        return (f"the index differs from the store in {counted(report.drift, 'record')}{behind}; "
+                "run `catalogue check` to repair it")
     return f"the index lags behind the store{behind}; run `catalogue check` to catch it up"
 
 

@@ -9,6 +9,7 @@ import click
 
 from ..access import ROLES
 from ..errors import CatalogueError
+from ..plurals import counted
 from .context import get_catalogue
 from .output import user_errors
 
@@ -120,7 +121,7 @@ def token_list() -> None:
 def token_revoke(token_id_or_name: str) -> None:
     """Revoke a token by id, or every live token with that label."""
     count = get_catalogue().accounts.revoke_tokens(token_id_or_name)
-    click.echo(f"Revoked {count} token{'s' if count != 1 else ''}.")
+    click.echo(f"Revoked {counted(count, 'token')}.")
 
 
 COMMANDS: list[click.Command] = [user_group, token_group]

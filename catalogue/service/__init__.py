@@ -21,6 +21,7 @@ from .harvests import HarvestLedger
 from .imports import IMPORT_BATCH, ImportReport
 from .rules import SERVER_PROVENANCE, prepare_new
 from .search_json import result_json
+from .sources import CitedSource
 from .uploads import SavedMapping, Upload, Uploads
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "SHARED_KEY",
     "Accounts",
     "Catalogue",
+    "CitedSource",
     "HarvestLedger",
     "ImportReport",
     "Revision",

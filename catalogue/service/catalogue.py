@@ -29,6 +29,7 @@ from .imports import ImportReport, Plan
 from .places import Places
 from .published import PublishedRecords
 from .rules import SERVER_PROVENANCE, check_not_withheld, content, prepare_new
+from .sources import CitedSource, CitedSources
 from .uploads import Uploads
 
 DB_NAME = "catalogue.sqlite3"
@@ -89,6 +90,8 @@ class Catalogue:
         self._with_index = with_index
         self._keeper: Any = None
         self._keeper_lock = threading.Lock()
+        #: The sources public records cite, for the record form's reuse.
+        self.sources = CitedSources(self.store)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, with_index: bool = True) -> Catalogue:
@@ -236,6 +239,14 @@ class Catalogue:
         of `types` and status one of `statuses` (empty: any), in id order, streamed: what
         every export of the whole collection writes."""
         return (row.data for row in self.store.iter_records(types=types, statuses=statuses))
+
+    def find_sources(self, query: str, limit: int = 20) -> list[CitedSource]:
+        """`CitedSources.find`: the distinct sources public records cite that hold every word of `query`."""
+        return self.sources.find(query, limit)
+
+    def cited_source(self, record_id: str, source_id: str) -> dict[str, Any]:
+        """`CitedSources.get`: source `source_id` of public record `record_id`, to copy into another."""
+        return self.sources.get(record_id, source_id)
 
     def counts(self) -> dict[str, Any]:
         """Collection figures: public and deleted records, the items group records state,

@@ -114,6 +114,15 @@ class Backend:
         """SQL reading the value at `path` of the JSON text in `column` (NULL when absent)."""
         raise NotImplementedError
 
+    def json_objects(self, column: str, key: str, alias: str) -> tuple[str, str]:
+        """A FROM item giving, as `alias`.value (JSON text), each element of the array at
+        `key` of the JSON in `column`, and the SQL condition that the element is an object."""
+        raise NotImplementedError
+
+    def first_of(self, expr: str, order: str) -> str:
+        """An aggregate: `expr` of the group's row with the least `order`."""
+        raise NotImplementedError
+
     def index_hint(self, index: str) -> str:
         """SQL after a table name that makes the query read `index` (SQLite's ``INDEXED BY``,
         for a partial index its planner would not pick); nothing where the planner picks it."""

@@ -226,6 +226,14 @@ class PostgreSQLBackend(Backend):
         """``#>>``: a JSON null reads as NULL, as SQLite's json_extract does."""
         return f"({column}::jsonb #>> '{{{','.join(path)}}}')"
 
+    def json_objects(self, column: str, key: str, alias: str) -> tuple[str, str]:
+        array = f"{column}::jsonb -> '{key}'"
+        return (f"jsonb_array_elements_text(CASE WHEN jsonb_typeof({array}) = 'array' THEN {array}"
+                f" ELSE '[]'::jsonb END) AS {alias}(value)", f"jsonb_typeof({alias}.value::jsonb) = 'object'")
+
+    def first_of(self, expr: str, order: str) -> str:
+        return f"(array_agg({expr} ORDER BY {order}))[1]"
+
     def schema_version(self, conn: Connection) -> int:
         if conn.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
             return 0

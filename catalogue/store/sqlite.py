@@ -396,6 +396,13 @@ class SQLiteBackend(Backend):
     def json_text(self, column: str, *path: str) -> str:
         return f"json_extract({column}, '$.{'.'.join(path)}')"
 
+    def json_objects(self, column: str, key: str, alias: str) -> tuple[str, str]:
+        return f"json_each({column}, '$.{key}') {alias}", f"{alias}.type = 'object'"
+
+    def first_of(self, expr: str, order: str) -> str:
+        """A bare column: SQLite takes it from the row of the query's one MIN(`order`)."""
+        return expr
+
     def index_hint(self, index: str) -> str:
         return f" INDEXED BY {index}"
 

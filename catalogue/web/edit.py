@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask import Blueprint, abort, flash, g, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 
 import harvest.pending
 
@@ -32,8 +32,11 @@ def _render_form(form: RecordForm, *, record_id: str | None = None, base_revisio
     if record_id and "provenance" not in extra:
         stored = get_catalogue().current(record_id)
         extra["provenance"] = stored.data.get("provenance") if stored else None
+    extra.setdefault("source_query", request.form.get("source_query", ""))
+    extra.setdefault("found", None)
+    form_action = url_for("edit.edit_record", record_id=record_id) if record_id else url_for("edit.new_record")
     return render_template("edit/form.html", form=form, record_id=record_id, base_revision=base_revision,
-                           message=message, choices=choices, **extra), status
+                           message=message, choices=choices, form_action=form_action, **extra), status
 
 
 def saved(record: dict[str, Any], before: int | None = None) -> None:
@@ -44,9 +47,50 @@ def saved(record: dict[str, Any], before: int | None = None) -> None:
         flash(gettext("Saved as revision %(n)s.", n=record.get("revision")))
 
 
+#: Buttons that change the form rather than save it: add or remove a row, show the sources
+#: added so far in the claims' source lists, search other records' sources, reuse one.
+REARRANGING = ("add", "remove", "refresh", "find_sources", "reuse")
+
+
 def _is_rearrange() -> bool:
-    """Whether the button pressed adds or removes a row (re-render) rather than saves."""
-    return bool(request.form.get("add") or request.form.get("remove"))
+    """Whether the button pressed changes the form (re-render) rather than saves."""
+    return any(request.form.get(name) for name in REARRANGING)
+
+
+def _rearranged(form: RecordForm) -> dict[str, Any]:
+    """Apply a reuse (a copy of another record's source added to the form) and search the
+    sources of other records when asked; what the form page shows of that search."""
+    catalogue = get_catalogue()
+    reuse = request.form.get("reuse", "")
+    if reuse:
+        record_id, _, source_id = reuse.partition(" ")
+        try:
+            form.add_source(catalogue.cited_source(record_id, source_id))
+        except NotFound:
+            form.errors = [FieldError("sources", "", "source_gone")]
+    query = request.form.get("source_query", "").strip()
+    found = catalogue.find_sources(query) if query and (reuse or request.form.get("find_sources")) else None
+    return {"found": found, "source_query": query}
+
+
+@bp.get("/cited-sources")
+@role_required("archivist")
+def cited_sources() -> Any:
+    """The sources of public records whose citation, author, publisher or URL holds every
+    word of ``q``, as JSON, for the record form's "reuse a source" search (read only)."""
+    query = request.args.get("q", "").strip()[:200]
+    found = get_catalogue().find_sources(query) if query else []
+    return jsonify({
+        "query": query,
+        "status": (ngettext("%(num)s source found.", "%(num)s sources found.", len(found)) if found else
+                   gettext("No source of another record matches %(query)s.", query=query) if query else ""),
+        "sources": [{"record": item.record_id, "value": f"{item.record_id} {item.source.get('id', '')}",
+                     "source": item.source, "records": item.records,
+                     "cited_by": ngettext("cited by %(num)s record, e.g. %(title)s",
+                                          "cited by %(num)s records, e.g. %(title)s", item.records,
+                                          title=item.record_title)}
+                    for item in found],
+    })
 
 
 def _check(form: RecordForm, record_id: str | None) -> tuple[dict[str, Any] | None, list[FieldError]]:
@@ -65,7 +109,8 @@ def _check(form: RecordForm, record_id: str | None) -> tuple[dict[str, Any] | No
                 get_catalogue().check(record, record_id)
             except ValidationError as error:
                 errors.extend(error.errors)
-        errors.append(FieldError("message", gettext("say what you changed and why (the edit message is required)")))
+        errors.append(FieldError("message", gettext("say what you changed and why (the edit message is required)"),
+                                 "message_required"))
     return (None if errors else record), errors
 
 
@@ -98,10 +143,10 @@ def new_record() -> Any:
     """The empty record form; saving creates revision 1."""
     if request.method == "GET":
         return _render_form(RecordForm.empty())
-    form = RecordForm.from_input(request.form)
+    form = RecordForm.from_input(request.form, keep_empty=_is_rearrange())
     message = request.form.get("message", "")
     if _is_rearrange():
-        return _render_form(form, message=message)
+        return _render_form(form, message=message, **_rearranged(form))
     record, form.errors = _check(form, None)
     if record is None:
         return _render_form(form, message=message, status=422)
@@ -139,10 +184,10 @@ def edit_record(record_id: str) -> Any:
         return _render_form(RecordForm.from_record(stored.data), record_id=record_id, base_revision=stored.revision,
                             provenance=stored.data.get("provenance"), withheld=stored.withheld)
     base = _base_revision()
-    form = RecordForm.from_input(request.form)
+    form = RecordForm.from_input(request.form, keep_empty=_is_rearrange())
     message = request.form.get("message", "")
     if _is_rearrange():
-        return _render_form(form, record_id=record_id, base_revision=base, message=message)
+        return _render_form(form, record_id=record_id, base_revision=base, message=message, **_rearranged(form))
     record, form.errors = _check(form, record_id)
     if record is None:
         return _render_form(form, record_id=record_id, base_revision=base, message=message, status=422)

@@ -26,7 +26,10 @@ FIELDS: dict[str, LazyString | str] = {
     "media": lazy_gettext("Media"), "provenance": lazy_gettext("Provenance"),
     "provenance.origin": lazy_gettext("Origin"), "provenance.source_name": lazy_gettext("From"),
     "provenance.source_identifier": lazy_gettext("Identifier at the source"),
-    "provenance.harvested_at": lazy_gettext("Harvested"),
+    "provenance.harvested_at": lazy_gettext("Harvested"), "languages": lazy_gettext("Languages"),
+    "place.id": lazy_gettext("Place authority"), "designations": lazy_gettext("Designations"),
+    "links": lazy_gettext("Web pages"), "place.countries": lazy_gettext("Countries"),
+    "message": lazy_gettext("Edit message"),
 }
 _NAME = {"value": lazy_gettext("Name"), "lang": lazy_gettext("Language"), "script": lazy_gettext("Script"),
          "kind": lazy_gettext("Kind"), "sources": lazy_gettext("Sources")}
@@ -42,6 +45,11 @@ ROW_FIELDS: dict[str, dict[str, LazyString | str]] = {
                 "publisher": lazy_gettext("Publisher"), "date": lazy_gettext("Date"), "url": "URL",
                 "pages": lazy_gettext("Pages"), "type": lazy_gettext("Kind of source")},
     "external_ids": {"scheme": lazy_gettext("Scheme"), "value": lazy_gettext("Value")},
+    "designations": {"scheme": lazy_gettext("Register or scheme"), "identifier": lazy_gettext("Number on the register"),
+                     "date": lazy_gettext("Date"), "status": lazy_gettext("Status"), "url": "URL",
+                     "note": lazy_gettext("Note"), "sources": lazy_gettext("Sources")},
+    "links": {"url": "URL", "label": lazy_gettext("Label")},
+    "place.countries": {"code": lazy_gettext("Code"), "name": lazy_gettext("Name")},
     "media": {"url": "URL", "caption": lazy_gettext("Caption"), "licence": lazy_gettext("Licence"),
               "credit": lazy_gettext("Credit")},
 }
@@ -50,10 +58,13 @@ ROWS: dict[str, LazyString] = {
     "names": lazy_gettext("Name %(n)s"), "place.names": lazy_gettext("Place name %(n)s"),
     "conditions": lazy_gettext("Assessment %(n)s"), "sources": lazy_gettext("Source %(n)s"),
     "external_ids": lazy_gettext("Identifier %(n)s"), "media": lazy_gettext("Medium %(n)s"),
+    "designations": lazy_gettext("Designation %(n)s"), "links": lazy_gettext("Web page %(n)s"),
+    "place.countries": lazy_gettext("Country %(n)s"),
 }
 #: Fields whose values are codes of a vocabulary (shown by their labels), by the path without row numbers.
 VOCABULARIES = {"type": "type", "conditions.status": "status", "conditions.certainty": "certainty",
-                "names.kind": "kind", "place.names.kind": "kind", "provenance.origin": "origin"}
+                "names.kind": "kind", "place.names.kind": "kind", "provenance.origin": "origin",
+                "designations.status": "designation_status"}
 
 _ROW = re.compile(r"^(?P<group>[a-z_.]+)\[(?P<index>\d+)\](?:\.(?P<field>[a-z_.]+))?$", re.ASCII)
 SEPARATOR = " › "

@@ -2,7 +2,9 @@
 groups (names, conditions, sources, ...) that grow and shrink without JavaScript.
 
 Input names are the record's own field paths (``conditions[0].status``), so a
-`FieldError` from validation lands next to the input it is about.
+`FieldError` from validation lands next to the input it is about. The fields that cite
+sources (`SOURCE_LISTS`) are ticked from the record's own sources: one checkbox per source,
+each of the same name, read back as the list of ticked ids.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
 #: Inputs holding a list of codes (source ids, language codes), comma- or space-separated.
 ID_LISTS = {"quantity_sources", "period.sources", "names.sources", "place.names.sources", "conditions.sources",
             "designations.sources", "languages"}
+#: Inputs citing the record's sources (checkboxes of the same name, or ids typed comma-separated).
+SOURCE_LISTS = ID_LISTS - {"languages"}
 #: Inputs holding one value per line.
 LINES = {"subjects"}
 INTEGERS = {"quantity", "period.start", "period.end"}
@@ -127,9 +131,12 @@ class RecordForm:
         return cls({"scalars": scalars, "groups": groups})
 
     @classmethod
-    def from_input(cls, form: Mapping[str, str]) -> RecordForm:
-        """The form as submitted: every input kept, empty rows dropped, add/remove applied."""
-        scalars = {key: str(form.get(key, "")) for key in SCALARS}
+    def from_input(cls, form: Mapping[str, str], keep_empty: bool = False) -> RecordForm:
+        """The form as submitted: every input kept, sources without an id given one made from
+        their citation, add/remove applied; empty rows dropped unless `keep_empty` (a form
+        that comes back to be changed further keeps its rows where the archivist left them,
+        so that the anchors of its buttons still point at them)."""
+        scalars = {key: _submitted(form, key, key) for key in SCALARS}
         found: dict[str, dict[int, dict[str, str]]] = {g: {} for g in GROUPS}
         for key in form:
             match = _ROW_KEY.match(key)
@@ -137,14 +144,50 @@ class RecordForm:
                 continue
             index = int(match["index"])
             if index < MAX_ROWS:
-                found[match["group"]].setdefault(index, {})[match["field"]] = str(form.get(key, ""))
+                kind = f"{match['group']}.{match['field']}"
+                found[match["group"]].setdefault(index, {})[match["field"]] = _submitted(form, key, kind)
         groups = {
-            group: [row for _, row in sorted(rows.items()) if any(v.strip() for v in row.values())]
+            group: [row for _, row in sorted(rows.items()) if keep_empty or any(v.strip() for v in row.values())]
             for group, rows in found.items()
         }
         self = cls({"scalars": scalars, "groups": groups})
+        self._name_sources()
         self._apply(form.get("add", ""), form.get("remove", ""))
         return self
+
+    def _name_sources(self) -> None:
+        """Give each source with a citation but no id one made from the citation (unique in
+        the record), so that the claims below can cite it before it is saved."""
+        rows = self.draft["groups"]["sources"]
+        taken = {row.get("id", "").strip() for row in rows}
+        for row in rows:
+            if not row.get("id", "").strip() and row.get("citation", "").strip():
+                row["id"] = _unique(records.slugify(row["citation"], 30) or "source", taken)
+                taken.add(row["id"])
+
+    def add_source(self, source: Mapping[str, Any]) -> int:
+        """Add a copy of another record's `source` (its id changed when this record uses the
+        id already) and return its row; a source this record already has is not repeated."""
+        rows = self.draft["groups"]["sources"]
+        for index, row in enumerate(rows):
+            if row.get("citation", "").strip() == str(source.get("citation", "")).strip() \
+                    and row.get("url", "").strip() == str(source.get("url") or "").strip():
+                return index
+        row = {f: _text(source.get(f), f"sources.{f}") for f in GROUPS["sources"]}
+        row["id"] = _unique(row["id"] or records.slugify(row["citation"], 30) or "source",
+                            {r.get("id", "").strip() for r in rows})
+        if len(rows) < MAX_ROWS:
+            rows.append(row)
+        return len(rows) - 1
+
+    def source_choices(self) -> list[tuple[str, str]]:
+        """(id, citation) of the sources of the form, which the claims pick from."""
+        return [(row["id"].strip(), row.get("citation", "").strip() or row["id"].strip())
+                for row in self.draft["groups"]["sources"] if row.get("id", "").strip()]
+
+    def cited(self, key: str) -> list[str]:
+        """The source ids input `key` cites (``conditions[0].sources``), as typed or ticked."""
+        return [part for part in re.split(r"[,\s]+", self.value(key)) if part]
 
     def _apply(self, add: str, remove: str) -> None:
         if add in GROUPS:
@@ -249,16 +292,35 @@ class RecordForm:
         if kind in INTEGERS:
             match = _WHOLE.fullmatch(text)
             if not match:
-                errors.append(FieldError(path, gettext("%(value)s is not a whole number", value=repr(text[:50]))))
+                errors.append(FieldError(path, gettext("%(value)s is not a whole number", value=repr(text[:50])),
+                                         "integer", {"value": text}))
                 return None
             return int(match["number"])
         if kind in JSON_FIELDS:
             try:
                 return json.loads(text)
             except (ValueError, RecursionError) as error:
-                errors.append(FieldError(path, gettext("not valid GeoJSON (%(error)s)", error=error)))
+                errors.append(FieldError(path, gettext("not valid GeoJSON (%(error)s)", error=error), "geojson"))
                 return None
         return text
+
+
+def _submitted(form: Mapping[str, str], key: str, kind: str) -> str:
+    """The text of input `key`: for a source list, every ticked checkbox (or typed list) of
+    that name, comma-separated."""
+    getlist = getattr(form, "getlist", None)
+    if kind in SOURCE_LISTS and getlist is not None:
+        return ", ".join(str(v).strip() for v in getlist(key) if str(v).strip())
+    return str(form.get(key, ""))
+
+
+def _unique(wanted: str, taken: set[str]) -> str:
+    """`wanted`, or `wanted-2`, `wanted-3`... when that is taken."""
+    candidate, number = wanted, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{wanted}-{number}"
+    return candidate
 
 
 def dom_id(key: str) -> str:

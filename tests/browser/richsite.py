@@ -1,5 +1,6 @@
 """A catalogue with something on every page, served for the browser tests: the demo
 collection, a record whose sources disagree, a mapped record, many places (a long facet),
+a place authority with a map,
 an edited record (history), a deleted one, a harvested record with a pending upstream change
 and one renamed for an id collision, an archivist and an admin."""
 
@@ -29,6 +30,9 @@ DISPUTED = "disputed-mausoleum"
 MAPPED = "mapped-test-record"
 EDITED = "khojaly-schools"
 DELETED = "khojaly-clubs"
+#: A place authority with an outline and several names; the mapped record names it as free
+#: text only, so its links page proposes a link.
+PLACE = "test-place"
 #: Places beyond the demo's, so that the place facet is long.
 TOWNS = 14
 FAST = {"connect_timeout": 1, "read_timeout": 10, "retries": 1, "backoff": 0.01, "max_backoff": 0.02}
@@ -57,6 +61,11 @@ def _records(catalogue: Catalogue) -> None:
     place = {"name": "Test place", "geometry": {"type": "Polygon", "coordinates": [
         [[46.78, 39.90], [46.80, 39.90], [46.80, 39.92], [46.78, 39.92], [46.78, 39.90]]]}}
     catalogue.create(make_record(id=MAPPED, type="monument", title="Mapped test record", place=place))
+    catalogue.places.save({"id": PLACE, "geometry": place["geometry"], "countries": [{"code": "AZ"}],
+                           "names": [{"value": "Test place", "lang": "en", "script": "Latn", "kind": "common"},
+                                     {"value": "Sınaq yeri", "lang": "az", "script": "Latn", "kind": "official"}],
+                           "external_ids": [{"scheme": "geonames", "value": "587084"}],
+                           "sources": [{"id": "survey", "citation": "Field survey of the district, 2021."}]})
     for number in range(TOWNS):
         catalogue.create(make_record(id=f"town-school-{number}", title=f"School of town {number}",
                                      place={"name": f"Town {number:02d}"}))

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.browser.chromium import screenshot
-from tests.browser.richsite import ADMIN, ARCHIVIST, DELETED, DISPUTED, EDITED, MAPPED, Site, rich_site
+from tests.browser.richsite import ADMIN, ARCHIVIST, DELETED, DISPUTED, EDITED, MAPPED, PLACE, Site, rich_site
 from tests.conftest import unavailable
 
 pytestmark = pytest.mark.browser
@@ -21,18 +21,20 @@ PUBLIC = ["/", "/search", "/search?q=school", "/search?q=school&type=school&stat
           "/search?claims=disagree", "/search?q=qqqzzzx", "/search?page=999", "/search?more=place",
           f"/records/{EDITED}", f"/records/{EDITED}?revision=1", f"/records/{DISPUTED}", f"/records/{MAPPED}",
           f"/records/{EDITED}/history", f"/records/{DISPUTED}/history", f"/records/{DELETED}",
-          "/records/{renamed}", "/stats", "/stats?q=school", "/api", "/login", "/no/such/page", "/records/nope"]
+          "/records/{renamed}", "/stats", "/stats?q=school", "/api", "/login", "/no/such/page", "/records/nope",
+          "/places", "/places/khojaly", f"/places/{PLACE}", "/places/nope", "/search?q=mapped", "/search?place=khojaly"]
 ARCHIVIST_PAGES = ["/admin/", "/admin/sources", "/admin/runs", "/admin/runs/1", "/pending",
                    "/records/{harvested}/pending", "/records/new", f"/records/{EDITED}/edit",
                    "/records/{harvested}/edit", f"/records/{EDITED}/history", f"/records/{DELETED}/edit",
-                   f"/records/{EDITED}", "/imports/", "/imports/mappings"]
+                   f"/records/{EDITED}", "/imports/", "/imports/mappings", f"/places/{PLACE}",
+                   f"/places/{PLACE}/links", "/places/khojaly/links"]
 ADMIN_PAGES = ["/admin/users", "/admin/sources", "/admin/sources/museum/edit", f"/records/{EDITED}/history",
                "/imports/mappings"]
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "harvest" / "examples"
 #: The pages whose screenshots are kept, by name.
 SHOTS = {"home": "/", "search": "/search?q=school", "record": f"/records/{EDITED}",
          "record-disputed": f"/records/{DISPUTED}", "history": f"/records/{DISPUTED}/history", "stats": "/stats",
-         "login": "/login"}
+         "login": "/login", "places": "/places", "place": f"/places/{PLACE}", "map": "/search?q=mapped"}
 ARCHIVIST_SHOTS = {"desk": "/admin/", "pending": "/records/{harvested}/pending", "edit": f"/records/{EDITED}/edit"}
 
 
