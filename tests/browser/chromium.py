@@ -8,6 +8,7 @@ machine but fail under CI (``CI`` set), so a missing browser never passes as gre
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,3 +42,19 @@ def screenshot(page: Any, name: str) -> None:
     """Save a full-page screenshot into tests/screenshots/ to be looked at after the run."""
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+#: The focused element as the tests name it: its id, else its name, else its tag.
+FOCUSED = ("() => { const a = document.activeElement;"
+           " return a ? (a.id || a.getAttribute('name') || a.tagName) : ''; }")
+
+
+def focused(page: Any, expected: str | None = None, timeout_ms: float = 5000) -> str:
+    """What has the keyboard focus; with `expected`, once it is that or after `timeout_ms`.
+    A page's `autofocus` and the focus its script moves land after the load event, later on
+    a busy machine: the test waits for them instead of reading too early."""
+    if expected is not None:
+        from playwright.sync_api import TimeoutError as Timeout
+        with contextlib.suppress(Timeout):  # the caller's assertion shows what has the focus instead
+            page.wait_for_function(f"id => ({FOCUSED})() === id", arg=expected, timeout=timeout_ms)
+    return page.evaluate(FOCUSED)

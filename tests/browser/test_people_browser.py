@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.chromium import screenshot
+from tests.browser.chromium import focused, screenshot
 from tests.browser.richsite import ADMIN, ARCHIVIST, DISPUTED, EDITED, Site, rich_site
 
 pytestmark = pytest.mark.browser
@@ -51,9 +51,6 @@ def open_page(browser: Any) -> Iterator[Any]:
     assert errors == []
 
 
-def _focused(page: Any) -> str:
-    return page.evaluate("document.activeElement && (document.activeElement.id || document.activeElement.tagName)")
-
 
 def test_phone_shows_results_first_and_the_filters_behind_a_control(site: Site, open_page: Any) -> None:
     page = open_page(site, PHONE)
@@ -67,7 +64,7 @@ def test_phone_shows_results_first_and_the_filters_behind_a_control(site: Site, 
     screenshot(page, "search-phone-filters-open")
     page.locator("#facet-type a", has_text="School").click()
     page.wait_for_url("**type=school**")
-    assert _focused(page) == "results"  # the focus stays on the results
+    assert focused(page, "results") == "results"  # the focus stays on the results
     assert page.evaluate("document.getElementById('results').getBoundingClientRect().top") < PHONE["height"]
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -104,35 +101,35 @@ def test_keyboard_skips_to_results_and_keeps_focus_on_them(site: Site, open_page
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to results"
     page.keyboard.press("Enter")
-    assert _focused(page) == "results"
+    assert focused(page, "results") == "results"
     page.keyboard.press("Tab")
-    assert _focused(page) == "sort"  # from the results heading, the next stop is the sort order
+    assert focused(page, "sort") == "sort"  # from the results heading, the next stop is the sort order
     page.select_option("#sort", "title")
     page.locator(".sort-form button").click()
     page.wait_for_url("**sort=title**")
-    assert _focused(page) == "results"
+    assert focused(page, "results") == "results"
     page.goto(f"{site.url}/search")
     page.locator("nav.pagination a[rel=next]").click()
     page.wait_for_url("**page=2**")
-    assert _focused(page) == "results"
+    assert focused(page, "results") == "results"
 
 
 def test_failed_forms_put_the_focus_on_their_error(site: Site, open_page: Any) -> None:
     page = open_page(site, DESKTOP)
     page.goto(f"{site.url}/login")
-    assert _focused(page) == "name"
+    assert focused(page, "name") == "name"
     page.fill("#name", ARCHIVIST)
     page.fill("#password", "not the password")
     page.click("form.login button[type=submit]")
     page.wait_for_load_state()
-    assert _focused(page) == "login-error"
+    assert focused(page, "login-error") == "login-error"
 
     editor = open_page(site, DESKTOP, ARCHIVIST)
     editor.goto(f"{site.url}/records/new")
     editor.fill('[name="quantity"]', "many")
     editor.locator('button[name="save"]').last.click()
     editor.wait_for_load_state()
-    assert _focused(editor) == "error-summary"
+    assert focused(editor, "error-summary") == "error-summary"
     editor.goto(f"{site.url}/records/{EDITED}/history")
     reason = editor.locator("#restore-reason-1")
     editor.locator("#revision-1 form.restore button").click()  # the browser asks for the reason first
@@ -142,7 +139,7 @@ def test_failed_forms_put_the_focus_on_their_error(site: Site, open_page: Any) -
     editor.locator("#revision-1 form.restore button").click()
     editor.wait_for_load_state()
     assert "say why" in editor.locator("#history-error").inner_text()
-    assert _focused(editor) == "restore-reason-1"
+    assert focused(editor, "restore-reason-1") == "restore-reason-1"
 
     admin = open_page(site, DESKTOP, ADMIN)
     admin.goto(f"{site.url}/admin/sources")
@@ -150,7 +147,7 @@ def test_failed_forms_put_the_focus_on_their_error(site: Site, open_page: Any) -
     admin.fill("#src-url", "https://example.org/oai")
     admin.locator("form.stacked button[type=submit]").click()
     admin.wait_for_load_state()
-    assert _focused(admin) == "admin-error"
+    assert focused(admin, "admin-error") == "admin-error"
 
 
 def test_history_reads_well_on_a_phone(site: Site, open_page: Any) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from catalogue.records import slugify
 from tests.archivists import PASSWORD, add_user
-from tests.browser.chromium import screenshot
+from tests.browser.chromium import focused, screenshot
 from tests.conftest import make_app
 from tests.oaitools import serve
 
@@ -78,10 +78,6 @@ def _in_view(page: Any, selector: str) -> bool:
         "el => { const r = el.getBoundingClientRect(); return r.top > -2 && r.top < window.innerHeight; }")
 
 
-def _focused(page: Any) -> str:
-    return page.evaluate("document.activeElement ? (document.activeElement.id || document.activeElement.name"
-                         " || document.activeElement.tagName) : ''")
-
 
 def _mark(page: Any) -> None:
     """A value the page keeps until it is reloaded: gone after a round trip."""
@@ -132,7 +128,7 @@ def test_reusing_a_source_of_another_record_in_place(site: str, open_page: Any) 
     assert page.input_value('[name="sources[1].citation"]') == SURVEY
     assert page.input_value('[name="sources[1].id"]') == "mammadova-2019"
     assert page.input_value('[name="sources[1].publisher"]') == "Elm"
-    assert _focused(page) == "f-sources-1-citation" and _not_reloaded(page)
+    assert focused(page, "f-sources-1-citation") == "f-sources-1-citation" and _not_reloaded(page)
     page.locator('#f-conditions-0-sources input[value="mammadova-2019"]').check()
     screenshot(page, "record-form-reused-desktop")
     page.fill('[name="message"]', "the 2019 survey too")
@@ -163,13 +159,13 @@ def test_add_and_remove_in_place_with_javascript(site: str, open_page: Any) -> N
     _mark(page)
     page.click('button[name="add"][value="conditions"]')
     assert page.locator("#conditions-1").count() == 1 and _not_reloaded(page)
-    assert _focused(page) == "f-conditions-1-status" and _in_view(page, "#conditions-1")
+    assert focused(page, "f-conditions-1-status") == "f-conditions-1-status" and _in_view(page, "#conditions-1")
     assert page.locator("#legend-conditions-1").inner_text() == "Assessment 2"
     page.click('button[name="add"][value="conditions"]')
     page.click('#conditions-1 button[name="remove"]')
     assert page.locator("#conditions-1").count() == 0
     assert page.locator("#legend-conditions-2").inner_text() == "Assessment 2"  # renumbered
-    assert _focused(page) == "f-conditions-2-status" and _not_reloaded(page)
+    assert focused(page, "f-conditions-2-status") == "f-conditions-2-status" and _not_reloaded(page)
     page.select_option('[name="conditions[2].status"]', "damaged")
     page.locator('#f-conditions-2-sources input[value="afandiyev-2025"]').check()
     page.fill('[name="conditions[2].date"]', "2001")
@@ -214,7 +210,7 @@ def test_errors_are_worded_for_people_and_a_failed_edit_keeps_what_was_typed(
         tick.uncheck()
     page.fill('[name="message"]', "checking")
     _save(page)
-    assert _focused(page) == "error-summary"
+    assert focused(page, "error-summary") == "error-summary"
     summary = page.locator("#error-summary").inner_text()
     expected = {
         "en": ["Title: Fill this in: it is required.",
@@ -233,7 +229,7 @@ def test_errors_are_worded_for_people_and_a_failed_edit_keeps_what_was_typed(
     assert page.input_value('[name="conditions[0].date"]') == "in the nineties"
     assert page.input_value('[name="message"]') == "checking"
     page.locator("#error-summary a").nth(1).click()
-    assert _focused(page) == "f-conditions-0-sources"
+    assert focused(page, "f-conditions-0-sources") == "f-conditions-0-sources"
     screenshot(page, f"record-form-errors-desktop-{lang}")
 
 
