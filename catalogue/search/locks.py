@@ -15,6 +15,7 @@ import json
 import os
 import time
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,12 +93,11 @@ class FileLock:
             os.close(fd)
             raise
         try:
-            if os.stat(self.path).st_ino != os.fstat(fd).st_ino:  # replaced meanwhile: lock the new file
-                os.close(fd)
-                return False
-            with contextlib.suppress(OSError):  # (a full disk): the lock holds, its holder unrecorded
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, json.dumps(_holder()).encode("utf-8"), 0)
+            with self._guard():  # no one judges the last holder dead while this one records itself
+                if os.stat(self.path).st_ino != os.fstat(fd).st_ino:  # replaced meanwhile: lock the new file
+                    os.close(fd)
+                    return False
+                self._record(fd)
         except FileNotFoundError:
             os.close(fd)
             return False
@@ -108,19 +108,34 @@ class FileLock:
         _held.add(self)
         return True
 
+    @staticmethod
+    def _record(fd: int) -> None:
+        """Write this process into the lock file it holds (a full disk: the lock holds, its
+        holder unrecorded)."""
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(_holder()).encode("utf-8"), 0)
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Hold the lock's guard file: taking the lock records its new holder, and breaking it
+        reads the old one, each under the guard. Without it a process could read the record of
+        the last holder (exited) in the moment between the next holder's lock and its record,
+        and remove the lock file under that holder: two holders at once."""
+        fd = os.open(self.path.with_name(f"{self.path.name}.guard"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
     def _break_if_dead(self, inode: int) -> None:
         """Replace the lock file when its recorded holder is dead (an orphan keeps it locked)."""
         if not holder_gone(read_holder(self.path)):
             return
-        guard = self.path.with_name(f"{self.path.name}.guard")
-        fd = os.open(guard, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            with contextlib.suppress(FileNotFoundError):
-                if os.stat(self.path).st_ino == inode and holder_gone(read_holder(self.path)):
-                    os.unlink(self.path)
-        finally:
-            os.close(fd)
+        with self._guard(), contextlib.suppress(FileNotFoundError):
+            if os.stat(self.path).st_ino == inode and holder_gone(read_holder(self.path)):
+                os.unlink(self.path)
 
     def release(self) -> None:
         """Give the lock back (the file stays, recording its last holder)."""
