@@ -23,6 +23,7 @@ import threading
 import time
 import weakref
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,16 +108,23 @@ class _Storage(FileStorage):
 
 
 def open_index(folder: Path) -> Any:
-    """The Whoosh index in `folder`, read with plain file reads (no memory maps)."""
-    return FileIndex(_Storage(folder), indexname=INDEX_NAME)
+    """The Whoosh index in `folder`, read with plain file reads (no memory maps). Opening reads
+    its latest table of contents, which a writer may replace meanwhile: see `_retried`."""
+    return _retried(lambda: FileIndex(_Storage(folder), indexname=INDEX_NAME))
 
 
-def read_toc(ix: Any, tries: int = 20) -> Any:
-    """The index's latest table of contents; a writer may delete the one just listed (it
-    committed a newer one meanwhile), so a vanished file is looked up again."""
+def read_toc(ix: Any) -> Any:
+    """The index's latest table of contents (see `_retried`)."""
+    return _retried(ix._read_toc)
+
+
+def _retried(read: Callable[[], Any], tries: int = 20) -> Any:
+    """`read()` of a table of contents, looked up again when the one just listed vanished: a
+    writer committed a newer one meanwhile and deleted it (the folder listing then names
+    the newer one)."""
     for attempt in range(tries):
         try:
-            return ix._read_toc()
+            return read()
         except FileNotFoundError:
             if attempt == tries - 1:
                 raise
@@ -237,30 +245,56 @@ def _segment_damage(folder: Path, ix: Any, toc: Any, segment: Any, manifest: dic
     return None
 
 
+#: How many newer tables of contents `damage` checks when a commit raced its look.
+DAMAGE_TRIES = 5
+
+
 def damage(folder: Path, *, deep: bool = False) -> str | None:
     """Why the generation in `folder` cannot be searched, or None when it is whole. `deep` also
-    compares checksums and reads every segment's columns (after a read failed, and on check)."""
+    compares checksums and reads every segment's columns (after a read failed, and on check).
+
+    A process that does not hold the write lock may look while another commits: the files
+    of the table of contents it read are then merged away. So a fault counts only when the
+    table of contents it was found in is still the latest; else the newer one is checked."""
     if not folder.is_dir():
         return "its folder is missing"
+    for _ in range(DAMAGE_TRIES):
+        why, generation = _damage(folder, deep)
+        if why is None or generation is None or _latest_toc(folder) == generation:
+            return why
+    return why
+
+
+def _latest_toc(folder: Path) -> int:
+    """The number of the generation's latest table of contents (-1: none, or no folder)."""
+    try:
+        return TOC._latest_generation(_Storage(folder), INDEX_NAME)
+    except OSError:
+        return -1
+
+
+def _damage(folder: Path, deep: bool) -> tuple[str | None, int | None]:
+    """`damage` against one table of contents: why, and the number of the table of contents
+    it was found in (None when none could be read)."""
     try:
         ix = open_index(folder)
         toc = read_toc(ix)
     except EmptyIndexError:
-        return "its table of contents is missing"
+        return "its table of contents is missing", None
     except (ImportError, AttributeError) as error:
-        return f"it was written by an older version whose analysers this one does not have ({error})"
+        return f"it was written by an older version whose analysers this one does not have ({error})", None
     except Exception as error:  # any failure to read the TOC (truncated, garbled) is damage
-        return f"its table of contents cannot be read ({type(error).__name__}: {error})"
+        return f"its table of contents cannot be read ({type(error).__name__}: {error})", None
     manifest = read_manifest(folder)
     try:
         for segment in toc.segments:
             if why := _segment_damage(folder, ix, toc, segment, manifest, deep):
-                return why
+                return why, toc.generation
         if (folder / pairs.COMMON_FILE).exists():
             json.loads((folder / pairs.COMMON_FILE).read_text(encoding="utf-8"))
     except Exception as error:  # a file that cannot be read as what it should be is damage
-        return f"a file cannot be read ({type(error).__name__}: {error})"
-    return None
+        return f"a file cannot be read ({type(error).__name__}: {error})", toc.generation
+    return None, toc.generation
 
 
 # -- setting aside and tidying -----------------------------------------------------------

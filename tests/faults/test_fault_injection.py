@@ -265,3 +265,56 @@ def test_a_lock_whose_holder_died_does_not_count(tmp_path: Path) -> None:
             assert cat.search("orphan").total == 1
     finally:
         os.kill(orphan, signal.SIGKILL)
+
+
+def test_a_look_that_races_a_commit_finds_no_damage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A searching process checks the live generation without the write lock: when another
+    process commits meanwhile and merges segments away, the files of the table of contents
+    it read are gone. That is no damage (the newer table of contents is whole), and a search
+    that set the live index aside for it would leave every reader without search."""
+    data = make_data(tmp_path / "data")
+    folder = live_generation(data)
+    before = generations.read_toc(generations.open_index(folder))
+    with Catalogue(data) as cat:
+        for name in ("a", "b", "c", "d", "e", "f"):
+            cat.create({"id": f"race-{name}", "type": "tomb", "title": f"Race {name}",
+                        "sources": [{"id": "s", "citation": "Test."}]})
+    assert live_generation(data) == folder
+    now = generations.read_toc(generations.open_index(folder))
+    assert {s.segment_id() for s in before.segments} - {s.segment_id() for s in now.segments}, \
+        "the commits merged no segment away: the race is not staged"
+    real, calls = generations.read_toc, []
+
+    def stale_first(ix: Any) -> Any:  # the look read its table of contents just before the commits
+        calls.append(1)
+        return before if len(calls) == 1 else real(ix)
+
+    monkeypatch.setattr(generations, "read_toc", stale_first)
+    assert generations.damage(folder, deep=True) is None
+    assert len(calls) >= 2
+    monkeypatch.undo()
+    for path in segment_files(data)[:1]:  # real damage is still found
+        truncate_half(path)
+    assert generations.damage(folder) is not None
+
+
+def test_opening_as_a_commit_replaces_the_table_of_contents_finds_no_damage(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening a generation reads the table of contents the folder listing names; a commit in
+    another process may delete it in between (it wrote a newer one). Opening looks again
+    instead of calling the live index damaged."""
+    data = make_data(tmp_path / "data")
+    folder = live_generation(data)
+    real, calls = generations.TOC.read, []
+
+    def replaced_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise FileNotFoundError(2, "No such file or directory", str(folder / "_MAIN_1.toc"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(generations.TOC, "read", replaced_once)
+    assert generations.damage(folder) is None
+    with Catalogue(data) as cat:
+        assert cat.search("Khojaly", page_size=1).total > 0
+    assert len(calls) >= 2 and live_generation(data) == folder
