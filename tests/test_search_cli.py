@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
+from pathlib import Path
 
 from flask import Flask
 
+from catalogue.search.generations import REBUILD_LOCK
+from catalogue.search.locks import FileLock
 from tests.conftest import exited_cleanly
 
 
@@ -40,8 +45,24 @@ def test_search_suggestion_and_bad_limit(demo_app: Flask) -> None:
 def test_reindex_and_check(demo_app: Flask) -> None:
     runner = demo_app.test_cli_runner()
     result = runner.invoke(args=["reindex"])
-    assert result.exit_code == 0 and "Reindexed 8 records" in result.output
+    assert result.exit_code == 0 and "Reindexed 8 records" in result.output, result.output
     result = runner.invoke(args=["check", "--no-repair"])
-    assert result.exit_code == 0 and "index and store agree" in result.output
+    assert result.exit_code == 0 and "index and store agree" in result.output, result.output
     assert runner.invoke(args=["search", "Khojaly"]).output.startswith("8 records\n")
     assert runner.invoke(args=["search", "qqqzzzx"]).output.startswith("0 records\n")
+
+
+def test_reindex_waits_for_a_rebuild_already_running(demo_app: Flask) -> None:
+    """A rebuild someone else runs (a server healing its index) is waited for, then this one
+    runs; past `--wait` the command gives up, naming who holds the index."""
+    runner = demo_app.test_cli_runner()
+    other = FileLock(Path(demo_app.config["DATA"]) / "index" / REBUILD_LOCK)
+    assert other.acquire(0)
+    try:
+        result = runner.invoke(args=["reindex", "--wait", "0.3"])
+        assert result.exit_code == 1 and "another rebuild of the search index is running" in result.output
+        assert f"process {os.getpid()}" in result.output and "Reindexed" not in result.output
+    finally:
+        threading.Timer(0.5, other.release).start()
+    result = runner.invoke(args=["reindex", "--wait", "30"])
+    assert result.exit_code == 0 and "Reindexed 8 records" in result.output, result.output

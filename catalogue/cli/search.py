@@ -15,6 +15,9 @@ from ..service import result_json
 from .context import get_catalogue, settings
 from .output import user_errors
 
+#: Seconds `catalogue reindex` waits for a rebuild already running, by default.
+REINDEX_WAIT = 300.0
+
 
 def print_result(result: SearchResult, facets: bool) -> None:
     """Hits, one per line (id, title), then the facet counts when asked for."""
@@ -57,13 +60,16 @@ def search_command(query: str, as_json: bool, limit: int, facets: bool, bbox: st
 @click.option("--procs", type=click.IntRange(1, 16), default=None,
               help="Writer processes for the rebuild (default: one per core, at most two; "
                    "stores under 5,000 records use one).")
+@click.option("--wait", "wait", type=click.FloatRange(0), default=REINDEX_WAIT, show_default=True,
+              help="Seconds to wait for a rebuild already running (a server's, another command's) "
+                   "before giving up.")
 @user_errors
-def reindex_command(procs: int | None) -> None:
+def reindex_command(procs: int | None, wait: float) -> None:
     """Rebuild the search index from the store in a new folder and swap it in."""
     catalogue = get_catalogue()
     started = time.monotonic()
     try:
-        count = catalogue.reindex(procs=procs)
+        count = catalogue.reindex(procs=procs, wait=wait)
     except OSError as error:
         raise click.ClickException(f"the index could not be rebuilt: {error.strerror or error}") from error
     click.echo(f"Reindexed {counted(count, 'record')} in {time.monotonic() - started:.1f} s.")

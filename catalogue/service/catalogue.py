@@ -283,11 +283,12 @@ class Catalogue:
         if self._with_index:
             self._kept().follow()
 
-    def reindex(self, *, procs: int | None = None) -> int:
+    def reindex(self, *, procs: int | None = None, wait: float = 0.0) -> int:
         """Rebuild the search index from the store in a new folder and swap it in; how many
         records it holds. Works whatever state the old index is in. `procs` writer
-        processes (None: the index decides)."""
-        return self.index.reindex(self.store, procs=procs)
+        processes (None: the index decides); a rebuild another process or thread runs is
+        waited for up to `wait` seconds, then IndexBusy."""
+        return self.index.reindex(self.store, procs=procs, wait=wait)
 
     def check_index(self, *, repair: bool = True) -> Any:
         """Compare the search index with the store; with `repair`, catch it up (or rebuild it
