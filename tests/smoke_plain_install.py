@@ -230,8 +230,8 @@ def wait_until_up(base: str, server: subprocess.Popen, seconds: float = 90) -> b
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and server.poll() is None:
         try:
-            return requests.get(base + "/", timeout=5).status_code == 200
-        except requests.ConnectionError:
+            return requests.get(base + "/", timeout=30).status_code == 200
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or its first page is slow
             time.sleep(0.2)
     return False
 
