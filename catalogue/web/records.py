@@ -111,15 +111,9 @@ def record(record_id: str) -> Any:
 @bp.get("/records/<record_id>.json")
 def record_json(record_id: str) -> Any:
     """The record as stored (JSON), or a revision with ``?revision=N``."""
-    catalogue = get_catalogue()
-    if catalogue.current(record_id) is None and catalogue.current(f"{record_id}.json") is not None:
-        return record(f"{record_id}.json")  # an id that itself ends in .json
-    try:
-        data = catalogue.get(record_id, _revision_arg(), include_withheld=is_admin())
-    except Gone as error:
-        return _gone_page(error)
-    except Withheld as error:
-        return _withheld_page(error)
+    data = _record_as(record_id, ".json")
+    if not isinstance(data, dict):
+        return data
     response: Response = jsonify(data)
     response.headers["Link"] = f'<{citation.record_url(base_url(), record_id)}>; rel="alternate"; type="text/html"'
     return response
@@ -128,18 +122,27 @@ def record_json(record_id: str) -> Any:
 @bp.get("/records/<record_id>.ris")
 def record_ris(record_id: str) -> Any:
     """The record's citation as RIS (``?revision=N``: of that revision), for reference managers."""
+    data = _record_as(record_id, ".ris")
+    if not isinstance(data, dict):
+        return data
+    name = f"{record_id}-r{data.get('revision', 1)}.ris"
+    return Response(_cite(data)["ris"], mimetype="application/x-research-info-systems",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _record_as(record_id: str, suffix: str) -> dict[str, Any] | Any:
+    """The record (or ``?revision=N``) a `suffix` format route asked for, or the page to answer
+    instead: the record page of an id that itself ends in `suffix`, or why it is gone or
+    withheld."""
     catalogue = get_catalogue()
-    if catalogue.current(record_id) is None and catalogue.current(f"{record_id}.ris") is not None:
-        return record(f"{record_id}.ris")  # an id that itself ends in .ris
+    if catalogue.current(record_id) is None and catalogue.current(f"{record_id}{suffix}") is not None:
+        return record(f"{record_id}{suffix}")
     try:
-        data = catalogue.get(record_id, _revision_arg(), include_withheld=is_admin())
+        return catalogue.get(record_id, _revision_arg(), include_withheld=is_admin())
     except Gone as error:
         return _gone_page(error)
     except Withheld as error:
         return _withheld_page(error)
-    name = f"{record_id}-r{data.get('revision', 1)}.ris"
-    return Response(_cite(data)["ris"], mimetype="application/x-research-info-systems",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _history_rows(revisions: list[Revision], admin: bool) -> list[dict[str, Any]]:
