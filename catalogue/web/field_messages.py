@@ -52,25 +52,22 @@ TEXTS: dict[str, LazyString] = {
     "source_gone": lazy_gettext("That source is no longer in a public record: search again."),
     "message_required": lazy_gettext("Say what you changed and why: the edit message is required."),
 }
-#: Problems worded for the field they are about: (code, field path without row numbers).
+#: Problems worded for the field they are about: (codes, field paths without row numbers, text);
+#: each text stands for every pair of its codes and paths.
+_FIELD_GROUPS: tuple[tuple[tuple[str, ...], tuple[str, ...], LazyString], ...] = (
+    (("required", "minItems"), ("names.sources", "place.names.sources", "conditions.sources",
+                                "designations.sources", "period.sources", "quantity_sources"),
+     lazy_gettext("Tick at least one source that states this (add it under Sources above first).")),
+    (("required", "minItems"), ("sources",),
+     lazy_gettext("Add at least one source: every record rests on the sources that describe it.")),
+    (("required", "minLength"), ("sources.citation",),
+     lazy_gettext("Write the citation of this source (author, title, publisher, date).")),
+    (("pattern",), ("id", "sources.id"),
+     lazy_gettext("%(value)s cannot be an id: use letters, digits and . _ : - only, starting with a letter "
+                  "or a digit.")),
+)
 FIELD_TEXTS: dict[tuple[str, str], LazyString] = {
-    **{(code, path): lazy_gettext("Tick at least one source that states this (add it under Sources above first).")
-       for code in ("required", "minItems") for path in ("names.sources", "place.names.sources",
-                                                          "conditions.sources", "designations.sources",
-                                                          "period.sources", "quantity_sources")},
-    ("required", "sources"): lazy_gettext("Add at least one source: every record rests on the sources that "
-                                          "describe it."),
-    ("minItems", "sources"): lazy_gettext("Add at least one source: every record rests on the sources that "
-                                          "describe it."),
-    ("required", "sources.citation"): lazy_gettext("Write the citation of this source (author, title, "
-                                                   "publisher, date)."),
-    ("minLength", "sources.citation"): lazy_gettext("Write the citation of this source (author, title, "
-                                                    "publisher, date)."),
-    ("pattern", "id"): lazy_gettext("%(value)s cannot be an id: use letters, digits and . _ : - only, "
-                                    "starting with a letter or a digit."),
-    ("pattern", "sources.id"): lazy_gettext("%(value)s cannot be an id: use letters, digits and . _ : - only, "
-                                            "starting with a letter or a digit."),
-}
+    (code, path): text for codes, paths, text in _FIELD_GROUPS for code in codes for path in paths}
 
 #: JSON types in words, for the ``type`` message.
 TYPES: dict[str, LazyString] = {
