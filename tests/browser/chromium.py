@@ -58,3 +58,16 @@ def focused(page: Any, expected: str | None = None, timeout_ms: float = 5000) ->
         with contextlib.suppress(Timeout):  # the caller's assertion shows what has the focus instead
             page.wait_for_function(f"id => ({FOCUSED})() === id", arg=expected, timeout=timeout_ms)
     return page.evaluate(FOCUSED)
+
+
+def sign_in(page: Any, base: str, name: str, password: str, next_path: str | None = None) -> None:
+    """Fill in and send the sign-in form of the site at `base` (a wrong password too: the page
+    then shows why); with `next_path`, wait until it has taken the browser there."""
+    page.goto(f"{base}/login" + (f"?next={next_path}" if next_path else ""))
+    page.fill("#name", name)
+    page.fill("#password", password)
+    page.click("form.login button[type=submit]")
+    if next_path:
+        page.wait_for_url(f"{base}{next_path}")
+    else:
+        page.wait_for_load_state()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.archivists import PASSWORD, add_user
-from tests.browser.chromium import screenshot
+from tests.browser.chromium import screenshot, sign_in
 from tests.conftest import make_app
 from tests.oaitools import serve
 
@@ -41,14 +41,6 @@ def _context(browser: Any) -> Any:
     return context
 
 
-def _sign_in(page: Any, site: str, name: str, next_path: str) -> None:
-    page.goto(f"{site}/login?next={next_path}")
-    page.fill("#name", name)
-    page.fill("#password", PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(f"{site}{next_path}")
-
-
 def _save(page: Any) -> None:
     page.locator('button[name="save"]').last.click()
     page.wait_for_load_state()
@@ -62,7 +54,7 @@ def test_edit_fix_search_history_restore_logout(site: str, browser: Any) -> None
     context = _context(browser)
     page = context.new_page()
     edit = "/records/khojaly-schools/edit"
-    _sign_in(page, site, "alice", edit)
+    sign_in(page, site, "alice", PASSWORD, edit)
 
     page.fill('[name="title"]', "Schools of Khojaly district")
     page.fill('[name="conditions[0].date"]', "February 1992")
@@ -114,8 +106,8 @@ def test_two_editors_the_second_sees_the_conflict_and_loses_nothing(site: str, b
     edit = "/records/khojaly-clubs/edit"
     first, second = _context(browser), _context(browser)
     alice, bob = first.new_page(), second.new_page()
-    _sign_in(alice, site, "alice", edit)
-    _sign_in(bob, site, "bob", edit)
+    sign_in(alice, site, "alice", PASSWORD, edit)
+    sign_in(bob, site, "bob", PASSWORD, edit)
 
     alice.fill('[name="title"]', "Clubs of Khojaly (alice)")
     alice.fill('[name="message"]', "alice's title")
@@ -149,7 +141,7 @@ def test_archivist_pages_fit_a_phone_in_azerbaijani(site: str, browser: Any) -> 
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.goto(f"{site}/login?lang=az")
-    _sign_in(page, site, "root", "/admin/users")
+    sign_in(page, site, "root", PASSWORD, "/admin/users")
     for path in ("/admin/users", "/admin/sources", "/admin/", "/pending", "/records/khojaly-clubs/edit"):
         page.goto(f"{site}{path}")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path

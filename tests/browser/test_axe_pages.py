@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.chromium import screenshot
+from tests.browser.chromium import screenshot, sign_in
 from tests.browser.richsite import ADMIN, ARCHIVIST, DELETED, DISPUTED, EDITED, MAPPED, PLACE, Site, rich_site
 from tests.conftest import unavailable
 
@@ -61,11 +61,7 @@ def _context(browser: Any, site: Site, size: str, lang: str, user: str | None = 
     page = context.new_page()
     page.goto(f"{site.url}/?lang={lang}")  # the language cookie
     if user:
-        page.goto(f"{site.url}/login")
-        page.fill("#name", user)
-        page.fill("#password", site.password)
-        page.click("form.login button[type=submit]")
-        page.wait_for_load_state()
+        sign_in(page, site.url, user, site.password)
     return context, page
 
 
@@ -123,11 +119,7 @@ def test_no_axe_violation_on_any_page(browser: Any, axe: Any, site: Site, size: 
     found: dict[str, str] = {}
     context, page = _context(browser, site, size, lang)
     _visit(axe, page, site, PUBLIC, lang, found)
-    page.goto(f"{site.url}/login")
-    page.fill("#name", ARCHIVIST)
-    page.fill("#password", "wrong password")
-    page.click("form.login button[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, site.url, ARCHIVIST, "wrong password")
     _check(axe, page, f"{lang} failed sign-in", found)
     if lang == "en":
         for name, path in SHOTS.items():

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.archivists import PASSWORD, add_user
-from tests.browser.chromium import screenshot
+from tests.browser.chromium import screenshot, sign_in
 from tests.conftest import make_app
 from tests.oaitools import serve
 
@@ -35,11 +35,7 @@ def _signed_in(browser: Any, site: str, name: str, javascript: bool = True) -> A
     context = browser.new_context(viewport={"width": 1200, "height": 900}, java_script_enabled=javascript)
     context.set_default_timeout(20_000)
     page = context.new_page()
-    page.goto(f"{site}/login?next=/imports/")
-    page.fill("#name", name)
-    page.fill("#password", PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(f"{site}/imports/")
+    sign_in(page, site, name, PASSWORD, "/imports/")
     return page
 
 

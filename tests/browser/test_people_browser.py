@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.chromium import focused, screenshot
+from tests.browser.chromium import focused, screenshot, sign_in
 from tests.browser.richsite import ADMIN, ARCHIVIST, DISPUTED, EDITED, Site, rich_site
 
 pytestmark = pytest.mark.browser
@@ -38,11 +38,7 @@ def open_page(browser: Any) -> Iterator[Any]:
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
         if user:
-            page.goto(f"{site.url}/login")
-            page.fill("#name", user)
-            page.fill("#password", site.password)
-            page.click("form.login button[type=submit]")
-            page.wait_for_load_state()
+            sign_in(page, site.url, user, site.password)
         return page
 
     yield make
@@ -118,10 +114,7 @@ def test_failed_forms_put_the_focus_on_their_error(site: Site, open_page: Any) -
     page = open_page(site, DESKTOP)
     page.goto(f"{site.url}/login")
     assert focused(page, "name") == "name"
-    page.fill("#name", ARCHIVIST)
-    page.fill("#password", "not the password")
-    page.click("form.login button[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, site.url, ARCHIVIST, "not the password")
     assert focused(page, "login-error") == "login-error"
 
     editor = open_page(site, DESKTOP, ARCHIVIST)

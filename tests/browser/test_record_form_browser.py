@@ -13,7 +13,7 @@ import pytest
 
 from catalogue.records import slugify
 from tests.archivists import PASSWORD, add_user
-from tests.browser.chromium import focused, screenshot
+from tests.browser.chromium import focused, screenshot, sign_in
 from tests.conftest import make_app
 from tests.oaitools import serve
 
@@ -56,11 +56,7 @@ def open_page(browser: Any, site: str) -> Iterator[Any]:
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(f"{site}/?lang={lang}")
-        page.goto(f"{site}/login")
-        page.fill("#name", "alice")
-        page.fill("#password", PASSWORD)
-        page.click("form.login button[type=submit]")
-        page.wait_for_load_state()
+        sign_in(page, site, "alice", PASSWORD)
         return page
 
     yield make
