@@ -76,7 +76,7 @@ def texts(root: etree._Element, name: str) -> list[str]:
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
     """Serve `app` on a free loopback port in a thread; yields the /oai URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing_bodies(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -85,6 +85,20 @@ def serve(app: Flask) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+def closing_bodies(app: Any) -> Any:
+    """`app` whose response bodies are closed even when the client drops the connection:
+    werkzeug's development server then skips closing them, and a static file left open (a
+    browser cancelling a favicon request) fails the test that happens to collect it."""
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return wrapped
 
 
 class CheckingSickle(Sickle):

@@ -15,6 +15,7 @@ import pytest
 
 from catalogue.service import Catalogue
 from tests.clirun import run_cli
+from tests.conftest import INDEX_WAIT_MS
 from tests.recordsamples import make_record
 
 pytestmark = pytest.mark.own_store  # the tests choose their stores themselves
@@ -47,7 +48,7 @@ def test_an_edit_on_one_node_is_searchable_on_the_other_within_a_second(tmp_path
     replica is watched from that moment. Polling each second would put the median lag near
     half a second; woken by NOTIFY, it is the time of one index commit."""
     with Catalogue(tmp_path / "a", database_url=shared, with_index=False) as a, \
-            Catalogue(tmp_path / "b", database_url=shared) as b:
+            Catalogue(tmp_path / "b", database_url=shared, index_wait_ms=INDEX_WAIT_MS) as b:
         b.open_index()
         lags = []
         for i, word in enumerate(WORDS):

@@ -109,6 +109,11 @@ def _import_pages(axe: Any, page: Any, site: Site, lang: str, found: dict[str, s
     _check(axe, page, f"{lang} import preview", found)
     page.click("form.confirm button[type=submit]")
     page.wait_for_url("**/imports/runs/*")
+    from playwright.sync_api import expect  # deferred: a test extra
+
+    # Until the import ends the page reloads itself (its progress script), which would abort
+    # the next page's load: wait for the page of the finished import, which has no such script.
+    expect(page.locator('script[src*="import-progress"]')).to_have_count(0, timeout=120_000)
     page.wait_for_load_state("load")
     _check(axe, page, f"{lang} import run", found)
 

@@ -147,10 +147,11 @@ def test_finding_3_writer_processes_die_with_a_killed_reindex_and_hold_no_lock(t
         reindex.wait()  # (not communicate: writer processes that lived on would hold its pipes open)
         assert wait_until(lambda: not any(alive(p) for p in workers), timeout=5), "writer processes lived on"
         assert held_locks(data) == []
-        started = time.monotonic()
-        code, out, err = finish(start(data, "reindex", "--procs", "2"))
+        # --wait 0: a lock the killed run left held would refuse this one at once (exit 1), so
+        # it proves "at once" without a wall-clock bound that a loaded machine can break.
+        code, out, err = finish(start(data, "reindex", "--procs", "2", "--wait", "0"))
         assert code == 0, err
-        assert out.startswith(f"Reindexed {writing.PARALLEL_MIN} records") and time.monotonic() - started < 60
+        assert out.startswith(f"Reindexed {writing.PARALLEL_MIN} records")
         assert_nothing_left(data, workers)
     finally:
         for pid in workers or []:
