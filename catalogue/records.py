@@ -7,7 +7,6 @@ is checked the same way wherever it comes from.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import secrets
@@ -57,13 +56,15 @@ def _clean(value: Any) -> Any:
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     """Whether lists and objects nest more than `limit` levels (checked without recursion)."""
-    stack = [(value, 1)]
+    if not isinstance(value, dict | list):
+        return False
+    stack = [(value, 1)]  # lists and objects only: the leaves (most values) are never stacked
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > limit:
-                return True
-            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)
+                     if isinstance(child, dict | list))
     return False
 
 
@@ -83,8 +84,9 @@ def _whole_numbers(value: Any, path: tuple[str, ...]) -> Any:
 
 def normalise(record: dict[str, Any]) -> dict[str, Any]:
     """A cleaned copy: NFC text, no control characters, no empty fields, whole numbers as
-    integers (``quantity: 3.0`` becomes 3; 3.5 is left for validation to refuse)."""
-    clean = _clean(copy.deepcopy(record))
+    integers (``quantity: 3.0`` becomes 3; 3.5 is left for validation to refuse). `_clean`
+    builds new lists and objects all the way down, so `record` is left as it was."""
+    clean = _clean(record)
     for path in integer_paths():
         clean = _whole_numbers(clean, path)
     return clean
@@ -184,8 +186,8 @@ def derive_countries(place: Any) -> None:
         countries.insert(0, codes.complete_country({"name": given}))
     place["countries"] = countries
     first = countries[0] if countries and isinstance(countries[0], dict) else {}
-    if first.get("name") or first.get("code"):
-        place["country"] = first.get("name") or first.get("code")
+    if (first.get("name") or first.get("code")) and (given is None or isinstance(given, str)):
+        place["country"] = first.get("name") or first.get("code")  # (a country of another type stays, to be refused)
 
 
 def max_record_bytes() -> int:

@@ -4,12 +4,17 @@ verb, for ListSets or after their records are gone. Found untested by mutation t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from catalogue.oai import tokens
 from tests.conftest import make_app
 from tests.oaitools import OAI, error_codes, oai, texts
 from tests.recordsamples import make_record
@@ -75,3 +80,60 @@ def test_an_unknown_set_or_format_matches_nothing_with_its_own_error(client: Fla
         == ["noRecordsMatch"]
     assert error_codes(oai(client, verb="ListRecords", metadataPrefix="oai_dc", set="nonsense")) == ["noRecordsMatch"]
     assert error_codes(oai(client, verb="ListRecords", metadataPrefix="marc")) == ["cannotDisseminateFormat"]
+
+
+@pytest.mark.parametrize(("verb", "change"), [
+    ("ListRecords", {"prefix": "marc21"}), ("ListIdentifiers", {"prefix": "marc21"}),
+    ("ListIdentifiers", {"set_spec": "colour:red"}), ("ListRecords", {"set_spec": "type:tomb:old"}),
+])
+def test_a_signed_token_for_a_format_or_set_no_longer_offered_is_refused(
+        client: FlaskClient, verb: str, change: dict[str, str]) -> None:
+    """A token this repository signed (say, before a format or a set was withdrawn) for a
+    list it no longer offers: badResumptionToken, not a 500 nor a list in another format."""
+    secret = client.application.config["SECRET_KEY"]
+    issued = oai(client, verb=verb, metadataPrefix="oai_dc").find(f".//{OAI}resumptionToken").text
+    state = replace(tokens.load(issued, secret, verb=verb, max_age=600), **change)
+    root = oai(client, verb=verb, resumptionToken=tokens.dump(state, secret))
+    assert error_codes(root) == ["badResumptionToken"]
+    assert texts(root, "error") == ["The resumptionToken is invalid or has expired; start the list again."]
+
+
+#: A server clock's zone with summer time (POSIX rules: no tz database needed); Central
+#: Europe moves to summer time on 2026-03-29 at 01:00 UTC.
+CENTRAL_EUROPE = "CET-1CEST,M3.5.0,M10.5.0/3"
+ISSUED = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+
+
+class _IssuedAt(datetime):
+    """datetime whose now() is ISSUED (local wall time when asked without a zone)."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:
+        return ISSUED.astimezone(tz) if tz else ISSUED.astimezone().replace(tzinfo=None)
+
+
+@pytest.fixture
+def summer_time_eve(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The server in Central Europe, a day before its clocks go forward."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = CENTRAL_EUROPE
+    time.tzset()
+    monkeypatch.setattr("catalogue.oai.provider.datetime", _IssuedAt)
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_a_token_expiry_is_exact_across_a_change_of_the_server_clock(tmp_path, summer_time_eve: None) -> None:
+    """A day's lifetime from the eve of summer time ends 24 real hours later, in UTC, not
+    an hour early as local wall-clock arithmetic would have it."""
+    app = make_app(tmp_path / "data", OAI_PAGE_SIZE=1, OAI_TOKEN_TTL=24 * 3600)
+    with app.app_context():
+        from catalogue.web import get_catalogue
+
+        get_catalogue().import_records((str(i), make_record(id=f"r{i}")) for i in range(2))
+    token = oai(app.test_client(), verb="ListIdentifiers", metadataPrefix="oai_dc").find(f".//{OAI}resumptionToken")
+    assert token.get("expirationDate") == "2026-03-29T12:00:00Z"

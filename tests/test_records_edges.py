@@ -137,6 +137,8 @@ def test_system_fields_and_a_written_condition_are_replaced() -> None:
     ([{"status": "destroyed", "date": "1992"}, {"status": "damaged", "date": "1992"}], "damaged"),
     ([{"status": "intact", "date": "-0500"}, {"status": "damaged"}], "intact"),
     ([{"status": "damaged", "date": "2001"}, {"status": "intact"}, {"status": "at_risk"}], "damaged"),
+    ([{"status": "damaged", "date": "1950/.."}, {"status": "destroyed", "date": "1900"}], "damaged"),
+    ([{"status": "destroyed", "date": "1900"}, {"status": "damaged", "date": "1950.."}], "damaged"),
 ])
 def test_the_current_condition_is_the_latest_dated_assessment(conditions: list, status: str) -> None:
     record = make_record(id="x", conditions=[dict(c, sources=["s1"]) for c in conditions])
@@ -299,3 +301,133 @@ def test_an_installed_package_reads_the_schemas_it_ships_and_says_when_they_are_
     shutil.rmtree(package / "_schemas")
     assert _schemas_dir_of_copy(tmp_path).stdout.strip() == \
         "record.schema.json not found: the installation is incomplete"
+
+
+def test_empty_values_of_every_kind_are_dropped_from_lists_and_objects_alike() -> None:
+    """JSON null, [] and {} (an API client's or a spreadsheet's blanks) say nothing, as "" does."""
+    prepared = records.prepare(make_record(
+        id="x", notes=None, media=[], external_ids=[{}, None, []], subjects=["tomb", None, [], {}, ""],
+        place={"name": "Xocalı", "geometry": {}, "countries": [], "admin_area": None},
+        provenance={"origin": "manual", "source_name": None, "note": ""}))
+    assert {"notes", "media", "external_ids"}.isdisjoint(prepared)
+    assert prepared["subjects"] == ["tomb"]
+    assert prepared["place"] == {"name": "Xocalı"}
+    assert prepared["provenance"] == {"origin": "manual"}
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (2.0**53, "9007199254740992 is greater than the maximum of 3000"),
+    (2.0**53 + 2, "9007199254740994.0 is greater than the maximum of 3000"),
+    (-(2.0**53), "-9007199254740992 is less than the minimum of -100000"),
+    (-(2.0**53) - 2, "-9007199254740994.0 is less than the minimum of -100000"),
+])
+def test_a_float_is_read_as_a_whole_number_only_while_it_holds_one_exactly(value: float, shown: str) -> None:
+    """Beyond 2**53 a float no longer tells neighbouring whole numbers apart: it is left as sent."""
+    assert problems(make_record(id="x", period={"label": "p", "start": value})) == [
+        ("period.start", shown, "maximum" if value > 0 else "minimum")]
+
+
+@pytest.mark.parametrize(("place", "expected"), [
+    ({"countries": [{"code": "AZ"}, {"code": "am"}]},
+     {"countries": [{"code": "AZ", "name": "Azerbaijan"}, {"code": "AM", "name": "Armenia"}], "country": "Azerbaijan"}),
+    ({"countries": [{"code": "ZZ"}]}, {"countries": [{"code": "ZZ"}], "country": "ZZ"}),
+    ({"countries": [{"name": "Atlantis"}]}, {"countries": [{"name": "Atlantis"}], "country": "Atlantis"}),
+    ({"country": "az", "countries": [{"code": "AZ"}]},
+     {"countries": [{"code": "AZ", "name": "Azerbaijan"}], "country": "Azerbaijan"}),
+    ({"country": "AM", "countries": [{"name": "Armenia"}]},
+     {"countries": [{"name": "Armenia", "code": "AM"}], "country": "Armenia"}),
+    ({"country": "Armenia", "name": "Xocalı"}, {"country": "Armenia", "name": "Xocalı"}),
+])
+def test_countries_are_completed_and_the_country_is_the_first_of_them(place: dict, expected: dict) -> None:
+    """A code or name alone, known or not, in any case; a `country` that is one of them is not repeated."""
+    assert records.prepare(make_record(id="x", place=place))["place"] == expected
+
+
+@pytest.mark.parametrize(("place", "expected"), [
+    ({"countries": ["AZ"]}, [("place.countries[0]", "'AZ' is not of type 'object'", "type")]),
+    ({"countries": [{"code": 5}]}, [("place.countries[0].code", "5 is not of type 'string'", "type"),
+                                    ("place.country", "5 is not of type 'string'", "type")]),
+])
+def test_countries_of_the_wrong_shape_are_refused_not_completed(place: dict, expected: list) -> None:
+    assert problems(make_record(id="x", place=place)) == expected
+
+
+@pytest.mark.parametrize("country", [5, ["AZ"], {"code": "AZ"}])
+def test_a_country_that_is_not_text_is_refused_not_replaced_by_the_countries(country: Any) -> None:
+    """A writer's `place.country` of the wrong type is reported, not silently overwritten with
+    the first of the `countries` given beside it (nothing a writer sent is dropped)."""
+    found = problems(make_record(id="x", place={"country": country, "countries": [{"code": "AZ"}]}))
+    assert [(path, code) for path, _, code in found] == [("place.country", "type")], found
+
+
+def test_a_place_given_only_its_countries_as_the_edit_form_sends_it_says_where() -> None:
+    """The edit form checks its other fields with `validate` (no completion): `countries` alone will do."""
+    checked = records.normalise(make_record(id="x", place={"countries": [{"code": "AZ"}]}))
+    assert records.validate(checked) == []
+    assert [e.code for e in records.validate(dict(checked, place={"admin_area": "Ağdam"}))] == ["empty_place"]
+
+
+def test_a_claim_citing_no_source_of_the_record_and_a_backward_period_carry_their_values() -> None:
+    """What an interface in another language words the rule's message from."""
+    with pytest.raises(ValidationError) as caught:
+        records.prepare(make_record(id="x", quantity=2, quantity_sources=["s9"],
+                                    period={"label": "p", "start": 1400, "end": 1301}))
+    assert [(e.path, e.code, dict(e.params)) for e in caught.value.errors] == [
+        ("quantity_sources[0]", "unknown_source", {"value": "s9"}),
+        ("period.end", "end_before_start", {"start": 1400, "end": 1301})]
+
+
+@pytest.mark.parametrize("period", [{"label": "XIV", "start": 1301}, {"label": "XIV", "end": 1400}, {"label": "XIV"}])
+def test_a_period_open_at_either_end_is_valid(period: dict) -> None:
+    assert problems(make_record(id="x", period=period)) == []
+
+
+def test_refusals_of_what_is_no_record_say_why_with_their_values() -> None:
+    with pytest.raises(ValidationError) as not_a_record:
+        records.prepare(["a", "list"])
+    [error] = not_a_record.value.errors
+    assert (error.path, str(error), dict(error.params)) == ("", "a record must be a JSON object", {})
+    with pytest.raises(ValidationError) as deep:
+        records.prepare(_nested(33))
+    assert dict(deep.value.errors[0].params) == {"limit": 32}
+
+
+def test_schema_problems_come_sorted_by_field_then_message() -> None:
+    found = [(e.path, e.code) for e in records.validate(records.normalise(make_record(
+        id="Bad Id", type="spaceport", title="", names=[{"value": "A", "lang": "a z" * 20}])))]
+    assert found == [("id", "pattern"), ("names[0].lang", "pattern"), ("names[0].lang", "maxLength"),
+                     ("title", "required"), ("type", "enum")]
+
+
+@pytest.mark.parametrize("given", ["Atlantis", "None", "XXXX", ""])
+def test_a_country_given_that_no_listed_country_is_comes_first_whatever_it_says(given: str) -> None:
+    """Matched against the listed countries' names and codes only: a country listed by its code
+    alone has no name for `given` to be confused with (an empty `country` says nothing)."""
+    place = records.prepare(make_record(id="x", place={"country": given, "countries": [{"code": "ZZ"}]}))["place"]
+    listed = [{"name": given}] if given else []
+    assert place == {"country": given or "ZZ", "countries": [*listed, {"code": "ZZ"}]}
+
+
+def test_a_field_of_the_wrong_shape_is_refused_as_it_was_sent() -> None:
+    """Whole numbers are made only where the schema has them: a list where the period goes is left alone."""
+    assert problems(make_record(id="x", period=[1301.0, 1400.0])) == [
+        ("period", "[1301.0, 1400.0] is not of type 'object'", "type")]
+
+
+def test_a_record_of_exactly_the_size_limit_is_checked_field_by_field_and_a_byte_more_is_not() -> None:
+    limit = records.max_record_bytes()
+    size = len(json.dumps(records.normalise(make_record(id="x", description="a")), ensure_ascii=False,
+                          separators=(",", ":")).encode())
+    at_limit = records.normalise(make_record(id="x", description="a" * (limit - size + 1)))
+    assert [(e.path, e.code) for e in records.validate(at_limit)] == [("description", "maxLength")]
+    over = records.normalise(make_record(id="x", description="a" * (limit - size + 2)))
+    assert [(e.path, e.code, dict(e.params)) for e in records.validate(over)] == [
+        ("", "too_large", {"size": limit + 1, "limit": limit})]
+
+
+def test_a_written_condition_is_dropped_even_when_the_assessments_give_none() -> None:
+    """`condition` is derived, never taken from the writer: with no valid assessment to derive it
+    from, the one written is not kept (nor reported: the assessment's own problem is)."""
+    found = problems(make_record(id="x", condition={"status": "restored"},
+                                 conditions=[{"status": "gone", "sources": ["s1"]}]))
+    assert found == [("conditions[0].status", f"'gone' is not one of {STATUSES}", "enum")]

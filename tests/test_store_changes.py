@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -93,3 +94,14 @@ def test_a_waiter_keeps_waking_after_its_listener_is_killed(tmp_path: Path, post
             assert seq == written and woke - at < LATE + 1.0
     finally:
         postgres.drop(url)
+
+
+def test_a_wait_ends_when_it_is_interrupted(tmp_path: Path, store_url: str | None) -> None:
+    """A follower being stopped interrupts its wait at once, change or no change."""
+    with Catalogue(tmp_path / "a", database_url=store_url, with_index=False) as cat:
+        cat.create(make_record(id="first"))
+        mark, stop = cat.last_change(), threading.Event()
+        threading.Timer(0.3, stop.set).start()
+        started = time.monotonic()
+        assert cat.store.wait_for_change(mark, timeout=20, interrupt=stop) == mark
+        assert time.monotonic() - started < 10

@@ -1,0 +1,167 @@
+"""The store's reads at their edges, through the Python API (`Catalogue` and its `store`): an
+empty catalogue's figures, lists that start at the first possible id, defaults, the exact
+refusals, and each thread's connection. Found untested by mutation testing
+(tests/mutation/score.py)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from catalogue.errors import NotFound, StorageFull
+from catalogue.service import Catalogue
+from tests.faults.faultkit import fill, small_disk
+from tests.recordsamples import make_record
+
+
+@pytest.fixture
+def cat(tmp_path: Path) -> Iterator[Catalogue]:
+    with Catalogue(tmp_path / "data", with_index=False) as catalogue:
+        yield catalogue
+
+
+def test_an_empty_catalogue_counts_nothing_rather_than_nothing_known(cat: Catalogue) -> None:
+    assert cat.counts() == {"records": 0, "deleted": 0, "group_items": 0, "by_type": {}, "by_status": {}}
+
+
+def test_a_list_of_every_record_starts_at_the_first_id_an_id_can_have(cat: Catalogue) -> None:
+    """Ids may start with a digit ("0", "1915-school"), which sorts before any letter."""
+    for record_id in ("school-b", "0", "1915-school", "a"):
+        cat.create(make_record(id=record_id))
+    assert [r["id"] for r in cat.live_records()] == ["0", "1915-school", "a", "school-b"]
+    assert [r.id for r in cat.store.iter_records(include_deleted=True, batch=1)] == ["0", "1915-school", "a",
+                                                                                       "school-b"]
+
+
+def test_recent_changes_are_the_ten_latest_unless_asked_otherwise(cat: Catalogue) -> None:
+    for n in range(12):
+        cat.create(make_record(id=f"r{n:02}"))
+    expected = [f"r{n:02}" for n in range(11, 1, -1)]
+    assert [r.record_id for r in cat.recent_changes()] == expected
+    assert [r.record_id for r in cat.store.recent_changes()] == expected
+
+
+def test_an_unknown_revision_names_the_record_and_the_number_asked(cat: Catalogue) -> None:
+    cat.create(make_record(id="r1"))
+    with pytest.raises(NotFound) as missing:
+        cat.get("r1", revision=7)
+    assert str(missing.value) == "record 'r1' has no revision 7"
+    with pytest.raises(NotFound) as missing:
+        cat.revision("r1", 2)
+    assert str(missing.value) == "record 'r1' has no revision 2"
+    assert cat.revision("r1", 1).revision == 1
+
+
+def test_a_store_opened_on_a_full_disk_reads_refuses_writes_and_writes_once_there_is_room(tmp_path: Path) -> None:
+    """A full disk leaves no room for SQLite's WAL index: the store opens read-only, reads
+    work, a write says the disk is full (after one more try to open it for writing), stores
+    nothing, and once there is room the next write opens it again and is stored."""
+    with small_disk(tmp_path / "disk", "4m") as disk:
+        with Catalogue(disk / "data", with_index=False) as cat:
+            cat.create(make_record(id="r1"))
+        filler = fill(disk)  # not a byte left
+        with Catalogue(disk / "data", with_index=False) as cat:
+            assert cat.store.conn.readonly and cat.get("r1")["title"] == "Test school"
+            with pytest.raises(StorageFull) as full:
+                cat.create(make_record(id="r2"))
+            assert str(full.value).endswith("nothing was stored; free some space and try again"
+                                            " (the store could only be opened to read)")
+            assert cat.current("r2") is None and cat.store.last_seq() == 1
+            filler.unlink()
+            assert cat.create(make_record(id="r2"))["revision"] == 1
+            assert not cat.store.conn.readonly
+            assert [r.id for r in cat.store.iter_records()] == ["r1", "r2"]
+
+
+@pytest.mark.own_store  # on both stores (`store_url`)
+def test_a_store_says_it_is_there_until_its_file_or_schema_goes(tmp_path: Path, store_url: str | None,
+                                                                 request: pytest.FixtureRequest) -> None:
+    """What a follower asks before it goes on: a removed SQLite file or a dropped PostgreSQL
+    schema is a store that is gone."""
+    with Catalogue(tmp_path / "data", database_url=store_url, with_index=False) as cat:
+        cat.create(make_record(id="r1"))
+        assert cat.store.exists()
+        if store_url is None:
+            (tmp_path / "data" / "catalogue.sqlite3").unlink()
+        else:
+            request.getfixturevalue("postgres").drop(store_url)
+        assert not cat.store.exists()
+
+
+@pytest.mark.own_store
+@pytest.mark.parametrize("end", ["idle", "close_thread"])
+def test_idle_threads_give_their_connections_back_so_more_threads_than_the_pool_holds_can_read(
+        tmp_path: Path, store_url: str | None, monkeypatch: pytest.MonkeyPatch, end: str) -> None:
+    """A web request ends with `idle`, a helper thread's work with `close_thread`: the thread's
+    PostgreSQL connection goes back to the pool (of 10), so more threads than that, each alive
+    after it, all read, and read again; a thread that never read may say so too. (`idle` leaves
+    a SQLite connection with its thread, `close_thread` closes it.)"""
+    monkeypatch.setattr("catalogue.store.postgresql.BUSY_TIMEOUT_MS", 3000)  # wait less for a connection
+    with Catalogue(tmp_path / "data", database_url=store_url, with_index=False) as cat:
+        cat.create(make_record(id="r1"))
+        done, idle, results = threading.Event(), threading.Semaphore(0), []
+
+        def read_then_idle(read: bool) -> None:
+            try:
+                for _ in range(2):  # two requests, each ended by `idle`
+                    if read:
+                        results.append(cat.current("r1").revision)
+                    getattr(cat, end)()
+            except Exception as error:  # reported by the assertion below
+                results.append(error)
+            idle.release()
+            done.wait(60)  # alive, and idle
+
+        threads = [threading.Thread(target=read_then_idle, args=(n != 3,)) for n in range(13)]
+        for thread in threads:  # one after the other: each has read and is idle before the next starts
+            thread.start()
+            assert idle.acquire(timeout=60)
+        done.set()
+        for thread in threads:
+            thread.join()
+        assert results == [1] * 24
+
+
+@pytest.mark.own_store
+def test_every_field_of_a_record_a_revision_and_a_withholding_reads_back_as_written(
+        tmp_path: Path, store_url: str | None) -> None:
+    with Catalogue(tmp_path / "data", database_url=store_url, with_index=False) as cat:
+        created = cat.create(make_record(id="r1"), user="ana", message="first entry")
+        cat.update("r1", dict(created, title="Second title"), base_revision=1, user="ben", message="retitled",
+                   origin="api")
+        withheld = cat.withhold("r1", 2, reason="a private address", user="root")
+        tombstone = cat.delete("r1", reason="a duplicate of r2", user="cem", base_revision=2)
+        assert (tombstone.revision, tombstone.deleted, tombstone.withheld) == (3, True, True)
+        current = cat.store.get("r1")
+        assert current == tombstone and current == cat.store.get_many(["r1"])["r1"]
+        assert list(cat.store.iter_records(include_deleted=True)) == [current]
+        assert list(cat.store.iter_records()) == [] and cat.store.changed_since(0) == [current]
+        assert (current.id, current.revision, current.deleted, current.reason, current.seq, current.withheld) == (
+            "r1", 3, True, "a duplicate of r2", 4, True)
+        assert (current.data["title"], current.created, current.modified) == (
+            "Second title", created["created"], current.data["modified"])
+        revisions = cat.store.history("r1")
+        assert [(r.seq, r.record_id, r.revision, r.action, r.deleted, r.data["title"], r.user, r.message, r.origin,
+                 r.at == r.data["modified"], r.withheld) for r in revisions] == [
+            (1, "r1", 1, "create", False, "Test school", "ana", "first entry", "manual", True, False),
+            (2, "r1", 2, "update", False, "Second title", "ben", "retitled", "api", True, True),
+            (4, "r1", 3, "delete", True, "Second title", "cem", "a duplicate of r2", "manual", True, True)]
+        assert cat.store.revision("r1", 2) == revisions[1]
+        assert cat.store.recent_changes(1) == revisions[:1]  # the later ones are withheld
+        assert cat.withholdings("r1") == cat.withholdings() == [withheld]
+        assert (withheld.id, withheld.record_id, withheld.revision, withheld.action, withheld.reason, withheld.user,
+                withheld.at) == (1, "r1", 2, "withhold", "a private address", "root", withheld.at)
+        assert revisions[1].at <= withheld.at <= revisions[2].at
+
+
+def test_what_changed_comes_a_thousand_records_at_a_time_unless_asked_otherwise(cat: Catalogue) -> None:
+    with cat.transaction():
+        for n in range(1001):
+            cat.create(make_record(id=f"r{n:04}"))
+    first = cat.store.changed_since(0)
+    assert [r.id for r in first] == [f"r{n:04}" for n in range(1000)]
+    assert [r.id for r in cat.store.changed_since(first[-1].seq)] == ["r1000"]
+    assert cat.store.count_changed_since(0) == 1001 and cat.store.count_changed_since(first[-1].seq) == 1
