@@ -117,9 +117,8 @@ def test_the_fast_tokens_are_the_query_analysers_tokens(fieldname: str) -> None:
 def test_an_index_built_fast_answers_like_one_built_by_whoosh(tmp_path: Path) -> None:
     """Updates and deletions through the fast writer land as Whoosh's do, across segments."""
     records = _records()[:300]
-    indexes = [SearchIndex(tmp_path / name, UNHURRIED) for name in ("a", "b")]
-
     store = Store()
+    indexes = [SearchIndex(tmp_path / name, UNHURRIED, records=store.public) for name in ("a", "b")]
     for record in records:
         store.put(record)
     indexes[0].sync(store)
@@ -148,7 +147,8 @@ def test_a_large_sync_and_a_reindex_written_by_two_processes_answer_as_one(tmp_p
     store = Store()
     for record in _records()[:400]:
         store.put(record)
-    single, parallel, rebuilt = (SearchIndex(tmp_path / name, UNHURRIED) for name in ("single", "parallel", "rebuilt"))
+    single, parallel, rebuilt = (SearchIndex(tmp_path / name, UNHURRIED, records=store.public)
+                                 for name in ("single", "parallel", "rebuilt"))
     single.procs, parallel.procs, rebuilt.procs = 1, 2, 2
     for index in (single, parallel):
         index.sync(store)
@@ -175,7 +175,7 @@ def test_a_commit_reuses_the_open_readers_of_unchanged_segments(tmp_path: Path) 
     store = Store()
     for record in _records()[:200]:
         store.put(record)
-    index = SearchIndex(tmp_path / "index", UNHURRIED)
+    index = SearchIndex(tmp_path / "index", UNHURRIED, records=store.public)
     index.sync(store)
     first = index._searcher().reader()
     store.put(dict(_records()[4], title="Renamed zqmarker"))

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from catalogue.search import SearchIndex, SearchLimits
@@ -58,6 +59,10 @@ class Store:
         self.seq += 1
         self.rows[record["id"]] = Row(record, self.seq, deleted)
 
+    def public(self, ids: Any) -> dict[str, dict[str, Any]]:
+        """The records a page of hits shows (as `Catalogue.public_records`)."""
+        return {i: self.rows[i].data for i in ids if i in self.rows and not self.rows[i].hidden}
+
     def last_seq(self) -> int:
         return self.seq
 
@@ -96,7 +101,8 @@ def _compare(index: SearchIndex, query: str, **options: Any) -> None:
 def varied(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     """Synthetic records in several segments, with edits and deletions."""
     # no time budget: on a loaded machine Whoosh's slower path could run out of it and be simplified
-    store, index = Store(), SearchIndex(tmp_path_factory.mktemp("fast") / "index", UNHURRIED)
+    store = Store()
+    index = SearchIndex(tmp_path_factory.mktemp("fast") / "index", UNHURRIED, records=store.public)
     records = list(generate(800, seed=3))
     for record in records[:600]:  # enough for the generation to choose common words (phrase pairs)
         store.put(record)
@@ -135,7 +141,8 @@ def test_fast_path_equals_whoosh_on_benchmark_queries(varied: SearchIndex) -> No
 @pytest.mark.slow
 def test_fast_path_equals_whoosh_on_a_large_segment(tmp_path: Path) -> None:
     """Above 5,000 documents Whoosh scores expansions by BM25 instead of a constant; ties abound."""
-    store, index = Store(), SearchIndex(tmp_path / "index", UNHURRIED)
+    store = Store()
+    index = SearchIndex(tmp_path / "index", UNHURRIED, records=store.public)
     rng = random.Random(7)
     for i in range(5200):
         store.put(_tiny(i, rng))
@@ -181,6 +188,186 @@ def test_sorted_pages_equal_whoosh_sorting(varied: SearchIndex, sort: str) -> No
         matched, _ = varied._match(searcher, q, sets)
         allow = None if matched == sets.live else set(members(matched))
         for page in (1, 2, 7):
-            ours = sorted_page(searcher, sets, q, matched, sort, page, 25, False)
-            theirs = whoosh_page(searcher, q, allow, sort, page, 25, False)
-            assert [h.id for h in ours] == [h.id for h in theirs], (query, page)
+            ours = sorted_page(searcher, sets, matched, sort, page, 25)
+            theirs = whoosh_page(searcher, q, allow, sort, page, 25)
+            assert [n for n, _ in ours] == [n for n, _ in theirs], (query, page)
+
+
+def test_postings_read_in_one_pass_equal_whooshs_matcher(varied: SearchIndex) -> None:
+    """Every term's postings, read block by block from one read, are what Whoosh's own matcher
+    reads, deleted documents included (several blocks for the common words, constant and
+    varying weights, inlined terms)."""
+    from catalogue.search.blocks import _usual_blocks, read_postings
+
+    varied.search("warm", filters={}, sort="relevance", page=1, page_size=1, facets=False, highlight=False)
+    reader = varied._searcher().reader()
+    blocks = usual = 0
+    for leaf, _ in reader.leaf_readers():
+        for fieldname in ("title", "text", "stem", "names", "variant", "f_type"):
+            for btext in leaf.lexicon(fieldname):
+                ids, weights = read_postings(leaf, fieldname, btext)
+                info = leaf._terms.term_info(fieldname, btext)
+                usual += not info.is_inlined() and _usual_blocks(leaf, info) is not None  # read all at once
+                matcher = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)  # deleted too
+                expected = []
+                while matcher.is_active():
+                    expected.append((matcher.id(), matcher.weight()))
+                    matcher.next()
+                assert list(zip(ids.tolist(), weights.tolist(), strict=True)) == expected
+                blocks += len(expected) > 128
+    assert blocks and usual  # some terms span several blocks; some were read all blocks at once
+
+
+#: Posting blocks' (ids, weights) as Whoosh pickles them: one-byte gaps after a first id of
+#: each width, wider gaps, weights as a tuple, None or one float, values of each kind after them.
+BLOCK_IDS = [(9, *[1] * 127), (300, 2, 255, 4), (70_000, *[3] * 40), (5, 1, 256, 2), (1, 2, 3), (2**31 - 1, 1, 1, 1),
+             (7, 1, 1, 1, 1, 70_000)]
+BLOCK_WEIGHTS: list[Any] = [None, 2.5, "tuple"]
+BLOCK_VALUES: list[Any] = [None, "bytes", "tuple"]
+
+
+@pytest.mark.parametrize("ids", BLOCK_IDS)
+def test_block_ids_and_weights_read_at_a_fixed_stride_equal_unpickling(ids: tuple[int, ...]) -> None:
+    """A block's ids and weights read from the start of its data (at a fixed stride with numpy
+    when its gaps fit a byte, else unpickled) are what unpickling the whole block gives."""
+    import pickle
+    import zlib
+
+    from catalogue.search.blocks import _ids_and_weights, block_weights
+
+    rng = random.Random(len(ids))
+    for weights_kind in BLOCK_WEIGHTS:
+        for values_kind in BLOCK_VALUES:
+            weights = (tuple(float(rng.choice([1, 2, 3, 0.5, 1e-300])) for _ in ids) if weights_kind == "tuple"
+                       else weights_kind)
+            values = {"bytes": tuple(b"\x00\x00\x00\x01" for _ in ids),
+                      "tuple": tuple((i, b"x") for i in ids)}.get(values_kind)
+            data = pickle.dumps((ids, weights, values), 2)
+            for compressed in (False, True):
+                got_ids, got_weights = _ids_and_weights(zlib.compress(data) if compressed else data, compressed,
+                                                        len(ids))
+                assert np.array_equal(np.cumsum(np.asarray(got_ids, dtype=np.int64)), np.cumsum(ids))
+                expected = block_weights(len(ids), weights)
+                assert np.array_equal(block_weights(len(ids), got_weights), expected)
+
+
+# -- phrases through positions read with numpy ------------------------------------------------
+
+#: Gaps of one, two and four bytes, a first position 0, more than a pickle batch (1,000) of positions.
+POSITION_LISTS = [[0], [7], [2, 9, 10, 200], [255, 256], [3, 300, 70_000, 70_001], list(range(0, 2600, 1)),
+                  [5, 6, 7, 100_000_000], list(range(1, 5000, 3))]
+
+
+def test_position_values_decode_as_whoosh_reads_them() -> None:
+    """Every value Whoosh's Positions format writes (one position or thousands, small and large
+    gaps) decodes, all values of a term at once, to the positions Whoosh reads back."""
+    from catalogue.search import positions
+    from catalogue.search._whoosh import formats
+    from catalogue.search.segments import positional_items
+
+    fmt = formats.Positions()
+    values = [fmt.encode(p) for p in POSITION_LISTS]
+    # our writer's values (memoised single positions) too
+    values += [v for _, _, v in positional_items([(p, w) for p, w in enumerate(list("abacaa"))])[0]]
+    # all at once (mixed), gaps below 256 only (read at a fixed stride), one by one
+    for batch in [values, [v for v in values if max(fmt.decode_positions(v)) < 256],
+                  *([v] for v in values)]:
+        counts, flat = positions.decode(batch)
+        expected = [fmt.decode_positions(v) for v in batch]
+        assert counts.tolist() == [len(e) for e in expected]
+        assert flat.tolist() == [p for e in expected for p in e]
+    with pytest.raises(positions.Unsupported):
+        positions.decode([values[0], values[1][:-1]])  # a value cut short is not guessed at
+
+
+def test_positions_read_in_one_pass_equal_whooshs_matcher(varied: SearchIndex) -> None:
+    """Every positional term's postings and positions, read with numpy, are what Whoosh's own
+    matcher reads, deleted documents included, in every segment."""
+    from catalogue.search.positions import read_positions
+
+    reader = varied._searcher().reader()
+    checked = 0
+    for leaf, _ in reader.leaf_readers():
+        for fieldname in ("title", "text", "names", "place", "source"):
+            fmt = leaf.schema[fieldname].format
+            for btext in leaf.lexicon(fieldname):
+                found = read_positions(leaf, fieldname, btext)
+                matcher = leaf._terms.matcher(fieldname, btext, fmt)
+                expected = []
+                while matcher.is_active():
+                    expected.append((matcher.id(), matcher.weight(), matcher.value_as("positions")))
+                    matcher.next()
+                ends = found.first + found.counts
+                ours = [(d, w, found.positions[s:e].tolist()) for d, w, s, e in
+                        zip(found.ids.tolist(), found.weights.tolist(), found.first.tolist(), ends.tolist(),
+                            strict=True)]
+                assert ours == expected, (fieldname, btext)
+                checked += 1
+    assert checked > 1000
+
+
+def _phrases(index: SearchIndex, count: int, seed: int) -> list[tuple[str, list[str]]]:
+    """Phrases of 2 to 5 words of each positional field: runs of adjacent words of its
+    documents (some repeated, some of common words), the same words shuffled, and words of
+    different documents (which mostly match nowhere)."""
+    rng = random.Random(seed)
+    reader = index._searcher().reader()
+    out = []
+    for fieldname in ("title", "text", "names", "place"):
+        docs = []
+        for leaf, _ in reader.leaf_readers():
+            vectors: dict[int, list[tuple[int, str]]] = {}
+            for btext in leaf.lexicon(fieldname):
+                m = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
+                while m.is_active():
+                    vectors.setdefault(m.id(), []).extend((p, btext.decode()) for p in m.value_as("positions"))
+                    m.next()
+            docs += [[w for _, w in sorted(v)] for v in vectors.values() if len(v) > 1]
+        for _ in range(count):
+            words = rng.choice(docs)
+            n = min(len(words), rng.randint(2, 5))
+            start = rng.randrange(len(words) - n + 1)
+            run = words[start:start + n]
+            out.append((fieldname, run))
+            out.append((fieldname, rng.sample(run, len(run))))
+            out.append((fieldname, [rng.choice(rng.choice(docs)) for _ in range(n)]))
+        out.append((fieldname, ["the", "the"]))
+        out.append((fieldname, [docs[0][0]] * 3))
+    return out
+
+
+def test_phrases_equal_whooshs_phrase_query(varied: SearchIndex) -> None:
+    """For hundreds of phrases in every positional field, the live documents of every segment
+    and the scores of the numpy phrase match are those of Whoosh's own `Phrase` query (slop 1)
+    over the same segment, matched and scored by Whoosh (which skips deleted documents)."""
+    from catalogue.search import pairs, scoring
+    from catalogue.search._whoosh import wq
+
+    searcher = varied._searcher()
+    postings = scoring.Postings(searcher, scoring.PostingCache())
+    common = pairs.read_common(varied._local.folder)
+    matched = deleted = longer = 0
+    for fieldname, words in _phrases(varied, 40, seed=11):
+        for boost in (1.0, 2.5):
+            q = wq.Phrase(fieldname, words, boost=boost)
+            evaluator = scoring.Evaluator(postings, common)
+            for leaf in postings.leaves:
+                found = evaluator.eval(q, leaf, scored=True)
+                theirs = {}
+                matcher = q.matcher(leaf.searcher)
+                while matcher.is_active():
+                    theirs[matcher.id()] = matcher.score()
+                    matcher.next()
+                docs = np.flatnonzero(found.mask & leaf.live).tolist()
+                assert docs == sorted(theirs), (fieldname, words)
+                assert found.score[docs].tolist() == pytest.approx([theirs[d] for d in docs], rel=1e-9)
+                matched += len(docs)
+                deleted += int((found.mask & ~leaf.live).sum())
+                longer += len(docs) if len(words) > 2 else 0
+    assert matched > 300 and longer > 50 and deleted  # (deleted documents are matched, then left out)
+
+
+@pytest.mark.parametrize("query", ['"the village"', '"stone of the"', '"the old stone tower"', '"tower stone"',
+                                   'title:"stone tower"', '"of the" village', '"the village"~2 stone'])
+def test_phrase_searches_equal_whoosh(varied: SearchIndex, query: str) -> None:
+    _compare(varied, query)

@@ -23,7 +23,7 @@ from catalogue import config, create_app
 from catalogue.cli.records import demo_path
 from catalogue.errors import CatalogueError, QueryTooLong
 from catalogue.schema import record_schema
-from catalogue.search import SearchLimits, SearchResult, bounds
+from catalogue.search import SearchLimits, SearchResult, bounds, lexicons
 from catalogue.search.query import RECORD_YEARS
 from catalogue.search.words import readings
 from catalogue.service import Catalogue
@@ -144,6 +144,21 @@ def test_fuzzy_words_equal_whoosh_automaton(demo: Catalogue, word: str, maxdist:
     for leaf, _ in reader.leaf_readers():
         expected = set(leaf.terms_within(fieldname, word, maxdist, prefix=min(prefix, len(word))))
         assert set(bounds.fuzzy_words(leaf, fieldname, word, maxdist, prefix)) == expected
+
+
+@pytest.mark.parametrize("fieldname", ["title", "text", "stem", "names", "variant", "id", "f_place", "reading"])
+def test_lexicon_read_in_one_pass_equals_whoosh(demo: Catalogue, fieldname: str) -> None:
+    """The word list typo tolerance reads in one pass is Whoosh's own, word for word, and a
+    prefix of it is every word that starts with the prefix (also at the end of the alphabet)."""
+    reader = demo.index._searcher().reader()
+    for leaf, _ in reader.leaf_readers():
+        expected = [leaf.schema[fieldname].from_bytes(b) for b in leaf.lexicon(fieldname)]
+        found = lexicons.lexicon(leaf, fieldname)
+        assert found.words == expected
+        for head in {"", "a", "sh", "t", "z", "zz", "\U0010ffff", *(w[:2] for w in expected[::7])}:
+            words, tails = found.starting(head)
+            assert words == [w for w in expected if w.startswith(head)]
+            assert tails == [w[len(head):] for w in words]
 
 
 # -- finding 1: expansions and the time budget ---------------------------------------------
@@ -303,3 +318,69 @@ def test_negative_years_are_searchable(demo: Catalogue) -> None:
 def test_record_years_follow_the_schema() -> None:
     start = record_schema()["$defs"]["period"]["properties"]["start"]
     assert (start["minimum"], start["maximum"]) == RECORD_YEARS
+
+
+def test_a_page_whose_records_are_read_slowly_keeps_its_highlights(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search budget stops a large prefix or fuzzy expansion of the highlighted words, not
+    the few words of a plain query: a page whose records came slowly from the store (a busy
+    database, a cold connection pool) past the budget still marks them."""
+    from catalogue.service import Catalogue
+
+    real = Catalogue.public_records
+
+    def slow(self: Catalogue, ids: Any) -> Any:
+        time.sleep(0.3)
+        return real(self, ids)
+
+    monkeypatch.setattr(Catalogue, "public_records", slow)
+    with Catalogue(tmp_path / "data", search_limits=SearchLimits(time_budget_ms=100)) as cat:
+        cat.create({"id": "slow-1", "type": "school", "title": "School of Khojaly",
+                    "description": "A school in the town of Khojaly.", "sources": [{"id": "s", "citation": "Test."}]})
+        result = cat.search("khojaly")
+        assert [h.id for h in result.hits] == ["slow-1"]
+        assert "<mark>Khojaly</mark>" in str(result.hits[0].snippet)
+
+
+def test_a_page_whose_index_is_closed_while_it_is_read_is_answered_without_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """An index set aside (found damaged by another thread) while a page's records are read
+    closes the searcher under this search: the page comes without its marks, and the log says
+    so in a line, not with an error's traceback (seen under a server whose segment was truncated)."""
+    real = Catalogue.public_records
+
+    def closing(self: Catalogue, ids: Any) -> Any:
+        self.index.close()
+        return real(self, ids)
+
+    monkeypatch.setattr(Catalogue, "public_records", closing)
+    with Catalogue(tmp_path / "data") as cat:
+        cat.create({"id": "closed-1", "type": "school", "title": "School of Khojaly",
+                    "description": "A school in the town of Khojaly.", "sources": [{"id": "s", "citation": "Test."}]})
+        result = cat.search("khojaly")
+    assert [h.id for h in result.hits] == ["closed-1"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR" or r.exc_info]
+
+
+def test_a_looser_reading_stopped_by_a_limit_says_so_instead_of_finding_nothing(
+        demo: Catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When no record has every word and the looser readings (spellings, typos, some of the
+    words) meet a limit, the answer is no hits with a notice naming the limit, not a silent
+    "nothing found"; with a hit from a looser reading, or a strict hit, no such notice."""
+    assert demo.search("cemetery zanzibar").relaxed == "some_words"  # as found without a limit
+
+    real, bounded = bounds.bound, []
+
+    def stopped(query: Any, limits: SearchLimits) -> Any:  # the parsed query passes, every looser one is stopped
+        if bounded:
+            raise bounds.TooExpensive("it needs more than 400 ms")
+        bounded.append(query)
+        return real(query, limits)
+
+    monkeypatch.setattr(bounds, "bound", stopped)
+    result = demo.search("cemetery zanzibar")
+    assert result.total == 0 and result.relaxed is None
+    assert result.notice and "looser search" in result.notice and "more than 400 ms" in result.notice
+    bounded.clear()
+    strict = demo.search("cemetery")
+    assert strict.total and strict.notice is None

@@ -350,7 +350,9 @@ def test_a_place_authority_adds_names_to_the_document(tmp_path: Path) -> None:
     def authority(rec: dict[str, Any]) -> list[tuple[str, str]]:
         return [("Elisabethpol", "de")] if rec.get("place", {}).get("name") in ("Gəncə", "Ganja") else []
 
-    index = SearchIndex(tmp_path / "index", place_names=authority)
+    by_id = {r["id"]: r for r in RECORDS}
+    index = SearchIndex(tmp_path / "index", place_names=authority,
+                        records=lambda ids: {i: by_id[i] for i in ids if i in by_id})
 
     class Store:
         def __init__(self) -> None:

@@ -10,7 +10,9 @@ names below; the modules inside are split by job:
   then more loosely), `countries` (every name of every country), `cjk` (bigrams and
   readings) and `bounds` (what a search may cost);
 - `scoring` (BM25 and match sets with numpy), `facets` (bitsets), `pages` and `highlight`;
-- `readers` (searchers that follow commits, keeping unchanged segments open);
+- `readers` (searchers that follow commits, keeping unchanged segments open), `shared` (the
+  one searcher of all threads of a process) and `files` (index files read positioned, each
+  thread at its own position);
 - `segments` (Whoosh's segment files, written fast) and `writing` (sync, reindex, writer
   processes);
 - `generations` (the index's folders: checked, set aside when damaged, cleaned) and `locks`

@@ -25,6 +25,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from ._whoosh import ranges, terms, wq
+from .lexicons import lexicon
 from .limits import SearchLimits
 
 #: Expansion words between two looks at the clock.
@@ -136,20 +137,6 @@ def expand(node: wq.Query, reader: Any, words: Iterable[Any]) -> Iterable[Any]:
     return found
 
 
-def _words(reader: Any, fieldname: str, head: str, lexicons: Any) -> list[str]:
-    """The words of a field in one segment that start with `head`, in index order."""
-    from_bytes = reader.schema[fieldname].from_bytes
-    if head:
-        return [from_bytes(b) for b in reader.expand_prefix(fieldname, head)]
-    key = ("lexicon", _segment_key(reader), fieldname)
-    found = lexicons.get(key) if lexicons is not None else None
-    if found is None:
-        found = [from_bytes(b) for b in reader.lexicon(fieldname)]
-        if lexicons is not None:
-            lexicons.put(key, found, sum(len(w) + 56 for w in found) + 64)
-    return found
-
-
 def fuzzy_words(reader: Any, fieldname: str, text: str, maxdist: float, prefix: int,
                 lexicons: Any = None) -> Iterator[str]:
     """The words of a field within `maxdist` edits of `text` whose first `prefix` letters equal
@@ -160,8 +147,7 @@ def fuzzy_words(reader: Any, fieldname: str, text: str, maxdist: float, prefix: 
     head, tail, limit = text[:prefix], text[prefix:], int(maxdist)
     found: set[str] = set()
     for leaf, _ in reader.leaf_readers():
-        words = _words(leaf, fieldname, head, lexicons)
-        choices = [w[prefix:] for w in words] if prefix else words
+        words, choices = lexicon(leaf, fieldname, lexicons).starting(head)
         for _, _, index in process.extract_iter(tail, choices, scorer=Levenshtein.distance, score_cutoff=limit):
             found.add(words[index])
     yield from sorted(found)

@@ -2,8 +2,9 @@
 
 A document is derived from a stored record alone (the index is rebuildable from the store),
 plus the extra place names a place authority may give (`PlaceNames`): the searchable text
-fields, the period as years, sort keys, the facet values and the record itself (compressed,
-so a hit needs no store read).
+fields, the period as years, sort keys, the facet values and the geometry's box (with the
+shape itself when it is not a point, for exact area tests). The record itself is not kept:
+a page of hits reads its records from the store, the one copy of them.
 
 Every word of the record's text (names, places, country, type and condition in every UI
 language, description, subjects, notes, sources, condition notes, period) is indexed four
@@ -15,8 +16,6 @@ country its ISO codes (``country``, see `catalogue.search.countries`).
 
 from __future__ import annotations
 
-import json
-import zlib
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
@@ -73,7 +72,8 @@ def index_schema() -> fields.Schema:
         end=fields.NUMERIC(int, bits=32, signed=True),
         title_sort=fields.ID(sortable=True),
         modified=fields.ID(sortable=True),
-        data=fields.STORED,
+        # a geometry that is not a point, for exact area tests (`catalogue.search.spatial`)
+        **{spatial.SHAPE: fields.STORED},
         # the bounding box of the record's geometry, for area searches (`catalogue.search.spatial`)
         **{spatial.BBOX: fields.COLUMN(columns.VarBytesColumn())},
         # Adjacent word pairs of the phrase fields: a two-word phrase is one term lookup.
@@ -244,7 +244,6 @@ def document(record: dict[str, Any], revision: int, extra: PlaceNames | None = N
         "source": "\n".join(t for t in source_text if t),
         "title_sort": " ".join(fold_word(w) for w in WORD.findall(record.get("title", ""))) or "~",
         "modified": record.get("modified", ""),
-        "data": zlib.compress(json.dumps(record, ensure_ascii=False).encode()),
     }
     if iso:
         doc["country"] = " ".join(c.lower() for c in iso)
@@ -255,6 +254,8 @@ def document(record: dict[str, Any], revision: int, extra: PlaceNames | None = N
     if isinstance(start, int) and isinstance(end, int):
         doc["start"], doc["end"] = start, end
     doc[spatial.BBOX] = spatial.pack(geometry_bbox(place.get("geometry")))
+    if (shape := spatial.pack_shape(place.get("geometry"))) is not None:
+        doc[spatial.SHAPE] = shape
     for name, values in facet_values(record, extra).items():
         if values:
             doc[FACET_FIELDS[name]] = SEPARATOR.join(values)

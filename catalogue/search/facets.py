@@ -25,7 +25,7 @@ from .analysis import WORD
 from .documents import FACET_FIELDS, read_place_term
 from .folding import fold_word
 from .results import FACET_LIMIT, FACETS, FacetValue
-from .scoring import Postings
+from .scoring import Leaf, Postings
 
 
 def bitset(docnums: Iterable[int], size: int) -> int:
@@ -70,11 +70,13 @@ def _place_key(name: str) -> str:
     return " ".join(fold_word(w) for w in WORD.findall(name)) or name
 
 
-def group_places(table: dict[str, int], postings: dict[str, np.ndarray]) -> list[PlaceGroup]:
-    """The places of the place facet's terms (`table`: term -> bitset; `postings`: term ->
-    document numbers): names with the same folded letters, or given by one record, together."""
-    terms = list(table)
+def group_places(table: dict[str, int], counts: dict[str, int], pairs: Iterable[tuple[str, str]]) -> list[PlaceGroup]:
+    """The places of the place facet's terms (`table`: term -> bitset; `counts`: term -> its
+    live documents; `pairs`: terms that one live record gives together): names with the same
+    folded letters, or given by one record, together."""
+    terms = [term for term in table if counts[term]]  # a name only deleted records gave is gone
     parent = list(range(len(terms)))
+    number = {term: i for i, term in enumerate(terms)}
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -89,16 +91,9 @@ def group_places(table: dict[str, int], postings: dict[str, np.ndarray]) -> list
 
     by_key: dict[str, int] = {}
     for i, term in enumerate(terms):
-        key = _place_key(read_place_term(term)[0])
-        union(i, by_key.setdefault(key, i))
-    docs = [postings[t] for t in terms]
-    if docs:
-        owner = np.concatenate([np.full(len(d), i, dtype=np.int64) for i, d in enumerate(docs)])
-        order = np.lexsort((owner, np.concatenate(docs)))
-        flat, owner = np.concatenate(docs)[order], owner[order]
-        same = np.flatnonzero(flat[1:] == flat[:-1])
-        for a, b in zip(owner[same].tolist(), owner[same + 1].tolist(), strict=True):
-            union(a, b)
+        union(i, by_key.setdefault(_place_key(read_place_term(term)[0]), i))
+    for a, b in pairs:  # (both live: a live record gives them)
+        union(number[a], number[b])
     members: dict[int, list[int]] = {}
     for i in range(len(terms)):
         members.setdefault(find(i), []).append(i)
@@ -107,17 +102,17 @@ def group_places(table: dict[str, int], postings: dict[str, np.ndarray]) -> list
         bits, names, own, tagged = 0, set(), {}, {}
         for i in indexes:
             name, lang, primary = read_place_term(terms[i])
-            count = table[terms[i]].bit_count()
-            bits |= table[terms[i]]
+            count = counts[terms[i]]
+            bits = bits | table[terms[i]] if bits else table[terms[i]]
             names.add(name)
             if primary:
                 own[name] = own.get(name, 0) + count
             if lang:
                 tag = lang.split("-")[0].lower()
                 tagged.setdefault(tag, {})[name] = tagged.get(tag, {}).get(name, 0) + count
-        counts = own or {read_place_term(terms[i])[0]: table[terms[i]].bit_count() for i in indexes}
-        value = max(counts, key=lambda n: (counts[n], n))
-        labels = {tag: max(found, key=lambda n: (found[n], n)) for tag, found in tagged.items()}
+        found = own or {read_place_term(terms[i])[0]: counts[terms[i]] for i in indexes}
+        value = max(found, key=lambda n: (found[n], n))
+        labels = {tag: max(names_, key=lambda n: (names_[n], n)) for tag, names_ in tagged.items()}
         groups.append(PlaceGroup(value, bits, names, labels))
     return groups
 
@@ -147,33 +142,111 @@ class FacetSets:
         return key
 
 
+@dataclass(frozen=True)
+class LeafFacets:
+    """The facet terms of one segment: per facet, each value's documents as a bitset of the
+    segment's own document numbers, and its place postings ordered by document (`place_doc`,
+    with the index in `places` of each one's term), which give the place names a record gives
+    together. Deletions are not applied: a segment's postings never change, only its deletions."""
+
+    values: dict[str, dict[str, int]]
+    places: list[str]
+    place_doc: np.ndarray
+    place_term: np.ndarray
+    #: Positions in the place postings where the next one is of the same document, and the
+    #: distinct pairs of terms found there, with how many documents give each pair.
+    pair_at: np.ndarray
+    pair_counts: dict[tuple[int, int], int]
+
+    def nbytes(self) -> int:
+        bits = sum((b.bit_length() + 7) // 8 + 100 for table in self.values.values() for b in table.values())
+        return bits + self.place_doc.nbytes * 2 + self.pair_at.nbytes + 100 * len(self.pair_counts)
+
+    def counts(self, live: np.ndarray) -> dict[str, int]:
+        """Each place term's live documents in this segment."""
+        found = np.bincount(self.place_term[live[self.place_doc]], minlength=len(self.places))
+        return dict(zip(self.places, found.tolist(), strict=True))
+
+    def pairs(self, live: np.ndarray) -> Iterator[tuple[str, str]]:
+        """The pairs of place terms that some live document of this segment gives together."""
+        counts = self.pair_counts
+        dead = ~live[self.place_doc[self.pair_at]]
+        if dead.any():  # the pairs of deleted documents taken away
+            counts = dict(counts)
+            keys = self.place_term[self.pair_at[dead]] * len(self.places) + self.place_term[self.pair_at[dead] + 1]
+            for key, n in zip(*np.unique(keys, return_counts=True), strict=True):
+                pair = divmod(int(key), len(self.places))
+                counts[pair] -= int(n)
+        return ((self.places[a], self.places[b]) for (a, b), n in counts.items() if n > 0)
+
+
+def _place_postings(places: list[str], docs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """All place postings of a segment ordered by document, then term: (documents, terms)."""
+    if not docs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    owner = np.concatenate([np.full(len(d), i, dtype=np.int64) for i, d in enumerate(docs)])
+    flat = np.concatenate(docs).astype(np.int64)
+    order = np.lexsort((owner, flat))
+    return flat[order], owner[order]
+
+
+def leaf_facets(postings: Postings, leaf: Leaf) -> LeafFacets:
+    """The facet terms of a segment, read from its postings once and kept in the posting cache:
+    a new index version (an edit) adds a small segment and deletions, so the version's sets
+    are patched from the segments it shares with the one before instead of read again."""
+    key = ("facets", leaf.key)
+    found = postings.cache.get(key)
+    if found is None:
+        values: dict[str, dict[str, int]] = {}
+        places: list[str] = []
+        docs: list[np.ndarray] = []
+        for name, fieldname in FACET_FIELDS.items():
+            table = values[name] = {}
+            if fieldname not in leaf.reader.schema:  # an index built before this facet existed (`catalogue reindex`)
+                continue
+            for term in leaf.reader.lexicon(fieldname):
+                ids, _ = postings.term(leaf, fieldname, term)
+                value = term.decode("utf-8")
+                table[value] = to_bitset(np.bincount(ids, minlength=leaf.size).astype(bool))
+                if name == "place":
+                    places.append(value)
+                    docs.append(ids)
+        place_doc, place_term = _place_postings(places, docs)
+        pair_at = np.flatnonzero(place_doc[1:] == place_doc[:-1])
+        keys, n = np.unique(place_term[pair_at] * len(places) + place_term[pair_at + 1], return_counts=True)
+        pair_counts = {divmod(int(k), len(places)): int(c) for k, c in zip(keys, n, strict=True)}
+        found = LeafFacets(values, places, place_doc, place_term, pair_at, pair_counts)
+        postings.cache.put(key, found, found.nbytes())
+    return found
+
+
 def build_facet_sets(reader: Any, postings: Postings) -> FacetSets:
-    """The facet bitsets of an index version, read from its postings (deleted documents left out)."""
+    """The facet bitsets of an index version (deleted documents left out): each segment's own
+    sets (`leaf_facets`) shifted to its place in the version and masked by its live documents."""
     size = reader.doc_count_all()
     live_mask = np.concatenate([leaf.live for leaf in postings.leaves]) if postings.leaves \
         else np.zeros(0, dtype=bool)
-    facets = FacetSets(size, to_bitset(live_mask) if size else 0)
-    docs: dict[str, np.ndarray] = {}
-    for name, fieldname in FACET_FIELDS.items():
+    live = to_bitset(live_mask) if size else 0
+    facets = FacetSets(size, live)
+    leaves = [(leaf, leaf_facets(postings, leaf)) for leaf in postings.leaves]
+    for name in FACET_FIELDS:
         table = facets.values[name] = {}
-        if fieldname not in reader.schema:  # an index built before this facet existed (`catalogue reindex`)
-            continue
-        for term in reader.lexicon(fieldname):
-            mask = np.zeros(size, dtype=bool)
-            for leaf in postings.leaves:
-                ids, _ = postings.term(leaf, fieldname, term)
-                mask[ids + leaf.offset] = True
-            mask &= live_mask
-            value = term.decode("utf-8")
-            table[value] = to_bitset(mask)
-            if name == "place":
-                docs[value] = np.flatnonzero(mask)
-    facets.places = [g for g in group_places(facets.values.get("place", {}), docs) if g.bits]
+        for value in sorted({v for _, found in leaves for v in found.values[name]}):
+            bits = 0
+            for leaf, found in leaves:
+                bits |= found.values[name].get(value, 0) << leaf.offset
+            table[value] = bits & live
+    counts: dict[str, int] = dict.fromkeys(facets.values["place"], 0)
+    pairs: set[tuple[str, str]] = set()
+    for leaf, found in leaves:
+        for value, n in found.counts(leaf.live).items():
+            counts[value] += n
+        pairs.update(found.pairs(leaf.live))
+    facets.places = [g for g in group_places(facets.values["place"], counts, pairs) if g.bits]
     facets.place_of = {n: g for g in facets.places for n in g.names}
     for group in facets.places:  # the value wins over another place's name
         facets.place_of[group.value] = group
     return facets
-
 
 
 def clean_filters(filters: dict[str, list[str]] | None) -> dict[str, list[str]]:

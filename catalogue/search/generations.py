@@ -21,7 +21,6 @@ import shutil
 import struct
 import threading
 import time
-import weakref
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any
 from . import pairs
 from ._whoosh import TOC, CompoundStorage, EmptyIndexError, FileIndex, FileStorage, SegmentReader, StructFile
 from .documents import index_schema
+from .files import open_shared
 from .locks import FileLock
 
 log = logging.getLogger(__name__)
@@ -95,16 +95,15 @@ def read_seq(folder: Path) -> int:
 
 
 class _Storage(FileStorage):
-    """Whoosh's file storage reading with plain reads (no memory maps), each file it opens
-    closed when its reader is dropped (a reader that is never closed leaks no handle)."""
+    """Whoosh's file storage reading with plain positioned reads (no memory maps), so that
+    threads share its readers (`catalogue.search.files`); each file it opens is closed when
+    its reader is dropped (a reader that is never closed leaks no handle)."""
 
     def __init__(self, folder: Path):
         super().__init__(str(folder), supports_mmap=False)
 
     def open_file(self, name: str, **kwargs: Any) -> Any:
-        opened = super().open_file(name, **kwargs)
-        weakref.finalize(opened, opened.file.close)
-        return opened
+        return open_shared(self._fpath(name), name, **kwargs)
 
 
 def open_index(folder: Path) -> Any:

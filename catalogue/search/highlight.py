@@ -8,16 +8,14 @@ or Japanese word as its bigrams).
 
 from __future__ import annotations
 
-import json
 import logging
-import zlib
 from collections.abc import Iterable
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from . import bounds
-from ._whoosh import wq
+from ._whoosh import ReaderClosed, wq
 from .analysis import FIELD_KINDS, pieces, term
 from .documents import snippet_text
 from .results import Hit
@@ -53,11 +51,10 @@ def snippet(text: str, spans: Iterable[tuple[int, int]], window: int = WINDOW) -
     return Markup("").join(parts)
 
 
-def make_hit(data: bytes, score: float, terms: set[tuple[str, str]], highlight: bool) -> Hit:
-    """A hit from a stored document, its snippet highlighted with the query's terms."""
-    record = json.loads(zlib.decompress(data))
+def make_hit(record: dict[str, Any], score: float, marker: Marker, highlight: bool) -> Hit:
+    """A hit of a stored record, its snippet highlighted with the query's terms."""
     text = snippet_text(record)
-    spans = text_spans(text, terms) if highlight else []
+    spans = marker.spans(text) if highlight else []
     return Hit(id=record["id"], title=record.get("title", ""), score=score, record=record,
                snippet=snippet(text, spans))
 
@@ -70,35 +67,64 @@ def query_terms(q: wq.Query, reader: Any) -> set[tuple[str, str]]:
     segments = [leaf_reader for leaf_reader, _ in reader.leaf_readers()] or [reader]
     try:  # not q.existing_terms(): in whoosh 2.7.4 it skips every field after the first
         budget = bounds.current()
+        looked: list[set[tuple[str, str]]] = [set() for _ in segments]  # (a word may stand in several leaves)
         for leaf in q.leaves():
-            for segment in segments:
+            for segment, seen in zip(segments, looked, strict=True):
                 for number, (fieldname, value) in enumerate(leaf.expanded_terms(segment, phrases=True)):
-                    if budget is not None and not number % 256:
-                        budget.check()
+                    if budget is not None and number and not number % 256:
+                        budget.check()  # a large expansion only: a page read slowly keeps its marks
                     kind = FIELD_KINDS.get(fieldname)
                     word = value.decode("utf-8") if isinstance(value, bytes) else value
-                    if kind and (fieldname, word) in segment:
-                        terms.add((kind, word))
+                    if kind and (fieldname, word) not in seen:
+                        seen.add((fieldname, word))
+                        if (kind, word) not in terms and (fieldname, word) in segment:
+                            terms.add((kind, word))
     except bounds.TooExpensive:  # a page of hits without highlights rather than none
         log.info("highlighting skipped: %r expands past the search's limits", q)
+    except ReaderClosed:  # the index was set aside (damaged) while this page was being read
+        log.info("highlighting skipped: the search index was closed while %r was read", q)
     except Exception:  # highlighting must never break a search
         log.exception("could not collect the terms of %r for highlighting", q)
     return terms
 
 
-def text_spans(text: str, terms: set[tuple[str, str]]) -> list[tuple[int, int]]:
-    """Character spans of `text` whose term under some analyser kind is a matched term of that
-    kind (overlapping spans, as of adjacent CJK bigrams, joined)."""
-    if not terms or not text:
-        return []
-    kinds: dict[str, set[str]] = {}
-    for kind, word in terms:
-        kinds.setdefault(kind, set()).add(word)
-    spans: list[tuple[int, int]] = []
-    for piece, start, end, is_cjk in pieces(text):
-        if any(term(kind, piece, is_cjk) in found for kind, found in kinds.items()):
-            if spans and start <= spans[-1][1]:
-                spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
-            else:
-                spans.append((start, end))
-    return spans
+class Marker:
+    """Finds the words of record texts whose term under some analyser kind is a matched term of
+    that kind; each distinct word is analysed once per page of hits (the hits of one query
+    share most of their words)."""
+
+    def __init__(self, terms: set[tuple[str, str]]):
+        self.kinds: dict[str, set[str]] = {}
+        for kind, word in terms:
+            self.kinds.setdefault(kind, set()).add(word)
+        self._seen: dict[tuple[str, bool], bool] = {}
+
+    def matches(self, piece: str, is_cjk: bool) -> bool:
+        """True when a word (or CJK bigram) is one the query matched."""
+        key = (piece, is_cjk)
+        found = self._seen.get(key)
+        if found is None:
+            found = False
+            for kind, words in self.kinds.items():
+                if term(kind, piece, is_cjk) in words:
+                    found = True
+                    break
+            self._seen[key] = found
+        return found
+
+    def spans(self, text: str, window: int = WINDOW) -> list[tuple[int, int]]:
+        """Character spans of the matched words of `text` (overlapping spans, as of adjacent
+        CJK bigrams, joined), up to the end of the `snippet` window around the first one."""
+        if not self.kinds or not text:
+            return []
+        spans: list[tuple[int, int]] = []
+        for piece, start, end, is_cjk in pieces(text):
+            if spans and start >= spans[0][0] + window and start > spans[-1][1]:
+                break  # past every window `snippet` can cut around the first match
+            if self.matches(piece, is_cjk):
+                if spans and start <= spans[-1][1]:
+                    spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+                else:
+                    spans.append((start, end))
+        return spans
+

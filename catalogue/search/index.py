@@ -16,7 +16,6 @@ itself), counts facets from per-value bitsets (`facets`) and cuts a page of high
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -28,15 +27,16 @@ from typing import Any
 from ..errors import CatalogueError, IndexBusy
 from ..geo import BBox
 from . import bounds, generations, pairs, scoring, spatial, writing
-from ._whoosh import SegmentReader, wq
+from ._whoosh import wq
 from .documents import PlaceNames
 from .facets import FacetSets, bitset, build_facet_sets, clean_filters, facet_counts, filter_bits, to_bitset
-from .generations import REBUILD_LOCK, WRITE_LOCK, Unreadable, open_index, read_seq
+from .generations import REBUILD_LOCK, WRITE_LOCK, Unreadable, read_seq
 from .limits import SearchLimits
-from .locks import FileLock, busy_message
-from .pages import page_of_hits
+from .locks import FileLock, busy_message, held
+from .pages import Records, page_of_hits
 from .query import (
     EXPENSIVE_NOTICE,
+    LOOSER_NOTICE,
     REFUSED_NOTICE,
     Parsed,
     clean,
@@ -46,8 +46,8 @@ from .query import (
     suggest,
     unreadable_characters,
 )
-from .readers import refreshed
 from .results import FACET_LIMIT, SORTS, SearchResult
+from .shared import SharedSearcher
 from .words import LEVELS, readings, warm
 
 log = logging.getLogger(__name__)
@@ -93,8 +93,12 @@ class CheckReport:
 class SearchIndex:
     """A search index in a folder of the data directory (shared safely by threads and processes)."""
 
-    def __init__(self, path: Path, limits: SearchLimits | None = None, place_names: PlaceNames | None = None):
+    def __init__(self, path: Path, limits: SearchLimits | None = None, place_names: PlaceNames | None = None,
+                 records: Records | None = None):
         self.path = Path(path)
+        #: Reads a page's records from the store (the index keeps no copy of them): the
+        #: public records among some ids (see `catalogue.search.pages.Records`).
+        self.records = records
         #: More names of a record's place for its document (a place authority's; see
         #: `catalogue.search.documents.PlaceNames`). Records written before it was set keep
         #: their documents until they change or a `reindex`.
@@ -103,12 +107,15 @@ class SearchIndex:
         self.limits = limits or SearchLimits()
         self._lexicons = scoring.PostingCache(LEXICON_CACHE)
         self._write_lock = threading.RLock()
+        #: The generation folder of the searcher this thread's search uses.
         self._local = threading.local()
         self._facets: dict[tuple[str, Any], FacetSets] = {}
         self._facets_lock = threading.Lock()
         self._parser = make_parser()
         #: Decoded postings shared by all threads, bounded in bytes (see `cache_stats`).
         self._postings_cache = scoring.PostingCache()
+        #: The searcher of every thread of the process.
+        self._shared = SharedSearcher(self._postings_cache)
         #: False answers every query with Whoosh alone (the reference the fast path is tested against).
         self.fast = True
         #: Writer processes of a reindex or a large sync (one per core, at most two).
@@ -141,11 +148,13 @@ class SearchIndex:
 
     def _prepare(self) -> None:
         """Before this object's first write: the index folder exists and what failed writes
-        left behind is cleaned up (`generations.clean`)."""
-        if not self._cleaned:
-            self.path.mkdir(parents=True, exist_ok=True)
-            generations.clean(self.path)
-            self._cleaned = True
+        left behind is cleaned up (`generations.clean`), once: a thread that comes meanwhile
+        waits for it, since the clean holds the rebuild lock a moment."""
+        with self._write_lock:
+            if not self._cleaned:
+                self.path.mkdir(parents=True, exist_ok=True)
+                generations.clean(self.path)
+                self._cleaned = True
 
     # -- writing -------------------------------------------------------------------------
 
@@ -184,11 +193,8 @@ class SearchIndex:
         """Apply changes (and repairs `ids`) holding the generation's write lock; None when
         another writer kept it for `wait` seconds. A generation found damaged is set aside
         and the index rebuilt (`heal`)."""
-        if not self._write_lock.acquire(timeout=wait):
-            return None
-        try:
-            lock = FileLock(folder / WRITE_LOCK)
-            if not lock.acquire(wait):
+        with held(self._write_lock, folder / WRITE_LOCK, wait) as locked:
+            if not locked:
                 return None
             try:
                 return writing.apply(folder, store, self._open_readers(folder), ids, self.procs, self.place_names)
@@ -197,12 +203,18 @@ class SearchIndex:
                 if why is None or not heal:
                     raise
                 log.warning("the search index could not be written (%s: %s)", type(error).__name__, error)
-            finally:
-                lock.release()
-        finally:
-            self._write_lock.release()
         self.set_aside(folder, why)
         return self._rebuild(store, why, wait=wait)
+
+    def merge_small(self) -> bool:
+        """Merge the small segments that writes of a few changes leave (`writing.merge_small`),
+        unless another writer holds the index; whether it merged. The follower calls it once
+        the changes are searchable, so an edit does not wait for a merge."""
+        folder = self.live()
+        if folder is None or not writing.would_merge(generations.toc_segments(folder)):
+            return False
+        with held(self._write_lock, folder / WRITE_LOCK, 0.0) as locked:
+            return locked and writing.merge_small(folder)
 
     def _rebuild(self, store: Any, why: str, *, wait: float) -> int:
         """Rebuild an index that is missing or was set aside, unless another process rebuilt
@@ -300,41 +312,26 @@ class SearchIndex:
     # -- reading -------------------------------------------------------------------------
 
     def _searcher(self) -> Any:
-        """This thread's searcher on the live generation, refreshed when the index changed;
-        Unreadable when there is no live generation or it is damaged (checked when first
-        opened; a damaged one is set aside)."""
+        """The process's searcher on the live generation, shared by every thread and refreshed
+        when the index changed (`catalogue.search.shared`); Unreadable when there is no live
+        generation or it is damaged (checked when first opened; a damaged one is set aside)."""
         folder = self.live()
         if folder is None:
             raise Unreadable("there is no search index")
-        local = self._local
-        searcher = getattr(local, "searcher", None)
-        if searcher is not None and local.folder == folder:
-            if not searcher.up_to_date():
-                local.searcher = searcher = refreshed(searcher)
-            return searcher
-        self.close()
-        why = generations.damage(folder)
-        if why is not None:
-            self.set_aside(folder, why)
-            raise Unreadable(why, folder)
-        local.searcher, local.folder = open_index(folder).searcher(), folder
-        return local.searcher
+        searcher, why = self._shared.get(folder)
+        if searcher is None:
+            self.set_aside(folder, why or "it cannot be read")
+            raise Unreadable(why or "it cannot be read", folder)
+        self._local.folder = folder
+        return searcher
 
     def _open_readers(self, folder: Path) -> dict[str, Any]:
-        """This thread's open segment readers of a generation, by segment id."""
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is None or self._local.folder != folder:
-            return {}
-        return {reader.segment().segment_id(): reader for reader, _ in searcher.reader().leaf_readers()
-                if isinstance(reader, SegmentReader)}
+        """The shared searcher's open segment readers of a generation, by segment id."""
+        return self._shared.readers(folder)
 
     def _postings(self, searcher: Any) -> scoring.Postings:
-        """The numpy posting reader of this thread's searcher (rebuilt when the searcher is)."""
-        local = self._local
-        postings = getattr(local, "postings", None)
-        if postings is None or postings.searcher is not searcher:
-            local.postings = postings = scoring.Postings(searcher, self._postings_cache)
-        return postings
+        """The numpy posting reader of a searcher, shared like it."""
+        return self._shared.postings(searcher)
 
     def cache_stats(self) -> dict[str, int]:
         """Sizes of the search caches: decoded postings (byte-capped LRU) and facet bitsets."""
@@ -372,7 +369,7 @@ class SearchIndex:
             raise
         except Exception as error:
             folder = getattr(self._local, "folder", None) or self.live()
-            self.close()
+            self._shared.forget()
             why = generations.damage(folder, deep=True) if folder is not None else None
             if why is not None:
                 log.warning("a search failed (%s: %s) on a damaged index", type(error).__name__, error)
@@ -390,6 +387,8 @@ class SearchIndex:
         query that meets either is searched as its plain words (given half the budget again),
         else answered with no hits, each with a notice saying why. Highlighting gets a quarter
         of the budget."""
+        if self.records is None:
+            raise CatalogueError("this search index was opened without a way to read records from the store")
         text = clean(query)
         warm()
         page, page_size = max(1, int(page)), min(max(1, int(page_size)), 1000)
@@ -404,17 +403,19 @@ class SearchIndex:
         allowed = filter_bits(sets, filters)
         if area is not None:
             allowed &= to_bitset(spatial.in_area(self._postings(searcher), area))
-        budget = self._budget()
+        budget, skipped = self._budget(), []
         try:
             with bounds.active(budget):
-                q, matched, scores, level = self._matches(searcher, sets, parsed, allowed, relax=bool(text))
+                q, matched, scores, level = self._matches(searcher, sets, parsed, allowed, bool(text), skipped)
+            if skipped and not matched:
+                result.notice = result.notice or LOOSER_NOTICE.format(skipped[0])
         except bounds.TooExpensive as why:
             budget = self._budget(self.limits.time_budget_ms / 2)
             try:
                 with bounds.active(budget):
                     q, matched, scores, level = self._matches(searcher, sets, plain_query(self._parser, text,
                                                                                           self.limits),
-                                                              allowed, relax=False)
+                                                              allowed, False, [])
                 result.notice = EXPENSIVE_NOTICE.format(why)
             except bounds.TooExpensive as again:
                 q, matched, scores, level = wq.NullQuery, 0, None, "strict"
@@ -426,26 +427,28 @@ class SearchIndex:
                 sets.mapped = to_bitset(spatial.mapped_mask(self._postings(searcher))) & sets.live
             result.mapped = (matched & sets.mapped).bit_count()
         if result.total < FEW_HITS and text:
-            result.suggestion = suggest(searcher.reader(), text, self.limits)
+            result.suggestion = suggest(searcher.reader(), text, self.limits, self._lexicons)
         if facets:
             result.facets = facet_counts(sets, matched, filters, facet_limit)
         if result.total > (page - 1) * page_size:
             # the page re-uses matching's expansions; highlighting a huge one is given up in time
             with bounds.active(budget.renewed(self.limits.time_budget_ms / 4)):
                 try:
-                    result.hits = page_of_hits(searcher, sets, q, matched, scores, sort, page, page_size, highlight)
+                    result.hits = page_of_hits(searcher, sets, q, matched, scores, sort, page, page_size, highlight,
+                                               self.records)
                 except bounds.TooExpensive:
-                    result.hits = page_of_hits(searcher, sets, q, matched, scores, sort, page, page_size, False)
+                    result.hits = page_of_hits(searcher, sets, q, matched, scores, sort, page, page_size, False,
+                                               self.records)
         return result
 
     def _budget(self, ms: float | None = None) -> bounds.Budget:
         return bounds.Budget(self.limits, ms=ms, lexicons=self._lexicons)
 
-    def _matches(self, searcher: Any, sets: FacetSets, parsed: Parsed, allowed: int,
-                 relax: bool) -> tuple[wq.Query, int, Any, str]:
+    def _matches(self, searcher: Any, sets: FacetSets, parsed: Parsed, allowed: int, relax: bool,
+                 skipped: list[str]) -> tuple[wq.Query, int, Any, str]:
         """The query answered, its allowed matches and scores, and the reading that answered
         (see `catalogue.search.words.LEVELS`): the strict one, or with `relax` the first looser
-        one that matches (one met a bound: the next is tried, within the same budget)."""
+        one that matches (one met a bound: its reason goes to `skipped`, the next is tried)."""
         found = readings(parsed.raw, parsed.text, searcher.reader(), self.limits)
         first = found["strict"]
         q, (matched, scores) = first, self._match(searcher, first, sets)
@@ -459,7 +462,8 @@ class SearchIndex:
             try:
                 bounded = bounds.bound(looser, self.limits)[0]
                 tolerant, tolerant_scores = self._match(searcher, bounded, sets)
-            except bounds.TooExpensive:
+            except bounds.TooExpensive as why:
+                skipped.append(str(why))
                 continue
             if tolerant & allowed:
                 return bounded, tolerant & allowed, tolerant_scores, level
@@ -491,9 +495,6 @@ class SearchIndex:
         return bitset(searcher.docs_for_query(q), sets.size) & sets.live, None
 
     def close(self) -> None:
-        """Release this thread's searcher and file handles."""
-        searcher = getattr(self._local, "searcher", None)
-        self._local.searcher = self._local.folder = None
-        if searcher is not None:
-            with contextlib.suppress(Exception):  # (the files of a damaged index may fail this too)
-                searcher.close()
+        """Release the shared searcher and its file handles."""
+        self._shared.close()
+        self._local.folder = None

@@ -135,7 +135,7 @@ class IndexKeeper:
         if not self.store.exists():
             return None
         try:
-            self.index.sync(self.store, verify=True)
+            applied = self.index.sync(self.store, verify=True)
         except IndexBusy as error:  # another process rebuilds or writes for long: look again soon
             log.info("search index busy: %s", error)
             return POLL
@@ -151,7 +151,18 @@ class IndexKeeper:
         if self.failure is not None:
             log.warning("the search index caught up with the store again")
             self.failure = None
+        if not applied:
+            self._merge()
         return POLL
+
+    def _merge(self) -> None:
+        """Merge the small segments edits left, in a step that found no change to apply: an
+        edit never waits for a merge unless one comes while it runs. An index another writer
+        holds is merged by a later step."""
+        try:
+            self.index.merge_small()
+        except Exception as error:  # the next write or check finds what is wrong
+            log.info("search index segments not merged: %s: %s", type(error).__name__, error)
 
 
 def _follow(ref: weakref.ref[IndexKeeper], wake: threading.Event, stop: threading.Event, store: Any) -> None:
@@ -174,7 +185,8 @@ def _follow(ref: weakref.ref[IndexKeeper], wake: threading.Event, stop: threadin
         finally:
             if pause is None or stop.is_set():
                 pause = None
-                keeper.index.close()  # this thread's files and connection
+                # only this thread's store connection: the searcher is shared with the serving
+                # threads (one may still be reading it) and closed with the catalogue
                 keeper.store.close_thread()
             del keeper
 

@@ -165,6 +165,26 @@ class FileLock:
         self.release()
 
 
+@contextlib.contextmanager
+def held(thread_lock: Any, path: Path, wait: float) -> Iterator[bool]:
+    """Hold `thread_lock` (this process's writers) and the file lock at `path` (other
+    processes'), waiting at most `wait` seconds for each; yields whether both were taken."""
+    if not thread_lock.acquire(timeout=wait):
+        yield False
+        return
+    try:
+        lock = FileLock(path)
+        if not lock.acquire(wait):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            lock.release()
+    finally:
+        thread_lock.release()
+
+
 def busy_message(path: Path) -> str:
     """Why the lock `path` could not be taken, naming its holder when known."""
     holder = read_holder(path)

@@ -18,7 +18,7 @@ from typing import Any
 from .. import centuries
 from . import bounds
 from ._whoosh import QueryParserError, fields, qparser, wq
-from .analysis import RAW, WORD, term
+from .analysis import PHRASE_FIELDS, RAW, WORD, term
 from .documents import index_schema
 from .folding import fold_word, normalise_query
 from .limits import SearchLimits
@@ -35,6 +35,8 @@ LIMITED_NOTICE = "The query was limited to keep searches fast: {}."
 READ_AS_NOTICE = "About the query: {}."
 EXPENSIVE_NOTICE = "The query is too expensive to run as written ({}); it was simplified to its plain words."
 REFUSED_NOTICE = "The query is too expensive to run ({}); try fewer or more specific words."
+LOOSER_NOTICE = ("No record has every word as typed, and a looser search (other spellings, typos or some of "
+                 "the words) was stopped: {}; try fewer or more specific words.")
 #: Stand-ins for years too long to convert (any beyond the years of records reads the same).
 YEAR_MIN, YEAR_MAX = -(2**31), 2**31 - 1
 #: Years a record's period may hold (the record schema's bounds; `tests/test_search_limits.py` checks): the
@@ -238,13 +240,22 @@ def query_error(q: wq.Query) -> str | None:
     return None
 
 
+def _positional(field: Any) -> bool:
+    """Whether a field keeps word positions (what a phrase needs; Whoosh fails a phrase without)."""
+    return bool(field.format) and field.format.supports("positions")
+
+
 def _self_parsed(q: wq.Query, schema: fields.Schema) -> wq.Query:
-    """`q` with quoted values of the year and century fields read by those fields."""
+    """`q` with quoted values of the year and century fields read by those fields;
+    QueryParserError for a phrase of several words in a field that keeps no positions."""
 
     def visit(node: wq.Query) -> wq.Query:
         if getattr(node, "fieldname", None) in SELF_PARSED and isinstance(node, (wq.Term, wq.Phrase)):
             value = node.text if isinstance(node, wq.Term) else " ".join(node.words)
             return schema[node.fieldname].parse_query(node.fieldname, value)
+        if isinstance(node, wq.Phrase) and node.fieldname in schema and not _positional(schema[node.fieldname]):
+            raise QueryParserError(f"a phrase cannot be searched in the field {node.fieldname}; "
+                                   f"phrases are searched in {', '.join(PHRASE_FIELDS)}")
         return node.apply(visit)
 
     return visit(q)
@@ -298,10 +309,11 @@ def plain_query(parser: qparser.QueryParser, text: str, limits: SearchLimits) ->
 # -- did you mean ----------------------------------------------------------------------------
 
 
-def suggest(reader: Any, text: str, limits: SearchLimits) -> str | None:
+def suggest(reader: Any, text: str, limits: SearchLimits, lexicons: Any = None) -> str | None:
     """The query with each word that no record holds (in any script, folded, stemmed or by
     by its phonetic key) replaced by the most frequent folded title or text word
-    within one or two letters of its folded form: ``Шушв`` -> ``shusha``."""
+    within one or two letters of its folded form: ``Шушв`` -> ``shusha`` (`lexicons`: the
+    index's cache of word lists, see `catalogue.search.lexicons`)."""
     changed, out = False, text
     longest = min(40, limits.max_fuzzy_word_length)
     for word in WORD.findall(text)[:SUGGEST_WORDS]:
@@ -309,7 +321,7 @@ def suggest(reader: Any, text: str, limits: SearchLimits) -> str | None:
         if word in OPERATORS or not 3 <= len(folded) <= longest or _known(reader, word):
             continue
         distance = min(2 if len(folded) >= 7 else 1, limits.max_edit_distance)
-        candidates = {t for f in ("title", "text") for t in bounds.fuzzy_words(reader, f, folded, distance, 1)
+        candidates = {t for f in ("title", "text") for t in bounds.fuzzy_words(reader, f, folded, distance, 1, lexicons)
                       } if distance else set()
         if candidates:
             best = max(candidates, key=lambda t: (reader.doc_frequency("title", t) + reader.doc_frequency("text", t),

@@ -29,7 +29,8 @@ def refreshed(searcher: Any) -> Any:
     Whoosh 2.7.4's own `refresh` means to reuse them but keys them by generation and looks them
     up by segment id, so it reopens every segment: copying a large segment's term file into
     memory (~60 ms at 100,000 records) on every commit. A segment file deleted under it (a
-    writer merged it away meanwhile) has it read the newer table of contents again.
+    writer merged it away meanwhile) has it read the newer table of contents again. The old
+    searcher stays usable (threads share searchers): nothing of it is closed.
     """
     ix = searcher._ix
     for attempt in range(REOPEN_TRIES):
@@ -52,10 +53,8 @@ def refreshed(searcher: Any) -> Any:
             if attempt == REOPEN_TRIES - 1:
                 raise
             continue
-        kept = {segment.segment_id() for segment in toc.segments}
-        for segid, reader in old.items():  # segments merged away
-            if segid not in kept:
-                reader.close()
+        # The readers of segments merged away are dropped, not closed: another thread may
+        # still be searching the old searcher (their files close when they are collected).
         if not readers:
             return ix.searcher()
         reader = readers[0] if len(readers) == 1 else MultiReader(readers, generation=toc.generation)

@@ -1,25 +1,29 @@
 """Exact BM25 scoring and match sets with numpy over Whoosh's own postings.
 
-Reads the posting blocks and field-length columns of whoosh==2.7.4 (the pinned version; its
-private block layout is read directly) and evaluates a parsed Whoosh query per segment with
+Reads the posting blocks and field-length columns of whoosh==2.7.4 (`catalogue.search.blocks`)
+and evaluates a parsed Whoosh query per segment with
 the arithmetic and the quirks of Whoosh's own unoptimised search (BM25F, boosts,
 constant-score ranges and expansions, the small-segment array union), so totals, facets and
 rankings equal Whoosh's. A query it does not know raises `Unsupported` and the index asks
 Whoosh itself. Decoded postings are kept per segment in a byte-capped LRU (`PostingCache`),
-so a commit of a few records re-reads only its own small segment.
+so a commit of a few records re-reads only its own small segment. A part of the query that
+needs a word a segment lacks is not scored there (`Evaluator.empty`), and a part standing in
+several places (the some-words reading's groups and their bonuses) is scored once.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ._whoosh import BM25F, LENGTHS_COLUMN, SpanNear2, _NullQuery, byte_to_length, positional, ranges, terms, wq
+from ._whoosh import BM25F, SpanNear2, _NullQuery, positional, ranges, terms, wq
+from .blocks import EMPTY_IDS, EMPTY_W, Unsupported, read_lengths, read_postings
+from .cache import PostingCache
 from .pairs import PAIR_FIELDS, PAIRS, Common, pair_term
+from .positions import TermPositions, phrase_docs, read_positions
+from .scored import Scored
 
 #: Scores are ranked after rounding to this many decimals, so that two scores Whoosh and
 #: numpy add up in a different order (equal to the last bit or two) tie, and ties go to the
@@ -28,101 +32,10 @@ ROUND = 9
 #: Whoosh 2.7.4's Or switches to an array union for small segments or many clauses.
 _SMALL_SEGMENT = 5000
 _TOO_MANY_CLAUSES = 1024
-_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
 #: Query classes (and their bounded subclasses) that stand for a list of words.
 _MULTITERMS = (terms.Prefix, terms.Wildcard, terms.FuzzyTerm, ranges.TermRange)
-
-
-class Unsupported(Exception):
-    """A query (or index) this module cannot evaluate exactly; Whoosh answers it instead."""
-
-
-# -- cache -----------------------------------------------------------------------------------
-
-
-class PostingCache:
-    """A thread-safe LRU of decoded postings and length columns, capped in bytes."""
-
-    def __init__(self, capacity: int = 256 * 2**20):
-        self.capacity = capacity
-        self.size = 0
-        self.hits = self.misses = 0
-        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                self.misses += 1
-                return None
-            self.hits += 1
-            self._items.move_to_end(key)
-            return item[0]
-
-    def put(self, key: Any, value: Any, nbytes: int) -> None:
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self.size -= old[1]
-            self._items[key] = (value, nbytes)
-            self.size += nbytes
-            while self.size > self.capacity and len(self._items) > 1:
-                _, (_, n) = self._items.popitem(last=False)
-                self.size -= n
-
-    def stats(self) -> dict[str, int]:
-        """Entries, bytes held, byte cap, hits and misses."""
-        with self._lock:
-            return {"entries": len(self._items), "bytes": self.size, "capacity": self.capacity,
-                    "hits": self.hits, "misses": self.misses}
-
-
-# -- reading one segment ---------------------------------------------------------------------
-
-_EMPTY_IDS = np.zeros(0, dtype=np.int64)
-_EMPTY_W = np.zeros(0, dtype=np.float64)
-
-
-def _read_postings(segment: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Document numbers and weights of a term in one segment (deleted documents included)."""
-    terms_reader = segment._terms
-    info = terms_reader.term_info(fieldname, btext)
-    if info.is_inlined():
-        ids, weights, _ = info.inlined_postings()
-        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64)
-    fmt = segment.schema[fieldname].format
-    matcher = terms_reader.matcher(fieldname, btext, fmt)  # a W3LeafMatcher positioned on block 1
-    id_parts, weight_parts = [], []
-    while True:
-        matcher._read_data()
-        ids, weights = matcher._data[0], matcher._data[1]
-        count = matcher._blocklength
-        id_parts.append(np.cumsum(np.asarray(ids, dtype=np.int64)))
-        if weights is None:
-            weight_parts.append(np.ones(count))
-        elif isinstance(weights, float):  # Whoosh keeps a constant block weight as float32
-            weight_parts.append(np.full(count, float(np.float32(weights))))
-        else:
-            weight_parts.append(np.asarray(weights, dtype=np.float64))
-        if matcher._lastblock:
-            break
-        matcher._goto(matcher._nextoffset)
-    return np.concatenate(id_parts), np.concatenate(weight_parts)
-
-
-def _read_lengths(segment: Any, fieldname: str) -> np.ndarray:
-    """Field length of every document of a segment, decoded as Whoosh's scorer sees it."""
-    perdoc = segment._perdoc
-    count = segment.doc_count_all()
-    reader = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-    out = np.zeros(count, dtype=np.uint8)
-    if reader is not None:
-        raw = reader._dbfile.get(reader._basepos, reader._count)
-        out[: reader._count] = np.frombuffer(raw, dtype=np.uint8)
-    return _LENGTHS[out]
 
 
 @dataclass
@@ -167,17 +80,42 @@ class Postings:
         found = self.cache.get(key)
         if found is None:
             if (fieldname, btext) in leaf.reader:
-                found = _read_postings(leaf.reader, fieldname, btext)
+                found = read_postings(leaf.reader, fieldname, btext)
             else:
-                found = (_EMPTY_IDS, _EMPTY_W)
+                found = (EMPTY_IDS, EMPTY_W)
             self.cache.put(key, found, found[0].nbytes + found[1].nbytes + 200)
         return found
+
+    def positions(self, leaf: Leaf, fieldname: str, btext: bytes) -> TermPositions:
+        """A term's postings with their word positions (its postings are kept for `term` too)."""
+        key = ("p", leaf.key, fieldname, btext)
+        found = self.cache.get(key)
+        if found is None:
+            found = read_positions(leaf.reader, fieldname, btext)
+            self.cache.put(key, found, found.nbytes + 200)
+            self.cache.put(("t", leaf.key, fieldname, btext), (found.ids, found.weights),
+                           found.ids.nbytes + found.weights.nbytes + 200)
+        return found
+
+    def holds(self, leaf: Leaf, fieldname: str, btext: bytes) -> bool:
+        """Whether a segment has postings for a term (a word it lacks is remembered as such)."""
+        key = ("t", leaf.key, fieldname, btext)
+        found = self.cache.get(key)
+        if found is not None:
+            return len(found[0]) > 0
+        if self.cache.get(("h", leaf.key, fieldname, btext)):
+            return True
+        if (fieldname, btext) in leaf.reader:  # (Whoosh's lookup: remembered, each reading asks it again)
+            self.cache.put(("h", leaf.key, fieldname, btext), True, 200)
+            return True
+        self.cache.put(key, (EMPTY_IDS, EMPTY_W), 200)
+        return False
 
     def lengths(self, leaf: Leaf, fieldname: str) -> np.ndarray:
         key = ("l", leaf.key, fieldname)
         found = self.cache.get(key)
         if found is None:
-            found = _read_lengths(leaf.reader, fieldname)
+            found = read_lengths(leaf.reader, fieldname)
             self.cache.put(key, found, found.nbytes + 200)
         return found
 
@@ -187,25 +125,44 @@ class Postings:
         if not searcher.schema[fieldname].scorable:
             return weights
         idf = searcher.idf(fieldname, btext)
-        avgfl = searcher.avg_field_length(fieldname) or 1
-        fl = self.lengths(leaf, fieldname)[ids]
-        B, K1 = self.B, self.K1
-        return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * fl / avgfl)))
+        K1 = self.K1
+        return idf * ((weights * (K1 + 1)) / (weights + self.norms(leaf, fieldname)[ids]))
+
+    def norms(self, leaf: Leaf, fieldname: str) -> np.ndarray:
+        """The length part of BM25F's denominator for every document of a segment (the same
+        operations on each document's length as for a posting's, so to the same bits), kept
+        for every word of the field, instead of gathering and scaling lengths per word."""
+        avgfl = self.searcher.avg_field_length(fieldname) or 1
+        key = ("n", leaf.key, fieldname, avgfl, self.B, self.K1)
+        found = self.cache.get(key)
+        if found is None:
+            B, K1 = self.B, self.K1
+            found = K1 * ((1 - B) + B * self.lengths(leaf, fieldname) / avgfl)
+            self.cache.put(key, found, found.nbytes + 200)
+        return found
 
 
 # -- evaluating a query on one segment -------------------------------------------------------
 
 
-@dataclass
-class Scored:
-    """Matching documents of one segment (a mask) with their scores."""
-
-    mask: np.ndarray
-    score: np.ndarray
-
-
 def _empty(leaf: Leaf) -> Scored:
-    return Scored(np.zeros(leaf.size, dtype=bool), np.zeros(leaf.size))
+    return Scored(ids=EMPTY_IDS, values=EMPTY_W, size=leaf.size)
+
+
+def _shared(q: Any) -> set[int]:
+    """Ids of the nodes that stand in more than one place of a query (the some-words reading's
+    groups, also under their bonuses)."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+    stack = [q]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            shared.add(id(node))
+            continue
+        seen.add(id(node))
+        stack.extend(node.children())
+    return shared
 
 
 class Evaluator:
@@ -218,6 +175,14 @@ class Evaluator:
         self.common = common
         #: The search's `catalogue.search.bounds.Budget` (its `check` raises past the deadline), or None.
         self.budget = budget
+        #: What each node of the query (the same object may stand in several places, as the
+        #: some-words reading's groups and their bonuses) matched per segment, and the nodes
+        #: themselves (so that their ids stay theirs while this evaluator lives).
+        self._done: dict[tuple[int, str, bool], Scored] = {}
+        self._empty: dict[tuple[int, str], bool] = {}
+        self._kept: list[Any] = []
+        #: Ids of the nodes of the query being run that stand in several places (see `_shared`).
+        self._shared: set[int] = set()
 
     def _check(self) -> None:
         if self.budget is not None:
@@ -226,6 +191,7 @@ class Evaluator:
     def run(self, q: Any) -> tuple[np.ndarray, np.ndarray]:
         """(mask, score) over all documents of the searcher; deleted documents never match."""
         masks, scores = [], []
+        self._shared = _shared(q)
         for leaf in self.p.leaves:
             found = self.eval(q, leaf, scored=True)
             masks.append(found.mask & leaf.live)
@@ -237,6 +203,48 @@ class Evaluator:
     # Each method mirrors the `matcher()` of the Whoosh query class it is named after.
 
     def eval(self, q: Any, leaf: Leaf, scored: bool) -> Scored:
+        key = (id(q), leaf.key, scored)
+        found = self._done.get(key)
+        if found is None:
+            found = self._done[key] = self._eval(q, leaf, scored)
+            self._kept.append(q)
+        return found
+
+    def empty(self, q: Any, leaf: Leaf) -> bool:
+        """True when `q` surely matches nothing in the segment: it needs a word the segment
+        does not hold (found without reading postings or scoring every document). Each node
+        is looked at once per segment (every compound node asks it of its parts again)."""
+        key = (id(q), leaf.key)
+        found = self._empty.get(key)
+        if found is None:
+            found = self._empty[key] = self._is_empty(q, leaf)
+            self._kept.append(q)
+        return found
+
+    def _is_empty(self, q: Any, leaf: Leaf) -> bool:
+        kind = type(q)
+        if q is wq.NullQuery or kind is _NullQuery:
+            return True
+        if kind is wq.Term:
+            schema = self.p.searcher.schema
+            try:
+                return q.fieldname not in schema or not self.p.holds(leaf, q.fieldname,
+                                                                     schema[q.fieldname].to_bytes(q.text))
+            except ValueError:
+                return True
+        if kind is wq.And:
+            return any(self.empty(s, leaf) for s in q.subqueries)
+        if kind is wq.Or:
+            return all(self.empty(s, leaf) for s in q.subqueries)
+        if kind is wq.ConstantScoreQuery:
+            return self.empty(q.child, leaf)
+        if kind in (wq.AndMaybe, wq.AndNot):
+            return self.empty(q.a, leaf)
+        if issubclass(kind, _MULTITERMS):  # (its expansion is made once per search: see `bounds.expand`)
+            return not any(q._btexts(leaf.reader))
+        return False
+
+    def _eval(self, q: Any, leaf: Leaf, scored: bool) -> Scored:
         self._check()
         kind = type(q)
         if q is wq.NullQuery or kind is _NullQuery:
@@ -277,14 +285,12 @@ class Evaluator:
         except ValueError:
             return _empty(leaf)
         ids, weights = self.p.term(leaf, fieldname, btext)
-        out = _empty(leaf)
-        if len(ids):
-            score = self.p.bm25(leaf, fieldname, btext, ids, weights)
-            if boost != 1.0:
-                score = score * boost
-            out.mask[ids] = True
-            out.score[ids] = score
-        return out
+        if not len(ids):
+            return _empty(leaf)
+        score = self.p.bm25(leaf, fieldname, btext, ids, weights)
+        if boost != 1.0:
+            score = score * boost
+        return Scored(ids=ids, values=score, size=leaf.size)
 
     def compound(self, q: Any, leaf: Leaf, scored: bool) -> Scored:
         subs = q.subqueries
@@ -294,17 +300,40 @@ class Evaluator:
             return self.eval(subs[0], leaf, scored)
         if type(q) is wq.Or and (q.minmatch or q.scale):
             raise Unsupported("Or with minmatch or scale")
+        if self.empty(q, leaf):
+            return _empty(leaf)  # it needs a word no document holds: nothing to score
+        if type(q) is wq.Or and scored:
+            subs = self._sum_of(q)
         parts = [self.eval(s, leaf, scored) for s in subs]
-        if type(q) is wq.And:
-            mask = np.logical_and.reduce([p.mask for p in parts])
+        if type(q) is wq.Or:
+            mask, score = np.zeros(leaf.size, dtype=bool), np.zeros(leaf.size)
+            for part in parts:  # in place, in the order Whoosh adds them (0.0 + x is x)
+                part.add_to(mask, score)
         else:
-            mask = np.logical_or.reduce([p.mask for p in parts])
-        score = np.add.reduce([np.where(p.mask, p.score, 0.0) for p in parts])
+            mask, score = parts[0].mask.copy(), parts[0].score.copy()
+            for part in parts[1:]:  # (a score is 0 off its mask)
+                np.logical_and(mask, part.mask, out=mask)
+                score += part.score
         if type(q) is wq.Or and self._array_union(len(subs), leaf) and not scored:
-            return Scored(mask, np.where(mask, 1.0, 0.0))
+            return Scored(mask, mask.astype(np.float64))
         if q.boost != 1.0:
-            score = score * q.boost
-        return Scored(mask, np.where(mask, score, 0.0))
+            score *= q.boost
+        if type(q) is wq.And:
+            score[~mask] = 0.0
+        return Scored(mask, score)
+
+    def _sum_of(self, q: Any) -> list[Any]:
+        """The parts a scored Or adds up, its first part's own parts in its place while that is
+        an unboosted Or standing nowhere else: ``((a OR b) OR c)`` adds a, b, c in one array,
+        in the same order (so to the same bits) as the nested sums."""
+        subs = list(q.subqueries)
+        while subs:
+            first = subs[0]
+            if type(first) is not wq.Or or first.boost != 1.0 or first.minmatch or first.scale \
+                    or not first.subqueries or id(first) in self._shared:
+                break
+            subs[:1] = first.subqueries
+        return subs
 
     @staticmethod
     def _array_union(count: int, leaf: Leaf) -> bool:
@@ -321,7 +350,6 @@ class Evaluator:
         # Whoosh's array union of a constant-score expansion scores every match 1.0: no BM25 needed.
         flat = self._array_union(len(words), leaf) and (q.constantscore or not scored)
         field = self.p.searcher.schema[fieldname]
-        out = _empty(leaf)
         all_ids, all_scores = [], []
         for number, word in enumerate(words):
             if not number % 64:
@@ -333,16 +361,16 @@ class Evaluator:
                 if not flat:
                     all_scores.append(self.p.bm25(leaf, fieldname, btext, ids, weights))
         if not all_ids:
-            return out
+            return _empty(leaf)
         ids = np.concatenate(all_ids)
-        out.mask[ids] = True
+        mask = np.zeros(leaf.size, dtype=bool)
+        mask[ids] = True
         if flat:
-            out.score[out.mask] = 1.0
-            return out
-        out.score = np.bincount(ids, weights=np.concatenate(all_scores), minlength=leaf.size)
+            return Scored(mask, mask.astype(np.float64))
+        score = np.bincount(ids, weights=np.concatenate(all_scores), minlength=leaf.size)
         if q.boost != 1.0:
-            out.score = out.score * q.boost
-        return out
+            score = score * q.boost
+        return Scored(mask, score)
 
     def phrase(self, q: Any, leaf: Leaf) -> Scored:
         fieldname, words = q.fieldname, q.words
@@ -350,21 +378,24 @@ class Evaluator:
         if fieldname not in schema:
             return _empty(leaf)
         field = schema[fieldname]
+        if not field.format or not field.format.supports("positions"):
+            raise Unsupported(f"a phrase in {fieldname}, a field without positions")  # Whoosh says so
         try:
             btexts = [field.to_bytes(w) for w in words]
         except ValueError:
             return _empty(leaf)
         if not btexts or any((fieldname, b) not in leaf.reader for b in btexts):
             return _empty(leaf)
+        mask = self.phrase_docs(q, btexts, leaf)  # (first: reading positions reads the postings too)
         parts = [self.term(fieldname, b, 1.0, leaf) for b in btexts]
         score = np.add.reduce([p.score for p in parts])
         if q.boost != 1.0:
             score = score * q.boost
-        mask = self.phrase_docs(q, btexts, leaf)
         return Scored(mask, np.where(mask, score, 0.0))
 
     def phrase_docs(self, q: Any, btexts: list[bytes], leaf: Leaf) -> np.ndarray:
-        """Documents of a segment where the phrase occurs (a word-pair lookup for two words)."""
+        """Documents of a segment where the phrase occurs: a word-pair lookup for two common
+        words, else their positions compared with numpy (`catalogue.search.positions`)."""
         mask = np.zeros(leaf.size, dtype=bool)
         words = [b.decode("utf-8") for b in btexts]
         if (len(words) == 2 and q.slop == 1 and self.common and q.fieldname in PAIR_FIELDS
@@ -376,7 +407,10 @@ class Evaluator:
             ids, _ = self.p.term(leaf, q.fieldname, btexts[0])
             mask[ids] = True
             return mask
-        # Whoosh's own position checks (what `Phrase.matcher` builds), minding the budget
+        if q.slop == 1:
+            mask[phrase_docs([self.p.positions(leaf, q.fieldname, b) for b in btexts], self._check)] = True
+            return mask
+        # a looser phrase: Whoosh's own position checks (what `Phrase.matcher` builds), minding the budget
         matcher = _CheckedNear([wq.Term(q.fieldname, b).matcher(leaf.searcher) for b in btexts], q.slop,
                                self._check)
         found = []

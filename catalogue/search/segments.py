@@ -28,6 +28,15 @@ Items = tuple[list[tuple[bytes, float, bytes]], int]
 
 
 _ONE_POSITION: dict[int, bytes] = {}
+_COUNTS: dict[int, bytes] = {}
+
+
+def _encode_count(n: int) -> bytes:
+    """`formats.Frequency.encode`, memoised: the pool keeps one bytes object per count."""
+    found = _COUNTS.get(n)
+    if found is None:
+        found = _COUNTS[n] = pack_uint(n)
+    return found
 
 
 def _encode_positions(poslist: list[int]) -> bytes:
@@ -63,7 +72,7 @@ def frequency_token_items(toks: list[tuple[int, str]]) -> Items:
     freqs: dict[str, int] = {}
     for _, term in toks:
         freqs[term] = freqs.get(term, 0) + 1
-    return [(term.encode("utf-8"), float(n), pack_uint(n)) for term, n in freqs.items()], len(toks)
+    return [(term.encode("utf-8"), float(n), _encode_count(n)) for term, n in freqs.items()], len(toks)
 
 
 def _value_terms(value: str) -> list[str]:
@@ -76,7 +85,7 @@ def frequency_items(value: str) -> Items:
     values = _value_terms(value)
     for v in values:
         freqs[v] = freqs.get(v, 0) + 1
-    return [(v.encode("utf-8"), float(n), pack_uint(n)) for v, n in freqs.items()], len(values)
+    return [(v.encode("utf-8"), float(n), _encode_count(n)) for v, n in freqs.items()], len(values)
 
 
 def existence_items(value: str) -> Items:
@@ -87,13 +96,71 @@ def existence_items(value: str) -> Items:
 
 # -- the pool --------------------------------------------------------------------------------
 
+#: Bytes of memory a posting and a term take in the pool, measured with tracemalloc on
+#: synthetic records (`tests/test_index_segment_cap.py` checks the estimate against the sizes):
+#: a posting's term number, document number and weight (4 bytes each, arrays growing by an
+#: eighth) and a pointer to its value (shared for a single position or count; a few
+#: positions' own bytes), a term's bytes and dictionary entry.
+POSTING_BYTES = 22
+TERM_BYTES = 100
 
-class MemoryPool:
-    """Postings grouped per (field, term) in memory, in document order: replaces Whoosh's
-    pickling external-sort pool on a SegmentWriter (which adds in increasing document order)."""
+
+class FieldPostings:
+    """One field's postings in the order they were added (documents in increasing order):
+    flat arrays of term numbers, document numbers, weights (counts: exact as float32, the
+    type Whoosh's block writer stores) and values, rather than containers per term."""
+
+    __slots__ = ("ids", "term_nos", "terms", "values", "weights")
 
     def __init__(self) -> None:
-        self.terms: dict[tuple[str, bytes], tuple[array, array, list[bytes]]] = {}
+        self.terms: dict[bytes, int] = {}
+        self.term_nos, self.ids, self.weights = array("I"), array("I"), array("f")
+        self.values: list[bytes] = []
+
+    def add_items(self, docnum: int, items: list[tuple[bytes, float, bytes]]) -> None:
+        """A document's postings of this field, (term, weight, encoded value)."""
+        terms, add_no, add_id, add_weight, add_value = (self.terms, self.term_nos.append, self.ids.append,
+                                                        self.weights.append, self.values.append)
+        for btext, weight, vbytes in items:
+            number = terms.get(btext)
+            if number is None:
+                number = terms[btext] = len(terms)
+            add_no(number)
+            add_id(docnum)
+            add_weight(weight)
+            if vbytes:
+                add_value(vbytes)
+
+    def by_term(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """Document numbers, weights and values regrouped term by term (in each term's
+        document order) and where each term number's postings start."""
+        numbers = np.frombuffer(self.term_nos, dtype=np.uint32)
+        order = np.argsort(numbers, kind="stable")
+        starts = np.zeros(len(self.terms) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(numbers, minlength=len(self.terms)), out=starts[1:])
+        values = None
+        if self.values:
+            if len(self.values) != len(self.ids):
+                raise ValueError("a field's postings have values for only some documents")
+            values = np.empty(len(self.values), dtype=object)
+            values[:] = self.values
+            values = values[order]
+        return (np.frombuffer(self.ids, dtype=np.uint32)[order], np.frombuffer(self.weights, dtype=np.float32)[order],
+                starts, values)
+
+
+class MemoryPool:
+    """Postings grouped per field in memory, in document order: replaces Whoosh's pickling
+    external-sort pool on a SegmentWriter (which adds in increasing document order)."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, FieldPostings] = {}
+
+    def field(self, fieldname: str) -> FieldPostings:
+        found = self.fields.get(fieldname)
+        if found is None:
+            found = self.fields[fieldname] = FieldPostings()
+        return found
 
     def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
         """Whoosh's pool interface (used when Whoosh merges a small segment in)."""
@@ -101,20 +168,17 @@ class MemoryPool:
         self.add_posting(fieldname, btext, docnum, weight, vbytes)
 
     def add_posting(self, fieldname: str, btext: bytes, docnum: int, weight: float, vbytes: bytes) -> None:
-        key = (fieldname, btext)
-        found = self.terms.get(key)
-        if found is None:
-            found = self.terms[key] = (array("I"), array("d"), [])
-        found[0].append(docnum)
-        found[1].append(weight)
-        if vbytes:
-            found[2].append(vbytes)
+        self.field(fieldname).add_items(docnum, [(btext, weight, vbytes)])
+
+    def estimate(self) -> int:
+        """About how many bytes of memory the pool holds (see `POSTING_BYTES`)."""
+        return sum(len(f.ids) * POSTING_BYTES + len(f.terms) * TERM_BYTES for f in self.fields.values())
 
     def iter_postings(self) -> MemoryPool:
         return self  # handed whole to `write_postings`
 
     def cleanup(self) -> None:
-        self.terms.clear()
+        self.fields.clear()
 
 
 def _field_lengths(lengths: Any, fieldname: str, size: int) -> np.ndarray | None:
@@ -132,39 +196,42 @@ def _field_lengths(lengths: Any, fieldname: str, size: int) -> np.ndarray | None
 
 def write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: MemoryPool, size: int) -> None:
     """Write a pool's postings with Whoosh's field and block writers, one block at a time
-    (the same blocks `FieldWriter.add_postings` makes posting by posting)."""
-    lastfield = None
-    field_lengths = None
-    for fieldname, btext in sorted(pool.terms):
-        ids, weights, values = pool.terms[(fieldname, btext)]
-        if fieldname != lastfield:
-            if lastfield is not None:
-                fieldwriter.finish_field()
-            fieldwriter.start_field(fieldname, schema[fieldname])
-            field_lengths = _field_lengths(lengths, fieldname, size)
-            lastfield = fieldname
-        fieldwriter.start_term(btext)
-        _write_term(fieldwriter._postwriter, ids, weights, values, field_lengths)
-        fieldwriter.finish_term()
-    if lastfield is not None:
+    (the same blocks `FieldWriter.add_postings` makes posting by posting), a field at a time,
+    letting each field's postings go once written."""
+    for fieldname in sorted(pool.fields):
+        postings = pool.fields.pop(fieldname)
+        if not postings.terms:
+            continue
+        ids, weights, starts, values = postings.by_term()
+        fieldwriter.start_field(fieldname, schema[fieldname])
+        field_lengths = _field_lengths(lengths, fieldname, size)
+        for btext in sorted(postings.terms):
+            number = postings.terms[btext]
+            start, end = int(starts[number]), int(starts[number + 1])
+            fieldwriter.start_term(btext)
+            _write_term(fieldwriter._postwriter, ids[start:end], weights[start:end],
+                        values[start:end] if values is not None else None, field_lengths)
+            fieldwriter.finish_term()
         fieldwriter.finish_field()
 
 
-def _write_term(writer: Any, ids: array, weights: array, values: list[bytes], lengths: np.ndarray | None) -> None:
+def _write_term(writer: Any, ids: np.ndarray, weights: np.ndarray, values: np.ndarray | None,
+                lengths: np.ndarray | None) -> None:
     """Fill a W3PostingsWriter block by block, keeping the statistics `add_posting` keeps."""
     limit = writer._blocklimit
     count = len(ids)
-    if values and len(values) != count:
-        raise ValueError("a term's postings have values for only some documents")
     for start in range(0, count, limit):
         end = min(start + limit, count)
-        writer._ids = ids[start:end]
-        writer._weights = array("f", weights[start:end])
-        writer._values = values[start:end] if values else []
-        writer._maxweight = max(0, max(weights[start:end]))
+        block_ids = ids[start:end]
+        writer._ids = array("I")
+        writer._ids.frombytes(block_ids.tobytes())
+        writer._weights = array("f")
+        writer._weights.frombytes(weights[start:end].tobytes())
+        writer._values = values[start:end].tolist() if values is not None else []
+        writer._maxweight = max(0, float(weights[start:end].max()))
         writer._minlength, writer._maxlength = None, 0
         if lengths is not None:
-            block = lengths[np.frombuffer(writer._ids, dtype=np.uint32)]
+            block = lengths[block_ids]
             block = block[block != 0]
             if len(block):
                 writer._minlength, writer._maxlength = int(block.min()), int(block.max())
@@ -195,7 +262,6 @@ def add_document(writer: Any, pool: MemoryPool, doc: dict[str, Any], analysed: d
     perdoc = writer.perdocwriter
     schema = writer.schema
     docnum = writer.docnum
-    add = pool.add_posting
     perdoc.start_doc(docnum)
     for fieldname in sorted(doc):
         value = doc[fieldname]
@@ -207,15 +273,16 @@ def add_document(writer: Any, pool: MemoryPool, doc: dict[str, Any], analysed: d
             found = analysed.get(fieldname)
             if found is not None:
                 items, count = found
-                for btext, weight, vbytes in items:
-                    add(fieldname, btext, docnum, weight, vbytes)
+                pool.field(fieldname).add_items(docnum, items)
                 if field.scorable:
                     length = count
             else:
+                postings = []
                 for btext, freq, weight, vbytes in field.index(value):
-                    add(fieldname, btext, docnum, weight, vbytes)
+                    postings.append((btext, weight, vbytes))
                     if field.scorable:
                         length += freq
+                pool.field(fieldname).add_items(docnum, postings)
         perdoc.add_field(fieldname, field, value if field.stored else None, length)
         column = field.column_type
         if column:

@@ -2,7 +2,8 @@
 combine with the facet bitsets.
 
 Each document keeps its geometry's bounding box in a column (`BBOX`, 32 bytes: west, south,
-east, north as doubles; empty without a geometry). Per segment the boxes are read once into
+east, north as doubles; empty without a geometry), and a geometry that is not a point its
+shape as a stored field (`SHAPE`, compressed GeoJSON). Per segment the boxes are read once into
 numpy arrays (cached like postings), so a box filter is a few vectorised comparisons over
 every geometry, exact for points; a polygon or line whose box meets the area but does not
 lie inside it is tested exactly against its own geometry (`catalogue.geo.intersects`).
@@ -22,6 +23,8 @@ from .scoring import Leaf, Postings
 
 #: The column of each document's bounding box.
 BBOX = "bbox"
+#: The stored field of a geometry that is not a point (a point is its own box).
+SHAPE = "shape"
 _PACK = struct.Struct("<4d")
 
 
@@ -30,14 +33,26 @@ def pack(box: Box | None) -> bytes:
     return _PACK.pack(*box) if box else b""
 
 
+def pack_shape(geometry: Any) -> bytes | None:
+    """A geometry as the `SHAPE` field stores it; None for a point or no geometry."""
+    if not isinstance(geometry, dict) or geometry.get("type") in (None, "Point"):
+        return None
+    return zlib.compress(json.dumps(geometry, ensure_ascii=False, separators=(",", ":")).encode())
+
+
 def _stored_geometry(leaf: Leaf, docnum: int) -> Any:
-    data = leaf.reader.stored_fields(docnum).get("data")
-    record = json.loads(zlib.decompress(data)) if data else {}
-    return (record.get("place") or {}).get("geometry")
+    """A document's shape as stored (an index written before the `SHAPE` field kept the whole
+    record as ``data``); None when it kept neither (a document added to such an index)."""
+    stored = leaf.reader.stored_fields(docnum)
+    if (shape := stored.get(SHAPE)) is not None:
+        return json.loads(zlib.decompress(shape))
+    data = stored.get("data")
+    return (json.loads(zlib.decompress(data)).get("place") or {}).get("geometry") if data else None
 
 
 def _shape(postings: Postings, leaf: Leaf, docnum: int) -> Any:
-    """A document's geometry, read from its stored record once and cached with the postings."""
+    """A document's geometry, read from its stored shape once and cached with the postings
+    ({} when the index kept no shape of it)."""
     key = ("shape", leaf.key, docnum)
     found = postings.cache.get(key)
     if found is None:
@@ -88,7 +103,8 @@ def _leaf_in(postings: Postings, leaf: Leaf, area: BBox) -> np.ndarray:
             inside = (west >= w) & (east <= e) & (south >= s) & (north <= n)
         mask |= inside
         for docnum in np.flatnonzero(meets & ~inside & ~mask):  # a shape partly in the box: test it exactly
-            if intersects(_shape(postings, leaf, int(docnum)), (w, s, e, n)):
+            shape = _shape(postings, leaf, int(docnum))
+            if not shape or intersects(shape, (w, s, e, n)):  # no shape kept: its box decides
                 mask[docnum] = True
     return mask
 

@@ -37,9 +37,63 @@ COMMIT_EVERY = 1000
 #: A sync of at least this many store changes (or a reindex of a store with as many) is
 #: written by `SearchIndex.procs` processes.
 PARALLEL_MIN = 5000
+#: A commit of fewer changes than this (an edit) adds its segment without merging, so the
+#: change is searchable sooner: merging reads the small segments' postings term by term, a
+#: second or more at 100,000 records on a busy machine. The follower merges after it
+#: (`merge_small`)...
+MERGE_WITH = 100
+#: ...and a commit merges all the same when the generation holds this many segments under
+#: `SEGMENT_DOCS` documents, so a process that has no follower (a command) keeps their
+#: number bounded (a full build's capped segments are not counted: merges never join them).
+MAX_SEGMENTS = 12
 
-__all__ = ["BATCH", "COMMIT_EVERY", "LOCK_TIMEOUT", "PARALLEL_MIN", "SEQ_FILE", "apply", "build", "choose_common",
-           "document", "read_seq", "write_atomic"]
+#: A full build's writer (each writer process, or the one process of a smaller store) ends
+#: its segment and goes on in a new one after this many documents, or once its in-memory
+#: postings (`segments.MemoryPool.estimate`) reach `SEGMENT_MB`: its memory stays bounded
+#: whatever the catalogue's size. Each search reads every segment and merges never join
+#: segments this large, so the cap is high: 100,000 records make two segments (one per
+#: writer process), 1,000,000 twenty.
+SEGMENT_DOCS = 50_000
+SEGMENT_MB = 768
+
+__all__ = ["BATCH", "COMMIT_EVERY", "LOCK_TIMEOUT", "MAX_SEGMENTS", "MERGE_WITH", "PARALLEL_MIN", "SEGMENT_DOCS",
+           "SEGMENT_MB", "SEQ_FILE", "apply",
+           "build", "choose_common", "document", "merge_small", "read_seq", "would_merge", "write_atomic"]
+
+
+def would_merge(segments: list[Any]) -> bool:
+    """Whether Whoosh's merge policy (`MERGE_SMALL`) merges some of `segments`: four or more
+    of the smallest holding few documents together (the same test, without merging)."""
+    total = 0
+    for i, count in enumerate(sorted(segment.doc_count_all() for segment in segments)):
+        total += max(count, 0)
+        if i > 3 and total < whoosh_writing.fib(i + 5):
+            return True
+    return False
+
+
+def merge_small(folder: Path) -> bool:
+    """Merge the small segments of the generation in `folder` as a write would have (Whoosh's
+    `MERGE_SMALL`), adding nothing; whether it did. The caller holds the write lock."""
+    segments = generations.toc_segments(folder)
+    if not would_merge(segments):
+        return False
+    writer = whoosh_writing.SegmentWriter(open_index(folder), _lk=False)
+    try:
+        writer.commit(mergetype=whoosh_writing.MERGE_SMALL)
+    except BaseException:
+        _cancel(writer, folder)
+        raise
+    generations.record_files(folder, generations.toc_segments(folder))
+    return True
+
+
+def _merge_type(writer: Any, count: int) -> Callable[..., Any]:
+    """How `writer`'s commit of `count` changes merges: not at all for a few (see `MERGE_WITH`)."""
+    small = sum(1 for segment in writer.segments if segment.doc_count_all() < SEGMENT_DOCS)
+    if count >= MERGE_WITH or small >= MAX_SEGMENTS:
+        return whoosh_writing.MERGE_SMALL
+    return whoosh_writing.NO_MERGE
 
 
 def choose_common(folder: Path, sample: Callable[[], Iterable[Any]] | None = None) -> Common | None:
@@ -110,7 +164,7 @@ def _commit_chunk(folder: Path, store: Any, readers: dict[str, Any], common: Com
             if workers:
                 _commit_with(writer, workers.finish())
             else:
-                writer.commit()
+                writer.commit(mergetype=_merge_type(writer, count))
     except BaseException:
         _cancel(writer, folder)
         raise
@@ -149,10 +203,14 @@ def build(folder: Path, store: Any, procs: int, place_names: PlaceNames | None =
                 _commit_with(writer, workers.finish())
             else:
                 put = _Writer(writer, common, place_names=place_names)
+                finished = []
                 for row in store.iter_records():
+                    if put.full():
+                        finished.append(put.next_segment(folder))
+                        writer = put.writer
                     put.add(row.data, row.revision)
                     count += 1
-                writer.commit(mergetype=whoosh_writing.CLEAR)
+                _commit_with(writer, finished)
         generations.record_files(folder, generations.toc_segments(folder))
         write_atomic(folder / SEQ_FILE, str(seq))
     except BaseException:
@@ -207,6 +265,19 @@ class _Writer:
         doc = {name: value for name, value in document(record, revision, self.place_names).items() if name in schema}
         segments.add_document(self.writer, self.pool, doc, analysed(doc, self.writer.schema, self.common))
 
+    def full(self) -> bool:
+        """Whether the segment being written has reached `SEGMENT_DOCS` or `SEGMENT_MB`."""
+        return self.writer.docnum >= SEGMENT_DOCS or self.pool.estimate() >= SEGMENT_MB * 2**20
+
+    def next_segment(self, folder: Path) -> Any:
+        """Write out the segment being written (returned, to be committed with the others)
+        and go on in a new one of the generation in `folder`. Only for new documents: the
+        new writer knows nothing of the old one's deletions."""
+        segment = self.writer._finalize_segment()
+        self.writer = whoosh_writing.SegmentWriter(open_index(folder), _lk=False)
+        self.pool = segments.install(self.writer)
+        return segment
+
     def close(self) -> None:
         for reader in self._opened.values():
             reader.close()
@@ -215,20 +286,24 @@ class _Writer:
 
 def _segment_worker(folder: str, common: Common | None, inbox: Any, outbox: Any, watch: ParentWatch,
                     place_names: PlaceNames | None = None) -> None:
-    """A writer process: index the (record, revision) batches it is sent into one new segment
-    of the generation in `folder` (the parent holds the lock and commits the segments). It
-    dies with the parent."""
+    """A writer process: index the (record, revision) batches it is sent into new segments
+    of the generation in `folder`, a new one each `SEGMENT_DOCS` (the parent holds the lock
+    and commits the segments). It dies with the parent."""
     watch.child_started()
     try:
         writer = whoosh_writing.SegmentWriter(open_index(Path(folder)), _lk=False)
         put = _Writer(writer, common, place_names=place_names)
-        put.existing = False  # the parent deletes; this segment holds only new documents
+        put.existing = False  # the parent deletes; these segments hold only new documents
+        finished = []
         while (batch := inbox.get()) is not None:
             for record, revision in batch:
+                if put.full():  # (before adding: a new segment always gets a document)
+                    finished.append(put.next_segment(Path(folder)))
                 put.add(record, revision)
         # (its temporary folder is the parent's too: the parent's commit removes it)
-        segment = writer._finalize_segment() if writer.docnum else None
-        outbox.put(("ok", segment))
+        if put.writer.docnum:
+            finished.append(put.writer._finalize_segment())
+        outbox.put(("ok", finished))
     except BaseException as error:  # the parent reports it and cancels the whole write
         outbox.put(("error", f"{type(error).__name__}: {error}"))
 
@@ -239,7 +314,7 @@ def _single_threaded() -> bool:
 
 
 class _Workers:
-    """Writer processes that each build one segment from the batches sent round-robin to them.
+    """Writer processes that each build segments from the batches sent round-robin to them.
 
     Forked (no re-import of the caller's main module, no start-up cost), so only from a process
     running one thread: forking a threaded one (a web server) could copy a held lock. Falsy,
@@ -289,7 +364,7 @@ class _Workers:
         errors = [detail for status, detail in results if status == "error"]
         if errors:
             raise RuntimeError(f"an index writer process failed: {errors[0]}")
-        return [segment for _, segment in results if segment is not None]
+        return [segment for _, finished in results for segment in finished]
 
     def __exit__(self, *exc: object) -> None:
         for process in self.processes:

@@ -1,9 +1,7 @@
 """`Catalogue`, the one door to a data directory: every read the interfaces need and the
-one write path (validate, store a revision, update the index).
-
-Every interface (CLI, web pages, write API, harvesters, imports) calls `Catalogue`, so a
-record is checked, versioned and made searchable the same way wherever it comes from, and
-none of them needs to know the store or the index.
+one write path (validate, store a revision, update the index). Every interface (CLI, web,
+write API, harvesters, imports) calls it, so a record is checked, versioned and made
+searchable the same way wherever it comes from, and none of them knows the store or index.
 """
 
 from __future__ import annotations
@@ -42,6 +40,8 @@ PLACES_LISTED = 20
 REASON_MAX = 1000
 #: The key under which `shared` keeps a registry's catalogue.
 SHARED_KEY = "catalogue"
+#: One catalogue for threads asking at once (else each first request opened one, following the index).
+_SHARED_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class Catalogue:
             if self._keeper is None:
                 from ..search import IndexKeeper, SearchIndex  # deferred: whoosh loads only when the index is used
 
-                index = SearchIndex(self.data_dir / INDEX_NAME, self.search_limits)
+                index = SearchIndex(self.data_dir / INDEX_NAME, self.search_limits, records=self.public_records)
                 self._keeper = IndexKeeper(index, self.store, wait_ms=self.index_wait_ms)
             return self._keeper
 
@@ -180,6 +180,11 @@ class Catalogue:
         if stored.withheld and not include_withheld:
             raise Withheld(record_id, stored.revision, True)
         return stored.data
+
+    def public_records(self, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The public records among `record_ids` by id, read in one batch for a page of hits: one
+        deleted or withheld since the index last caught up is left out, as `get` refuses it."""
+        return {record_id: row.data for record_id, row in self.store.get_many(record_ids).items() if not row.hidden}
 
     def current(self, record_id: str) -> StoredRecord | None:
         """The current row of a record as stored, deleted or withheld ones too (their
@@ -489,7 +494,7 @@ class Catalogue:
 def shared(registry: MutableMapping[str, Any], config: Mapping[str, Any]) -> Catalogue:
     """The catalogue kept in `registry` (a Flask app's extensions, a command run's state),
     opened from `config` on first use: one per app or command run, shared by its threads."""
-    catalogue = registry.get(SHARED_KEY)
-    if catalogue is None:
-        catalogue = registry[SHARED_KEY] = Catalogue.from_config(config)
+    with _SHARED_LOCK:
+        if (catalogue := registry.get(SHARED_KEY)) is None:
+            catalogue = registry[SHARED_KEY] = Catalogue.from_config(config)
     return catalogue

@@ -218,6 +218,16 @@ class Store:
         row = self.conn.execute("SELECT * FROM records WHERE id = ?", (record_id,)).fetchone()
         return StoredRecord.from_row(row) if row else None
 
+    def get_many(self, record_ids: Sequence[str]) -> dict[str, StoredRecord]:
+        """The current rows of the records `record_ids` that exist (tombstones too), by id:
+        one query for them all (the ids bound as one JSON array), for a page of search hits."""
+        ids = [i for i in dict.fromkeys(record_ids) if "\x00" not in i]  # (no stored id holds a NUL)
+        if not ids:
+            return {}
+        sql = f"SELECT * FROM records WHERE {self.backend.one_of('id')}"  # noqa: S608 (no input in it)
+        rows = self.conn.execute(sql, (json.dumps(ids),)).fetchall()
+        return {row["id"]: StoredRecord.from_row(row) for row in rows}
+
     def get_live(self, record_id: str) -> StoredRecord:
         """The current row of a live record; NotFound or Gone otherwise."""
         stored = self.get(record_id)

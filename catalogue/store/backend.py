@@ -123,6 +123,12 @@ class Backend:
         """An aggregate: `expr` of the group's row with the least `order`."""
         raise NotImplementedError
 
+    def one_of(self, column: str) -> str:
+        """SQL true when `column` is one of the strings of a JSON array bound as its one
+        parameter: one statement for any number of values (no list of placeholders, no limit
+        of bound variables)."""
+        raise NotImplementedError
+
     def index_hint(self, index: str) -> str:
         """SQL after a table name that makes the query read `index` (SQLite's ``INDEXED BY``,
         for a partial index its planner would not pick); nothing where the planner picks it."""

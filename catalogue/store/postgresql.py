@@ -231,6 +231,9 @@ class PostgreSQLBackend(Backend):
         return (f"jsonb_array_elements_text(CASE WHEN jsonb_typeof({array}) = 'array' THEN {array}"
                 f" ELSE '[]'::jsonb END) AS {alias}(value)", f"jsonb_typeof({alias}.value::jsonb) = 'object'")
 
+    def one_of(self, column: str) -> str:
+        return f"{column} IN (SELECT jsonb_array_elements_text(?::jsonb))"
+
     def first_of(self, expr: str, order: str) -> str:
         return f"(array_agg({expr} ORDER BY {order}))[1]"
 

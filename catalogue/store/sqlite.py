@@ -399,6 +399,9 @@ class SQLiteBackend(Backend):
     def json_objects(self, column: str, key: str, alias: str) -> tuple[str, str]:
         return f"json_each({column}, '$.{key}') {alias}", f"{alias}.type = 'object'"
 
+    def one_of(self, column: str) -> str:
+        return f"{column} IN (SELECT value FROM json_each(?))"  # noqa: S608 (a column name, no input)
+
     def first_of(self, expr: str, order: str) -> str:
         """A bare column: SQLite takes it from the row of the query's one MIN(`order`)."""
         return expr

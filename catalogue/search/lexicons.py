@@ -1,0 +1,92 @@
+"""The sorted word list of a field in one segment, read in one pass and kept per segment.
+
+Typo tolerance and "did you mean" compare a word with every indexed word that shares its
+first letter. Whoosh 2.7.4 reads such a list one word at a time (`expand_prefix`: two small
+file reads and a generator per word, ~10 µs each), which made a typo query at 100,000 records
+spend most of its time listing words. `read` takes the field's whole run of keys from the
+segment's terms file in one read and splits it with `struct` (the pinned version's private
+layout, as `catalogue.search.scoring` reads its postings; tested equal to `reader.lexicon`);
+`Lexicon` answers a prefix with a binary search, its tails kept for the next query.
+"""
+
+from __future__ import annotations
+
+import bisect
+import struct
+from typing import Any
+
+from ._whoosh import OrderedHashReader, pack_ushort
+
+#: Whoosh's hash-file record header: key length, value length (big-endian int32 each).
+_HEADER = struct.Struct("!ii")
+#: Bytes of the field number in front of each key of a terms file.
+_FIELD_NUMBER = 2
+#: Prefixes whose tails a lexicon keeps (a typo query asks for a handful).
+MAX_HEADS = 64
+
+
+class Lexicon:
+    """The words of a field in one segment, sorted, with the tails of the prefixes asked for."""
+
+    def __init__(self, words: list[str]):
+        self.words = words
+        self._heads: dict[str, tuple[list[str], list[str]]] = {}
+
+    def starting(self, head: str) -> tuple[list[str], list[str]]:
+        """The words that start with `head`, and each of them without it (in index order)."""
+        if not head:
+            return self.words, self.words
+        found = self._heads.get(head)
+        if found is None:
+            low = bisect.bisect_left(self.words, head)
+            last = ord(head[-1])  # words sort by code point (their UTF-8 bytes sort the same)
+            high = bisect.bisect_left(self.words, head[:-1] + chr(last + 1), low) if last < 0x10FFFF \
+                else len(self.words)
+            words = self.words[low:high]
+            found = (words, [w[len(head):] for w in words])
+            if len(self._heads) >= MAX_HEADS:
+                self._heads.pop(next(iter(self._heads)))
+            self._heads[head] = found
+        return found
+
+    def nbytes(self) -> int:
+        """About how much memory the words take (twice: a tail per word may be kept too)."""
+        return 2 * sum(len(w) + 56 for w in self.words) + 64
+
+
+def read(segment: Any, fieldname: str) -> list[str]:
+    """The words of `fieldname` in one segment reader, in index order."""
+    from_bytes = segment.schema[fieldname].from_bytes
+    terms = getattr(segment, "_terms", None)
+    table = getattr(terms, "_tindex", None)
+    number = getattr(terms, "_fieldmap", {}).get(fieldname)
+    if not isinstance(table, OrderedHashReader) or number is None:
+        return [from_bytes(b) for b in segment.lexicon(fieldname)]
+    start = table.closest_key_pos(pack_ushort(number))
+    if start is None:
+        return []
+    end = table.closest_key_pos(pack_ushort(number + 1)) if number + 1 < 65536 else None
+    end = table.endofdata if end is None else end
+    raw = table.dbfile.get(start, end - start)
+    out, position, unpack, size = [], 0, _HEADER.unpack_from, _HEADER.size
+    while position < len(raw):
+        keylen, datalen = unpack(raw, position)
+        position += size
+        out.append(from_bytes(raw[position + _FIELD_NUMBER:position + keylen]))
+        position += keylen + datalen
+    return out
+
+
+def lexicon(segment: Any, fieldname: str, cache: Any = None) -> Lexicon:
+    """The `Lexicon` of a field in one segment, from `cache` (a byte-capped LRU keyed by
+    segment) when it holds it."""
+    segment_of = getattr(segment, "segment", None)
+    info = segment_of() if callable(segment_of) else None
+    if info is None or cache is None:  # a reader of no stored segment (an empty index) is not kept
+        return Lexicon(read(segment, fieldname))
+    key = ("lexicon", info.segment_id(), fieldname)
+    found = cache.get(key)
+    if found is None:
+        found = Lexicon(read(segment, fieldname))
+        cache.put(key, found, found.nbytes())
+    return found

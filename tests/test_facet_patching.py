@@ -1,0 +1,97 @@
+"""Facet sets patched from one index version to the next (issue 18): each segment's facet terms
+are read once, and a version after an edit (a new small segment, deleted documents in older
+ones) is made from them. After creations, edits and deletions, every facet value, count and
+filter, and every place with its names, labels and count, is what a fresh index of the same
+records gives, including a place split in two when the one record naming both is deleted."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from catalogue.service import Catalogue
+
+SOURCE = [{"id": "s1", "citation": "Test citation, 2024.", "publisher": "Test Press"}]
+
+
+def record(rid: str, place: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    data = {"id": rid, "type": "school", "title": f"Record {rid}", "sources": copy.deepcopy(SOURCE),
+            "place": place}
+    data.update(fields)
+    return data
+
+
+def named(name: str, *others: tuple[str, str]) -> dict[str, Any]:
+    """A place called `name`, with other names (value, language) given by the same record."""
+    return {"name": name, "names": [{"value": v, "lang": lang} for v, lang in others]} if others else {"name": name}
+
+
+RECORDS = [
+    # Elisabethpol and Gəncə are one place only because record "link" names both.
+    record("link", named("Gəncə", ("Elisabethpol", "de"), ("Ganja", "en"))),
+    record("old-name", named("Elisabethpol"), type="library"),
+    record("az-name", named("Gəncə"), type="museum"),
+    record("shusha", named("Şuşa", ("Shusha", "en"))),
+    record("shusha-2", named("Shusha"), type="club"),
+    record("lachin", named("Laçın"), type="museum"),
+]
+
+
+def facets(cat: Catalogue) -> dict[str, Any]:
+    """Every facet value with its count and labels, and what filtering by each value finds."""
+    result = cat.search("", page_size=1, facet_limit=None)
+    out: dict[str, Any] = {}
+    for name, values in result.facets.items():
+        for v in values:
+            found = cat.search("", filters={name: [v.value]}, page_size=100, facets=False, highlight=False)
+            out[f"{name}={v.value}"] = (v.count, sorted(v.labels.items()), sorted(h.id for h in found.hits))
+    return out
+
+
+@pytest.fixture()
+def cat(tmp_path: Path) -> Iterator[Catalogue]:
+    catalogue = Catalogue(tmp_path / "data")
+    for data in RECORDS:  # one by one: each write is a new segment of the index
+        catalogue.create(copy.deepcopy(data))
+    yield catalogue
+    catalogue.close()
+
+
+def fresh(cat: Catalogue) -> dict[str, Any]:
+    """The facets of an index rebuilt from the store."""
+    cat.reindex()
+    return facets(cat)
+
+
+def test_facets_after_edits_and_deletions_are_those_of_a_fresh_index(cat: Catalogue) -> None:
+    before = facets(cat)
+    assert before["place=Gəncə"][0] == 3  # link, old-name and az-name: one place
+    cat.update("shusha-2", record("shusha-2", named("Laçın"), type="club"), base_revision=1)
+    cat.delete("az-name", reason="duplicate")
+    cat.create(record("new", named("Şuşa"), type="library"))
+    patched = facets(cat)
+    assert patched["place=Laçın"][0] == 2 and patched["type=library"][2] == ["new", "old-name"]
+    assert "type=museum" in patched and patched["type=museum"][2] == ["lachin"]
+    assert patched == fresh(cat)
+
+
+def test_a_place_splits_when_the_record_naming_both_is_deleted(cat: Catalogue) -> None:
+    cat.delete("link", reason="withdrawn")
+    patched = facets(cat)
+    places = {key for key in patched if key.startswith("place=")}
+    assert {"place=Gəncə", "place=Elisabethpol"} <= places  # two places now, one record each
+    assert patched["place=Gəncə"][2] == ["az-name"] and patched["place=Elisabethpol"][2] == ["old-name"]
+    assert patched == fresh(cat)
+
+
+def test_a_place_joins_when_a_record_names_both(cat: Catalogue) -> None:
+    assert {"place=Laçın", "place=Şuşa"} <= set(facets(cat))
+    cat.create(record("joined", named("Laçın", ("Şuşa", "az"))))
+    patched = facets(cat)
+    lachin = [key for key in patched if key in ("place=Laçın", "place=Şuşa")]
+    assert len(lachin) == 1 and patched[lachin[0]][0] == 4  # lachin, shusha, shusha-2, joined
+    assert patched == fresh(cat)
