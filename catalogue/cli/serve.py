@@ -3,38 +3,86 @@ command that builds the web app, and so the one that needs SECRET_KEY in product
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
+import os
 from typing import Any
 
 import click
 import waitress
 from flask import Flask
 
-from ..service import shared
+from ..service import SHARED_KEY, shared
 from .context import serving_app
 from .output import user_errors
 from .records import load_demo
+from .workers import listening_sockets, release_threads, run_workers
+
+#: The server's name in its Server header.
+IDENT = "heritage-catalogue"
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port).")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1), help="Worker threads.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1),
+              help="Request threads (of each worker process).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
+              help="Server processes accepting on the same port, each with its own searcher over the same "
+                   "data directory (more than 1 uses more cores; a worker that ends is restarted).")
 @user_errors
-def serve_command(host: str, port: int, threads: int) -> None:
-    """Serve the web app with a production WSGI server (waitress)."""
+def serve_command(host: str, port: int, threads: int, workers: int) -> None:
+    """Serve the web app with a production WSGI server (waitress).
+
+    With --workers N, N processes share the port, each with --threads request threads and
+    its own searcher; SIGTERM or Ctrl+C stops them all."""
     app = serving_app()  # production: refused here without CATALOGUE_SECRET_KEY
     server = listen(app, host, port, threads)
     catalogue = shared(app.extensions, app.config)
     if app.config.get("DEMO_ON_EMPTY") and catalogue.is_empty():
         click.echo(f"The data directory {catalogue.data_dir} is empty: loading the demo collection.")
         load_demo(catalogue)
+    if workers > 1:
+        serve_in_workers(app, server, threads, workers)
+        return
     catalogue.open_index()  # before the first request, which then needs not wait for it
     for where in listening_on(server):
         click.echo(f"Serving on {where} (Ctrl+C to stop)")
     server.run()
+
+
+def serve_in_workers(app: Flask, server: Any, threads: int, workers: int) -> None:
+    """Serve on `server`'s bound sockets from `workers` forked processes (see `workers`). The
+    parent lets go of its catalogue and request threads first: each worker opens its own."""
+    shared(app.extensions, app.config).close()
+    app.extensions.pop(SHARED_KEY, None)
+    sockets = listening_sockets(server)
+    release_threads(server)
+
+    def start(number: int) -> None:
+        worker = serve_sockets(app, sockets, threads)
+        catalogue = shared(app.extensions, app.config)
+        try:
+            catalogue.open_index()
+            warm_up(catalogue)
+            click.echo(f"worker {number} ready (pid {os.getpid()})")
+            worker.run()
+        finally:
+            catalogue.close()
+
+    for where in listening_on(server):
+        click.echo(f"Serving on {where} with {workers} worker processes (Ctrl+C to stop)")
+    run_workers(workers, start)
+
+
+def warm_up(catalogue: Any) -> None:
+    """One search before a worker accepts requests, so that the first request it takes does not
+    pay for opening the searcher and loading the search code (seconds on a busy machine) while
+    the other workers are ready. An index being rebuilt is not waited for."""
+    with contextlib.suppress(Exception):
+        catalogue.search("", page_size=1, highlight=False)
 
 
 def listen(app: Flask, host: str, port: int, threads: int) -> Any:
@@ -42,12 +90,17 @@ def listen(app: Flask, host: str, port: int, threads: int) -> Any:
     fails here, before anything is announced or loaded."""
     logging.basicConfig()  # waitress reports its own trouble (e.g. a full task queue) through logging
     try:
-        return waitress.create_server(app, host=host, port=port, threads=threads, ident="heritage-catalogue")
+        return waitress.create_server(app, host=host, port=port, threads=threads, ident=IDENT)
     except OSError as error:
         hint = "; another program uses it (choose another --port)" if error.errno == errno.EADDRINUSE else ""
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}{hint}") from None
     except ValueError as error:  # waitress: a host name that does not resolve
         raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
+
+
+def serve_sockets(app: Flask, sockets: list[Any], threads: int) -> Any:
+    """A waitress server of `app` on sockets bound before (by the parent of workers), not yet running."""
+    return waitress.create_server(app, sockets=sockets, threads=threads, ident=IDENT)
 
 
 def listening_on(server: Any) -> list[str]:

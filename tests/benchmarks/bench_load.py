@@ -1,0 +1,254 @@
+"""Loopback load test: `/api/search` served by `catalogue serve` under 1, 8 and 32 clients.
+
+Loads `synthetic.generate(N)` into the data directory (reused when it holds them; see
+bench_web.py), starts `catalogue serve --port 0` as a child process, then for each number
+of concurrent clients sends one-word searches for `--seconds` and prints requests/s, p50,
+p95, errors and the server's peak RSS (VmHWM; with `--workers N`, the sum of the workers').
+Not a test: run it by hand.
+
+    python tests/benchmarks/bench_load.py 20000 --data /tmp/load-bench-data --clients 1,8,32
+
+`--workers N` serves with `catalogue serve --workers N`; `--workers 1,2` runs the rounds
+with one, then two workers, back to back. `--mixed` sends a mix of reads instead: a
+one-word `/api/search`, a record page `/records/ID` and the first page of OAI-PMH
+`ListRecords`, in turn, and adds each kind's p95. `--edit-every S` has an archivist save
+an edit of a record's title through the write API (`PUT /api/records/ID`) every S seconds
+during each round, and adds the edits done per second, their p50/p95 (until the write
+API answered) and any failed edits; requests/s and p95 are then those of the reads during
+the edits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+from bench_web import load  # noqa: E402
+from synthetic import COMMON_WORDS  # noqa: E402
+
+from catalogue import create_app  # noqa: E402
+from catalogue.web import get_catalogue  # noqa: E402
+
+#: The kinds of read of `--mixed`, sent in turn by each client.
+KINDS = ("search", "record", "oai")
+
+
+def start_server(data: Path, threads: int, workers: int = 1) -> tuple[subprocess.Popen[str], str, list[int]]:
+    """`catalogue serve` on a free loopback port; the process, its base URL and the pids
+    that serve (the workers', or the process's own)."""
+    env = dict(os.environ, CATALOGUE_DATA=str(data), CATALOGUE_SECRET_KEY="bench", CATALOGUE_DEMO_ON_EMPTY="false")
+    proc = subprocess.Popen([sys.executable, "-m", "catalogue", "serve", "--port", "0", "--threads", str(threads),
+                             "--workers", str(workers)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    base, pids = None, []
+    for line in proc.stdout:
+        if found := re.search(r"Serving on (http://\S+)", line):
+            base = found.group(1).rstrip("/")
+        elif started := re.match(r"worker \d+ ready \(pid (\d+)\)", line):  # searcher open, accepting
+            pids.append(int(started.group(1)))
+        if base and len(pids) == (workers if workers > 1 else 0):
+            threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep its pipe drained
+            return proc, base, pids or [proc.pid]
+    raise SystemExit(f"the server did not start (exit {proc.wait()})")
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    """The processes' peak resident memory (Linux VmHWM) added up, in MB."""
+    total = 0
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status").read_text()
+        total += int(re.search(r"VmHWM:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+    return total / 1024
+
+
+def fetch(request: str | urllib.request.Request) -> bool:
+    """Send one request and read the answer; whether it succeeded (2xx)."""
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+        return True
+    except OSError:
+        return False
+
+
+def read_url(base: str, kind: str, rng: random.Random, ids: list[str]) -> str:
+    """A URL of one kind of read."""
+    if kind == "record":
+        return f"{base}/records/{rng.choice(ids)}"
+    if kind == "oai":
+        return f"{base}/oai?verb=ListRecords&metadataPrefix=oai_dc"
+    return f"{base}/api/search?q={rng.choice(COMMON_WORDS[20:])}"
+
+
+def run(base: str, clients: int, seconds: float, kinds: tuple[str, ...] = ("search",),
+        ids: list[str] | None = None) -> tuple[dict[str, list[float]], int]:
+    """Each client reads in a loop (the `kinds` in turn) until the time is up; latencies (ms)
+    by kind, and errors."""
+    times: dict[str, list[float]] = {kind: [] for kind in kinds}
+    errors = [0]
+    stop = time.perf_counter() + seconds
+    lock = threading.Lock()
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        turn = seed
+        while time.perf_counter() < stop:
+            kind = kinds[turn % len(kinds)]
+            turn += 1
+            url = read_url(base, kind, rng, ids or [])
+            started = time.perf_counter()
+            ok = fetch(url)
+            with lock:
+                if ok:
+                    times[kind].append((time.perf_counter() - started) * 1000)
+                else:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return times, errors[0]
+
+
+class Archivist(threading.Thread):
+    """Saves an edit of a record's title through the write API every `every` seconds until
+    stopped; the time each took (ms) until the API answered, and the edits that failed."""
+
+    def __init__(self, base: str, token: str, ids: list[str], every: float):
+        super().__init__(daemon=True)
+        self.base, self.token, self.ids, self.every = base, token, ids, every
+        self.times: list[float] = []
+        self.failed = 0
+        self.done = threading.Event()
+        self.seconds = 0.0
+
+    def rate(self) -> float:
+        """Edits saved per second of its run."""
+        return len(self.times) / self.seconds if self.seconds else 0.0
+
+    def run(self) -> None:
+        rng = random.Random(3)
+        began = due = time.perf_counter()
+        try:
+            self.edit_until_done(rng, due)
+        finally:
+            self.seconds = time.perf_counter() - began
+
+    def edit_until_done(self, rng: random.Random, due: float) -> None:
+        while not self.done.wait(max(0.0, due - time.perf_counter())):
+            due += self.every
+            started = time.perf_counter()
+            if self.edit(rng.choice(self.ids), rng):
+                self.times.append((time.perf_counter() - started) * 1000)
+            else:
+                self.failed += 1
+
+    def edit(self, record_id: str, rng: random.Random) -> bool:
+        """Read the record, change its title, save it on the revision read."""
+        url = f"{self.base}/api/records/{record_id}"
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                record = json.load(response)
+        except OSError:
+            return False
+        body = {k: v for k, v in record.items() if k not in ("created", "modified")}
+        body["title"] = f"{record['title'].split(' · ')[0]} · {rng.choice(COMMON_WORDS)}"
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PUT", headers={
+            "Authorization": f"Bearer {self.token}", "Content-Type": "application/json",
+            "X-Edit-Message": "load benchmark"})
+        return fetch(request)
+
+
+def p95(times: list[float]) -> float:
+    return statistics.quantiles(times, n=20)[18] if len(times) > 1 else float("nan")
+
+
+def prepare(args: argparse.Namespace) -> tuple[list[str], str]:
+    """Load the records; some record ids to read and edit, and an archivist's API token."""
+    app = create_app({"DATA": str(args.data), "SECRET_KEY": "bench", "DEMO_ON_EMPTY": False})
+    load(app, args.n)
+    with app.app_context():
+        catalogue = get_catalogue()
+        ids = [r.id for _, r in zip(range(2000), catalogue.store.iter_records(), strict=False)]
+        token = catalogue.accounts.create_token("load-benchmark", "archivist")
+        catalogue.close()
+    return ids, token
+
+
+def rounds(args: argparse.Namespace, workers: int, ids: list[str], token: str) -> None:
+    """Serve with `workers` processes and print one table row per number of clients."""
+    proc, base, pids = start_server(args.data, args.threads, workers)
+    kinds = KINDS if args.mixed else ("search",)
+    try:
+        run(base, 1, 2.0, kinds, ids)  # warm-up
+        what = "mixed reads (one-word /api/search, /records/ID, OAI ListRecords)" if args.mixed \
+            else "one-word /api/search"
+        edits = f", an edit every {args.edit_every:g} s" if args.edit_every else ""
+        print(f"\n{args.n:,} synthetic records, `catalogue serve --threads {args.threads} --workers {workers}`, "
+              f"loopback, {args.seconds:.0f} s per round, {what}{edits}\n")
+        extra = [f"{kind} p95 ms" for kind in kinds] if args.mixed else []
+        extra += ["edits/s", "edit p50 ms", "edit p95 ms", "failed edits"] if args.edit_every else []
+        head = ["clients", "requests/s", "p50 ms", "p95 ms", "errors", "server peak RSS MB", *extra, "load average"]
+        print("| " + " | ".join(head) + " |")
+        print("|" + " --- |" * len(head))
+        for clients in (int(c) for c in args.clients.split(",")):
+            archivist = Archivist(base, token, ids, args.edit_every) if args.edit_every else None
+            if archivist:
+                archivist.start()
+            times, errors = run(base, clients, args.seconds, kinds, ids)
+            if archivist:
+                archivist.done.set()
+                archivist.join(60)
+            every = [t for kind in kinds for t in times[kind]]
+            cells = [clients, f"{len(every) / args.seconds:.0f}", f"{statistics.median(every):.0f}",
+                     f"{p95(every):.0f}", errors, f"{peak_rss_mb(pids):.0f}"]
+            cells += [f"{p95(times[kind]):.0f}" for kind in kinds] if args.mixed else []
+            if archivist:
+                done = archivist.times
+                cells += [f"{archivist.rate():.2f}", f"{statistics.median(done):.0f}" if done else "-",
+                          f"{p95(done):.0f}", archivist.failed]
+            cells.append(" ".join(f"{value:.1f}" for value in os.getloadavg()))
+            print("| " + " | ".join(str(cell) for cell in cells) + " |", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int, nargs="?", default=20000, help="records (default 20000)")
+    parser.add_argument("--data", type=Path, required=True, help="data directory (created or reused)")
+    parser.add_argument("--clients", default="1,8,32", help="concurrent clients per round (default 1,8,32)")
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each round (default 15)")
+    parser.add_argument("--threads", type=int, default=8, help="server threads, of each worker (default 8)")
+    parser.add_argument("--workers", default="1", help="server processes; several: runs each, e.g. 1,2 (default 1)")
+    parser.add_argument("--mixed", action="store_true", help="mixed reads: search, record page, OAI ListRecords")
+    parser.add_argument("--edit-every", type=float, default=0.0, metavar="SECONDS",
+                        help="an archivist saves an edit through the write API every SECONDS during each round")
+    args = parser.parse_args()
+    ids, token = prepare(args)
+    for workers in (int(w) for w in args.workers.split(",")):
+        rounds(args, workers, ids, token)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
