@@ -8,12 +8,14 @@ queries (`ADVERSARIAL`: each must answer within a second, simplified if need be)
 ordinary queries while eight threads send adversarial ones. Not a test: run it by hand.
 
     python tests/benchmarks/bench_search.py 100000 --queries 240
+    python tests/benchmarks/bench_search.py 100000 --queries 240 --corpus common
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import resource
@@ -32,8 +34,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent.parent))
 
-from synthetic import COMMON_WORDS, generate  # noqa: E402
+from synthetic import COMMON_WORDS, CORPORA, generate  # noqa: E402
 
+#: The corpus of the run (`--corpus`): "zipf" descriptions, or "common", 40-120 words of a
+#: small vocabulary, so that most query words occur in most records (see `synthetic.CORPORA`).
+CORPUS = "zipf"
 KINDS = ("term", "and", "phrase", "prefix", "fielded", "fuzzy")
 #: Queries answered by a looser reading than the strict one (timed apart from the mix above):
 #: a word with a typo and no ``~`` (retried with typo tolerance), and a phrase of three words
@@ -86,7 +91,7 @@ def notice_kind(notice: str | None) -> str:
 def make_queries(n: int, seed: int = 1) -> list[dict[str, str]]:
     """Mixed queries drawn from the synthetic records, each in our syntax and in FTS5 syntax."""
     rng = random.Random(seed)
-    sample = list(generate(2000, seed=0))
+    sample = list(generate(2000, seed=0, corpus=CORPUS))
     queries = []
     for i in range(n):
         kind = KINDS[i % len(KINDS)]
@@ -116,7 +121,7 @@ def make_relaxed_queries(n: int, seed: int = 2) -> list[dict[str, str]]:
     """Queries that only a relaxed reading answers, in our syntax and FTS5's (which gets the
     right word for a typo, and the words ORed for some of them)."""
     rng = random.Random(seed)
-    sample = list(generate(2000, seed=0))
+    sample = list(generate(2000, seed=0, corpus=CORPUS))
     queries = []
     for i in range(n):
         kind = RELAXED_KINDS[i % len(RELAXED_KINDS)]
@@ -172,7 +177,7 @@ def run_ours(n: int, queries: list[dict[str, str]], work: Path) -> dict[str, Any
     from catalogue.service import Catalogue
 
     catalogue = Catalogue(work / "data")
-    items = ((f"synthetic:{i}", r) for i, r in enumerate(generate(n)))
+    items = ((f"synthetic:{i}", r) for i, r in enumerate(generate(n, corpus=CORPUS)))
     started = time.perf_counter()
     report = catalogue.import_records(items, user="bench", message="benchmark", origin="import")
     build = time.perf_counter() - started
@@ -211,11 +216,48 @@ def run_ours(n: int, queries: list[dict[str, str]], work: Path) -> dict[str, Any
     started = time.perf_counter()
     catalogue.index.reindex(catalogue.store)
     out["reindex_s"] = time.perf_counter() - started
-    out["size_mb"] = folder_size(work / "data" / "index") / 2**20
+    index = work / "data" / "index"
+    # the live generation only: a reindex keeps the generation live before it (searches may still read it)
+    out["size_mb"] = folder_size(index / (index / "CURRENT").read_text().strip()) / 2**20
+    out["index_folder_mb"] = folder_size(index) / 2**20
     out["store_mb"] = folder_size(work / "data" / "catalogue.sqlite3") / 2**20
     out["rss_mb"] = peak_rss_mb()
     catalogue.close()
     return out
+
+
+def time_existing(data: Path, queries: list[dict[str, str]], budget_ms: int | None = None) -> str:
+    """The mixed queries, then the looser ones, faceted with 20 highlighted snippets, on an
+    existing catalogue (`--catalogue`, e.g. a copy of this benchmark's, reindexed by the code
+    under test): wall and search-thread CPU time, p50 / p95 by kind, and the load average.
+    Comparing two versions of the code back to back on one catalogue needs no import.
+    `budget_ms` replaces the search time budget (on a loaded machine, queries that run out of
+    it are answered with no hits, which hides what they cost)."""
+    from catalogue.search import SearchLimits
+    from catalogue.service import Catalogue
+
+    catalogue = Catalogue(data, search_limits=SearchLimits(time_budget_ms=budget_ms) if budget_ms else None)
+    catalogue.search("warm", facets=True)
+    load = [os.getloadavg()[0]]
+    wall: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
+    answered: dict[str, dict[str, int]] = {}
+    for q in [*queries, *make_relaxed_queries(len(queries) // 2)]:
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        result = catalogue.search(q["ours"], page_size=20, facets=True, highlight=True)
+        cpu.setdefault(q["kind"], []).append((time.thread_time() - started_cpu) * 1000)
+        wall.setdefault(q["kind"], []).append((time.perf_counter() - started) * 1000)
+        kinds = answered.setdefault(q["kind"], {})
+        kinds[str(result.relaxed)] = kinds.get(str(result.relaxed), 0) + 1
+    load.append(os.getloadavg()[0])
+    catalogue.close()
+    lines = [f"load average {load[0]:.1f} -> {load[1]:.1f}",
+             "| kind | wall p50 / p95 | CPU p50 / p95 | readings |", "| --- | --- | --- | --- |"]
+    for kind, times in wall.items():
+        w, c = summary(times), summary(cpu[kind])
+        lines.append(f"| {kind} | {w['p50']:.1f} / {w['p95']:.1f} | {c['p50']:.1f} / {c['p95']:.1f} | "
+                     f"{answered[kind]} |")
+    return "\n".join(lines)
 
 
 def run_adversarial(catalogue: Any) -> dict[str, Any]:
@@ -300,7 +342,7 @@ def run_fts(n: int, queries: list[dict[str, str]], work: Path) -> dict[str, Any]
     fts_create(db)
     started = time.perf_counter()
     with db:
-        for record in generate(n):
+        for record in generate(n, corpus=CORPUS):
             fts_add(db, record)
     build = time.perf_counter() - started
     out: dict[str, Any] = {"build_s": build, "records_per_s": n / build}
@@ -366,7 +408,9 @@ def table(n: int, nq: int, ours: dict[str, Any], fts: dict[str, Any]) -> str:
                      fts["faceted"]["no_phrase_p95"], "ms"))
     lines.append(row("edit to searchable p50", ours["edit_ms"]["p50"], fts["edit_ms"]["p50"], "ms"))
     lines.append(row("edit to searchable max", ours["edit_ms"]["max"], fts["edit_ms"]["max"], "ms"))
-    lines.append(row("index size on disk", ours["size_mb"], fts["size_mb"], "MB"))
+    lines.append(row("index size on disk (live generation)", ours["size_mb"], fts["size_mb"], "MB"))
+    lines.append(f"| index folder, with the generation kept from before the reindex | "
+                 f"{ours['index_folder_mb']:,.1f} MB | | |")
     lines.append(row("peak RSS (whole process)", ours["rss_mb"], fts["rss_mb"], "MB"))
     lines.append(f"| full reindex | {ours['reindex_s']:,.1f} s | | |")
     cache = ours["cache"]
@@ -403,8 +447,19 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=240)
     parser.add_argument("--engine", choices=("ours", "fts5"), help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print raw numbers as JSON")
+    parser.add_argument("--corpus", choices=CORPORA, default="zipf",
+                        help="descriptions from a Zipf vocabulary (default) or 40-120 common words")
+    parser.add_argument("--catalogue", type=Path, metavar="DIR",
+                        help="only time the queries on an existing catalogue's data directory")
+    parser.add_argument("--budget-ms", type=int,
+                        help="with --catalogue: the search time budget (default: the setting's)")
     args = parser.parse_args()
+    global CORPUS
+    CORPUS = args.corpus
     queries = make_queries(args.queries)
+    if args.catalogue:
+        print(time_existing(args.catalogue, queries, args.budget_ms))
+        return 0
     if args.engine:
         work = Path(tempfile.mkdtemp(prefix=f"bench-{args.engine}-"))
         try:
@@ -416,10 +471,12 @@ def main() -> int:
     results = {}
     for engine in ("fts5", "ours"):
         done = subprocess.run([sys.executable, __file__, str(args.n), "--queries", str(args.queries),
-                               "--engine", engine], capture_output=True, text=True, check=True)
+                               "--engine", engine, "--corpus", args.corpus], capture_output=True, text=True,
+                              check=True)
         results[engine] = json.loads(done.stdout.strip().splitlines()[-1])
     if args.json:
         print(json.dumps(results, indent=2))
+    print(f"Corpus: {args.corpus}.")
     print(table(args.n, args.queries, results["ours"], results["fts5"]))
     return 0
 

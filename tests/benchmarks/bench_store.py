@@ -8,11 +8,23 @@ the store alone, validation included. The PostgreSQL store is the one named by
 Not a test: run it by hand.
 
     python tests/benchmarks/bench_store.py --records 2000 --procs 4
+
+With `--import N` it measures only the command line's import instead, on each store: N
+synthetic records written as a JSON Lines file, then `catalogue import FILE` into an empty
+data directory, timed from the command's start to its exit (Python start-up, reading and
+validating each record, storing it with its revision, and the search index catching up
+in bulk, which the command does before it exits); then `catalogue search` in a new process
+must find all N records (not timed).
+
+    python tests/benchmarks/bench_store.py --import 20000 --stores sqlite,postgresql
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -21,6 +33,7 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -110,14 +123,68 @@ def migrate(source: str, target: str, work: Path) -> tuple[int, float]:
         return report.counts["revisions"], time.perf_counter() - started
 
 
+def write_jsonl(path: Path, count: int) -> None:
+    """`count` synthetic records as a JSON Lines file."""
+    with open(path, "w", encoding="utf-8") as handle:
+        for record in generate(count):
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def command_import(url: str, data: Path, source: Path, count: int) -> tuple[float, float]:
+    """Wall and CPU seconds (the command's processes together) of `catalogue import` of
+    `source` into the empty data directory `data` on the store at `url`; then a search in a
+    new process must find `count` records."""
+    env = dict(os.environ, CATALOGUE_DATA=str(data), CATALOGUE_DATABASE_URL=url)
+    command = [sys.executable, "-m", "catalogue"]
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([*command, "import", str(source)], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    found = subprocess.run([*command, "search", "--json", "--limit", "1"], env=env, cwd=ROOT, check=True,
+                           capture_output=True, text=True)
+    total = json.loads(found.stdout)["total"]
+    assert total == count, f"{total} of {count} records searchable after the import"
+    return wall, (after.ru_utime + after.ru_stime) - (cpu.ru_utime + cpu.ru_stime)
+
+
+def import_rates(server: Any, count: int, stores: list[str]) -> None:
+    """Print the command line's import rate on each of `stores`, with the load average."""
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        source = work / "records.jsonl"
+        write_jsonl(source, count)
+        for name in stores:
+            url = f"sqlite:///{work / name / 'catalogue.sqlite3'}" if name == "sqlite" else server.fresh_url()
+            load = os.getloadavg()
+            wall, cpu = command_import(url, work / name, source, count)
+            print(f"{name:10}  catalogue import of {count:,} records: {wall:6.1f} s ({count / wall:6,.0f} records/s),"
+                  f" CPU {cpu:6.1f} s ({count / cpu:6,.0f} records per CPU second); load before"
+                  f" {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            if name != "sqlite":
+                server.drop(url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=2000)
     parser.add_argument("--procs", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--import", dest="import_count", type=int, metavar="N",
+                        help="measure only `catalogue import` of N records, end to end")
+    parser.add_argument("--stores", default="sqlite,postgresql", help="stores of --import (comma-separated)")
     args = parser.parse_args()
+    stores = [name.strip() for name in args.stores.split(",") if name.strip()]
+    if unknown := set(stores) - {"sqlite", "postgresql"}:
+        parser.error(f"unknown store {', '.join(sorted(unknown))}: sqlite or postgresql")
+    if args.import_count and stores == ["sqlite"]:
+        import_rates(None, args.import_count, stores)
+        return
     server = start()
     try:
+        if args.import_count:
+            import_rates(server, args.import_count, stores)
+            return
         with tempfile.TemporaryDirectory() as folder:
             work = Path(folder)
             stores = {"sqlite": f"sqlite:///{work / 'bench.sqlite3'}", "postgresql": server.fresh_url()}

@@ -113,7 +113,24 @@ def _period(rng: random.Random) -> dict[str, Any] | None:
     return {"start": start, "end": end, "label": f"{start}-{end}"}
 
 
-def _record(i: int, rng: random.Random, words: _Words, places: list[dict[str, Any]]) -> dict[str, Any]:
+#: The corpora `generate` writes: descriptions drawn from a Zipf vocabulary of 30,000 words,
+#: or 40-120 words drawn from the common words alone, so most query words are in most records.
+CORPORA = ("zipf", "common")
+
+
+def _common_description(rng: random.Random) -> str:
+    """40-120 words of the small common vocabulary, in sentences of 6-18 words."""
+    words = rng.choices(COMMON_WORDS, k=rng.randint(40, 120))
+    sentences, start = [], 0
+    while start < len(words):
+        end = start + rng.randint(6, 18)
+        sentences.append(" ".join(words[start:end]).capitalize() + ".")
+        start = end
+    return " ".join(sentences)
+
+
+def _record(i: int, rng: random.Random, words: _Words, places: list[dict[str, Any]],
+            corpus: str = "zipf") -> dict[str, Any]:
     kind = rng.choices(TYPES, weights=TYPE_WEIGHTS)[0]
     place = places[min(int(rng.paretovariate(1.2)) - 1, len(places) - 1)]
     title = f"{' '.join(words.take(rng.randint(1, 4))).capitalize()} {kind.replace('_', ' ')} of {place['name']}"
@@ -142,7 +159,8 @@ def _record(i: int, rng: random.Random, words: _Words, places: list[dict[str, An
             "method": "synthetic",
             "sources": [rng.choice(source_ids)],
         } for _ in range(rng.choice((1, 1, 2)))],
-        "description": " ".join(words.sentence(rng.randint(6, 18)) for _ in range(rng.randint(2, 8))),
+        "description": _common_description(rng) if corpus == "common" else
+        " ".join(words.sentence(rng.randint(6, 18)) for _ in range(rng.randint(2, 8))),
         "subjects": rng.sample(SUBJECTS, rng.randint(1, 3)),
         "notes": SYNTHETIC_NOTE,
         "provenance": {"origin": "import", "source_name": "synthetic", "source_identifier": f"syn-{i:07d}"},
@@ -156,13 +174,15 @@ def _record(i: int, rng: random.Random, words: _Words, places: list[dict[str, An
     return record
 
 
-def generate(n: int, seed: int = 0) -> Iterator[dict[str, Any]]:
-    """`n` synthetic records, the same ones for the same seed."""
+def generate(n: int, seed: int = 0, corpus: str = "zipf") -> Iterator[dict[str, Any]]:
+    """`n` synthetic records, the same ones for the same seed and corpus (see `CORPORA`)."""
+    if corpus not in CORPORA:
+        raise ValueError(f"unknown corpus {corpus!r}: one of {', '.join(CORPORA)}")
     rng = random.Random(seed)
     words = _Words(rng)
     places = _place_names(rng)
     for i in range(n):
-        yield _record(i, rng, words, places)
+        yield _record(i, rng, words, places, corpus)
 
 
 def main(argv: list[str]) -> int:
