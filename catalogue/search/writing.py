@@ -205,10 +205,8 @@ def build(folder: Path, store: Any, procs: int, place_names: PlaceNames | None =
                 put = _Writer(writer, common, place_names=place_names)
                 finished = []
                 for row in store.iter_records():
-                    if put.full():
-                        finished.append(put.next_segment(folder))
-                        writer = put.writer
-                    put.add(row.data, row.revision)
+                    put.add_new(row.data, row.revision, folder, finished)
+                    writer = put.writer  # (the one to cancel on failure)
                     count += 1
                 _commit_with(writer, finished)
         generations.record_files(folder, generations.toc_segments(folder))
@@ -265,6 +263,13 @@ class _Writer:
         doc = {name: value for name, value in document(record, revision, self.place_names).items() if name in schema}
         segments.add_document(self.writer, self.pool, doc, analysed(doc, self.writer.schema, self.common))
 
+    def add_new(self, record: dict[str, Any], revision: int, folder: Path, finished: list[Any]) -> None:
+        """Add a new document (of a full build), first writing out the segment being written
+        to `finished` when it is full: checked before adding, so a new segment always gets one."""
+        if self.full():
+            finished.append(self.next_segment(folder))
+        self.add(record, revision)
+
     def full(self) -> bool:
         """Whether the segment being written has reached `SEGMENT_DOCS` or `SEGMENT_MB`."""
         return self.writer.docnum >= SEGMENT_DOCS or self.pool.estimate() >= SEGMENT_MB * 2**20
@@ -297,9 +302,7 @@ def _segment_worker(folder: str, common: Common | None, inbox: Any, outbox: Any,
         finished = []
         while (batch := inbox.get()) is not None:
             for record, revision in batch:
-                if put.full():  # (before adding: a new segment always gets a document)
-                    finished.append(put.next_segment(Path(folder)))
-                put.add(record, revision)
+                put.add_new(record, revision, Path(folder), finished)
         # (its temporary folder is the parent's too: the parent's commit removes it)
         if put.writer.docnum:
             finished.append(put.writer._finalize_segment())
