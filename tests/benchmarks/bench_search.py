@@ -441,6 +441,18 @@ def table(n: int, nq: int, ours: dict[str, Any], fts: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def run_engines(n: int, queries: int, corpus: str) -> dict[str, dict[str, Any]]:
+    """The raw figures of both engines over `n` records of `corpus`, each engine run in a
+    process of its own (FTS5 first), by engine name ("fts5", "ours")."""
+    results = {}
+    for engine in ("fts5", "ours"):
+        done = subprocess.run([sys.executable, __file__, str(n), "--queries", str(queries),
+                               "--engine", engine, "--corpus", corpus], capture_output=True, text=True,
+                              check=True)
+        results[engine] = json.loads(done.stdout.strip().splitlines()[-1])
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=10000, help="records (default 10000)")
@@ -468,12 +480,7 @@ def main() -> int:
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return 0
-    results = {}
-    for engine in ("fts5", "ours"):
-        done = subprocess.run([sys.executable, __file__, str(args.n), "--queries", str(args.queries),
-                               "--engine", engine, "--corpus", args.corpus], capture_output=True, text=True,
-                              check=True)
-        results[engine] = json.loads(done.stdout.strip().splitlines()[-1])
+    results = run_engines(args.n, args.queries, args.corpus)
     if args.json:
         print(json.dumps(results, indent=2))
     print(f"Corpus: {args.corpus}.")
