@@ -165,3 +165,35 @@ def test_what_changed_comes_a_thousand_records_at_a_time_unless_asked_otherwise(
     assert [r.id for r in first] == [f"r{n:04}" for n in range(1000)]
     assert [r.id for r in cat.store.changed_since(first[-1].seq)] == ["r1000"]
     assert cat.store.count_changed_since(0) == 1001 and cat.store.count_changed_since(first[-1].seq) == 1
+
+
+@pytest.mark.own_store  # counts SQLite's own steps
+def test_every_record_is_walked_in_id_order_without_sorting_the_rest_for_each_batch(tmp_path: Path) -> None:
+    """A full reindex or export reads every record in batches after the last id. With an index
+    on the filtered columns chosen instead of the primary key, each batch sorted every live
+    record after it (2.6 s a batch at 1,000,000 records): the work grew with the square of the
+    catalogue. Counted here in SQLite's virtual machine steps, in small batches against one."""
+    with Catalogue(tmp_path / "data", with_index=False) as cat:
+        with cat.transaction():
+            for n in range(2000):
+                cat.create(make_record(id=f"r{n:04}", type="tomb" if n % 2 else "school"))
+        conn = cat.store.conn
+        steps = [0]
+
+        def step() -> int:
+            steps[0] += 1
+            return 0
+
+        def walked(batch: int, **filters: list[str]) -> tuple[int, int]:
+            steps[0] = 0
+            conn.set_progress_handler(step, 10)
+            try:
+                count = sum(1 for _ in cat.store.iter_records(batch=batch, **filters))
+            finally:
+                conn.set_progress_handler(None, 0)
+            return count, steps[0]
+
+        for filters in ({}, {"types": ["tomb"]}):
+            (whole, at_once), (small, in_batches) = walked(5000, **filters), walked(20, **filters)
+            assert whole == small == (1000 if filters else 2000)
+            assert in_batches < 2 * at_once, (filters, in_batches, at_once)

@@ -267,12 +267,15 @@ class Store:
         `include_deleted` every row; only those whose type is one of `types` and status one
         of `statuses` (an empty list: any). Streamed in batches (no whole-catalogue lists):
         the one loop over every record, for exports and the index alike."""
+        # Walked by the primary key: an index on a filtered column would make each batch sort
+        # every matching row after `last` (2.6 s a batch at 1,000,000 records, against 12 ms).
+        plain = self.backend.unindexed
         where, params = ["id > ?"], []
         if not include_deleted:
-            where += ["deleted = 0", "withheld = 0"]
+            where += [f"{plain('deleted')} = 0", f"{plain('withheld')} = 0"]
         for column, values in (("type", types), ("status", statuses)):
             if values:  # column names are constants, not input
-                where.append(f"{column} IN ({', '.join('?' * len(values))})")
+                where.append(f"{plain(column)} IN ({', '.join('?' * len(values))})")
                 params.extend(values)
         sql = f"SELECT * FROM records WHERE {' AND '.join(where)} ORDER BY id LIMIT ?"  # noqa: S608
         last = ""

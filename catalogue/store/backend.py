@@ -129,10 +129,12 @@ class Backend:
         of bound variables)."""
         raise NotImplementedError
 
-    def index_hint(self, index: str) -> str:
-        """SQL after a table name that makes the query read `index` (SQLite's ``INDEXED BY``,
-        for a partial index its planner would not pick); nothing where the planner picks it."""
-        return ""
+    def unindexed(self, column: str) -> str:
+        """`column` written so that the planner does not choose an index on it for a condition
+        (SQLite's unary ``+``): a walk in primary-key order with ``LIMIT`` must read the primary
+        key, not sort every matching row again for each batch. PostgreSQL's planner weighs the
+        ``LIMIT`` itself."""
+        return column
 
     def schema_version(self, conn: Connection) -> int:
         """How many migrations the store has had."""

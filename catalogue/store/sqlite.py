@@ -406,8 +406,8 @@ class SQLiteBackend(Backend):
         """A bare column: SQLite takes it from the row of the query's one MIN(`order`)."""
         return expr
 
-    def index_hint(self, index: str) -> str:
-        return f" INDEXED BY {index}"
+    def unindexed(self, column: str) -> str:
+        return f"+{column}"
 
     def schema_version(self, conn: Connection) -> int:
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
