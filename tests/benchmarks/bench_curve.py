@@ -65,13 +65,13 @@ def rows(runs: dict[int, dict[str, dict[str, Any]]]) -> list[str]:
     return lines
 
 
-WIDTH, HEIGHT, MARGIN = 420, 300, 56
+WIDTH, HEIGHT, MARGIN, LABELS = 420, 300, 56, 150
 
 
 def svg(runs: dict[int, dict[str, dict[str, Any]]], corpus: str) -> str:
     """Two panels on log-log axes, latency and cost against records, ours and FTS5."""
     panels = [_panel(runs, number, panel, corpus) for number, panel in enumerate(("latency", "cost"))]
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * WIDTH + 160}" height="{HEIGHT}" '
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * (WIDTH + LABELS)}" height="{HEIGHT}" '
             f'font-family="sans-serif">\n' + "\n".join(panels) + "\n</svg>\n")
 
 
@@ -94,7 +94,7 @@ def _panel(runs: dict[int, dict[str, dict[str, Any]]], number: int, panel: str, 
         return bottom - (math.log10(v) - lo) / (hi - lo) * (HEIGHT - 2 * MARGIN)
 
     title = "Latency" if panel == "latency" else "Size and memory"
-    out = [f'<g transform="translate({number * WIDTH},0)">',
+    out = [f'<g transform="translate({number * (WIDTH + LABELS)},0)">',
            f'<text x="{WIDTH / 2}" y="20" text-anchor="middle" font-weight="bold">{title} ({corpus} corpus)</text>',
            f'<line x1="{MARGIN}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#000"/>',
            f'<line x1="{MARGIN}" y1="{MARGIN}" x2="{MARGIN}" y2="{bottom}" stroke="#000"/>',
@@ -103,14 +103,16 @@ def _panel(runs: dict[int, dict[str, dict[str, Any]]], number: int, panel: str, 
             for n in sizes]
     out += [f'<text x="{MARGIN - 6}" y="{y(10 ** e) + 4:.1f}" text-anchor="end" font-size="11">{10 ** e:g}</text>'
             for e in range(lo, hi + 1)]
+    labels = []
     for i, (label, unit, engine, points) in enumerate(lines):
         path = " ".join(f"{x(n):.1f},{y(v):.1f}" for n, v in points)
         dash = "" if i % 4 < 2 else ' stroke-dasharray="5,3"'
         out.append(f'<polyline fill="none" stroke="{COLOURS[engine]}" stroke-width="2"{dash} points="{path}"/>')
-        n, v = points[-1]
-        name = "ours" if engine == "ours" else "FTS5"
-        out.append(f'<text x="{x(n) + 4:.1f}" y="{y(v) + 4:.1f}" font-size="10" fill="{COLOURS[engine]}">'
-                   f'{label}, {name} ({unit})</text>')
+        labels.append((y(points[-1][1]) + 4, f"{label}, {'ours' if engine == 'ours' else 'FTS5'} ({unit})", engine))
+    below = 0.0
+    for top, text, engine in sorted(labels):  # each label at its line's end, moved down clear of the one above
+        below = max(top, below + 12)
+        out.append(f'<text x="{right + 4}" y="{below:.1f}" font-size="10" fill="{COLOURS[engine]}">{text}</text>')
     out.append("</g>")
     return "\n".join(out)
 
@@ -128,7 +130,7 @@ def main() -> int:
     runs: dict[int, Any] = {}
     if args.merge and store.exists():
         runs = {int(n): r for n, r in json.loads(store.read_text()).items()}
-    for n in (int(size) for size in args.sizes.split(",")):
+    for n in (int(size) for size in args.sizes.split(",") if size):  # (none: redraw PREFIX.json)
         runs[n] = bench_search.run_engines(n, args.queries, args.corpus)
         store.write_text(json.dumps(runs, indent=1))  # after each size: a long run keeps what it measured
         print(f"{n:,} records done (load average {os.getloadavg()[0]:.1f})", file=sys.stderr, flush=True)
