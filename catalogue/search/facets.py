@@ -173,11 +173,16 @@ class LeafFacets:
         dead = ~live[self.place_doc[self.pair_at]]
         if dead.any():  # the pairs of deleted documents taken away
             counts = dict(counts)
-            keys = self.place_term[self.pair_at[dead]] * len(self.places) + self.place_term[self.pair_at[dead] + 1]
-            for key, n in zip(*np.unique(keys, return_counts=True), strict=True):
-                pair = divmod(int(key), len(self.places))
-                counts[pair] -= int(n)
+            for pair, n in _pair_counts(self.place_term, self.pair_at[dead], len(self.places)).items():
+                counts[pair] -= n
         return ((self.places[a], self.places[b]) for (a, b), n in counts.items() if n > 0)
+
+
+def _pair_counts(place_term: np.ndarray, at: np.ndarray, n_terms: int) -> dict[tuple[int, int], int]:
+    """The distinct pairs (term at `at`, term after it) of a segment's place postings, with
+    how many times each is found there."""
+    keys, found = np.unique(place_term[at] * n_terms + place_term[at + 1], return_counts=True)
+    return {divmod(int(key), n_terms): int(n) for key, n in zip(keys, found, strict=True)}
 
 
 def _place_postings(places: list[str], docs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -213,9 +218,8 @@ def leaf_facets(postings: Postings, leaf: Leaf) -> LeafFacets:
                     docs.append(ids)
         place_doc, place_term = _place_postings(places, docs)
         pair_at = np.flatnonzero(place_doc[1:] == place_doc[:-1])
-        keys, n = np.unique(place_term[pair_at] * len(places) + place_term[pair_at + 1], return_counts=True)
-        pair_counts = {divmod(int(k), len(places)): int(c) for k, c in zip(keys, n, strict=True)}
-        found = LeafFacets(values, places, place_doc, place_term, pair_at, pair_counts)
+        found = LeafFacets(values, places, place_doc, place_term, pair_at,
+                           _pair_counts(place_term, pair_at, len(places)))
         postings.cache.put(key, found, found.nbytes())
     return found
 
