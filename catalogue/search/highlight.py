@@ -127,4 +127,3 @@ class Marker:
                 else:
                     spans.append((start, end))
         return spans
-

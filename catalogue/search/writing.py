@@ -78,7 +78,7 @@ def merge_small(folder: Path) -> bool:
     segments = generations.toc_segments(folder)
     if not would_merge(segments):
         return False
-    writer = whoosh_writing.SegmentWriter(open_index(folder), _lk=False)
+    writer = _segment_writer(folder)
     try:
         writer.commit(mergetype=whoosh_writing.MERGE_SMALL)
     except BaseException:
@@ -94,6 +94,12 @@ def _merge_type(writer: Any, count: int) -> Callable[..., Any]:
     if count >= MERGE_WITH or small >= MAX_SEGMENTS:
         return whoosh_writing.MERGE_SMALL
     return whoosh_writing.NO_MERGE
+
+
+def _segment_writer(folder: Path) -> Any:
+    """A writer of a new segment of the generation in `folder`, without Whoosh's own lock (the
+    caller holds the generation's write lock, or is a writer process of one that does)."""
+    return whoosh_writing.SegmentWriter(open_index(folder), _lk=False)
 
 
 def choose_common(folder: Path, sample: Callable[[], Iterable[Any]] | None = None) -> Common | None:
@@ -135,7 +141,7 @@ def _commit_chunk(folder: Path, store: Any, readers: dict[str, Any], common: Com
                   ids: list[str], procs: int, place_names: PlaceNames | None) -> tuple[int, int, bool]:
     """Apply the repairs `ids` and up to `COMMIT_EVERY` changes after `seq` in one commit;
     (records changed, last change applied, whether changes are left)."""
-    writer = whoosh_writing.SegmentWriter(open_index(folder), _lk=False)
+    writer = _segment_writer(folder)
     count, more = 0, True
     try:
         put = _Writer(writer, common, readers, place_names)
@@ -193,7 +199,7 @@ def build(folder: Path, store: Any, procs: int, place_names: PlaceNames | None =
     writer = None
     try:
         common = choose_common(folder, store.iter_records)
-        writer = whoosh_writing.SegmentWriter(open_index(folder), _lk=False)
+        writer = _segment_writer(folder)
         with _Workers(folder, common, procs, place_names) as workers:
             if workers:
                 rows = store.iter_records()
@@ -279,7 +285,7 @@ class _Writer:
         and go on in a new one of the generation in `folder`. Only for new documents: the
         new writer knows nothing of the old one's deletions."""
         segment = self.writer._finalize_segment()
-        self.writer = whoosh_writing.SegmentWriter(open_index(folder), _lk=False)
+        self.writer = _segment_writer(folder)
         self.pool = segments.install(self.writer)
         return segment
 
@@ -296,7 +302,7 @@ def _segment_worker(folder: str, common: Common | None, inbox: Any, outbox: Any,
     and commits the segments). It dies with the parent."""
     watch.child_started()
     try:
-        writer = whoosh_writing.SegmentWriter(open_index(Path(folder)), _lk=False)
+        writer = _segment_writer(Path(folder))
         put = _Writer(writer, common, place_names=place_names)
         put.existing = False  # the parent deletes; these segments hold only new documents
         finished = []
