@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 import re
+import subprocess
+import sys
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -232,6 +234,37 @@ def test_a_record_is_read_as_japanese_by_its_kana_language_or_country() -> None:
     assert cjk.japanese("京都", ["ja"], []) and cjk.japanese("京都", [], ["JP"])
     assert not cjk.japanese("西安", ["zh"], ["CN"])
     assert cjk.pinyin_syllables("guihuaxiang") == (("gui", "hua", "xiang"),)
+
+
+def test_the_pinyin_syllables_are_those_of_pypinyins_own_table() -> None:
+    from pypinyin import Style, pinyin_dict
+    from pypinyin.style import convert
+
+    theirs = {cjk.pinyin_term([convert(reading, Style.NORMAL, strict=True)])
+              for readings in pinyin_dict.pinyin_dict.values() for reading in readings.split(",")}
+    assert cjk._syllables() == {s for s in theirs if s.isascii() and s.isalpha() and any(v in s for v in "aeiou")}
+    assert {"zhong", "lu", "xiang", "er"} <= cjk._syllables()
+
+
+def test_pypinyin_is_loaded_only_for_chinese_text(tmp_path: Path) -> None:
+    """Its phrase tables cost a serving process about 50 MB: searches and records without
+    Chinese characters do not load them; the first Chinese text does, and is read in context."""
+    script = """
+import sys
+from catalogue.service import Catalogue
+from catalogue.search import cjk
+cat = Catalogue(sys.argv[1])
+source = [{"id": "s1", "citation": "Test citation, 2024."}]
+cat.create({"id": "bath", "type": "other", "title": "Xiangshan bath house", "sources": source}, user="t", message="m")
+assert [h.id for h in cat.search("xiangshan bath").hits] == ["bath"], "Latin text, Latin query"
+print("pypinyin" in sys.modules)
+cat.create({"id": "lane", "type": "other", "title": "桂花巷", "sources": source}, user="t", message="m")
+print("pypinyin" in sys.modules, [h.id for h in cat.search("guihuaxiang").hits])
+"""
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "data")], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[0] == "False"
+    assert out[1].startswith("True") and "lane" in out[1]
 
 
 # -- countries ---------------------------------------------------------------------------------

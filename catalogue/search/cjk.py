@@ -22,16 +22,17 @@ A record is read as Japanese when its text has kana, or its names or place names
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from anyascii import anyascii
-from pypinyin import Style, lazy_pinyin, pinyin_dict
-from pypinyin.style import convert
 
 try:  # optional (GPL-3.0): Japanese readings of kanji
     import pykakasi
@@ -111,9 +112,37 @@ def readings(text: str, as_japanese: bool) -> list[str]:
             words = [item["hepburn"] for item in converter.convert(run)] if converter else [anyascii(run)]
             out.extend(t for t in map(romaji_term, words) if len(t) > 1)
         else:
-            syllables = [s for s in lazy_pinyin(run) if s.isascii() and s.isalpha()]
+            syllables = [s for s in _pinyin(run) if s.isascii() and s.isalpha()]
             out.extend(pinyin_term(pair) for pair in itertools.pairwise(syllables))
     return out
+
+
+def _pinyin(run: str) -> list[str]:
+    """pypinyin's toneless reading of a run of Chinese characters, read in context.
+
+    Imported on first use: importing pypinyin loads its phrase tables (about 50 MB of a
+    process's memory), which a catalogue and queries without Chinese text never need."""
+    from pypinyin import lazy_pinyin
+
+    return lazy_pinyin(run)
+
+
+def _character_readings() -> Iterable[str]:
+    """pypinyin's readings of each character, with tones (``"zhōng,zhòng"``), read from its
+    data file without importing pypinyin (see `_pinyin`)."""
+    spec = importlib.util.find_spec("pypinyin")
+    for folder in spec.submodule_search_locations or () if spec else ():
+        path = Path(folder) / "pinyin_dict.json"
+        if path.is_file():
+            return json.loads(path.read_text("utf-8")).values()
+    from pypinyin import pinyin_dict  # pragma: no cover (a pypinyin that keeps its table elsewhere)
+
+    return pinyin_dict.pinyin_dict.values()  # pragma: no cover
+
+
+def _toneless(reading: str) -> str:
+    """A pinyin reading without its tone marks (``zhōng`` -> ``zhong``, ``lǜ`` -> ``lu``)."""
+    return "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=1)
@@ -121,9 +150,9 @@ def _syllables() -> frozenset[str]:
     """Every toneless pinyin syllable with a vowel (from pypinyin's dictionary; the
     interjections ng, m, hm are left out), ü written u."""
     found = set()
-    for readings_ in pinyin_dict.pinyin_dict.values():
+    for readings_ in _character_readings():
         for reading in readings_.split(","):
-            syllable = pinyin_term([convert(reading, Style.NORMAL, strict=True)])
+            syllable = pinyin_term([_toneless(reading)])
             if syllable.isascii() and syllable.isalpha() and any(v in syllable for v in "aeiou"):
                 found.add(syllable)
     return frozenset(found)
