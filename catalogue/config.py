@@ -50,6 +50,10 @@ SEARCH_MAX_EXPANSION_TERMS = 20000
 #: Milliseconds a query may take to match; a query that needs longer is searched as plain
 #: words (given half as long again), else answered with no hits and a notice.
 SEARCH_TIME_BUDGET_MS = 400
+#: Megabytes of decoded postings, positions and facet sets a process keeps for the searches
+#: of all its threads (least recently used dropped first): the larger part of a serving
+#: process's memory; smaller saves memory, larger saves disk reads (README, Configuration).
+SEARCH_CACHE_MB = 96
 #: Milliseconds a write waits for search to catch up before it returns (the store has the
 #: change either way; search then follows in the background). 0: never wait.
 INDEX_WAIT_MS = 200

@@ -240,15 +240,17 @@ def test_search_limits_are_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("CATALOGUE_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("CATALOGUE_SEARCH_TIME_BUDGET_MS", "250")
     monkeypatch.setenv("CATALOGUE_SEARCH_MAX_FUZZY_TERMS", "3")
+    monkeypatch.setenv("CATALOGUE_SEARCH_CACHE_MB", "40")
     app = create_app()
-    assert app.extensions["search_limits"] == SearchLimits(time_budget_ms=250, max_fuzzy_terms=3)
+    assert app.extensions["search_limits"] == SearchLimits(time_budget_ms=250, max_fuzzy_terms=3, cache_mb=40)
     with app.app_context():
         from catalogue.web import get_catalogue
 
         assert get_catalogue().index.limits.time_budget_ms == 250
+        assert get_catalogue().index.cache_stats()["postings_capacity"] == 40 * 2**20
         get_catalogue().close()
     for name, bad in (("SEARCH_MAX_EDIT_DISTANCE", 5), ("SEARCH_TIME_BUDGET_MS", "soon"),
-                      ("SEARCH_MAX_EXPANSION_TERMS", 0)):
+                      ("SEARCH_MAX_EXPANSION_TERMS", 0), ("SEARCH_CACHE_MB", "-1")):
         with pytest.raises(CatalogueError, match=name):
             make_app(tmp_path / "data", **{name: bad})
     monkeypatch.setenv("CATALOGUE_SEARCH_MAX_EDIT_DISTANCE", "9")
@@ -259,7 +261,7 @@ def test_search_limits_are_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_search_limits_are_documented() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     names = [name for name in vars(config) if name.startswith("SEARCH_")]
-    assert len(names) == 6
+    assert len(names) == 7
     for name in names:
         assert f"`CATALOGUE_{name}` | `{getattr(config, name)}`" in readme, name
 

@@ -113,7 +113,7 @@ class SearchIndex:
         self._facets_lock = threading.Lock()
         self._parser = make_parser()
         #: Decoded postings shared by all threads, bounded in bytes (see `cache_stats`).
-        self._postings_cache = scoring.PostingCache()
+        self._postings_cache = scoring.PostingCache(self.limits.cache_mb * 2**20)
         #: The searcher of every thread of the process.
         self._shared = SharedSearcher(self._postings_cache)
         #: False answers every query with Whoosh alone (the reference the fast path is tested against).

@@ -24,6 +24,8 @@ class SearchLimits:
     max_fuzzy_terms: int = config.SEARCH_MAX_FUZZY_TERMS
     max_expansion_terms: int = config.SEARCH_MAX_EXPANSION_TERMS
     time_budget_ms: int = config.SEARCH_TIME_BUDGET_MS
+    #: Not a bound of one search but of all a process's: its cache of decoded postings.
+    cache_mb: int = config.SEARCH_CACHE_MB
 
     #: (smallest, largest) accepted value of each limit.
     RANGES: ClassVar[dict[str, tuple[int, int]]] = {"max_edit_distance": (0, 2), "max_fuzzy_terms": (0, 1000)}
