@@ -13,6 +13,7 @@ import click
 import waitress
 from flask import Flask
 
+from ..processes import limit_malloc_arenas
 from ..service import SHARED_KEY, shared
 from .context import serving_app
 from .output import user_errors
@@ -38,6 +39,7 @@ def serve_command(host: str, port: int, threads: int, workers: int) -> None:
 
     With --workers N, N processes share the port, each with --threads request threads and
     its own searcher; SIGTERM or Ctrl+C stops them all."""
+    limit_malloc_arenas()  # before waitress starts its threads (workers inherit it)
     app = serving_app()  # production: refused here without CATALOGUE_SECRET_KEY
     server = listen(app, host, port, threads)
     catalogue = shared(app.extensions, app.config)
