@@ -11,7 +11,8 @@ Not a test: run it by hand.
 `--workers N` serves with `catalogue serve --workers N`; `--workers 1,2` runs the rounds
 with one, then two workers, back to back. `--mixed` sends a mix of reads instead: a
 one-word `/api/search`, a record page `/records/ID` and the first page of OAI-PMH
-`ListRecords`, in turn, and adds each kind's p95. `--edit-every S` has an archivist save
+`ListRecords`, in turn, and adds each kind's p95. `--varied` searches bench_search.py's mixed
+and looser queries instead of one common word. `--edit-every S` has an archivist save
 an edit of a record's title through the write API (`PUT /api/records/ID`) every S seconds
 during each round, and adds the edits done per second, their p50/p95 (until the write
 API answered) and any failed edits; requests/s and p95 are then those of the reads during
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -87,17 +89,28 @@ def fetch(request: str | urllib.request.Request) -> bool:
         return False
 
 
-def read_url(base: str, kind: str, rng: random.Random, ids: list[str]) -> str:
+def search_queries(varied: bool) -> list[str]:
+    """The queries of the searches: one common word each, or (`varied`) bench_search.py's
+    mixed and looser queries (terms, AND, phrases, prefixes, fielded, typos, some of the
+    words), which read many more of the index's postings."""
+    if not varied:
+        return COMMON_WORDS[20:]
+    from bench_search import make_queries, make_relaxed_queries
+
+    return [q["ours"] for q in make_queries(240) + make_relaxed_queries(60)]
+
+
+def read_url(base: str, kind: str, rng: random.Random, ids: list[str], searches: list[str]) -> str:
     """A URL of one kind of read."""
     if kind == "record":
         return f"{base}/records/{rng.choice(ids)}"
     if kind == "oai":
         return f"{base}/oai?verb=ListRecords&metadataPrefix=oai_dc"
-    return f"{base}/api/search?q={rng.choice(COMMON_WORDS[20:])}"
+    return f"{base}/api/search?{urllib.parse.urlencode({'q': rng.choice(searches)})}"
 
 
 def run(base: str, clients: int, seconds: float, kinds: tuple[str, ...] = ("search",),
-        ids: list[str] | None = None) -> tuple[dict[str, list[float]], int]:
+        ids: list[str] | None = None, searches: list[str] = COMMON_WORDS[20:]) -> tuple[dict[str, list[float]], int]:
     """Each client reads in a loop (the `kinds` in turn) until the time is up; latencies (ms)
     by kind, and errors."""
     times: dict[str, list[float]] = {kind: [] for kind in kinds}
@@ -111,7 +124,7 @@ def run(base: str, clients: int, seconds: float, kinds: tuple[str, ...] = ("sear
         while time.perf_counter() < stop:
             kind = kinds[turn % len(kinds)]
             turn += 1
-            url = read_url(base, kind, rng, ids or [])
+            url = read_url(base, kind, rng, ids or [], searches)
             started = time.perf_counter()
             ok = fetch(url)
             with lock:
@@ -197,10 +210,11 @@ def rounds(args: argparse.Namespace, workers: int, ids: list[str], token: str) -
     """Serve with `workers` processes and print one table row per number of clients."""
     proc, base, pids = start_server(args.data, args.threads, workers)
     kinds = KINDS if args.mixed else ("search",)
+    searches = search_queries(args.varied)
     try:
-        run(base, 1, 2.0, kinds, ids)  # warm-up
-        what = "mixed reads (one-word /api/search, /records/ID, OAI ListRecords)" if args.mixed \
-            else "one-word /api/search"
+        run(base, 1, 2.0, kinds, ids, searches)  # warm-up
+        search = "/api/search of varied queries" if args.varied else "one-word /api/search"
+        what = f"mixed reads ({search}, /records/ID, OAI ListRecords)" if args.mixed else search
         edits = f", an edit every {args.edit_every:g} s" if args.edit_every else ""
         print(f"\n{args.n:,} synthetic records, `catalogue serve --threads {args.threads} --workers {workers}`, "
               f"loopback, {args.seconds:.0f} s per round, {what}{edits}\n")
@@ -213,7 +227,7 @@ def rounds(args: argparse.Namespace, workers: int, ids: list[str], token: str) -
             archivist = Archivist(base, token, ids, args.edit_every) if args.edit_every else None
             if archivist:
                 archivist.start()
-            times, errors = run(base, clients, args.seconds, kinds, ids)
+            times, errors = run(base, clients, args.seconds, kinds, ids, searches)
             if archivist:
                 archivist.done.set()
                 archivist.join(60)
@@ -241,6 +255,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="server threads, of each worker (default 8)")
     parser.add_argument("--workers", default="1", help="server processes; several: runs each, e.g. 1,2 (default 1)")
     parser.add_argument("--mixed", action="store_true", help="mixed reads: search, record page, OAI ListRecords")
+    parser.add_argument("--varied", action="store_true",
+                        help="search bench_search.py's 300 mixed and looser queries instead of one common word")
     parser.add_argument("--edit-every", type=float, default=0.0, metavar="SECONDS",
                         help="an archivist saves an edit through the write API every SECONDS during each round")
     args = parser.parse_args()
