@@ -16,9 +16,8 @@ from pathlib import Path
 
 #: prctl(2) option: the signal a process receives when the thread that forked it ends.
 PR_SET_PDEATHSIG = 1
-#: mallopt(3) parameters of glibc: the most malloc arenas; the size from which a block is
-#: mapped on its own (and so given back to the system when freed).
-M_ARENA_MAX, M_MMAP_THRESHOLD = -8, -3
+#: mallopt(3) parameter of glibc: the most malloc arenas.
+M_ARENA_MAX = -8
 
 
 def machine() -> str:
@@ -78,23 +77,22 @@ def _set_parent_death_signal() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def limit_malloc_arenas(arenas: int = 2, mmap_threshold: int = 256 * 1024) -> bool:
-    """Ask glibc's malloc for at most `arenas` arenas and to map blocks from `mmap_threshold`
-    bytes on their own; whether it was done (Linux with glibc, neither set by the user's
-    ``MALLOC_ARENA_MAX``/``MALLOC_MMAP_THRESHOLD_``). Call before starting threads.
+def limit_malloc_arenas(arenas: int = 1) -> bool:
+    """Ask glibc's malloc for at most `arenas` arenas; whether it was done (Linux with glibc,
+    ``MALLOC_ARENA_MAX`` not set by the user). Call before starting threads.
 
     By default each new thread may get an arena of its own (up to 8 per core), and the
-    arrays a search decodes, freed in one thread's arena, are not reused by the next
-    request's thread: a server with 8 request threads held about 70 MB more at 100,000
-    records (README, Configuration)."""
-    if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ \
-            or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+    arrays a search decodes and frees in one thread's arena are not reused by the next
+    request's thread: a server with 8 request threads held about 80 MB more at 100,000
+    records. Python's threads take turns on the interpreter lock, so one arena costs them
+    no waiting worth measuring (README, Configuration)."""
+    if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
         return False
     try:
         mallopt = ctypes.CDLL(ctypes.util.find_library("c") or None).mallopt
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         return False
-    return bool(mallopt(M_ARENA_MAX, arenas)) and bool(mallopt(M_MMAP_THRESHOLD, mmap_threshold))
+    return bool(mallopt(M_ARENA_MAX, arenas))
 
 
 def _watch(read_end: int) -> None:

@@ -1,4 +1,4 @@
-"""A serving process's memory: `catalogue serve` keeps malloc to two arenas, so the arrays
+"""A serving process's memory: `catalogue serve` keeps malloc to one arena, so the arrays
 each request thread decodes and frees are reused by the next one (issue 18)."""
 
 from __future__ import annotations
@@ -46,9 +46,9 @@ def heaps(mode: str, **env: str) -> tuple[str, int]:
     return answer, int(count)
 
 
-def test_request_threads_share_two_malloc_arenas() -> None:
+def test_request_threads_share_one_malloc_arena() -> None:
     assert heaps("none")[1] > 2  # glibc's default: an arena per thread, up to 8 per core
-    assert heaps("limit") == ("True", 2)
+    assert heaps("limit") == ("True", 1)
 
 
 def test_the_users_own_malloc_settings_are_kept() -> None:
