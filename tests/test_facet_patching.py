@@ -95,3 +95,25 @@ def test_a_place_joins_when_a_record_names_both(cat: Catalogue) -> None:
     lachin = [key for key in patched if key in ("place=Laçın", "place=Şuşa")]
     assert len(lachin) == 1 and patched[lachin[0]][0] == 4  # lachin, shusha, shusha-2, joined
     assert patched == fresh(cat)
+
+
+def test_a_new_version_replaces_the_length_norms_of_the_one_before(cat: Catalogue) -> None:
+    """Each edit changes a field's average length, so the scores' length norms of every
+    segment are made again: the cache holds those of the newest version only, and the scores
+    are Whoosh's own."""
+    def scored(query: str) -> list[tuple[str, float]]:
+        return [(h.id, round(h.score, 9)) for h in cat.search(query, page_size=50, facets=False, highlight=False).hits]
+
+    for n in range(4):
+        scored("record school")
+        data = cat.get("shusha")
+        data["title"] = "Record shusha " + "longer title words " * (n + 1)
+        cat.update("shusha", data, base_revision=cat.store.get("shusha").revision)
+    fast = scored("record school")
+    held = [key for key in list(cat.index._postings_cache._items) if key[0] == "n"]
+    assert held and len({key[:3] for key in held}) == len(held)  # one per (segment, field)
+    cat.index.fast = False
+    try:
+        assert scored("record school") == fast
+    finally:
+        cat.index.fast = True

@@ -133,12 +133,15 @@ class Postings:
         operations on each document's length as for a posting's, so to the same bits), kept
         for every word of the field, instead of gathering and scaling lengths per word."""
         avgfl = self.searcher.avg_field_length(fieldname) or 1
-        key = ("n", leaf.key, fieldname, avgfl, self.B, self.K1)
-        found = self.cache.get(key)
-        if found is None:
-            B, K1 = self.B, self.K1
-            found = K1 * ((1 - B) + B * self.lengths(leaf, fieldname) / avgfl)
-            self.cache.put(key, found, found.nbytes + 200)
+        key, made_for = ("n", leaf.key, fieldname), (avgfl, self.B, self.K1)
+        held = self.cache.get(key)
+        if held is not None and held[0] == made_for:
+            return held[1]
+        # The average length changes with every index version: the norms of the one before
+        # are replaced, not kept beside these until the cache drops them.
+        B, K1 = self.B, self.K1
+        found = K1 * ((1 - B) + B * self.lengths(leaf, fieldname) / avgfl)
+        self.cache.put(key, (made_for, found), found.nbytes + 200)
         return found
 
 
