@@ -122,7 +122,7 @@ def _pinyin(run: str) -> list[str]:
 
     Imported on first use: importing pypinyin loads its phrase tables (about 50 MB of a
     process's memory), which a catalogue and queries without Chinese text never need."""
-    from pypinyin import lazy_pinyin
+    from pypinyin import lazy_pinyin  # here: its import builds the phrase tables (about 50 MB)
 
     return lazy_pinyin(run)
 
