@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from catalogue.search import SearchLimits, files, generations
+from catalogue.search import index as index_module
 from catalogue.service import Catalogue
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
@@ -110,6 +112,43 @@ def test_threads_share_one_searcher_and_answer_as_one_thread_does(tmp_path: Path
         thread.join()
     assert not errors and len(answers) == 24 and all(a == expected for a in answers)
     assert len(searchers) == 1, "every thread searched the one shared searcher"
+    catalogue.close()
+
+
+def test_threads_meeting_a_new_version_wait_for_one_thread_to_make_its_facet_sets(tmp_path: Path,
+                                                                                   monkeypatch: Any) -> None:
+    """After an edit, eight threads that search at once share the facet sets one of them makes
+    (each making its own held eight copies at once: a server's peak memory after edits)."""
+    catalogue = Catalogue(tmp_path / "data", search_limits=UNHURRIED)
+    records = list(generate(300, seed=13))
+    assert catalogue.import_records(((f"s:{i}", r) for i, r in enumerate(records)), user="t").failed == 0
+    catalogue.search("stone")
+    catalogue.update(records[0]["id"], {**records[0], "title": "Edited"}, base_revision=-1, user="t")
+    made = []
+
+    def slowly(*args: Any) -> Any:  # long enough for every thread to ask meanwhile
+        made.append(threading.get_ident())
+        time.sleep(0.3)
+        return build(*args)
+
+    build = index_module.build_facet_sets
+    monkeypatch.setattr(index_module, "build_facet_sets", slowly)
+    barrier, counts, errors = threading.Barrier(8), [], []
+
+    def search() -> None:
+        barrier.wait()
+        try:
+            counts.append({f: [(v.value, v.count) for v in vs] for f, vs in catalogue.search("stone").facets.items()})
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=search) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(counts) == 8 and all(c == counts[0] for c in counts)
+    assert len(made) == 1
     catalogue.close()
 
 

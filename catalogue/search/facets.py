@@ -14,7 +14,8 @@ Samarra) stay apart.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,6 +223,36 @@ def leaf_facets(postings: Postings, leaf: Leaf) -> LeafFacets:
                            _pair_counts(place_term, pair_at, len(places)))
         postings.cache.put(key, found, found.nbytes())
     return found
+
+
+class NewestSets:
+    """The facet sets of the newest index version searched, the only ones kept (memory stays
+    bounded). One thread makes a version's sets; the others wait for them rather than each
+    making a copy at once (eight request threads after an edit: eight copies' worth of memory)."""
+
+    def __init__(self) -> None:
+        self._held: dict[Any, FacetSets] = {}
+        self._lock = threading.Lock()
+        self._making = threading.Lock()
+
+    def get(self, key: Any, make: Callable[[], FacetSets]) -> FacetSets:
+        """The sets of the version `key`, made by `make` if no thread has made them yet."""
+        with self._lock:
+            found = self._held.get(key)
+        if found is not None:
+            return found
+        with self._making:
+            with self._lock:
+                found = self._held.get(key)
+            if found is None:
+                found = make()
+                with self._lock:
+                    self._held = {key: found}
+        return found
+
+    def held(self) -> list[FacetSets]:
+        with self._lock:
+            return list(self._held.values())
 
 
 def build_facet_sets(reader: Any, postings: Postings) -> FacetSets:

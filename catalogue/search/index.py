@@ -29,7 +29,7 @@ from ..geo import BBox
 from . import bounds, generations, pairs, scoring, spatial, writing
 from ._whoosh import wq
 from .documents import PlaceNames
-from .facets import FacetSets, bitset, build_facet_sets, clean_filters, facet_counts, filter_bits, to_bitset
+from .facets import FacetSets, NewestSets, bitset, build_facet_sets, clean_filters, facet_counts, filter_bits, to_bitset
 from .generations import REBUILD_LOCK, WRITE_LOCK, Unreadable, read_seq
 from .limits import SearchLimits
 from .locks import FileLock, busy_message, held
@@ -109,8 +109,7 @@ class SearchIndex:
         self._write_lock = threading.RLock()
         #: The generation folder of the searcher this thread's search uses.
         self._local = threading.local()
-        self._facets: dict[tuple[str, Any], FacetSets] = {}
-        self._facets_lock = threading.Lock()
+        self._facets = NewestSets()
         self._parser = make_parser()
         #: Decoded postings shared by all threads, bounded in bytes (see `cache_stats`).
         self._postings_cache = scoring.PostingCache(self.limits.cache_mb * 2**20)
@@ -336,22 +335,14 @@ class SearchIndex:
     def cache_stats(self) -> dict[str, int]:
         """Sizes of the search caches: decoded postings (byte-capped LRU) and facet bitsets."""
         stats = {f"postings_{k}": v for k, v in self._postings_cache.stats().items()}
-        with self._facets_lock:
-            sets = list(self._facets.values())
-        stats["facet_bitset_bytes"] = sum((bits.bit_length() + 7) // 8 for s in sets
+        stats["facet_bitset_bytes"] = sum((bits.bit_length() + 7) // 8 for s in self._facets.held()
                                           for table in s.values.values() for bits in table.values())
         return stats
 
     def _facet_sets(self, searcher: Any) -> FacetSets:
         reader = searcher.reader()
         key = (str(self._local.folder), reader.generation())
-        with self._facets_lock:
-            found = self._facets.get(key)
-        if found is None:
-            found = build_facet_sets(reader, self._postings(searcher))
-            with self._facets_lock:
-                self._facets = {key: found}  # only the newest version is kept: memory stays bounded
-        return found
+        return self._facets.get(key, lambda: build_facet_sets(reader, self._postings(searcher)))
 
     def search(self, query: str, *, filters: dict[str, list[str]], sort: str, page: int, page_size: int,
                facets: bool, highlight: bool, facet_limit: int | None = FACET_LIMIT,
