@@ -24,6 +24,15 @@ QUERIES = ["stone", "village stone", '"the village"', "vil*", "tomb~", "type:sch
            "stone OR brick", "names:shusha"]
 
 
+def in_threads(work: Any, count: int) -> None:
+    """Run `work` in `count` threads at once and wait for them all."""
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def test_each_thread_reads_a_shared_file_at_its_own_position(tmp_path: Path) -> None:
     path = tmp_path / "f"
     path.write_bytes(bytes(range(256)) * 4)
@@ -105,11 +114,7 @@ def test_threads_share_one_searcher_and_answer_as_one_thread_does(tmp_path: Path
         except Exception as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=search) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(search, 8)
     assert not errors and len(answers) == 24 and all(a == expected for a in answers)
     assert len(searchers) == 1, "every thread searched the one shared searcher"
     catalogue.close()
@@ -142,11 +147,7 @@ def test_threads_meeting_a_new_version_wait_for_one_thread_to_make_its_facet_set
         except Exception as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=search) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(search, 8)
     assert not errors and len(counts) == 8 and all(c == counts[0] for c in counts)
     assert len(made) == 1
     catalogue.close()
