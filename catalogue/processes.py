@@ -68,13 +68,17 @@ def process_gone(pid: int, started: str) -> bool:
     return fields[0] == "Z" or bool(started and len(fields) > 19 and fields[19] != started)
 
 
+def _libc() -> ctypes.CDLL:
+    """The C library of this process (OSError where it cannot be loaded)."""
+    return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+
+
 def _set_parent_death_signal() -> None:
     """Ask Linux to SIGKILL this process when its parent ends (a no-op elsewhere)."""
     if not sys.platform.startswith("linux"):
         return
     with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def limit_malloc_arenas(arenas: int = 1) -> bool:
@@ -89,7 +93,7 @@ def limit_malloc_arenas(arenas: int = 1) -> bool:
     if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
         return False
     try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or None).mallopt
+        mallopt = _libc().mallopt
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         return False
     return bool(mallopt(M_ARENA_MAX, arenas))
