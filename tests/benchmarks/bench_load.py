@@ -46,6 +46,8 @@ from synthetic import COMMON_WORDS  # noqa: E402
 from catalogue import create_app  # noqa: E402
 from catalogue.web import get_catalogue  # noqa: E402
 
+#: The searches without `--varied`: one common word each.
+ONE_WORD = COMMON_WORDS[20:]
 #: The kinds of read of `--mixed`, sent in turn by each client.
 KINDS = ("search", "record", "oai")
 
@@ -94,7 +96,7 @@ def search_queries(varied: bool) -> list[str]:
     mixed and looser queries (terms, AND, phrases, prefixes, fielded, typos, some of the
     words), which read many more of the index's postings."""
     if not varied:
-        return COMMON_WORDS[20:]
+        return ONE_WORD
     from bench_search import make_queries, make_relaxed_queries
 
     return [q["ours"] for q in make_queries(240) + make_relaxed_queries(60)]
@@ -110,7 +112,7 @@ def read_url(base: str, kind: str, rng: random.Random, ids: list[str], searches:
 
 
 def run(base: str, clients: int, seconds: float, kinds: tuple[str, ...] = ("search",),
-        ids: list[str] | None = None, searches: list[str] = COMMON_WORDS[20:]) -> tuple[dict[str, list[float]], int]:
+        ids: list[str] | None = None, searches: list[str] = ONE_WORD) -> tuple[dict[str, list[float]], int]:
     """Each client reads in a loop (the `kinds` in turn) until the time is up; latencies (ms)
     by kind, and errors."""
     times: dict[str, list[float]] = {kind: [] for kind in kinds}
