@@ -342,6 +342,33 @@ def test_two_processes_writing_at_once(tmp_path: Path) -> None:
     catalogue.close()
 
 
+def test_an_index_of_whooshs_own_posting_blocks_is_set_aside_and_rebuilt(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Indexes written before the posting blocks were packed (Whoosh's pickled blocks) are not
+    read: such an index is set aside, saying why, and rebuilt from the store by itself."""
+    from catalogue.search import writing
+    from catalogue.search._whoosh import whoosh3
+
+    monkeypatch.setattr(writing, "CompactCodec", whoosh3.W3Codec)  # what earlier versions wrote
+    old = Catalogue(tmp_path / "data")
+    old.create(record("old", title="Caravanserai written before"))
+    old_generation = old.index.live()
+    old.close()
+    monkeypatch.undo()
+
+    catalogue = Catalogue(tmp_path / "data")
+    with caplog.at_level(logging.WARNING):
+        assert ids(catalogue.search("caravanserai")) == {"old"}
+    assert any("posting format" in r.getMessage() and "set aside" in r.getMessage() for r in caplog.records)
+    assert not old_generation.exists() and catalogue.index.live() != old_generation
+    [aside] = (catalogue.index.path / "set-aside").iterdir()
+    assert "posting format" in (aside / "SET-ASIDE.txt").read_text()
+    catalogue.create(record("new", title="Caravanserai written after"))
+    assert ids(catalogue.search('"caravanserai written"')) == {"old", "new"}
+    assert catalogue.check_index(repair=False).agrees
+    catalogue.close()
+
+
 def test_an_index_written_before_the_search_package_moved_is_set_aside_and_rebuilt(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """Indexes of 0.1.0 pickled their analysers as `catalogue.index.*`, a module this version

@@ -1,7 +1,8 @@
 """The fast writer (`catalogue.search.segments`) writes exactly the segment Whoosh's own writer writes.
 
 The same documents go once through Whoosh's `add_document` (its analysers, pool and posting
-writer) and once through ours, and every term, posting (document, weight, positions), block
+writer, its own pickled blocks) and once through ours (packed blocks, `packing.CompactCodec`),
+and every term, posting (document, weight, positions) as Whoosh's matcher reads it, term
 statistic, field length, stored field and column must be equal. The records mix synthetic
 ones (terms long enough for several posting blocks), the Khojaly demo records and awkward
 text: words that fold to nothing, apostrophes, Cyrillic, repeated words, empty fields.
@@ -21,6 +22,7 @@ from catalogue.search import SearchIndex, writing
 from catalogue.search._whoosh import whoosh_index
 from catalogue.search.analysis import FIELD_KINDS, field_tokens
 from catalogue.search.documents import common_words, document, index_schema
+from catalogue.search.packing import CompactCodec
 from catalogue.search.pairs import with_pairs
 from harvest.jsonlfile import read_jsonl
 
@@ -53,7 +55,7 @@ def _build(folder: Path, records: list[dict[str, Any]], fast: bool) -> Any:
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), index_schema())
     common = common_words(records[:600])
-    writer = ix.writer()
+    writer = ix.writer(codec=CompactCodec()) if fast else ix.writer()
     if fast:
         put = writing._Writer(writer, common)
         for n, record in enumerate(records):

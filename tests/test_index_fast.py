@@ -193,62 +193,112 @@ def test_sorted_pages_equal_whoosh_sorting(varied: SearchIndex, sort: str) -> No
             assert [n for n, _ in ours] == [n for n, _ in theirs], (query, page)
 
 
-def test_postings_read_in_one_pass_equal_whooshs_matcher(varied: SearchIndex) -> None:
-    """Every term's postings, read block by block from one read, are what Whoosh's own matcher
-    reads, deleted documents included (several blocks for the common words, constant and
-    varying weights, inlined terms)."""
-    from catalogue.search.blocks import _usual_blocks, read_postings
+def _matcher_postings(leaf: Any, fieldname: str, btext: bytes) -> list[tuple[int, float, Any]]:
+    """(document, weight, positions or None) of every posting of a term, from Whoosh's matcher."""
+    fmt = leaf.schema[fieldname].format
+    matcher = leaf._terms.matcher(fieldname, btext, fmt)  # deleted documents too
+    out = []
+    while matcher.is_active():
+        out.append((matcher.id(), matcher.weight(),
+                    matcher.value_as("positions") if fmt.supports("positions") else None))
+        matcher.next()
+    return out
 
-    varied.search("warm", filters={}, sort="relevance", page=1, page_size=1, facets=False, highlight=False)
-    reader = varied._searcher().reader()
-    blocks = usual = 0
+
+def _check_postings(index: SearchIndex, fields: tuple[str, ...]) -> tuple[int, int]:
+    """Every term's postings (and positions) read by the fast path equal Whoosh's matcher's, in
+    every segment; how many terms were checked, and how many spanned several blocks."""
+    from catalogue.search.blocks import read_postings
+    from catalogue.search.packing import BLOCK_LIMIT
+    from catalogue.search.positions import read_positions
+
+    reader = index._searcher().reader()
+    checked = several = 0
     for leaf, _ in reader.leaf_readers():
-        for fieldname in ("title", "text", "stem", "names", "variant", "f_type"):
+        for fieldname in fields:
             for btext in leaf.lexicon(fieldname):
+                expected = _matcher_postings(leaf, fieldname, btext)
                 ids, weights = read_postings(leaf, fieldname, btext)
-                info = leaf._terms.term_info(fieldname, btext)
-                usual += not info.is_inlined() and _usual_blocks(leaf, info) is not None  # read all at once
-                matcher = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)  # deleted too
-                expected = []
-                while matcher.is_active():
-                    expected.append((matcher.id(), matcher.weight()))
-                    matcher.next()
-                assert list(zip(ids.tolist(), weights.tolist(), strict=True)) == expected
-                blocks += len(expected) > 128
-    assert blocks and usual  # some terms span several blocks; some were read all blocks at once
+                assert list(zip(ids.tolist(), weights.tolist(), strict=True)) == [e[:2] for e in expected]
+                if leaf.schema[fieldname].format.supports("positions"):
+                    found = read_positions(leaf, fieldname, btext)
+                    ends = (found.first + found.counts).tolist()
+                    ours = [(d, w, found.positions[s:e].tolist()) for d, w, s, e in
+                            zip(found.ids.tolist(), found.weights.tolist(), found.first.tolist(), ends, strict=True)]
+                    assert ours == expected, (fieldname, btext)
+                checked += 1
+                several += len(expected) > BLOCK_LIMIT
+    return checked, several
 
 
-#: Posting blocks' (ids, weights) as Whoosh pickles them: one-byte gaps after a first id of
-#: each width, wider gaps, weights as a tuple, None or one float, values of each kind after them.
+def test_postings_read_in_one_pass_equal_whooshs_matcher(varied: SearchIndex) -> None:
+    """Every term's postings, read from one read of its packed blocks, are what Whoosh's own
+    matcher reads, deleted documents included (constant and varying weights)."""
+    varied.search("warm", filters={}, sort="relevance", page=1, page_size=1, facets=False, highlight=False)
+    fields = ("title", "text", "stem", "names", "variant", "place", "source", "f_type", "pairs")
+    checked, _ = _check_postings(varied, fields)
+    assert checked > 1000
+
+
+def test_postings_of_many_blocks_equal_whooshs_matcher(tmp_path: Path) -> None:
+    """Words in thousands of records: their postings span several blocks, read back whole."""
+    store = Store()
+    index = SearchIndex(tmp_path / "index", UNHURRIED, records=store.public)
+    rng = random.Random(11)
+    for i in range(2500):
+        store.put(_tiny(i, rng))
+    index.reindex(store)
+    _, several = _check_postings(index, ("title", "text", "stem", "f_type"))
+    assert several
+    index.close()
+
+
+#: Posting blocks' document gaps: one-byte gaps after a first id of each width, wider gaps.
 BLOCK_IDS = [(9, *[1] * 127), (300, 2, 255, 4), (70_000, *[3] * 40), (5, 1, 256, 2), (1, 2, 3), (2**31 - 1, 1, 1, 1),
-             (7, 1, 1, 1, 1, 70_000)]
-BLOCK_WEIGHTS: list[Any] = [None, 2.5, "tuple"]
-BLOCK_VALUES: list[Any] = [None, "bytes", "tuple"]
+             (7, 1, 1, 1, 1, 70_000), (0,)]
+BLOCK_WEIGHTS: list[Any] = ["ones", 2.5, "counts", "floats"]
 
 
-@pytest.mark.parametrize("ids", BLOCK_IDS)
-def test_block_ids_and_weights_read_at_a_fixed_stride_equal_unpickling(ids: tuple[int, ...]) -> None:
-    """A block's ids and weights read from the start of its data (at a fixed stride with numpy
-    when its gaps fit a byte, else unpickled) are what unpickling the whole block gives."""
-    import pickle
+def _weights(kind: Any, n: int, rng: random.Random) -> list[float]:
+    if kind == "ones":
+        return [1.0] * n
+    if kind == "counts":
+        return [float(rng.choice([1, 2, 3, 300, 70_000])) for _ in range(n)]
+    if kind == "floats":
+        return [float(np.float32(rng.choice([1, 2, 0.5, 1e-30, 3.25]))) for _ in range(n)]
+    return [kind] * n
+
+
+@pytest.mark.parametrize("gaps", BLOCK_IDS)
+def test_blocks_unpack_to_what_was_packed(gaps: tuple[int, ...]) -> None:
+    """A block packed and unpacked gives back its ids, its weights (as float32, what Whoosh's
+    writer keeps) and, through Whoosh's matcher's view, the very values each format encoded;
+    its ids and weights are read from the start of its compressed data alone."""
     import zlib
 
-    from catalogue.search.blocks import _ids_and_weights, block_weights
+    from catalogue.search._whoosh import formats, pack_uint
+    from catalogue.search.packing import head_size, pack, unpack, whoosh_values
 
-    rng = random.Random(len(ids))
+    rng = random.Random(len(gaps))
+    ids = np.cumsum(gaps).tolist()
+    n = len(ids)
     for weights_kind in BLOCK_WEIGHTS:
-        for values_kind in BLOCK_VALUES:
-            weights = (tuple(float(rng.choice([1, 2, 3, 0.5, 1e-300])) for _ in ids) if weights_kind == "tuple"
-                       else weights_kind)
-            values = {"bytes": tuple(b"\x00\x00\x00\x01" for _ in ids),
-                      "tuple": tuple((i, b"x") for i in ids)}.get(values_kind)
-            data = pickle.dumps((ids, weights, values), 2)
-            for compressed in (False, True):
-                got_ids, got_weights = _ids_and_weights(zlib.compress(data) if compressed else data, compressed,
-                                                        len(ids))
-                assert np.array_equal(np.cumsum(np.asarray(got_ids, dtype=np.int64)), np.cumsum(ids))
-                expected = block_weights(len(ids), weights)
-                assert np.array_equal(block_weights(len(ids), got_weights), expected)
+        weights = _weights(weights_kind, n, rng)
+        positions = formats.Positions()
+        cases = [(formats.Existence(), None), (formats.Frequency(), [pack_uint(int(w)) for w in weights]),
+                 (formats.Frequency(), [pack_uint(rng.randint(1, 9)) for _ in ids]),
+                 (positions, [positions.encode(rng.choice(POSITION_LISTS)) for _ in ids]),
+                 (formats.Characters(), [formats.Characters().encode([(1, 3, 7)]) for _ in ids])]
+        for fmt, values in cases:
+            data = pack(ids, np.array(weights, dtype=np.float32), values, fmt)
+            block = unpack(data, n)
+            assert block.ids.tolist() == ids
+            assert block.weights.tolist() == [float(np.float32(w)) for w in weights]
+            expected = tuple(values) if values is not None else (None,) * n
+            assert whoosh_values(block, fmt) == expected, (type(fmt).__name__, weights_kind)
+            head = zlib.decompressobj().decompress(zlib.compress(data), head_size(n))
+            start = unpack(head, n, values=False)
+            assert start.ids.tolist() == ids and start.weights.tolist() == block.weights.tolist()
 
 
 # -- phrases through positions read with numpy ------------------------------------------------
@@ -261,7 +311,7 @@ POSITION_LISTS = [[0], [7], [2, 9, 10, 200], [255, 256], [3, 300, 70_000, 70_001
 def test_position_values_decode_as_whoosh_reads_them() -> None:
     """Every value Whoosh's Positions format writes (one position or thousands, small and large
     gaps) decodes, all values of a term at once, to the positions Whoosh reads back."""
-    from catalogue.search import positions
+    from catalogue.search import packing
     from catalogue.search._whoosh import formats
     from catalogue.search.segments import positional_items
 
@@ -269,41 +319,17 @@ def test_position_values_decode_as_whoosh_reads_them() -> None:
     values = [fmt.encode(p) for p in POSITION_LISTS]
     # our writer's values (memoised single positions) too
     values += [v for _, _, v in positional_items([(p, w) for p, w in enumerate(list("abacaa"))])[0]]
-    # all at once (mixed), gaps below 256 only (read at a fixed stride), one by one
-    for batch in [values, [v for v in values if max(fmt.decode_positions(v)) < 256],
+    # all at once (mixed; few, read one by one, and many, read with numpy), gaps below 256 only
+    # (read at a fixed stride), one by one
+    for batch in [values, values * 4, [v for v in values if max(fmt.decode_positions(v)) < 256] * 5,
                   *([v] for v in values)]:
-        counts, flat = positions.decode(batch)
+        counts, gaps = packing.position_gaps(batch)
         expected = [fmt.decode_positions(v) for v in batch]
         assert counts.tolist() == [len(e) for e in expected]
-        assert flat.tolist() == [p for e in expected for p in e]
-    with pytest.raises(positions.Unsupported):
-        positions.decode([values[0], values[1][:-1]])  # a value cut short is not guessed at
-
-
-def test_positions_read_in_one_pass_equal_whooshs_matcher(varied: SearchIndex) -> None:
-    """Every positional term's postings and positions, read with numpy, are what Whoosh's own
-    matcher reads, deleted documents included, in every segment."""
-    from catalogue.search.positions import read_positions
-
-    reader = varied._searcher().reader()
-    checked = 0
-    for leaf, _ in reader.leaf_readers():
-        for fieldname in ("title", "text", "names", "place", "source"):
-            fmt = leaf.schema[fieldname].format
-            for btext in leaf.lexicon(fieldname):
-                found = read_positions(leaf, fieldname, btext)
-                matcher = leaf._terms.matcher(fieldname, btext, fmt)
-                expected = []
-                while matcher.is_active():
-                    expected.append((matcher.id(), matcher.weight(), matcher.value_as("positions")))
-                    matcher.next()
-                ends = found.first + found.counts
-                ours = [(d, w, found.positions[s:e].tolist()) for d, w, s, e in
-                        zip(found.ids.tolist(), found.weights.tolist(), found.first.tolist(), ends.tolist(),
-                            strict=True)]
-                assert ours == expected, (fieldname, btext)
-                checked += 1
-    assert checked > 1000
+        assert packing.absolute(counts, gaps).tolist() == [p for e in expected for p in e]
+    for few in (1, 10):  # a value cut short is not guessed at
+        with pytest.raises(packing.Unsupported):
+            packing.position_gaps([values[0], values[1][:-1]] * few)
 
 
 def _phrases(index: SearchIndex, count: int, seed: int) -> list[tuple[str, list[str]]]:

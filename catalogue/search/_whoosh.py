@@ -17,6 +17,7 @@ with warnings.catch_warnings():
     from whoosh import index as whoosh_index
     from whoosh import query as wq
     from whoosh import writing as whoosh_writing
+    from whoosh.codec import whoosh3
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
     from whoosh.filedb.compound import CompoundStorage
     from whoosh.filedb.filestore import FileStorage
@@ -32,12 +33,12 @@ with warnings.catch_warnings():
     from whoosh.scoring import BM25F
     from whoosh.searching import Searcher
     from whoosh.system import pack_uint, pack_ushort
-    from whoosh.util.numeric import byte_to_length
+    from whoosh.util.numeric import byte_to_length, length_to_byte
 
 __all__ = [
     "BM25F", "LENGTHS_COLUMN", "TOC", "CompoundStorage", "EmptyIndexError", "FileIndex", "FileStorage",
     "MultiReader", "OrderedHashReader", "QueryParserError", "ReaderClosed", "Searcher", "SegmentReader", "SpanNear2",
     "StructFile", "_NullQuery", "_lenfield", "analysis", "byte_to_length", "columns", "fields", "formats",
-    "pack_uint", "pack_ushort", "positional", "qparser", "ranges", "stem", "terms", "whoosh_index",
-    "whoosh_writing", "wq",
+    "length_to_byte", "pack_uint", "pack_ushort", "positional", "qparser", "ranges", "stem", "terms",
+    "whoosh3", "whoosh_index", "whoosh_writing", "wq",
 ]

@@ -31,6 +31,7 @@ from ._whoosh import TOC, CompoundStorage, EmptyIndexError, FileIndex, FileStora
 from .documents import index_schema
 from .files import open_shared
 from .locks import FileLock
+from .packing import CompactCodec
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +223,9 @@ def _compound_damage(path: Path) -> str | None:
 
 def _segment_damage(folder: Path, ix: Any, toc: Any, segment: Any, manifest: dict[str, list[int]],
                     deep: bool) -> str | None:
+    if not isinstance(segment.codec(), CompactCodec):
+        return (f"segment {segment.segment_id()} was written by an older version in Whoosh's own posting "
+                "format, which this one no longer reads")
     files = _segment_files(folder, segment)
     if not files:
         return f"the files of segment {segment.segment_id()} are missing"

@@ -1,10 +1,8 @@
-"""Phrases matched with numpy over the word positions a whoosh==2.7.4 index stores.
+"""Phrases matched with numpy over the word positions the index stores.
 
-A Positions field keeps, with each posting, the word's positions in the document as Whoosh's
-`formats.Positions.encode` writes them: the count (4 bytes, big-endian), then a pickled list of
-the gaps between positions. `read_positions` decodes every posting of a term at once (the
-values joined and checked with numpy; gaps below 256 read at a fixed stride, any others as one
-spliced pickle), and `phrase_docs` finds the documents where the words stand one after
+A Positions field keeps, with each posting, the word's positions in the document, packed per
+block as counts and gaps (`catalogue.search.packing`). `read_positions` reads every posting of
+a term at once, and `phrase_docs` finds the documents where the words stand one after
 another: a phrase starting at position p has word k at p + k, so the (document, position - k)
 keys of every word must meet. This is what Whoosh's `Phrase` (slop 1) finds through its
 per-document span checks (`tests/test_index_fast.py` compares the two).
@@ -12,26 +10,15 @@ per-document span checks (`tests/test_index_fast.py` compares the two).
 
 from __future__ import annotations
 
-import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .blocks import Unsupported, block_weights, term_blocks
+from .blocks import Unsupported, term_blocks
+from .packing import positions_of, spans
 
-#: How the pickle of each posting's gaps starts (protocol 2, an empty list, memoised), after
-#: the count; its last byte is the pickle's STOP.
-_HEAD = b"\x80\x02]q\x00"
-_COUNT = 4
-_PREFIX = _COUNT + len(_HEAD)
-#: The gaps of all postings, spliced into one pickled list (each posting's APPEND or MARK ...
-#: APPENDS opcodes add its gaps to the list the head made).
-_LIST, _STOP = b"\x80\x02]", b"."
-#: Pickle opcodes (an integer below 256, appending one item, appending the items since MARK),
-#: and how many items pickle appends in one batch.
-_BININT1, _APPEND, _APPENDS, _BATCH = ord("K"), ord("a"), ord("e"), 1000
 #: A key packs a document number above a word position (positions stay below 2**31).
 _SHIFT = 32
 
@@ -52,69 +39,16 @@ class TermPositions:
         return sum(a.nbytes for a in (self.ids, self.weights, self.counts, self.first, self.positions))
 
 
-def decode(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """Each posting's position count and all positions, flat, from `formats.Positions` values."""
-    n = len(values)
-    if not n:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
-    if lengths.min() < _PREFIX + 4:  # the count and head, one opcode with its operand, its APPEND, STOP
-        raise Unsupported("a position value shorter than any Whoosh writes")
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
-    raw = np.frombuffer(b"".join(values), dtype=np.uint8)
-    count_bytes = raw[starts[:, None] + np.arange(_COUNT)].astype(np.int64)
-    counts = (count_bytes << np.array([24, 16, 8, 0])).sum(axis=1)
-    head = raw[starts[:, None] + np.arange(_COUNT, _PREFIX)]
-    if not (head == np.frombuffer(_HEAD, dtype=np.uint8)).all() or (raw[ends - 1] != _STOP[0]).any():
-        raise Unsupported("position values not as Whoosh 2.7.4 writes them")
-    if counts.min() < 1:
-        raise Unsupported("a posting without positions")
-    first = np.cumsum(counts) - counts
-    gaps = np.empty(int(counts.sum()), dtype=np.int64)
-    # The usual value has every gap below 256: a one-byte operand after each BININT1 opcode,
-    # read at a fixed stride (one gap: K g APPEND; more: MARK K g K g ... APPENDS).
-    small = (lengths == _PREFIX + 1 + np.where(counts == 1, 3, 2 * counts + 2)) & (counts <= _BATCH)
-    at = _spans(starts[small] + _PREFIX + np.where(counts[small] == 1, 1, 2), counts[small], step=2)
-    closing = np.where(counts[small] == 1, _APPEND, _APPENDS)
-    if (raw[at - 1] != _BININT1).any() or (raw[ends[small] - 2] != closing).any():
-        small[:] = False
-    else:
-        gaps[_spans(first[small], counts[small])] = raw[at]
-    rest = ~small
-    if rest.any():  # the others spliced into one pickled list, read by pickle
-        body = raw[_spans(starts[rest] + _PREFIX, lengths[rest] - _PREFIX - 1)].tobytes()
-        found = pickle.loads(_LIST + body + _STOP)  # noqa: S301 - the index's own values, as Whoosh reads them
-        if not isinstance(found, list) or len(found) != int(counts[rest].sum()):
-            raise Unsupported("position values hold other counts than they say")
-        gaps[_spans(first[rest], counts[rest])] = np.fromiter(found, dtype=np.int64, count=len(found))
-    total = np.cumsum(gaps)
-    # each posting's positions are the running sum of its own gaps
-    return counts, total - np.repeat(total[first] - gaps[first], counts)
-
-
-def _spans(start: np.ndarray, counts: np.ndarray, step: int = 1) -> np.ndarray:
-    """Flat indices start[i], start[i] + step, ... (counts[i] of them) for every i, in order."""
-    placed = np.cumsum(counts) - counts
-    return np.repeat(start - step * placed, counts) + step * np.arange(int(counts.sum()))
-
-
 def read_positions(segment: Any, fieldname: str, btext: bytes) -> TermPositions:
     """Document numbers, weights and positions of a term in one segment (deleted documents
     included), from its posting blocks read in one read (see `blocks.term_blocks`)."""
-    ids, weights, values = [], [], []
-    for block_ids, block_w, block_values in term_blocks(segment, fieldname, btext):
-        ids.append(block_ids)
-        weights.append(block_weights(len(block_ids), block_w))
-        if block_values is None or len(block_values) != len(block_ids):
-            raise Unsupported("postings without a position value each")
-        values.extend(block_values)
-    counts, positions = decode(values)
+    found = list(term_blocks(segment, fieldname, btext))
+    counts, positions = positions_of(found)
     if len(positions) and positions.max() >= 2**31:
         raise Unsupported("a word position past 2**31")
     # (positions and counts kept as int32: half the cache; document numbers are the postings' own)
-    return TermPositions(np.concatenate(ids), np.concatenate(weights), counts.astype(np.int32),
-                         np.cumsum(counts) - counts, positions.astype(np.int32))
+    return TermPositions(np.concatenate([b.ids for b in found]), np.concatenate([b.weights for b in found]),
+                         counts.astype(np.int32), np.cumsum(counts) - counts, positions.astype(np.int32))
 
 
 def _among(keys: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -130,7 +64,7 @@ def _starts(term: TermPositions, offset: int, docs: np.ndarray) -> np.ndarray:
     (ascending, all among the term's documents): where a phrase would start."""
     pick = np.searchsorted(term.ids, docs)
     counts = term.counts[pick]
-    starts = term.positions[_spans(term.first[pick], counts)].astype(np.int64) - offset
+    starts = term.positions[spans(term.first[pick], counts)].astype(np.int64) - offset
     keys = (np.repeat(docs, counts) << _SHIFT) + starts
     return keys[starts >= 0]
 

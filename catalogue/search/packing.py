@@ -1,0 +1,351 @@
+"""Posting blocks packed as little-endian arrays, in place of Whoosh's pickled tuples.
+
+Whoosh 2.7.4 pickles each block of postings: every document gap an opcode and a byte, every
+weight an opcode and a double, every posting's positions a pickle of their own, so a posting
+of the text field took about 12 bytes on disk. `CompactCodec` writes the same segment files
+with each block's data packed instead: the first document number, the gaps after it, the
+weights when they are not all 1 (whole counts as integers), and for a Positions field each
+posting's number of positions and the gaps between them, every array in the narrowest
+unsigned type that holds it, then zlib. The fast path reads blocks with `unpack`; Whoosh's own
+query code reads them through `CompactLeafMatcher`, which gives it the values its formats
+expect. Segments of Whoosh's own codec are not read: the index rebuilds them
+(`generations.damage`).
+"""
+
+from __future__ import annotations
+
+import pickle
+import struct
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._whoosh import formats, length_to_byte, pack_uint, whoosh3
+
+#: The tag at the start of a term's posting blocks (Whoosh's own is b"W3Bl").
+MAGIC = b"CtB1"
+#: Postings per block: our readers take a term's blocks whole, so larger blocks only save
+#: per-block overhead (Whoosh's 128 is for its matcher's skipping).
+BLOCK_LIMIT = 1024
+#: Array codes: the width in bytes of an unsigned integer, or 8 for float32.
+_DTYPES = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4"), 8: np.dtype("<f4")}
+_FIRST = struct.Struct("<I")
+#: What a block keeps as values: nothing (Existence), the weights as whole counts (Frequency),
+#: position counts and gaps (Positions), fixed-size bytes, or a pickled tuple (any other format).
+NONE, COUNTS, POSITIONS, FIXED, PICKLED = range(5)
+
+
+class Unsupported(Exception):
+    """A query (or index) the fast path cannot evaluate exactly; Whoosh answers it instead."""
+
+
+@dataclass
+class Block:
+    """One block's postings: absolute document numbers, weights, and values by `kind`
+    (POSITIONS: `counts` and the `gaps` of each posting's positions, its first gap from 0;
+    FIXED: the joined bytes; PICKLED: the tuple of values)."""
+
+    ids: np.ndarray
+    weights: np.ndarray
+    kind: int = NONE
+    counts: np.ndarray | None = None
+    gaps: np.ndarray | None = None
+    raw: Any = None
+
+
+def _put(out: list[bytes], values: np.ndarray) -> None:
+    """Append the narrowest unsigned code holding `values` (non-negative integers) and them."""
+    top = int(values.max()) if len(values) else 0
+    code = 1 if top < 1 << 8 else 2 if top < 1 << 16 else 4
+    out += [bytes((code,)), values.astype(_DTYPES[code]).tobytes()]
+
+
+def _take(data: bytes, at: int, count: int) -> tuple[np.ndarray, int]:
+    """The array `_put` wrote at `at` (`count` items, as int64 or float64) and where it ends."""
+    dtype = _DTYPES.get(data[at])
+    if dtype is None:
+        raise Unsupported(f"an unknown array code {data[at]} in a posting block")
+    end = at + 1 + count * dtype.itemsize
+    if end > len(data):
+        raise Unsupported("a posting block shorter than its arrays")
+    found = np.frombuffer(data, dtype, count, at + 1)
+    return found.astype(np.float64 if dtype.kind == "f" else np.int64), end
+
+
+def pack(ids: Sequence[int], weights: Any, values: Sequence[Any] | None, fmt: Any) -> bytes:
+    """A block's data: `ids` ascending document numbers, `weights` float32 (array or sequence),
+    `values` as the field's Whoosh format encodes them."""
+    ids = np.asarray(ids, dtype=np.int64)
+    w = np.asarray(weights, dtype=np.float32)
+    out = [_FIRST.pack(int(ids[0]))]
+    _put(out, np.diff(ids))
+    whole = bool((w >= 0).all() and (w == np.floor(w)).all() and (w < 2**32).all())
+    if (w == 1).all():
+        out.append(b"\x00")
+    elif whole:
+        _put(out, w.astype(np.int64))
+    else:
+        out += [b"\x08", w.astype("<f4").tobytes()]
+    out.append(_values(values, w, whole, fmt))
+    return b"".join(out)
+
+
+def _values(values: Sequence[Any] | None, w: np.ndarray, whole: bool, fmt: Any) -> bytes:
+    """The values part of a block (see `NONE` ... `PICKLED`)."""
+    size = fmt.fixed_value_size()
+    if size == 0 or values is None:
+        return bytes((NONE,))
+    if size and size > 0 and all(isinstance(v, bytes) and len(v) == size for v in values):
+        joined = b"".join(values)
+        if (type(fmt) is formats.Frequency and whole
+                and np.array_equal(np.frombuffer(joined, ">u4"), w.astype(np.int64))):
+            return bytes((COUNTS,))
+        return bytes((FIXED,)) + joined
+    if type(fmt) is formats.Positions:
+        try:
+            counts, gaps = position_gaps(values)
+        except Unsupported:
+            pass
+        else:
+            out = [bytes((POSITIONS,))]
+            _put(out, counts)
+            _put(out, gaps)
+            return b"".join(out)
+    return bytes((PICKLED,)) + pickle.dumps(tuple(values), 2)
+
+
+def unpack(data: bytes, count: int, values: bool = True) -> Block:
+    """A block `pack` wrote, of `count` postings; without `values`, only ids and weights are
+    read (`data` may then be cut after them: see `head_size`)."""
+    if len(data) < _FIRST.size + 2:
+        raise Unsupported("a posting block shorter than its header")
+    gaps, at = _take(data, _FIRST.size, count - 1)
+    ids = np.empty(count, dtype=np.int64)
+    ids[0] = _FIRST.unpack_from(data)[0]
+    np.cumsum(gaps, out=ids[1:])
+    ids[1:] += ids[0]
+    if data[at] == 0:
+        weights, at = np.ones(count), at + 1
+    else:
+        weights, at = _take(data, at, count)
+    block = Block(ids, weights)
+    if values:
+        _read_values(block, data, at, count)
+    return block
+
+
+def head_size(count: int) -> int:
+    """Bytes enough for a block's ids and weights (the most `unpack` without values reads)."""
+    return _FIRST.size + 2 + 8 * count
+
+
+def _read_values(block: Block, data: bytes, at: int, count: int) -> None:
+    if at >= len(data):
+        raise Unsupported("a posting block without its values")
+    block.kind = kind = data[at]
+    if kind == POSITIONS:
+        block.counts, at = _take(data, at + 1, count)
+        block.gaps, _ = _take(data, at, int(block.counts.sum()))
+    elif kind == FIXED:
+        block.raw = data[at + 1:]
+    elif kind == PICKLED:
+        block.raw = pickle.loads(data[at + 1:])  # noqa: S301 - the index's own files, written by `pack`
+    elif kind not in (NONE, COUNTS):
+        raise Unsupported(f"an unknown kind of values {kind} in a posting block")
+
+
+def positions_of(blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:
+    """Each posting's number of positions and all positions, flat, of POSITIONS blocks."""
+    if any(b.kind != POSITIONS or b.counts is None or b.gaps is None for b in blocks):
+        raise Unsupported("postings without a position value each")
+    counts = np.concatenate([b.counts for b in blocks]) if len(blocks) != 1 else blocks[0].counts
+    gaps = np.concatenate([b.gaps for b in blocks]) if len(blocks) != 1 else blocks[0].gaps
+    return counts, absolute(counts, gaps)
+
+
+def absolute(counts: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+    """Positions from the gaps between them, each posting's first gap counted from 0."""
+    if not len(gaps):
+        return gaps
+    total = np.cumsum(gaps)
+    first = np.cumsum(counts) - counts
+    return total - np.repeat(total[first] - gaps[first], counts)
+
+
+def whoosh_values(block: Block, fmt: Any) -> tuple[Any, ...]:
+    """A block's values as the field's Whoosh format encodes them (for Whoosh's matchers)."""
+    n = len(block.ids)
+    if block.kind == NONE:
+        return (None,) * n
+    if block.kind == COUNTS:
+        return tuple(pack_uint(int(w)) for w in block.weights)
+    if block.kind == FIXED:
+        size = fmt.fixed_value_size()
+        return tuple(block.raw[i:i + size] for i in range(0, n * size, size))
+    if block.kind == PICKLED:
+        return tuple(block.raw)
+    counts, flat = positions_of([block])
+    ends = np.cumsum(counts).tolist()
+    flat_list = flat.tolist()
+    return tuple(fmt.encode(flat_list[end - c:end]) for c, end in zip(counts.tolist(), ends, strict=True))
+
+
+# -- Whoosh's position values ------------------------------------------------------------------
+
+#: How the pickle of each posting's gaps starts (protocol 2, an empty list, memoised), after
+#: the count; its last byte is the pickle's STOP.
+_HEAD = b"\x80\x02]q\x00"
+_COUNT = 4
+_PREFIX = _COUNT + len(_HEAD)
+#: The gaps of all postings, spliced into one pickled list (each posting's APPEND or MARK ...
+#: APPENDS opcodes add its gaps to the list the head made).
+_LIST, _STOP = b"\x80\x02]", b"."
+#: Pickle opcodes (an integer below 256, appending one item, appending the items since MARK),
+#: and how many items pickle appends in one batch.
+_BININT1, _APPEND, _APPENDS, _BATCH = ord("K"), ord("a"), ord("e"), 1000
+#: Fewer values than this are unpickled one by one (numpy's fixed costs are larger).
+_FEW = 24
+
+
+def position_gaps(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Each posting's position count and the gaps of its positions (its first from 0), flat,
+    from `formats.Positions` values (what Whoosh and `segments.positional_items` write)."""
+    return _few_gaps(values) if len(values) < _FEW else _many_gaps(values)
+
+
+def _few_gaps(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    lists = []
+    for value in values:
+        if not isinstance(value, bytes) or len(value) < _PREFIX + 4 or not value.startswith(_HEAD, _COUNT):
+            raise Unsupported("position values not as Whoosh 2.7.4 writes them")
+        try:
+            found = pickle.loads(value[_COUNT:])  # noqa: S301 - the index's own values, as Whoosh reads them
+        except (pickle.UnpicklingError, EOFError, ValueError) as error:
+            raise Unsupported(f"a position value that cannot be read ({error})") from error
+        if not isinstance(found, list) or not found or len(found) != int.from_bytes(value[:_COUNT], "big"):
+            raise Unsupported("position values hold other counts than they say")
+        lists.append(found)
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    gaps = np.fromiter((g for found in lists for g in found), dtype=np.int64, count=int(counts.sum()))
+    return counts, gaps
+
+
+def _many_gaps(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    n = len(values)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
+    if lengths.min() < _PREFIX + 4:  # the count and head, one opcode with its operand, its APPEND, STOP
+        raise Unsupported("a position value shorter than any Whoosh writes")
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    raw = np.frombuffer(b"".join(values), dtype=np.uint8)
+    count_bytes = raw[starts[:, None] + np.arange(_COUNT)].astype(np.int64)
+    counts = (count_bytes << np.array([24, 16, 8, 0])).sum(axis=1)
+    head = raw[starts[:, None] + np.arange(_COUNT, _PREFIX)]
+    if not (head == np.frombuffer(_HEAD, dtype=np.uint8)).all() or (raw[ends - 1] != _STOP[0]).any():
+        raise Unsupported("position values not as Whoosh 2.7.4 writes them")
+    if counts.min() < 1:
+        raise Unsupported("a posting without positions")
+    first = np.cumsum(counts) - counts
+    gaps = np.empty(int(counts.sum()), dtype=np.int64)
+    # The usual value has every gap below 256: a one-byte operand after each BININT1 opcode,
+    # read at a fixed stride (one gap: K g APPEND; more: MARK K g K g ... APPENDS).
+    small = (lengths == _PREFIX + 1 + np.where(counts == 1, 3, 2 * counts + 2)) & (counts <= _BATCH)
+    at = spans(starts[small] + _PREFIX + np.where(counts[small] == 1, 1, 2), counts[small], step=2)
+    closing = np.where(counts[small] == 1, _APPEND, _APPENDS)
+    if (raw[at - 1] != _BININT1).any() or (raw[ends[small] - 2] != closing).any():
+        small[:] = False
+    else:
+        gaps[spans(first[small], counts[small])] = raw[at]
+    rest = ~small
+    if rest.any():  # the others spliced into one pickled list, read by pickle
+        body = raw[spans(starts[rest] + _PREFIX, lengths[rest] - _PREFIX - 1)].tobytes()
+        found = pickle.loads(_LIST + body + _STOP)  # noqa: S301 - the index's own values, as Whoosh reads them
+        if not isinstance(found, list) or len(found) != int(counts[rest].sum()):
+            raise Unsupported("position values hold other counts than they say")
+        gaps[spans(first[rest], counts[rest])] = np.fromiter(found, dtype=np.int64, count=len(found))
+    return counts, gaps
+
+
+def spans(start: np.ndarray, counts: np.ndarray, step: int = 1) -> np.ndarray:
+    """Flat indices start[i], start[i] + step, ... (counts[i] of them) for every i, in order."""
+    placed = np.cumsum(counts) - counts
+    return np.repeat(start - step * placed, counts) + step * np.arange(int(counts.sum()))
+
+
+# -- the codec ---------------------------------------------------------------------------------
+
+
+class CompactPostingsWriter(whoosh3.W3PostingsWriter):
+    """Whoosh's block writer with each block's data packed (`pack`) instead of pickled."""
+
+    def _write_block(self, last: bool = False) -> None:
+        if self._byteids:  # term vectors (not used by this index): Whoosh's own blocks
+            super()._write_block(last)
+            return
+        if not self._blockcount:
+            self._postfile.write(MAGIC)
+        self._terminfo.add_block(self)
+        data = pack(self._ids, self._weights, self._values, self._format)
+        if self._compression:
+            data = zlib.compress(data, self._compression)
+        info = pickle.dumps((len(self._ids), self._ids[-1], self._maxweight, self._compression,
+                             length_to_byte(self._minlength), length_to_byte(self._maxlength)), 2)
+        size = len(info) + len(data)
+        self._postfile.write_int(-size if last else size)
+        self._postfile.write(info)
+        self._postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
+
+
+class CompactLeafMatcher(whoosh3.W3LeafMatcher):
+    """Whoosh's matcher over packed blocks: each block is unpacked once, its values given back
+    as the field's Whoosh format encodes them."""
+
+    def _read_header(self) -> None:
+        self._postfile.seek(self._startoffset)
+        magic = self._postfile.read(4)
+        if magic != MAGIC:
+            raise Unsupported(f"unknown posting blocks {magic!r}")
+        self._baseoffset = self._postfile.tell()
+
+    def _read_data(self) -> None:
+        data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        self._data = unpack(zlib.decompress(data) if self._compression else data, self._blocklength)
+
+    def _read_ids(self) -> None:
+        if self._data is None:
+            self._read_data()
+        self._ids = self._data.ids.tolist()
+
+    def _read_weights(self) -> None:
+        if self._data is None:
+            self._read_data()
+        self._weights = self._data.weights.tolist()
+
+    def _read_values(self) -> None:
+        if self._data is None:
+            self._read_data()
+        self._values = whoosh_values(self._data, self.format)
+
+
+class CompactCodec(whoosh3.W3Codec):
+    """Whoosh's whoosh3 codec with packed posting blocks (`BLOCK_LIMIT` postings each)."""
+
+    def __init__(self, blocklimit: int = BLOCK_LIMIT, compression: int = 3, inlinelimit: int = 1) -> None:
+        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
+        if byteids:
+            return super().postings_writer(dbfile, byteids=True)
+        return CompactPostingsWriter(dbfile, blocklimit=self._blocklimit, compression=self._compression,
+                                     inlinelimit=self._inlinelimit)
+
+    def postings_reader(self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None) -> Any:
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return CompactLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
