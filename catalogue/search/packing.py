@@ -19,6 +19,7 @@ import struct
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -56,11 +57,11 @@ class Block:
     raw: Any = None
 
 
-def _put(out: list[bytes], values: np.ndarray) -> None:
+def _put(out: list[bytes], values: list[int]) -> None:
     """Append the narrowest unsigned code holding `values` (non-negative integers) and them."""
-    top = int(values.max()) if len(values) else 0
-    code = 1 if top < 1 << 8 else 2 if top < 1 << 16 else 4
-    out += [bytes((code,)), values.astype(_DTYPES[code]).tobytes()]
+    top = max(values, default=0)
+    code, letter = (1, "B") if top < 1 << 8 else (2, "H") if top < 1 << 16 else (4, "I")
+    out += [bytes((code,)), struct.pack(f"<{len(values)}{letter}", *values)]
 
 
 def _take(data: bytes, at: int, count: int) -> tuple[np.ndarray, int]:
@@ -75,33 +76,36 @@ def _take(data: bytes, at: int, count: int) -> tuple[np.ndarray, int]:
     return found.astype(np.float64 if dtype.kind == "f" else np.int64), end
 
 
-def pack(ids: Sequence[int], weights: Any, values: Sequence[Any] | None, fmt: Any) -> bytes:
-    """A block's data: `ids` ascending document numbers, `weights` float32 (array or sequence),
-    `values` as the field's Whoosh format encodes them."""
-    ids = np.asarray(ids, dtype=np.int64)
-    w = np.asarray(weights, dtype=np.float32)
-    out = [_FIRST.pack(int(ids[0]))]
-    _put(out, np.diff(ids))
-    whole = bool((w >= 0).all() and (w == np.floor(w)).all() and (w < 2**32).all())
-    if (w == 1).all():
+def pack(ids: Sequence[int], weights: Sequence[float], values: Sequence[Any] | None, fmt: Any) -> bytes:
+    """A block's data: `ids` ascending document numbers, `weights` (kept as float32, as
+    Whoosh's writer keeps them), `values` as the field's Whoosh format encodes them.
+
+    Plain Python with `struct` (most blocks hold one posting or a few, where numpy's fixed
+    costs would be most of the time); `unpack` reads them with numpy."""
+    ids = ids.tolist() if hasattr(ids, "tolist") else list(ids)
+    w = [float(x) for x in weights]
+    n = len(ids)
+    out = [_FIRST.pack(ids[0])]
+    _put(out, [b - a for a, b in pairwise(ids)])
+    whole = all(map(float.is_integer, w)) and min(w) >= 0 and max(w) < 2**32
+    if w.count(1.0) == n:
         out.append(b"\x00")
     elif whole:
-        _put(out, w.astype(np.int64))
+        _put(out, [int(x) for x in w])
     else:
-        out += [b"\x08", w.astype("<f4").tobytes()]
+        out += [b"\x08", struct.pack(f"<{n}f", *w)]
     out.append(_values(values, w, whole, fmt))
     return b"".join(out)
 
 
-def _values(values: Sequence[Any] | None, w: np.ndarray, whole: bool, fmt: Any) -> bytes:
+def _values(values: Sequence[Any] | None, w: list[float], whole: bool, fmt: Any) -> bytes:
     """The values part of a block (see `NONE` ... `PICKLED`)."""
     size = fmt.fixed_value_size()
     if size == 0 or values is None:
         return bytes((NONE,))
-    if size and size > 0 and all(isinstance(v, bytes) and len(v) == size for v in values):
-        joined = b"".join(values)
-        if (type(fmt) is formats.Frequency and whole
-                and np.array_equal(np.frombuffer(joined, ">u4"), w.astype(np.int64))):
+    joined = _joined(values) if size and size > 0 else None
+    if joined is not None and set(map(len, values)) == {size}:
+        if type(fmt) is formats.Frequency and whole and joined == struct.pack(f">{len(w)}I", *map(int, w)):
             return bytes((COUNTS,))
         return bytes((FIXED,)) + joined
     if type(fmt) is formats.Positions:
@@ -115,6 +119,14 @@ def _values(values: Sequence[Any] | None, w: np.ndarray, whole: bool, fmt: Any) 
             _put(out, gaps)
             return b"".join(out)
     return bytes((PICKLED,)) + pickle.dumps(tuple(values), 2)
+
+
+def _joined(values: Sequence[Any]) -> bytes | None:
+    """The values joined, or None when some are not bytes."""
+    try:
+        return b"".join(values)
+    except TypeError:
+        return None
 
 
 def unpack(data: bytes, count: int, values: bool = True) -> Block:
@@ -210,14 +222,18 @@ _BININT1, _APPEND, _APPENDS, _BATCH = ord("K"), ord("a"), ord("e"), 1000
 _FEW = 24
 
 
-def position_gaps(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
+def position_gaps(values: Sequence[bytes]) -> tuple[list[int], list[int]]:
     """Each posting's position count and the gaps of its positions (its first from 0), flat,
     from `formats.Positions` values (what Whoosh and `segments.positional_items` write)."""
-    return _few_gaps(values) if len(values) < _FEW else _many_gaps(values)
+    if len(values) < _FEW:
+        return _few_gaps(values)
+    counts, gaps = _many_gaps(values)
+    return counts.tolist(), gaps.tolist()
 
 
-def _few_gaps(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    lists = []
+def _few_gaps(values: Sequence[bytes]) -> tuple[list[int], list[int]]:
+    counts: list[int] = []
+    gaps: list[int] = []
     for value in values:
         if not isinstance(value, bytes) or len(value) < _PREFIX + 4 or not value.startswith(_HEAD, _COUNT):
             raise Unsupported("position values not as Whoosh 2.7.4 writes them")
@@ -227,9 +243,8 @@ def _few_gaps(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
             raise Unsupported(f"a position value that cannot be read ({error})") from error
         if not isinstance(found, list) or not found or len(found) != int.from_bytes(value[:_COUNT], "big"):
             raise Unsupported("position values hold other counts than they say")
-        lists.append(found)
-    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    gaps = np.fromiter((g for found in lists for g in found), dtype=np.int64, count=int(counts.sum()))
+        counts.append(len(found))
+        gaps += found
     return counts, gaps
 
 
