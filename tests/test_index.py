@@ -342,14 +342,25 @@ def test_two_processes_writing_at_once(tmp_path: Path) -> None:
     catalogue.close()
 
 
-def test_an_index_of_whooshs_own_posting_blocks_is_set_aside_and_rebuilt(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    """Indexes written before the posting blocks were packed (Whoosh's pickled blocks) are not
-    read: such an index is set aside, saying why, and rebuilt from the store by itself."""
+def _packed_in_another_format() -> Any:
+    from catalogue.search.packing import CompactCodec
+
+    codec = CompactCodec()
+    codec.packing_format -= 1
+    return codec
+
+
+@pytest.mark.parametrize("codec", ["whoosh", "packed-before"])
+def test_an_index_of_another_posting_format_is_set_aside_and_rebuilt(
+        codec: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Indexes written before the posting blocks were packed (Whoosh's pickled blocks), or
+    packed in an earlier layout, are not read: such an index is set aside, saying why, and
+    rebuilt from the store by itself."""
     from catalogue.search import writing
     from catalogue.search._whoosh import whoosh3
 
-    monkeypatch.setattr(writing, "CompactCodec", whoosh3.W3Codec)  # what earlier versions wrote
+    # what earlier versions wrote
+    monkeypatch.setattr(writing, "CompactCodec", whoosh3.W3Codec if codec == "whoosh" else _packed_in_another_format)
     old = Catalogue(tmp_path / "data")
     old.create(record("old", title="Caravanserai written before"))
     old_generation = old.index.live()

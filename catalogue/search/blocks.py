@@ -7,9 +7,6 @@ what Whoosh's own matchers and scorer read.
 
 from __future__ import annotations
 
-import io
-import pickle
-import struct
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -17,12 +14,10 @@ from typing import Any
 import numpy as np
 
 from ._whoosh import LENGTHS_COLUMN, byte_to_length
-from .packing import MAGIC, Block, Unsupported, head_size, pack, unpack
+from .packing import HEADER, Block, Unsupported, head_size, pack, unpack
 
 __all__ = ["EMPTY_IDS", "EMPTY_W", "Block", "Unsupported", "read_lengths", "read_postings", "term_blocks"]
 
-#: The length in front of each block (negative for a term's last).
-_BLOCK_LENGTH = struct.Struct("!i")
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
@@ -32,23 +27,22 @@ EMPTY_W = np.zeros(0, dtype=np.float64)
 def _split(segment: Any, info: Any) -> Iterator[tuple[int, bool, bytes]]:
     """(count, compressed, data) of each posting block of a term that is not inlined.
 
-    The term's posting blocks are read in one read and split here (each block: its length,
-    negative for the last, a pickled header, then its packed, maybe compressed, data), instead
-    of Whoosh's matcher reading each header through many small reads of the compound file."""
+    The term's posting blocks are read in one read and split here (each block: its header,
+    `packing.HEADER`, then its packed, maybe compressed, data), instead of Whoosh's matcher
+    reading each block through several small reads of the compound file."""
     offset, length = info.extent()
     length = length[0] if isinstance(length, tuple) else length  # whoosh 2.7.4 reads it as a 1-tuple
     raw = segment._terms._postfile.get(offset, length)
-    if raw[:4] != MAGIC:
-        raise Unsupported(f"unknown posting blocks {raw[:4]!r}")
-    stream, position = io.BytesIO(raw), 4
+    position = 0
     while True:
-        (size,) = _BLOCK_LENGTH.unpack_from(raw, position)
-        end = position + _BLOCK_LENGTH.size + abs(size)
+        if position + HEADER.size > len(raw):
+            raise Unsupported("posting blocks longer than their term's extent")
+        size, count, _, _, level, _, _ = HEADER.unpack_from(raw, position)
+        start = position + HEADER.size
+        end = start + abs(size)
         if end > len(raw):
             raise Unsupported("posting blocks longer than their term's extent")
-        stream.seek(position + _BLOCK_LENGTH.size)
-        count, _, _, compressed, _, _ = pickle.load(stream)  # noqa: S301 - the index's own files, as Whoosh reads them
-        yield count, bool(compressed), raw[stream.tell():end]
+        yield count, bool(level), raw[start:end]
         if size < 0:
             break
         position = end

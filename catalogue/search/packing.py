@@ -6,10 +6,11 @@ of the text field took about 12 bytes on disk. `CompactCodec` writes the same se
 with each block's data packed instead: the first document number, the gaps after it, the
 weights when they are not all 1 (whole counts as integers), and for a Positions field each
 posting's number of positions and the gaps between them, every array in the narrowest
-unsigned type that holds it, then zlib. The fast path reads blocks with `unpack`; Whoosh's own
-query code reads them through `CompactLeafMatcher`, which gives it the values its formats
-expect. Segments of Whoosh's own codec are not read: the index rebuilds them
-(`generations.damage`).
+unsigned type that holds it, then zlib (unless the block is short), behind a fixed header in
+place of Whoosh's tag per term and pickled tuple per block. The fast path reads blocks with
+`unpack`; Whoosh's own query code reads them through `CompactLeafMatcher`, which gives it
+the values its formats expect. Segments of Whoosh's own codec, or of another `FORMAT`, are
+not read: the index rebuilds them (`generations.damage`).
 """
 
 from __future__ import annotations
@@ -24,10 +25,17 @@ from typing import Any
 
 import numpy as np
 
-from ._whoosh import formats, length_to_byte, pack_uint, whoosh3
+from ._whoosh import byte_to_length, formats, length_to_byte, pack_uint, whoosh3
 
-#: The tag at the start of a term's posting blocks (Whoosh's own is b"W3Bl").
-MAGIC = b"CtB1"
+#: The version of the layout below, kept with the codec in each segment's table of contents:
+#: a segment of another (or of Whoosh's own codec) is rebuilt, not read.
+FORMAT = 1
+#: Each block's header, in place of Whoosh's tag per term and pickled tuple per block: the data's
+#: length (negative for a term's last block), postings, last document number, highest weight,
+#: zlib level (0: stored as is), shortest and longest field length (Whoosh's length bytes).
+HEADER = struct.Struct("<iHIfBBB")
+#: Data shorter than this is stored as is: zlib's own header and checksum would outweigh it.
+_COMPRESS_FROM = 48
 #: Postings per block: our readers take a term's blocks whole, so larger blocks only save
 #: per-block overhead (Whoosh's 128 is for its matcher's skipping).
 BLOCK_LIMIT = 1024
@@ -294,23 +302,21 @@ def spans(start: np.ndarray, counts: np.ndarray, step: int = 1) -> np.ndarray:
 
 
 class CompactPostingsWriter(whoosh3.W3PostingsWriter):
-    """Whoosh's block writer with each block's data packed (`pack`) instead of pickled."""
+    """Whoosh's block writer with each block's data packed (`pack`) instead of pickled, behind
+    a fixed header (`HEADER`)."""
 
     def _write_block(self, last: bool = False) -> None:
         if self._byteids:  # term vectors (not used by this index): Whoosh's own blocks
             super()._write_block(last)
             return
-        if not self._blockcount:
-            self._postfile.write(MAGIC)
         self._terminfo.add_block(self)
         data = pack(self._ids, self._weights, self._values, self._format)
-        if self._compression:
-            data = zlib.compress(data, self._compression)
-        info = pickle.dumps((len(self._ids), self._ids[-1], self._maxweight, self._compression,
-                             length_to_byte(self._minlength), length_to_byte(self._maxlength)), 2)
-        size = len(info) + len(data)
-        self._postfile.write_int(-size if last else size)
-        self._postfile.write(info)
+        level = self._compression if len(data) >= _COMPRESS_FROM else 0
+        if level:
+            data = zlib.compress(data, level)
+        self._postfile.write(HEADER.pack(-len(data) if last else len(data), len(self._ids), self._ids[-1],
+                                         self._maxweight, level, length_to_byte(self._minlength),
+                                         length_to_byte(self._maxlength)))
         self._postfile.write(data)
         self._blockcount += 1
         self._new_block()
@@ -321,11 +327,18 @@ class CompactLeafMatcher(whoosh3.W3LeafMatcher):
     as the field's Whoosh format encodes them."""
 
     def _read_header(self) -> None:
-        self._postfile.seek(self._startoffset)
-        magic = self._postfile.read(4)
-        if magic != MAGIC:
-            raise Unsupported(f"unknown posting blocks {magic!r}")
-        self._baseoffset = self._postfile.tell()
+        self._baseoffset = self._startoffset  # (no tag: the codec is known from the segment)
+
+    def _goto(self, position: int) -> None:
+        self._data = self._ids = self._weights = self._values = None
+        self._i = 0
+        size, self._blocklength, self._maxid, self._maxweight, self._compression, shortest, longest = \
+            HEADER.unpack(self._postfile.get(position, HEADER.size))
+        if size < 0:
+            self._lastblock, size = True, -size
+        self._dataoffset = position + HEADER.size
+        self._nextoffset = self._dataoffset + size
+        self._minlength, self._maxlength = byte_to_length(shortest), byte_to_length(longest)
 
     def _read_data(self) -> None:
         data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
@@ -352,6 +365,7 @@ class CompactCodec(whoosh3.W3Codec):
 
     def __init__(self, blocklimit: int = BLOCK_LIMIT, compression: int = 3, inlinelimit: int = 1) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+        self.packing_format = FORMAT
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
         if byteids:
