@@ -342,6 +342,22 @@ def test_two_processes_writing_at_once(tmp_path: Path) -> None:
     catalogue.close()
 
 
+def _rebuilt_after_set_aside(data: Path, old_generation: Path, caplog: pytest.LogCaptureFixture, why: str) -> None:
+    """The catalogue in `data` answers from a rebuilt index: its old generation set aside (kept,
+    with a note saying `why`, logged too), a phrase found, a new record searchable."""
+    catalogue = Catalogue(data)
+    with caplog.at_level(logging.WARNING):
+        assert ids(catalogue.search("caravanserai")) == {"old"}
+    assert any(why in r.getMessage() and "set aside" in r.getMessage() for r in caplog.records)
+    assert not old_generation.exists() and catalogue.index.live() != old_generation
+    [aside] = (catalogue.index.path / "set-aside").iterdir()
+    assert aside.name.startswith(old_generation.name) and why in (aside / "SET-ASIDE.txt").read_text()
+    catalogue.create(record("new", title="Caravanserai written after"))
+    assert ids(catalogue.search('"caravanserai written"')) == {"old", "new"}
+    assert catalogue.check_index(repair=False).agrees
+    catalogue.close()
+
+
 def _packed_in_another_format() -> Any:
     from catalogue.search.packing import CompactCodec
 
@@ -367,17 +383,7 @@ def test_an_index_of_another_posting_format_is_set_aside_and_rebuilt(
     old.close()
     monkeypatch.undo()
 
-    catalogue = Catalogue(tmp_path / "data")
-    with caplog.at_level(logging.WARNING):
-        assert ids(catalogue.search("caravanserai")) == {"old"}
-    assert any("posting format" in r.getMessage() and "set aside" in r.getMessage() for r in caplog.records)
-    assert not old_generation.exists() and catalogue.index.live() != old_generation
-    [aside] = (catalogue.index.path / "set-aside").iterdir()
-    assert "posting format" in (aside / "SET-ASIDE.txt").read_text()
-    catalogue.create(record("new", title="Caravanserai written after"))
-    assert ids(catalogue.search('"caravanserai written"')) == {"old", "new"}
-    assert catalogue.check_index(repair=False).agrees
-    catalogue.close()
+    _rebuilt_after_set_aside(tmp_path / "data", old_generation, caplog, "posting format")
 
 
 def test_an_index_written_before_the_search_package_moved_is_set_aside_and_rebuilt(
@@ -399,17 +405,7 @@ def test_an_index_written_before_the_search_package_moved_is_set_aside_and_rebui
     with pytest.raises(ImportError):
         importlib.import_module("catalogue.index")
 
-    catalogue = Catalogue(tmp_path / "data")
-    with caplog.at_level(logging.WARNING):
-        assert ids(catalogue.search("caravanserai")) == {"old"}
-    assert any("older version" in r.getMessage() and "set aside" in r.getMessage() for r in caplog.records)
-    assert not old_generation.exists() and catalogue.index.live() != old_generation
-    [aside] = (catalogue.index.path / "set-aside").iterdir()
-    assert aside.name.startswith(old_generation.name) and "older version" in (aside / "SET-ASIDE.txt").read_text()
-    catalogue.create(record("new", title="Caravanserai written after"))
-    assert ids(catalogue.search("caravanserai")) == {"old", "new"}
-    assert catalogue.check_index(repair=False).agrees
-    catalogue.close()
+    _rebuilt_after_set_aside(tmp_path / "data", old_generation, caplog, "older version")
 
 
 def _schema_before_new_fields() -> Any:

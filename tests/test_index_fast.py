@@ -83,6 +83,17 @@ def _tiny(i: int, rng: random.Random) -> dict[str, Any]:
             "description": " ".join(rng.choices(words, k=rng.randint(0, 4)))}
 
 
+def _tiny_index(tmp_path: Path, count: int, seed: int) -> tuple[Store, SearchIndex, random.Random]:
+    """An index built in one go from `count` tiny records (few words, each in many of them)."""
+    store = Store()
+    index = SearchIndex(tmp_path / "index", UNHURRIED, records=store.public)
+    rng = random.Random(seed)
+    for i in range(count):
+        store.put(_tiny(i, rng))
+    index.reindex(store)
+    return store, index, rng
+
+
 def _compare(index: SearchIndex, query: str, **options: Any) -> None:
     results = []
     for fast in (True, False):
@@ -141,12 +152,7 @@ def test_fast_path_equals_whoosh_on_benchmark_queries(varied: SearchIndex) -> No
 @pytest.mark.slow
 def test_fast_path_equals_whoosh_on_a_large_segment(tmp_path: Path) -> None:
     """Above 5,000 documents Whoosh scores expansions by BM25 instead of a constant; ties abound."""
-    store = Store()
-    index = SearchIndex(tmp_path / "index", UNHURRIED, records=store.public)
-    rng = random.Random(7)
-    for i in range(5200):
-        store.put(_tiny(i, rng))
-    index.reindex(store)
+    store, index, rng = _tiny_index(tmp_path, 5200, seed=7)
     for i in range(0, 40, 3):
         store.put(_tiny(i, rng))
     index.sync(store)
@@ -242,12 +248,7 @@ def test_postings_read_in_one_pass_equal_whooshs_matcher(varied: SearchIndex) ->
 
 def test_postings_of_many_blocks_equal_whooshs_matcher(tmp_path: Path) -> None:
     """Words in thousands of records: their postings span several blocks, read back whole."""
-    store = Store()
-    index = SearchIndex(tmp_path / "index", UNHURRIED, records=store.public)
-    rng = random.Random(11)
-    for i in range(2500):
-        store.put(_tiny(i, rng))
-    index.reindex(store)
+    _, index, _ = _tiny_index(tmp_path, 2500, seed=11)
     _, several = _check_postings(index, ("title", "text", "stem", "f_type"))
     assert several
     index.close()
