@@ -1,4 +1,4 @@
-"""The fast search path (numpy over Whoosh's postings) answers exactly as Whoosh alone does.
+"""The fast search path (numpy over the packed postings) answers exactly as Whoosh alone does.
 
 Each query is run twice on the same index, once with `SearchIndex.fast` on and once with
 Whoosh's own matching and unoptimised scoring, and the totals, facet counts, hits, their

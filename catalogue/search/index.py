@@ -9,9 +9,9 @@ damaged, written by an older version) is set aside and rebuilt from the store: `
 `check` and `reindex` work from any state, and a search meanwhile raises `Unreadable`.
 
 A search parses the query (`query`), bounds its cost (`bounds`), matches and ranks it with
-numpy over Whoosh's postings (`scoring`; queries it cannot evaluate are answered by Whoosh
-itself), counts facets from per-value bitsets (`facets`) and cuts a page of highlighted hits
-(`pages`, `highlight`).
+numpy over the index's packed postings (`scoring`, `packing`; queries it cannot evaluate are
+answered by Whoosh itself), counts facets from per-value bitsets (`facets`) and cuts a page of
+highlighted hits (`pages`, `highlight`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Exact BM25 scoring and match sets with numpy over Whoosh's own postings.
+"""Exact BM25 scoring and match sets with numpy over the index's postings.
 
-Reads the posting blocks and field-length columns of whoosh==2.7.4 (`catalogue.search.blocks`)
-and evaluates a parsed Whoosh query per segment with
+Reads the posting blocks (`catalogue.search.blocks`, packed by `catalogue.search.packing`) and
+the field-length columns of whoosh==2.7.4, and evaluates a parsed Whoosh query per segment with
 the arithmetic and the quirks of Whoosh's own unoptimised search (BM25F, boosts,
 constant-score ranges and expansions, the small-segment array union), so totals, facets and
 rankings equal Whoosh's. A query it does not know raises `Unsupported` and the index asks

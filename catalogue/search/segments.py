@@ -217,7 +217,8 @@ def write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: MemoryPool
 
 def _write_term(writer: Any, ids: np.ndarray, weights: np.ndarray, values: np.ndarray | None,
                 lengths: np.ndarray | None) -> None:
-    """Fill a W3PostingsWriter block by block, keeping the statistics `add_posting` keeps."""
+    """Fill the codec's posting writer (`packing.CompactPostingsWriter`) block by block, keeping
+    the statistics `add_posting` keeps."""
     limit = writer._blocklimit
     count = len(ids)
     for start in range(0, count, limit):
