@@ -14,6 +14,7 @@ Samarra) stay apart.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -65,16 +66,23 @@ class PlaceGroup:
     bits: int
     names: set[str]
     labels: dict[str, str]
+    #: The place facet's terms grouped here (a later version reuses `bits` while they are unchanged).
+    terms: frozenset[str] = frozenset()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _place_key(name: str) -> str:
+    """The letters a place name folds to (names with the same are one place); kept, as every
+    index version groups the same names again."""
     return " ".join(fold_word(w) for w in WORD.findall(name)) or name
 
 
-def group_places(table: dict[str, int], counts: dict[str, int], pairs: Iterable[tuple[str, str]]) -> list[PlaceGroup]:
+def group_places(table: dict[str, int], counts: dict[str, int], pairs: Iterable[tuple[str, str]],
+                 known: Iterable[PlaceGroup] = ()) -> list[PlaceGroup]:
     """The places of the place facet's terms (`table`: term -> bitset; `counts`: term -> its
     live documents; `pairs`: terms that one live record gives together): names with the same
-    folded letters, or given by one record, together."""
+    folded letters, or given by one record, together. A group of the same terms as one of
+    `known` (whose terms' bitsets are unchanged) takes its bitset instead of joining them again."""
     terms = [term for term in table if counts[term]]  # a name only deleted records gave is gone
     parent = list(range(len(terms)))
     number = {term: i for i, term in enumerate(terms)}
@@ -99,12 +107,16 @@ def group_places(table: dict[str, int], counts: dict[str, int], pairs: Iterable[
     for i in range(len(terms)):
         members.setdefault(find(i), []).append(i)
     groups = []
+    reused = {group.terms: group.bits for group in known}
     for indexes in members.values():
-        bits, names, own, tagged = 0, set(), {}, {}
+        grouped = frozenset(terms[i] for i in indexes)
+        kept = reused.get(grouped)
+        bits, names, own, tagged = kept or 0, set(), {}, {}
         for i in indexes:
             name, lang, primary = read_place_term(terms[i])
             count = counts[terms[i]]
-            bits = bits | table[terms[i]] if bits else table[terms[i]]
+            if kept is None:
+                bits = bits | table[terms[i]] if bits else table[terms[i]]
             names.add(name)
             if primary:
                 own[name] = own.get(name, 0) + count
@@ -114,7 +126,7 @@ def group_places(table: dict[str, int], counts: dict[str, int], pairs: Iterable[
         found = own or {read_place_term(terms[i])[0]: counts[terms[i]] for i in indexes}
         value = max(found, key=lambda n: (found[n], n))
         labels = {tag: max(names_, key=lambda n: (names_[n], n)) for tag, names_ in tagged.items()}
-        groups.append(PlaceGroup(value, bits, names, labels))
+        groups.append(PlaceGroup(value, bits, names, labels, grouped))
     return groups
 
 
@@ -132,6 +144,11 @@ class FacetSets:
     sort_keys: dict[str, np.ndarray] = field(default_factory=dict)
     #: The live documents that have a geometry (`catalogue.search.spatial`), built on first use.
     mapped: int | None = None
+    #: The segments the sets were made from, (key, offset, size) each, with their live documents
+    #: and place counts and pairs: what the next version's sets are patched from.
+    layout: tuple[tuple[str, int, int], ...] = ()
+    lives: tuple[np.ndarray, ...] = ()
+    leaf_places: tuple[tuple[dict[str, int], set[tuple[str, str]]], ...] = ()
 
     def sort_key(self, reader: Any, column: str) -> np.ndarray:
         """Each document's rank by `column` (equal values share a rank), read once per version."""
@@ -255,33 +272,92 @@ class NewestSets:
             return list(self._held.values())
 
 
-def build_facet_sets(reader: Any, postings: Postings) -> FacetSets:
+def build_facet_sets(reader: Any, postings: Postings, before: FacetSets | None = None) -> FacetSets:
     """The facet bitsets of an index version (deleted documents left out): each segment's own
-    sets (`leaf_facets`) shifted to its place in the version and masked by its live documents."""
+    sets (`leaf_facets`) shifted to its place in the version and masked by its live documents.
+
+    When `before`, the sets of an earlier version, was made from segments this version keeps
+    at the same places (an edit: a new small segment, documents deleted in older ones), they
+    are patched instead: the deleted documents taken out of the values that hold them, the new
+    segments' values added, every other value's set and place group shared with `before`, so
+    an edit's cost does not grow with the catalogue's size."""
+    leaves = postings.leaves
+    layout = tuple((leaf.key, leaf.offset, leaf.size) for leaf in leaves)
+    kept = _kept(before, leaves, layout)
     size = reader.doc_count_all()
-    live_mask = np.concatenate([leaf.live for leaf in postings.leaves]) if postings.leaves \
-        else np.zeros(0, dtype=bool)
-    live = to_bitset(live_mask) if size else 0
-    facets = FacetSets(size, live)
-    leaves = [(leaf, leaf_facets(postings, leaf)) for leaf in postings.leaves]
+    if before is None or kept is None:
+        live_mask = np.concatenate([leaf.live for leaf in leaves]) if leaves else np.zeros(0, dtype=bool)
+        facets = FacetSets(size, to_bitset(live_mask) if size else 0)
+        _add_values(facets, [(leaf, leaf_facets(postings, leaf)) for leaf in leaves], facets.live)
+        before = None
+    else:
+        dead = [old & ~leaf.live for old, leaf in zip(before.lives, leaves, strict=False)]
+        gone = to_bitset(np.concatenate(dead)) if any(d.any() for d in dead) else 0
+        added = [(leaf, leaf_facets(postings, leaf)) for leaf in leaves[kept:]]
+        added_live = 0
+        for leaf, _ in added:
+            added_live |= to_bitset(leaf.live) << leaf.offset
+        facets = FacetSets(size, (before.live & ~gone if gone else before.live) | added_live)
+        facets.values = {name: {value: bits & ~gone if gone and bits & gone else bits
+                                for value, bits in table.items()} for name, table in before.values.items()}
+        _add_values(facets, added, added_live)
+    facets.layout, facets.lives = layout, tuple(leaf.live for leaf in leaves)
+    _group_places(facets, postings, before)
+    return facets
+
+
+def _kept(before: FacetSets | None, leaves: list[Leaf], layout: tuple[tuple[str, int, int], ...]) -> int | None:
+    """How many segments this version shares with `before` at the same places, all first and
+    with no document live again that was deleted there (else `before` is not an earlier
+    version of this one); None when its sets cannot be patched."""
+    if before is None or not before.layout or layout[:len(before.layout)] != before.layout:
+        return None
+    if any((leaf.live & ~old).any() for old, leaf in zip(before.lives, leaves, strict=False)):
+        return None
+    return len(before.layout)
+
+
+def _add_values(facets: FacetSets, leaves: list[tuple[Leaf, LeafFacets]], live: int) -> None:
+    """Add the values of `leaves` (segments and their facet terms), masked by `live`, to the
+    sets, every table kept in value order."""
     for name in FACET_FIELDS:
-        table = facets.values[name] = {}
-        for value in sorted({v for _, found in leaves for v in found.values[name]}):
-            bits = 0
-            for leaf, found in leaves:
-                bits |= found.values[name].get(value, 0) << leaf.offset
-            table[value] = bits & live
+        table = facets.values.setdefault(name, {})
+        added: dict[str, int] = {}
+        for leaf, found in leaves:
+            for value, bits in found.values[name].items():
+                added[value] = added.get(value, 0) | bits << leaf.offset
+        for value in added.keys() - table.keys():
+            table[value] = 0
+        facets.values[name] = {value: table[value] | added[value] & live if value in added else table[value]
+                               for value in sorted(table)}
+
+
+def _group_places(facets: FacetSets, postings: Postings, before: FacetSets | None) -> None:
+    """The place groups of the sets: each segment's live place counts and pairs (taken from
+    `before` for a segment whose deletions did not change), the groups of unchanged terms too."""
     counts: dict[str, int] = dict.fromkeys(facets.values["place"], 0)
     pairs: set[tuple[str, str]] = set()
-    for leaf, found in leaves:
-        for value, n in found.counts(leaf.live).items():
+    per_leaf = []
+    for i, leaf in enumerate(postings.leaves):
+        if before is not None and i < len(before.lives) and np.array_equal(before.lives[i], leaf.live):
+            found_counts, found_pairs = before.leaf_places[i]
+        else:
+            found = leaf_facets(postings, leaf)
+            found_counts, found_pairs = found.counts(leaf.live), set(found.pairs(leaf.live))
+        per_leaf.append((found_counts, found_pairs))
+        for value, n in found_counts.items():
             counts[value] += n
-        pairs.update(found.pairs(leaf.live))
-    facets.places = [g for g in group_places(facets.values["place"], counts, pairs) if g.bits]
+        pairs |= found_pairs
+    facets.leaf_places = tuple(per_leaf)
+    table, known = facets.values["place"], []
+    if before is not None:
+        old = before.values["place"]
+        same = {term for term, bits in table.items() if old.get(term) is bits}
+        known = [group for group in before.places if group.terms <= same]
+    facets.places = [g for g in group_places(table, counts, pairs, known) if g.bits]
     facets.place_of = {n: g for g in facets.places for n in g.names}
     for group in facets.places:  # the value wins over another place's name
         facets.place_of[group.value] = group
-    return facets
 
 
 def clean_filters(filters: dict[str, list[str]] | None) -> dict[str, list[str]]:

@@ -342,7 +342,8 @@ class SearchIndex:
     def _facet_sets(self, searcher: Any) -> FacetSets:
         reader = searcher.reader()
         key = (str(self._local.folder), reader.generation())
-        return self._facets.get(key, lambda: build_facet_sets(reader, self._postings(searcher)))
+        return self._facets.get(key, lambda: build_facet_sets(reader, self._postings(searcher),
+                                                              next(iter(self._facets.held()), None)))
 
     def search(self, query: str, *, filters: dict[str, list[str]], sort: str, page: int, page_size: int,
                facets: bool, highlight: bool, facet_limit: int | None = FACET_LIMIT,
