@@ -80,7 +80,10 @@ def provider_url():
 
 @pytest.fixture
 def slow_provider_url():
-    yield from serve_provider(0.6)
+    # slow enough that the first harvest is still fetching when the second process has
+    # started and been refused, even on a loaded machine (at 0.6 s a page the first one, 12
+    # records in 7 s, once wrote its end in the instant between the test's check and its kill)
+    yield from serve_provider(1.5)
 
 
 @pytest.mark.slow
