@@ -82,7 +82,8 @@ def group_places(table: dict[str, int], counts: dict[str, int], pairs: Iterable[
     """The places of the place facet's terms (`table`: term -> bitset; `counts`: term -> its
     live documents; `pairs`: terms that one live record gives together): names with the same
     folded letters, or given by one record, together. A group of the same terms as one of
-    `known` (whose terms' bitsets are unchanged) takes its bitset instead of joining them again."""
+    `known` (groups of an earlier version whose terms' bitsets, so counts, are unchanged) is
+    that group, not made again."""
     terms = [term for term in table if counts[term]]  # a name only deleted records gave is gone
     parent = list(range(len(terms)))
     number = {term: i for i, term in enumerate(terms)}
@@ -103,31 +104,30 @@ def group_places(table: dict[str, int], counts: dict[str, int], pairs: Iterable[
         union(i, by_key.setdefault(_place_key(read_place_term(term)[0]), i))
     for a, b in pairs:  # (both live: a live record gives them)
         union(number[a], number[b])
-    members: dict[int, list[int]] = {}
-    for i in range(len(terms)):
-        members.setdefault(find(i), []).append(i)
-    groups = []
-    reused = {group.terms: group.bits for group in known}
-    for indexes in members.values():
-        grouped = frozenset(terms[i] for i in indexes)
-        kept = reused.get(grouped)
-        bits, names, own, tagged = kept or 0, set(), {}, {}
-        for i in indexes:
-            name, lang, primary = read_place_term(terms[i])
-            count = counts[terms[i]]
-            if kept is None:
-                bits = bits | table[terms[i]] if bits else table[terms[i]]
-            names.add(name)
-            if primary:
-                own[name] = own.get(name, 0) + count
-            if lang:
-                tag = lang.split("-")[0].lower()
-                tagged.setdefault(tag, {})[name] = tagged.get(tag, {}).get(name, 0) + count
-        found = own or {read_place_term(terms[i])[0]: counts[terms[i]] for i in indexes}
-        value = max(found, key=lambda n: (found[n], n))
-        labels = {tag: max(names_, key=lambda n: (names_[n], n)) for tag, names_ in tagged.items()}
-        groups.append(PlaceGroup(value, bits, names, labels, grouped))
-    return groups
+    members: dict[int, list[str]] = {}
+    for i, term in enumerate(terms):
+        members.setdefault(find(i), []).append(term)
+    reused = {group.terms: group for group in known}
+    return [reused.get(frozenset(grouped)) or _place_group(grouped, table, counts) for grouped in members.values()]
+
+
+def _place_group(terms: list[str], table: dict[str, int], counts: dict[str, int]) -> PlaceGroup:
+    """One place of the place facet: its terms' documents, names, value and labels."""
+    bits, names, own, tagged = 0, set(), {}, {}
+    for term in terms:
+        name, lang, primary = read_place_term(term)
+        count = counts[term]
+        bits = bits | table[term] if bits else table[term]
+        names.add(name)
+        if primary:
+            own[name] = own.get(name, 0) + count
+        if lang:
+            tag = lang.split("-")[0].lower()
+            tagged.setdefault(tag, {})[name] = tagged.get(tag, {}).get(name, 0) + count
+    found = own or {read_place_term(term)[0]: counts[term] for term in terms}
+    value = max(found, key=lambda n: (found[n], n))
+    labels = {tag: max(names_, key=lambda n: (names_[n], n)) for tag, names_ in tagged.items()}
+    return PlaceGroup(value, bits, names, labels, frozenset(terms))
 
 
 @dataclass
