@@ -289,10 +289,11 @@ def build_facet_sets(reader: Any, postings: Postings, before: FacetSets | None =
         live_mask = np.concatenate([leaf.live for leaf in leaves]) if leaves else np.zeros(0, dtype=bool)
         facets = FacetSets(size, to_bitset(live_mask) if size else 0)
         _add_values(facets, [(leaf, leaf_facets(postings, leaf)) for leaf in leaves], facets.live)
-        before = None
+        before, unchanged = None, set()
     else:
         dead = [old & ~leaf.live for old, leaf in zip(before.lives, leaves, strict=False)]
-        gone = to_bitset(np.concatenate(dead)) if any(d.any() for d in dead) else 0
+        unchanged = {i for i, d in enumerate(dead) if not d.any()}  # (no document comes back: `_kept`)
+        gone = to_bitset(np.concatenate(dead)) if len(unchanged) < kept else 0
         added = [(leaf, leaf_facets(postings, leaf)) for leaf in leaves[kept:]]
         added_live = 0
         for leaf, _ in added:
@@ -302,7 +303,7 @@ def build_facet_sets(reader: Any, postings: Postings, before: FacetSets | None =
                                 for value, bits in table.items()} for name, table in before.values.items()}
         _add_values(facets, added, added_live)
     facets.layout, facets.lives = layout, tuple(leaf.live for leaf in leaves)
-    _group_places(facets, postings, before)
+    _group_places(facets, postings, before, unchanged)
     return facets
 
 
@@ -326,20 +327,22 @@ def _add_values(facets: FacetSets, leaves: list[tuple[Leaf, LeafFacets]], live: 
         for leaf, found in leaves:
             for value, bits in found.values[name].items():
                 added[value] = added.get(value, 0) | bits << leaf.offset
-        for value in added.keys() - table.keys():
-            table[value] = 0
-        facets.values[name] = {value: table[value] | added[value] & live if value in added else table[value]
-                               for value in sorted(table)}
+        new = added.keys() - table.keys()
+        for value, bits in added.items():
+            table[value] = table.get(value, 0) | bits & live
+        if new:
+            facets.values[name] = dict(sorted(table.items()))
 
 
-def _group_places(facets: FacetSets, postings: Postings, before: FacetSets | None) -> None:
+def _group_places(facets: FacetSets, postings: Postings, before: FacetSets | None, unchanged: set[int]) -> None:
     """The place groups of the sets: each segment's live place counts and pairs (taken from
-    `before` for a segment whose deletions did not change), the groups of unchanged terms too."""
+    `before` for the `unchanged` segments, whose documents were not deleted since), the groups
+    of unchanged terms too."""
     counts: dict[str, int] = dict.fromkeys(facets.values["place"], 0)
     pairs: set[tuple[str, str]] = set()
     per_leaf = []
     for i, leaf in enumerate(postings.leaves):
-        if before is not None and i < len(before.lives) and np.array_equal(before.lives[i], leaf.live):
+        if before is not None and i in unchanged:
             found_counts, found_pairs = before.leaf_places[i]
         else:
             found = leaf_facets(postings, leaf)

@@ -31,7 +31,6 @@ from ._whoosh import TOC, CompoundStorage, EmptyIndexError, FileIndex, FileStora
 from .documents import index_schema
 from .files import open_shared
 from .locks import FileLock
-from .packing import CompactCodec
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +223,7 @@ def _compound_damage(path: Path) -> str | None:
 def _segment_damage(folder: Path, ix: Any, toc: Any, segment: Any, manifest: dict[str, list[int]],
                     deep: bool) -> str | None:
     codec = segment.codec()
-    if not isinstance(codec, CompactCodec) or getattr(codec, "packing_format", None) != packing.FORMAT:
+    if not isinstance(codec, packing.CompactCodec) or getattr(codec, "packing_format", None) != packing.FORMAT:
         return (f"segment {segment.segment_id()} was written by an older version in another posting "
                 "format, which this one no longer reads")
     files = _segment_files(folder, segment)
