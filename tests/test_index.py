@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from catalogue.errors import QueryTooLong
 from catalogue.search import FACETS, SearchResult, analysis, documents, generations, highlight, writing
 from catalogue.search import _whoosh as whoosh
+from catalogue.search.codec import CompactCodec
 from catalogue.service import Catalogue
 
 SOURCE = [{"id": "s1", "citation": "Test citation, 2024.", "publisher": "Test Press"}]
@@ -358,11 +359,16 @@ def _rebuilt_after_set_aside(data: Path, old_generation: Path, caplog: pytest.Lo
     catalogue.close()
 
 
-def _packed_in_another_format() -> Any:
-    from catalogue.search.packing import CompactCodec
+class _PackedBefore(CompactCodec):
+    """What format 1 wrote: packed posting blocks, Whoosh's own hashed terms file."""
 
-    codec = CompactCodec()
-    codec.packing_format -= 1
+    field_writer = whoosh.whoosh3.W3Codec.field_writer
+    terms_reader = whoosh.whoosh3.W3Codec.terms_reader
+
+
+def _packed_in_another_format() -> Any:
+    codec = _PackedBefore()
+    codec.packing_format = 1
     return codec
 
 
@@ -370,20 +376,20 @@ def _packed_in_another_format() -> Any:
 def test_an_index_of_another_posting_format_is_set_aside_and_rebuilt(
         codec: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """Indexes written before the posting blocks were packed (Whoosh's pickled blocks), or
-    packed in an earlier layout, are not read: such an index is set aside, saying why, and
-    rebuilt from the store by itself."""
+    before the terms file was (format 1: Whoosh's hash table), are not read: such an index is
+    set aside, saying why, and rebuilt from the store by itself."""
     from catalogue.search import writing
-    from catalogue.search._whoosh import whoosh3
 
     # what earlier versions wrote
-    monkeypatch.setattr(writing, "CompactCodec", whoosh3.W3Codec if codec == "whoosh" else _packed_in_another_format)
+    earlier = whoosh.whoosh3.W3Codec if codec == "whoosh" else _packed_in_another_format
+    monkeypatch.setattr(writing, "CompactCodec", earlier)
     old = Catalogue(tmp_path / "data")
     old.create(record("old", title="Caravanserai written before"))
     old_generation = old.index.live()
     old.close()
     monkeypatch.undo()
 
-    _rebuilt_after_set_aside(tmp_path / "data", old_generation, caplog, "posting format")
+    _rebuilt_after_set_aside(tmp_path / "data", old_generation, caplog, "segment format")
 
 
 def test_an_index_written_before_the_search_package_moved_is_set_aside_and_rebuilt(

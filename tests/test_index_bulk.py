@@ -1,7 +1,7 @@
 """The fast writer (`catalogue.search.segments`) writes exactly the segment Whoosh's own writer writes.
 
 The same documents go once through Whoosh's `add_document` (its analysers, pool and posting
-writer, its own pickled blocks) and once through ours (packed blocks, `packing.CompactCodec`),
+writer, its own pickled blocks) and once through ours (packed blocks, `codec.CompactCodec`),
 and every term, posting (document, weight, positions) as Whoosh's matcher reads it, term
 statistic, field length, stored field and column must be equal. The records mix synthetic
 ones (terms long enough for several posting blocks), the Khojaly demo records and awkward
@@ -21,8 +21,8 @@ from catalogue.cli.records import demo_path
 from catalogue.search import SearchIndex, writing
 from catalogue.search._whoosh import whoosh_index
 from catalogue.search.analysis import FIELD_KINDS, field_tokens
+from catalogue.search.codec import CompactCodec
 from catalogue.search.documents import common_words, document, index_schema
-from catalogue.search.packing import CompactCodec
 from catalogue.search.pairs import with_pairs
 from harvest.jsonlfile import read_jsonl
 

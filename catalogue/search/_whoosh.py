@@ -21,7 +21,6 @@ with warnings.catch_warnings():
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
     from whoosh.filedb.compound import CompoundStorage
     from whoosh.filedb.filestore import FileStorage
-    from whoosh.filedb.filetables import OrderedHashReader
     from whoosh.filedb.structfile import StructFile
     from whoosh.index import TOC, EmptyIndexError, FileIndex
     from whoosh.lang.porter import stem
@@ -29,7 +28,7 @@ with warnings.catch_warnings():
     from whoosh.query import positional, ranges, terms
     from whoosh.query.qcore import _NullQuery
     from whoosh.query.spans import SpanNear2
-    from whoosh.reading import MultiReader, ReaderClosed, SegmentReader
+    from whoosh.reading import MultiReader, ReaderClosed, SegmentReader, TermNotFound
     from whoosh.scoring import BM25F
     from whoosh.searching import Searcher
     from whoosh.system import pack_uint, pack_ushort
@@ -37,8 +36,8 @@ with warnings.catch_warnings():
 
 __all__ = [
     "BM25F", "LENGTHS_COLUMN", "TOC", "CompoundStorage", "EmptyIndexError", "FileIndex", "FileStorage",
-    "MultiReader", "OrderedHashReader", "QueryParserError", "ReaderClosed", "Searcher", "SegmentReader", "SpanNear2",
-    "StructFile", "_NullQuery", "_lenfield", "analysis", "byte_to_length", "columns", "fields", "formats",
+    "MultiReader", "QueryParserError", "ReaderClosed", "Searcher", "SegmentReader", "SpanNear2", "StructFile",
+    "TermNotFound", "_NullQuery", "_lenfield", "analysis", "byte_to_length", "columns", "fields", "formats",
     "length_to_byte", "pack_uint", "pack_ushort", "positional", "qparser", "ranges", "stem", "terms",
     "whoosh3", "whoosh_index", "whoosh_writing", "wq",
 ]

@@ -1,6 +1,6 @@
 """A term's postings and a field's lengths, read from one segment of a whoosh==2.7.4 index.
 
-The posting blocks `packing.CompactCodec` writes and the pinned version's lengths column are
+The posting blocks `codec.CompactCodec` writes and the pinned version's lengths column are
 read directly and decoded with numpy, for `catalogue.search.scoring` to score; tested equal to
 what Whoosh's own matchers and scorer read.
 """

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import packing, pairs
+from . import codec, pairs
 from ._whoosh import TOC, CompoundStorage, EmptyIndexError, FileIndex, FileStorage, SegmentReader, StructFile
 from .documents import index_schema
 from .files import open_shared
@@ -222,10 +222,10 @@ def _compound_damage(path: Path) -> str | None:
 
 def _segment_damage(folder: Path, ix: Any, toc: Any, segment: Any, manifest: dict[str, list[int]],
                     deep: bool) -> str | None:
-    codec = segment.codec()
-    if not isinstance(codec, packing.CompactCodec) or getattr(codec, "packing_format", None) != packing.FORMAT:
-        return (f"segment {segment.segment_id()} was written by an older version in another posting "
-                "format, which this one no longer reads")
+    used = segment.codec()
+    if not isinstance(used, codec.CompactCodec) or getattr(used, "packing_format", None) != codec.FORMAT:
+        return (f"segment {segment.segment_id()} was written by an older version in another segment format, "
+                "which this one no longer reads")
     files = _segment_files(folder, segment)
     if not files:
         return f"the files of segment {segment.segment_id()} are missing"

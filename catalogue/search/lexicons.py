@@ -3,22 +3,19 @@
 Typo tolerance and "did you mean" compare a word with every indexed word that shares its
 first letter. Whoosh 2.7.4 reads such a list one word at a time (`expand_prefix`: two small
 file reads and a generator per word, ~10 µs each), which made a typo query at 100,000 records
-spend most of its time listing words. `read` takes the field's whole run of keys from the
-segment's terms file in one read and splits it with `struct` (the pinned version's private
-layout, as `catalogue.search.scoring` reads its postings; tested equal to `reader.lexicon`);
+spend most of its time listing words. `read` takes the field's keys from the segment's term
+table block by block (`terms.TermTable.keys_between`; tested equal to `reader.lexicon`);
 `Lexicon` answers a prefix with a binary search, its tails kept for the next query.
 """
 
 from __future__ import annotations
 
 import bisect
-import struct
 from typing import Any
 
-from ._whoosh import OrderedHashReader, pack_ushort
+from ._whoosh import pack_ushort
+from .terms import TermTable
 
-#: Whoosh's hash-file record header: key length, value length (big-endian int32 each).
-_HEADER = struct.Struct("!ii")
 #: Bytes of the field number in front of each key of a terms file.
 _FIELD_NUMBER = 2
 #: Prefixes whose tails a lexicon keeps (a typo query asks for a handful).
@@ -60,21 +57,10 @@ def read(segment: Any, fieldname: str) -> list[str]:
     terms = getattr(segment, "_terms", None)
     table = getattr(terms, "_tindex", None)
     number = getattr(terms, "_fieldmap", {}).get(fieldname)
-    if not isinstance(table, OrderedHashReader) or number is None:
+    if not isinstance(table, TermTable) or number is None:
         return [from_bytes(b) for b in segment.lexicon(fieldname)]
-    start = table.closest_key_pos(pack_ushort(number))
-    if start is None:
-        return []
-    end = table.closest_key_pos(pack_ushort(number + 1)) if number + 1 < 65536 else None
-    end = table.endofdata if end is None else end
-    raw = table.dbfile.get(start, end - start)
-    out, position, unpack, size = [], 0, _HEADER.unpack_from, _HEADER.size
-    while position < len(raw):
-        keylen, datalen = unpack(raw, position)
-        position += size
-        out.append(from_bytes(raw[position + _FIELD_NUMBER:position + keylen]))
-        position += keylen + datalen
-    return out
+    high = pack_ushort(number + 1) if number + 1 < 65536 else b"\xff\xff\xff"
+    return [from_bytes(key[_FIELD_NUMBER:]) for key in table.keys_between(pack_ushort(number), high)]
 
 
 def lexicon(segment: Any, fieldname: str, cache: Any = None) -> Lexicon:

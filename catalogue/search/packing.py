@@ -2,15 +2,14 @@
 
 Whoosh 2.7.4 pickles each block of postings: every document gap an opcode and a byte, every
 weight an opcode and a double, every posting's positions a pickle of their own, so a posting
-of the text field took about 12 bytes on disk. `CompactCodec` writes the same segment files
-with each block's data packed instead: the first document number, the gaps after it, the
+of the text field took about 12 bytes on disk. `codec.CompactCodec` writes the same segment
+files with each block's data packed instead: the first document number, the gaps after it, the
 weights when they are not all 1 (whole counts as integers), and for a Positions field each
 posting's number of positions and the gaps between them, every array in the narrowest
 unsigned type that holds it, then zlib (unless the block is short), behind a fixed header in
 place of Whoosh's tag per term and pickled tuple per block. The fast path reads blocks with
 `unpack`; Whoosh's own query code reads them through `CompactLeafMatcher`, which gives it
-the values its formats expect. Segments of Whoosh's own codec, or of another `FORMAT`, are
-not read: the index rebuilds them (`generations.damage`).
+the values its formats expect.
 """
 
 from __future__ import annotations
@@ -27,9 +26,6 @@ import numpy as np
 
 from ._whoosh import byte_to_length, formats, length_to_byte, pack_uint, whoosh3
 
-#: The version of the layout below, kept with the codec in each segment's table of contents:
-#: a segment of another (or of Whoosh's own codec) is rebuilt, not read.
-FORMAT = 1
 #: Each block's header, in place of Whoosh's tag per term and pickled tuple per block: the data's
 #: length (negative for a term's last block), postings, last document number, highest weight,
 #: zlib level (0: stored as is), shortest and longest field length (Whoosh's length bytes).
@@ -65,15 +61,28 @@ class Block:
     raw: Any = None
 
 
-def _put(out: list[bytes], values: list[int]) -> None:
+def put_array(out: list[bytes], values: list[int]) -> None:
     """Append the narrowest unsigned code holding `values` (non-negative integers) and them."""
     top = max(values, default=0)
     code, letter = (1, "B") if top < 1 << 8 else (2, "H") if top < 1 << 16 else (4, "I")
     out += [bytes((code,)), struct.pack(f"<{len(values)}{letter}", *values)]
 
 
-def _take(data: bytes, at: int, count: int) -> tuple[np.ndarray, int]:
-    """The array `_put` wrote at `at` (`count` items, as int64 or float64) and where it ends."""
+def whole_numbers(values: list[float]) -> bool:
+    """Whether `values` are all whole numbers that `put_array` can hold."""
+    return all(map(float.is_integer, values)) and min(values, default=0) >= 0 and max(values, default=0) < 2**32
+
+
+def put_numbers(out: list[bytes], values: list[float], whole: bool) -> None:
+    """Append float32 `values` as `put_array` integers when `whole`, else as float32 (code 8)."""
+    if whole:
+        put_array(out, [int(x) for x in values])
+    else:
+        out += [b"\x08", struct.pack(f"<{len(values)}f", *values)]
+
+
+def take_array(data: bytes, at: int, count: int) -> tuple[np.ndarray, int]:
+    """The array `put_array` wrote at `at` (`count` items, as int64 or float64) and where it ends."""
     dtype = _DTYPES.get(data[at])
     if dtype is None:
         raise Unsupported(f"an unknown array code {data[at]} in a posting block")
@@ -94,14 +103,12 @@ def pack(ids: Sequence[int], weights: Sequence[float], values: Sequence[Any] | N
     w = [float(x) for x in weights]
     n = len(ids)
     out = [_FIRST.pack(ids[0])]
-    _put(out, [b - a for a, b in pairwise(ids)])
-    whole = all(map(float.is_integer, w)) and min(w) >= 0 and max(w) < 2**32
+    put_array(out, [b - a for a, b in pairwise(ids)])
+    whole = whole_numbers(w)
     if w.count(1.0) == n:
         out.append(b"\x00")
-    elif whole:
-        _put(out, [int(x) for x in w])
     else:
-        out += [b"\x08", struct.pack(f"<{n}f", *w)]
+        put_numbers(out, w, whole)
     out.append(_values(values, w, whole, fmt))
     return b"".join(out)
 
@@ -123,8 +130,8 @@ def _values(values: Sequence[Any] | None, w: list[float], whole: bool, fmt: Any)
             pass
         else:
             out = [bytes((POSITIONS,))]
-            _put(out, counts)
-            _put(out, gaps)
+            put_array(out, counts)
+            put_array(out, gaps)
             return b"".join(out)
     return bytes((PICKLED,)) + pickle.dumps(tuple(values), 2)
 
@@ -142,7 +149,7 @@ def unpack(data: bytes, count: int, values: bool = True) -> Block:
     read (`data` may then be cut after them: see `head_size`)."""
     if len(data) < _FIRST.size + 2:
         raise Unsupported("a posting block shorter than its header")
-    gaps, at = _take(data, _FIRST.size, count - 1)
+    gaps, at = take_array(data, _FIRST.size, count - 1)
     ids = np.empty(count, dtype=np.int64)
     ids[0] = _FIRST.unpack_from(data)[0]
     np.cumsum(gaps, out=ids[1:])
@@ -150,7 +157,7 @@ def unpack(data: bytes, count: int, values: bool = True) -> Block:
     if data[at] == 0:
         weights, at = np.ones(count), at + 1
     else:
-        weights, at = _take(data, at, count)
+        weights, at = take_array(data, at, count)
     block = Block(ids, weights)
     if values:
         _read_values(block, data, at, count)
@@ -167,8 +174,8 @@ def _read_values(block: Block, data: bytes, at: int, count: int) -> None:
         raise Unsupported("a posting block without its values")
     block.kind = kind = data[at]
     if kind == POSITIONS:
-        block.counts, at = _take(data, at + 1, count)
-        block.gaps, _ = _take(data, at, int(block.counts.sum()))
+        block.counts, at = take_array(data, at + 1, count)
+        block.gaps, _ = take_array(data, at, int(block.counts.sum()))
     elif kind == FIXED:
         block.raw = data[at + 1:]
     elif kind == PICKLED:
@@ -358,23 +365,3 @@ class CompactLeafMatcher(whoosh3.W3LeafMatcher):
         if self._data is None:
             self._read_data()
         self._values = whoosh_values(self._data, self.format)
-
-
-class CompactCodec(whoosh3.W3Codec):
-    """Whoosh's whoosh3 codec with packed posting blocks (`BLOCK_LIMIT` postings each)."""
-
-    def __init__(self, blocklimit: int = BLOCK_LIMIT, compression: int = 3, inlinelimit: int = 1) -> None:
-        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
-        self.packing_format = FORMAT
-
-    def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
-        if byteids:
-            return super().postings_writer(dbfile, byteids=True)
-        return CompactPostingsWriter(dbfile, blocklimit=self._blocklimit, compression=self._compression,
-                                     inlinelimit=self._inlinelimit)
-
-    def postings_reader(self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None) -> Any:
-        if terminfo.is_inlined():
-            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
-        offset, length = terminfo.extent()
-        return CompactLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)

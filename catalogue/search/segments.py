@@ -5,7 +5,7 @@ Fills private writer internals of whoosh==2.7.4 (the pinned version). Whoosh's o
 a temporary pool, sorts and reloads it, and at commit asks the disk for every posting's field
 length. Here the analysed fields come tokenised by `catalogue.search.analysis.tokens`,
 postings are grouped per term in memory (already in document order), and each term's blocks
-are handed to the codec's block writer whole (`packing.CompactCodec`), with field lengths read
+are handed to the codec's block writer whole (`codec.CompactCodec`), with field lengths read
 once per field. The files written are the ones Whoosh's own `add_document` writes through the
 same codec (`tests/test_index_bulk.py` compares them term by term).
 """

@@ -23,9 +23,9 @@ from typing import Any
 from ..processes import ParentWatch
 from . import generations, pairs, segments
 from ._whoosh import SegmentReader, whoosh_writing
+from .codec import CompactCodec
 from .documents import PlaceNames, analysed, common_words, document
 from .generations import SEQ_FILE, open_index, read_seq, write_atomic
-from .packing import CompactCodec
 from .pairs import Common
 
 #: How long a write waits for another process's index lock before giving up (the holder, or
@@ -100,7 +100,7 @@ def _merge_type(writer: Any, count: int) -> Callable[..., Any]:
 def _segment_writer(folder: Path) -> Any:
     """A writer of a new segment of the generation in `folder`, without Whoosh's own lock (the
     caller holds the generation's write lock, or is a writer process of one that does), its
-    posting blocks packed (`packing.CompactCodec`)."""
+    posting blocks packed and a compact terms file (`codec.CompactCodec`)."""
     return whoosh_writing.SegmentWriter(open_index(folder), _lk=False, codec=CompactCodec())
 
 
