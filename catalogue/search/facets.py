@@ -277,10 +277,11 @@ def build_facet_sets(reader: Any, postings: Postings, before: FacetSets | None =
     sets (`leaf_facets`) shifted to its place in the version and masked by its live documents.
 
     When `before`, the sets of an earlier version, was made from segments this version keeps
-    at the same places (an edit: a new small segment, documents deleted in older ones), they
-    are patched instead: the deleted documents taken out of the values that hold them, the new
-    segments' values added, every other value's set and place group shared with `before`, so
-    an edit's cost does not grow with the catalogue's size."""
+    at the same places (an edit: a new small segment, documents deleted in older ones; a
+    merge: the last small segments replaced by one), they are patched instead: the deleted
+    documents (and those of segments merged away) taken out of the values that hold them, the
+    new segments' values added, every other value's set and place group shared with `before`,
+    so an edit's cost does not grow with the catalogue's size."""
     leaves = postings.leaves
     layout = tuple((leaf.key, leaf.offset, leaf.size) for leaf in leaves)
     kept = _kept(before, leaves, layout)
@@ -291,9 +292,12 @@ def build_facet_sets(reader: Any, postings: Postings, before: FacetSets | None =
         _add_values(facets, [(leaf, leaf_facets(postings, leaf)) for leaf in leaves], facets.live)
         before, unchanged = None, set()
     else:
-        dead = [old & ~leaf.live for old, leaf in zip(before.lives, leaves, strict=False)]
+        dead = [old & ~leaf.live for old, leaf in zip(before.lives[:kept], leaves, strict=False)]
         unchanged = {i for i, d in enumerate(dead) if not d.any()}  # (no document comes back: `_kept`)
         gone = to_bitset(np.concatenate(dead)) if len(unchanged) < kept else 0
+        start = layout[kept - 1][1] + layout[kept - 1][2]
+        if before.size > start:  # the documents of segments merged away
+            gone |= ((1 << (before.size - start)) - 1) << start
         added = [(leaf, leaf_facets(postings, leaf)) for leaf in leaves[kept:]]
         added_live = 0
         for leaf, _ in added:
@@ -310,12 +314,18 @@ def build_facet_sets(reader: Any, postings: Postings, before: FacetSets | None =
 def _kept(before: FacetSets | None, leaves: list[Leaf], layout: tuple[tuple[str, int, int], ...]) -> int | None:
     """How many segments this version shares with `before` at the same places, all first and
     with no document live again that was deleted there (else `before` is not an earlier
-    version of this one); None when its sets cannot be patched."""
-    if before is None or not before.layout or layout[:len(before.layout)] != before.layout:
+    version of this one); None when its sets cannot be patched. The segments of `before`
+    after those were merged away (a merge of small segments)."""
+    if before is None or not before.layout:
         return None
-    if any((leaf.live & ~old).any() for old, leaf in zip(before.lives, leaves, strict=False)):
+    kept = 0
+    for old, new in zip(before.layout, layout, strict=False):
+        if old != new:
+            break
+        kept += 1
+    if not kept or any((leaf.live & ~old).any() for old, leaf in zip(before.lives[:kept], leaves, strict=False)):
         return None
-    return len(before.layout)
+    return kept
 
 
 def _add_values(facets: FacetSets, leaves: list[tuple[Leaf, LeafFacets]], live: int) -> None:

@@ -81,7 +81,7 @@ def merge_small(folder: Path) -> bool:
         return False
     writer = _segment_writer(folder)
     try:
-        writer.commit(mergetype=whoosh_writing.MERGE_SMALL)
+        writer.commit(mergetype=merge_small_in_order)
     except BaseException:
         _cancel(writer, folder)
         raise
@@ -93,8 +93,19 @@ def _merge_type(writer: Any, count: int) -> Callable[..., Any]:
     """How `writer`'s commit of `count` changes merges: not at all for a few (see `MERGE_WITH`)."""
     small = sum(1 for segment in writer.segments if segment.doc_count_all() < SEGMENT_DOCS)
     if count >= MERGE_WITH or small >= MAX_SEGMENTS:
-        return whoosh_writing.MERGE_SMALL
+        return merge_small_in_order
     return whoosh_writing.NO_MERGE
+
+
+def merge_small_in_order(writer: Any, segments: list[Any]) -> list[Any]:
+    """Whoosh's `MERGE_SMALL`, the segments it leaves kept in their order.
+
+    Whoosh returns them sorted by size, so a merge put the small segments of earlier edits
+    before the large ones and gave every document of those a new number: the next version's
+    facet sets could not be patched from the one before (`facets.build_facet_sets`), a full
+    rebuild on every merge (seconds at 1,000,000 records)."""
+    left = {id(segment) for segment in whoosh_writing.MERGE_SMALL(writer, segments)}
+    return [segment for segment in segments if id(segment) in left]
 
 
 def _segment_writer(folder: Path) -> Any:
