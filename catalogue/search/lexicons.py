@@ -4,7 +4,7 @@ Typo tolerance and "did you mean" compare a word with every indexed word that sh
 first letter. Whoosh 2.7.4 reads such a list one word at a time (`expand_prefix`: two small
 file reads and a generator per word, ~10 µs each), which made a typo query at 100,000 records
 spend most of its time listing words. `read` takes the field's keys from the segment's term
-table block by block (`terms.TermTable.keys_between`; tested equal to `reader.lexicon`);
+table block by block (`terms.CompactTermsReader.field_terms`; tested equal to `reader.lexicon`);
 `Lexicon` answers a prefix with a binary search, its tails kept for the next query.
 """
 
@@ -13,11 +13,8 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from ._whoosh import pack_ushort
-from .terms import TermTable
+from .terms import CompactTermsReader
 
-#: Bytes of the field number in front of each key of a terms file.
-_FIELD_NUMBER = 2
 #: Prefixes whose tails a lexicon keeps (a typo query asks for a handful).
 MAX_HEADS = 64
 
@@ -55,12 +52,9 @@ def read(segment: Any, fieldname: str) -> list[str]:
     """The words of `fieldname` in one segment reader, in index order."""
     from_bytes = segment.schema[fieldname].from_bytes
     terms = getattr(segment, "_terms", None)
-    table = getattr(terms, "_tindex", None)
-    number = getattr(terms, "_fieldmap", {}).get(fieldname)
-    if not isinstance(table, TermTable) or number is None:
+    if not isinstance(terms, CompactTermsReader):  # (an empty index's reader)
         return [from_bytes(b) for b in segment.lexicon(fieldname)]
-    high = pack_ushort(number + 1) if number + 1 < 65536 else b"\xff\xff\xff"
-    return [from_bytes(key[_FIELD_NUMBER:]) for key in table.keys_between(pack_ushort(number), high)]
+    return [from_bytes(b) for b in terms.field_terms(fieldname)]
 
 
 def lexicon(segment: Any, fieldname: str, cache: Any = None) -> Lexicon:

@@ -205,11 +205,14 @@ class TermTable:
         start, end = self.offsets[number], self.offsets[number + 1]
         return Block(self.dbfile.get(start, end - start))
 
+    def _block_of(self, key: bytes) -> int:
+        """The block that holds `key` if any block does (the first block for a key before all)."""
+        return max(bisect.bisect_right(self.firsts, key) - 1, 0)
+
     def _find(self, key: bytes) -> tuple[Block, int] | None:
-        number = bisect.bisect_right(self.firsts, key) - 1
-        if number < 0:
+        if not self.firsts:
             return None
-        block = self.block(number)
+        block = self.block(self._block_of(key))
         i = block.find(key)
         return (block, i) if i < len(block) and block.key(i) == key else None
 
@@ -223,25 +226,29 @@ class TermTable:
             raise KeyError(key)
         return found[0].info(found[1])
 
+    def _blocks_from(self, key: bytes) -> Iterator[Block]:
+        """The block that may hold `key` (through the cache), then every block after it (not
+        kept: a long walk would push a query's blocks out of the cache)."""
+        number = self._block_of(key)
+        for n in range(number, len(self.firsts)):
+            yield self.block(n) if n == number else self.read_block(n)
+
     def items_from(self, key: bytes) -> Iterator[tuple[bytes, Any]]:
         """(key, term info) from the first key ≥ `key` to the end, in order."""
-        number = max(bisect.bisect_right(self.firsts, key) - 1, 0)
-        for n in range(number, len(self.firsts)):
-            block = self.block(n) if n == number else self.read_block(n)
-            for i in range(block.find(key) if n == number else 0, len(block)):
+        for block in self._blocks_from(key):
+            for i in range(block.find(key), len(block)):  # (0 in the blocks after the first)
                 yield block.key(i), block.info(i)
 
     def keys_from(self, key: bytes) -> Iterator[bytes]:
         """The keys from the first ≥ `key` to the end, in order."""
-        number = max(bisect.bisect_right(self.firsts, key) - 1, 0)
-        for n in range(number, len(self.firsts)):
-            keys = self.block(n).keys() if n == number else self.read_block(n).keys()
-            yield from keys[bisect.bisect_left(keys, key):] if n == number else keys
+        for block in self._blocks_from(key):
+            keys = block.keys()
+            yield from keys[bisect.bisect_left(keys, key):]
 
     def keys_between(self, low: bytes, high: bytes) -> list[bytes]:
         """The keys ≥ `low` and < `high`, in order, read block by block (none kept decoded)."""
         out: list[bytes] = []
-        first = max(bisect.bisect_right(self.firsts, low) - 1, 0)
+        first = self._block_of(low)
         last = bisect.bisect_left(self.firsts, high)
         for n in range(first, last):
             keys = self.read_block(n).keys()
@@ -290,6 +297,15 @@ class CompactTermsReader(whoosh3.W3TermsReader):
     def __contains__(self, term: tuple[str, bytes]) -> bool:
         return self._keycoder(*term) in self._tindex
 
+    def field_terms(self, fieldname: str) -> list[bytes]:
+        """Every term of `fieldname` in order, read block by block in one pass."""
+        number = self._fieldmap.get(fieldname)
+        if number is None:
+            return []
+        low = self._keycoder(fieldname, b"")
+        high = pack_ushort(number + 1) if number + 1 < 65536 else b"\xff\xff\xff"
+        return [key[len(low):] for key in self._tindex.keys_between(low, high)]
+
     def cursor(self, fieldname: str, fieldobj: Any) -> CompactFieldCursor:
         return CompactFieldCursor(self._tindex, self._keycoder(fieldname, b""), fieldobj)
 
@@ -333,13 +349,13 @@ class CompactFieldCursor:
         return self.next()
 
     def next(self) -> Any:
-        for key, info in self._items:
-            if key[:len(self._prefix)] == self._prefix:
-                self._text, self._info = self._fieldobj.from_bytes(key[len(self._prefix):]), info
-                return self._text
-            break
-        self._items, self._text, self._info = iter(()), None, None
-        return None
+        found = next(self._items, None)
+        if found is None or not found[0].startswith(self._prefix):  # the end of the field
+            self._items, self._text, self._info = iter(()), None, None
+            return None
+        key, self._info = found
+        self._text = self._fieldobj.from_bytes(key[len(self._prefix):])
+        return self._text
 
     def text(self) -> Any:
         return self._text
