@@ -222,3 +222,49 @@ def test_a_merge_of_small_segments_keeps_the_large_ones_in_place_and_patches_the
 
 def ids_found(cat: Catalogue, word: str) -> set[str]:
     return {hit.id for hit in cat.search(word, page_size=200).hits}
+
+
+def test_an_edit_reads_the_facet_terms_of_its_new_segment_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The facet terms of the segments an edit keeps come with the sets of the version before,
+    so the patch reads only the new segment's, even when the posting cache has let the large
+    segment's go (at a million records the cache cannot hold every segment's), and the
+    patched sets still equal sets built from scratch."""
+    import sys
+
+    from catalogue.search import SearchIndex, facets
+
+    sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
+    from synthetic import generate
+
+    monkeypatch.setattr(SearchIndex, "merge_small", lambda self: False)
+    cat = Catalogue(tmp_path / "data")
+    records = list(generate(130, seed=3))
+    cat.import_records(((f"t:{i}", r) for i, r in enumerate(records)), user="t", message="m", origin="import")
+    before, _ = _sets(cat)
+    read: list[str] = []
+    real = facets.leaf_facets
+    monkeypatch.setattr(facets, "leaf_facets", lambda postings, leaf: read.append(leaf.key) or real(postings, leaf))
+    data = cat.get(records[7]["id"])
+    data["place"] = named("Laçın")
+    cat.update(records[7]["id"], data, base_revision=cat.store.get(records[7]["id"]).revision)
+    cache = cat.index._postings_cache
+    for key in [key for key in cache._items if key[0] == "facets"]:
+        cache._items.pop(key)
+    patched = cat.index._facet_sets(cat.index._searcher())
+    assert patched.layout[0] == before.layout[0] and len(patched.layout) == 2  # the import's segment, a new one
+    assert read == [patched.layout[1][0]]
+    monkeypatch.setattr(facets, "leaf_facets", real)
+    _, built = _sets(cat)
+    assert _comparable(patched) == _comparable(built)
+    assert records[7]["id"] in {h.id for h in cat.search("", filters={"place": ["Laçın"]}, page_size=200).hits}
+    changed = []  # then one commit deleting many documents of the large segment, of many values
+    for i, data in enumerate(records[20:60]):
+        data = cat.get(data["id"])
+        data["place"] = named(["Şuşa", "Gəncə"][i % 2])
+        data["type"] = "museum"
+        changed.append(data)
+    cat.import_records(((f"t:{20 + i}", r) for i, r in enumerate(changed)), user="t", message="m", origin="import")
+    patched, built = _sets(cat)
+    assert patched.layout[0] == before.layout[0] and len(patched.layout) == 3
+    assert _comparable(patched) == _comparable(built)
+    cat.close()

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from catalogue.search import SearchIndex, SearchLimits
-from catalogue.search.facets import members
+from catalogue.search.bitsets import members
 from catalogue.search.pages import sorted_page, whoosh_page
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))

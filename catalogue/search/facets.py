@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,37 +24,12 @@ import numpy as np
 
 from .. import centuries
 from .analysis import WORD
+from .bitsets import to_bitset
 from .documents import FACET_FIELDS, read_place_term
 from .folding import fold_word
+from .leaf_facets import LeafFacets, leaf_facets
 from .results import FACET_LIMIT, FACETS, FacetValue
 from .scoring import Leaf, Postings
-
-
-def bitset(docnums: Iterable[int], size: int) -> int:
-    """A set of document numbers as a Python int (bit n set = document n)."""
-    array = bytearray((size >> 3) + 1)
-    for n in docnums:
-        array[n >> 3] |= 1 << (n & 7)
-    return int.from_bytes(array, "little")
-
-
-def members(bits: int) -> Iterator[int]:
-    """The document numbers of a bitset, ascending."""
-    while bits:
-        low = bits & -bits
-        yield low.bit_length() - 1
-        bits ^= low
-
-
-def to_bitset(mask: np.ndarray) -> int:
-    """A boolean mask as a Python int bitset (bit n = document n)."""
-    return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
-
-
-def from_bitset(bits: int, size: int) -> np.ndarray:
-    """A Python int bitset as a boolean mask of `size` documents."""
-    raw = bits.to_bytes((size + 7) // 8 or 1, "little")
-    return np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:size].astype(bool)
 
 
 @dataclass
@@ -144,10 +119,12 @@ class FacetSets:
     sort_keys: dict[str, np.ndarray] = field(default_factory=dict)
     #: The live documents that have a geometry (`catalogue.search.spatial`), built on first use.
     mapped: int | None = None
-    #: The segments the sets were made from, (key, offset, size) each, with their live documents
-    #: and place counts and pairs: what the next version's sets are patched from.
+    #: The segments the sets were made from, (key, offset, size) each, with their live documents,
+    #: facet terms and place counts and pairs: what the next version's sets are patched from
+    #: (held here, so a patch never reads a kept segment's postings again).
     layout: tuple[tuple[str, int, int], ...] = ()
     lives: tuple[np.ndarray, ...] = ()
+    leaf_facets: tuple[LeafFacets, ...] = ()
     leaf_places: tuple[tuple[dict[str, int], set[tuple[str, str]]], ...] = ()
 
     def sort_key(self, reader: Any, column: str) -> np.ndarray:
@@ -158,88 +135,6 @@ class FacetSets:
             key = np.unique(values, return_inverse=True)[1].astype(np.int64) if len(values) else np.zeros(0, np.int64)
             self.sort_keys[column] = key
         return key
-
-
-@dataclass(frozen=True)
-class LeafFacets:
-    """The facet terms of one segment: per facet, each value's documents as a bitset of the
-    segment's own document numbers, and its place postings ordered by document (`place_doc`,
-    with the index in `places` of each one's term), which give the place names a record gives
-    together. Deletions are not applied: a segment's postings never change, only its deletions."""
-
-    values: dict[str, dict[str, int]]
-    places: list[str]
-    place_doc: np.ndarray
-    place_term: np.ndarray
-    #: Positions in the place postings where the next one is of the same document, and the
-    #: distinct pairs of terms found there, with how many documents give each pair.
-    pair_at: np.ndarray
-    pair_counts: dict[tuple[int, int], int]
-
-    def nbytes(self) -> int:
-        bits = sum((b.bit_length() + 7) // 8 + 100 for table in self.values.values() for b in table.values())
-        return bits + self.place_doc.nbytes * 2 + self.pair_at.nbytes + 100 * len(self.pair_counts)
-
-    def counts(self, live: np.ndarray) -> dict[str, int]:
-        """Each place term's live documents in this segment."""
-        found = np.bincount(self.place_term[live[self.place_doc]], minlength=len(self.places))
-        return dict(zip(self.places, found.tolist(), strict=True))
-
-    def pairs(self, live: np.ndarray) -> Iterator[tuple[str, str]]:
-        """The pairs of place terms that some live document of this segment gives together."""
-        counts = self.pair_counts
-        dead = ~live[self.place_doc[self.pair_at]]
-        if dead.any():  # the pairs of deleted documents taken away
-            counts = dict(counts)
-            for pair, n in _pair_counts(self.place_term, self.pair_at[dead], len(self.places)).items():
-                counts[pair] -= n
-        return ((self.places[a], self.places[b]) for (a, b), n in counts.items() if n > 0)
-
-
-def _pair_counts(place_term: np.ndarray, at: np.ndarray, n_terms: int) -> dict[tuple[int, int], int]:
-    """The distinct pairs (term at `at`, term after it) of a segment's place postings, with
-    how many times each is found there."""
-    keys, found = np.unique(place_term[at] * n_terms + place_term[at + 1], return_counts=True)
-    return {divmod(int(key), n_terms): int(n) for key, n in zip(keys, found, strict=True)}
-
-
-def _place_postings(places: list[str], docs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """All place postings of a segment ordered by document, then term: (documents, terms)."""
-    if not docs:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    owner = np.concatenate([np.full(len(d), i, dtype=np.int64) for i, d in enumerate(docs)])
-    flat = np.concatenate(docs).astype(np.int64)
-    order = np.lexsort((owner, flat))
-    return flat[order], owner[order]
-
-
-def leaf_facets(postings: Postings, leaf: Leaf) -> LeafFacets:
-    """The facet terms of a segment, read from its postings once and kept in the posting cache:
-    a new index version (an edit) adds a small segment and deletions, so the version's sets
-    are patched from the segments it shares with the one before instead of read again."""
-    key = ("facets", leaf.key)
-    found = postings.cache.get(key)
-    if found is None:
-        values: dict[str, dict[str, int]] = {}
-        places: list[str] = []
-        docs: list[np.ndarray] = []
-        for name, fieldname in FACET_FIELDS.items():
-            table = values[name] = {}
-            if fieldname not in leaf.reader.schema:  # an index built before this facet existed (`catalogue reindex`)
-                continue
-            for term in leaf.reader.lexicon(fieldname):
-                ids, _ = postings.term(leaf, fieldname, term)
-                value = term.decode("utf-8")
-                table[value] = to_bitset(np.bincount(ids, minlength=leaf.size).astype(bool))
-                if name == "place":
-                    places.append(value)
-                    docs.append(ids)
-        place_doc, place_term = _place_postings(places, docs)
-        pair_at = np.flatnonzero(place_doc[1:] == place_doc[:-1])
-        found = LeafFacets(values, places, place_doc, place_term, pair_at,
-                           _pair_counts(place_term, pair_at, len(places)))
-        postings.cache.put(key, found, found.nbytes())
-    return found
 
 
 class NewestSets:
@@ -287,28 +182,45 @@ def build_facet_sets(reader: Any, postings: Postings, before: FacetSets | None =
     kept = _kept(before, leaves, layout)
     size = reader.doc_count_all()
     if before is None or kept is None:
+        found = [leaf_facets(postings, leaf) for leaf in leaves]
         live_mask = np.concatenate([leaf.live for leaf in leaves]) if leaves else np.zeros(0, dtype=bool)
         facets = FacetSets(size, to_bitset(live_mask) if size else 0)
-        _add_values(facets, [(leaf, leaf_facets(postings, leaf)) for leaf in leaves], facets.live)
+        _add_values(facets, list(zip(leaves, found, strict=True)), facets.live)
         before, unchanged = None, set()
-    else:
+    else:  # the kept segments' facet terms are those `before` holds, not read again
+        found = [*before.leaf_facets[:kept], *(leaf_facets(postings, leaf) for leaf in leaves[kept:])]
         dead = [old & ~leaf.live for old, leaf in zip(before.lives[:kept], leaves, strict=False)]
         unchanged = {i for i, d in enumerate(dead) if not d.any()}  # (no document comes back: `_kept`)
         gone = to_bitset(np.concatenate(dead)) if len(unchanged) < kept else 0
         start = layout[kept - 1][1] + layout[kept - 1][2]
         if before.size > start:  # the documents of segments merged away
             gone |= ((1 << (before.size - start)) - 1) << start
-        added = [(leaf, leaf_facets(postings, leaf)) for leaf in leaves[kept:]]
+        added = list(zip(leaves[kept:], found[kept:], strict=True))
         added_live = 0
         for leaf, _ in added:
             added_live |= to_bitset(leaf.live) << leaf.offset
         facets = FacetSets(size, (before.live & ~gone if gone else before.live) | added_live)
-        facets.values = {name: {value: bits & ~gone if gone and bits & gone else bits
+        touched = _touched(before, found, dead, start)
+        facets.values = {name: {value: bits & ~gone if value in touched[name] else bits
                                 for value, bits in table.items()} for name, table in before.values.items()}
         _add_values(facets, added, added_live)
-    facets.layout, facets.lives = layout, tuple(leaf.live for leaf in leaves)
-    _group_places(facets, postings, before, unchanged)
+    facets.layout, facets.lives, facets.leaf_facets = layout, tuple(leaf.live for leaf in leaves), tuple(found)
+    _group_places(facets, leaves, found, before, unchanged)
     return facets
+
+
+def _touched(before: FacetSets, found: list[LeafFacets], dead: list[np.ndarray], start: int) -> dict[str, set[str]]:
+    """Per facet, the values of `before` that lose documents: those of the documents deleted
+    in the kept segments (`dead`, found by their postings, not by testing every value's
+    bitset) and those with documents from `start` on (segments merged away)."""
+    changed = [(found[i], np.flatnonzero(d)) for i, d in enumerate(dead) if d.any()]
+    touched = {}
+    for name, table in before.values.items():
+        hit = {value for leaf, docs in changed for value in leaf.facets[name].holding(docs)}
+        if before.size > start:
+            hit.update(value for value, bits in table.items() if bits.bit_length() > start)
+        touched[name] = hit
+    return touched
 
 
 def _kept(before: FacetSets | None, leaves: list[Leaf], layout: tuple[tuple[str, int, int], ...]) -> int | None:
@@ -316,7 +228,7 @@ def _kept(before: FacetSets | None, leaves: list[Leaf], layout: tuple[tuple[str,
     with no document live again that was deleted there (else `before` is not an earlier
     version of this one); None when its sets cannot be patched. The segments of `before`
     after those were merged away (a merge of small segments)."""
-    if before is None or not before.layout:
+    if before is None or not before.layout or len(before.leaf_facets) != len(before.layout):
         return None
     kept = 0
     for old, new in zip(before.layout, layout, strict=False):
@@ -335,7 +247,7 @@ def _add_values(facets: FacetSets, leaves: list[tuple[Leaf, LeafFacets]], live: 
         table = facets.values.setdefault(name, {})
         added: dict[str, int] = {}
         for leaf, found in leaves:
-            for value, bits in found.values[name].items():
+            for value, bits in found.facets[name].bits().items():
                 added[value] = added.get(value, 0) | bits << leaf.offset
         new = added.keys() - table.keys()
         for value, bits in added.items():
@@ -344,19 +256,19 @@ def _add_values(facets: FacetSets, leaves: list[tuple[Leaf, LeafFacets]], live: 
             facets.values[name] = dict(sorted(table.items()))
 
 
-def _group_places(facets: FacetSets, postings: Postings, before: FacetSets | None, unchanged: set[int]) -> None:
+def _group_places(facets: FacetSets, leaves: list[Leaf], found: list[LeafFacets], before: FacetSets | None,
+                  unchanged: set[int]) -> None:
     """The place groups of the sets: each segment's live place counts and pairs (taken from
     `before` for the `unchanged` segments, whose documents were not deleted since), the groups
     of unchanged terms too."""
     counts: dict[str, int] = dict.fromkeys(facets.values["place"], 0)
     pairs: set[tuple[str, str]] = set()
     per_leaf = []
-    for i, leaf in enumerate(postings.leaves):
+    for i, (leaf, terms) in enumerate(zip(leaves, found, strict=True)):
         if before is not None and i in unchanged:
             found_counts, found_pairs = before.leaf_places[i]
         else:
-            found = leaf_facets(postings, leaf)
-            found_counts, found_pairs = found.counts(leaf.live), set(found.pairs(leaf.live))
+            found_counts, found_pairs = terms.counts(leaf.live), set(terms.pairs(leaf.live))
         per_leaf.append((found_counts, found_pairs))
         for value, n in found_counts.items():
             counts[value] += n

@@ -28,8 +28,9 @@ from ..errors import CatalogueError, IndexBusy
 from ..geo import BBox
 from . import bounds, generations, pairs, scoring, spatial, writing
 from ._whoosh import wq
+from .bitsets import bitset, to_bitset
 from .documents import PlaceNames
-from .facets import FacetSets, NewestSets, bitset, build_facet_sets, clean_filters, facet_counts, filter_bits, to_bitset
+from .facets import FacetSets, NewestSets, build_facet_sets, clean_filters, facet_counts, filter_bits
 from .generations import REBUILD_LOCK, WRITE_LOCK, Unreadable, read_seq
 from .limits import SearchLimits
 from .locks import FileLock, busy_message, held

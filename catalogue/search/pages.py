@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from ._whoosh import wq
-from .facets import FacetSets, from_bitset, members
+from .bitsets import from_bitset, members
+from .facets import FacetSets
 from .highlight import Marker, make_hit, query_terms
 from .results import Hit
 from .scoring import rank_key, top
