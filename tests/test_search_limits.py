@@ -161,6 +161,50 @@ def test_lexicon_read_in_one_pass_equals_whoosh(demo: Catalogue, fieldname: str)
             assert tails == [w[len(head):] for w in words]
 
 
+def test_large_segments_share_one_word_list_and_typos_still_find_every_segment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The large segments of an index share one word list per field (a million records make
+    twenty segments of much the same words): typo tolerance, "did you mean" and the highlights
+    find a word that only one segment holds, exactly as Whoosh's own search does, and an
+    edit's small segment keeps its own list, so the shared one is not made again."""
+    from catalogue.search import SearchIndex
+
+    monkeypatch.setattr(lexicons, "SHARED_MIN_DOCS", 20)
+    monkeypatch.setattr(SearchIndex, "merge_small", lambda self: False)
+    catalogue = Catalogue(tmp_path / "data")
+    unique = {0: "Velorya", 1: "Xocaly", 2: "Ganjavi"}  # one word only each batch's segment holds
+    for batch in range(3):
+        words = [unique[batch] if i == 5 else "chapel" for i in range(30)]
+        rows = [record(f"r{batch}-{i}", title=f"Test {w} {i}", description=f"A note on the {w}.")
+                for i, w in enumerate(words)]
+        catalogue.import_records(((f"t:{r['id']}", r) for r in rows), user="t", message="m", origin="import")
+    leaves = [leaf for leaf, _ in catalogue.index._searcher().reader().leaf_readers()]
+    assert [leaf.doc_count_all() for leaf in leaves] == [30, 30, 30]
+    typed = {batch: word[:3] + "x" + word[4:] for batch, word in unique.items()}
+    found = {batch: catalogue.search(f"{t}~") for batch, t in typed.items()}
+    for batch, word in unique.items():
+        assert [h.id for h in found[batch].hits] == [f"r{batch}-5"], word
+        assert f"<mark>{word}</mark>" in str(found[batch].hits[0].snippet)
+        assert catalogue.search(typed[batch]).suggestion == word.lower()
+    held = [key for key in catalogue.index._lexicons._items if key[2] == "title"]
+    assert held == [("lexicons", tuple(leaf.segment().segment_id() for leaf in leaves), "title")]
+    shared = catalogue.index._lexicons.get(held[0])
+    assert {"velorya", "xocaly", "ganjavi", "chapel"} <= set(shared.words)
+    catalogue.index.fast = False  # Whoosh's own search, word lists per segment
+    try:
+        for batch, t in typed.items():
+            plain = catalogue.search(f"{t}~")
+            assert [(h.id, h.score) for h in plain.hits] == [(h.id, h.score) for h in found[batch].hits]
+    finally:
+        catalogue.index.fast = True
+    data = catalogue.get("r0-1")
+    data["title"] = "Test Shemakha"
+    catalogue.update("r0-1", data, base_revision=catalogue.store.get("r0-1").revision)
+    assert [h.id for h in catalogue.search("shemaxa~").hits] == ["r0-1"]  # the edit's own segment
+    assert catalogue.index._lexicons.get(held[0]) is shared
+    catalogue.close()
+
+
 # -- finding 1: expansions and the time budget ---------------------------------------------
 
 

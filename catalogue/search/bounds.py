@@ -25,7 +25,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from ._whoosh import ranges, terms, wq
-from .lexicons import lexicon
+from .lexicons import lexicons_of
 from .limits import SearchLimits
 
 #: Expansion words between two looks at the clock.
@@ -109,7 +109,8 @@ def note(text: str) -> None:
 
 def _segment_key(reader: Any) -> Any:
     segment = getattr(reader, "segment", None)
-    return segment().segment_id() if callable(segment) else id(reader)
+    info = segment() if callable(segment) else None  # (a whole version's reader has none)
+    return info.segment_id() if info is not None else id(reader)
 
 
 def indexed(reader: Any, fieldname: str) -> bool:
@@ -146,8 +147,8 @@ def fuzzy_words(reader: Any, fieldname: str, text: str, maxdist: float, prefix: 
     prefix = max(0, min(int(prefix), len(text)))
     head, tail, limit = text[:prefix], text[prefix:], int(maxdist)
     found: set[str] = set()
-    for leaf, _ in reader.leaf_readers():
-        words, choices = lexicon(leaf, fieldname, lexicons).starting(head)
+    for found_in in lexicons_of(reader, fieldname, lexicons):
+        words, choices = found_in.starting(head)
         for _, _, index in process.extract_iter(tail, choices, scorer=Levenshtein.distance, score_cutoff=limit):
             found.add(words[index])
     yield from sorted(found)

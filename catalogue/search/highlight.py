@@ -67,9 +67,12 @@ def query_terms(q: wq.Query, reader: Any) -> set[tuple[str, str]]:
     segments = [leaf_reader for leaf_reader, _ in reader.leaf_readers()] or [reader]
     try:  # not q.existing_terms(): in whoosh 2.7.4 it skips every field after the first
         budget = bounds.current()
-        looked: list[set[tuple[str, str]]] = [set() for _ in segments]  # (a word may stand in several leaves)
+        looked: dict[int, set[tuple[str, str]]] = {}  # (a word may stand in several leaves)
         for leaf in q.leaves():
-            for segment, seen in zip(segments, looked, strict=True):
+            # a fuzzy word at once over the whole version (the large segments share their word
+            # lists: `lexicons.lexicons_of`)
+            for segment in [reader] if isinstance(leaf, wq.FuzzyTerm) else segments:
+                seen = looked.setdefault(id(segment), set())
                 for number, (fieldname, value) in enumerate(leaf.expanded_terms(segment, phrases=True)):
                     if budget is not None and number and not number % 256:
                         budget.check()  # a large expansion only: a page read slowly keeps its marks

@@ -56,8 +56,9 @@ log = logging.getLogger(__name__)
 CURRENT = generations.CURRENT
 #: Hits below which a "did you mean" suggestion is looked for.
 FEW_HITS = 3
-#: Bytes of segments' word lists kept for fuzzy words without a fixed first letter.
-LEXICON_CACHE = 32 * 2**20
+#: Bytes of segments' word lists kept for fuzzy words and "did you mean" (at 1,000,000
+#: records the lists the large segments share take about 20 MB: `lexicons.lexicons_of`).
+LEXICON_CACHE = 64 * 2**20
 
 __all__ = ["CURRENT", "CheckReport", "SearchIndex", "Unreadable"]
 

@@ -244,7 +244,7 @@ class Evaluator:
         if kind in (wq.AndMaybe, wq.AndNot):
             return self.empty(q.a, leaf)
         if issubclass(kind, _MULTITERMS):  # (its expansion is made once per search: see `bounds.expand`)
-            return not any(q._btexts(leaf.reader))
+            return not any(self._words(q, leaf))
         return False
 
     def _eval(self, q: Any, leaf: Leaf, scored: bool) -> Scored:
@@ -343,9 +343,19 @@ class Evaluator:
         """Whether Whoosh's Or uses its array union (unscored when the context has no weighting)."""
         return count >= _TOO_MANY_CLAUSES or (count > 2 and leaf.size <= _SMALL_SEGMENT)
 
+    def _words(self, q: Any, leaf: Leaf) -> list[Any]:
+        """The words a prefix, wildcard, range or fuzzy word stands for in `leaf`. A fuzzy
+        word's are found once in the whole version, from the word lists the large segments
+        share (`lexicons.lexicons_of`), then those of `leaf` kept (how many there are decides
+        how Whoosh scores them, see `_array_union`)."""
+        if not isinstance(q, terms.FuzzyTerm):
+            return [w for w in q._btexts(leaf.reader) if w]
+        to_bytes = self.p.searcher.schema[q.fieldname].to_bytes
+        return [w for w in q._btexts(self.p.searcher.reader()) if w and self.p.holds(leaf, q.fieldname, to_bytes(w))]
+
     def multiterm(self, q: Any, leaf: Leaf, scored: bool) -> Scored:
         fieldname = q.field()
-        words = [w for w in q._btexts(leaf.reader) if w]
+        words = self._words(q, leaf)
         if not words:
             return _empty(leaf)
         if len(words) == 1:
