@@ -15,7 +15,8 @@ one-word `/api/search`, a record page `/records/ID` and the first page of OAI-PM
 and looser queries instead of one common word. `--edit-every S` has an archivist save
 an edit of a record's title through the write API (`PUT /api/records/ID`) every S seconds
 during each round, and adds the edits done per second, their p50/p95 (until the write
-API answered) and any failed edits; requests/s and p95 are then those of the reads during
+API answered), the p50/p95 from the save until `/api/search` finds the record by a word the
+edit gave it, and any failed edits; requests/s and p95 are then those of the reads during
 the edits.
 """
 
@@ -140,17 +141,21 @@ def run(base: str, clients: int, seconds: float, kinds: tuple[str, ...] = ("sear
         thread.start()
     for thread in threads:
         thread.join()
+    if not clients:  # (a round of the archivist's edits alone)
+        time.sleep(seconds)
     return times, errors[0]
 
 
 class Archivist(threading.Thread):
     """Saves an edit of a record's title through the write API every `every` seconds until
-    stopped; the time each took (ms) until the API answered, and the edits that failed."""
+    stopped; the time each took (ms) until the API answered and until a search found the
+    record by the made-up word the edit added, and the edits that failed."""
 
     def __init__(self, base: str, token: str, ids: list[str], every: float):
         super().__init__(daemon=True)
         self.base, self.token, self.ids, self.every = base, token, ids, every
         self.times: list[float] = []
+        self.searchable: list[float] = []
         self.failed = 0
         self.done = threading.Event()
         self.seconds = 0.0
@@ -171,25 +176,43 @@ class Archivist(threading.Thread):
         while not self.done.wait(max(0.0, due - time.perf_counter())):
             due += self.every
             started = time.perf_counter()
-            if self.edit(rng.choice(self.ids), rng):
-                self.times.append((time.perf_counter() - started) * 1000)
+            record_id, word = rng.choice(self.ids), "".join(rng.choices("bcdfghjklmnpqrstvwxz", k=11))
+            saved = self.edit(record_id, word, rng)
+            if saved and self.found(record_id, word, saved[0]):
+                self.times.append((saved[1] - started) * 1000)
             else:
                 self.failed += 1
 
-    def edit(self, record_id: str, rng: random.Random) -> bool:
-        """Read the record, change its title, save it on the revision read."""
+    def edit(self, record_id: str, word: str, rng: random.Random) -> tuple[float, float] | None:
+        """Read the record, change its title (a common word and the made-up `word`), save it
+        on the revision read; when the save began and when it was answered, None if it failed."""
         url = f"{self.base}/api/records/{record_id}"
         try:
             with urllib.request.urlopen(url, timeout=30) as response:
                 record = json.load(response)
         except OSError:
-            return False
+            return None
         body = {k: v for k, v in record.items() if k not in ("created", "modified")}
-        body["title"] = f"{record['title'].split(' · ')[0]} · {rng.choice(COMMON_WORDS)}"
+        body["title"] = f"{record['title'].split(' · ')[0]} · {rng.choice(COMMON_WORDS)} {word}"
         request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PUT", headers={
             "Authorization": f"Bearer {self.token}", "Content-Type": "application/json",
             "X-Edit-Message": "load benchmark"})
-        return fetch(request)
+        began = time.perf_counter()
+        return (began, time.perf_counter()) if fetch(request) else None
+
+    def found(self, record_id: str, word: str, saved: float) -> bool:
+        """Search for `word` until the record is found (within 30 s of the save `saved`
+        began); record how long that took."""
+        while time.perf_counter() - saved < 30:
+            try:
+                with urllib.request.urlopen(f"{self.base}/api/search?q={word}", timeout=30) as response:
+                    hits = json.load(response)["hits"]
+            except OSError:
+                return False
+            if record_id in {hit["id"] for hit in hits}:
+                self.searchable.append((time.perf_counter() - saved) * 1000)
+                return True
+        return False
 
 
 def p95(times: list[float]) -> float:
@@ -221,7 +244,8 @@ def rounds(args: argparse.Namespace, workers: int, ids: list[str], token: str) -
         print(f"\n{args.n:,} synthetic records, `catalogue serve --threads {args.threads} --workers {workers}`, "
               f"loopback, {args.seconds:.0f} s per round, {what}{edits}\n")
         extra = [f"{kind} p95 ms" for kind in kinds] if args.mixed else []
-        extra += ["edits/s", "edit p50 ms", "edit p95 ms", "failed edits"] if args.edit_every else []
+        extra += ["edits/s", "edit p50 ms", "edit p95 ms", "searchable p50 ms", "searchable p95 ms",
+                  "failed edits"] if args.edit_every else []
         head = ["clients", "requests/s", "p50 ms", "p95 ms", "errors", "server peak RSS MB", *extra, "load average"]
         print("| " + " | ".join(head) + " |")
         print("|" + " --- |" * len(head))
@@ -234,13 +258,15 @@ def rounds(args: argparse.Namespace, workers: int, ids: list[str], token: str) -
                 archivist.done.set()
                 archivist.join(60)
             every = [t for kind in kinds for t in times[kind]]
-            cells = [clients, f"{len(every) / args.seconds:.0f}", f"{statistics.median(every):.0f}",
+            cells = [clients, f"{len(every) / args.seconds:.0f}", f"{statistics.median(every):.0f}" if every else "-",
                      f"{p95(every):.0f}", errors, f"{peak_rss_mb(pids):.0f}"]
             cells += [f"{p95(times[kind]):.0f}" for kind in kinds] if args.mixed else []
             if archivist:
                 done = archivist.times
                 cells += [f"{archivist.rate():.2f}", f"{statistics.median(done):.0f}" if done else "-",
-                          f"{p95(done):.0f}", archivist.failed]
+                          f"{p95(done):.0f}"]
+                found = archivist.searchable
+                cells += [f"{statistics.median(found):.0f}" if found else "-", f"{p95(found):.0f}", archivist.failed]
             cells.append(" ".join(f"{value:.1f}" for value in os.getloadavg()))
             print("| " + " | ".join(str(cell) for cell in cells) + " |", flush=True)
     finally:
@@ -252,7 +278,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=20000, help="records (default 20000)")
     parser.add_argument("--data", type=Path, required=True, help="data directory (created or reused)")
-    parser.add_argument("--clients", default="1,8,32", help="concurrent clients per round (default 1,8,32)")
+    parser.add_argument("--clients", default="1,8,32",
+                        help="concurrent clients per round (default 1,8,32; 0: the edits alone, with --edit-every)")
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each round (default 15)")
     parser.add_argument("--threads", type=int, default=8, help="server threads, of each worker (default 8)")
     parser.add_argument("--workers", default="1", help="server processes; several: runs each, e.g. 1,2 (default 1)")
