@@ -418,7 +418,7 @@ class SearchIndex:
         result.relaxed = None if level == "strict" else level
         if result.total:
             if sets.mapped is None:
-                sets.mapped = to_bitset(spatial.mapped_mask(self._postings(searcher))) & sets.live
+                sets.mapped = to_bitset(spatial.mapped_mask(self._postings(searcher), sets.leaf_mapped)) & sets.live
             result.mapped = (matched & sets.mapped).bit_count()
         if result.total < FEW_HITS and text:
             result.suggestion = suggest(searcher.reader(), text, self.limits, self._lexicons)

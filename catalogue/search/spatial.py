@@ -87,22 +87,18 @@ def boxes(postings: Postings, leaf: Leaf) -> np.ndarray:
     return found
 
 
-def mapped_mask(postings: Postings) -> np.ndarray:
-    """Every document that has a geometry (deleted ones included; callers AND with live)."""
-    parts = [_mapped(postings, leaf) for leaf in postings.leaves]
+def mapped_mask(postings: Postings, known: dict[str, np.ndarray]) -> np.ndarray:
+    """Every document that has a geometry (deleted ones included; callers AND with live).
+    Each segment's part is taken from `known` (by segment key) or read and added to it: every
+    index version (each edit) needs every segment's, and its boxes, 32 bytes a document, may
+    have left the posting cache meanwhile (read again, seconds at 1,000,000 records)."""
+    parts = []
+    for leaf in postings.leaves:
+        found = known.get(leaf.key)
+        if found is None:
+            found = known[leaf.key] = ~np.isnan(boxes(postings, leaf)[:, 0])
+        parts.append(found)
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
-
-
-def _mapped(postings: Postings, leaf: Leaf) -> np.ndarray:
-    """A segment's documents that have a geometry, cached apart from its boxes: every index
-    version (each edit) needs them for every segment, and the boxes, 32 bytes a document,
-    may have left the cache meanwhile (at 1,000,000 records reading them again took seconds)."""
-    key = ("mapped", leaf.key)
-    found = postings.cache.get(key)
-    if found is None:
-        found = ~np.isnan(boxes(postings, leaf)[:, 0])
-        postings.cache.put(key, found, found.nbytes + 200)
-    return found
 
 
 def _leaf_in(postings: Postings, leaf: Leaf, area: BBox) -> np.ndarray:
