@@ -76,10 +76,10 @@ def would_merge(segments: list[Any]) -> bool:
 def merge_small(folder: Path) -> bool:
     """Merge the small segments of the generation in `folder` as a write would have (Whoosh's
     `MERGE_SMALL`), adding nothing; whether it did. The caller holds the write lock."""
-    segments = generations.toc_segments(folder)
-    if not would_merge(segments):
+    if not would_merge(generations.toc_segments(folder)):
         return False
     writer = _segment_writer(folder)
+    segments.install(writer)  # (Whoosh's own pool pickles each posting into sorted temporary files)
     try:
         writer.commit(mergetype=merge_small_in_order)
     except BaseException:
