@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import centuries
 from .analysis import WORD
-from .bitsets import to_bitset
+from .bitsets import from_bitset, to_bitset
 from .documents import FACET_FIELDS, read_place_term
 from .folding import fold_word
 from .leaf_facets import LeafFacets, leaf_facets
@@ -105,6 +105,10 @@ def _place_group(terms: list[str], table: dict[str, int], counts: dict[str, int]
     return PlaceGroup(value, bits, names, labels, frozenset(terms))
 
 
+#: A match of at most one document in this many is counted from its documents' facet terms.
+SPARSE_MATCH = 64
+
+
 @dataclass
 class FacetSets:
     """Per-value document bitsets of one index version (immutable, shared by threads)."""
@@ -122,6 +126,9 @@ class FacetSets:
     #: the segments it keeps (read again, they cost seconds at 1,000,000 records).
     mapped: int | None = None
     leaf_mapped: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Per segment (by place in `layout`), the index in `places` of each of its place terms'
+    #: group (-1: a term no live record gives), made on first use (`_sparse_counts`).
+    leaf_groups: dict[int, np.ndarray] = field(default_factory=dict)
     #: The segments the sets were made from, (key, offset, size) each, with their live documents,
     #: facet terms and place counts and pairs: what the next version's sets are patched from
     #: (held here, so a patch never reads a kept segment's postings again).
@@ -332,13 +339,16 @@ def facet_counts(sets: FacetSets, matched: int, filters: dict[str, list[str]],
     centuries in time order; a selected value is always listed): the first `limit` of them,
     or all when `limit` is None."""
     out: dict[str, list[FacetValue]] = {}
+    sparse = _sparse_counts(sets, matched)
     for name in FACETS:
         table = sets.values.get(name, {})
         if name == "place":
-            values = [FacetValue(g.value, (g.bits & matched).bit_count(), dict(g.labels)) for g in sets.places]
+            values = [FacetValue(g.value, sparse[name].get(i, 0) if sparse else (g.bits & matched).bit_count(),
+                                 dict(g.labels)) for i, g in enumerate(sets.places)]
             chosen = {sets.place_of[v].value for v in filters.get(name, ()) if v in sets.place_of}
         else:
-            values = [FacetValue(value, (bits & matched).bit_count()) for value, bits in table.items()]
+            values = [FacetValue(value, sparse[name].get(value, 0) if sparse else (bits & matched).bit_count())
+                      for value, bits in table.items()]
             chosen = set(filters.get(name, ()))
         values = [v for v in values if v.count or v.value in chosen]
         if name == "century":
@@ -348,6 +358,47 @@ def facet_counts(sets: FacetSets, matched: int, filters: dict[str, list[str]],
         keep = values if limit is None else values[:limit] + [v for v in values[limit:] if v.value in chosen]
         out[name] = keep
     return out
+
+
+def _sparse_counts(sets: FacetSets, matched: int) -> dict[str, dict[Any, int]] | None:
+    """The facet counts of a match of at most one in `SPARSE_MATCH` documents, from its
+    documents' facet terms (`leaf_facets.FacetTerms`): per facet, each value's count (the
+    place facet: each place's, by its index in `sets.places`). None for a larger match, or
+    sets without their segments' facet terms: every value's bitset is AND-ed with it instead
+    (at 1,000,000 records, 1,900 ANDs of a million bits, ~13 ms however few the hits)."""
+    if len(sets.leaf_facets) != len(sets.layout) or matched.bit_count() * SPARSE_MATCH > sets.size:
+        return None
+    docs = np.flatnonzero(from_bitset(matched, sets.size))
+    counts: dict[str, dict[Any, int]] = {name: {} for name in FACETS}
+    for i, ((_, offset, size), found) in enumerate(zip(sets.layout, sets.leaf_facets, strict=True)):
+        low, high = np.searchsorted(docs, [offset, offset + size])
+        if low == high:
+            continue
+        local = docs[low:high] - offset
+        for name, terms in found.facets.items():
+            at = terms.postings_of(local)
+            if name == "place":  # a record counted once per place, however many of its names it gives
+                width = len(sets.places) + 1
+                pairs = np.unique(terms.doc[at].astype(np.int64) * width + _leaf_groups(sets, i)[terms.term[at]] + 1)
+                keys, found_counts = np.unique(pairs % width - 1, return_counts=True)
+                named = keys.tolist()
+            else:
+                keys, found_counts = np.unique(terms.term[at], return_counts=True)
+                named = [terms.terms[k] for k in keys.tolist()]
+            table = counts[name]
+            for key, n in zip(named, found_counts.tolist(), strict=True):
+                table[key] = table.get(key, 0) + n
+    return counts
+
+
+def _leaf_groups(sets: FacetSets, i: int) -> np.ndarray:
+    """The group index (in `sets.places`) of each place term of the segment `i`, -1 for none."""
+    found = sets.leaf_groups.get(i)
+    if found is None:
+        group_of = {term: number for number, group in enumerate(sets.places) for term in group.terms}
+        terms = sets.leaf_facets[i].facets["place"].terms
+        found = sets.leaf_groups[i] = np.array([group_of.get(t, -1) for t in terms], dtype=np.int64)
+    return found
 
 
 def _century_order(label: str) -> int:

@@ -45,14 +45,15 @@ class FacetTerms:
         return {term: to_bitset(np.bincount(docs[a:b]).astype(bool)) if b > a else 0
                 for term, a, b in zip(self.terms, bounds[:-1], bounds[1:], strict=True)}
 
-    def holding(self, docs: np.ndarray) -> list[str]:
-        """The terms that some of `docs` (document numbers of the segment) have."""
+    def postings_of(self, docs: np.ndarray) -> np.ndarray:
+        """Where the postings of `docs` (document numbers of the segment, ascending) are."""
         start = np.searchsorted(self.doc, docs, "left")
         lengths = np.searchsorted(self.doc, docs, "right") - start
-        if not lengths.any():
-            return []
-        at = np.repeat(start - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        return [self.terms[i] for i in np.unique(self.term[at]).tolist()]
+        return np.repeat(start - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+
+    def holding(self, docs: np.ndarray) -> list[str]:
+        """The terms that some of `docs` (document numbers of the segment) have."""
+        return [self.terms[i] for i in np.unique(self.term[self.postings_of(docs)]).tolist()]
 
 
 @dataclass(frozen=True)
