@@ -61,6 +61,7 @@ class Postings:
         #: Why scores cannot be mirrored (None when they can); match sets are always read.
         self.unsupported = None if type(weighting) is BM25F and not weighting._field_B else "weighting"
         self.B, self.K1 = getattr(weighting, "B", 0.75), getattr(weighting, "K1", 1.2)
+        self._avgfl: dict[str, float] = {}
         self.leaves = []
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
@@ -132,7 +133,9 @@ class Postings:
         """The length part of BM25F's denominator for every document of a segment (the same
         operations on each document's length as for a posting's, so to the same bits), kept
         for every word of the field, instead of gathering and scaling lengths per word."""
-        avgfl = self.searcher.avg_field_length(fieldname) or 1
+        avgfl = self._avgfl.get(fieldname)
+        if avgfl is None:  # (Whoosh sums every segment's total length at each call: once per term and segment)
+            avgfl = self._avgfl[fieldname] = self.searcher.avg_field_length(fieldname) or 1
         key, made_for = ("n", leaf.key, fieldname), (avgfl, self.B, self.K1)
         held = self.cache.get(key)
         if held is not None and held[0] == made_for:
