@@ -205,6 +205,23 @@ def test_large_segments_share_one_word_list_and_typos_still_find_every_segment(
     catalogue.close()
 
 
+def test_a_server_makes_the_word_lists_before_its_first_request(tmp_path: Path) -> None:
+    """`catalogue serve` warms up before it takes requests: the word lists typo tolerance and
+    "did you mean" read are made then, not by the first searches (a second at 1,000,000
+    records)."""
+    from catalogue.cli.serve import warm_up
+
+    catalogue = Catalogue(tmp_path / "data")
+    assert catalogue.import_records(read_jsonl(demo_path())).failed == 0
+    catalogue.close()
+    catalogue = Catalogue(tmp_path / "data")  # a new process's catalogue: nothing read yet
+    catalogue.open_index()
+    assert not catalogue.index._lexicons._items
+    warm_up(catalogue)
+    assert {key[2] for key in catalogue.index._lexicons._items} >= {"title", "text"}
+    catalogue.close()
+
+
 # -- finding 1: expansions and the time budget ---------------------------------------------
 
 
