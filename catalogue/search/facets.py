@@ -106,7 +106,7 @@ def _place_group(terms: list[str], table: dict[str, int], counts: dict[str, int]
 
 
 #: A match of at most one document in this many is counted from its documents' facet terms.
-SPARSE_MATCH = 64
+SPARSE_MATCH = 128
 
 
 @dataclass

@@ -47,6 +47,7 @@ class FacetTerms:
 
     def postings_of(self, docs: np.ndarray) -> np.ndarray:
         """Where the postings of `docs` (document numbers of the segment, ascending) are."""
+        docs = docs.astype(self.doc.dtype, copy=False)  # (else numpy converts all of `self.doc` per search)
         start = np.searchsorted(self.doc, docs, "left")
         lengths = np.searchsorted(self.doc, docs, "right") - start
         return np.repeat(start - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
