@@ -67,7 +67,7 @@ def would_merge(segments: list[Any]) -> bool:
     more of the smallest segments under `SEGMENT_DOCS` documents holding few documents
     together (Whoosh's `MERGE_SMALL` test, without merging)."""
     total = 0
-    for i, count in enumerate(sorted(c for segment in segments if (c := segment.doc_count_all()) < SEGMENT_DOCS)):
+    for i, count in enumerate(sorted(segment.doc_count_all() for segment in _mergeable(segments))):
         total += max(count, 0)
         if i > 3 and total < whoosh_writing.fib(i + 5):
             return True
@@ -92,8 +92,7 @@ def merge_small(folder: Path) -> bool:
 
 def _merge_type(writer: Any, count: int) -> Callable[..., Any]:
     """How `writer`'s commit of `count` changes merges: not at all for a few (see `MERGE_WITH`)."""
-    small = sum(1 for segment in writer.segments if segment.doc_count_all() < SEGMENT_DOCS)
-    if count >= MERGE_WITH or small >= MAX_SEGMENTS:
+    if count >= MERGE_WITH or len(_mergeable(writer.segments)) >= MAX_SEGMENTS:
         return merge_small_in_order
     return whoosh_writing.NO_MERGE
 
@@ -109,9 +108,14 @@ def merge_small_in_order(writer: Any, segments: list[Any]) -> list[Any]:
     size, which put the small segments of earlier edits before the large ones and renumbered
     every document of those: the next version's facet sets could not be patched from the one
     before (`facets.build_facet_sets`), a full rebuild on every merge."""
-    small = [segment for segment in segments if segment.doc_count_all() < SEGMENT_DOCS]
-    left = {id(segment) for segment in whoosh_writing.MERGE_SMALL(writer, small)}
-    return [segment for segment in segments if segment.doc_count_all() >= SEGMENT_DOCS or id(segment) in left]
+    small = _mergeable(segments)
+    merged = {id(segment) for segment in small} - {id(segment) for segment in whoosh_writing.MERGE_SMALL(writer, small)}
+    return [segment for segment in segments if id(segment) not in merged]
+
+
+def _mergeable(segments: list[Any]) -> list[Any]:
+    """The segments merges may join: those under a full build's `SEGMENT_DOCS` documents."""
+    return [segment for segment in segments if segment.doc_count_all() < SEGMENT_DOCS]
 
 
 def _segment_writer(folder: Path) -> Any:
