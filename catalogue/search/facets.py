@@ -137,6 +137,11 @@ class FacetSets:
     leaf_facets: tuple[LeafFacets, ...] = ()
     leaf_places: tuple[tuple[dict[str, int], set[tuple[str, str]]], ...] = ()
 
+    @functools.cached_property
+    def group_of_term(self) -> dict[str, int]:
+        """The index in `places` of each place term's group, made on first use."""
+        return {term: number for number, group in enumerate(self.places) for term in group.terms}
+
     def sort_key(self, reader: Any, column: str) -> np.ndarray:
         """Each document's rank by `column` (equal values share a rank), read once per version."""
         key = self.sort_keys.get(column)
@@ -241,7 +246,7 @@ def _kept(before: FacetSets | None, leaves: list[Leaf], layout: tuple[tuple[str,
     with no document live again that was deleted there (else `before` is not an earlier
     version of this one); None when its sets cannot be patched. The segments of `before`
     after those were merged away (a merge of small segments)."""
-    if before is None or not before.layout or len(before.leaf_facets) != len(before.layout):
+    if before is None or not before.layout:
         return None
     kept = 0
     for old, new in zip(before.layout, layout, strict=False):
@@ -363,10 +368,10 @@ def facet_counts(sets: FacetSets, matched: int, filters: dict[str, list[str]],
 def _sparse_counts(sets: FacetSets, matched: int) -> dict[str, dict[Any, int]] | None:
     """The facet counts of a match of at most one in `SPARSE_MATCH` documents, from its
     documents' facet terms (`leaf_facets.FacetTerms`): per facet, each value's count (the
-    place facet: each place's, by its index in `sets.places`). None for a larger match, or
-    sets without their segments' facet terms: every value's bitset is AND-ed with it instead
-    (at 1,000,000 records, 1,900 ANDs of a million bits, ~13 ms however few the hits)."""
-    if len(sets.leaf_facets) != len(sets.layout) or matched.bit_count() * SPARSE_MATCH > sets.size:
+    place facet: each place's, by its index in `sets.places`). None for a larger match: every
+    value's bitset is AND-ed with it instead (at 1,000,000 records, 1,900 ANDs of a million
+    bits, ~13 ms however few the hits)."""
+    if matched.bit_count() * SPARSE_MATCH > sets.size:
         return None
     docs = np.flatnonzero(from_bitset(matched, sets.size))
     counts: dict[str, dict[Any, int]] = {name: {} for name in FACETS}
@@ -395,7 +400,7 @@ def _leaf_groups(sets: FacetSets, i: int) -> np.ndarray:
     """The group index (in `sets.places`) of each place term of the segment `i`, -1 for none."""
     found = sets.leaf_groups.get(i)
     if found is None:
-        group_of = {term: number for number, group in enumerate(sets.places) for term in group.terms}
+        group_of = sets.group_of_term
         terms = sets.leaf_facets[i].facets["place"].terms
         found = sets.leaf_groups[i] = np.array([group_of.get(t, -1) for t in terms], dtype=np.int64)
     return found
