@@ -13,6 +13,7 @@ import pytest
 
 from catalogue.errors import NotFound, StorageFull
 from catalogue.service import Catalogue
+from catalogue.service.published import Window
 from tests.faults.faultkit import fill, small_disk
 from tests.recordsamples import make_record
 
@@ -197,3 +198,30 @@ def test_every_record_is_walked_in_id_order_without_sorting_the_rest_for_each_ba
             (whole, at_once), (small, in_batches) = walked(5000, **filters), walked(20, **filters)
             assert whole == small == (1000 if filters else 2000)
             assert in_batches < 2 * at_once, (filters, in_batches, at_once)
+
+
+@pytest.mark.own_store
+def test_the_many_row_reads_give_every_value_back_as_written_in_their_order(
+        tmp_path: Path, store_url: str | None) -> None:
+    """A page of search hits, a page of an OAI-PMH list and a batch of a walk read their rows at
+    once (SQLite packs them as one JSON array: `Backend.rows`): text of any script, quotes,
+    backslashes, line breaks and characters beyond the BMP, numbers, NULLs, tombstones and a
+    withheld revision all come back as one-row reads give them, in (datestamp, id) and id order."""
+    titles = ['Quote " and \\ backslash', "Line\nbreak\ttab", "Ходжалы 𝔘 🏛 (astral)", "خوجالی", "a'b",
+              "\u2028 separator", "x" * 480]
+    with Catalogue(tmp_path / "data", database_url=store_url, with_index=False) as cat:
+        for n, title in enumerate(titles):
+            cat.create(make_record(id=f"r{n}", title=title, quantity=n + 2, quantity_sources=["s1"],
+                                   description=(title[::-1] + " ") * 20))
+        cat.delete("r1", reason="a duplicate", user="ana", base_revision=1)
+        cat.withhold("r2", 1, reason="private", user="root")
+        one_by_one = {f"r{n}": cat.store.get(f"r{n}") for n in range(len(titles))}
+        assert cat.store.get_many(list(reversed(one_by_one))) == one_by_one
+        assert cat.store.get_many(["r3", "nope", "r3"]) == {"r3": one_by_one["r3"]}
+        walked = list(cat.store.iter_records(include_deleted=True, batch=3))
+        assert walked == sorted(one_by_one.values(), key=lambda r: r.id)
+        assert one_by_one["r0"].data["title"] == titles[0] and one_by_one["r6"].data["quantity"] == 8
+        listed = cat.published.page(Window(), after=None, snapshot=cat.store.last_seq(), limit=100)
+        assert [(i.datestamp, i.id) for i in listed] == sorted((r.modified, r.id) for r in one_by_one.values())
+        shown = {i.id: (i.deleted, i.data.get("title")) for i in listed}
+        assert shown["r1"] == (True, titles[1]) and shown["r2"] == (True, None) and shown["r3"] == (False, titles[3])

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -225,7 +226,7 @@ class Store:
         if not ids:
             return {}
         sql = f"SELECT * FROM records WHERE {self.backend.one_of('id')}"  # noqa: S608 (no input in it)
-        rows = self.conn.execute(sql, (json.dumps(ids),)).fetchall()
+        rows = self.backend.rows(self.conn, sql, (json.dumps(ids),))
         return {row["id"]: StoredRecord.from_row(row) for row in rows}
 
     def get_live(self, record_id: str) -> StoredRecord:
@@ -280,7 +281,7 @@ class Store:
         sql = f"SELECT * FROM records WHERE {' AND '.join(where)} ORDER BY id LIMIT ?"  # noqa: S608
         last = ""
         while True:
-            rows = self.conn.execute(sql, (last, *params, batch)).fetchall()
+            rows = sorted(self.backend.rows(self.conn, sql, (last, *params, batch)), key=itemgetter("id"))
             if not rows:
                 return
             for row in rows:

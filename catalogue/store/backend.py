@@ -119,6 +119,11 @@ class Backend:
         `key` of the JSON in `column`, and the SQL condition that the element is an object."""
         raise NotImplementedError
 
+    def rows(self, conn: Connection, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        """Every row of a query, each read by column name, fetched at once; in no promised order
+        (SQLite packs them in one aggregate): a caller that needs an order sorts them."""
+        return conn.execute(sql, params).fetchall()
+
     def first_of(self, expr: str, order: str) -> str:
         """An aggregate: `expr` of the group's row with the least `order`."""
         raise NotImplementedError

@@ -90,7 +90,7 @@ def _params(window: Window, after: tuple[str, str] | None, snapshot: int, limit:
     }
 
 
-def _current(conn: Connection, window: Window, after: tuple[str, str] | None, snapshot: int,
+def _current(conn: Connection, backend: Backend, window: Window, after: tuple[str, str] | None, snapshot: int,
              limit: int) -> list[Item]:
     """Records unchanged since the snapshot, read from their current row."""
     params = _params(window, after, snapshot, limit)
@@ -100,7 +100,20 @@ def _current(conn: Connection, window: Window, after: tuple[str, str] | None, sn
         " WHERE (modified, id) > (:after_stamp, :after_id) AND modified >= :start AND modified <= :end"
         " AND seq <= :snapshot" + _set_clause(window, column, params) + " ORDER BY modified, id LIMIT :limit"
     )
-    return [Item.of(row[0], row[3], row[1], row[2], row[4]) for row in conn.execute(sql, params)]
+    return _items(conn, backend, sql, params, "id", "modified")
+
+
+def _items(conn: Connection, backend: Backend, sql: str, params: dict[str, Any], id_column: str,
+           stamp_column: str) -> list[Item]:
+    """The items of a query's rows, in (datestamp, id) order."""
+    items = [Item.of(row[id_column], row[stamp_column], row["deleted"], row["data"], row["withheld"])
+             for row in backend.rows(conn, sql, params)]
+    return sorted(items, key=_position)
+
+
+def _position(item: Item) -> tuple[str, str]:
+    """Where an item stands in a list: (datestamp, id)."""
+    return item.datestamp, item.id
 
 
 def _revision_value(backend: Backend, kind: str | None) -> str | None:
@@ -125,16 +138,16 @@ def _changed(conn: Connection, backend: Backend, window: Window, after: tuple[st
         " AND v.at >= :start AND v.at <= :end" + _set_clause(window, value, params)
         + " ORDER BY v.at, v.record_id LIMIT :limit"
     )
-    return [Item.of(row[0], row[3], row[1], row[2], row[4]) for row in conn.execute(sql, params)]
+    return _items(conn, backend, sql, params, "record_id", "at")
 
 
 def page(store: Store, window: Window, *, after: tuple[str, str] | None, snapshot: int, limit: int) -> list[Item]:
     """Up to `limit` records of the window after position `after` (datestamp, id), in
     (datestamp, id) order, as they were at change number `snapshot`."""
     with read_snapshot(store) as conn:
-        current = _current(conn, window, after, snapshot, limit)
+        current = _current(conn, store.backend, window, after, snapshot, limit)
         changed = _changed(conn, store.backend, window, after, snapshot, limit)
-    return list(islice(merge(current, changed, key=lambda item: (item.datestamp, item.id)), limit))
+    return list(islice(merge(current, changed, key=_position), limit))
 
 
 def snapshot(store: Store) -> int:

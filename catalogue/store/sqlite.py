@@ -8,10 +8,12 @@ at once, so change numbers are committed in the order they are taken.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -321,6 +323,8 @@ class SQLiteBackend(Backend):
     def __init__(self, path: Path):
         self.path = path
         self.url = f"sqlite:///{path}"
+        #: The column list of each query `rows` has packed (its statements are the program's own).
+        self._columns: dict[str, str] = {}
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def connect(self) -> Connection:
@@ -392,6 +396,20 @@ class SQLiteBackend(Backend):
     def set_seq(self, conn: Connection, seq: int) -> None:
         if conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'revisions'", (seq,)).rowcount == 0:
             conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('revisions', ?)", (seq,))
+
+    def rows(self, conn: Connection, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        """Every row of a query in one step of SQLite, packed as one JSON array by SQLite itself.
+
+        Python's sqlite3 lets go of the GIL at each step (each row) and, beside busy request
+        threads, waits up to the switch interval (5 ms) to take it back at each: a page of 100
+        rows took about 1 s beside four busy threads, and about 60 ms in one step."""
+        columns = self._columns.get(sql)
+        if columns is None:
+            described = conn.execute(f"SELECT * FROM ({sql}) LIMIT 0", params).description  # noqa: S608
+            columns = self._columns[sql] = ", ".join(f"'{name}', \"{name}\"" for name, *_ in described)
+        packed = conn.execute(f"SELECT json_group_array(json_object({columns})) FROM ({sql})",  # noqa: S608
+                              params).fetchone()[0]
+        return json.loads(packed)
 
     def json_text(self, column: str, *path: str) -> str:
         return f"json_extract({column}, '$.{'.'.join(path)}')"
