@@ -225,3 +225,19 @@ def test_the_many_row_reads_give_every_value_back_as_written_in_their_order(
         assert [(i.datestamp, i.id) for i in listed] == sorted((r.modified, r.id) for r in one_by_one.values())
         shown = {i.id: (i.deleted, i.data.get("title")) for i in listed}
         assert shown["r1"] == (True, titles[1]) and shown["r2"] == (True, None) and shown["r3"] == (False, titles[3])
+
+
+@pytest.mark.own_store
+@pytest.mark.parametrize("first_data", ["NULL", "'{\"a\": \"\\u001e\"}'"])
+def test_rows_read_at_once_equal_rows_read_one_by_one_whatever_their_values(
+        tmp_path: Path, store_url: str | None, first_data: str) -> None:
+    """`Backend.rows` on its own: NULLs, numbers, text of any script, no rows at all, and a NULL
+    `data` (which SQLite cannot join: it reads that query row by row instead)."""
+    sql = (f"SELECT 1 AS n, {first_data} AS data, 'Xocalı\n\"q\"' AS t UNION ALL"
+           " SELECT 2, '{\"b\": [1, 2.5]}', NULL UNION ALL SELECT 30000000000, '{}', '𝔘'")
+    with Catalogue(tmp_path / "data", database_url=store_url, with_index=False) as cat:
+        backend, conn = cat.store.backend, cat.store.conn
+        by_one = [{key: row[key] for key in ("n", "data", "t")} for row in conn.execute(sql).fetchall()]
+        at_once = [{key: row[key] for key in ("n", "data", "t")} for row in backend.rows(conn, sql)]
+        assert sorted(at_once, key=lambda row: row["n"]) == by_one and len(by_one) == 3
+        assert backend.rows(conn, f"SELECT * FROM ({sql}) AS q WHERE n < 0") == []

@@ -323,8 +323,8 @@ class SQLiteBackend(Backend):
     def __init__(self, path: Path):
         self.path = path
         self.url = f"sqlite:///{path}"
-        #: The column list of each query `rows` has packed (its statements are the program's own).
-        self._columns: dict[str, str] = {}
+        #: The column names of each query `rows` has packed (its statements are the program's own).
+        self._columns: dict[str, list[str]] = {}
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def connect(self) -> Connection:
@@ -398,18 +398,32 @@ class SQLiteBackend(Backend):
             conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('revisions', ?)", (seq,))
 
     def rows(self, conn: Connection, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
-        """Every row of a query in one step of SQLite, packed as one JSON array by SQLite itself.
+        """Every row of a query in one step of SQLite, packed by SQLite itself: the columns as one
+        JSON array, a `data` column (JSON text the store wrote, which never holds a raw control
+        character) joined by U+001E, so it is decoded once, as before.
 
         Python's sqlite3 lets go of the GIL at each step (each row) and, beside busy request
         threads, waits up to the switch interval (5 ms) to take it back at each: a page of 100
-        rows took about 1 s beside four busy threads, and about 60 ms in one step."""
-        columns = self._columns.get(sql)
-        if columns is None:
+        rows took about 1.5 s beside four busy threads, and about 0.2 s in one step
+        (`tests/benchmarks/bench_store.py --busy 4`)."""
+        names = self._columns.get(sql)
+        if names is None:
             described = conn.execute(f"SELECT * FROM ({sql}) LIMIT 0", params).description  # noqa: S608
-            columns = self._columns[sql] = ", ".join(f"'{name}', \"{name}\"" for name, *_ in described)
-        packed = conn.execute(f"SELECT json_group_array(json_object({columns})) FROM ({sql})",  # noqa: S608
-                              params).fetchone()[0]
-        return json.loads(packed)
+            names = self._columns[sql] = [name for name, *_ in described]
+        others = [name for name in names if name != "data"]
+        columns = ", ".join(f'"{name}"' for name in others)
+        joined = 'group_concat("data", char(30))' if "data" in names else "NULL"
+        packed, texts, count = conn.execute(
+            f"SELECT json_group_array(json_array({columns})), {joined}, count(*) FROM ({sql})",  # noqa: S608
+            params).fetchone()
+        found = [dict(zip(others, values, strict=True)) for values in json.loads(packed)]
+        if "data" in names:
+            data = texts.split("\x1e") if texts is not None else []
+            if len(data) != count:  # (a NULL data: read row by row)
+                return conn.execute(sql, params).fetchall()
+            for row, text in zip(found, data, strict=True):
+                row["data"] = text
+        return found
 
     def json_text(self, column: str, *path: str) -> str:
         return f"json_extract({column}, '$.{'.'.join(path)}')"

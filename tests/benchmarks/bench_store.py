@@ -17,6 +17,13 @@ in bulk, which the command does before it exits); then `catalogue search` in a n
 must find all N records (not timed).
 
     python tests/benchmarks/bench_store.py --import 20000 --stores sqlite,postgresql
+
+With `--busy T` it measures the reads of a serving process instead, alone and beside T threads
+busy in Python (as request threads of a loaded server are): an OAI-PMH page of 100 records
+(`Catalogue.published.page`) and the 10 records of a page of search hits (`Store.get_many`),
+p50/p95 of `--rounds` reads each, in a store of `--records` records.
+
+    python tests/benchmarks/bench_store.py --busy 4 --records 2000 --stores sqlite,postgresql
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 from synthetic import generate  # noqa: E402
 
 from catalogue.service import Catalogue  # noqa: E402
+from catalogue.service.published import Window  # noqa: E402
 from tests.postgres import start  # noqa: E402
 
 WRITER = textwrap.dedent(
@@ -165,6 +173,49 @@ def import_rates(server: Any, count: int, stores: list[str]) -> None:
                 server.drop(url)
 
 
+def _spin(stop: threading.Event) -> None:
+    while not stop.is_set():
+        sum(range(2000))  # Python work, holding the GIL as a request thread does
+
+
+def _timed(read: Any, rounds: int) -> tuple[float, float]:
+    """p50 and p95 of `rounds` calls of `read`, in ms."""
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        read()
+        times.append(1000 * (time.perf_counter() - started))
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+
+
+def busy_reads(url: str, work: Path, count: int, busy: int, rounds: int) -> list[str]:
+    """An OAI-PMH page and a page of hits read alone, then beside `busy` busy threads."""
+    lines = []
+    with Catalogue(work / "busy", database_url=url, with_index=False) as cat:
+        with cat.transaction():
+            for record in generate(count):
+                cat.create(record, user="bench")
+        ids = [record["id"] for record in generate(10)]
+        snapshot = cat.store.last_seq()
+        reads = {"OAI page of 100": lambda: cat.published.page(Window(), after=None, snapshot=snapshot, limit=100),
+                 "10 hits' records": lambda: cat.store.get_many(ids)}
+        for threads in (0, busy):
+            stop = threading.Event()
+            spinners = [threading.Thread(target=_spin, args=(stop,)) for _ in range(threads)]
+            for spinner in spinners:
+                spinner.start()
+            try:
+                for name, read in reads.items():
+                    p50, p95 = _timed(read, rounds)
+                    lines.append(f"{name:17} beside {threads} busy threads: p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+            finally:
+                stop.set()
+                for spinner in spinners:
+                    spinner.join()
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=2000)
@@ -172,11 +223,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--import", dest="import_count", type=int, metavar="N",
                         help="measure only `catalogue import` of N records, end to end")
-    parser.add_argument("--stores", default="sqlite,postgresql", help="stores of --import (comma-separated)")
+    parser.add_argument("--stores", default="sqlite,postgresql", help="stores of --import and --busy (comma-separated)")
+    parser.add_argument("--busy", type=int, metavar="T",
+                        help="measure only reads of many rows beside T busy threads, on each store")
     args = parser.parse_args()
     stores = [name.strip() for name in args.stores.split(",") if name.strip()]
     if unknown := set(stores) - {"sqlite", "postgresql"}:
         parser.error(f"unknown store {', '.join(sorted(unknown))}: sqlite or postgresql")
+    if args.busy is not None:
+        with tempfile.TemporaryDirectory() as folder:
+            server = start() if "postgresql" in stores else None
+            try:
+                for name in stores:
+                    url = f"sqlite:///{Path(folder) / 'busy.sqlite3'}" if name == "sqlite" else server.fresh_url()
+                    for line in busy_reads(url, Path(folder) / name, args.records, args.busy, args.rounds):
+                        print(f"{name:10}  {line}")
+            finally:
+                if server is not None:
+                    server.stop()
+        return
     if args.import_count and stores == ["sqlite"]:
         import_rates(None, args.import_count, stores)
         return
