@@ -403,8 +403,8 @@ class SQLiteBackend(Backend):
         character) joined by U+001E, so it is decoded once, as before.
 
         Python's sqlite3 lets go of the GIL at each step (each row) and, beside busy request
-        threads, waits up to the switch interval (5 ms) to take it back at each: a page of 100
-        rows took about 1.5 s beside four busy threads, and about 0.2 s in one step
+        threads, waits up to the switch interval (5 ms) to take it back at each: an OAI-PMH page
+        of 100 rows took about 1 s (p50) beside four busy threads, and about 0.12 s in one step
         (`tests/benchmarks/bench_store.py --busy 4`)."""
         names = self._columns.get(sql)
         if names is None:
