@@ -47,6 +47,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
+from bench_search import summary, timed  # noqa: E402
 from synthetic import generate  # noqa: E402
 
 from catalogue.service import Catalogue  # noqa: E402
@@ -178,17 +179,6 @@ def _spin(stop: threading.Event) -> None:
         sum(range(2000))  # Python work, holding the GIL as a request thread does
 
 
-def _timed(read: Any, rounds: int) -> tuple[float, float]:
-    """p50 and p95 of `rounds` calls of `read`, in ms."""
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        read()
-        times.append(1000 * (time.perf_counter() - started))
-    times.sort()
-    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
-
-
 def busy_reads(url: str, work: Path, count: int, busy: int, rounds: int) -> list[str]:
     """An OAI-PMH page and a page of hits read alone, then beside `busy` busy threads."""
     lines = []
@@ -207,8 +197,9 @@ def busy_reads(url: str, work: Path, count: int, busy: int, rounds: int) -> list
                 spinner.start()
             try:
                 for name, read in reads.items():
-                    p50, p95 = _timed(read, rounds)
-                    lines.append(f"{name:17} beside {threads} busy threads: p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+                    took = summary([timed(read) for _ in range(rounds)])
+                    lines.append(f"{name:17} beside {threads} busy threads: p50 {took['p50']:7.1f} ms"
+                                 f"  p95 {took['p95']:7.1f} ms")
             finally:
                 stop.set()
                 for spinner in spinners:
