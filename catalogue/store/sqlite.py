@@ -323,8 +323,8 @@ class SQLiteBackend(Backend):
     def __init__(self, path: Path):
         self.path = path
         self.url = f"sqlite:///{path}"
-        #: The column names of each query `rows` has packed (its statements are the program's own).
-        self._columns: dict[str, list[str]] = {}
+        #: How `rows` packs each query it has read (`_packing`; the statements are the program's own).
+        self._packed: dict[str, tuple[str, list[str], bool]] = {}
         path.parent.mkdir(parents=True, exist_ok=True)
 
     def connect(self) -> Connection:
@@ -406,24 +406,31 @@ class SQLiteBackend(Backend):
         threads, waits up to the switch interval (5 ms) to take it back at each: an OAI-PMH page
         of 100 rows took about 1 s (p50) beside four busy threads, and about 0.12 s in one step
         (`tests/benchmarks/bench_store.py --busy 4`)."""
-        names = self._columns.get(sql)
-        if names is None:
-            described = conn.execute(f"SELECT * FROM ({sql}) LIMIT 0", params).description  # noqa: S608
-            names = self._columns[sql] = [name for name, *_ in described]
-        others = [name for name in names if name != "data"]
-        columns = ", ".join(f'"{name}"' for name in others)
-        joined = 'group_concat("data", char(30))' if "data" in names else "NULL"
-        packed, texts, count = conn.execute(
-            f"SELECT json_group_array(json_array({columns})), {joined}, count(*) FROM ({sql})",  # noqa: S608
-            params).fetchone()
+        packing = self._packed.get(sql)
+        if packing is None:
+            packing = self._packed[sql] = self._packing(conn, sql, params)
+        packed_sql, others, with_data = packing
+        packed, texts, count = conn.execute(packed_sql, params).fetchone()
         found = [dict(zip(others, values, strict=True)) for values in json.loads(packed)]
-        if "data" in names:
+        if with_data:
             data = texts.split("\x1e") if texts is not None else []
             if len(data) != count:  # (a NULL data: read row by row)
                 return conn.execute(sql, params).fetchall()
             for row, text in zip(found, data, strict=True):
                 row["data"] = text
         return found
+
+    @staticmethod
+    def _packing(conn: Connection, sql: str, params: Sequence[Any] | dict[str, Any]) -> tuple[str, list[str], bool]:
+        """How `rows` packs a query: its packing statement, the columns of the JSON array, and
+        whether a `data` column is joined beside them."""
+        described = conn.execute(f"SELECT * FROM ({sql}) LIMIT 0", params).description  # noqa: S608
+        names = [name for name, *_ in described]
+        others = [name for name in names if name != "data"]
+        columns = ", ".join(f'"{name}"' for name in others)
+        joined = 'group_concat("data", char(30))' if "data" in names else "NULL"
+        packed_sql = f"SELECT json_group_array(json_array({columns})), {joined}, count(*) FROM ({sql})"  # noqa: S608
+        return packed_sql, others, "data" in names
 
     def json_text(self, column: str, *path: str) -> str:
         return f"json_extract({column}, '$.{'.'.join(path)}')"
