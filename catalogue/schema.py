@@ -8,8 +8,10 @@ install find them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import jsonschema_rs
@@ -101,10 +103,12 @@ def vocabulary(name: str) -> list[str]:
     return list(record_schema()["$defs"][name]["enum"])
 
 
-def labels(vocab: str, lang: str = "en") -> dict[str, str]:
-    """UI labels of a vocabulary (``type``, ``status``, ``certainty``)."""
+@cache
+def labels(vocab: str, lang: str = "en") -> Mapping[str, str]:
+    """UI labels of a vocabulary (``type``, ``status``, ``certainty``), read-only: built once
+    per vocabulary and language, as an OAI-PMH page asks for them for every record."""
     table = record_schema()["x-labels"][vocab]
-    return {key: value.get(lang) or value["en"] for key, value in table.items()}
+    return MappingProxyType({key: value.get(lang) or value["en"] for key, value in table.items()})
 
 
 def field_path(parts: Any) -> str:

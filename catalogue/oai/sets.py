@@ -20,10 +20,13 @@ KINDS = {
 }
 SETSPEC = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*")
 _SAFE = re.compile(r"[A-Za-z0-9\-_.!*'()]")
+_ALL_SAFE = re.compile(r"[A-Za-z0-9\-_.!*'()]*")
 
 
 def escape(value: str) -> str:
-    """A set value as setSpec characters (reversible)."""
+    """A set value as setSpec characters (reversible); most values need no escape at all."""
+    if _ALL_SAFE.fullmatch(value):
+        return value
     return "".join(ch if _SAFE.fullmatch(ch) else "".join(f"~{b:02X}" for b in ch.encode("utf-8")) for ch in value)
 
 
