@@ -99,3 +99,49 @@ def test_parent_sets_are_named_for_what_they_group(app: Flask, client: FlaskClie
     assert {spec: names[spec] for spec in ("type", "status", "source")} == {
         "type": "Records by type of heritage", "status": "Records by current condition",
         "source": "Records by the source they were harvested or imported from"}
+
+
+MARKUP = 'A & B <i>x</i> "quoted" \'single\' ]]> &amp; Ходжалы 𝔛'
+
+
+def test_text_that_looks_like_markup_reaches_the_harvester_as_the_same_text(app: Flask, client: FlaskClient) -> None:
+    """Responses are written as text: every value that XML must escape (ampersands, angle
+    brackets, quotes, a CDATA end, an entity already spelled out, line breaks and tabs,
+    characters beyond the BMP) reads back from both formats exactly as stored, the native
+    format the whole record."""
+    from catalogue.formats.native import xml_to_record
+
+    record = make_record(id="r1", title=MARKUP, description="line one\r\nline two\ttabbed\rend",
+                         names=[{"value": MARKUP, "lang": "az"}, {"value": "Xocalı", "lang": "az-Latn"}])
+    record["provenance"] = {"origin": "harvest", "source_name": 'archive "A&B" <x>'}
+    _add(app, record)
+    with app.app_context():
+        from catalogue.web import get_catalogue
+
+        stored = get_catalogue().get("r1")
+    assert stored["description"] == "line one\nline two\ttabbed\nend"  # line breaks are stored as \n
+    dc = oai(client, verb="GetRecord", metadataPrefix="oai_dc", identifier=ID + "r1")
+    titles = dc.findall(".//{http://purl.org/dc/elements/1.1/}title")
+    assert [(t.text, t.get("{http://www.w3.org/XML/1998/namespace}lang")) for t in titles] == [
+        (MARKUP, None), (MARKUP, "az"), ("Xocalı", "az-Latn")]
+    assert dc.findtext(".//{http://purl.org/dc/elements/1.1/}description") == stored["description"]
+    native = oai(client, verb="GetRecord", metadataPrefix="heritage", identifier=ID + "r1")
+    [payload] = list(native.find(f".//{OAI}metadata"))
+    back = xml_to_record(payload)
+    assert back == stored
+    assert ("source:" + "archive~20~22A~26B~22~20~3Cx~3E") in texts(dc, "setSpec")
+
+
+@pytest.mark.parametrize("token", ['a"b<c>&d', "tab\there", "line\nbreak", "cr\rhere", "&amp;", "' <x/> '"])
+def test_an_echoed_argument_reads_back_as_it_was_sent(client: FlaskClient, token: str) -> None:
+    """<request> echoes the arguments as attributes: quotes, angle brackets, ampersands and
+    whitespace that an attribute would otherwise fold into spaces all come back unchanged."""
+    root = oai(client, verb="ListRecords", resumptionToken=token)
+    assert error_codes(root) == ["badResumptionToken"]
+    assert root.find(f"{OAI}request").attrib == {"verb": "ListRecords", "resumptionToken": token}
+
+
+def test_an_error_message_quoting_markup_reads_back_as_it_was_sent(client: FlaskClient) -> None:
+    identifier = 'oai:a:"<&>\'</error>'
+    root = oai(client, verb="GetRecord", metadataPrefix="oai_dc", identifier=identifier)
+    assert root.findtext(f"{OAI}error") == f"No item has the identifier {identifier!r} in this repository."

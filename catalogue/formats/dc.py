@@ -18,11 +18,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
-
 from .. import codes, edtf
 from ..schema import labels, vocabulary
-from .native import xml_text
+from .native import xml_attribute, xml_escape
 from .oaipmh import XSI, OAIRecord
 from .text import html_to_text
 
@@ -155,16 +153,19 @@ def fields(record: dict[str, Any], record_url: str) -> list[tuple[str, str, str 
     return out
 
 
-def record_to_dc(record: dict[str, Any], record_url: str) -> etree._Element:
-    """The ``oai_dc:dc`` element of a record, namespaces and schemaLocation declared."""
-    root = etree.Element(f"{{{NAMESPACE}}}dc", nsmap={"oai_dc": NAMESPACE, "dc": DC_NS, "xsi": XSI})
-    root.set(f"{{{XSI}}}schemaLocation", f"{NAMESPACE} {SCHEMA}")
+_DC_ROOT = (f'<oai_dc:dc xmlns:oai_dc="{NAMESPACE}" xmlns:dc="{DC_NS}" xmlns:xsi="{XSI}"'
+            f' xsi:schemaLocation="{NAMESPACE} {SCHEMA}">')
+
+
+def record_to_dc(record: dict[str, Any], record_url: str) -> str:
+    """The ``oai_dc:dc`` element of a record as XML text, namespaces and schemaLocation
+    declared (text, as an OAI-PMH response is written as text)."""
+    parts = [_DC_ROOT]
     for element, value, lang in fields(record, record_url):
-        child = etree.SubElement(root, f"{{{DC_NS}}}{element}")
-        child.text = xml_text(value)
-        if lang:
-            child.set(XML_LANG, lang)
-    return root
+        language = f' xml:lang="{xml_attribute(lang)}"' if lang else ""
+        parts.append(f"<dc:{element}{language}>{xml_escape(value)}</dc:{element}>")
+    parts.append("</oai_dc:dc>")
+    return "".join(parts)
 
 
 # -- Dublin Core -> record (the harvester) ----------------------------------------------

@@ -36,6 +36,19 @@ def xml_text(value: str) -> str:
     return value if value.isprintable() else _ILLEGAL_XML.sub("", value)
 
 
+def xml_escape(value: str) -> str:
+    """`value` as XML element text: `xml_text`, with ``&``, ``<``, ``>`` escaped and a
+    carriage return as ``&#13;`` (a parser would read a raw one as a line feed)."""
+    return (xml_text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\r", "&#13;"))
+
+
+def xml_attribute(value: str) -> str:
+    """`value` as the text of a double-quoted XML attribute: `xml_escape`, with ``"`` escaped
+    and tabs and line feeds as character references (a parser would read them as spaces)."""
+    return xml_escape(value).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
+
+
 class NativeFormatError(CatalogueError):
     """A native-format document does not have the layout of `schemas/record.xsd`."""
 

@@ -54,13 +54,14 @@ class MetadataFormat:
     prefix: str
     schema: str
     namespace: str
-    build: Callable[[dict[str, Any], str], etree._Element]
+    #: The metadata of a record (given its URL) as XML text.
+    build: Callable[[dict[str, Any], str], str]
 
 
-def _native(record: dict[str, Any], schema: str) -> etree._Element:
+def _native(record: dict[str, Any], schema: str) -> str:
     element = native.record_to_xml(record)
     element.set(XSI_SCHEMA_LOCATION, f"{native.NAMESPACE} {schema}")
-    return element
+    return etree.tostring(element, encoding="unicode")
 
 
 class Provider:
@@ -108,50 +109,43 @@ class Provider:
                 f"The metadataPrefix {prefix!r} is not offered; use one of {', '.join(self.formats)}.")
         return fmt
 
-    def _start(self, request: args.OAIRequest, verb_element: str) -> tuple[etree._Element, etree._Element]:
-        root = responses.envelope(self.settings.base_url, request.echo())
-        return root, responses.sub(root, verb_element)
+    def _document(self, request: args.OAIRequest, content: str) -> bytes:
+        """The response to `request`: `content` in the element named after its verb."""
+        return responses.document(self.settings.base_url, request.echo(), responses.wrap(request.verb, content))
 
-    def _add_record(self, parent: etree._Element, item: Item, fmt: MetadataFormat | None) -> None:
+    def _record(self, item: Item, fmt: MetadataFormat | None) -> str:
+        """An item's <record>, or only its <header> when `fmt` is None (ListIdentifiers)."""
         specs = sets.memberships(item.data)
         identifier = self.identifier(item.id)
         if fmt is None:
-            responses.header(parent, identifier, item.datestamp, item.deleted, specs)
-            return
+            return responses.header(identifier, item.datestamp, item.deleted, specs)
         metadata = None
         if not item.deleted:
             metadata = fmt.build(item.data, record_url(self.settings.site_url, item.id))
-        responses.record(parent, identifier, item.datestamp, item.deleted, specs, metadata)
+        return responses.record(identifier, item.datestamp, item.deleted, specs, metadata)
 
     # -- the six verbs -------------------------------------------------------------------
 
     def _Identify(self, request: args.OAIRequest) -> bytes:
-        root, body = self._start(request, "Identify")
-        s = self.settings
-        responses.sub(body, "repositoryName", s.repository_name)
-        responses.sub(body, "baseURL", s.base_url)
-        responses.sub(body, "protocolVersion", "2.0")
-        for email in s.admin_emails:
-            responses.sub(body, "adminEmail", email)
-        responses.sub(body, "earliestDatestamp", self.published.earliest_datestamp() or utcnow())
-        responses.sub(body, "deletedRecord", "persistent")
-        responses.sub(body, "granularity", SECOND_GRANULARITY)
-        responses.sub(body, "compression", "gzip")  # the /oai view gzips for clients that accept it
+        s, element = self.settings, responses.element
+        parts = [element("repositoryName", s.repository_name), element("baseURL", s.base_url),
+                 element("protocolVersion", "2.0"), *(element("adminEmail", email) for email in s.admin_emails),
+                 element("earliestDatestamp", self.published.earliest_datestamp() or utcnow()),
+                 element("deletedRecord", "persistent"), element("granularity", SECOND_GRANULARITY),
+                 element("compression", "gzip")]  # the /oai view gzips for clients that accept it
         if sets.DOMAIN.fullmatch(s.repository_id):
             sample = self.identifier("khojaly-schools")
-            responses.sub(body, "description").append(responses.oai_identifier_description(s.repository_id, sample))
-        return responses.serialize(root)
+            parts.append(responses.wrap("description", responses.oai_identifier_description(s.repository_id, sample)))
+        return self._document(request, "".join(parts))
 
     def _ListMetadataFormats(self, request: args.OAIRequest) -> bytes:
         if "identifier" in request.args and self._item(request.args["identifier"]).deleted:
             raise NoMetadataFormats()
-        root, body = self._start(request, "ListMetadataFormats")
-        for fmt in self.formats.values():
-            element = responses.sub(body, "metadataFormat")
-            responses.sub(element, "metadataPrefix", fmt.prefix)
-            responses.sub(element, "schema", fmt.schema)
-            responses.sub(element, "metadataNamespace", fmt.namespace)
-        return responses.serialize(root)
+        element = responses.element
+        return self._document(request, "".join(
+            responses.wrap("metadataFormat", element("metadataPrefix", fmt.prefix) + element("schema", fmt.schema)
+                           + element("metadataNamespace", fmt.namespace))
+            for fmt in self.formats.values()))
 
     def _ListSets(self, request: args.OAIRequest) -> bytes:
         if "resumptionToken" in request.args:
@@ -159,25 +153,19 @@ class Provider:
         values = self.published.set_values()
         if not any(values.values()):
             raise NoSetHierarchy()
-        root, body = self._start(request, "ListSets")
+        element, parts = responses.element, []
         for kind, title in sets.KINDS.items():
             if not values[kind]:
                 continue
-            element = responses.sub(body, "set")
-            responses.sub(element, "setSpec", kind)
-            responses.sub(element, "setName", title)
-            for value in values[kind]:
-                element = responses.sub(body, "set")
-                responses.sub(element, "setSpec", sets.spec(kind, value))
-                responses.sub(element, "setName", sets.name(kind, value))
-        return responses.serialize(root)
+            parts.append(responses.wrap("set", element("setSpec", kind) + element("setName", title)))
+            parts += [responses.wrap("set", element("setSpec", sets.spec(kind, value))
+                                     + element("setName", sets.name(kind, value))) for value in values[kind]]
+        return self._document(request, "".join(parts))
 
     def _GetRecord(self, request: args.OAIRequest) -> bytes:
         fmt = self._format(request.args["metadataPrefix"])
         item = self._item(request.args["identifier"])
-        root, body = self._start(request, "GetRecord")
-        self._add_record(body, item, fmt)
-        return responses.serialize(root)
+        return self._document(request, self._record(item, fmt))
 
     def _ListIdentifiers(self, request: args.OAIRequest) -> bytes:
         return self._list(request, with_metadata=False)
@@ -221,15 +209,13 @@ class Provider:
         if not items:
             raise NoRecordsMatch()
         fmt = self.formats[state.prefix] if with_metadata else None
-        root, body = self._start(request, request.verb)
-        for item in items[:size]:
-            self._add_record(body, item, fmt)
+        parts = [self._record(item, fmt) for item in items[:size]]
         if len(items) > size:
             last = items[size - 1]
             following = replace(state, after=(last.datestamp, last.id), cursor=state.cursor + size)
             expires = datetime.now(UTC) + timedelta(seconds=self.settings.token_ttl)
             token = tokens.dump(following, self.settings.secret)
-            responses.resumption_token(body, token, cursor=state.cursor, total=state.total, expires=expires)
+            parts.append(responses.resumption_token(token, cursor=state.cursor, total=state.total, expires=expires))
         elif resumed:
-            responses.resumption_token(body, None, cursor=state.cursor, total=state.total, expires=None)
-        return responses.serialize(root)
+            parts.append(responses.resumption_token(None, cursor=state.cursor, total=state.total, expires=None))
+        return self._document(request, "".join(parts))
