@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from catalogue.search import SearchLimits, files, generations
+import pytest
+
+from catalogue.search import SearchLimits, files, generations, shared
 from catalogue.search import index as index_module
 from catalogue.service import Catalogue
 
@@ -257,4 +259,68 @@ def test_a_rebuild_asked_while_another_thread_cleans_up_waits_for_the_clean(tmp_
     assert started.wait(10)
     assert index.reindex(catalogue.store) == 1
     cleaning.join()
+    catalogue.close()
+
+
+def _school(record_id: str, title: str) -> dict[str, Any]:
+    return {"id": record_id, "type": "school", "title": title, "sources": [{"id": "s1", "citation": "A"}]}
+
+
+def _coarse(stamp: Any, tick_ns: int) -> Any:
+    """`stamp` as on a file system whose clock ticks every `tick_ns`: Linux before 6.13 keeps
+    file times to the kernel's tick (a few ms), some file systems to the second."""
+    def coarse(path: Path) -> Any:
+        found = stamp(path)
+        return found and (*found[:2], found[2] // tick_ns * tick_ns, found[3] // tick_ns * tick_ns)
+    return coarse
+
+
+@pytest.mark.parametrize("tick_ms", [0, 10, 1000])
+def test_a_search_sees_what_another_writer_committed_the_moment_before(tmp_path: Path, monkeypatch: Any,
+                                                                        tick_ms: int) -> None:
+    """A serving catalogue reuses its last look at the index while neither CURRENT nor the
+    generation folder changed (two stat calls instead of reading and listing them); a commit
+    by another writer, however soon after that look, even within one tick of a coarse file
+    clock, is found by the very next search, without the follower's help."""
+    if tick_ms:
+        coarse = _coarse(shared.stamp, tick_ms * 1_000_000)
+        monkeypatch.setattr(shared, "stamp", coarse)
+        monkeypatch.setattr(index_module, "stamp", coarse)
+    serving = Catalogue(tmp_path / "data")
+    serving.create(_school("a", "Stone school"))
+    serving._kept().follow()
+    writer = Catalogue(tmp_path / "data")  # another process's catalogue: it catches the index up itself
+    for n in range(25):
+        assert serving.search("zqfreshmark").total == n
+        writer.create(_school(f"r{n}", f"School {n} zqfreshmark"))
+        if n % 5 == 4:
+            time.sleep(0.06)  # now and then the look before has settled, and is reused
+    assert serving.search("zqfreshmark").total == 25
+    writer.reindex()  # a new generation made live by another process
+    assert serving.search("zqfreshmark").total == 25
+    writer.delete("r0", reason="test")
+    assert serving.search("zqfreshmark").total == 24
+    writer.close()
+    serving.close()
+
+
+def test_a_search_reuses_its_look_only_while_the_index_is_unchanged(tmp_path: Path, monkeypatch: Any) -> None:
+    """The shortcut is taken (no CURRENT read) when the index has settled, and given up when
+    CURRENT is rewritten in place, as a hand edit or a restore would."""
+    monkeypatch.setattr(shared, "SETTLED_SECONDS_NS", shared.SETTLED_NS)  # (a time may fall on a whole second)
+    catalogue = Catalogue(tmp_path / "data")
+    catalogue.create(_school("a", "Stone school"))
+    catalogue._kept().follow()
+    index = catalogue.index
+    time.sleep(0.06)
+    assert catalogue.search("stone").total == 1  # a full look, vouched for once settled
+    reads: list[int] = []
+    live = index.live
+    index.live = lambda: reads.append(1) or live()  # type: ignore[method-assign]
+    assert catalogue.search("stone").total == 1
+    assert reads == []
+    current = index.path / generations.CURRENT
+    current.write_text(current.read_text())  # same content, written in place: the file's times change
+    assert catalogue.search("stone").total == 1
+    assert reads == [1]
     catalogue.close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +49,7 @@ from .query import (
     unreadable_characters,
 )
 from .results import FACET_LIMIT, SORTS, SearchResult
-from .shared import SharedSearcher
+from .shared import SharedSearcher, stamp
 from .words import LEVELS, readings, warm
 
 log = logging.getLogger(__name__)
@@ -315,11 +316,18 @@ class SearchIndex:
     def _searcher(self) -> Any:
         """The process's searcher on the live generation, shared by every thread and refreshed
         when the index changed (`catalogue.search.shared`); Unreadable when there is no live
-        generation or it is damaged (checked when first opened; a damaged one is set aside)."""
+        generation or it is damaged (checked when first opened; a damaged one is set aside).
+        When neither CURRENT nor the generation changed since the last look, that look's
+        searcher (`SharedSearcher.unchanged`)."""
+        unchanged = self._shared.unchanged(self.path)
+        if unchanged is not None:
+            self._local.folder = unchanged[1]
+            return unchanged[0]
+        since, before = time.time_ns(), stamp(self.path / CURRENT)
         folder = self.live()
         if folder is None:
             raise Unreadable("there is no search index")
-        searcher, why = self._shared.get(folder)
+        searcher, why = self._shared.get(folder, (before, stamp(folder)), since)
         if searcher is None:
             self.set_aside(folder, why or "it cannot be read")
             raise Unreadable(why or "it cannot be read", folder)

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds between the follower's looks at the store for changes made by other processes.
 POLL = 1.0
+#: Seconds between a following keeper's looks, at a search, for changes other processes stored
+#: (the follower's poll finds them too, later).
+LOOK = 0.1
 #: Longest pause of a follower whose catch-up keeps failing (a full disk), in seconds.
 MAX_BACKOFF = 30.0
 #: Seconds a client is asked to wait while search is rebuilt (HTTP Retry-After).
@@ -47,6 +50,7 @@ class IndexKeeper:
         self._stop = threading.Event()
         self._progress = threading.Condition()
         self._start_lock = threading.Lock()
+        self._next_look = 0.0
         #: Why the last catch-up failed (None when it succeeded), for logs and status.
         self.failure: str | None = None
 
@@ -103,12 +107,17 @@ class IndexKeeper:
     # -- searching -----------------------------------------------------------------------
 
     def search(self, query: str, **options: Any) -> SearchResult:
-        """`SearchIndex.search` on an index kept up to date. When it cannot be read: here, it
-        is rebuilt at once; following, the follower rebuilds it and SearchUnavailable says
-        so (at once when the store is empty: there is nothing to wait for)."""
+        """`SearchIndex.search` on an index kept up to date: here, caught up first; following,
+        the follower is woken when the store holds changes the index lacks (looked for at
+        most every `LOOK` seconds: a write in this process wakes it itself). When the index
+        cannot be read: here, it is rebuilt at once; following, the follower rebuilds it and
+        SearchUnavailable says so (at once when the store is empty: there is nothing to wait for)."""
         if self.following:
-            if self.store.last_seq() > self.index.last_seq():
-                self._wake.set()
+            now = time.monotonic()
+            if now >= self._next_look:  # (a look costs two reads; a busy server searches far more often)
+                self._next_look = now + LOOK
+                if self.store.last_seq() > self.index.last_seq():
+                    self._wake.set()
         else:
             self._catch_up(self.wait)
         try:

@@ -10,14 +10,42 @@ close when it is collected).
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from pathlib import Path
 from typing import Any
 
 from . import generations, scoring
 from ._whoosh import SegmentReader
-from .generations import open_index
+from .generations import CURRENT, open_index
 from .readers import refreshed
+
+#: Nanoseconds since a file's last change after which its times vouch that it has not
+#: changed since: file times tick coarsely (every few ms on Linux before 6.13), so a change
+#: made within the same tick as a look could leave them as they were.
+SETTLED_NS = 50_000_000
+#: The same for a time in whole seconds, as file systems that keep only seconds (ext4 with
+#: small inodes, HFS+) or two (FAT) give.
+SETTLED_SECONDS_NS = 2_500_000_000
+
+Stamp = tuple[int, int, int, int]
+
+
+def stamp(path: Path) -> Stamp | None:
+    """A file's or folder's (inode, size, change and modification times in ns); None when it
+    is gone. A folder's times change whenever a file is added to it, renamed or removed."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_ctime_ns, st.st_mtime_ns
+
+
+def _settled(stamps: tuple[Stamp | None, ...], since_ns: int) -> bool:
+    """Whether every stamp's times are old enough at `since_ns` to vouch that a later change
+    would change them (`SETTLED_NS`, or `SETTLED_SECONDS_NS` for a time in whole seconds)."""
+    return all(s is not None and all(since_ns - t >= (SETTLED_NS if t % 1_000_000_000 else SETTLED_SECONDS_NS)
+                                     for t in s[2:]) for s in stamps)
 
 
 class SharedSearcher:
@@ -28,11 +56,31 @@ class SharedSearcher:
         self._current: tuple[Any, Path] | None = None
         self._postings: scoring.Postings | None = None
         self._lock = threading.Lock()
+        #: (searcher, its folder, stamps of CURRENT and of the folder taken before the look
+        #: that found the searcher current).
+        self._vouched: tuple[Any, Path, tuple[Stamp | None, ...]] | None = None
 
-    def get(self, folder: Path) -> tuple[Any, str | None]:
+    def unchanged(self, path: Path) -> tuple[Any, Path] | None:
+        """The searcher and folder of the last look, when neither the index's CURRENT nor the
+        generation folder changed since (two stat calls, where a full look reads CURRENT,
+        checks the folder and lists its files: a search beside busy threads waits for the
+        interpreter lock after each of them); None when a full look is needed."""
+        vouched = self._vouched
+        if vouched is None or (stamp(path / CURRENT), stamp(vouched[1])) != vouched[2]:
+            return None
+        return vouched[0], vouched[1]
+
+    def get(self, folder: Path, stamps: tuple[Stamp | None, ...], since_ns: int) -> tuple[Any, str | None]:
         """(the searcher of the generation in `folder`, None): opened when first asked for (the
         generation is checked then), refreshed when the index changed; (None, why) when the
-        generation is damaged."""
+        generation is damaged. `stamps` of CURRENT and `folder` taken from `since_ns` on,
+        before this look, vouch for its searcher in `unchanged` once settled."""
+        searcher, why = self._look(folder)
+        if searcher is not None and _settled(stamps, since_ns):
+            self._vouched = (searcher, folder, stamps)
+        return searcher, why
+
+    def _look(self, folder: Path) -> tuple[Any, str | None]:
         current = self._current
         if current is not None and current[1] == folder and current[0].up_to_date():
             return current[0], None
@@ -44,7 +92,7 @@ class SharedSearcher:
                 return current[0], None
             why = generations.damage(folder)
             if why is not None:
-                self._current = self._postings = None
+                self._current = self._postings = self._vouched = None
                 return None, why
             self._current = (open_index(folder).searcher(), folder)
             return self._current[0], None
@@ -71,12 +119,12 @@ class SharedSearcher:
     def forget(self) -> None:
         """Drop the searcher (one that raced a commit): the next search opens it again."""
         with self._lock:
-            self._current = self._postings = None
+            self._current = self._postings = self._vouched = None
 
     def close(self) -> None:
         """Drop the searcher and close its files."""
         with self._lock:
-            current, self._current, self._postings = self._current, None, None
+            current, self._current, self._postings, self._vouched = self._current, None, None, None
         if current is not None:
             with contextlib.suppress(Exception):  # (the files of a damaged index may fail this too)
                 current[0].close()
