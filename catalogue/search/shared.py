@@ -77,7 +77,9 @@ class SharedSearcher:
         before this look, vouch for its searcher in `unchanged` once settled."""
         searcher, why = self._look(folder)
         if searcher is not None and _settled(stamps, since_ns):
-            self._vouched = (searcher, folder, stamps)
+            with self._lock:  # (not one that another thread dropped meanwhile)
+                if self._current is not None and self._current[0] is searcher:
+                    self._vouched = (searcher, folder, stamps)
         return searcher, why
 
     def _look(self, folder: Path) -> tuple[Any, str | None]:
