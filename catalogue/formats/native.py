@@ -17,6 +17,7 @@ from lxml import etree
 
 from ..errors import CatalogueError
 from ..schema import schemas_dir
+from .oaipmh import XSI
 
 #: The OAI-PMH metadataPrefix of this format.
 PREFIX = "heritage"
@@ -139,58 +140,71 @@ def _number_text(value: Any, path: str) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _build(parent: etree._Element, name: str, value: Any, spec: Any, path: str) -> None:
-    element = etree.SubElement(parent, _q(name))
+def _element(name: str, content: str) -> str:
+    return f"<{name}>{content}</{name}>" if content else f"<{name}/>"
+
+
+def _write(out: list[str], name: str, value: Any, spec: Any, path: str) -> None:
     if isinstance(spec, Scalar):
-        if spec.kind == "str":
-            element.text = xml_text(str(value))
-        else:
-            element.text = _number_text(value, path)
+        text = xml_escape(str(value)) if spec.kind == "str" else _number_text(value, path)
+        out.append(f"<{name}>{text}</{name}>")
     elif isinstance(spec, ListOf):
+        items: list[str] = []
         for i, item in enumerate(value):
-            _build(element, spec.item, item, spec.of, f"{path}[{i}]")
+            _write(items, spec.item, item, spec.of, f"{path}[{i}]")
+        out.append(_element(name, "".join(items)))
     elif isinstance(spec, Obj):
-        _build_fields(element, value, spec, path)
+        fields: list[str] = []
+        _write_fields(fields, value, spec, path)
+        out.append(_element(name, "".join(fields)))
     else:
-        _build_geometry(element, value, path)
+        out.append(_geometry(name, value, path))
 
 
-def _build_fields(element: etree._Element, value: dict[str, Any], spec: Obj, path: str) -> None:
+def _write_fields(out: list[str], value: dict[str, Any], spec: Obj, path: str) -> None:
     known = {name for name, _ in spec.fields}
     unknown = sorted(set(value) - known)
     if unknown:
         raise ValueError(f"{path or 'record'}: fields {unknown} have no place in the native format")
     for name, field_spec in spec.fields:
         if name in value and value[name] is not None:
-            _build(element, name, value[name], field_spec, f"{path}.{name}" if path else name)
+            _write(out, name, value[name], field_spec, f"{path}.{name}" if path else name)
 
 
 def _position_text(position: list[Any], path: str) -> str:
     return " ".join(_number_text(v, path) for v in position)
 
 
-def _build_geometry(element: etree._Element, value: dict[str, Any], path: str) -> None:
+def _geometry(name: str, value: dict[str, Any], path: str) -> str:
     kind = value.get("type")
-    element.set("type", str(kind))
     if kind == "Point":
-        etree.SubElement(element, _q("position")).text = _position_text(value["coordinates"], path)
+        content = f"<position>{_position_text(value['coordinates'], path)}</position>"
     elif kind == "Polygon":
-        for ring in value["coordinates"]:
-            ring_element = etree.SubElement(element, _q("ring"))
-            for position in ring:
-                etree.SubElement(ring_element, _q("position")).text = _position_text(position, path)
+        content = "".join(_element("ring", "".join(f"<position>{_position_text(position, path)}</position>"
+                                                   for position in ring)) for ring in value["coordinates"])
     else:
         raise ValueError(f"{path}: geometry type {kind!r} is not Point or Polygon")
+    return f'<{name} type="{xml_attribute(str(kind))}">{content}</{name}>'
 
 
-def record_to_xml(record: dict[str, Any]) -> etree._Element:
-    """The native ``<record>`` element of a stored record (namespace `NAMESPACE`).
+def record_to_text(record: dict[str, Any], schema_location: str | None = None) -> str:
+    """The native ``<record>`` element of a stored record (namespace `NAMESPACE`) as XML text,
+    with an ``xsi:schemaLocation`` when given (as an OAI-PMH response, written as text, holds it).
 
     Characters XML cannot carry are dropped; a field outside the format raises ValueError
     (the record schema forbids unknown fields, so a stored record never has one)."""
-    root = etree.Element(_q("record"), nsmap={None: NAMESPACE})
-    _build_fields(root, record, RECORD, "")
-    return root
+    root = f'<record xmlns="{NAMESPACE}"'
+    if schema_location is not None:
+        root += f' xmlns:xsi="{XSI}" xsi:schemaLocation="{xml_attribute(schema_location)}"'
+    out = [root + ">"]
+    _write_fields(out, record, RECORD, "")
+    out.append("</record>")
+    return "".join(out)
+
+
+def record_to_xml(record: dict[str, Any]) -> etree._Element:
+    """The native ``<record>`` element of a stored record (`record_to_text`, parsed)."""
+    return etree.fromstring(record_to_text(record))
 
 
 # -- XML -> record ---------------------------------------------------------------------------

@@ -9,8 +9,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lxml import etree
-
 from ..formats import dc, native
 from ..formats.citation import record_url
 from ..formats.oaipmh import (
@@ -58,10 +56,6 @@ class MetadataFormat:
     build: Callable[[dict[str, Any], str], str]
 
 
-def _native(record: dict[str, Any], schema: str) -> str:
-    element = native.record_to_xml(record)
-    element.set(XSI_SCHEMA_LOCATION, f"{native.NAMESPACE} {schema}")
-    return etree.tostring(element, encoding="unicode")
 
 
 class Provider:
@@ -71,10 +65,11 @@ class Provider:
         self.published = published
         self.settings = settings
         native_schema = f"{settings.site_url}/schemas/{native.XSD_NAME}"
+        location = f"{native.NAMESPACE} {native_schema}"
         self.formats = {
             dc.PREFIX: MetadataFormat(dc.PREFIX, dc.SCHEMA, dc.NAMESPACE, dc.record_to_dc),
             native.PREFIX: MetadataFormat(native.PREFIX, native_schema, native.NAMESPACE,
-                                          lambda record, _url: _native(record, native_schema)),
+                                          lambda record, _url: native.record_to_text(record, location)),
         }
 
     def respond(self, arguments: Mapping[str, Sequence[str]]) -> bytes:
