@@ -285,7 +285,6 @@ def test_a_search_sees_what_another_writer_committed_the_moment_before(tmp_path:
     if tick_ms:
         coarse = _coarse(shared.stamp, tick_ms * 1_000_000)
         monkeypatch.setattr(shared, "stamp", coarse)
-        monkeypatch.setattr(index_module, "stamp", coarse)
     serving = Catalogue(tmp_path / "data")
     serving.create(_school("a", "Stone school"))
     serving._kept().follow()

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +48,7 @@ from .query import (
     unreadable_characters,
 )
 from .results import FACET_LIMIT, SORTS, SearchResult
-from .shared import SharedSearcher, stamp
+from .shared import SharedSearcher
 from .words import LEVELS, readings, warm
 
 log = logging.getLogger(__name__)
@@ -316,18 +315,16 @@ class SearchIndex:
     def _searcher(self) -> Any:
         """The process's searcher on the live generation, shared by every thread and refreshed
         when the index changed (`catalogue.search.shared`); Unreadable when there is no live
-        generation or it is damaged (checked when first opened; a damaged one is set aside).
-        When neither CURRENT nor the generation changed since the last look, that look's
-        searcher (`SharedSearcher.unchanged`)."""
-        unchanged = self._shared.unchanged(self.path)
-        if unchanged is not None:
+        generation or it is damaged (checked when first opened; a damaged one is set aside);
+        the last look's while neither changed since (`SharedSearcher.unchanged`)."""
+        if (unchanged := self._shared.unchanged(self.path)) is not None:
             self._local.folder = unchanged[1]
             return unchanged[0]
-        since, before = time.time_ns(), stamp(self.path / CURRENT)
+        before = self._shared.before(self.path)
         folder = self.live()
         if folder is None:
             raise Unreadable("there is no search index")
-        searcher, why = self._shared.get(folder, (before, stamp(folder)), since)
+        searcher, why = self._shared.get(folder, before)
         if searcher is None:
             self.set_aside(folder, why or "it cannot be read")
             raise Unreadable(why or "it cannot be read", folder)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +71,19 @@ class SharedSearcher:
             return None
         return vouched[0], vouched[1]
 
-    def get(self, folder: Path, stamps: tuple[Stamp | None, ...], since_ns: int) -> tuple[Any, str | None]:
+    @staticmethod
+    def before(path: Path) -> tuple[int, Stamp | None]:
+        """What a full look at the index in `path` notes before it reads CURRENT: the time,
+        and CURRENT's stamp."""
+        return time.time_ns(), stamp(path / CURRENT)
+
+    def get(self, folder: Path, before: tuple[int, Stamp | None]) -> tuple[Any, str | None]:
         """(the searcher of the generation in `folder`, None): opened when first asked for (the
         generation is checked then), refreshed when the index changed; (None, why) when the
-        generation is damaged. `stamps` of CURRENT and `folder` taken from `since_ns` on,
-        before this look, vouch for its searcher in `unchanged` once settled."""
+        generation is damaged. CURRENT's stamp noted `before` this look and the folder's,
+        taken now, vouch for its searcher in `unchanged` once settled."""
+        since_ns, current = before
+        stamps = (current, stamp(folder))
         searcher, why = self._look(folder)
         if searcher is not None and _settled(stamps, since_ns):
             with self._lock:  # (not one that another thread dropped meanwhile)
