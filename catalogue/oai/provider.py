@@ -56,8 +56,6 @@ class MetadataFormat:
     build: Callable[[dict[str, Any], str], str]
 
 
-
-
 class Provider:
     """Answers OAI-PMH requests for one catalogue's published records."""
 
