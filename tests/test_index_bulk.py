@@ -10,6 +10,9 @@ text: words that fold to nothing, apostrophes, Cyrillic, repeated words, empty f
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -203,3 +206,19 @@ def test_a_threaded_process_writes_alone(tmp_path: Path) -> None:
     finally:
         release.set()
         thread.join()
+
+
+def test_a_record_is_indexed_as_the_same_text_in_every_process() -> None:
+    """The text (and so the positions a phrase is matched at) does not depend on the hash seed
+    of the process that indexes it: a reindex's writer processes, a web worker's edit and a
+    command-line import all index a record alike. Conditions of several statuses were once
+    gathered in a set, whose order changed from process to process."""
+    record = {"id": "seeded", "type": "school", "title": "School", "condition": {"status": "damaged"},
+              "conditions": [{"status": status, "event": "event"} for status in ("intact", "destroyed", "at_risk",
+                                                                                  "unknown")]}
+    script = ("import json, sys; from catalogue.search.documents import document; "
+              "print(json.dumps(document(json.loads(sys.argv[1]), 1)['text']))")
+    texts = {subprocess.run([sys.executable, "-c", script, json.dumps(record)], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout for seed in "01234"}
+    assert len(texts) == 1
+    assert "Damaged" in json.loads(texts.pop())

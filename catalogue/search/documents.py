@@ -206,8 +206,9 @@ def _text(record: dict[str, Any], names: list[str], places: list[str], source_te
     place = _place(record)
     conditions = [" ".join(str(c.get(k, "")) for k in ("event", "cause", "note"))
                   for c in record.get("conditions") or [] if isinstance(c, dict)]
-    statuses = {(record.get("condition") or {}).get("status")} | {
-        c.get("status") for c in record.get("conditions") or [] if isinstance(c, dict)}
+    # (in order, not a set: a set's order changes with the hash seed, and each process would index another text)
+    statuses = dict.fromkeys([(record.get("condition") or {}).get("status"), *(
+        c.get("status") for c in record.get("conditions") or [] if isinstance(c, dict))])
     designations = [" ".join([*(str(d.get(k, "")) for k in ("scheme", "identifier", "note")),
                               _labels("designation_status", str(d.get("status")))])
                     for d in record.get("designations") or [] if isinstance(d, dict)]
