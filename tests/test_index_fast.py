@@ -319,7 +319,7 @@ def test_position_values_decode_as_whoosh_reads_them() -> None:
     fmt = formats.Positions()
     values = [fmt.encode(p) for p in POSITION_LISTS]
     # our writer's values (memoised single positions) too
-    values += [v for _, _, v in positional_items([(p, w) for p, w in enumerate(list("abacaa"))])[0]]
+    values += positional_items(list("abacaa"))[2]
     # all at once (mixed; few, read one by one, and many, read with numpy), gaps below 256 only
     # (read at a fixed stride), one by one
     for batch in [values, values * 4, [v for v in values if max(fmt.decode_positions(v)) < 256] * 5,

@@ -30,10 +30,12 @@ from .analysis import (
     PHRASE_FIELDS,
     SEPARATOR,
     VALUES,
-    WORD,
+    Words,
     compounds,
-    field_tokens,
-    terms,
+    field_sequence,
+    joined_words,
+    sequence,
+    word_pattern,
     words,
 )
 from .folding import fold_word
@@ -222,9 +224,10 @@ def _text(record: dict[str, Any], names: list[str], places: list[str], source_te
 def document(record: dict[str, Any], revision: int, extra: PlaceNames | None = None) -> dict[str, Any]:
     """The Whoosh document of a stored record (`extra`: more names of its place)."""
     place = _place(record)
+    title = record.get("title", "")
     sources = _sources(record)
     source_text = [s.get(k, "") for s in sources for k in ("citation", "publisher", "author")]
-    names = [record.get("title", ""), *_name_values(record.get("names"))]
+    names = [title, *_name_values(record.get("names"))]
     named_places = place_names(record, extra)
     places = [name for name, _ in named_places]
     place_text = [*places, place.get("admin_area", "")]
@@ -236,14 +239,14 @@ def document(record: dict[str, Any], revision: int, extra: PlaceNames | None = N
     doc: dict[str, Any] = {
         "id": record["id"],
         "revision": revision,
-        "title": record.get("title", ""),
+        "title": title,
         "text": text,
         "stem": loose,
         "variant": loose,
         "names": "\n".join(t for t in names + place_text if t),
         "place": "\n".join(t for t in place_text if t),
         "source": "\n".join(t for t in source_text if t),
-        "title_sort": " ".join(fold_word(w) for w in WORD.findall(record.get("title", ""))) or "~",
+        "title_sort": " ".join(fold_word(w) for w in word_pattern(title).findall(title)) or "~",
         "modified": record.get("modified", ""),
     }
     if iso:
@@ -266,22 +269,22 @@ def document(record: dict[str, Any], revision: int, extra: PlaceNames | None = N
 def analysed(doc: dict[str, Any], schema: fields.Schema, common: pairs.Common | None) -> dict[str, segments.Items]:
     """The postings of a document's analysed fields (each text tokenised once), adding its
     `pairs` field to `doc` when the generation has common words."""
-    split: dict[str, list[tuple[str, bool]]] = {}  # each distinct text split into words once
-    toks = {}
+    split: dict[str, Words] = {}  # each distinct text split into words once
+    sequences = {}
     for name, kind in FIELD_KINDS.items():
         if name in doc and name in schema:
             text = doc[name] or ""
             if text not in split:
                 base = doc.get("text") or ""
                 if base in split and text.startswith(base + "\n"):  # the text and its joined compounds
-                    split[text] = split[base] + words(text[len(base) + 1:])
+                    split[text] = joined_words(split[base], words(text[len(base) + 1:]))
                 else:
                     split[text] = words(text)
-            toks[name] = terms(kind, split[text])
-    if common and pairs.PAIRS in schema and (found := pairs.doc_pairs(doc, common, toks)):
+            sequences[name] = sequence(kind, split[text])
+    if common and pairs.PAIRS in schema and (found := pairs.doc_pairs(doc, common, sequences)):
         doc[pairs.PAIRS] = found
     out = {name: (segments.positional_items(t) if type(schema[name].format) is formats.Positions
-                  else segments.frequency_token_items(t)) for name, t in toks.items()}
+                  else segments.frequency_token_items(t)) for name, t in sequences.items()}
     for name in (*FACET_FIELDS.values(), pairs.PAIRS):
         if name in doc and name in schema and (items := segments.FORMAT_ITEMS.get(type(schema[name].format))):
             out[name] = items(doc[name])
@@ -296,6 +299,6 @@ def common_words(records: Iterable[dict[str, Any]]) -> pairs.Common:
         doc = document(record, 0)
         total += 1
         for fieldname, table in counts.items():
-            for word in {t for _, t in field_tokens(doc, fieldname)}:
+            for word in set(field_sequence(doc, fieldname)) - {""}:
                 table[word] = table.get(word, 0) + 1
     return pairs.pick_common(counts, total)

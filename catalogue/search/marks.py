@@ -8,6 +8,7 @@ be cut at every vowel sign. `MARKS` lists them (generated from Unicode 14.0.0 by
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 #: Every combining mark (Mn, Mc, Me) as character-class ranges.
@@ -59,6 +60,8 @@ MARKS = (
     "\U0001e01b-\U0001e021\U0001e023-\U0001e024\U0001e026-\U0001e02a\U0001e130-\U0001e136\U0001e2ae"
     "\U0001e2ec-\U0001e2ef\U0001e8d0-\U0001e8d6\U0001e944-\U0001e94a\U000e0100-\U000e01ef"
 )
+#: The combining marks of the Basic Multilingual Plane (`MARKS` without those beyond U+FFFF).
+BMP_MARKS = "".join(item for item in re.findall(".-.|.", MARKS, flags=re.S) if item[-1] <= "\uffff")
 
 
 def ranges() -> list[tuple[int, int]]:

@@ -12,7 +12,7 @@ import itertools
 import json
 from typing import Any
 
-from .analysis import SEPARATOR, field_tokens
+from .analysis import SEPARATOR, field_sequence
 
 #: Field holding adjacent pairs ("title:a b") of common words of the phrase-searchable fields.
 #: Only pairs of two common words are indexed (few distinct terms, so indexing stays fast); a
@@ -34,10 +34,10 @@ def pair_term(fieldname: str, first: str, second: str) -> str:
     return f"{fieldname}:{first} {second}"
 
 
-def pair_terms(fieldname: str, tokens: list[tuple[int, str]], common: frozenset[str]) -> list[str]:
-    """Pair terms of the (position, text) tokens of one field: adjacent common words only."""
-    return [pair_term(fieldname, a, b) for (pa, a), (pb, b) in itertools.pairwise(tokens)
-            if pb == pa + 1 and a in common and b in common]
+def pair_terms(fieldname: str, sequence: list[str], common: frozenset[str]) -> list[str]:
+    """Pair terms of one field from the term at each of its positions (`analysis.sequence`,
+    "" for a dropped word): adjacent common words only."""
+    return [pair_term(fieldname, a, b) for a, b in itertools.pairwise(sequence) if a in common and b in common]
 
 
 def pick_common(counts: dict[str, dict[str, int]], total: int) -> Common:
@@ -69,12 +69,12 @@ def write_common(folder: Any, common: Common, write: Any) -> None:
     write(folder / COMMON_FILE, json.dumps({f: sorted(w) for f, w in common.items()}))
 
 
-def doc_pairs(doc: dict[str, Any], common: Common, toks: dict[str, list[tuple[int, str]]] | None = None) -> str:
-    """The adjacent pairs of common words of a document's phrase fields (`toks`: the fields
-    already tokenised)."""
+def doc_pairs(doc: dict[str, Any], common: Common, sequences: dict[str, list[str]] | None = None) -> str:
+    """The adjacent pairs of common words of a document's phrase fields (`sequences`: the
+    fields already analysed, see `analysis.sequence`)."""
     out: dict[str, None] = {}
     for fieldname in PAIR_FIELDS:
-        found = toks[fieldname] if toks and fieldname in toks else field_tokens(doc, fieldname)
+        found = sequences[fieldname] if sequences and fieldname in sequences else field_sequence(doc, fieldname)
         out.update(dict.fromkeys(pair_terms(fieldname, found, common[fieldname])))
     return SEPARATOR.join(out)
 

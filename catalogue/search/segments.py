@@ -3,7 +3,7 @@
 Fills private writer internals of whoosh==2.7.4 (the pinned version). Whoosh's own
 `add_document` runs every token through a chain of filter objects, pickles every posting into
 a temporary pool, sorts and reloads it, and at commit asks the disk for every posting's field
-length. Here the analysed fields come tokenised by `catalogue.search.analysis.tokens`,
+length. Here the analysed fields come as terms by position (`catalogue.search.analysis.sequence`),
 postings are grouped per term in memory (already in document order), and each term's blocks
 are handed to the codec's block writer whole (`codec.CompactCodec`), with field lengths read
 once per field. The files written are the ones Whoosh's own `add_document` writes through the
@@ -13,7 +13,10 @@ same codec (`tests/test_index_bulk.py` compares them term by term).
 from __future__ import annotations
 
 from array import array
+from collections import Counter, defaultdict
 from collections.abc import Callable
+from itertools import repeat
+from operator import sub
 from pickle import dumps
 from typing import Any
 
@@ -23,8 +26,9 @@ from ._whoosh import LENGTHS_COLUMN, _lenfield, byte_to_length, formats, pack_ui
 from .analysis import SEPARATOR
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
-#: A field's postings of one document, (term, weight, encoded value), and the field's length.
-Items = tuple[list[tuple[bytes, float, bytes]], int]
+#: A field's postings of one document, as parallel lists: its terms, their weights and encoded
+#: values (empty when the field's format keeps none), then the field's length.
+Items = tuple[list[bytes], list[float], list[bytes], int]
 
 
 _ONE_POSITION: dict[int, bytes] = {}
@@ -46,33 +50,27 @@ def _encode_positions(poslist: list[int]) -> bytes:
         if found is None:
             found = _ONE_POSITION[poslist[0]] = pack_uint(1) + dumps([poslist[0]], 2)
         return found
-    deltas, base = [], 0
-    for pos in poslist:
-        deltas.append(pos - base)
-        base = pos
-    return pack_uint(len(deltas)) + dumps(deltas, 2)
+    return pack_uint(len(poslist)) + dumps([poslist[0], *map(sub, poslist[1:], poslist)], 2)
 
 
-def positional_items(toks: list[tuple[int, str]]) -> Items:
-    """(term, weight, value) postings of a Positions field's tokens and the field length."""
-    poses: dict[str, list[int]] = {}
-    for pos, term in toks:
-        found = poses.get(term)
-        if found is None:
-            poses[term] = [pos]
-        else:
-            found.append(pos)
-    items = [(term.encode("utf-8"), float(len(p)), _encode_positions(p)) for term, p in poses.items()]
-    return items, len(toks)
+def positional_items(sequence: list[str]) -> Items:
+    """The postings of a Positions field from the term at each of its positions ("" for a
+    dropped word, see `analysis.sequence`), and the field's length."""
+    poses: defaultdict[str, list[int]] = defaultdict(list)
+    for pos, term in enumerate(sequence):
+        poses[term].append(pos)
+    dropped = poses.pop("", ())
+    return (list(map(str.encode, poses)), [float(len(p)) for p in poses.values()],
+            list(map(_encode_positions, poses.values())), len(sequence) - len(dropped))
 
 
-def frequency_token_items(toks: list[tuple[int, str]]) -> Items:
-    """(term, weight, value) postings of a Frequency field's tokens and the field length
-    (`formats.Frequency.word_values`: the count as weight, packed as the value)."""
-    freqs: dict[str, int] = {}
-    for _, term in toks:
-        freqs[term] = freqs.get(term, 0) + 1
-    return [(term.encode("utf-8"), float(n), _encode_count(n)) for term, n in freqs.items()], len(toks)
+def frequency_token_items(sequence: list[str]) -> Items:
+    """The postings of a Frequency field from the term at each of its positions and the
+    field's length (`formats.Frequency.word_values`: the count as weight, packed as the value)."""
+    counts = Counter(sequence)
+    dropped = counts.pop("", 0)
+    return (list(map(str.encode, counts)), list(map(float, counts.values())), list(map(_encode_count, counts.values())),
+            len(sequence) - dropped)
 
 
 def _value_terms(value: str) -> list[str]:
@@ -81,17 +79,18 @@ def _value_terms(value: str) -> list[str]:
 
 def frequency_items(value: str) -> Items:
     """Postings of a Frequency field of separated values and its length."""
-    freqs: dict[str, int] = {}
     values = _value_terms(value)
+    counts = dict.fromkeys(values, 0)  # (a few values: a Counter costs more to make than to fill)
     for v in values:
-        freqs[v] = freqs.get(v, 0) + 1
-    return [(v.encode("utf-8"), float(n), _encode_count(n)) for v, n in freqs.items()], len(values)
+        counts[v] += 1
+    return (list(map(str.encode, counts)), list(map(float, counts.values())), list(map(_encode_count, counts.values())),
+            len(values))
 
 
 def existence_items(value: str) -> Items:
     """Postings of an Existence field of separated values and its length (distinct values)."""
     distinct = dict.fromkeys(_value_terms(value))
-    return [(v.encode("utf-8"), 1.0, b"") for v in distinct], len(distinct)
+    return list(map(str.encode, distinct)), [1.0] * len(distinct), [], len(distinct)
 
 
 # -- the pool --------------------------------------------------------------------------------
@@ -117,19 +116,19 @@ class FieldPostings:
         self.term_nos, self.ids, self.weights = array("I"), array("I"), array("f")
         self.values: list[bytes] = []
 
-    def add_items(self, docnum: int, items: list[tuple[bytes, float, bytes]]) -> None:
-        """A document's postings of this field, (term, weight, encoded value)."""
-        terms, add_no, add_id, add_weight, add_value = (self.terms, self.term_nos.append, self.ids.append,
-                                                        self.weights.append, self.values.append)
-        for btext, weight, vbytes in items:
-            number = terms.get(btext)
-            if number is None:
-                number = terms[btext] = len(terms)
-            add_no(number)
-            add_id(docnum)
-            add_weight(weight)
-            if vbytes:
-                add_value(vbytes)
+    def add_items(self, docnum: int, terms: list[bytes], weights: list[float], values: list[bytes]) -> None:
+        """A document's postings of this field: its distinct terms, their weights and encoded
+        values (none when the field's format keeps none)."""
+        numbers = self.terms
+        found = list(map(numbers.get, terms))
+        if None in found:
+            for i, number in enumerate(found):
+                if number is None:
+                    found[i] = numbers[terms[i]] = len(numbers)
+        self.term_nos.extend(found)
+        self.ids.extend(repeat(docnum, len(found)))
+        self.weights.extend(weights)
+        self.values.extend(values)
 
     def by_term(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """Document numbers, weights and values regrouped term by term (in each term's
@@ -168,7 +167,7 @@ class MemoryPool:
         self.add_posting(fieldname, btext, docnum, weight, vbytes)
 
     def add_posting(self, fieldname: str, btext: bytes, docnum: int, weight: float, vbytes: bytes) -> None:
-        self.field(fieldname).add_items(docnum, [(btext, weight, vbytes)])
+        self.field(fieldname).add_items(docnum, [btext], [weight], [vbytes] if vbytes else [])
 
     def estimate(self) -> int:
         """About how many bytes of memory the pool holds (see `POSTING_BYTES`)."""
@@ -273,17 +272,20 @@ def add_document(writer: Any, pool: MemoryPool, doc: dict[str, Any], analysed: d
         if field.indexed:
             found = analysed.get(fieldname)
             if found is not None:
-                items, count = found
-                pool.field(fieldname).add_items(docnum, items)
+                terms, weights, values, count = found
+                pool.field(fieldname).add_items(docnum, terms, weights, values)
                 if field.scorable:
                     length = count
             else:
-                postings = []
+                terms, weights, values = [], [], []
                 for btext, freq, weight, vbytes in field.index(value):
-                    postings.append((btext, weight, vbytes))
+                    terms.append(btext)
+                    weights.append(weight)
+                    if vbytes:
+                        values.append(vbytes)
                     if field.scorable:
                         length += freq
-                pool.field(fieldname).add_items(docnum, postings)
+                pool.field(fieldname).add_items(docnum, terms, weights, values)
         perdoc.add_field(fieldname, field, value if field.stored else None, length)
         column = field.column_type
         if column:
