@@ -21,11 +21,12 @@ import pytest
 from test_index_fast import UNHURRIED, Store  # the in-memory store and limits of the fast-path tests
 
 from catalogue.cli.records import demo_path
-from catalogue.search import SearchIndex, writing
+from catalogue.search import SearchIndex, fieldblocks, writing
 from catalogue.search._whoosh import whoosh_index
 from catalogue.search.analysis import FIELD_KINDS, field_tokens
 from catalogue.search.codec import CompactCodec
 from catalogue.search.documents import common_words, document, index_schema
+from catalogue.search.packing import BLOCK_LIMIT
 from catalogue.search.pairs import with_pairs
 from harvest.jsonlfile import read_jsonl
 
@@ -222,3 +223,41 @@ def test_a_record_is_indexed_as_the_same_text_in_every_process() -> None:
                             env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout for seed in "01234"}
     assert len(texts) == 1
     assert "Damaged" in json.loads(texts.pop())
+
+
+def test_the_field_at_once_writer_writes_the_files_of_the_term_by_term_writer(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """`fieldblocks` (every term of a field packed at once) writes the postings and terms files
+    byte for byte as the term-by-term writer does, for terms of one posting, of a few, of more
+    than a block (left to the term-by-term writer) and every format of the schema."""
+    records = [*generate(1100, seed=5), *(r for _, r in read_jsonl(demo_path())), *AWKWARD]
+    keep = fieldblocks.write_terms
+
+    def files(name: str, fast: bool) -> dict[str, bytes]:
+        written: list[int] = []
+
+        def write_terms(fieldwriter: Any, keys: Any, numbers: Any, *args: Any, **kwargs: Any) -> None:
+            written.append(len(keys))
+            if fast:
+                keep(fieldwriter, keys, numbers, *args, **kwargs)
+            else:
+                for key, number in zip(keys, numbers, strict=True):
+                    args[-1](key, number)
+
+        monkeypatch.setattr(fieldblocks, "write_terms", write_terms)
+        folder = tmp_path / name
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), index_schema())
+        writer = ix.writer(codec=CompactCodec(), compound=False)
+        put = writing._Writer(writer, common_words(records[:600]))
+        for n, record in enumerate(records):
+            put.add(record, n + 1)
+        writer.commit()
+        assert sum(written) > 20_000
+        return {path.suffix: path.read_bytes() for path in folder.iterdir() if path.suffix in (".pst", ".trm")}
+
+    fast, slow = files("fast", True), files("slow", False)
+    assert set(fast) == {".pst", ".trm"} and fast == slow
+    with whoosh_index.open_dir(str(tmp_path / "fast")).reader() as reader:
+        frequencies = [reader.doc_frequency(fieldname, btext) for fieldname, btext in reader.all_terms()]
+    assert min(frequencies) == 1 and max(frequencies) > BLOCK_LIMIT

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from . import fieldblocks
 from ._whoosh import LENGTHS_COLUMN, _lenfield, byte_to_length, formats, pack_uint
 from .analysis import SEPARATOR
 
@@ -194,24 +195,30 @@ def _field_lengths(lengths: Any, fieldname: str, size: int) -> np.ndarray | None
 
 
 def write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: MemoryPool, size: int) -> None:
-    """Write a pool's postings with Whoosh's field and block writers, one block at a time
-    (the same blocks `FieldWriter.add_postings` makes posting by posting), a field at a time,
-    letting each field's postings go once written."""
+    """Write a pool's postings with Whoosh's field writer, a field at a time (letting each
+    field's postings go once written): the blocks `FieldWriter.add_postings` makes posting by
+    posting, made for all the field's terms at once (`fieldblocks`)."""
     for fieldname in sorted(pool.fields):
         postings = pool.fields.pop(fieldname)
-        if not postings.terms:
-            continue
-        ids, weights, starts, values = postings.by_term()
-        fieldwriter.start_field(fieldname, schema[fieldname])
-        field_lengths = _field_lengths(lengths, fieldname, size)
-        for btext in sorted(postings.terms):
-            number = postings.terms[btext]
-            start, end = int(starts[number]), int(starts[number + 1])
-            fieldwriter.start_term(btext)
-            _write_term(fieldwriter._postwriter, ids[start:end], weights[start:end],
-                        values[start:end] if values is not None else None, field_lengths)
-            fieldwriter.finish_term()
-        fieldwriter.finish_field()
+        if postings.terms:
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            _write_field(fieldwriter, postings, _field_lengths(lengths, fieldname, size))
+            fieldwriter.finish_field()
+
+
+def _write_field(fieldwriter: Any, postings: FieldPostings, lengths: np.ndarray | None) -> None:
+    ids, weights, starts, values = postings.by_term()
+
+    def one_by_one(btext: bytes, number: int) -> None:
+        start, end = int(starts[number]), int(starts[number + 1])
+        fieldwriter.start_term(btext)
+        _write_term(fieldwriter._postwriter, ids[start:end], weights[start:end],
+                    values[start:end] if values is not None else None, lengths)
+        fieldwriter.finish_term()
+
+    keys = sorted(postings.terms)
+    fieldblocks.write_terms(fieldwriter, keys, [postings.terms[key] for key in keys], ids, weights, starts, values,
+                            lengths, one_by_one)
 
 
 def _write_term(writer: Any, ids: np.ndarray, weights: np.ndarray, values: np.ndarray | None,

@@ -1,0 +1,198 @@
+"""A field's terms written as packed posting blocks all at once (a segment's in-memory pool).
+
+Each term of one block gets the bytes `packing.pack` and `CompactPostingsWriter` give it, and the
+term info Whoosh's writer would keep, but the arrays of every term of the field are measured
+(narrowest type per array), cut and converted by numpy in one go, so the loop over the terms
+only joins, compresses and writes: most terms hold a posting or a few, where the per-term
+work of the term-by-term writer was most of a build's time. Terms of several blocks, and a
+field whose values are not Existence, whole Frequency counts or positions Whoosh wrote,
+go term by term (`one_by_one`), as does a segment of another codec (Whoosh's own, in an index
+about to be set aside and rebuilt). `tests/test_index_bulk.py` compares the files with that writer's.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._whoosh import formats, length_to_byte, pack_ushort
+from .packing import (
+    _COMPRESS_FROM,
+    _FIRST,
+    BLOCK_LIMIT,
+    COUNTS,
+    HEADER,
+    NONE,
+    POSITIONS,
+    CompactPostingsWriter,
+    Unsupported,
+    _many_gaps,
+)
+from .terms import CompactFieldWriter
+
+#: The values a block keeps, by the field's Whoosh format.
+_KINDS = {formats.Existence: NONE, formats.Frequency: COUNTS, formats.Positions: POSITIONS}
+_NO_LENGTH = np.iinfo(np.int64).max
+
+
+class TermInfo:
+    """What the term table keeps of a term (the attributes of Whoosh's `W3TermInfo` it reads)."""
+
+    __slots__ = ("_df", "_length", "_maxid", "_maxlength", "_maxweight", "_minid", "_minlength", "_offset", "_weight")
+
+    def is_inlined(self) -> bool:
+        return False
+
+
+class _Arrays:
+    """One array of a field cut per term (or per posting) and stored in the narrowest unsigned
+    type holding each term's part (`packing.put_array`): `part(i)` is term `i`'s code and bytes."""
+
+    def __init__(self, values: np.ndarray, bounds: np.ndarray):
+        self.values, self.bounds = values, bounds
+        tops = np.maximum.reduceat(values, bounds[:-1]) if len(values) else np.zeros(len(bounds) - 1, np.int64)
+        empty = bounds[:-1] == bounds[1:]
+        tops[empty] = 0
+        self.codes = np.where(tops < 1 << 8, 1, np.where(tops < 1 << 16, 2, 4)).tolist()
+        self.starts, self.ends = bounds[:-1].tolist(), bounds[1:].tolist()
+        self._bytes: dict[int, bytes] = {}
+
+    def part(self, i: int) -> bytes:
+        code = self.codes[i]
+        raw = self._bytes.get(code)
+        if raw is None:
+            raw = self._bytes[code] = self.values.astype(f"<u{code}").tobytes()
+        return bytes((code,)) + raw[self.starts[i] * code:self.ends[i] * code]
+
+
+def write_terms(fieldwriter: Any, keys: Sequence[bytes], numbers: Sequence[int], ids: np.ndarray,
+                weights: np.ndarray, starts: np.ndarray, values: np.ndarray | None, lengths: np.ndarray | None,
+                one_by_one: Callable[[bytes, int], None]) -> None:
+    """Write the terms `keys` (ascending; `numbers`: each one's term number) of the field being
+    written by `fieldwriter`, from the pool's arrays regrouped by term number (`ids`,
+    `weights`, `values` and where each term number's postings start, see `FieldPostings.by_term`)."""
+    kind = _KINDS.get(type(fieldwriter._format))
+    postwriter = fieldwriter._postwriter
+    ours = isinstance(fieldwriter, CompactFieldWriter) and type(postwriter) is CompactPostingsWriter
+    blocks = _blocks(kind, ids, weights, starts, values, lengths) if ours and kind is not None and len(ids) else None
+    if blocks is None:
+        for key, number in zip(keys, numbers, strict=True):
+            one_by_one(key, number)
+        return
+    postfile, level, table = postwriter._postfile, postwriter._compression, fieldwriter._tindex
+    prefix = pack_ushort(fieldwriter._fieldid)
+    offset = postfile.tell()
+    for key, number in zip(keys, numbers, strict=True):
+        if not blocks.simple[number]:
+            one_by_one(key, number)
+            offset = postfile.tell()
+            continue
+        data = blocks.data(number)
+        used = level if len(data) >= _COMPRESS_FROM else 0
+        if used:
+            data = zlib.compress(data, used)
+        info = blocks.info(number)
+        head = HEADER.pack(-len(data), info._df, info._maxid, info._maxweight, used,
+                           length_to_byte(info._minlength), length_to_byte(info._maxlength))
+        postfile.write(head)
+        postfile.write(data)
+        info._offset, info._length = offset, len(head) + len(data)
+        offset += info._length
+        table.add(prefix + key, info)
+
+
+class _Blocks:
+    """Every single-block term's data and statistics of one field, by term number."""
+
+    def __init__(self, kind: int, ids: np.ndarray, weights: np.ndarray, starts: np.ndarray,
+                 values: np.ndarray | None, lengths: np.ndarray | None):
+        ids = ids.astype(np.int64)
+        counts = np.diff(starts)
+        self.kind = kind
+        self.simple = (counts <= BLOCK_LIMIT).tolist()
+        self.first = ids.astype("<u4").tobytes()
+        self.starts, self.ends = starts[:-1].tolist(), starts[1:].tolist()
+        gaps = np.zeros(len(ids), dtype=np.int64)
+        gaps[:-1] = np.diff(ids)
+        gaps[starts[1:] - 1] = 0  # (from one term's last posting to the next term's first)
+        self.gaps = _Arrays(gaps, np.column_stack([starts[:-1], starts[1:] - 1]).ravel())
+        self._weights(weights, starts)
+        self._lengths(ids, lengths, starts)
+        self.positions: tuple[_Arrays, _Arrays] | None = None
+        if kind == POSITIONS:
+            if values is None:
+                raise Unsupported("positions without values")
+            position_counts, position_gaps = _many_gaps(values)
+            bounds = np.concatenate([[0], np.cumsum(position_counts)])[starts]
+            self.positions = (_Arrays(position_counts, starts), _Arrays(position_gaps, bounds))
+
+    def _weights(self, weights: np.ndarray, starts: np.ndarray) -> None:
+        heads = starts[:-1]
+        w = weights.astype(np.float64)
+        whole = (w == np.floor(w)) & (w >= 0) & (w < 2**32)
+        self.ones = np.minimum.reduceat(w == 1, heads).tolist()
+        self.whole = np.minimum.reduceat(whole, heads).tolist()
+        self.sums = np.add.reduceat(w, heads).tolist()
+        self.tops = np.maximum.reduceat(w, heads).tolist()
+        self.weight_values = w
+        self.counts = _Arrays(np.where(whole, w, 0).astype(np.int64), starts)
+        self.float32 = weights.astype("<f4").tobytes()
+
+    def _lengths(self, ids: np.ndarray, lengths: np.ndarray | None, starts: np.ndarray) -> None:
+        heads = starts[:-1]
+        if lengths is None:
+            self.shortest: list[Any] = [None] * len(heads)
+            self.longest = [0] * len(heads)
+            return
+        found = lengths[ids]
+        shortest = np.minimum.reduceat(np.where(found == 0, _NO_LENGTH, found), heads)
+        self.longest = np.maximum.reduceat(found, heads).tolist()
+        self.shortest = [None if n == _NO_LENGTH else n for n in shortest.tolist()]
+
+    def data(self, i: int) -> bytes:
+        """Term `i`'s block data, as `packing.pack` makes it."""
+        start, end = self.starts[i], self.ends[i]
+        out = [self.first[start * 4:start * 4 + 4], self.gaps.part(2 * i)]
+        if self.ones[i]:
+            out.append(b"\x00")
+        elif self.whole[i]:
+            out.append(self.counts.part(i))
+        else:
+            out += [b"\x08", self.float32[start * 4:end * 4]]
+        if self.kind == POSITIONS:
+            counts, gaps = self.positions
+            out += [bytes((POSITIONS,)), counts.part(i), gaps.part(i)]
+        else:
+            out.append(bytes((self.kind,)))
+        return b"".join(out)
+
+    def info(self, i: int) -> TermInfo:
+        """Term `i`'s statistics as Whoosh's writer keeps them for a term of one block."""
+        info = TermInfo()
+        info._df = self.ends[i] - self.starts[i]
+        info._weight = self.sums[i] if self.whole[i] else sum(self.weight_values[self.starts[i]:self.ends[i]].tolist())
+        info._minlength, info._maxlength = self.shortest[i], max(0, self.longest[i])
+        info._maxweight = max(0.0, self.tops[i])
+        info._minid = _FIRST.unpack_from(self.first, self.starts[i] * 4)[0]
+        info._maxid = _FIRST.unpack_from(self.first, (self.ends[i] - 1) * 4)[0]
+        return info
+
+
+def _blocks(kind: int, ids: np.ndarray, weights: np.ndarray, starts: np.ndarray, values: np.ndarray | None,
+            lengths: np.ndarray | None) -> _Blocks | None:
+    """The field's blocks, or None when its values are not what this writer packs (Frequency
+    values other than the whole weights, positions Whoosh did not write)."""
+    if kind == COUNTS:
+        if values is None or len(values) != len(ids):
+            return None
+        joined = b"".join(values)
+        w = weights.astype(np.float64)
+        if len(joined) != 4 * len(ids) or not np.array_equal(np.frombuffer(joined, ">u4"), w):
+            return None
+    try:
+        return _Blocks(kind, ids, weights, starts, values, lengths)
+    except Unsupported:
+        return None
