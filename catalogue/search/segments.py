@@ -131,22 +131,23 @@ class FieldPostings:
         self.weights.extend(weights)
         self.values.extend(values)
 
-    def by_term(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        """Document numbers, weights and values regrouped term by term (in each term's
-        document order) and where each term number's postings start."""
-        numbers = np.frombuffer(self.term_nos, dtype=np.uint32)
+    def by_term(self) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """The terms in ascending order, and document numbers, weights and values regrouped in
+        that order (each term's in document order), with where each term's postings start."""
+        keys = sorted(self.terms)
+        rank = np.empty(len(keys), dtype=np.uint32)
+        rank[np.fromiter(map(self.terms.__getitem__, keys), dtype=np.int64, count=len(keys))] = np.arange(len(keys))
+        numbers = rank[np.frombuffer(self.term_nos, dtype=np.uint32)]
         order = np.argsort(numbers, kind="stable")
-        starts = np.zeros(len(self.terms) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(numbers, minlength=len(self.terms)), out=starts[1:])
+        starts = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(numbers, minlength=len(keys)), out=starts[1:])
         values = None
         if self.values:
             if len(self.values) != len(self.ids):
                 raise ValueError("a field's postings have values for only some documents")
-            values = np.empty(len(self.values), dtype=object)
-            values[:] = self.values
-            values = values[order]
-        return (np.frombuffer(self.ids, dtype=np.uint32)[order], np.frombuffer(self.weights, dtype=np.float32)[order],
-                starts, values)
+            values = np.fromiter(self.values, dtype=object, count=len(self.values))[order]
+        ids, weights = np.frombuffer(self.ids, dtype=np.uint32), np.frombuffer(self.weights, dtype=np.float32)
+        return keys, ids[order], weights[order], starts, values
 
 
 class MemoryPool:
@@ -207,18 +208,16 @@ def write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: MemoryPool
 
 
 def _write_field(fieldwriter: Any, postings: FieldPostings, lengths: np.ndarray | None) -> None:
-    ids, weights, starts, values = postings.by_term()
+    keys, ids, weights, starts, values = postings.by_term()
 
-    def one_by_one(btext: bytes, number: int) -> None:
+    def one_by_one(number: int) -> None:
         start, end = int(starts[number]), int(starts[number + 1])
-        fieldwriter.start_term(btext)
+        fieldwriter.start_term(keys[number])
         _write_term(fieldwriter._postwriter, ids[start:end], weights[start:end],
                     values[start:end] if values is not None else None, lengths)
         fieldwriter.finish_term()
 
-    keys = sorted(postings.terms)
-    fieldblocks.write_terms(fieldwriter, keys, [postings.terms[key] for key in keys], ids, weights, starts, values,
-                            lengths, one_by_one)
+    fieldblocks.write_terms(fieldwriter, keys, ids, weights, starts, values, lengths, one_by_one)
 
 
 def _write_term(writer: Any, ids: np.ndarray, weights: np.ndarray, values: np.ndarray | None,
