@@ -265,3 +265,19 @@ def test_the_field_at_once_writer_writes_the_files_of_the_term_by_term_writer(tm
     with whoosh_index.open_dir(str(tmp_path / "fast")).reader() as reader:
         frequencies = [reader.doc_frequency(fieldname, btext) for fieldname, btext in reader.all_terms()]
     assert min(frequencies) == 1 and max(frequencies) > BLOCK_LIMIT
+
+
+def test_the_pool_gives_a_term_one_number_however_its_postings_come() -> None:
+    """Postings added in one call or several, a term repeated within a call (as a merge or a
+    field Whoosh analyses may give them), come back grouped under each term, in key order."""
+    from catalogue.search.segments import FieldPostings
+
+    pool = FieldPostings()
+    pool.add_items(0, [b"b", b"a"], [1.0, 2.0], [])
+    pool.add_items(1, [b"c", b"c", b"a"], [1.0, 1.0, 3.0], [])
+    pool.add_items(2, [b"b"], [4.0], [])
+    keys, ids, weights, starts, values = pool.by_term()
+    assert keys == [b"a", b"b", b"c"] and values is None
+    grouped = {key: (ids[starts[i]:starts[i + 1]].tolist(), weights[starts[i]:starts[i + 1]].tolist())
+               for i, key in enumerate(keys)}
+    assert grouped == {b"a": ([0, 1], [2.0, 3.0]), b"b": ([0, 2], [1.0, 4.0]), b"c": ([1, 1], [1.0, 1.0])}

@@ -124,8 +124,8 @@ class FieldPostings:
         found = list(map(numbers.get, terms))
         if None in found:
             for i, number in enumerate(found):
-                if number is None:
-                    found[i] = numbers[terms[i]] = len(numbers)
+                if number is None:  # (a new term; setdefault: the same term twice gets one number)
+                    found[i] = numbers.setdefault(terms[i], len(numbers))
         self.term_nos.extend(found)
         self.ids.extend(repeat(docnum, len(found)))
         self.weights.extend(weights)
