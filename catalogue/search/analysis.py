@@ -258,4 +258,4 @@ def field_sequence(doc: dict[str, Any], fieldname: str) -> list[str]:
 
 def field_tokens(doc: dict[str, Any], fieldname: str) -> list[tuple[int, str]]:
     """(position, term) of an analysed field of a document, as its analyser indexes it."""
-    return [(pos, value) for pos, value in enumerate(field_sequence(doc, fieldname)) if value]
+    return tokens(FIELD_KINDS[fieldname], doc.get(fieldname) or "")

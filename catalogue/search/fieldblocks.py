@@ -20,16 +20,17 @@ import numpy as np
 
 from ._whoosh import formats, length_to_byte, pack_ushort
 from .packing import (
-    _COMPRESS_FROM,
-    _FIRST,
     BLOCK_LIMIT,
+    COMPRESS_FROM,
     COUNTS,
+    FIRST,
     HEADER,
     NONE,
     POSITIONS,
     CompactPostingsWriter,
     Unsupported,
-    _many_gaps,
+    array_codes,
+    many_gaps,
 )
 from .terms import CompactFieldWriter
 
@@ -52,11 +53,11 @@ class _Arrays:
     type holding each term's part (`packing.put_array`): `part(i)` is term `i`'s code and bytes."""
 
     def __init__(self, values: np.ndarray, bounds: np.ndarray):
-        self.values, self.bounds = values, bounds
+        self.values = values
         tops = np.maximum.reduceat(values, bounds[:-1]) if len(values) else np.zeros(len(bounds) - 1, np.int64)
         empty = bounds[:-1] == bounds[1:]
         tops[empty] = 0
-        self.codes = np.where(tops < 1 << 8, 1, np.where(tops < 1 << 16, 2, 4)).tolist()
+        self.codes = array_codes(tops)
         self.starts, self.ends = bounds[:-1].tolist(), bounds[1:].tolist()
         self._bytes: dict[int, bytes] = {}
 
@@ -68,7 +69,7 @@ class _Arrays:
         return bytes((code,)) + raw[self.starts[i] * code:self.ends[i] * code]
 
 
-#: Postings packed at a time: the arrays `_Blocks` makes (and `_many_gaps` on the way) take
+#: Postings packed at a time: the arrays `_Blocks` makes (and `many_gaps` on the way) take
 #: some 200 bytes a posting, so a segment's writer stays within some 25 MB of what it took
 #: before (a reindex of 20,000 records: 263 MB at most per process term by term, 288 MB so,
 #: 408 MB with chunks of 1,048,576 postings; no faster).
@@ -111,7 +112,7 @@ def _write_chunk(fieldwriter: Any, keys: Sequence[bytes], numbers: range, blocks
             offset = postfile.tell()
             continue
         data = blocks.data(i)
-        used = level if len(data) >= _COMPRESS_FROM else 0
+        used = level if len(data) >= COMPRESS_FROM else 0
         if used:
             data = zlib.compress(data, used)
         info = blocks.info(i)
@@ -146,7 +147,7 @@ class _Blocks:
         if kind == POSITIONS:
             if values is None:
                 raise Unsupported("positions without values")
-            position_counts, position_gaps = _many_gaps(values)
+            position_counts, position_gaps = many_gaps(values)
             bounds = np.concatenate([[0], np.cumsum(position_counts)])[starts]
             self.positions = (_Arrays(position_counts, starts), _Arrays(position_gaps, bounds))
 
@@ -197,8 +198,8 @@ class _Blocks:
         info._weight = self.sums[i] if self.whole[i] else sum(self.weight_values[self.starts[i]:self.ends[i]].tolist())
         info._minlength, info._maxlength = self.shortest[i], max(0, self.longest[i])
         info._maxweight = max(0.0, self.tops[i])
-        info._minid = _FIRST.unpack_from(self.first, self.starts[i] * 4)[0]
-        info._maxid = _FIRST.unpack_from(self.first, (self.ends[i] - 1) * 4)[0]
+        info._minid = FIRST.unpack_from(self.first, self.starts[i] * 4)[0]
+        info._maxid = FIRST.unpack_from(self.first, (self.ends[i] - 1) * 4)[0]
         return info
 
 
@@ -210,8 +211,7 @@ def _blocks(kind: int, ids: np.ndarray, weights: np.ndarray, starts: np.ndarray,
         if values is None or len(values) != len(ids):
             return None
         joined = b"".join(values)
-        w = weights.astype(np.float64)
-        if len(joined) != 4 * len(ids) or not np.array_equal(np.frombuffer(joined, ">u4"), w):
+        if len(joined) != 4 * len(ids) or not np.array_equal(np.frombuffer(joined, ">u4"), weights):
             return None
     try:
         return _Blocks(kind, ids, weights, starts, values, lengths)

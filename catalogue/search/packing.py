@@ -14,6 +14,7 @@ the values its formats expect.
 
 from __future__ import annotations
 
+import bisect
 import pickle
 import struct
 import zlib
@@ -31,13 +32,18 @@ from ._whoosh import byte_to_length, formats, length_to_byte, pack_uint, whoosh3
 #: zlib level (0: stored as is), shortest and longest field length (Whoosh's length bytes).
 HEADER = struct.Struct("<iHIfBBB")
 #: Data shorter than this is stored as is: zlib's own header and checksum would outweigh it.
-_COMPRESS_FROM = 48
+COMPRESS_FROM = 48
 #: Postings per block: our readers take a term's blocks whole, so larger blocks only save
 #: per-block overhead (Whoosh's 128 is for its matcher's skipping).
 BLOCK_LIMIT = 1024
 #: Array codes: the width in bytes of an unsigned integer, or 8 for float32.
 _DTYPES = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4"), 8: np.dtype("<f4")}
-_FIRST = struct.Struct("<I")
+#: A block's first document number, before the gaps.
+FIRST = struct.Struct("<I")
+#: `put_array`'s rule: an array's code is the first width whose bound is above its largest value.
+_WIDTHS = (1, 2, 4)
+_WIDTH_BOUNDS = (1 << 8, 1 << 16)
+_LETTERS = {1: "B", 2: "H", 4: "I"}
 #: What a block keeps as values: nothing (Existence), the weights as whole counts (Frequency),
 #: position counts and gaps (Positions), fixed-size bytes, or a pickled tuple (any other format).
 NONE, COUNTS, POSITIONS, FIXED, PICKLED = range(5)
@@ -63,9 +69,13 @@ class Block:
 
 def put_array(out: list[bytes], values: list[int]) -> None:
     """Append the narrowest unsigned code holding `values` (non-negative integers) and them."""
-    top = max(values, default=0)
-    code, letter = (1, "B") if top < 1 << 8 else (2, "H") if top < 1 << 16 else (4, "I")
-    out += [bytes((code,)), struct.pack(f"<{len(values)}{letter}", *values)]
+    code = _WIDTHS[bisect.bisect_right(_WIDTH_BOUNDS, max(values, default=0))]
+    out += [bytes((code,)), struct.pack(f"<{len(values)}{_LETTERS[code]}", *values)]
+
+
+def array_codes(tops: np.ndarray) -> list[int]:
+    """`put_array`'s code for arrays whose largest values are `tops`, all at once."""
+    return np.take(_WIDTHS, np.searchsorted(_WIDTH_BOUNDS, tops, side="right")).tolist()
 
 
 def whole_numbers(values: list[float]) -> bool:
@@ -102,7 +112,7 @@ def pack(ids: Sequence[int], weights: Sequence[float], values: Sequence[Any] | N
     ids = ids.tolist() if hasattr(ids, "tolist") else list(ids)
     w = [float(x) for x in weights]
     n = len(ids)
-    out = [_FIRST.pack(ids[0])]
+    out = [FIRST.pack(ids[0])]
     put_array(out, [b - a for a, b in pairwise(ids)])
     whole = whole_numbers(w)
     if w.count(1.0) == n:
@@ -147,11 +157,11 @@ def _joined(values: Sequence[Any]) -> bytes | None:
 def unpack(data: bytes, count: int, values: bool = True) -> Block:
     """A block `pack` wrote, of `count` postings; without `values`, only ids and weights are
     read (`data` may then be cut after them: see `head_size`)."""
-    if len(data) < _FIRST.size + 2:
+    if len(data) < FIRST.size + 2:
         raise Unsupported("a posting block shorter than its header")
-    gaps, at = take_array(data, _FIRST.size, count - 1)
+    gaps, at = take_array(data, FIRST.size, count - 1)
     ids = np.empty(count, dtype=np.int64)
-    ids[0] = _FIRST.unpack_from(data)[0]
+    ids[0] = FIRST.unpack_from(data)[0]
     np.cumsum(gaps, out=ids[1:])
     ids[1:] += ids[0]
     if data[at] == 0:
@@ -166,7 +176,7 @@ def unpack(data: bytes, count: int, values: bool = True) -> Block:
 
 def head_size(count: int) -> int:
     """Bytes enough for a block's ids and weights (the most `unpack` without values reads)."""
-    return _FIRST.size + 2 + 8 * count
+    return FIRST.size + 2 + 8 * count
 
 
 def _read_values(block: Block, data: bytes, at: int, count: int) -> None:
@@ -242,7 +252,7 @@ def position_gaps(values: Sequence[bytes]) -> tuple[list[int], list[int]]:
     from `formats.Positions` values (what Whoosh and `segments.positional_items` write)."""
     if len(values) < _FEW:
         return _few_gaps(values)
-    counts, gaps = _many_gaps(values)
+    counts, gaps = many_gaps(values)
     return counts.tolist(), gaps.tolist()
 
 
@@ -263,7 +273,8 @@ def _few_gaps(values: Sequence[bytes]) -> tuple[list[int], list[int]]:
     return counts, gaps
 
 
-def _many_gaps(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
+def many_gaps(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """`position_gaps` of many values at once, as numpy arrays."""
     n = len(values)
     lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
     if lengths.min() < _PREFIX + 4:  # the count and head, one opcode with its operand, its APPEND, STOP
@@ -318,7 +329,7 @@ class CompactPostingsWriter(whoosh3.W3PostingsWriter):
             return
         self._terminfo.add_block(self)
         data = pack(self._ids, self._weights, self._values, self._format)
-        level = self._compression if len(data) >= _COMPRESS_FROM else 0
+        level = self._compression if len(data) >= COMPRESS_FROM else 0
         if level:
             data = zlib.compress(data, level)
         self._postfile.write(HEADER.pack(-len(data) if last else len(data), len(self._ids), self._ids[-1],
