@@ -281,3 +281,25 @@ def test_the_pool_gives_a_term_one_number_however_its_postings_come() -> None:
     grouped = {key: (ids[starts[i]:starts[i + 1]].tolist(), weights[starts[i]:starts[i + 1]].tolist())
                for i, key in enumerate(keys)}
     assert grouped == {b"a": ([0, 1], [2.0, 3.0]), b"b": ([0, 2], [1.0, 4.0]), b"c": ([1, 1], [1.0, 1.0])}
+
+
+@pytest.mark.parametrize("first_str", [True, False])
+def test_the_pool_keys_str_and_bytes_terms_as_the_same_utf8_bytes_in_byte_order(first_str: bool) -> None:
+    """Our analysers give str terms, Whoosh's own analysis and merges give bytes (a numeric
+    term need not be UTF-8): either way round, a term's postings meet under its UTF-8 bytes,
+    and the keys come back in byte order (astral after the last BMP letters, as in UTF-8)."""
+    from catalogue.search.segments import FieldPostings
+
+    text = [["z", "é", "\uff21"], ["😀", "a"]]
+    raw = [[b"\xff\x00", "é".encode()], [b"a", "\uff21".encode()]]
+    pool = FieldPostings()
+    batches = [*text, *raw] if first_str else [*raw, *text]
+    for docnum, terms in enumerate(batches):
+        pool.add_items(docnum, terms, [1.0] * len(terms), [])
+    keys, ids, _, starts, _ = pool.by_term()
+    assert keys == sorted({t if isinstance(t, bytes) else t.encode() for batch in batches for t in batch})
+    assert keys[-1] == b"\xff\x00" and keys[-2] == "😀".encode()
+    grouped = {key: ids[starts[i]:starts[i + 1]].tolist() for i, key in enumerate(keys)}
+    docs = {key: [n for n, batch in enumerate(batches) for t in batch
+                  if (t if isinstance(t, bytes) else t.encode()) == key] for key in keys}
+    assert grouped == docs

@@ -27,9 +27,10 @@ from ._whoosh import LENGTHS_COLUMN, _lenfield, byte_to_length, formats, pack_ui
 from .analysis import SEPARATOR
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
-#: A field's postings of one document, as parallel lists: its terms, their weights and encoded
-#: values (empty when the field's format keeps none), then the field's length.
-Items = tuple[list[bytes], list[float], list[bytes], int]
+#: A field's postings of one document, as parallel lists: its terms (str, encoded when the
+#: segment is written), their weights and encoded values (empty when the field's format keeps
+#: none), then the field's length.
+Items = tuple[list[str], list[float], list[bytes], int]
 
 
 _ONE_POSITION: dict[int, bytes] = {}
@@ -61,7 +62,7 @@ def positional_items(sequence: list[str]) -> Items:
     for pos, term in enumerate(sequence):
         poses[term].append(pos)
     dropped = poses.pop("", ())
-    return (list(map(str.encode, poses)), [float(len(p)) for p in poses.values()],
+    return (list(poses), [float(len(p)) for p in poses.values()],
             list(map(_encode_positions, poses.values())), len(sequence) - len(dropped))
 
 
@@ -70,7 +71,7 @@ def frequency_token_items(sequence: list[str]) -> Items:
     field's length (`formats.Frequency.word_values`: the count as weight, packed as the value)."""
     counts = Counter(sequence)
     dropped = counts.pop("", 0)
-    return (list(map(str.encode, counts)), list(map(float, counts.values())), list(map(_encode_count, counts.values())),
+    return (list(counts), list(map(float, counts.values())), list(map(_encode_count, counts.values())),
             len(sequence) - dropped)
 
 
@@ -84,14 +85,14 @@ def frequency_items(value: str) -> Items:
     counts = dict.fromkeys(values, 0)  # (a few values: a Counter costs more to make than to fill)
     for v in values:
         counts[v] += 1
-    return (list(map(str.encode, counts)), list(map(float, counts.values())), list(map(_encode_count, counts.values())),
+    return (list(counts), list(map(float, counts.values())), list(map(_encode_count, counts.values())),
             len(values))
 
 
 def existence_items(value: str) -> Items:
     """Postings of an Existence field of separated values and its length (distinct values)."""
     distinct = dict.fromkeys(_value_terms(value))
-    return list(map(str.encode, distinct)), [1.0] * len(distinct), [], len(distinct)
+    return list(distinct), [1.0] * len(distinct), [], len(distinct)
 
 
 # -- the pool --------------------------------------------------------------------------------
@@ -108,18 +109,26 @@ TERM_BYTES = 100
 class FieldPostings:
     """One field's postings in the order they were added (documents in increasing order):
     flat arrays of term numbers, document numbers, weights (counts: exact as float32, the
-    type Whoosh's block writer stores) and values, rather than containers per term."""
+    type Whoosh's block writer stores) and values, rather than containers per term.
 
-    __slots__ = ("ids", "term_nos", "terms", "values", "weights")
+    Terms are kept as the str our analysers give (the memo tables' own objects, whose hashes
+    are kept, so a posting costs one dictionary lookup and no encoding), encoded once per
+    term when written: UTF-8 sorts as code points do. A field that also gets bytes (Whoosh's
+    own analysis, a merged segment's postings) is kept as bytes from then on."""
+
+    __slots__ = ("ids", "term_nos", "terms", "text", "values", "weights")
 
     def __init__(self) -> None:
-        self.terms: dict[bytes, int] = {}
+        self.terms: dict[str | bytes, int] = {}
+        self.text: bool | None = None  # (str keys; None: no term yet)
         self.term_nos, self.ids, self.weights = array("I"), array("I"), array("f")
         self.values: list[bytes] = []
 
-    def add_items(self, docnum: int, terms: list[bytes], weights: list[float], values: list[bytes]) -> None:
-        """A document's postings of this field: its distinct terms, their weights and encoded
-        values (none when the field's format keeps none)."""
+    def add_items(self, docnum: int, terms: list[str] | list[bytes], weights: list[float], values: list[bytes]) -> None:
+        """A document's postings of this field: its distinct terms (str, or bytes as Whoosh
+        encodes them), their weights and encoded values (none when the field's format keeps none)."""
+        if terms and (text := type(terms[0]) is str) is not self.text:
+            terms = self._kind(text, terms)
         numbers = self.terms
         found = list(map(numbers.get, terms))
         if None in found:
@@ -131,12 +140,26 @@ class FieldPostings:
         self.weights.extend(weights)
         self.values.extend(values)
 
+    def _kind(self, text: bool, terms: list[Any]) -> list[Any]:
+        """`terms` as this field's keys: the first terms choose str or bytes; bytes after str
+        turn the keys to bytes (a term's bytes need not be UTF-8), str after bytes are encoded."""
+        if self.text is None:
+            self.text = text
+            return terms
+        if self.text:
+            self.terms = {key.encode(): number for key, number in self.terms.items()}
+            self.text = False
+            return terms
+        return [t.encode() for t in terms]
+
     def by_term(self) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """The terms in ascending order, and document numbers, weights and values regrouped in
         that order (each term's in document order), with where each term's postings start."""
         keys = sorted(self.terms)
         rank = np.empty(len(keys), dtype=np.uint32)
         rank[np.fromiter(map(self.terms.__getitem__, keys), dtype=np.int64, count=len(keys))] = np.arange(len(keys))
+        if self.text:
+            keys = [key.encode() for key in keys]
         numbers = rank[np.frombuffer(self.term_nos, dtype=np.uint32)]
         order = np.argsort(numbers, kind="stable")
         starts = np.zeros(len(keys) + 1, dtype=np.int64)
