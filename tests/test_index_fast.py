@@ -9,6 +9,7 @@ set has many ties, several segments and deleted documents; a second one is large
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 from pathlib import Path
@@ -48,6 +49,12 @@ class Row:
         self.hidden = deleted  # deleted or withheld: not searchable
 
 
+def _loaded(row: Row, load: Any) -> Row:
+    copy = Row(row.data, row.seq, row.deleted)
+    copy.data = load(json.dumps(row.data))
+    return copy
+
+
 class Store:
     """The part of the store the index reads, in memory."""
 
@@ -72,8 +79,10 @@ class Store:
     def changed_since(self, seq: int, limit: int = 1000) -> list[Row]:
         return sorted((r for r in self.rows.values() if r.seq > seq), key=lambda r: r.seq)[:limit]
 
-    def iter_records(self, include_deleted: bool = False) -> Any:
-        return (r for _, r in sorted(self.rows.items()) if include_deleted or not r.deleted)
+    def iter_records(self, include_deleted: bool = False, load: Any = None) -> Any:
+        """Like `Store.iter_records`: `load` makes `data` of the record's JSON text."""
+        rows = (r for _, r in sorted(self.rows.items()) if include_deleted or not r.deleted)
+        return rows if load is None else (_loaded(r, load) for r in rows)
 
 
 def _tiny(i: int, rng: random.Random) -> dict[str, Any]:

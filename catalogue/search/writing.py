@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import multiprocessing
 import shutil
 import threading
@@ -225,7 +226,7 @@ def build(folder: Path, store: Any, procs: int, place_names: PlaceNames | None =
         writer = _segment_writer(folder)
         with _Workers(folder, common, procs, place_names) as workers:
             if workers:
-                rows = store.iter_records()
+                rows = store.iter_records(load=str)  # (JSON text: decoded by the writers, not pickled)
                 while batch := [(row.data, row.revision) for row in itertools.islice(rows, BATCH)]:
                     workers.send(batch)
                     count += len(batch)
@@ -320,7 +321,7 @@ class _Writer:
 
 def _segment_worker(folder: str, common: Common | None, inbox: Any, outbox: Any, watch: ParentWatch,
                     place_names: PlaceNames | None = None) -> None:
-    """A writer process: index the (record, revision) batches it is sent into new segments
+    """A writer process: index the (record JSON, revision) batches it is sent into new segments
     of the generation in `folder`, a new one each `SEGMENT_DOCS` (the parent holds the lock
     and commits the segments). It dies with the parent."""
     watch.child_started()
@@ -330,8 +331,8 @@ def _segment_worker(folder: str, common: Common | None, inbox: Any, outbox: Any,
         put.existing = False  # the parent deletes; these segments hold only new documents
         finished = []
         while (batch := inbox.get()) is not None:
-            for record, revision in batch:
-                put.add_new(record, revision, Path(folder), finished)
+            for text, revision in batch:
+                put.add_new(json.loads(text), revision, Path(folder), finished)
         # (its temporary folder is the parent's too: the parent's commit removes it)
         if put.writer.docnum:
             finished.append(put.writer._finalize_segment())
@@ -378,7 +379,8 @@ class _Workers:
                 process.start()
         return self
 
-    def send(self, batch: list[tuple[dict[str, Any], int]]) -> None:
+    def send(self, batch: list[tuple[str, int]]) -> None:
+        """Hand (record JSON, revision) pairs to the next writer process."""
         if batch:
             self.inboxes[self._next % self.procs].put(batch)
             self._next += 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from operator import itemgetter
@@ -49,9 +49,9 @@ class StoredRecord:
         return self.deleted or self.withheld
 
     @classmethod
-    def from_row(cls, row: Row) -> StoredRecord:
+    def from_row(cls, row: Row, load: Callable[[str], Any] = json.loads) -> StoredRecord:
         return cls(row["id"], row["revision"], bool(row["deleted"]), row["reason"],
-                   json.loads(row["data"]), row["created"], row["modified"], row["seq"], bool(row["withheld"]))
+                   load(row["data"]), row["created"], row["modified"], row["seq"], bool(row["withheld"]))
 
 
 @dataclass(frozen=True)
@@ -263,11 +263,14 @@ class Store:
         return StoredRecord.from_row(row) if row else None
 
     def iter_records(self, *, include_deleted: bool = False, types: Sequence[str] = (),
-                     statuses: Sequence[str] = (), batch: int = 1000) -> Iterator[StoredRecord]:
+                     statuses: Sequence[str] = (), batch: int = 1000,
+                     load: Callable[[str], Any] = json.loads) -> Iterator[StoredRecord]:
         """Every public record (live, its current revision not withheld) in id order, or with
         `include_deleted` every row; only those whose type is one of `types` and status one
         of `statuses` (an empty list: any). Streamed in batches (no whole-catalogue lists):
-        the one loop over every record, for exports and the index alike."""
+        the one loop over every record, for exports and the index alike. `load` makes each
+        record's `data` of its stored JSON text (`str`: the text itself, for a caller that
+        hands it on to another process, which decodes it there)."""
         # Walked by the primary key: an index on a filtered column would make each batch sort
         # every matching row after `last` (2.6 s a batch at 1,000,000 records, against 12 ms).
         plain = self.backend.unindexed
@@ -285,7 +288,7 @@ class Store:
             if not rows:
                 return
             for row in rows:
-                yield StoredRecord.from_row(row)
+                yield StoredRecord.from_row(row, load)
             last = rows[-1]["id"]
 
     def last_seq(self) -> int:
