@@ -225,12 +225,13 @@ def test_a_record_is_indexed_as_the_same_text_in_every_process() -> None:
     assert "Damaged" in json.loads(texts.pop())
 
 
-def test_the_field_at_once_writer_writes_the_files_of_the_term_by_term_writer(tmp_path: Path,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """`fieldblocks` (every term of a field packed at once, in chunks of postings) writes the
+@pytest.mark.parametrize("blocklimit", [BLOCK_LIMIT, 37])
+def test_the_field_at_once_writer_writes_the_files_of_the_term_by_term_writer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, blocklimit: int) -> None:
+    """`fieldblocks` (every block of a field packed at once, in chunks of postings) writes the
     postings and terms files byte for byte as the term-by-term writer does, for terms of one
-    posting, of a few, of more than a block (left to the term-by-term writer) and every format
-    of the schema, whatever the size of its chunks."""
+    posting, of a few, of one block, of two and of many, and every format of the schema,
+    whatever the size of its chunks and blocks."""
     records = [*generate(1100, seed=5), *(r for _, r in read_jsonl(demo_path())), *AWKWARD]
     keep = fieldblocks.write_terms
 
@@ -250,7 +251,7 @@ def test_the_field_at_once_writer_writes_the_files_of_the_term_by_term_writer(tm
         folder = tmp_path / name
         folder.mkdir()
         ix = whoosh_index.create_in(str(folder), index_schema())
-        writer = ix.writer(codec=CompactCodec(), compound=False)
+        writer = ix.writer(codec=CompactCodec(blocklimit=blocklimit), compound=False)
         put = writing._Writer(writer, common_words(records[:600]))
         for n, record in enumerate(records):
             put.add(record, n + 1)
@@ -265,6 +266,8 @@ def test_the_field_at_once_writer_writes_the_files_of_the_term_by_term_writer(tm
     with whoosh_index.open_dir(str(tmp_path / "fast")).reader() as reader:
         frequencies = [reader.doc_frequency(fieldname, btext) for fieldname, btext in reader.all_terms()]
     assert min(frequencies) == 1 and max(frequencies) > BLOCK_LIMIT
+    assert sum(blocklimit < f <= 2 * blocklimit for f in frequencies) > 5
+    assert blocklimit == BLOCK_LIMIT or sum(f > 5 * blocklimit for f in frequencies) > 5
 
 
 def test_the_pool_gives_a_term_one_number_however_its_postings_come() -> None:

@@ -1,13 +1,14 @@
 """A field's terms written as packed posting blocks all at once (a segment's in-memory pool).
 
-Each term of one block gets the bytes `packing.pack` and `CompactPostingsWriter` give it, and the
-term info Whoosh's writer would keep, but the arrays of every term of the field are measured
-(narrowest type per array), cut and converted by numpy in one go, so the loop over the terms
-only joins, compresses and writes: most terms hold a posting or a few, where the per-term
-work of the term-by-term writer was most of a build's time. Terms of several blocks, and a
-field whose values are not Existence, whole Frequency counts or positions Whoosh wrote,
-go term by term (`one_by_one`), as does a segment of another codec (Whoosh's own, in an index
-about to be set aside and rebuilt). `tests/test_index_bulk.py` compares the files with that writer's.
+Each block of each term gets the bytes `packing.pack` and `CompactPostingsWriter` give it, and
+each term the term info Whoosh's writer would keep, but the arrays of every block of the field
+are measured (narrowest type per array), cut and converted by numpy in one go, so the loop
+over the terms only joins, compresses and writes: most terms hold a posting or a few, where
+the per-term work of the term-by-term writer was most of a build's time, and the common terms
+of several blocks hold most postings. A field whose values are not Existence, whole Frequency
+counts or positions Whoosh wrote goes term by term (`one_by_one`), as does a segment of another
+codec (Whoosh's own, in an index about to be set aside and rebuilt). `tests/test_index_bulk.py`
+compares the files with that writer's.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import numpy as np
 
 from ._whoosh import formats, length_to_byte, pack_ushort
 from .packing import (
-    BLOCK_LIMIT,
     COMPRESS_FROM,
     COUNTS,
     FIRST,
@@ -31,6 +31,7 @@ from .packing import (
     Unsupported,
     array_codes,
     many_gaps,
+    spans,
 )
 from .terms import CompactFieldWriter
 
@@ -87,59 +88,66 @@ def write_terms(fieldwriter: Any, keys: Sequence[bytes], ids: np.ndarray, weight
         for number in range(len(keys)):
             one_by_one(number)
         return
+    limit = postwriter._blocklimit
     first = 0
     while first < len(keys):
         last = max(int(np.searchsorted(starts, starts[first] + CHUNK, side="right")) - 1, first + 1)
         last = min(last, len(keys))
         low, high = int(starts[first]), int(starts[last])
-        blocks = _blocks(kind, ids[low:high], weights[low:high], starts[first:last + 1] - low,
+        term_starts = starts[first:last + 1] - low
+        counts = np.diff(term_starts)
+        per_term = (counts + limit - 1) // limit
+        block_starts = np.append(spans(term_starts[:-1], per_term, step=limit), high - low)
+        blocks = _blocks(kind, ids[low:high], weights[low:high], block_starts,
                          None if values is None else values[low:high], lengths)
-        _write_chunk(fieldwriter, keys, range(first, last), blocks, one_by_one)
+        first_blocks = np.concatenate([[0], np.cumsum(per_term)]).tolist()
+        _write_chunk(fieldwriter, keys, range(first, last), first_blocks, blocks, one_by_one)
         first = last
 
 
-def _write_chunk(fieldwriter: Any, keys: Sequence[bytes], numbers: range, blocks: _Blocks | None,
-                 one_by_one: Callable[[int], None]) -> None:
-    """Write the terms `numbers` of `keys`, of the `blocks` made for them (None: term by term)."""
+def _write_chunk(fieldwriter: Any, keys: Sequence[bytes], numbers: range, first_blocks: list[int],
+                 blocks: _Blocks | None, one_by_one: Callable[[int], None]) -> None:
+    """Write the terms `numbers` of `keys`, term `numbers[i]` of the `blocks` from
+    `first_blocks[i]` to `first_blocks[i + 1]` (None: term by term)."""
     postwriter = fieldwriter._postwriter
     postfile, level, table = postwriter._postfile, postwriter._compression, fieldwriter._tindex
     prefix = pack_ushort(fieldwriter._fieldid)
     offset = postfile.tell()
     for number in numbers:
         i = number - numbers.start
-        if blocks is None or not blocks.simple[i]:
+        info = None if blocks is None else blocks.term_info(first_blocks[i], first_blocks[i + 1])
+        if info is None:
             one_by_one(number)
             offset = postfile.tell()
             continue
-        data = blocks.data(i)
-        used = level if len(data) >= COMPRESS_FROM else 0
-        if used:
-            data = zlib.compress(data, used)
-        info = blocks.info(i)
-        head = HEADER.pack(-len(data), info._df, info._maxid, info._maxweight, used,
-                           length_to_byte(info._minlength), length_to_byte(info._maxlength))
-        postfile.write(head)
-        postfile.write(data)
-        info._offset, info._length = offset, len(head) + len(data)
-        offset += info._length
+        start = offset
+        for b in range(first_blocks[i], first_blocks[i + 1]):
+            data = blocks.data(b)
+            used = level if len(data) >= COMPRESS_FROM else 0
+            if used:
+                data = zlib.compress(data, used)
+            size = -len(data) if b == first_blocks[i + 1] - 1 else len(data)
+            head = HEADER.pack(size, *blocks.header(b), used, *blocks.header_lengths(b))
+            postfile.write(head)
+            postfile.write(data)
+            offset += len(head) + len(data)
+        info._offset, info._length = start, offset - start
         table.add(prefix + keys[number], info)
 
 
 class _Blocks:
-    """The data and statistics of each single-block term of a run of a field's terms, by its
-    place in the run."""
+    """The data and statistics of each block of a run of a field's terms (`starts`: where each
+    block's postings start; a term of more postings than a block holds has several)."""
 
     def __init__(self, kind: int, ids: np.ndarray, weights: np.ndarray, starts: np.ndarray,
                  values: np.ndarray | None, lengths: np.ndarray | None):
         ids = ids.astype(np.int64)
-        counts = np.diff(starts)
         self.kind = kind
-        self.simple = (counts <= BLOCK_LIMIT).tolist()
         self.first = ids.astype("<u4").tobytes()
         self.starts, self.ends = starts[:-1].tolist(), starts[1:].tolist()
         gaps = np.zeros(len(ids), dtype=np.int64)
         gaps[:-1] = np.diff(ids)
-        gaps[starts[1:] - 1] = 0  # (from one term's last posting to the next term's first)
+        gaps[starts[1:] - 1] = 0  # (from one block's last posting to the next block's first)
         self.gaps = _Arrays(gaps, np.column_stack([starts[:-1], starts[1:] - 1]).ravel())
         self._weights(weights, starts)
         self._lengths(ids, lengths, starts)
@@ -150,7 +158,6 @@ class _Blocks:
             position_counts, position_gaps = many_gaps(values)
             bounds = np.concatenate([[0], np.cumsum(position_counts)])[starts]
             self.positions = (_Arrays(position_counts, starts), _Arrays(position_gaps, bounds))
-
     def _weights(self, weights: np.ndarray, starts: np.ndarray) -> None:
         heads = starts[:-1]
         w = weights.astype(np.float64)
@@ -191,15 +198,41 @@ class _Blocks:
             out.append(bytes((self.kind,)))
         return b"".join(out)
 
-    def info(self, i: int) -> TermInfo:
-        """Term `i`'s statistics as Whoosh's writer keeps them for a term of one block."""
+    def header(self, i: int) -> tuple[int, int, float]:
+        """Block `i`'s postings, last document number and highest weight, for its header."""
+        return self.ends[i] - self.starts[i], self.last_id(i), max(0.0, self.tops[i])
+
+    def header_lengths(self, i: int) -> tuple[int, int]:
+        """Block `i`'s shortest and longest field length, as its header keeps them."""
+        return length_to_byte(self.shortest[i]), length_to_byte(max(0, self.longest[i]))
+
+    def last_id(self, i: int) -> int:
+        return FIRST.unpack_from(self.first, (self.ends[i] - 1) * 4)[0]
+
+    def term_info(self, first: int, end: int) -> TermInfo | None:
+        """The statistics of the term of blocks `first` to `end` as Whoosh's writer keeps them
+        (`W3TermInfo.add_block` block after block); None when its lengths are ones that writer
+        fails on (a block without lengths after one with them), left to that writer."""
         info = TermInfo()
-        info._df = self.ends[i] - self.starts[i]
-        info._weight = self.sums[i] if self.whole[i] else sum(self.weight_values[self.starts[i]:self.ends[i]].tolist())
-        info._minlength, info._maxlength = self.shortest[i], max(0, self.longest[i])
-        info._maxweight = max(0.0, self.tops[i])
-        info._minid = FIRST.unpack_from(self.first, self.starts[i] * 4)[0]
-        info._maxid = FIRST.unpack_from(self.first, (self.ends[i] - 1) * 4)[0]
+        info._df = self.ends[end - 1] - self.starts[first]
+        if all(self.whole[first:end]):
+            info._weight = sum(self.sums[first:end])
+        else:
+            info._weight = 0
+            for b in range(first, end):
+                info._weight += sum(self.weight_values[self.starts[b]:self.ends[b]].tolist())
+        shortest = self.shortest[first]
+        for b in range(first + 1, end):
+            if shortest is None:
+                shortest = self.shortest[b]
+            elif self.shortest[b] is None:
+                return None
+            else:
+                shortest = min(shortest, self.shortest[b])
+        info._minlength, info._maxlength = shortest, max(0, *self.longest[first:end])
+        info._maxweight = max(0.0, *self.tops[first:end])
+        info._minid = FIRST.unpack_from(self.first, self.starts[first] * 4)[0]
+        info._maxid = self.last_id(end - 1)
         return info
 
 
