@@ -15,7 +15,6 @@ from __future__ import annotations
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from itertools import repeat
 from operator import sub
 from pickle import dumps
 from typing import Any
@@ -135,10 +134,10 @@ class FieldPostings:
             for i, number in enumerate(found):
                 if number is None:  # (a new term; setdefault: the same term twice gets one number)
                     found[i] = numbers.setdefault(terms[i], len(numbers))
-        self.term_nos.extend(found)
-        self.ids.extend(repeat(docnum, len(found)))
-        self.weights.extend(weights)
-        self.values.extend(values)
+        self.term_nos.fromlist(found)  # (fromlist: a list's items read at once, not iterated)
+        self.ids.fromlist([docnum] * len(found))
+        self.weights.fromlist(weights)
+        self.values += values
 
     def _kind(self, text: bool, terms: list[Any]) -> list[Any]:
         """`terms` as this field's keys: the first terms choose str or bytes; bytes after str
