@@ -116,7 +116,7 @@ class SearchIndex:
         #: Decoded postings shared by all threads, bounded in bytes (see `cache_stats`).
         self._postings_cache = scoring.PostingCache(self.limits.cache_mb * 2**20)
         #: The searcher of every thread of the process.
-        self._shared = SharedSearcher(self._postings_cache)
+        self._shared = SharedSearcher(self.path, self._postings_cache)
         #: False answers every query with Whoosh alone (the reference the fast path is tested against).
         self.fast = True
         #: Writer processes of a reindex or a large sync (one per core, at most two).
@@ -317,10 +317,10 @@ class SearchIndex:
         when the index changed (`catalogue.search.shared`); Unreadable when there is no live
         generation or it is damaged (checked when first opened; a damaged one is set aside);
         the last look's while neither changed since (`SharedSearcher.unchanged`)."""
-        if (unchanged := self._shared.unchanged(self.path)) is not None:
+        if (unchanged := self._shared.unchanged()) is not None:
             self._local.folder = unchanged[1]
             return unchanged[0]
-        before = self._shared.before(self.path)
+        before = self._shared.before()
         folder = self.live()
         if folder is None:
             raise Unreadable("there is no search index")

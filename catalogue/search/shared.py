@@ -50,10 +50,10 @@ def _settled(stamps: tuple[Stamp | None, ...], since_ns: int) -> bool:
 
 
 class SharedSearcher:
-    """The process's searcher on the live generation and its posting reader."""
+    """The process's searcher on the live generation of the index in `path`, and its posting reader."""
 
-    def __init__(self, cache: scoring.PostingCache):
-        self.cache = cache
+    def __init__(self, path: Path, cache: scoring.PostingCache):
+        self.path, self.cache = path, cache
         self._current: tuple[Any, Path] | None = None
         self._postings: scoring.Postings | None = None
         self._lock = threading.Lock()
@@ -61,21 +61,20 @@ class SharedSearcher:
         #: that found the searcher current).
         self._vouched: tuple[Any, Path, tuple[Stamp | None, ...]] | None = None
 
-    def unchanged(self, path: Path) -> tuple[Any, Path] | None:
+    def unchanged(self) -> tuple[Any, Path] | None:
         """The searcher and folder of the last look, when neither the index's CURRENT nor the
         generation folder changed since (two stat calls, where a full look reads CURRENT,
         checks the folder and lists its files: a search beside busy threads waits for the
         interpreter lock after each of them); None when a full look is needed."""
         vouched = self._vouched
-        if vouched is None or (stamp(path / CURRENT), stamp(vouched[1])) != vouched[2]:
+        if vouched is None or (stamp(self.path / CURRENT), stamp(vouched[1])) != vouched[2]:
             return None
         return vouched[0], vouched[1]
 
-    @staticmethod
-    def before(path: Path) -> tuple[int, Stamp | None]:
-        """What a full look at the index in `path` notes before it reads CURRENT: the time,
-        and CURRENT's stamp."""
-        return time.time_ns(), stamp(path / CURRENT)
+    def before(self) -> tuple[int, Stamp | None]:
+        """What a full look at the index notes before it reads CURRENT: the time, and
+        CURRENT's stamp."""
+        return time.time_ns(), stamp(self.path / CURRENT)
 
     def get(self, folder: Path, before: tuple[int, Stamp | None]) -> tuple[Any, str | None]:
         """(the searcher of the generation in `folder`, None): opened when first asked for (the
