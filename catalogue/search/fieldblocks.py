@@ -50,8 +50,9 @@ class TermInfo:
 
 
 class _Arrays:
-    """One array of a field cut per term (or per posting) and stored in the narrowest unsigned
-    type holding each term's part (`packing.put_array`): `part(i)` is term `i`'s code and bytes."""
+    """One array of a field cut into parts at `bounds` (per block, or per posting) and stored in
+    the narrowest unsigned type holding each part (`packing.array_codes`): `part(i)` is part
+    `i`'s code and bytes."""
 
     def __init__(self, values: np.ndarray, bounds: np.ndarray):
         self.values = values
@@ -158,6 +159,7 @@ class _Blocks:
             position_counts, position_gaps = many_gaps(values)
             bounds = np.concatenate([[0], np.cumsum(position_counts)])[starts]
             self.positions = (_Arrays(position_counts, starts), _Arrays(position_gaps, bounds))
+
     def _weights(self, weights: np.ndarray, starts: np.ndarray) -> None:
         heads = starts[:-1]
         w = weights.astype(np.float64)
@@ -206,6 +208,9 @@ class _Blocks:
         """Block `i`'s shortest and longest field length, as its header keeps them."""
         return length_to_byte(self.shortest[i]), length_to_byte(max(0, self.longest[i]))
 
+    def first_id(self, i: int) -> int:
+        return FIRST.unpack_from(self.first, self.starts[i] * 4)[0]
+
     def last_id(self, i: int) -> int:
         return FIRST.unpack_from(self.first, (self.ends[i] - 1) * 4)[0]
 
@@ -231,7 +236,7 @@ class _Blocks:
                 shortest = min(shortest, self.shortest[b])
         info._minlength, info._maxlength = shortest, max(0, *self.longest[first:end])
         info._maxweight = max(0.0, *self.tops[first:end])
-        info._minid = FIRST.unpack_from(self.first, self.starts[first] * 4)[0]
+        info._minid = self.first_id(first)
         info._maxid = self.last_id(end - 1)
         return info
 
