@@ -75,4 +75,12 @@ def by_source(record: dict[str, Any]) -> list[Claim]:
 def disagree(record: dict[str, Any]) -> bool:
     """Whether the record's sources, each by its latest claim, name different statuses
     (``unknown`` aside)."""
+    conditions = record.get("conditions")
+    if not isinstance(conditions, list) or len(_statuses(conditions)) < 2:
+        return False  # (a claim's status is one of its assessment's: fewer than two cannot disagree)
     return len({c.status for c in by_source(record) if c.status != "unknown"}) > 1
+
+
+def _statuses(conditions: list[Any]) -> set[str]:
+    """The statuses the assessments name, ``unknown`` aside (as `_claim` reads them)."""
+    return {str(c.get("status") or "unknown") for c in conditions if isinstance(c, dict)} - {"unknown"}

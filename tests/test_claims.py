@@ -3,6 +3,8 @@ what in its latest assessment, and when the sources disagree."""
 
 from __future__ import annotations
 
+import random
+
 from catalogue import claims
 
 SOURCES = [{"id": "a", "citation": "Source A.", "publisher": "A Press", "date": "2020"},
@@ -48,3 +50,23 @@ def test_a_source_first_agreeing_then_disagreeing_counts_by_its_latest() -> None
     assert claims.disagree(record)
     assert {c.status: next(s["id"] for s in c.sources) for c in claims.by_source(record)} == {
         "intact": "b", "destroyed": "a"}
+
+
+def test_disagreement_is_decided_from_the_claims_whatever_the_assessments() -> None:
+    """`disagree` skips the claims when the assessments name fewer than two statuses: over
+    many mixes of statuses, dates, sources and malformed entries it still says what the
+    claims say."""
+    rng = random.Random(7)
+    statuses = ["destroyed", "damaged", "unknown", None, "", 3]
+    seen = set()
+    for _ in range(3000):
+        conditions = [rng.choice([
+            {"status": rng.choice(statuses), "date": rng.choice(["", "1990", "2020", "199X"]),
+             "sources": rng.sample(["a", "b", "c", 5], rng.randint(0, 3))},
+            {"status": rng.choice(statuses)}, "not an assessment"]) for _ in range(rng.randint(0, 4))]
+        record = {**_record(), "conditions": conditions}
+        expected = len({c.status for c in claims.by_source(record) if c.status != "unknown"}) > 1
+        assert claims.disagree(record) is expected, conditions
+        seen.add(expected)
+    assert seen == {True, False}
+    assert not claims.disagree({**_record(), "conditions": {"status": "destroyed"}})
