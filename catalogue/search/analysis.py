@@ -103,6 +103,8 @@ def pieces(text: str) -> Iterator[tuple[str, int, int, bool]]:
 def compounds(text: str) -> list[str]:
     """The hyphenated words of `text` written as one word ("wind-catchers" -> "windcatchers"),
     indexed beside their parts in the stemmed and variant fields, so either spelling finds the other."""
+    if _HYPHENS.search(text) is None:  # (most texts: one scan, not one per chunk)
+        return []
     return [_HYPHENS.sub("", m.group()) for chunk in text.split() if _HYPHENS.search(chunk)
             for m in COMPOUND.finditer(chunk)]
 
