@@ -49,12 +49,6 @@ class Row:
         self.hidden = deleted  # deleted or withheld: not searchable
 
 
-def _loaded(row: Row, load: Any) -> Row:
-    copy = Row(row.data, row.seq, row.deleted)
-    copy.data = load(json.dumps(row.data))
-    return copy
-
-
 class Store:
     """The part of the store the index reads, in memory."""
 
@@ -79,10 +73,12 @@ class Store:
     def changed_since(self, seq: int, limit: int = 1000) -> list[Row]:
         return sorted((r for r in self.rows.values() if r.seq > seq), key=lambda r: r.seq)[:limit]
 
-    def iter_records(self, include_deleted: bool = False, load: Any = None) -> Any:
-        """Like `Store.iter_records`: `load` makes `data` of the record's JSON text."""
-        rows = (r for _, r in sorted(self.rows.items()) if include_deleted or not r.deleted)
-        return rows if load is None else (_loaded(r, load) for r in rows)
+    def iter_records(self, include_deleted: bool = False) -> Any:
+        return (r for _, r in sorted(self.rows.items()) if include_deleted or not r.deleted)
+
+    def iter_texts(self) -> Any:
+        """Like `Store.iter_texts`: (record JSON text, revision) of the live records."""
+        return ((json.dumps(r.data), r.revision) for r in self.iter_records())
 
 
 def _tiny(i: int, rng: random.Random) -> dict[str, Any]:

@@ -103,15 +103,17 @@ def test_filtered_lists_hold_the_public_records_of_the_types_and_statuses_asked(
 
 
 def test_records_can_be_read_as_their_stored_json_text(cat: Catalogue) -> None:
-    """`load=str` (a full index build hands the text to its writer processes) gives each
-    record's JSON as stored, which decodes to the record the default read gives."""
-    for n in range(3):
+    """`iter_texts` (what a full index build hands its writer processes) gives each public
+    record's JSON as stored, with its revision, in the order and selection of `iter_records`."""
+    for n in range(5):
         cat.create(make_record(id=f"r{n}", title=f"Школа № {n}"))
+    cat.update("r1", {**cat.get("r1"), "title": "Changed"}, base_revision=1)
+    cat.delete("r2", reason="duplicate")
+    cat.withhold("r3", 1, reason="privacy")
     decoded = list(cat.store.iter_records(batch=2))
-    texts = list(cat.store.iter_records(batch=2, load=str))
-    assert all(isinstance(row.data, str) for row in texts)
-    assert [json.loads(row.data) for row in texts] == [row.data for row in decoded]
-    assert [(row.id, row.revision) for row in texts] == [(row.id, row.revision) for row in decoded]
+    texts = list(cat.store.iter_texts(batch=2))
+    assert [json.loads(text) for text, _ in texts] == [row.data for row in decoded]
+    assert [revision for _, revision in texts] == [row.revision for row in decoded] == [1, 2, 1]
 
 
 def test_recent_changes_are_newest_first_and_as_many_as_asked(cat: Catalogue) -> None:

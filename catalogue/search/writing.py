@@ -226,8 +226,8 @@ def build(folder: Path, store: Any, procs: int, place_names: PlaceNames | None =
         writer = _segment_writer(folder)
         with _Workers(folder, common, procs, place_names) as workers:
             if workers:
-                rows = store.iter_records(load=str)  # (JSON text: decoded by the writers, not pickled)
-                while batch := [(row.data, row.revision) for row in itertools.islice(rows, BATCH)]:
+                rows = store.iter_texts()  # (JSON text: decoded by the writers, not pickled)
+                while batch := list(itertools.islice(rows, BATCH)):
                     workers.send(batch)
                     count += len(batch)
                 _commit_with(writer, workers.finish())
