@@ -164,8 +164,14 @@ def test_a_large_sync_and_a_reindex_written_by_two_processes_answer_as_one(tmp_p
     store.put(dict(_records()[3], title="Edited village title"))
     for index in (single, parallel, rebuilt):
         index.sync(store)
+    for record in _records()[400:600]:  # enough changes for the writer processes of a sync too
+        store.put(record)
+    for index in (single, parallel, rebuilt):
+        index.sync(store)
+        assert index.search("", filters={}, sort="relevance", page=1, page_size=1, facets=False,
+                            highlight=False).total == 600
     for query in ("village", "title:edited", "stone tomb", '"the village"', "", "vil*", "tomb~"):
-        results = [index.search(query, filters={}, sort="relevance", page=1, page_size=500, facets=True,
+        results = [index.search(query, filters={}, sort="relevance", page=1, page_size=700, facets=True,
                                 highlight=False) for index in (single, parallel, rebuilt)]
         expected = results[0]
         for result in results[1:]:

@@ -181,7 +181,7 @@ def _commit_chunk(folder: Path, store: Any, readers: dict[str, Any], common: Com
                 if workers:
                     for row in rows:
                         put.delete(row.id)
-                    workers.send([(r.data, r.revision) for r in rows if not r.hidden])
+                    workers.send([(json.dumps(r.data), r.revision) for r in rows if not r.hidden])
                 else:
                     for row in rows:
                         put(row.id, row)
