@@ -44,7 +44,12 @@ def _claim(record: dict[str, Any], assessment: dict[str, Any], only: set[str] | 
     known = _sources_by_id(record)
     refs = [r for r in assessment.get("sources") or [] if isinstance(r, str) and r in known]
     cited = [known[r] for r in dict.fromkeys(refs) if only is None or r in only]
-    return Claim(str(assessment.get("status") or "unknown"), assessment, cited)
+    return Claim(_status(assessment), assessment, cited)
+
+
+def _status(assessment: dict[str, Any]) -> str:
+    """The status an assessment names (``unknown`` when it names none)."""
+    return str(assessment.get("status") or "unknown")
 
 
 def current(record: dict[str, Any]) -> Claim | None:
@@ -82,5 +87,5 @@ def disagree(record: dict[str, Any]) -> bool:
 
 
 def _statuses(conditions: list[Any]) -> set[str]:
-    """The statuses the assessments name, ``unknown`` aside (as `_claim` reads them)."""
-    return {str(c.get("status") or "unknown") for c in conditions if isinstance(c, dict)} - {"unknown"}
+    """The statuses the assessments name, ``unknown`` aside."""
+    return {_status(c) for c in conditions if isinstance(c, dict)} - {"unknown"}
