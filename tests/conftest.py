@@ -29,6 +29,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from catalogue import access, create_app
 from catalogue.cli.records import load_demo
+from catalogue.search import SearchLimits
 from catalogue.service import DB_NAME, Catalogue
 from catalogue.service.catalogue import SHARED_KEY
 from catalogue.web import get_catalogue
@@ -82,6 +83,12 @@ def shared_path(*parts: str) -> Path:
 #: within the default 200 ms on an idle machine), so a test may search right after it, however
 #: busy the machine; tests/faults checks the default bound.
 INDEX_WAIT_MS = 30_000
+#: How long a test's search may run before it is simplified to its plain words: not the
+#: product's 400 ms of wall time, which one pause of a busy machine can spend on a search that
+#: needs 1 ms (a range query then found nothing); tests/test_search_limits.py checks the budget.
+SEARCH_TIME_BUDGET_MS = 600_000
+#: The search limits of a test's catalogue made without an app: the product's, unhurried.
+UNHURRIED = SearchLimits(time_budget_ms=SEARCH_TIME_BUDGET_MS)
 
 
 def make_app(data_dir: Path, **config: object) -> Flask:
@@ -95,6 +102,7 @@ def make_app(data_dir: Path, **config: object) -> Flask:
         "ADMIN_EMAIL": "admin@catalogue.test",
         "HARVEST_ALLOW_NETWORKS": LOOPBACK,  # where the test OAI-PMH providers listen
         "INDEX_WAIT_MS": INDEX_WAIT_MS,
+        "SEARCH_TIME_BUDGET_MS": SEARCH_TIME_BUDGET_MS,
     }
     settings.update(config)
     return create_app(settings)
@@ -239,11 +247,12 @@ def demo_app(app: Flask) -> Flask:
 @pytest.fixture
 def demo_catalogue(tmp_path: Path, demo_data: Path) -> Iterator[Catalogue]:
     """The Python API over a copy of the demo collection, without a web app; its index
-    open, as after the import; a write waits for search as in `make_app`."""
+    open, as after the import; a write waits for search, and searches are unhurried, as in `make_app`."""
     url = suite_url()
     if url is None:
         shutil.copytree(demo_data, tmp_path / "demo")
-    with Catalogue(tmp_path / "demo", database_url=url, index_wait_ms=INDEX_WAIT_MS) as catalogue:
+    with Catalogue(tmp_path / "demo", database_url=url, index_wait_ms=INDEX_WAIT_MS,
+                   search_limits=UNHURRIED) as catalogue:
         if url is not None:
             load_demo(catalogue, quiet=True)
         catalogue.open_index()

@@ -18,15 +18,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from catalogue.search import SearchIndex, SearchLimits
+from catalogue.search import SearchIndex
 from catalogue.search.bitsets import members
 from catalogue.search.pages import sorted_page, whoosh_page
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
 from synthetic import generate
 
-#: Limits without a time budget worth the name, so both paths always answer the query as written.
-UNHURRIED = SearchLimits(time_budget_ms=600_000)
+from tests.conftest import UNHURRIED  # both paths always answer the query as written
 
 QUERIES = [
     "", "the", "stone", "village stone", "stone OR brick", "(tomb OR mosque) AND NOT village",
