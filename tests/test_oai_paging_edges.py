@@ -137,3 +137,29 @@ def test_a_token_expiry_is_exact_across_a_change_of_the_server_clock(tmp_path, s
         get_catalogue().import_records((str(i), make_record(id=f"r{i}")) for i in range(2))
     token = oai(app.test_client(), verb="ListIdentifiers", metadataPrefix="oai_dc").find(f".//{OAI}resumptionToken")
     assert token.get("expirationDate") == "2026-03-29T12:00:00Z"
+
+
+def test_a_list_is_counted_once_for_each_state_of_the_catalogue(client: FlaskClient,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Harvests that start while nothing changed reuse the count of their list's size (at
+    1,000,000 records a count takes 60 ms, a set's 235 ms); after any change, here a record
+    moved out of a set, each list is counted anew and its size is the new one."""
+    from catalogue.store import published as queries
+    from catalogue.web import get_catalogue
+
+    real, counted = queries.count, []
+    monkeypatch.setattr(queries, "count", lambda store, window: counted.append(window) or real(store, window))
+
+    def size(**arguments: str) -> str | None:
+        """The list's size as its first page gives it (a list of one page has no token)."""
+        root = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc", **arguments)
+        token = root.find(f".//{OAI}resumptionToken")
+        return str(len(texts(root, "identifier"))) if token is None else token.get("completeListSize")
+
+    assert [size(), size(set="type:tomb"), size(), size(set="type:tomb")] == ["7", "4", "7", "4"]
+    assert len(counted) == 2
+    with client.application.app_context():
+        catalogue = get_catalogue()
+        catalogue.update("r0", make_record(id="r0", type="school"), base_revision=1)
+    assert [size(set="type:tomb"), size(set="type:school"), size(), size(set="type:school")] == ["3", "4", "7", "4"]
+    assert len(counted) == 5

@@ -181,7 +181,7 @@ class Provider:
         window = Window(request.start, request.end, kind, value)
         snapshot = self.published.snapshot()
         state = tokens.ListState(request.verb, request.args["metadataPrefix"], request.start, request.end,
-                                 set_spec, ("", ""), snapshot, 0, self.published.count(window))
+                                 set_spec, ("", ""), snapshot, 0, self.published.count(window, snapshot))
         return state, window
 
     def _resumed_state(self, request: args.OAIRequest) -> tuple[tokens.ListState, Window]:

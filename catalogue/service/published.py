@@ -6,6 +6,7 @@ snapshot of the change sequence (see `catalogue.store.published`). The provider
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,6 +16,9 @@ from ..store.published import Item, Window
 
 __all__ = ["Item", "PublishedRecords", "Window"]
 
+#: Most windows whose sizes are kept for one snapshot (each harvester's from/until differ).
+COUNTED_WINDOWS = 1000
+
 
 class PublishedRecords:
     """The records of one store as OAI-PMH shows them; a record whose current revision is
@@ -22,6 +26,9 @@ class PublishedRecords:
 
     def __init__(self, store: Store):
         self.store = store
+        #: The sizes of windows counted at the newest snapshot: (snapshot, {window: size}).
+        self._counted: tuple[int, dict[Window, int]] = (-1, {})
+        self._count_lock = threading.Lock()
 
     @contextmanager
     def snapshot_read(self) -> Iterator[None]:
@@ -38,10 +45,24 @@ class PublishedRecords:
         they were at change number `snapshot`."""
         return queries.page(self.store, window, after=after, snapshot=snapshot, limit=limit)
 
-    def count(self, window: Window) -> int:
+    def count(self, window: Window, snapshot: int | None = None) -> int:
         """How many records the window holds (exact for a snapshot taken in the same
-        `snapshot_read` block)."""
-        return queries.count(self.store, window)
+        `snapshot_read` block). Given that `snapshot`, a size counted at it before is reused:
+        every change takes a new change number, so the catalogue is as it was then, and at
+        1,000,000 records a count takes 60 ms, one of a set 235 ms (10 s read cold)."""
+        if snapshot is None:
+            return queries.count(self.store, window)
+        at, sizes = self._counted
+        if at == snapshot and window in sizes:
+            return sizes[window]
+        size = queries.count(self.store, window)
+        with self._count_lock:
+            at, sizes = self._counted
+            if at < snapshot or (at == snapshot and len(sizes) >= COUNTED_WINDOWS):
+                self._counted = at, sizes = snapshot, {}
+            if at == snapshot:
+                sizes[window] = size
+        return size
 
     def item(self, record_id: str) -> Item | None:
         """The current state of one record, tombstone or not; None for an unknown id."""
