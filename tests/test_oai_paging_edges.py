@@ -163,3 +163,25 @@ def test_a_list_is_counted_once_for_each_state_of_the_catalogue(client: FlaskCli
         catalogue.update("r0", make_record(id="r0", type="school"), base_revision=1)
     assert [size(set="type:tomb"), size(set="type:school"), size(), size(set="type:school")] == ["3", "4", "7", "4"]
     assert len(counted) == 5
+
+
+@pytest.mark.own_store  # (SQLite's query plans)
+@pytest.mark.parametrize(("kind", "value"), [("type", "tomb"), ("status", "damaged"), ("source", "zenodo")])
+def test_a_set_page_is_read_in_list_order_not_sorted_whole(tmp_path, kind: str, value: str) -> None:
+    """A page of a set's list is read from an index in (datestamp, id) order: found through
+    the set's value alone, every record of the set was sorted first (at 1,000,000 records
+    275-585 ms a page of the type set "school", under 1 ms read in order)."""
+    from catalogue.service import Catalogue
+    from catalogue.service.published import Window
+
+    with Catalogue(tmp_path / "data", with_index=False) as catalogue:
+        catalogue.import_records((str(i), make_record(id=f"r{i}")) for i in range(5))
+        conn, statements = catalogue.store.conn, []
+        conn.set_trace_callback(statements.append)
+        catalogue.published.page(Window(set_kind=kind, set_value=value), after=("2000-01-01T00:00:00Z", "r1"),
+                                 snapshot=catalogue.published.snapshot(), limit=3)
+        conn.set_trace_callback(None)
+        pages = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "ORDER BY modified" in s]
+        assert pages, statements
+        plans = [" / ".join(row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + s)) for s in pages]
+        assert all("TEMP B-TREE" not in plan and "_listed" in plan for plan in plans), plans

@@ -276,4 +276,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS id_collisions_upstream ON id_collisions (upstream_id);
     CREATE INDEX IF NOT EXISTS id_collisions_record ON id_collisions (record_id)
     """,
+    # 11: an OAI-PMH set's pages read in list order from an index, not sorted whole.
+    """
+    CREATE INDEX IF NOT EXISTS records_type_listed ON records (type, modified, id);
+    CREATE INDEX IF NOT EXISTS records_status_listed ON records (status, modified, id);
+    CREATE INDEX IF NOT EXISTS records_source_listed ON records (source_name, modified, id)
+    """,
 ]

@@ -296,6 +296,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS id_collisions_upstream ON id_collisions (upstream_id);
     CREATE INDEX IF NOT EXISTS id_collisions_record ON id_collisions (record_id);
     """,
+    # 11: an OAI-PMH set's pages read in list order (datestamp, id) from an index: found through
+    # the set's value only, a page sorted the whole set first (275-585 ms at 1,000,000 records,
+    # under 1 ms with these).
+    """
+    CREATE INDEX IF NOT EXISTS records_type_listed ON records (type, modified, id);
+    CREATE INDEX IF NOT EXISTS records_status_listed ON records (status, modified, id);
+    CREATE INDEX IF NOT EXISTS records_source_listed ON records (source_name, modified, id);
+    """,
 ]
 
 
