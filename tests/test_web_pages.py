@@ -413,3 +413,36 @@ def test_title_carries_the_language_of_the_name_it_repeats(catalogue: Catalogue,
     assert '<span dir="auto" lang="en">Agdam Mosque</span>' in html
     schools = client.get("/records/khojaly-schools").data.decode()
     assert '<h1 id="record-title"><bdi>Schools of Khojaly</bdi></h1>' in schools
+
+
+def test_the_collection_is_counted_once_for_each_change(catalogue: Catalogue, client: FlaskClient,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The home page's and statistics page's figures and OAI-PMH's sets are counted once while
+    the catalogue is unchanged (at 1,000,000 records 0.5 s, 1.6-2.2 s and 0.5 s a request);
+    a write, a deletion and a withheld revision each show at once."""
+    from catalogue.store import Store
+    from catalogue.store import published as queries
+
+    counted: list[str] = []
+    for owner, name in ((Store, "counts"), (queries, "set_values")):
+        real = getattr(owner, name)
+        monkeypatch.setattr(owner, name, lambda *a, _real=real, _name=name: counted.append(_name) or _real(*a))
+
+    def figures() -> tuple[str, str, str]:
+        home, stats = text_of(client.get("/").data), text_of(client.get("/stats").data)
+        sets = client.get("/oai?verb=ListSets").data.decode()
+        return (re.search(r"(\d+) records?", home).group(1), re.search(r"Records by type (.*?) Records by", stats)
+                .group(1), " ".join(sorted(re.findall(r"<setSpec>type:(\w+)</setSpec>", sets))))
+
+    catalogue.create(make_record(id="a", type="school"))
+    assert figures() == figures()
+    assert figures()[0] == "1" and "school" in figures()[2]
+    assert sorted(counted) == ["counts", "set_values"]  # the statistics page reuses the home page's counts
+    catalogue.create(make_record(id="b", type="tomb"))
+    after_write = figures()
+    assert after_write[0] == "2" and "Tomb 1" in after_write[1] and after_write[2] == "school tomb"
+    catalogue.delete("a", reason="test")
+    assert figures()[0] == "1"
+    catalogue.withhold("b", 1, reason="test")
+    assert figures()[0] == "0"
+    assert len(counted) == 2 * 4

@@ -24,6 +24,7 @@ from . import imports
 from .accounts import Accounts
 from .harvests import HarvestLedger
 from .imports import ImportReport, Plan
+from .memo import UntilChange
 from .places import Places
 from .published import PublishedRecords
 from .rules import SERVER_PROVENANCE, check_not_withheld, content, prepare_new
@@ -84,6 +85,8 @@ class Catalogue:
         self.accounts = Accounts(self.store)
         self.harvests = HarvestLedger(self.store)
         self.published = PublishedRecords(self.store)
+        #: The collection's figures (home and statistics pages), counted once for each change.
+        self._figures = UntilChange()
         self.uploads = Uploads(self.store)
         #: Place authorities and the links of records to them.
         self.places = Places(self)
@@ -255,13 +258,18 @@ class Catalogue:
 
     def counts(self) -> dict[str, Any]:
         """Collection figures: public and deleted records, the items group records state,
-        public records by type and by status (see `Store.counts`)."""
-        return self.store.counts()
+        public records by type and by status (see `Store.counts`); counted once for each
+        change number (`UntilChange`), so read-only."""
+        return self._figures.get(self.store.last_seq(), "counts", self.store.counts)
 
     def statistics(self) -> Statistics:
-        """The figures of the statistics page, each over the public records."""
+        """The figures of the statistics page, each over the public records; counted once
+        for each change number, so read-only."""
+        return self._figures.get(self.store.last_seq(), "statistics", self._statistics)
+
+    def _statistics(self) -> Statistics:
         by_century, undated = store_stats.by_century(self.store)
-        return Statistics(self.store.counts(), by_century, undated, store_stats.items_by_type(self.store),
+        return Statistics(self.counts(), by_century, undated, store_stats.items_by_type(self.store),
                           store_stats.by_place(self.store, PLACES_LISTED), store_stats.place_count(self.store))
 
     def is_empty(self) -> bool:
