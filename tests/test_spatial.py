@@ -152,3 +152,26 @@ def test_an_edit_reads_the_geometries_of_its_new_segment_only(catalogue: Catalog
     leaves = [leaf.key for leaf in catalogue.index._postings(catalogue.index._searcher()).leaves]
     assert result.mapped == 21 and len(leaves) == 2 and read == [leaves[1]]
     assert ids(catalogue, "44.9,40.9,45.1,41.1") == {"r0"}
+
+
+def test_a_segment_s_boxes_are_read_in_one_go_as_value_by_value(catalogue: Catalogue,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The boxes column is read in one read (value by value took 4 s at 1,000,000 records, on
+    the first map of a search after a start), with the same boxes in the same places: points,
+    shapes and records without a geometry mixed, over more than one segment."""
+    import numpy as np
+
+    from catalogue.search import spatial
+
+    rows = [record(f"r{i}", [point(44 + i / 7, 40 - i / 9), TRIANGLE, None][i % 3]) for i in range(40)]
+    catalogue.import_records(((f"t:{r['id']}", r) for r in rows), user="t", message="m", origin="import")
+    catalogue.create(record("late", point(-70.5, -33.4)))
+    leaves = catalogue.index._postings(catalogue.index._searcher()).leaves
+    at_once, real = [], spatial._read_at_once
+    monkeypatch.setattr(spatial, "_read_at_once", lambda column, out: at_once.append(real(column, out)) or at_once[-1])
+    fast = [spatial._read_boxes(leaf) for leaf in leaves]
+    monkeypatch.setattr(spatial, "_read_at_once", lambda column, out: False)
+    slow = [spatial._read_boxes(leaf) for leaf in leaves]
+    assert len(leaves) == 2 and at_once == [True, True]
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(fast, slow, strict=True))
+    assert int(sum((~np.isnan(a[:, 0])).sum() for a in fast)) == 28

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..geo import BBox, Box, geometry_bbox, intersects, positions
+from ._whoosh import columns
 from .scoring import Leaf, Postings
 
 #: The column of each document's bounding box.
@@ -66,15 +67,34 @@ def _read_boxes(leaf: Leaf) -> np.ndarray:
     out = np.full((leaf.size, 4), np.nan)
     reader = leaf.reader
     if BBOX in reader.schema and reader.has_column(BBOX):
-        for docnum, raw in enumerate(reader.column_reader(BBOX)):
-            if raw:
-                out[docnum] = _PACK.unpack(raw)
+        column = reader.column_reader(BBOX, translate=False)
+        if not _read_at_once(column, out):
+            for docnum, raw in enumerate(column):
+                if raw:
+                    out[docnum] = _PACK.unpack(raw)
         return out
     for docnum in range(leaf.size):  # an index built before the column (`catalogue reindex` adds it)
         box = geometry_bbox(_stored_geometry(leaf, docnum))
         if box:
             out[docnum] = box
     return out
+
+
+def _read_at_once(column: Any, out: np.ndarray) -> bool:
+    """Fill `out` from a column of boxes in one read: Whoosh 2.7.4 writes a variable-bytes
+    column as its values one after another, then their lengths, and reads it value by value
+    (4 s for 1,000,000 documents, on the first map of a search after a start). False, with
+    nothing filled, for a column of another layout or with a value that is not one box."""
+    lengths = getattr(column, "_lengths", None) if isinstance(column, columns.VarBytesColumn.Reader) else None
+    if lengths is None:
+        return False
+    sizes = np.asarray(lengths, dtype=np.int64)
+    present = sizes != 0
+    if len(sizes) > len(out) or not np.all(sizes[present] == _PACK.size):
+        return False
+    raw = column._dbfile.get(column._basepos, int(sizes.sum()))
+    out[:len(sizes)][present] = np.frombuffer(raw, dtype="<f8").reshape(-1, 4)
+    return True
 
 
 def boxes(postings: Postings, leaf: Leaf) -> np.ndarray:
