@@ -16,7 +16,8 @@ search index.
 
 from ..store import Revision, StoredRecord, Withholding
 from .accounts import Accounts
-from .catalogue import DB_NAME, INDEX_NAME, PLACES_LISTED, SHARED_KEY, Catalogue, Statistics, shared
+from .catalogue import DB_NAME, INDEX_NAME, SHARED_KEY, Catalogue, shared
+from .figures import PLACES_LISTED, Statistics
 from .harvests import HarvestLedger
 from .imports import IMPORT_BATCH, ImportReport
 from .rules import SERVER_PROVENANCE, prepare_new

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,12 @@ from ..errors import CatalogueError, FieldError, NotFound, QueryTooLong, Validat
 from ..geo import BBox
 from ..search import FACET_LIMIT, SearchLimits, SearchResult, query_too_long, whole_setting
 from ..store import Revision, Store, StoredRecord, Withholding, transfer
-from ..store import stats as store_stats
 from ..store.transfer import TransferReport
 from . import imports
 from .accounts import Accounts
+from .figures import CollectionFigures, Statistics
 from .harvests import HarvestLedger
 from .imports import ImportReport, Plan
-from .memo import UntilChange
 from .places import Places
 from .published import PublishedRecords
 from .rules import SERVER_PROVENANCE, check_not_withheld, content, prepare_new
@@ -35,29 +34,12 @@ DB_NAME = "catalogue.sqlite3"
 #: Default of ``INDEX_WAIT_MS``: how long a write waits for search to catch up.
 INDEX_WAIT_MS = 200
 INDEX_NAME = "index"
-#: Places the statistics list, the most frequent first.
-PLACES_LISTED = 20
 #: Longest reason of a withhold or release.
 REASON_MAX = 1000
 #: The key under which `shared` keeps a registry's catalogue.
 SHARED_KEY = "catalogue"
 #: One catalogue for threads asking at once (else each first request opened one, following the index).
 _SHARED_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Statistics:
-    """The collection counted for the statistics page: `counts` (see `Catalogue.counts`),
-    public records per century their period overlaps and how many have no period, the
-    items group records state per type, records per place (most first, the first
-    `PLACES_LISTED`) and how many places there are in all."""
-
-    counts: dict[str, Any]
-    by_century: dict[int, int]
-    undated: int
-    items_by_type: dict[str, int]
-    by_place: dict[str, int]
-    places: int
 
 
 class Catalogue:
@@ -86,7 +68,7 @@ class Catalogue:
         self.harvests = HarvestLedger(self.store)
         self.published = PublishedRecords(self.store)
         #: The collection's figures (home and statistics pages), counted once for each change.
-        self._figures = UntilChange()
+        self.figures = CollectionFigures(self.store)
         self.uploads = Uploads(self.store)
         #: Place authorities and the links of records to them.
         self.places = Places(self)
@@ -258,19 +240,13 @@ class Catalogue:
 
     def counts(self) -> dict[str, Any]:
         """Collection figures: public and deleted records, the items group records state,
-        public records by type and by status (see `Store.counts`); counted once for each
-        change number (`UntilChange`), so read-only."""
-        return self._figures.get(self.store.last_seq(), "counts", self.store.counts)
+        public records by type and by status (see `Store.counts`); read-only
+        (`CollectionFigures`)."""
+        return self.figures.counts()
 
     def statistics(self) -> Statistics:
-        """The figures of the statistics page, each over the public records; counted once
-        for each change number, so read-only."""
-        return self._figures.get(self.store.last_seq(), "statistics", self._statistics)
-
-    def _statistics(self) -> Statistics:
-        by_century, undated = store_stats.by_century(self.store)
-        return Statistics(self.counts(), by_century, undated, store_stats.items_by_type(self.store),
-                          store_stats.by_place(self.store, PLACES_LISTED), store_stats.place_count(self.store))
+        """The figures of the statistics page, each over the public records; read-only."""
+        return self.figures.statistics()
 
     def is_empty(self) -> bool:
         """Whether no record was ever stored here (a new data directory)."""
