@@ -22,6 +22,7 @@ from catalogue.search import SearchIndex, analysis, cjk, countries, documents
 from catalogue.search.folding import fold_word, variant
 from catalogue.search.marks import MARKS, ranges
 from catalogue.service import Catalogue
+from tests.conftest import UNHURRIED  # relaxed readings never cut short by a busy machine
 
 SOURCE = [{"id": "s1", "citation": "Test citation, 2024.", "publisher": "Test Press"}]
 
@@ -86,7 +87,7 @@ def ids(result: Any) -> list[str]:
 
 @pytest.fixture(scope="module")
 def cat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalogue]:
-    catalogue = Catalogue(tmp_path_factory.mktemp("understanding") / "data")
+    catalogue = Catalogue(tmp_path_factory.mktemp("understanding") / "data", search_limits=UNHURRIED)
     report = catalogue.import_records(located(RECORDS))
     assert report.failed == 0, report.errors
     yield catalogue
