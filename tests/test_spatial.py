@@ -150,7 +150,8 @@ def test_an_edit_reads_the_geometries_of_its_new_segment_only(catalogue: Catalog
         cache._items.pop(key)
     result = catalogue.search("site")
     leaves = [leaf.key for leaf in catalogue.index._postings(catalogue.index._searcher()).leaves]
-    assert result.mapped == 21 and len(leaves) == 2 and read == [leaves[1]]
+    # (the follower may have committed the import in two parts: the edit's segment comes last)
+    assert result.mapped == 21 and len(leaves) >= 2 and read == [leaves[-1]]
     assert ids(catalogue, "44.9,40.9,45.1,41.1") == {"r0"}
 
 
