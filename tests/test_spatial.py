@@ -173,6 +173,7 @@ def test_a_segment_s_boxes_are_read_in_one_go_as_value_by_value(catalogue: Catal
     fast = [spatial._read_boxes(leaf) for leaf in leaves]
     monkeypatch.setattr(spatial, "_read_at_once", lambda column, out: False)
     slow = [spatial._read_boxes(leaf) for leaf in leaves]
-    assert len(leaves) == 2 and at_once == [True, True]
+    # (two segments or more: the follower may commit the import in parts)
+    assert len(leaves) >= 2 and at_once == [True] * len(leaves)
     assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(fast, slow, strict=True))
     assert int(sum((~np.isnan(a[:, 0])).sum() for a in fast)) == 28

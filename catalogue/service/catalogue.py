@@ -68,7 +68,7 @@ class Catalogue:
         self.harvests = HarvestLedger(self.store)
         self.published = PublishedRecords(self.store)
         #: The collection's figures (home and statistics pages), counted once for each change.
-        self.figures = CollectionFigures(self.store)
+        self._figures = CollectionFigures(self.store)
         self.uploads = Uploads(self.store)
         #: Place authorities and the links of records to them.
         self.places = Places(self)
@@ -242,11 +242,11 @@ class Catalogue:
         """Collection figures: public and deleted records, the items group records state,
         public records by type and by status (see `Store.counts`); read-only
         (`CollectionFigures`)."""
-        return self.figures.counts()
+        return self._figures.counts()
 
     def statistics(self) -> Statistics:
         """The figures of the statistics page, each over the public records; read-only."""
-        return self.figures.statistics()
+        return self._figures.statistics()
 
     def is_empty(self) -> bool:
         """Whether no record was ever stored here (a new data directory)."""

@@ -41,12 +41,10 @@ class PublishedRecords:
         they were at change number `snapshot`."""
         return queries.page(self.store, window, after=after, snapshot=snapshot, limit=limit)
 
-    def count(self, window: Window, snapshot: int | None = None) -> int:
-        """How many records the window holds (exact for a snapshot taken in the same
-        `snapshot_read` block). Given that `snapshot`, a size counted at it before is reused
-        (`UntilChange`: at 1,000,000 records a count of the whole list took 60 ms)."""
-        if snapshot is None:
-            return queries.count(self.store, window)
+    def count(self, window: Window, snapshot: int) -> int:
+        """How many records the window holds at `snapshot`, taken in the same `snapshot_read`
+        block; a size counted at it before is reused (`UntilChange`: at 1,000,000 records a
+        count of the whole list took 60 ms)."""
         return self._figures.get(snapshot, window, lambda: queries.count(self.store, window))
 
     def item(self, record_id: str) -> Item | None:
