@@ -91,6 +91,16 @@ SEARCH_TIME_BUDGET_MS = 600_000
 UNHURRIED = SearchLimits(time_budget_ms=SEARCH_TIME_BUDGET_MS)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _unhurried_catalogues() -> Iterator[None]:
+    """A `Catalogue` a test makes without `search_limits` searches `UNHURRIED`, as the test
+    apps do (session-wide, so module-scoped catalogues too); a test about the budget passes
+    its own limits."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(Catalogue.__init__.__kwdefaults__, "search_limits", UNHURRIED)
+        yield
+
+
 def make_app(data_dir: Path, **config: object) -> Flask:
     """An app in testing mode over `data_dir` (and the suite's store, see the module doc)."""
     settings = {
