@@ -136,6 +136,10 @@ class FacetSets:
     lives: tuple[np.ndarray, ...] = ()
     leaf_facets: tuple[LeafFacets, ...] = ()
     leaf_places: tuple[tuple[dict[str, int], set[tuple[str, str]]], ...] = ()
+    #: Over all segments: each place term's live documents, and how many segments give each
+    #: pair of terms (those above 0 only), patched from the version before on an edit.
+    place_totals: dict[str, int] = field(default_factory=dict)
+    pair_leaves: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @functools.cached_property
     def group_of_term(self) -> dict[str, int]:
@@ -203,7 +207,7 @@ def build_facet_sets(reader: Any, postings: Postings, before: FacetSets | None =
         live_mask = np.concatenate([leaf.live for leaf in leaves]) if leaves else np.zeros(0, dtype=bool)
         facets = FacetSets(size, to_bitset(live_mask) if size else 0)
         _add_values(facets, list(zip(leaves, found, strict=True)), facets.live)
-        before, unchanged = None, set()
+        before, unchanged, changed = None, set(), set()
     else:  # the kept segments' facet terms are those `before` holds, not read again
         found = [*before.leaf_facets[:kept], *(leaf_facets(postings, leaf) for leaf in leaves[kept:])]
         dead = [old & ~leaf.live for old, leaf in zip(before.lives[:kept], leaves, strict=False)]
@@ -220,10 +224,10 @@ def build_facet_sets(reader: Any, postings: Postings, before: FacetSets | None =
         touched = _touched(before, found, dead, start)
         facets.values = {name: {value: bits & ~gone if value in touched[name] else bits
                                 for value, bits in table.items()} for name, table in before.values.items()}
-        _add_values(facets, added, added_live)
+        changed = touched["place"] | _add_values(facets, added, added_live)["place"]
     facets.layout, facets.lives, facets.leaf_facets = layout, tuple(leaf.live for leaf in leaves), tuple(found)
     facets.leaf_mapped = mapped
-    _group_places(facets, leaves, found, before, unchanged)
+    _group_places(facets, leaves, found, before, unchanged, changed)
     return facets
 
 
@@ -258,9 +262,10 @@ def _kept(before: FacetSets | None, leaves: list[Leaf], layout: tuple[tuple[str,
     return kept
 
 
-def _add_values(facets: FacetSets, leaves: list[tuple[Leaf, LeafFacets]], live: int) -> None:
+def _add_values(facets: FacetSets, leaves: list[tuple[Leaf, LeafFacets]], live: int) -> dict[str, set[str]]:
     """Add the values of `leaves` (segments and their facet terms), masked by `live`, to the
-    sets, every table kept in value order."""
+    sets, every table kept in value order; per facet, the values whose sets were made anew."""
+    made = {}
     for name in FACET_FIELDS:
         table = facets.values.setdefault(name, {})
         added: dict[str, int] = {}
@@ -272,35 +277,79 @@ def _add_values(facets: FacetSets, leaves: list[tuple[Leaf, LeafFacets]], live: 
             table[value] = table.get(value, 0) | bits & live
         if new:
             facets.values[name] = dict(sorted(table.items()))
+        made[name] = set(added)
+    return made
 
 
 def _group_places(facets: FacetSets, leaves: list[Leaf], found: list[LeafFacets], before: FacetSets | None,
-                  unchanged: set[int]) -> None:
-    """The place groups of the sets: each segment's live place counts and pairs (taken from
-    `before` for the `unchanged` segments, whose documents were not deleted since), the groups
-    of unchanged terms too."""
-    counts: dict[str, int] = dict.fromkeys(facets.values["place"], 0)
-    pairs: set[tuple[str, str]] = set()
-    per_leaf = []
-    for i, (leaf, terms) in enumerate(zip(leaves, found, strict=True)):
-        if before is not None and i in unchanged:
-            found_counts, found_pairs = before.leaf_places[i]
-        else:
-            found_counts, found_pairs = terms.counts(leaf.live), set(terms.pairs(leaf.live))
-        per_leaf.append((found_counts, found_pairs))
-        for value, n in found_counts.items():
-            counts[value] += n
-        pairs |= found_pairs
+                  unchanged: set[int], changed: set[str]) -> None:
+    """The place groups of the sets, from each segment's live place counts and pairs (taken
+    from `before` for the `unchanged` segments, whose documents were not deleted since).
+    Patched from `before`: the totals by the segments that changed, and, when no name came
+    or went and no pair did (an edit that keeps its places, a merge), the groups are those of
+    `before`, made again only where a term's documents changed (`changed`); else grouped
+    again, reusing the groups of unchanged terms."""
+    per_leaf = [before.leaf_places[i] if before is not None and i in unchanged
+                else (terms.counts(leaf.live), set(terms.pairs(leaf.live)))
+                for i, (leaf, terms) in enumerate(zip(leaves, found, strict=True))]
     facets.leaf_places = tuple(per_leaf)
-    table, known = facets.values["place"], []
-    if before is not None:
-        old = before.values["place"]
-        same = {term for term, bits in table.items() if old.get(term) is bits}
-        known = [group for group in before.places if group.terms <= same]
-    facets.places = [g for g in group_places(table, counts, pairs, known) if g.bits]
+    table = facets.values["place"]
+    if before is None:
+        facets.place_totals, facets.pair_leaves = {}, {}
+        _tally(facets, per_leaf, 1)
+        regroup, known = True, []
+    else:
+        facets.place_totals, facets.pair_leaves = dict(before.place_totals), dict(before.pair_leaves)
+        terms, pairs = _tally(facets, [p for i, p in enumerate(before.leaf_places) if i not in unchanged], -1)
+        more_terms, more_pairs = _tally(facets, [p for i, p in enumerate(per_leaf) if i not in unchanged], 1)
+        regroup = _came_or_went(before.place_totals, facets.place_totals, terms | more_terms) or \
+            _came_or_went(before.pair_leaves, facets.pair_leaves, pairs | more_pairs)
+        known = [group for group in before.places if group.terms.isdisjoint(changed)]
+    if not regroup:
+        assert before is not None
+        places = [group if group.terms.isdisjoint(changed) else _place_group(sorted(group.terms), table,
+                                                                             facets.place_totals)
+                  for group in before.places]
+        regroup = not all(group.bits for group in places)  # (cannot be: its terms have live documents)
+    if regroup:
+        counts = dict.fromkeys(table, 0)
+        counts.update(facets.place_totals)
+        places = [g for g in group_places(table, counts, facets.pair_leaves.keys(), known) if g.bits]
+    elif "group_of_term" in before.__dict__:  # the same groups in the same order
+        facets.__dict__["group_of_term"] = before.group_of_term
+    facets.places = places
     facets.place_of = {n: g for g in facets.places for n in g.names}
     for group in facets.places:  # the value wins over another place's name
         facets.place_of[group.value] = group
+
+
+def _tally(facets: FacetSets, leaf_places: list[tuple[dict[str, int], set[tuple[str, str]]]],
+           sign: int) -> tuple[set[str], set[tuple[str, str]]]:
+    """Add (`sign` 1) or take away (-1) segments' place counts and pairs to the sets' totals,
+    dropping those that reach 0; the terms and pairs touched."""
+    totals, pair_leaves = facets.place_totals, facets.pair_leaves
+    terms: set[str] = set()
+    pairs: set[tuple[str, str]] = set()
+    for counts, given in leaf_places:
+        for term, n in counts.items():
+            if n:
+                terms.add(term)
+                if (total := totals.get(term, 0) + sign * n):
+                    totals[term] = total
+                else:
+                    del totals[term]
+        for pair in given:
+            pairs.add(pair)
+            if (total := pair_leaves.get(pair, 0) + sign):
+                pair_leaves[pair] = total
+            else:
+                del pair_leaves[pair]
+    return terms, pairs
+
+
+def _came_or_went(old: dict[Any, int], new: dict[Any, int], keys: set[Any]) -> bool:
+    """Whether any of `keys` is in one of the two tallies and not in the other."""
+    return any((key in old) != (key in new) for key in keys)
 
 
 def clean_filters(filters: dict[str, list[str]] | None) -> dict[str, list[str]]:
