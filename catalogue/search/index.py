@@ -164,7 +164,8 @@ class SearchIndex:
 
         Without a usable live generation (none yet, or damaged: it is set aside), the index
         is rebuilt from the store first (`heal`); `verify` checks the live generation's files
-        first (cheaply: sizes and directories), so damage is found before a search meets it.
+        first (cheaply: the sizes written, and the directory of a compound file the manifest
+        lacks), so damage is found before a search meets it.
         Safe from any thread or process at any time: when another writer holds the index past
         `wait` seconds, nothing is applied now; that writer looks for newer changes when it
         is done, and so does the next sync.
