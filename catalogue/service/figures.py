@@ -1,5 +1,6 @@
 """The collection's figures for the home page, the statistics page and `catalogue stats`:
-counted by the store once for each change number (`UntilChange`), so read-only."""
+counted by the store once for each change number (`UntilChange`), so read-only; a count
+slower than `SLOW` is answered from the change before while it is counted again."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from ..store import Store
 from ..store import stats as store_stats
-from .memo import UntilChange
+from .memo import SLOW, UntilChange
 
 #: Places the statistics list, the most frequent first.
 PLACES_LISTED = 20
@@ -34,7 +35,8 @@ class CollectionFigures:
 
     def __init__(self, store: Store):
         self.store = store
-        self._kept = UntilChange()
+        # (slow counts answered from the change before while counted again: see `UntilChange`)
+        self._kept = UntilChange(stale_after=SLOW, after_refresh=store.close_thread)
 
     def counts(self) -> dict[str, Any]:
         """Public and deleted records, the items group records state, public records by
