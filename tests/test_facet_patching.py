@@ -79,6 +79,24 @@ def test_facets_after_edits_and_deletions_are_those_of_a_fresh_index(cat: Catalo
     assert patched == fresh(cat)
 
 
+def test_a_search_matching_every_record_counts_what_the_bitsets_count(cat: Catalogue) -> None:
+    """Every live record matched (an empty search): each value's and each place's count, made
+    once per version, is its set ANDed with the match, after a deletion and an edit too."""
+    from catalogue.search.facets import facet_counts
+
+    cat.delete("az-name", reason="test")
+    for kind in ("museum", "library"):
+        sets = cat.index._facet_sets(cat.index._searcher())
+        whole = facet_counts(sets, sets.live, {}, None)
+        expected = {name: sorted((value, (bits & sets.live).bit_count()) for value, bits in table.items()
+                                 if bits & sets.live) for name, table in sets.values.items()}
+        expected["place"] = sorted((g.value, (g.bits & sets.live).bit_count()) for g in sets.places)
+        assert {name: sorted((v.value, v.count) for v in values) for name, values in whole.items()} == expected
+        assert "whole_counts" in vars(sets)
+        cat.update("shusha-2", record("shusha-2", named("Laçın"), type=kind),
+                   base_revision=cat.store.get("shusha-2").revision)
+
+
 def test_a_place_splits_when_the_record_naming_both_is_deleted(cat: Catalogue) -> None:
     cat.delete("link", reason="withdrawn")
     patched = facets(cat)

@@ -142,6 +142,15 @@ class FacetSets:
     pair_leaves: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @functools.cached_property
+    def whole_counts(self) -> dict[str, list[int]]:
+        """Each facet value's live records (the place facet: each place's), in the order of
+        `values` and `places`, counted on first use: what a search matching every record
+        counts (at 1,000,000 records, ANDing the match with 700 values' sets took 50 ms)."""
+        counts = {name: [bits.bit_count() for bits in table.values()] for name, table in self.values.items()}
+        counts["place"] = [group.bits.bit_count() for group in self.places]
+        return counts
+
+    @functools.cached_property
     def group_of_term(self) -> dict[str, int]:
         """The index in `places` of each place term's group, made on first use."""
         return {term: number for number, group in enumerate(self.places) for term in group.terms}
@@ -394,15 +403,18 @@ def facet_counts(sets: FacetSets, matched: int, filters: dict[str, list[str]],
     or all when `limit` is None."""
     out: dict[str, list[FacetValue]] = {}
     sparse = _sparse_counts(sets, matched)
+    whole = sets.whole_counts if sparse is None and matched == sets.live else None  # (the sets are live ones)
     for name in FACETS:
         table = sets.values.get(name, {})
         if name == "place":
-            values = [FacetValue(g.value, sparse[name].get(i, 0) if sparse else (g.bits & matched).bit_count(),
-                                 dict(g.labels)) for i, g in enumerate(sets.places)]
+            counts = [sparse[name].get(i, 0) for i in range(len(sets.places))] if sparse else \
+                whole["place"] if whole else [(g.bits & matched).bit_count() for g in sets.places]
+            values = [FacetValue(g.value, n, dict(g.labels)) for g, n in zip(sets.places, counts, strict=True)]
             chosen = {sets.place_of[v].value for v in filters.get(name, ()) if v in sets.place_of}
         else:
-            values = [FacetValue(value, sparse[name].get(value, 0) if sparse else (bits & matched).bit_count())
-                      for value, bits in table.items()]
+            counts = [sparse[name].get(value, 0) for value in table] if sparse else \
+                whole.get(name, []) if whole else [(bits & matched).bit_count() for bits in table.values()]
+            values = [FacetValue(value, n) for value, n in zip(table, counts, strict=True)]
             chosen = set(filters.get(name, ()))
         values = [v for v in values if v.count or v.value in chosen]
         if name == "century":
