@@ -57,6 +57,10 @@ SEARCH_CACHE_MB = 96
 #: Milliseconds a write waits for search to catch up before it returns (the store has the
 #: change either way; search then follows in the background). 0: never wait.
 INDEX_WAIT_MS = 200
+#: Milliseconds a count of the collection (home and statistics pages) may take for the first
+#: request after a change to wait for it: a count that took longer is answered from the
+#: change before while one thread counts again. 0: never wait once counted.
+COUNT_WAIT_MS = 100
 #: Largest accepted request body (bytes).
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 #: Largest file an import reads (bytes): an upload of the web import, a file given to

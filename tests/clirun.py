@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import SEARCH_TIME_BUDGET_MS
+from tests.conftest import COUNT_WAIT_MS, SEARCH_TIME_BUDGET_MS
 
 #: The key the processes sign with (a fixed one, so no key file is written into DATA).
 SECRET = "test-secret-key-for-a-subprocess"
@@ -23,11 +23,11 @@ def command() -> list[str]:
 
 def cli_env(data: Path, **settings: str) -> dict[str, str]:
     """This process's environment without CATALOGUE_* settings (but the test's store,
-    CATALOGUE_DATABASE_URL), plus DATA, a secret key, the tests' search time budget
-    (`tests.conftest.SEARCH_TIME_BUDGET_MS`) and `settings`."""
+    CATALOGUE_DATABASE_URL), plus DATA, a secret key, the tests' search time budget and
+    count wait (`tests.conftest.SEARCH_TIME_BUDGET_MS`, `COUNT_WAIT_MS`) and `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CATALOGUE_") or k == "CATALOGUE_DATABASE_URL"}
     env.update(CATALOGUE_DATA=str(data), CATALOGUE_SECRET_KEY=SECRET, CATALOGUE_DEMO_ON_EMPTY="false",
-               CATALOGUE_SEARCH_TIME_BUDGET_MS=str(SEARCH_TIME_BUDGET_MS))
+               CATALOGUE_SEARCH_TIME_BUDGET_MS=str(SEARCH_TIME_BUDGET_MS), CATALOGUE_COUNT_WAIT_MS=str(COUNT_WAIT_MS))
     env.update({f"CATALOGUE_{name}": value for name, value in settings.items()})
     return env
 

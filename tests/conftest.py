@@ -89,15 +89,20 @@ INDEX_WAIT_MS = 30_000
 SEARCH_TIME_BUDGET_MS = 600_000
 #: The search limits of a test's catalogue made without an app: the product's, unhurried.
 UNHURRIED = SearchLimits(time_budget_ms=SEARCH_TIME_BUDGET_MS)
+#: How long a test's count of the collection may take and still be waited for after a change
+#: (not the product's 100 ms, which a busy machine's pause can pass: a page would then show
+#: the count of the change before); tests/test_web_pages.py checks the product's way.
+COUNT_WAIT_MS = 600_000
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _unhurried_catalogues() -> Iterator[None]:
-    """A `Catalogue` a test makes without `search_limits` searches `UNHURRIED`, as the test
-    apps do (session-wide, so module-scoped catalogues too); a test about the budget passes
-    its own limits."""
+    """A `Catalogue` a test makes without `search_limits` searches `UNHURRIED` and waits for
+    its counts (`COUNT_WAIT_MS`), as the test apps do (session-wide, so module-scoped
+    catalogues too); a test about either passes its own."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(Catalogue.__init__.__kwdefaults__, "search_limits", UNHURRIED)
+        patch.setitem(Catalogue.__init__.__kwdefaults__, "count_wait_ms", COUNT_WAIT_MS)
         yield
 
 
@@ -113,6 +118,7 @@ def make_app(data_dir: Path, **config: object) -> Flask:
         "HARVEST_ALLOW_NETWORKS": LOOPBACK,  # where the test OAI-PMH providers listen
         "INDEX_WAIT_MS": INDEX_WAIT_MS,
         "SEARCH_TIME_BUDGET_MS": SEARCH_TIME_BUDGET_MS,
+        "COUNT_WAIT_MS": COUNT_WAIT_MS,
     }
     settings.update(config)
     return create_app(settings)

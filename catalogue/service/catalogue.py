@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import records
+from ..config import COUNT_WAIT_MS
 from ..errors import CatalogueError, FieldError, NotFound, QueryTooLong, ValidationError, Withheld
 from ..geo import BBox
 from ..search import FACET_LIMIT, SearchLimits, SearchResult, query_too_long, whole_setting
@@ -55,7 +56,7 @@ class Catalogue:
 
     def __init__(self, data_dir: Path | str, *, database_url: str | None = None, with_index: bool = True,
                  search_limits: SearchLimits | None = None, harvest_networks: str | Iterable[str] = "",
-                 index_wait_ms: int = INDEX_WAIT_MS):
+                 index_wait_ms: int = INDEX_WAIT_MS, count_wait_ms: int = COUNT_WAIT_MS):
         self.data_dir = Path(data_dir)
         #: What one search may cost (the ``SEARCH_*`` settings).
         self.search_limits = search_limits or SearchLimits()
@@ -67,8 +68,9 @@ class Catalogue:
         self.accounts = Accounts(self.store)
         self.harvests = HarvestLedger(self.store)
         self.published = PublishedRecords(self.store)
-        #: The collection's figures (home and statistics pages), counted once for each change.
-        self._figures = CollectionFigures(self.store)
+        #: The collection's figures (home and statistics pages), counted once for each change
+        #: (a count slower than ``COUNT_WAIT_MS`` answered from the change before meanwhile).
+        self._figures = CollectionFigures(self.store, count_wait_ms / 1000)
         self.uploads = Uploads(self.store)
         #: Place authorities and the links of records to them.
         self.places = Places(self)
@@ -89,7 +91,8 @@ class Catalogue:
         return cls(config["DATA"], database_url=config.get("DATABASE_URL") or None, with_index=with_index,
                    search_limits=SearchLimits.from_config(config),
                    harvest_networks=config.get("HARVEST_ALLOW_NETWORKS") or "",
-                   index_wait_ms=whole_setting(config, "INDEX_WAIT_MS", INDEX_WAIT_MS, 0, 600_000))
+                   index_wait_ms=whole_setting(config, "INDEX_WAIT_MS", INDEX_WAIT_MS, 0, 600_000),
+                   count_wait_ms=whole_setting(config, "COUNT_WAIT_MS", COUNT_WAIT_MS, 0, 600_000))
 
     @property
     def index(self) -> Any:

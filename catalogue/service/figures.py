@@ -1,6 +1,7 @@
 """The collection's figures for the home page, the statistics page and `catalogue stats`:
 counted by the store once for each change number (`UntilChange`), so read-only; a count
-slower than `SLOW` is answered from the change before while it is counted again."""
+that took longer than the catalogue's ``COUNT_WAIT_MS`` is answered from the change before
+while it is counted again."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from ..store import Store
 from ..store import stats as store_stats
-from .memo import SLOW, UntilChange
+from .memo import UntilChange
 
 #: Places the statistics list, the most frequent first.
 PLACES_LISTED = 20
@@ -33,10 +34,10 @@ class Statistics:
 class CollectionFigures:
     """The figures of one store's public records, kept until the next change."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, wait: float):
+        """`wait`: seconds a count may have taken for a request after a change to wait for it."""
         self.store = store
-        # (slow counts answered from the change before while counted again: see `UntilChange`)
-        self._kept = UntilChange(stale_after=SLOW, after_refresh=store.close_thread)
+        self._kept = UntilChange(stale_after=wait, after_refresh=store.close_thread)
 
     def counts(self) -> dict[str, Any]:
         """Public and deleted records, the items group records state, public records by

@@ -12,6 +12,7 @@ otherwise make most visitors of its home page wait for a count.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -23,10 +24,6 @@ log = logging.getLogger(__name__)
 
 #: Most figures kept for one change number (an OAI-PMH list's size is one per from/until).
 KEPT = 1000
-#: Seconds a figure took to count, past which `UntilChange(stale_after=...)` users are
-#: answered from the change before while it is counted again (at 100,000 records the home
-#: page's counts take about 50 ms: counted at once; at 1,000,000, 0.4-0.6 s).
-SLOW = 0.1
 
 
 class UntilChange:
@@ -95,6 +92,7 @@ class UntilChange:
                 with self._lock:
                     self._counting.discard(key)
                 if self.after_refresh is not None:
-                    self.after_refresh()
+                    with contextlib.suppress(Exception):  # (a store closed meanwhile)
+                        self.after_refresh()
 
         threading.Thread(target=count, name="figures-recount", daemon=True).start()
