@@ -490,3 +490,23 @@ def test_a_slow_count_is_answered_from_the_change_before_while_counted_again(tmp
             time.sleep(0.01)
         assert len(counting) == 2
     catalogue.close()
+
+
+def test_statistics_recounted_behind_a_change_are_made_of_fresh_counts(tmp_path: Path) -> None:
+    """The statistics page's figures include the collection's counts: when both are slow to
+    count (``COUNT_WAIT_MS`` 0 here), the statistics counted again after a change hold the
+    counts of that change, not the ones of the change before that the home page shows
+    meanwhile."""
+    import time
+
+    with Catalogue(tmp_path / "data", count_wait_ms=0) as cat:
+        cat.create(make_record(id="a", type="school"))
+        assert cat.statistics().counts == cat.counts()  # counted at once: nothing to show before
+        cat.create(make_record(id="b", type="tomb"))
+        stale = cat.statistics()
+        assert stale.counts["by_type"] == {"school": 1}  # the change before's, while counted again
+        deadline = time.monotonic() + 30
+        while (fresh := cat.statistics()) is stale:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert fresh.counts == cat.store.counts() and fresh.counts["by_type"] == {"school": 1, "tomb": 1}

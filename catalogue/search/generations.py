@@ -109,7 +109,7 @@ class _Storage(FileStorage):
 class _Index(FileIndex):
     """Whoosh's index of a generation, opened without reading its table of contents: Whoosh
     reads it at opening only to see that it can, and every use reads it again (at 1,000,000
-    records a read takes some 1.5 ms, and an edit's catch-up opened the index four times)."""
+    records a read takes some 1.5 ms; an edit's catch-up read it four times, now twice)."""
 
     def __init__(self, storage: _Storage):
         self.storage, self._schema, self.indexname = storage, None, INDEX_NAME

@@ -43,6 +43,9 @@ class UntilChange:
         #: The newest value of each key, with its change number and how long it took to count.
         self._latest: OrderedDict[Hashable, tuple[int, Any, float]] = OrderedDict()
         self._counting: set[Hashable] = set()
+        #: Set in a thread while it computes a value: a value computed from another (the
+        #: statistics from the counts) is made of fresh ones, never of those of the change before.
+        self._computing = threading.local()
 
     def get(self, change: int, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The value of `key` at change number `change`: kept, or computed now (with the
@@ -54,14 +57,18 @@ class UntilChange:
             return values[key]
         latest = self._latest.get(key)
         if self.stale_after is not None and latest is not None and latest[0] < change \
-                and latest[2] > self.stale_after:
+                and latest[2] > self.stale_after and not getattr(self._computing, "on", False):
             self._count_behind(change, key, compute)
             return latest[1]
         return self._count(change, key, compute)
 
     def _count(self, change: int, key: Hashable, compute: Callable[[], Any]) -> Any:
-        started = time.perf_counter()
-        value = compute()
+        started, outer = time.perf_counter(), getattr(self._computing, "on", False)
+        self._computing.on = True
+        try:
+            value = compute()
+        finally:
+            self._computing.on = outer
         took = time.perf_counter() - started
         with self._lock:
             at, values = self._values
