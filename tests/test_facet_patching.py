@@ -85,9 +85,16 @@ def test_a_search_matching_every_record_counts_what_the_bitsets_count(cat: Catal
     from catalogue.search.facets import facet_counts
 
     cat.delete("az-name", reason="test")
+    previous = None
     for kind in ("museum", "library"):
         sets = cat.index._facet_sets(cat.index._searcher())
         whole = facet_counts(sets, sets.live, {}, None)
+        held = [bits for name, table in sets.values.items() if name != "place" for bits in table.values()]
+        assert sorted(sets.counted) == sorted({id(bits) for bits in held + [g.bits for g in sets.places]})
+        if previous is not None:  # the sets this version shares with the one before: not counted again
+            shared = [key for key in sets.counted if key in previous.counted]
+            assert shared and all(sets.counted[key] is previous.counted[key] for key in shared)
+        previous = sets
         expected = {name: sorted((value, (bits & sets.live).bit_count()) for value, bits in table.items()
                                  if bits & sets.live) for name, table in sets.values.items()}
         expected["place"] = sorted((g.value, (g.bits & sets.live).bit_count()) for g in sets.places)
