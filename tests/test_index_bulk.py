@@ -312,3 +312,58 @@ def test_the_pool_keys_str_and_bytes_terms_as_the_same_utf8_bytes_in_byte_order(
     docs = {key: [n for n, batch in enumerate(batches) for t in batch
                   if (t if isinstance(t, bytes) else t.encode()) == key] for key in keys}
     assert grouped == docs
+
+
+@pytest.mark.slow
+def test_a_merge_reads_the_segments_postings_block_wise_as_whoosh_reads_them_one_by_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Segments merged by a writer with the fast pool (`segments.add_segment_postings`, each
+    term's blocks at once) give the segment Whoosh's posting-by-posting merge gives: the same
+    terms, postings, positions and statistics, deleted documents dropped and the rest
+    renumbered, terms left only in deleted documents gone."""
+    import shutil
+
+    from whoosh.writing import SegmentWriter
+
+    from catalogue.search import segments
+
+    records = _records()
+    ix = _build(tmp_path / "parts", records[:300], fast=True)
+    common = common_words(records[:600])
+    for start in range(300, len(records), 250):  # (more segments, unmerged)
+        writer = ix.writer(codec=CompactCodec())
+        put = writing._Writer(writer, common)
+        for n, record in enumerate(records[start:start + 250], start):
+            put.add(record, n + 1)
+        writer.commit(merge=False)
+    writer = ix.writer(codec=CompactCodec())
+    for docnum in (*range(0, 300, 7), 300, 301, 600, ix.doc_count_all() - 1):  # (the awkward ones too)
+        writer.delete_document(docnum)
+    writer.commit(merge=False)
+    assert len(ix._segments()) >= 3 and ix.doc_count() < ix.doc_count_all()
+    shutil.copytree(tmp_path / "parts", tmp_path / "whoosh")
+    read: list[bool] = []
+    bulk = segments.add_segment_postings
+
+    def counted(*args: Any) -> bool:
+        read.append(bulk(*args))
+        return read[-1]
+
+    monkeypatch.setattr(segments, "add_segment_postings", counted)
+
+    def merged(folder: Path, fast: bool) -> Any:
+        merged_ix = whoosh_index.open_dir(str(folder))
+        writer = merged_ix.writer(codec=CompactCodec())
+        segments.install(writer)
+        if not fast:  # Whoosh's own posting-by-posting reading, into the same pool
+            writer.add_postings_to_pool = SegmentWriter.add_postings_to_pool.__get__(writer)
+        writer.commit(optimize=True)
+        return merged_ix
+
+    ours = _dump(merged(tmp_path / "parts", fast=True))
+    assert read and all(read), "the block-wise reading was not used"
+    whoosh_made = _dump(merged(tmp_path / "whoosh", fast=False))
+    assert ours["count"] == ix.doc_count()
+    assert ours.keys() == whoosh_made.keys()
+    for key, value in whoosh_made.items():
+        assert ours[key] == value, key

@@ -16,7 +16,8 @@ import numpy as np
 from ._whoosh import LENGTHS_COLUMN, byte_to_length
 from .packing import HEADER, Block, Unsupported, head_size, pack, unpack
 
-__all__ = ["EMPTY_IDS", "EMPTY_W", "Block", "Unsupported", "read_lengths", "read_postings", "term_blocks"]
+__all__ = ["EMPTY_IDS", "EMPTY_W", "Block", "Unsupported", "info_blocks", "read_lengths", "read_postings",
+           "term_blocks"]
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
@@ -51,7 +52,11 @@ def _split(segment: Any, info: Any) -> Iterator[tuple[int, bool, bytes]]:
 def term_blocks(segment: Any, fieldname: str, btext: bytes, *, values: bool = True) -> Iterator[Block]:
     """Each posting block of a term in one segment, unpacked (`packing.unpack`); without
     `values`, only the start of each block (its ids and weights) is decompressed and read."""
-    info = segment._terms.term_info(fieldname, btext)
+    return info_blocks(segment, fieldname, segment._terms.term_info(fieldname, btext), values=values)
+
+
+def info_blocks(segment: Any, fieldname: str, info: Any, *, values: bool = True) -> Iterator[Block]:
+    """`term_blocks` of a term whose term info was read already (as a walk over the terms reads it)."""
     if info.is_inlined():
         ids, weights, kept = info.inlined_postings()
         yield unpack(pack(ids, weights, kept, segment.schema[fieldname].format), len(ids))

@@ -24,6 +24,9 @@ import numpy as np
 from . import fieldblocks
 from ._whoosh import LENGTHS_COLUMN, _lenfield, byte_to_length, formats, pack_uint
 from .analysis import SEPARATOR
+from .blocks import info_blocks
+from .packing import COUNTS, NONE, POSITIONS, Block, whoosh_values
+from .terms import CompactTermsReader
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 #: A field's postings of one document, as parallel lists: its terms (str, encoded when the
@@ -137,6 +140,17 @@ class FieldPostings:
         self.term_nos.fromlist(found)  # (fromlist: a list's items read at once, not iterated)
         self.ids.fromlist([docnum] * len(found))
         self.weights.fromlist(weights)
+        self.values += values
+
+    def add_term(self, term: bytes, ids: np.ndarray, weights: np.ndarray, values: list[bytes]) -> None:
+        """All of a term's postings from one merged segment at once (documents in increasing
+        order, after those added before: `by_term` keeps each term's postings in the order added)."""
+        if self.text is not False:
+            self._kind(False, [term])
+        number = self.terms.setdefault(term, len(self.terms))
+        self.term_nos.extend(array("I", [number]) * len(ids))
+        self.ids.frombytes(ids.astype(np.uint32).tobytes())
+        self.weights.frombytes(weights.astype(np.float32).tobytes())
         self.values += values
 
     def _kind(self, text: bool, terms: list[Any]) -> list[Any]:
@@ -268,11 +282,80 @@ def _write_term(writer: Any, ids: np.ndarray, weights: np.ndarray, values: np.nd
     # the last block: finish_postings writes it (or inlines a term too short for a block)
 
 
+def _posting_values(block: Block, fmt: Any) -> list[bytes]:
+    """A block's values as Whoosh's matcher gives them to its pool (none for a format that
+    keeps none), made from the block's arrays: positions and counts through the memoised
+    encoders of the fast writer (the same bytes as `formats.Positions.encode`)."""
+    if block.kind == NONE:
+        return []
+    if block.kind == COUNTS:
+        return list(map(_encode_count, block.weights.astype(np.int64).tolist()))
+    if block.kind != POSITIONS or block.counts is None or block.gaps is None:
+        return list(whoosh_values(block, fmt))
+    counts, gaps = block.counts.tolist(), block.gaps.tolist()
+    out, at = [], 0
+    for count in counts:
+        if count == 1:  # (a position is its own first gap)
+            out.append(_encode_positions(gaps[at:at + 1]))
+        else:
+            out.append(pack_uint(count) + dumps(gaps[at:at + count], 2))
+        at += count
+    return out
+
+
+def add_segment_postings(pool: MemoryPool, reader: Any, startdoc: int, docmap: dict[int, int] | None) -> bool:
+    """`SegmentWriter.add_postings_to_pool` for a segment of packed blocks: a walk over its
+    term infos, each term's blocks unpacked (`blocks.info_blocks`) and added at once, a posting
+    inlined in its term info added as it is; deleted documents left out and the others
+    renumbered as Whoosh's writer does (`docmap`: the live ones' new numbers). Whoosh's own way
+    looks up every term, then reads and adds one posting at a time. False, adding nothing, for
+    a reader of another codec's segments."""
+    if not isinstance(getattr(reader, "_terms", None), CompactTermsReader):
+        return False
+    count = reader.doc_count_all()
+    renumber = np.arange(startdoc, startdoc + count, dtype=np.int64)
+    live = None
+    if docmap is not None:
+        old = np.fromiter(docmap.keys(), dtype=np.int64, count=len(docmap))
+        renumber[old] = np.fromiter(docmap.values(), dtype=np.int64, count=len(docmap))
+        live = np.zeros(count, dtype=bool)
+        live[old] = True
+    schema = reader.schema
+    for (fieldname, btext), info in reader._terms.items():
+        if fieldname not in schema:
+            continue
+        field = pool.field(fieldname)
+        if info.is_inlined():  # (a term of one document: its posting kept in its term info)
+            for docnum, weight, value in zip(*info.inlined_postings(), strict=False):
+                if live is None or live[docnum]:
+                    field.add_items(int(renumber[docnum]), [btext], [weight], [value] if value else [])
+            continue
+        blocks = list(info_blocks(reader, fieldname, info))
+        ids = np.concatenate([b.ids for b in blocks]) if len(blocks) != 1 else blocks[0].ids
+        weights = np.concatenate([b.weights for b in blocks]) if len(blocks) != 1 else blocks[0].weights
+        values = [v for b in blocks for v in _posting_values(b, schema[fieldname].format)]
+        if live is not None:
+            kept = live[ids]
+            ids, weights = ids[kept], weights[kept]
+            values = [v for v, keep in zip(values, kept.tolist(), strict=True) if keep] if values else values
+        if len(ids):  # (a term of deleted documents only is not written, as Whoosh's matcher skips them)
+            field.add_term(btext, renumber[ids], weights, values)
+    return True
+
+
 def install(writer: Any) -> MemoryPool:
-    """Give a Whoosh SegmentWriter the in-memory pool and the block-wise posting writer."""
+    """Give a Whoosh SegmentWriter the in-memory pool, the block-wise posting writer and the
+    block-wise reading of the segments it merges in."""
     pool = MemoryPool()
     writer.pool = pool
     fieldwriter = writer.fieldwriter
+    whoosh_add = writer.add_postings_to_pool
+
+    def add_postings_to_pool(reader: Any, startdoc: int, docmap: dict[int, int] | None) -> None:
+        if not add_segment_postings(pool, reader, startdoc, docmap):
+            whoosh_add(reader, startdoc, docmap)
+
+    writer.add_postings_to_pool = add_postings_to_pool
 
     def add_postings(schema: Any, lengths: Any, items: Any) -> None:
         if isinstance(items, MemoryPool):
