@@ -1,8 +1,9 @@
 """Merges off the edit's path: a commit of a few changes (an edit) adds its segment without
 merging the small segments, which reads their postings term by term and made an edit wait
 seconds on a large, busy index (issue 18: edit to searchable; issue 17: replica lag). A serving
-process's follower merges them once no change is waiting; a process without one merges when
-the segments reach `MAX_SEGMENTS`. Searches answer the same throughout."""
+process's follower merges them once no change is waiting, and stops a merge when a change
+comes; a process without one merges when the segments reach `MAX_SEGMENTS`. Searches answer
+the same throughout."""
 
 from __future__ import annotations
 
@@ -112,3 +113,83 @@ def _whoosh_merges(present: list[Any]) -> list[Any]:
         if i > 3 and total < writing.whoosh_writing.fib(i + 5):
             return chosen
     return []
+
+
+@pytest.mark.parametrize("within", ["add_postings_to_pool", "add_segment_postings", "write_postings"])
+def test_a_merge_that_gives_way_leaves_the_index_as_it_was(cat: Catalogue, within: str) -> None:
+    """A merge told to give way (a change is waiting) stops, before it starts, in its reading
+    of the merged segments or in its writing of the new one, and leaves the generation's
+    segments, files and answers as they were; made again later, it merges."""
+    import inspect
+
+    for n in range(8):
+        cat.create(record(100 + n))
+    folder = generations.live(cat.data_dir / "index")
+    assert folder is not None
+    piled, files, expected = generations.toc_segments(folder), sorted(p.name for p in folder.iterdir()), answers(cat)
+    asked: list[str] = []
+
+    def give_way() -> bool:
+        asked.append(next(f.function for f in inspect.stack()[1:] if f.function != "_ask"))
+        return asked[-1] == within
+
+    assert cat.index.merge_small(give_way=give_way) is False
+    assert asked[-1] == within and asked.count(within) == 1  # (it stopped at the first yes)
+    assert [s.segment_id() for s in generations.toc_segments(folder)] == [s.segment_id() for s in piled]
+    assert sorted(p.name for p in folder.iterdir()) == files and answers(cat) == expected
+    assert cat.index.merge_small(give_way=lambda: False) is True
+    assert len(generations.toc_segments(folder)) < len(piled) and answers(cat) == expected
+
+
+def test_a_following_keeper_stops_its_merge_for_an_edit(cat: Catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit that comes while the follower merges is searchable without waiting for the
+    merge: the merge gives way and is made again once no change waits. Here the merge would
+    take a minute."""
+    import threading
+
+    from catalogue.search import segments as pool
+
+    for n in range(8):
+        cat.create(record(100 + n))
+    piled = segments(cat)
+    merging, slow = threading.Event(), [True]
+    real = pool.add_segment_postings
+
+    def slowly(*args: Any) -> bool:
+        give_way = args[-1]
+        merging.set()
+        deadline = time.monotonic() + 60
+        while slow[0] and time.monotonic() < deadline:
+            if give_way is not None and give_way():
+                raise pool.GaveWay
+            time.sleep(0.01)
+        return real(*args)
+
+    monkeypatch.setattr(pool, "add_segment_postings", slowly)
+    cat.open_index()  # a serving process: the follower runs, and merges
+    assert merging.wait(30)
+    started = time.monotonic()
+    cat.update("rec-3", {**record(3), "title": "School number three"}, base_revision=1)
+    assert [h.id for h in cat.search("three").hits] == ["rec-3"]
+    assert time.monotonic() - started < 20 and segments(cat) == piled + 1  # (not merged meanwhile)
+    slow[0] = False
+    deadline = time.monotonic() + 60
+    while segments(cat) > piled and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert segments(cat) < piled and [h.id for h in cat.search("three").hits] == ["rec-3"]
+
+
+def test_a_merging_follower_sees_another_processs_change(cat: Catalogue) -> None:
+    """A change another process stored (no wake-up here) stops a merge too, seen in the store."""
+    from catalogue.search import keeper as keeping
+    from catalogue.store import Store
+
+    keeper = cat._kept()
+    waiting = keeper._change_waiting(keeper._applied())
+    time.sleep(keeping.LOOK_WHILE_MERGING * 2)
+    assert not waiting()
+    other = Store(cat.store.backend.url)  # (another connection, as another process has)
+    other.write("rec-900", record(900), action="create", base_revision=None, user="t", message="", origin="test")
+    other.close()
+    time.sleep(keeping.LOOK_WHILE_MERGING * 2)
+    assert waiting() and keeper._wake.is_set()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,15 +208,15 @@ class SearchIndex:
         self.set_aside(folder, why)
         return self._rebuild(store, why, wait=wait)
 
-    def merge_small(self) -> bool:
+    def merge_small(self, give_way: Callable[[], bool] | None = None) -> bool:
         """Merge the small segments that writes of a few changes leave (`writing.merge_small`),
         unless another writer holds the index; whether it merged. The follower calls it once
-        the changes are searchable, so an edit does not wait for a merge."""
+        changes are searchable, its `give_way` saying when another change is waiting."""
         folder = self.live()
         if folder is None or not writing.would_merge(generations.toc_segments(folder)):
             return False
         with held(self._write_lock, folder / WRITE_LOCK, 0.0) as locked:
-            return locked and writing.merge_small(folder)
+            return locked and writing.merge_small(folder, give_way)
 
     def _rebuild(self, store: Any, why: str, *, wait: float) -> int:
         """Rebuild an index that is missing or was set aside, unless another process rebuilt

@@ -108,6 +108,21 @@ POSTING_BYTES = 22
 TERM_BYTES = 100
 
 
+#: Says whether a merge should stop now and leave its work (a change is waiting for the index).
+GiveWay = Callable[[], bool]
+#: Terms of a merged segment read between two asks of `GiveWay`.
+ASK_EVERY = 1024
+
+
+class GaveWay(Exception):
+    """A merge stopped, nothing of it kept, because its `GiveWay` said so."""
+
+
+def _ask(give_way: GiveWay | None) -> None:
+    if give_way is not None and give_way():
+        raise GaveWay
+
+
 class FieldPostings:
     """One field's postings in the order they were added (documents in increasing order):
     flat arrays of term numbers, document numbers, weights (counts: exact as float32, the
@@ -231,11 +246,14 @@ def _field_lengths(lengths: Any, fieldname: str, size: int) -> np.ndarray | None
     return _LENGTHS[raw]
 
 
-def write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: MemoryPool, size: int) -> None:
+def write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: MemoryPool, size: int,
+                   give_way: GiveWay | None = None) -> None:
     """Write a pool's postings with Whoosh's field writer, a field at a time (letting each
     field's postings go once written): the blocks `FieldWriter.add_postings` makes posting by
-    posting, made for all the field's terms at once (`fieldblocks`)."""
+    posting, made for all the field's terms at once (`fieldblocks`). `give_way` is asked
+    before each field."""
     for fieldname in sorted(pool.fields):
+        _ask(give_way)
         postings = pool.fields.pop(fieldname)
         if postings.terms:
             fieldwriter.start_field(fieldname, schema[fieldname])
@@ -303,13 +321,14 @@ def _posting_values(block: Block, fmt: Any) -> list[bytes]:
     return out
 
 
-def add_segment_postings(pool: MemoryPool, reader: Any, startdoc: int, docmap: dict[int, int] | None) -> bool:
+def add_segment_postings(pool: MemoryPool, reader: Any, startdoc: int, docmap: dict[int, int] | None,
+                         give_way: GiveWay | None = None) -> bool:
     """`SegmentWriter.add_postings_to_pool` for a segment of packed blocks: a walk over its
     term infos, each term's blocks unpacked (`blocks.info_blocks`) and added at once, a posting
     inlined in its term info added as it is; deleted documents left out and the others
     renumbered as Whoosh's writer does (`docmap`: the live ones' new numbers). Whoosh's own way
     looks up every term, then reads and adds one posting at a time. False, adding nothing, for
-    a reader of another codec's segments."""
+    a reader of another codec's segments. `give_way` is asked every `ASK_EVERY` terms."""
     if not isinstance(getattr(reader, "_terms", None), CompactTermsReader):
         return False
     count = reader.doc_count_all()
@@ -321,7 +340,9 @@ def add_segment_postings(pool: MemoryPool, reader: Any, startdoc: int, docmap: d
         live = np.zeros(count, dtype=bool)
         live[old] = True
     schema = reader.schema
-    for (fieldname, btext), info in reader._terms.items():
+    for number, ((fieldname, btext), info) in enumerate(reader._terms.items()):
+        if not number % ASK_EVERY:
+            _ask(give_way)
         if fieldname not in schema:
             continue
         field = pool.field(fieldname)
@@ -343,23 +364,25 @@ def add_segment_postings(pool: MemoryPool, reader: Any, startdoc: int, docmap: d
     return True
 
 
-def install(writer: Any) -> MemoryPool:
+def install(writer: Any, give_way: GiveWay | None = None) -> MemoryPool:
     """Give a Whoosh SegmentWriter the in-memory pool, the block-wise posting writer and the
-    block-wise reading of the segments it merges in."""
+    block-wise reading of the segments it merges in; with `give_way`, its commit raises
+    GaveWay as soon as that says so (asked before each merged segment, then now and then)."""
     pool = MemoryPool()
     writer.pool = pool
     fieldwriter = writer.fieldwriter
     whoosh_add = writer.add_postings_to_pool
 
     def add_postings_to_pool(reader: Any, startdoc: int, docmap: dict[int, int] | None) -> None:
-        if not add_segment_postings(pool, reader, startdoc, docmap):
+        _ask(give_way)
+        if not add_segment_postings(pool, reader, startdoc, docmap, give_way):
             whoosh_add(reader, startdoc, docmap)
 
     writer.add_postings_to_pool = add_postings_to_pool
 
     def add_postings(schema: Any, lengths: Any, items: Any) -> None:
         if isinstance(items, MemoryPool):
-            write_postings(fieldwriter, schema, lengths, items, writer.docnum)
+            write_postings(fieldwriter, schema, lengths, items, writer.docnum, give_way)
         else:  # pragma: no cover (Whoosh only passes the pool's own iterator)
             type(fieldwriter).add_postings(fieldwriter, schema, lengths, items)
 

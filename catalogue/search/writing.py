@@ -75,15 +75,19 @@ def would_merge(segments: list[Any]) -> bool:
     return False
 
 
-def merge_small(folder: Path) -> bool:
+def merge_small(folder: Path, give_way: segments.GiveWay | None = None) -> bool:
     """Merge the small segments of the generation in `folder` as a write would have (Whoosh's
-    `MERGE_SMALL`), adding nothing; whether it did. The caller holds the write lock."""
+    `MERGE_SMALL`), adding nothing; whether it did. The caller holds the write lock. When
+    `give_way` says so (a change is waiting), the merge stops and leaves nothing: False."""
     if not would_merge(generations.toc_segments(folder)):
         return False
     writer = _segment_writer(folder)
-    segments.install(writer)  # (Whoosh's own pool pickles each posting into sorted temporary files)
+    segments.install(writer, give_way)  # (Whoosh's own pool pickles each posting into sorted temporary files)
     try:
         writer.commit(mergetype=merge_small_in_order)
+    except segments.GaveWay:
+        _cancel(writer, folder)
+        return False
     except BaseException:
         _cancel(writer, folder)
         raise
