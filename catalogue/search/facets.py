@@ -253,7 +253,7 @@ def build_facet_sets(reader: Any, postings: Postings, before: FacetSets | None =
     facets.layout, facets.lives, facets.leaf_facets = layout, tuple(leaf.live for leaf in leaves), tuple(found)
     facets.leaf_mapped = mapped
     _group_places(facets, leaves, found, before, unchanged, changed)
-    if before is not None:  # (only the counts of sets still held: old sets are let go)
+    if before is not None and before.counted:  # (only the counts of sets still held: old sets are let go)
         held = {id(bits) for table in facets.values.values() for bits in table.values()}
         held.update(id(group.bits) for group in facets.places)
         facets.counted = {key: entry for key, entry in before.counted.items() if key in held}
