@@ -70,16 +70,19 @@ def parse_bbox(text: str) -> BBox:
 
 def positions(geometry: Any) -> Iterator[tuple[float, float]]:
     """Every (longitude, latitude) of a GeoJSON geometry, whatever its type."""
-
-    def walk(node: Any) -> Iterator[tuple[float, float]]:
-        if isinstance(node, list | tuple) and len(node) >= 2 and all(isinstance(v, int | float) for v in node[:2]):
-            yield float(node[0]), float(node[1])
-        elif isinstance(node, list | tuple):
-            for item in node:
-                yield from walk(item)
-
     if isinstance(geometry, dict):
-        yield from walk(geometry.get("coordinates"))
+        yield from _walk(geometry.get("coordinates"))
+
+
+def _walk(node: Any) -> Iterator[tuple[float, float]]:
+    """The positions in a GeoJSON coordinates array, at any depth. (A module function: a
+    nested one that calls itself is a reference cycle, left for the garbage collector at
+    each call, one per record indexed.)"""
+    if isinstance(node, list | tuple) and len(node) >= 2 and all(isinstance(v, int | float) for v in node[:2]):
+        yield float(node[0]), float(node[1])
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _walk(item)
 
 
 def geometry_bbox(geometry: Any) -> Box | None:

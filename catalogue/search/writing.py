@@ -12,6 +12,7 @@ happen in the writer processes: they are forked, with the modules of the parent 
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import json
 import multiprocessing
@@ -329,14 +330,16 @@ def _segment_worker(folder: str, common: Common | None, inbox: Any, outbox: Any,
     of the generation in `folder`, a new one each `SEGMENT_DOCS` (the parent holds the lock
     and commits the segments). It dies with the parent."""
     watch.child_started()
+    gc.freeze()  # (what it inherited is no garbage: full collections skip it, its pages stay shared)
     try:
-        writer = _segment_writer(Path(folder))
+        generation = Path(folder)
+        writer = _segment_writer(generation)
         put = _Writer(writer, common, place_names=place_names)
         put.existing = False  # the parent deletes; these segments hold only new documents
         finished = []
         while (batch := inbox.get()) is not None:
             for text, revision in batch:
-                put.add_new(json.loads(text), revision, Path(folder), finished)
+                put.add_new(json.loads(text), revision, generation, finished)
         # (its temporary folder is the parent's too: the parent's commit removes it)
         if put.writer.docnum:
             finished.append(put.writer._finalize_segment())
