@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import fieldblocks
-from ._whoosh import LENGTHS_COLUMN, _lenfield, byte_to_length, formats, pack_uint
+from ._whoosh import LENGTHS_COLUMN, _lenfield, analysis, byte_to_length, fields, formats, pack_uint
 from .analysis import SEPARATOR
 from .blocks import info_blocks
 from .packing import COUNTS, NONE, POSITIONS, Block, whoosh_values
@@ -207,6 +207,10 @@ class MemoryPool:
 
     def __init__(self) -> None:
         self.fields: dict[str, FieldPostings] = {}
+        #: What `add_document` needs of each schema field, looked up once per segment.
+        self.plans: dict[str, _Plan | None] = {}
+        #: Whoosh's postings of a number field's value (the same for every document with it).
+        self.numbers: dict[tuple[str, Any], Items] = {}
 
     def field(self, fieldname: str) -> FieldPostings:
         found = self.fields.get(fieldname)
@@ -390,6 +394,51 @@ def install(writer: Any, give_way: GiveWay | None = None) -> MemoryPool:
     return pool
 
 
+#: A schema field as `add_document` uses it: the field, whether it is indexed, scorable and
+#: stored, its column type (None: no column), and how its postings are made when our
+#: analysers give none (`_whoosh_items`).
+_Plan = tuple[Any, bool, bool, bool, Any, str]
+
+
+def _plan(pool: MemoryPool, schema: Any, fieldname: str) -> _Plan | None:
+    """The pool's plan of a field (None: not in the schema, an index written before it was added)."""
+    if fieldname not in pool.plans:
+        field = schema[fieldname] if fieldname in schema else None  # noqa: SIM401 (a Whoosh Schema has no get)
+        pool.plans[fieldname] = None if field is None else (
+            field, field.indexed, field.scorable, field.stored, field.column_type, _how(field))
+    return pool.plans[fieldname]
+
+
+def _how(field: Any) -> str:
+    """"id" for a plain ID field (its one term is the value itself), "number" for a number
+    field (its terms depend on the value alone), "whoosh" for any other."""
+    if type(field) is fields.ID and type(field.analyzer) is analysis.IDTokenizer \
+            and type(field.format) is formats.Existence and field.format.field_boost == 1.0:
+        return "id"
+    return "number" if isinstance(field, fields.NUMERIC) else "whoosh"
+
+
+def _whoosh_items(pool: MemoryPool, fieldname: str, plan: _Plan, value: Any) -> Items:
+    """The postings Whoosh's own `field.index` gives a value: a plain ID field's text is its
+    one term; a number field's terms are memoised per segment (revisions and years: few
+    values, several precision terms each)."""
+    field, how = plan[0], plan[5]
+    if how == "id" and isinstance(value, str):
+        return [value], [1.0], [], 1
+    if how == "number" and (found := pool.numbers.get((fieldname, value))) is not None:
+        return found
+    terms, weights, values, length = [], [], [], 0
+    for btext, freq, weight, vbytes in field.index(value):
+        terms.append(btext)
+        weights.append(weight)
+        if vbytes:
+            values.append(vbytes)
+        length += freq
+    if how == "number":
+        pool.numbers[(fieldname, value)] = (terms, weights, values, length)
+    return terms, weights, values, length
+
+
 def add_document(writer: Any, pool: MemoryPool, doc: dict[str, Any], analysed: dict[str, Items]) -> None:
     """`SegmentWriter.add_document` with the fields in `analysed` given as (postings, length),
     made by our functions; every other field goes through Whoosh's own `field.index`."""
@@ -399,29 +448,17 @@ def add_document(writer: Any, pool: MemoryPool, doc: dict[str, Any], analysed: d
     perdoc.start_doc(docnum)
     for fieldname in sorted(doc):
         value = doc[fieldname]
-        if value is None or fieldname not in schema:  # (an index written before a field was added)
+        if value is None or (plan := _plan(pool, schema, fieldname)) is None:
             continue
-        field = schema[fieldname]
+        field, indexed, scorable, stored, column, _ = plan
         length = 0
-        if field.indexed:
+        if indexed:
             found = analysed.get(fieldname)
-            if found is not None:
-                terms, weights, values, count = found
-                pool.field(fieldname).add_items(docnum, terms, weights, values)
-                if field.scorable:
-                    length = count
-            else:
-                terms, weights, values = [], [], []
-                for btext, freq, weight, vbytes in field.index(value):
-                    terms.append(btext)
-                    weights.append(weight)
-                    if vbytes:
-                        values.append(vbytes)
-                    if field.scorable:
-                        length += freq
-                pool.field(fieldname).add_items(docnum, terms, weights, values)
-        perdoc.add_field(fieldname, field, value if field.stored else None, length)
-        column = field.column_type
+            terms, weights, values, count = found if found is not None else _whoosh_items(pool, fieldname, plan, value)
+            pool.field(fieldname).add_items(docnum, terms, weights, values)
+            if scorable:
+                length = count
+        perdoc.add_field(fieldname, field, value if stored else None, length)
         if column:
             perdoc.add_column_value(fieldname, column, field.to_column_value(value))
     perdoc.finish_doc()
