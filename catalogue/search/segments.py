@@ -441,7 +441,7 @@ def _whoosh_items(pool: MemoryPool, fieldname: str, plan: _Plan, value: Any) -> 
 
 def add_document(writer: Any, pool: MemoryPool, doc: dict[str, Any], analysed: dict[str, Items]) -> None:
     """`SegmentWriter.add_document` with the fields in `analysed` given as (postings, length),
-    made by our functions; every other field goes through Whoosh's own `field.index`."""
+    made by our functions; every other field as Whoosh's own `field.index` indexes it (`_whoosh_items`)."""
     perdoc = writer.perdocwriter
     schema = writer.schema
     docnum = writer.docnum
