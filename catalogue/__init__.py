@@ -51,6 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
         i18n,
         idle,
         imports,
+        json_provider,
         maps,
         oai,
         places,
@@ -62,6 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
 
     app = Flask(__name__, instance_relative_config=True, template_folder="web/templates",
                 static_folder="web/static")
+    app.json = json_provider.JSONProvider(app)  # JSON answers written by orjson
     configure(app.config, test_config)
     # settings read (and checked) at start-up: a bad one is one clear line, not a failure later
     app.extensions["search_limits"] = SearchLimits.from_config(app.config)

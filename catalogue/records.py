@@ -7,7 +7,6 @@ is checked the same way wherever it comes from.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import unicodedata
@@ -15,7 +14,7 @@ from typing import Any
 
 from anyascii import anyascii
 
-from . import codes, edtf
+from . import codes, edtf, jsontext
 from .errors import FieldError, ValidationError
 from .schema import integer_paths, record_schema, schema_errors, vocabulary
 
@@ -196,7 +195,7 @@ def max_record_bytes() -> int:
 
 
 def _size_error(record: dict[str, Any]) -> FieldError | None:
-    size = len(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+    size = len(jsontext.dumps(record).encode("utf-8", "surrogatepass"))
     limit = max_record_bytes()
     if size <= limit:
         return None

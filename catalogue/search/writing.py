@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
-import json
 import multiprocessing
 import shutil
 import threading
@@ -22,6 +21,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from .. import jsontext
 from ..processes import ParentWatch
 from . import generations, pairs, segments
 from ._whoosh import SegmentReader, whoosh_writing
@@ -186,7 +186,7 @@ def _commit_chunk(folder: Path, store: Any, readers: dict[str, Any], common: Com
                 if workers:
                     for row in rows:
                         put.delete(row.id)
-                    workers.send([(json.dumps(r.data), r.revision) for r in rows if not r.hidden])
+                    workers.send([(jsontext.dumps(r.data), r.revision) for r in rows if not r.hidden])
                 else:
                     for row in rows:
                         put(row.id, row)
@@ -339,7 +339,7 @@ def _segment_worker(folder: str, common: Common | None, inbox: Any, outbox: Any,
         finished = []
         while (batch := inbox.get()) is not None:
             for text, revision in batch:
-                put.add_new(json.loads(text), revision, generation, finished)
+                put.add_new(jsontext.loads(text), revision, generation, finished)
         # (its temporary folder is the parent's too: the parent's commit removes it)
         if put.writer.docnum:
             finished.append(put.writer._finalize_segment())

@@ -21,6 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from .. import jsontext
 from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision, StorageFull
 from ..timestamps import utcnow
 from .backend import Backend, Connection, Row
@@ -51,7 +52,7 @@ class StoredRecord:
     @classmethod
     def from_row(cls, row: Row) -> StoredRecord:
         return cls(row["id"], row["revision"], bool(row["deleted"]), row["reason"],
-                   json.loads(row["data"]), row["created"], row["modified"], row["seq"], bool(row["withheld"]))
+                   jsontext.loads(row["data"]), row["created"], row["modified"], row["seq"], bool(row["withheld"]))
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class Revision:
     @classmethod
     def from_row(cls, row: Row) -> Revision:
         return cls(row["seq"], row["record_id"], row["revision"], row["action"], bool(row["deleted"]),
-                   json.loads(row["data"]), row["user"], row["message"], row["origin"], row["at"],
+                   jsontext.loads(row["data"]), row["user"], row["message"], row["origin"], row["at"],
                    bool(row["withheld"]))
 
 
@@ -110,7 +111,7 @@ def _check_source_free(conn: Connection, record_id: str, provenance: dict[str, A
 
 def _same_content(stored_text: str, data: dict[str, Any]) -> bool:
     """Whether a stored revision (JSON text) holds the content `data` (system fields aside)."""
-    stored = json.loads(stored_text)
+    stored = jsontext.loads(stored_text)
     return {k: v for k, v in stored.items() if k not in ("created", "modified", "revision")} == data
 
 
@@ -402,7 +403,7 @@ class Store:
             deleted = action == "delete"
             withheld = row is not None and bool(row["withheld"]) and _same_content(row["data"], data)
             stored = dict(data, created=created, modified=now, revision=revision)
-            text = json.dumps(stored, ensure_ascii=False, sort_keys=True)
+            text = jsontext.dumps(stored, sort_keys=True)
             seq = self.backend.next_seq(conn)
             conn.execute(
                 'INSERT INTO revisions (seq, record_id, revision, action, deleted, data, "user", message, origin, at,'

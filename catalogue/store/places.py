@@ -3,10 +3,10 @@ and the records linked to a place (the `place_id` column of `records`)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from .. import jsontext
 from ..errors import AlreadyExists, NotFound, StaleRevision
 from ..timestamps import utcnow
 from . import Store
@@ -26,7 +26,8 @@ class PlaceRevision:
 
     @classmethod
     def from_row(cls, row: Row) -> PlaceRevision:
-        return cls(row["place_id"], row["revision"], json.loads(row["data"]), row["user"], row["message"], row["at"])
+        return cls(row["place_id"], row["revision"], jsontext.loads(row["data"]), row["user"], row["message"],
+                   row["at"])
 
 
 class PlaceStore:
@@ -38,11 +39,11 @@ class PlaceStore:
     def get(self, place_id: str) -> dict[str, Any] | None:
         """The current content of a place (with its revision and dates); None when unknown."""
         row = self.store.conn.execute("SELECT data FROM places WHERE id = ?", (place_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return jsontext.loads(row[0]) if row else None
 
     def all(self) -> list[dict[str, Any]]:
         """Every place, in id order (an authority list stays small: thousands, not millions)."""
-        return [json.loads(row[0]) for row in self.store.conn.execute("SELECT data FROM places ORDER BY id")]
+        return [jsontext.loads(row[0]) for row in self.store.conn.execute("SELECT data FROM places ORDER BY id")]
 
     def history(self, place_id: str) -> list[PlaceRevision]:
         """Every revision of a place, oldest first."""
@@ -68,7 +69,7 @@ class PlaceStore:
                     raise StaleRevision(place_id, base_revision, row["revision"])
                 revision, created = row["revision"] + 1, row["created"]
             stored = dict(data, created=created, modified=now, revision=revision)
-            text = json.dumps(stored, ensure_ascii=False, sort_keys=True)
+            text = jsontext.dumps(stored, sort_keys=True)
             conn.execute('INSERT INTO place_revisions (place_id, revision, data, "user", message, at)'
                          " VALUES (?, ?, ?, ?, ?, ?)", (place_id, revision, text, user, message, now))
             conn.execute("INSERT INTO places (id, revision, data, created, modified) VALUES (?, ?, ?, ?, ?)"

@@ -10,7 +10,6 @@ harvest sees every record exactly once however the catalogue changes meanwhile.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from heapq import merge
 from itertools import islice
 from typing import Any
 
+from .. import jsontext
 from . import Store
 from .backend import Backend, Connection
 
@@ -53,7 +53,7 @@ class Item:
         is shown as deleted, with no data (not even its sets), so harvesters drop it."""
         if withheld:
             return cls(record_id, datestamp, True, {})
-        return cls(record_id, datestamp, bool(deleted), json.loads(data) if isinstance(data, str) else data)
+        return cls(record_id, datestamp, bool(deleted), jsontext.loads(data) if isinstance(data, str) else data)
 
 
 @contextmanager

@@ -8,7 +8,6 @@ at once, so change numbers are committed in the order they are taken.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import sqlite3
@@ -17,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import jsontext
 from .backend import BUSY_TIMEOUT_MS, Backend, Connection
 
 #: Free bytes under which an SQLite I/O error is taken for a full disk.
@@ -419,7 +419,7 @@ class SQLiteBackend(Backend):
             packing = self._packed[sql] = self._packing(conn, sql, params)
         packed_sql, others, with_data = packing
         packed, texts, count = conn.execute(packed_sql, params).fetchone()
-        found = [dict(zip(others, values, strict=True)) for values in json.loads(packed)]
+        found = [dict(zip(others, values, strict=True)) for values in jsontext.loads(packed)]
         if with_data:
             data = texts.split("\x1e") if texts is not None else []
             if len(data) != count:  # (a NULL data: read row by row)
