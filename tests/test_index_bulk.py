@@ -207,6 +207,32 @@ def test_a_large_sync_and_a_reindex_written_by_two_processes_answer_as_one(tmp_p
                         == {h.id: round(h.score, 9) for h in expected.hits}), query
 
 
+@pytest.mark.slow
+def test_a_large_catch_up_gives_each_writer_process_its_share_in_one_commit(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A catch-up of many changes into an index that exists (an import into a catalogue that
+    has records, a harvest) commits once per `PARALLEL_COMMIT_EVERY` changes, each writer
+    process writing half of them: commits of `COMMIT_EVERY` changes handed their one batch to
+    one process, and left a small segment each."""
+    monkeypatch.setattr(writing, "PARALLEL_MIN", 100)
+    monkeypatch.setattr(writing, "BATCH", 50)
+    monkeypatch.setattr(writing, "COMMIT_EVERY", 50)
+    monkeypatch.setattr(writing, "_single_threaded", lambda: True)  # (see the test above)
+    store = Store()
+    for record in _records()[:20]:
+        store.put(record)
+    index = SearchIndex(tmp_path / "index", UNHURRIED, records=store.public)
+    index.procs = 2
+    index.sync(store)  # 20 records: a new index, written by one process
+    for record in _records()[20:420]:
+        store.put(record)
+    assert index.sync(store) == 400
+    leaves = [leaf for leaf, _ in index._searcher().reader().leaf_readers()]
+    assert sorted(leaf.doc_count_all() for leaf in leaves) == [20, 200, 200]
+    assert index.search("", filters={}, sort="relevance", page=1, page_size=1, facets=False,
+                        highlight=False).total == 420
+
+
 def test_a_commit_reuses_the_open_readers_of_unchanged_segments(tmp_path: Path) -> None:
     """After an edit the big segment's files stay open, and its reader sees the new deletion."""
     store = Store()
