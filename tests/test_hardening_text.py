@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from catalogue.records import max_record_bytes, normalise
+from catalogue.records import UNSAFE_CHARACTERS, max_record_bytes, normalise
 from catalogue.store import harvest as harvest_store
 from catalogue.web import get_catalogue
 from tests.archivists import form_fields, signed_in
@@ -55,6 +55,18 @@ def test_c1_controls_stripped(api: Any, demo_app: Flask) -> None:
     stored = response.json
     assert stored["title"] == "A31m[2Jbcdef\ng\nh\ti \u202e😀"
     assert stored["subjects"] == ["s"] and stored["place"]["name"] == "Place"
+
+
+def test_every_unsafe_character_is_stripped_from_otherwise_printable_text() -> None:
+    """Each character of `UNSAFE_CHARACTERS` goes, alone in printable text or beside a newline
+    (cleaning only searches text that is not printable but for newlines and tabs); printable
+    neighbours of the class (tab, newline, space, no-break space, U+FFFD) stay."""
+    unsafe = [chr(c) for c in range(0x110000) if UNSAFE_CHARACTERS.fullmatch(chr(c))]
+    assert len(unsafe) == 32 - 2 + 1 + 32 + 2048 + 32 + 34
+    for char in set(unsafe) - {"\r"}:  # (a carriage return becomes a newline, above)
+        assert normalise({"t": f"ab{char}cd", "u": f"a\tb\n{char}c"}) == {"t": "abcd", "u": "a\tb\nc"}, hex(ord(char))
+    kept = "a\tb\nc d\u00a0e\ufffd\u00ad\u200b\u2028f"
+    assert normalise({"t": kept})["t"] == kept
 
 
 def test_c1_controls_escaped_on_the_terminal(demo_app: Flask) -> None:
