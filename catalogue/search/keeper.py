@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import IndexBusy, SearchUnavailable
+from . import feeding
 from .generations import Unreadable
 from .index import SearchIndex
 from .results import SearchResult
@@ -91,6 +92,12 @@ class IndexKeeper:
             self._wait_for(self.store.last_seq(), self.wait)
             return
         self._catch_up(LOCK_TIMEOUT if bulk else self.wait)
+
+    def feed(self) -> feeding.Feed | None:
+        """What indexes a bulk write while it goes on (`feeding.Feed`: `step` after each of its
+        commits, `close` at its end); None in a following keeper, whose follower catches up as
+        the write commits."""
+        return None if self.following else feeding.Feed(self.index, self.store)
 
     def _wait_for(self, seq: int, seconds: float) -> None:
         self._wake.set()

@@ -140,13 +140,20 @@ class Catalogue:
             self._kept().written(bulk=bulk)
 
     @contextmanager
-    def deferred_index(self) -> Iterator[None]:
+    def deferred_index(self) -> Iterator[Any]:
         """Batch writes (imports, harvests): the index catches up once, after the block,
-        never with rows of a transaction that may still roll back."""
+        never with rows of a transaction that may still roll back. The block is given a feed
+        (or None) whose `step()` it may call after each of its commits: writer processes then
+        index the committed records meanwhile (`catalogue.search.feeding`)."""
         with_index, self._with_index = self._with_index, False
+        feed = self._kept().feed() if with_index else None
+        completed = False
         try:
-            yield
+            yield feed
+            completed = True
         finally:
+            if feed is not None:
+                feed.close(completed)
             self._with_index = with_index
             self._after_write(bulk=True)
 

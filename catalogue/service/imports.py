@@ -94,7 +94,7 @@ def import_records(cat: Catalogue, items: Iterable[tuple[str, Any]], *, user: st
     `Catalogue.import_records`."""
     report = ImportReport()
     items = iter(items)
-    with cat.deferred_index() if not dry_run else _nothing():
+    with cat.deferred_index() if not dry_run else _nothing() as feed:
         while True:
             with cat.store.transaction():
                 done = 0
@@ -107,6 +107,8 @@ def import_records(cat: Catalogue, items: Iterable[tuple[str, Any]], *, user: st
                     done += 1
                     if done == IMPORT_BATCH:
                         break
+            if feed is not None:
+                feed.step()  # (the index's writer processes take the batch while the next is stored)
             if progress is not None:
                 progress(report)
             if done < IMPORT_BATCH:
@@ -115,7 +117,7 @@ def import_records(cat: Catalogue, items: Iterable[tuple[str, Any]], *, user: st
 
 @contextmanager
 def _nothing() -> Iterator[None]:
-    yield
+    yield None
 
 
 def _import_one(cat: Catalogue, where: str, record: Any, report: ImportReport, *, user: str, message: str,

@@ -329,6 +329,13 @@ class Store:
         ).fetchall()
         return [StoredRecord.from_row(r) for r in rows]
 
+    def texts_changed_since(self, seq: int, limit: int = 1000) -> list[tuple[str, int, str, int, bool]]:
+        """`changed_since` as plain rows: (id, change number, stored JSON text, revision, hidden),
+        what the index's writer processes are handed (they decode the text themselves)."""
+        rows = self.conn.execute("SELECT id, seq, data, revision, deleted, withheld FROM records WHERE seq > ?"
+                                 " ORDER BY seq LIMIT ?", (seq, limit)).fetchall()
+        return [(row[0], row[1], row[2], row[3], bool(row[4] or row[5])) for row in rows]
+
     def count_changed_since(self, seq: int) -> int:
         """How many records changed after `seq` (what `changed_since` would list, counted)."""
         return int(self.conn.execute("SELECT COUNT(*) FROM records WHERE seq > ?", (seq,)).fetchone()[0])
