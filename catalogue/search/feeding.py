@@ -42,6 +42,8 @@ class Feed:
         self.done = False
         self.seq = 0
         self.sent: set[str] = set()
+        #: Whether the feed committed once: it starts again at the next step, however few wait.
+        self.committed = False
         self.folder: Any = None
         self.new = False
         self.put: Any = None
@@ -70,8 +72,8 @@ class Feed:
         index, store = self.index, self.store
         folder = index.live()
         start = read_seq(folder) if folder is not None else 0
-        if store.count_changed_since(start) < writing.PARALLEL_MIN:
-            return False
+        if not self.committed and store.count_changed_since(start) < writing.PARALLEL_MIN:
+            return False  # (after a commit of its own the write is known to be large)
         self.done = True  # until it has started
         if index.procs < 2 or not writing._single_threaded():
             return False
@@ -142,6 +144,7 @@ class Feed:
         self.put = self.workers = None
         self.new = False
         self.sent.clear()  # (their documents are committed now: a deletion reaches them)
+        self.committed = True
 
     def _abandon(self) -> None:
         """Throw away what the feed wrote: its writer processes end, its files go."""
