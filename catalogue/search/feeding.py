@@ -84,7 +84,8 @@ class Feed:
                 return False
             self._held.callback(lock.release)
             generations.remove_old_generations(index.path)
-            folder, self.new = generations.create(index.path), True
+            folder = self.folder = generations.create(index.path)
+            self.new = True
             common = writing.choose_common(folder, store.iter_records)
         else:
             if not self._held.enter_context(held(index._write_lock, folder / WRITE_LOCK, 0.0)):
