@@ -233,6 +233,39 @@ def test_a_large_catch_up_gives_each_writer_process_its_share_in_one_commit(tmp_
                         highlight=False).total == 420
 
 
+@pytest.mark.slow
+def test_a_record_changed_again_during_a_large_catch_up_is_indexed_once(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record the writer processes were sent, changed again while the catch-up reads on, ends
+    the commit before its new change (a deletion cannot reach a segment still being written),
+    and the next commit replaces it: one document, the new one."""
+    monkeypatch.setattr(writing, "PARALLEL_MIN", 100)
+    monkeypatch.setattr(writing, "BATCH", 50)
+    monkeypatch.setattr(writing, "_single_threaded", lambda: True)  # (see the tests above)
+    store = Store()
+    for record in _records()[:20]:
+        store.put(record)
+    index = SearchIndex(tmp_path / "index", UNHURRIED, records=store.public)
+    index.procs = 2
+    index.sync(store)
+    for record in _records()[20:420]:
+        store.put(record)
+    reads = []
+    changed_since = store.changed_since
+
+    def read(seq: int, limit: int = 1000) -> Any:
+        reads.append(seq)
+        if len(reads) == 3:  # another process edits a record the catch-up has sent
+            store.put(dict(_records()[25], title="Changed zqrace title"))
+        return changed_since(seq, limit)
+
+    monkeypatch.setattr(store, "changed_since", read)
+    assert index.sync(store) >= 400
+    search = {"filters": {}, "sort": "relevance", "page": 1, "page_size": 1, "facets": False, "highlight": False}
+    assert index.search("", **search).total == 420
+    assert [h.id for h in index.search("zqrace", **search).hits] == [_records()[25]["id"]]
+
+
 def test_a_commit_reuses_the_open_readers_of_unchanged_segments(tmp_path: Path) -> None:
     """After an edit the big segment's files stay open, and its reader sees the new deletion."""
     store = Store()

@@ -186,20 +186,26 @@ def _commit_chunk(folder: Path, store: Any, readers: dict[str, Any], common: Com
             count += 1
         with _Workers(folder, common, procs, place_names) as workers:
             every = PARALLEL_COMMIT_EVERY if workers else COMMIT_EVERY
+            sent = set(ids)  # (a writer process's unfinished segment is out of a deletion's reach)
             while count < every or not count:
                 rows = store.changed_since(seq, limit=BATCH)
                 if not rows:
                     more = False
                     break
                 if workers:
+                    read, rows = len(rows), _before_repeat(rows, sent)
                     for row in rows:
                         put.delete(row.id)
+                        sent.add(row.id)
                     workers.send([(jsontext.dumps(r.data), r.revision) for r in rows if not r.hidden])
                 else:
+                    read = len(rows)
                     for row in rows:
                         put(row.id, row)
                 count += len(rows)
-                seq = rows[-1].seq
+                seq = rows[-1].seq if rows else seq
+                if len(rows) < read:  # a record sent in this commit changed since: the next one applies it
+                    break
             put.close()
             if not count:
                 writer.cancel()
@@ -214,6 +220,14 @@ def _commit_chunk(folder: Path, store: Any, readers: dict[str, Any], common: Com
     generations.record_files(folder, generations.toc_segments(folder))
     write_atomic(folder / SEQ_FILE, str(seq))
     return count, seq, more
+
+
+def _before_repeat(rows: list[Any], sent: set[str]) -> list[Any]:
+    """The `rows` before the first of a record in `sent`."""
+    for n, row in enumerate(rows):
+        if row.id in sent:
+            return rows[:n]
+    return rows
 
 
 def _cancel(writer: Any, folder: Path) -> None:
