@@ -60,9 +60,10 @@ MAX_SEGMENTS = 12
 SEGMENT_DOCS = 50_000
 SEGMENT_MB = 768
 #: Store changes applied per commit by writer processes (a large catch-up: an import into a
-#: catalogue that has an index, a harvest): commits of `COMMIT_EVERY` sent each one batch to
-#: one process, so the other sat idle, and every commit paid for forking the writers and
-#: ending small segments: 20,000 imported records took 53 s instead of 21 s for a new index.
+#: catalogue that has an index; not a harvest, whose lease heartbeat is a thread, so it has one
+#: writer): commits of `COMMIT_EVERY` sent each one batch to one process, so the other sat
+#: idle, and every commit paid for forking the writers and ending small segments: 20,000
+#: imported records took 53 s instead of 21 s for a new index.
 PARALLEL_COMMIT_EVERY = SEGMENT_DOCS
 
 __all__ = ["BATCH", "COMMIT_EVERY", "LOCK_TIMEOUT", "MAX_SEGMENTS", "MERGE_WITH", "PARALLEL_COMMIT_EVERY",
