@@ -207,25 +207,32 @@ def test_a_large_sync_and_a_reindex_written_by_two_processes_answer_as_one(tmp_p
                         == {h.id: round(h.score, 9) for h in expected.hits}), query
 
 
-@pytest.mark.slow
-def test_a_large_catch_up_gives_each_writer_process_its_share_in_one_commit(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """A catch-up of many changes into an index that exists (an import into a catalogue that
-    has records, a harvest) commits once per `PARALLEL_COMMIT_EVERY` changes, each writer
-    process writing half of them: commits of `COMMIT_EVERY` changes handed their one batch to
-    one process, and left a small segment each."""
+def _index_of_20_then_400_more(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Store, SearchIndex]:
+    """An index of 20 records (written by one process) written by two processes from now on,
+    with 400 more records in the store for its next sync (a large catch-up, in batches of 50)."""
     monkeypatch.setattr(writing, "PARALLEL_MIN", 100)
     monkeypatch.setattr(writing, "BATCH", 50)
-    monkeypatch.setattr(writing, "COMMIT_EVERY", 50)
     monkeypatch.setattr(writing, "_single_threaded", lambda: True)  # (see the test above)
     store = Store()
     for record in _records()[:20]:
         store.put(record)
     index = SearchIndex(tmp_path / "index", UNHURRIED, records=store.public)
     index.procs = 2
-    index.sync(store)  # 20 records: a new index, written by one process
+    index.sync(store)
     for record in _records()[20:420]:
         store.put(record)
+    return store, index
+
+
+@pytest.mark.slow
+def test_a_large_catch_up_gives_each_writer_process_its_share_in_one_commit(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A catch-up of many changes into an index that exists (an import into a catalogue that
+    has records) commits once per `PARALLEL_COMMIT_EVERY` changes, each writer process writing
+    half of them: commits of `COMMIT_EVERY` changes handed their one batch to one process, and
+    left a small segment each."""
+    monkeypatch.setattr(writing, "COMMIT_EVERY", 50)
+    store, index = _index_of_20_then_400_more(tmp_path, monkeypatch)
     assert index.sync(store) == 400
     leaves = [leaf for leaf, _ in index._searcher().reader().leaf_readers()]
     assert sorted(leaf.doc_count_all() for leaf in leaves) == [20, 200, 200]
@@ -239,17 +246,7 @@ def test_a_record_changed_again_during_a_large_catch_up_is_indexed_once(tmp_path
     """A record the writer processes were sent, changed again while the catch-up reads on, ends
     the commit before its new change (a deletion cannot reach a segment still being written),
     and the next commit replaces it: one document, the new one."""
-    monkeypatch.setattr(writing, "PARALLEL_MIN", 100)
-    monkeypatch.setattr(writing, "BATCH", 50)
-    monkeypatch.setattr(writing, "_single_threaded", lambda: True)  # (see the tests above)
-    store = Store()
-    for record in _records()[:20]:
-        store.put(record)
-    index = SearchIndex(tmp_path / "index", UNHURRIED, records=store.public)
-    index.procs = 2
-    index.sync(store)
-    for record in _records()[20:420]:
-        store.put(record)
+    store, index = _index_of_20_then_400_more(tmp_path, monkeypatch)
     reads = []
     changed_since = store.changed_since
 

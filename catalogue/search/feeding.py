@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
+from operator import itemgetter
 from typing import Any
 
 from . import generations, writing
@@ -62,9 +63,7 @@ class Feed:
                 return
             self._send()
         except Exception as error:
-            log.warning("indexing during the bulk write stopped (%s: %s); the catch-up after it indexes "
-                        "its records", type(error).__name__, error)
-            self._abandon()
+            self._failed("indexing during the bulk write stopped", error)
 
     def _start(self) -> bool:
         """Take the index's locks and fork the writer processes; False when it is not time yet
@@ -101,11 +100,10 @@ class Feed:
     def _send(self) -> None:
         """Hand the writer processes every change committed after the last one sent."""
         while not self.done and (rows := self.store.texts_changed_since(self.seq, writing.BATCH)):
+            fresh = writing._before_repeat(rows, self.sent, itemgetter(0))
+            self.done = len(fresh) < len(rows)  # (the catch-up after the bulk write applies the rest)
             batch = []
-            for record_id, seq, text, revision, hidden in rows:
-                if record_id in self.sent:
-                    self.done = True
-                    break
+            for record_id, seq, text, revision, hidden in fresh:
                 self.put.delete(record_id)
                 if not hidden:
                     batch.append((text, revision))
@@ -127,9 +125,7 @@ class Feed:
             try:
                 self._commit()
             except Exception as error:
-                log.warning("the index written during the bulk write could not be committed (%s: %s); the "
-                            "catch-up after it indexes its records", type(error).__name__, error)
-                self._abandon()
+                self._failed("the index written during the bulk write could not be committed", error)
 
     def _commit(self) -> None:
         """Commit the writer processes' segments (a new generation goes live) and let the
@@ -146,6 +142,11 @@ class Feed:
         self.new = False
         self.sent.clear()  # (their documents are committed now: a deletion reaches them)
         self.committed = True
+
+    def _failed(self, what: str, error: Exception) -> None:
+        """Log why the feed gave up and throw its work away."""
+        log.warning("%s (%s: %s); the catch-up after it indexes its records", what, type(error).__name__, error)
+        self._abandon()
 
     def _abandon(self) -> None:
         """Throw away what the feed wrote: its writer processes end, its files go."""

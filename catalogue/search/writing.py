@@ -19,6 +19,7 @@ import multiprocessing
 import shutil
 import threading
 from collections.abc import Callable, Iterable
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -223,10 +224,12 @@ def _commit_chunk(folder: Path, store: Any, readers: dict[str, Any], common: Com
     return count, seq, more
 
 
-def _before_repeat(rows: list[Any], sent: set[str]) -> list[Any]:
-    """The `rows` before the first of a record in `sent`."""
+def _before_repeat(rows: list[Any], sent: set[str], record_id: Callable[[Any], str] = attrgetter("id")) -> list[Any]:
+    """The `rows` before the first of a record in `sent` (writer processes were sent it since
+    the last commit: a deletion cannot reach their unfinished segments, so the next commit
+    applies it). `record_id` reads a row's record id."""
     for n, row in enumerate(rows):
-        if row.id in sent:
+        if record_id(row) in sent:
             return rows[:n]
     return rows
 
