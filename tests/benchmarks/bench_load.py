@@ -18,6 +18,11 @@ during each round, and adds the edits done per second, their p50/p95 (until the 
 API answered), the p50/p95 from the save until `/api/search` finds the record by a word the
 edit gave it, and any failed edits; requests/s and p95 are then those of the reads during
 the edits.
+
+`--wrk` drives the rounds with wrk (a C load generator; Debian's `wrk` package) instead of
+Python client threads, whose own CPU takes a share of a 2-core machine: the same reads, the
+URLs drawn as above and written into a Lua script; per-kind p95 is then not known (wrk keeps
+one latency histogram). `--threads 8,1` runs the rounds with each number of threads in turn.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -146,6 +153,43 @@ def run(base: str, clients: int, seconds: float, kinds: tuple[str, ...] = ("sear
     return times, errors[0]
 
 
+#: What the wrk script sends and prints: the URL paths in turn (each wrk thread from its own
+#: place in the list), and at the end requests, non-2xx answers, socket errors, seconds and the
+#: p50 and p95 latency (ms).
+WRK_SCRIPT = """
+paths = {%s}
+local started = 0
+function setup(thread) thread:set("offset", started * 7919); started = started + 1 end
+function init(args) counter = offset or 0 end
+function request() counter = counter + 1; return wrk.format("GET", paths[(counter %% #paths) + 1]) end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%.3f %%.3f %%.3f\\n", summary.requests, e.status,
+    e.connect + e.read + e.write + e.timeout, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000))
+end
+"""
+
+
+def run_wrk(base: str, clients: int, seconds: float, kinds: tuple[str, ...], ids: list[str],
+            searches: list[str]) -> tuple[float, float, float, int]:
+    """One round driven by wrk (2 threads, `clients` connections): requests/s, p50 ms, p95 ms
+    and errors (non-2xx answers and socket errors)."""
+    rng = random.Random(clients)
+    paths = [read_url("", kinds[turn % len(kinds)], rng, ids, searches) for turn in range(3000)]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_SCRIPT % ", ".join(json.dumps(path) for path in paths))
+        script.flush()
+        out = subprocess.run(["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds:g}s", "--timeout", "30s",
+                              "-s", script.name, base], capture_output=True, text=True, check=True).stdout
+    found = re.search(r"RESULT (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
+    if found is None:
+        raise SystemExit(f"wrk printed no result:\n{out}")
+    requests, status, sockets = (int(found.group(i)) for i in (1, 2, 3))
+    took, p50, p95_ms = (float(found.group(i)) for i in (4, 5, 6))
+    return (requests - status) / took, p50, p95_ms, status + sockets
+
+
 class Archivist(threading.Thread):
     """Saves an edit of a record's title through the write API every `every` seconds until
     stopped; the time each took (ms) until the API answered and until a search found the
@@ -231,9 +275,10 @@ def prepare(args: argparse.Namespace) -> tuple[list[str], str]:
     return ids, token
 
 
-def rounds(args: argparse.Namespace, workers: int, ids: list[str], token: str) -> None:
-    """Serve with `workers` processes and print one table row per number of clients."""
-    proc, base, pids = start_server(args.data, args.threads, workers)
+def rounds(args: argparse.Namespace, workers: int, threads: int, ids: list[str], token: str) -> None:
+    """Serve with `workers` processes of `threads` threads and print one table row per number
+    of clients."""
+    proc, base, pids = start_server(args.data, threads, workers)
     kinds = KINDS if args.mixed else ("search",)
     searches = search_queries(args.varied)
     try:
@@ -241,8 +286,9 @@ def rounds(args: argparse.Namespace, workers: int, ids: list[str], token: str) -
         search = "/api/search of varied queries" if args.varied else "one-word /api/search"
         what = f"mixed reads ({search}, /records/ID, OAI ListRecords)" if args.mixed else search
         edits = f", an edit every {args.edit_every:g} s" if args.edit_every else ""
-        print(f"\n{args.n:,} synthetic records, `catalogue serve --threads {args.threads} --workers {workers}`, "
-              f"loopback, {args.seconds:.0f} s per round, {what}{edits}\n")
+        client = "wrk" if args.wrk else "Python client threads"
+        print(f"\n{args.n:,} synthetic records, `catalogue serve --threads {threads} --workers {workers}`, "
+              f"loopback, {args.seconds:.0f} s per round, {what}{edits}, {client}\n")
         extra = [f"{kind} p95 ms" for kind in kinds] if args.mixed else []
         extra += ["edits/s", "edit p50 ms", "edit p95 ms", "searchable p50 ms", "searchable p95 ms",
                   "failed edits"] if args.edit_every else []
@@ -253,14 +299,20 @@ def rounds(args: argparse.Namespace, workers: int, ids: list[str], token: str) -
             archivist = Archivist(base, token, ids, args.edit_every) if args.edit_every else None
             if archivist:
                 archivist.start()
-            times, errors = run(base, clients, args.seconds, kinds, ids, searches)
+            if args.wrk:
+                rate, p50, p95_all, errors = run_wrk(base, clients, args.seconds, kinds, ids, searches)
+                cells = [clients, f"{rate:.0f}", f"{p50:.0f}", f"{p95_all:.0f}", errors, f"{peak_rss_mb(pids):.0f}"]
+                cells += ["-" for _ in kinds] if args.mixed else []
+            else:
+                times, errors = run(base, clients, args.seconds, kinds, ids, searches)
+                every = [t for kind in kinds for t in times[kind]]
+                cells = [clients, f"{len(every) / args.seconds:.0f}",
+                         f"{statistics.median(every):.0f}" if every else "-", f"{p95(every):.0f}", errors,
+                         f"{peak_rss_mb(pids):.0f}"]
+                cells += [f"{p95(times[kind]):.0f}" for kind in kinds] if args.mixed else []
             if archivist:
                 archivist.done.set()
                 archivist.join(60)
-            every = [t for kind in kinds for t in times[kind]]
-            cells = [clients, f"{len(every) / args.seconds:.0f}", f"{statistics.median(every):.0f}" if every else "-",
-                     f"{p95(every):.0f}", errors, f"{peak_rss_mb(pids):.0f}"]
-            cells += [f"{p95(times[kind]):.0f}" for kind in kinds] if args.mixed else []
             if archivist:
                 done = archivist.times
                 cells += [f"{archivist.rate():.2f}", f"{statistics.median(done):.0f}" if done else "-",
@@ -281,17 +333,22 @@ def main() -> int:
     parser.add_argument("--clients", default="1,8,32",
                         help="concurrent clients per round (default 1,8,32; 0: the edits alone, with --edit-every)")
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each round (default 15)")
-    parser.add_argument("--threads", type=int, default=8, help="server threads, of each worker (default 8)")
+    parser.add_argument("--threads", default="8",
+                        help="server threads of each worker; several: runs each, e.g. 8,1 (default 8)")
     parser.add_argument("--workers", default="1", help="server processes; several: runs each, e.g. 1,2 (default 1)")
     parser.add_argument("--mixed", action="store_true", help="mixed reads: search, record page, OAI ListRecords")
     parser.add_argument("--varied", action="store_true",
                         help="search bench_search.py's 300 mixed and looser queries instead of one common word")
     parser.add_argument("--edit-every", type=float, default=0.0, metavar="SECONDS",
                         help="an archivist saves an edit through the write API every SECONDS during each round")
+    parser.add_argument("--wrk", action="store_true", help="drive the rounds with wrk instead of Python threads")
     args = parser.parse_args()
+    if args.wrk and shutil.which("wrk") is None:
+        parser.error("--wrk needs the wrk program (Debian: apt-get install wrk)")
     ids, token = prepare(args)
     for workers in (int(w) for w in args.workers.split(",")):
-        rounds(args, workers, ids, token)
+        for threads in (int(t) for t in args.threads.split(",")):
+            rounds(args, workers, threads, ids, token)
     return 0
 
 
