@@ -13,6 +13,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from catalogue.cli.workers import sockets_per_worker
 from catalogue.service import Catalogue
 from tests.faults.faultkit import alive, held_locks, make_data, start, wait_until
 from tests.recordsamples import make_record
@@ -181,6 +183,52 @@ def test_two_workers_answer_on_one_port_and_see_each_others_edits(server: Server
     assert wait_until(lambda: not any(alive(pid) for pid in pids), 10), [p for p in pids if alive(p)]
     assert held_locks(data) == []
     assert not [line for line in server.err if "Traceback" in line], server.err
+
+
+def accepted(sock: socket.socket) -> int:
+    """How many connections wait in a listening socket's queue (taken and closed)."""
+    sock.setblocking(False)
+    count = 0
+    while True:
+        try:
+            conn, _ = sock.accept()
+        except BlockingIOError:
+            return count
+        conn.close()
+        count += 1
+
+
+def test_each_worker_accepts_on_a_socket_of_its_own_which_the_kernel_fills_evenly() -> None:
+    parent = socket.create_server(("127.0.0.1", 0))
+    port = parent.getsockname()[1]
+    groups = sockets_per_worker([parent], 2, 64)
+    try:
+        assert parent.fileno() == -1  # the parent's own socket let go of the port
+        (first,), (second,) = groups
+        assert first.getsockname() == second.getsockname() == ("127.0.0.1", port)
+        with pytest.raises(OSError):  # still no other server on the port
+            socket.create_server(("127.0.0.1", port)).close()
+        clients = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(32)]
+        counts = [accepted(first), accepted(second)]
+        for client in clients:
+            client.close()
+        assert sum(counts) == 32 and min(counts) > 0, counts
+    finally:
+        for group in groups:
+            for sock in group:
+                sock.close()
+
+
+def test_a_burst_of_connections_is_spread_over_the_workers_and_each_is_answered(server: Server) -> None:
+    pids = server.workers()
+    conns = [server.connect() for _ in range(16)]
+    for conn in conns:  # all opened before any request, as a client opening its pool
+        conn.connect()
+    owners = [wait_until(lambda c=conn: owner(c, server, pids), 10) for conn in conns]
+    assert None not in owners, owners  # each accepted by a worker (none left in a socket nobody takes from)
+    assert set(owners) == set(pids), owners
+    for conn in conns:
+        assert request(conn, "GET", "/api/search?q=tomb")[0] == 200
 
 
 def test_a_worker_that_dies_is_reported_and_replaced_and_ctrl_c_stops_all(server: Server) -> None:

@@ -18,7 +18,7 @@ from ..service import SHARED_KEY, shared
 from .context import serving_app
 from .output import user_errors
 from .records import load_demo
-from .workers import listening_sockets, release_threads, run_workers
+from .workers import listening_sockets, release_threads, run_workers, sockets_per_worker
 
 #: The server's name in its Server header.
 IDENT = "heritage-catalogue"
@@ -61,11 +61,14 @@ def serve_in_workers(app: Flask, server: Any, threads: int, workers: int) -> Non
     parent lets go of its catalogue and request threads first: each worker opens its own."""
     shared(app.extensions, app.config).close()
     app.extensions.pop(SHARED_KEY, None)
-    sockets = listening_sockets(server)
     release_threads(server)
+    groups = sockets_per_worker(listening_sockets(server), workers, server.adj.backlog)
 
     def start(number: int) -> None:
-        worker = serve_sockets(app, sockets, threads)
+        mine = groups[number - 1]
+        for sock in {sock for group in groups for sock in group}.difference(mine):
+            sock.close()  # the other workers' (this process's copies; the parent keeps its own)
+        worker = serve_sockets(app, mine, threads)
         catalogue = shared(app.extensions, app.config)
         try:
             catalogue.open_index()

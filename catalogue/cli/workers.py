@@ -1,5 +1,7 @@
 """`catalogue serve --workers N`: N server processes forked from one parent, all accepting on
-the sockets the parent bound, so one port spreads its requests over several cores.
+the port the parent bound, so one port spreads its requests over several cores. On Linux each
+worker accepts on sockets of its own (SO_REUSEPORT), which the kernel fills evenly; elsewhere
+they share the parent's.
 
 Each worker is a whole serving process: its own web app, catalogue, searcher and index
 follower over the same data directory (what one node does, see README "Scaling out"). The
@@ -14,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -42,6 +45,43 @@ def listening_sockets(server: Any) -> list[Any]:
     name that resolves to several), for the workers to accept on."""
     channels = server.map if hasattr(server, "map") else server._map  # MultiSocketServer, or one server
     return [d.socket for d in channels.values() if isinstance(d, BaseWSGIServer)]
+
+
+def sockets_per_worker(sockets: list[socket.socket], count: int, backlog: int) -> list[list[socket.socket]]:
+    """The listening sockets each of `count` workers accepts on.
+
+    Workers polling one shared socket do not share its connections: all of them wake at a new
+    connection and the first to call accept takes it, so a burst of connections (a client
+    opening its pool, a harvester, a load test) tends to go to one worker while the others
+    idle. On Linux each worker gets sockets of its own, bound to the same addresses with
+    SO_REUSEPORT, and the kernel hands each new connection to one of them by a hash of its
+    addresses. The parent closes its sockets first (a socket without SO_REUSEPORT keeps the
+    port to itself, which is what makes a second server on the port fail) and keeps the new
+    ones open, so connections a restarting worker is handed wait in its queue."""
+    if count == 1 or not sys.platform.startswith("linux") or not hasattr(socket, "SO_REUSEPORT"):
+        return [sockets] * count
+    addresses = [(sock.family, sock.getsockname()) for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return [[_reuse_port(family, address, backlog) for family, address in addresses] for _ in range(count)]
+
+
+def _reuse_port(family: int, address: Any, backlog: int) -> socket.socket:
+    """A listening socket on `address` (which the parent held a moment ago) that shares it with
+    the other workers' (SO_REUSEPORT), with waitress's options."""
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+        sock.listen(backlog)
+    except OSError as error:
+        sock.close()
+        raise click.ClickException(f"cannot listen on {address[0]}:{address[1]} for the workers: "
+                                   f"{error.strerror or error}") from None
+    return sock
 
 
 def release_threads(server: Any) -> None:
