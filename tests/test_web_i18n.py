@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import flask_babel
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -152,3 +153,21 @@ def test_plain_install_ships_translations_and_static_files(tmp_path: Path) -> No
     result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
                             check=True)
     assert "<h1>Statistika</h1>" in result.stdout
+
+
+@pytest.mark.parametrize("path", ["/search?q=Xocal%C4%B1", "/records/khojaly-schools", "/"])
+def test_a_page_looks_its_translations_up_once(demo_app: Flask, monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    """A page's UI strings (a hundred or more) share one lookup of the request's translations."""
+    lookups = []
+    real = flask_babel.Domain.get_translations
+    monkeypatch.setattr(flask_babel.Domain, "get_translations", lambda self: lookups.append(1) or real(self))
+    client = demo_app.test_client()
+    pages = {}
+    for lang in ("az", "en"):
+        lookups.clear()
+        page = client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}")
+        assert page.status_code == 200
+        assert len(lookups) == 1, len(lookups)
+        pages[lang] = page.get_data(as_text=True)
+    assert 'lang="az"' in pages["az"] and 'lang="en"' in pages["en"]
+    assert pages["az"].count("Axtar") > pages["en"].count("Axtar")

@@ -8,7 +8,6 @@ import threading
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 import harvest.apply
 import harvest.leases
@@ -20,6 +19,7 @@ from ..access import ROLES
 from ..errors import CatalogueError, NotFound
 from . import auth, get_catalogue
 from .error_pages import not_found_text
+from .i18n import gettext
 from .site import ROW_ID, Refused, bdi, sentence
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

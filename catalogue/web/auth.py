@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext, ngettext
 from flask_wtf.csrf import CSRFError
 
 from ..access import TooManyAttempts, User, check_role
 from ..errors import ConfigurationError
 from . import get_catalogue
+from .i18n import gettext, ngettext
 from .site import english, label, sentence
 
 bp = Blueprint("auth", __name__)

@@ -10,11 +10,12 @@ from typing import Any
 
 from babel.lists import format_list
 from flask import Flask, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 from markupsafe import Markup
 
 from .. import claims
 from . import display
+from .i18n import gettext
 from .site import bdi, label, sentence
 
 #: The URL of a source's entry (its ``id``) on the page that lists the record's sources.

@@ -13,11 +13,12 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
-from flask_babel import get_locale, get_timezone, gettext, ngettext
+from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 
 from .. import edtf
 from ..centuries import YearWords, year_span
+from .i18n import gettext, ngettext
 
 #: Phrases of "N items of a type", one per record type, with their plural forms.
 TYPE_COUNTS: dict[str, Callable[[int], str]] = {

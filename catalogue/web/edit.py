@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, jsonify, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
 
 import harvest.pending
 
@@ -20,6 +19,7 @@ from .changes import change_rows
 from .error_pages import not_found_text
 from .field_labels import field_label
 from .forms import RecordForm, choices, dom_id
+from .i18n import gettext, ngettext
 from .records import history_page, is_admin
 from .site import ROW_ID, error_text, sentence, whole_number
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import make_response, render_template, request
-from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from ..errors import NotFound, SearchUnavailable, StorageFull
+from .i18n import gettext, lazy_gettext
 from .problems import problem
 from .site import bdi
 

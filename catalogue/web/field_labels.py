@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import LazyString, lazy_gettext
+from flask_babel import LazyString
 
 from ..records import field_rank
+from .i18n import lazy_gettext
 
 #: Fields of the record and of its objects, by path (rows of a group by the group's path).
 FIELDS: dict[str, LazyString | str] = {

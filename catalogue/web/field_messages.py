@@ -14,13 +14,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import LazyString, lazy_gettext
+from flask_babel import LazyString
 from markupsafe import Markup
 
 from ..errors import FieldError
 from ..schema import labels
 from . import i18n
 from .field_labels import VOCABULARIES, field_label, generic
+from .i18n import lazy_gettext
 
 #: The message of each problem code; placeholders are filled by `_shown` from the params.
 TEXTS: dict[str, LazyString] = {

@@ -14,12 +14,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import gettext, lazy_gettext
-
 from .. import records
 from ..errors import FieldError, ValidationError
 from ..schema import labels, record_schema
 from . import field_messages, i18n
+from .i18n import gettext, lazy_gettext
 
 #: Single-valued inputs, by path.
 SCALARS = ("id", "type", "title", "quantity", "quantity_sources", "description", "subjects", "rights", "notes",

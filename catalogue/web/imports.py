@@ -13,7 +13,6 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 import harvest.imports
 import harvest.leases
@@ -25,6 +24,7 @@ from ..errors import CatalogueError, NotFound
 from ..service import Upload
 from . import auth, get_catalogue
 from .admin import HARVESTS
+from .i18n import gettext
 from .site import ROW_ID
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")

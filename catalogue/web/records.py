@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from .. import edtf
 from ..errors import CatalogueError, Gone, NotFound, Withheld
@@ -21,6 +20,7 @@ from . import get_catalogue
 from .auth import role_required
 from .changes import change_rows
 from .error_pages import error_page, not_found_text
+from .i18n import gettext
 from .site import ROW_ID, BadRevision, base_url, revision_arg, sentence
 
 bp = Blueprint("records", __name__)

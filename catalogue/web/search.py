@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
-from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from ..errors import CatalogueError, QueryTooLong, SearchUnavailable
 from ..geo import BadBox, BBox, parse_bbox
 from ..search import FACET_LIMIT, FACETS, SORTS, SearchResult
 from . import get_catalogue
+from .i18n import gettext
 from .site import whole_number
 
 bp = Blueprint("search", __name__)

@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, current_app, request
-from flask_babel import lazy_gettext
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
@@ -17,6 +16,7 @@ from .. import centuries, codes, errors
 from ..schema import labels
 from . import display, get_catalogue, i18n
 from .forms import NAME_KINDS
+from .i18n import lazy_gettext
 
 _ROW_MAX = 9223372036854775807
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
-from flask_babel import gettext
 
 from ..centuries import label as century_value
 from ..search import FACETS, FacetValue
 from ..service import PLACES_LISTED
 from . import get_catalogue
 from .export import matching_records
+from .i18n import gettext
 from .search import BadSearch, SearchArgs, read_args
 from .site import century_label, label, place_name
 
