@@ -196,8 +196,8 @@ def test_snippet_marks_the_same_words_as_marking_the_whole_text(words: list[str]
                 everywhere[-1] = (everywhere[-1][0], max(end, everywhere[-1][1]))
             else:
                 everywhere.append((start, end))
+    marker = highlight.Marker(marked)  # one for both windows, as one is for a page of hits
     for window in (highlight.WINDOW, 40):
-        marker = highlight.Marker(marked)
         assert highlight.snippet(text, marker.spans(text, window), window) == \
             highlight.snippet(text, everywhere, window)
 

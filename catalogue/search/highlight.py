@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from itertools import compress
 from typing import Any
 
 from markupsafe import Markup, escape
 
 from . import bounds
 from ._whoosh import ReaderClosed, wq
-from .analysis import FIELD_KINDS, pieces, term
+from .analysis import FIELD_KINDS, pieces, sequence, term, word_pattern, words
 from .documents import snippet_text
 from .results import Hit
 
@@ -101,17 +102,15 @@ class Marker:
         for kind, word in terms:
             self.kinds.setdefault(kind, set()).add(word)
         self._seen: dict[tuple[str, bool], bool] = {}
+        self._known: set[str] = set()  # words (not bigrams) looked at, and those that match
+        self._marked: set[str] = set()
 
     def matches(self, piece: str, is_cjk: bool) -> bool:
         """True when a word (or CJK bigram) is one the query matched."""
         key = (piece, is_cjk)
         found = self._seen.get(key)
         if found is None:
-            found = False
-            for kind, words in self.kinds.items():
-                if term(kind, piece, is_cjk) in words:
-                    found = True
-                    break
+            found = any(term(kind, piece, is_cjk) in words for kind, words in self.kinds.items())
             self._seen[key] = found
         return found
 
@@ -120,13 +119,33 @@ class Marker:
         CJK bigrams, joined), up to the end of the `snippet` window around the first one."""
         if not self.kinds or not text:
             return []
-        spans: list[tuple[int, int]] = []
-        for piece, start, end, is_cjk in pieces(text):
-            if spans and start >= spans[0][0] + window and start > spans[-1][1]:
-                break  # past every window `snippet` can cut around the first match
-            if self.matches(piece, is_cjk):
-                if spans and start <= spans[-1][1]:
-                    spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
-                else:
-                    spans.append((start, end))
-        return spans
+        found, bigrams = words(text)
+        if bigrams is not None:
+            return _joined(((start, end) for piece, start, end, is_cjk in pieces(text)
+                            if self.matches(piece, is_cjk)), window)
+        # A text without CJK (most): its distinct words are checked at once, and the text (as half the texts of
+        # a page) is walked word by word only when it holds one of the matched words.
+        distinct = set(found)
+        new = list(distinct - self._known)
+        self._known.update(new)
+        for kind, matched in self.kinds.items():
+            self._marked.update(compress(new, map(matched.__contains__, sequence(kind, (new, None)))))
+        marked = distinct & self._marked
+        if not marked:
+            return []
+        return _joined(((match.start(), match.end()) for match in word_pattern(text).finditer(text)
+                        if match.group() in marked), window)
+
+
+def _joined(matched: Iterable[tuple[int, int]], window: int) -> list[tuple[int, int]]:
+    """The spans of matched words in text order, overlapping ones joined, up to the end of the
+    `snippet` window around the first one."""
+    spans: list[tuple[int, int]] = []
+    for start, end in matched:
+        if spans and start >= spans[0][0] + window and start > spans[-1][1]:
+            break  # past every window `snippet` can cut around the first match
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return spans
