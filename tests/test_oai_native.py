@@ -22,6 +22,9 @@ from catalogue.formats.native import (
     NativeFormatError,
     Obj,
     record_to_xml,
+    xml_attribute,
+    xml_escape,
+    xml_text,
     xml_to_record,
 )
 from catalogue.records import prepare
@@ -166,3 +169,13 @@ def test_any_text_and_numbers_survive(title: str, description: str, subjects: li
     record = prepare(make_record(id="x", title=title, description=description, subjects=subjects,
                                  place={"name": "P", "geometry": {"type": "Point", "coordinates": list(coordinates)}}))
     assert round_trip(record) == record
+
+
+@settings(max_examples=300)
+@given(value=st.text(st.characters(codec=None), max_size=40)
+       | st.sampled_from(["a & b", "<x/>", "1 > 0", "cr\rlf\n", "x\ufffey"]))
+def test_escaped_text_reads_back_as_the_text_without_the_characters_xml_forbids(value: str) -> None:
+    """Element text and attribute values written as text parse back to the value, less only what
+    XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/FFFF)."""
+    root = etree.fromstring(f'<a b="{xml_attribute(value)}">{xml_escape(value)}</a>'.encode())
+    assert (root.text or "") == root.get("b") == xml_text(value)

@@ -18,6 +18,8 @@ DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 
 
 def _attributes(attributes: dict[str, str]) -> str:
+    if not attributes:  # (most elements of a page)
+        return ""
     return "".join(f' {name}="{xml_attribute(value)}"' for name, value in attributes.items())
 
 
