@@ -15,10 +15,11 @@ from flask import Flask
 
 from ..processes import limit_malloc_arenas
 from ..service import SHARED_KEY, shared
+from .balance import LeastConnections
 from .context import serving_app
 from .output import user_errors
 from .records import load_demo
-from .workers import listening_sockets, release_threads, run_workers, sockets_per_worker
+from .workers import listening_sockets, release_threads, run_workers
 
 #: The server's name in its Server header.
 IDENT = "heritage-catalogue"
@@ -62,17 +63,15 @@ def serve_in_workers(app: Flask, server: Any, threads: int, workers: int) -> Non
     shared(app.extensions, app.config).close()
     app.extensions.pop(SHARED_KEY, None)
     release_threads(server)
-    groups = sockets_per_worker(listening_sockets(server), workers, server.adj.backlog)
+    sockets, balance = listening_sockets(server), LeastConnections(workers)
 
     def start(number: int) -> None:
-        mine = groups[number - 1]
-        for sock in {sock for group in groups for sock in group}.difference(mine):
-            sock.close()  # the other workers' (this process's copies; the parent keeps its own)
-        worker = serve_sockets(app, mine, threads)
+        worker = serve_sockets(app, sockets, threads)
         catalogue = shared(app.extensions, app.config)
         try:
             catalogue.open_index()
             warm_up(catalogue)
+            balance.join(worker, number)  # (not before: connections go to the workers ready)
             click.echo(f"worker {number} ready (pid {os.getpid()})")
             worker.run()
         finally:
@@ -80,7 +79,7 @@ def serve_in_workers(app: Flask, server: Any, threads: int, workers: int) -> Non
 
     for where in listening_on(server):
         click.echo(f"Serving on {where} with {workers} worker processes (Ctrl+C to stop)")
-    run_workers(workers, start)
+    run_workers(workers, start, balance.leave)
 
 
 #: A word no record holds: its search makes the word lists that typo tolerance and "did you

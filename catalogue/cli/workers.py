@@ -1,7 +1,6 @@
 """`catalogue serve --workers N`: N server processes forked from one parent, all accepting on
-the port the parent bound, so one port spreads its requests over several cores. On Linux each
-worker accepts on sockets of its own (SO_REUSEPORT), which the kernel fills evenly; elsewhere
-they share the parent's.
+the socket the parent bound, so one port spreads its requests over several cores (the worker
+holding the fewest connections takes the next: `catalogue.cli.balance`).
 
 Each worker is a whole serving process: its own web app, catalogue, searcher and index
 follower over the same data directory (what one node does, see README "Scaling out"). The
@@ -16,16 +15,15 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 import click
-from waitress.server import BaseWSGIServer
 
 from ..processes import ParentWatch
+from .balance import listeners
 
 #: Seconds a stopped worker is given to finish its requests before it is killed.
 STOP_TIMEOUT = 10.0
@@ -43,45 +41,7 @@ class _Stop(Exception):
 def listening_sockets(server: Any) -> list[Any]:
     """The listening sockets of a bound waitress server (one, or one per address of a host
     name that resolves to several), for the workers to accept on."""
-    channels = server.map if hasattr(server, "map") else server._map  # MultiSocketServer, or one server
-    return [d.socket for d in channels.values() if isinstance(d, BaseWSGIServer)]
-
-
-def sockets_per_worker(sockets: list[socket.socket], count: int, backlog: int) -> list[list[socket.socket]]:
-    """The listening sockets each of `count` workers accepts on.
-
-    Workers polling one shared socket do not share its connections: all of them wake at a new
-    connection and the first to call accept takes it, so a burst of connections (a client
-    opening its pool, a harvester, a load test) tends to go to one worker while the others
-    idle. On Linux each worker gets sockets of its own, bound to the same addresses with
-    SO_REUSEPORT, and the kernel hands each new connection to one of them by a hash of its
-    addresses. The parent closes its sockets first (a socket without SO_REUSEPORT keeps the
-    port to itself, which is what makes a second server on the port fail) and keeps the new
-    ones open, so connections a restarting worker is handed wait in its queue."""
-    if count == 1 or not sys.platform.startswith("linux") or not hasattr(socket, "SO_REUSEPORT"):
-        return [sockets] * count
-    addresses = [(sock.family, sock.getsockname()) for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return [[_reuse_port(family, address, backlog) for family, address in addresses] for _ in range(count)]
-
-
-def _reuse_port(family: int, address: Any, backlog: int) -> socket.socket:
-    """A listening socket on `address` (which the parent held a moment ago) that shares it with
-    the other workers' (SO_REUSEPORT), with waitress's options."""
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        if family == socket.AF_INET6:
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        sock.bind(address)
-        sock.listen(backlog)
-    except OSError as error:
-        sock.close()
-        raise click.ClickException(f"cannot listen on {address[0]}:{address[1]} for the workers: "
-                                   f"{error.strerror or error}") from None
-    return sock
+    return [listener.socket for listener in listeners(server)]
 
 
 def release_threads(server: Any) -> None:
@@ -90,9 +50,10 @@ def release_threads(server: Any) -> None:
     server.task_dispatcher.shutdown(timeout=STOP_TIMEOUT)
 
 
-def run_workers(count: int, start_worker: Callable[[int], None]) -> None:
+def run_workers(count: int, start_worker: Callable[[int], None], ended: Callable[[int], None] = lambda _: None) -> None:
     """Fork `count` workers, each running `start_worker(number)` until it returns or is told
-    to stop; restart one that ends; stop all on SIGTERM/SIGINT. Returns once all have ended."""
+    to stop; call `ended(number)` when one ends and restart it; stop all on SIGTERM/SIGINT.
+    Returns once all have ended."""
     if not hasattr(os, "fork"):
         raise click.ClickException("--workers needs a system that can fork processes (Linux, macOS); use --threads")
     watch = ParentWatch()
@@ -114,7 +75,7 @@ def run_workers(count: int, start_worker: Callable[[int], None]) -> None:
     try:
         for number in range(1, count + 1):
             fork(number)
-        _watch(workers, fork)
+        _watch(workers, fork, ended)
     except _Stop:
         pass
     finally:
@@ -126,7 +87,7 @@ def run_workers(count: int, start_worker: Callable[[int], None]) -> None:
             signal.signal(sig, handler)
 
 
-def _watch(workers: dict[int, tuple[int, float]], fork: Callable[[int], None]) -> None:
+def _watch(workers: dict[int, tuple[int, float]], fork: Callable[[int], None], ended: Callable[[int], None]) -> None:
     """Wait for workers to end; report each and start another in its place, unless they keep
     ending at once (then raise, after the others are stopped by the caller)."""
     quick = 0
@@ -135,6 +96,7 @@ def _watch(workers: dict[int, tuple[int, float]], fork: Callable[[int], None]) -
         if pid not in workers:
             continue
         number, started = workers.pop(pid)
+        ended(number)
         click.echo(f"worker {number} (pid {pid}) {_ending(status)}", err=True)
         quick = quick + 1 if time.monotonic() - started < QUICK_EXIT else 0
         if quick >= QUICK_EXITS:
