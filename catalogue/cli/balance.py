@@ -33,11 +33,15 @@ PATIENCE = 0.05
 PAUSE = 0.001
 
 
+def _channels(server: Any) -> dict[int, Any]:
+    """The socket map of a waitress server's loop: its listeners, trigger and connections."""
+    return server.map if hasattr(server, "map") else server._map  # several sockets, or one
+
+
 def listeners(server: Any) -> list[BaseWSGIServer]:
     """The listening dispatchers of a waitress server (one, or one per address of a host name
     that resolves to several)."""
-    channels = server.map if hasattr(server, "map") else server._map  # several sockets, or one
-    return [d for d in channels.values() if isinstance(d, BaseWSGIServer)]
+    return [d for d in _channels(server).values() if isinstance(d, BaseWSGIServer)]
 
 
 class LeastConnections:
@@ -54,7 +58,7 @@ class LeastConnections:
     def join(self, server: Any, number: int) -> None:
         """Make the listening sockets of worker `number`'s waitress `server` (not yet running)
         take a new connection only when no other worker holds fewer."""
-        channels = server.map if hasattr(server, "map") else server._map  # several sockets, or one
+        channels = _channels(server)
         slot, counts = number - 1, self.counts
         waiting = _Waiting()
 
