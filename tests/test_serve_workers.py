@@ -191,7 +191,7 @@ def test_each_new_connection_goes_to_the_worker_holding_fewer(server: Server) ->
         conn.connect()
         owners.append(wait_until(lambda c=conn: owner(c, server, pids), 10))
     counts = [owners.count(pid) for pid in pids]
-    assert None not in owners and max(counts) - min(counts) <= 2, owners  # (a kernel hash: 7/5 or worse 39 % of runs)
+    assert None not in owners and max(counts) - min(counts) <= 2, owners  # (a kernel hash: 8/4 or worse 39 % of runs)
 
 
 def test_a_stopped_worker_holds_up_no_new_connection(server: Server) -> None:
