@@ -176,4 +176,6 @@ def test_a_segment_s_boxes_are_read_in_one_go_as_value_by_value(catalogue: Catal
     # (two segments or more: the follower may commit the import in parts)
     assert len(leaves) >= 2 and at_once == [True] * len(leaves)
     assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(fast, slow, strict=True))
-    assert int(sum((~np.isnan(a[:, 0])).sum() for a in fast)) == 28
+    # (of the live documents: a segment may also hold deleted copies of records written again;
+    # once, under a full parallel run, 55 boxes were counted over all documents)
+    assert int(sum((~np.isnan(a[:, 0]) & leaf.live).sum() for a, leaf in zip(fast, leaves, strict=True))) == 28
