@@ -123,8 +123,8 @@ class Marker:
         if bigrams is not None:
             return _joined(((start, end) for piece, start, end, is_cjk in pieces(text)
                             if self.matches(piece, is_cjk)), window)
-        # A text without CJK (most): its distinct words are checked at once, and the text (as half the texts of
-        # a page) is walked word by word only when it holds one of the matched words.
+        # A text without CJK (most): its distinct words are checked at once, and it is walked word
+        # by word only when it holds one of the matched words (about half the texts of a page).
         distinct = set(found)
         new = list(distinct - self._known)
         self._known.update(new)
