@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from catalogue.search import writing
+from catalogue.search import feeding, writing
 from catalogue.search.generations import WRITE_LOCK, live
 from catalogue.search.locks import FileLock
 from catalogue.service import Catalogue, imports
@@ -33,6 +33,7 @@ pytestmark = pytest.mark.slow
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Sizes that make 1,200 records a large import, sent in many batches."""
     monkeypatch.setattr(writing, "PARALLEL_MIN", 300)
+    monkeypatch.setattr(feeding, "START_AT", 300)
     monkeypatch.setattr(writing, "BATCH", 50)
     monkeypatch.setattr(imports, "IMPORT_BATCH", 100)
     # Earlier tests of the suite may leave daemon threads behind (loopback servers), which
