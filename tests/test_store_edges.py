@@ -358,3 +358,25 @@ def test_a_server_store_url_without_its_driver_says_what_to_install(
     assert str(refused.value) == ("CATALOGUE_DATABASE_URL names a PostgreSQL store, but its driver is not installed "
                                   "(psycopg is missing): pip install 'heritage-catalogue[postgresql]'")
     assert refused.value.__cause__ is None and refused.value.__suppress_context__
+
+
+@pytest.mark.own_store  # (SQLite's own setting; PostgreSQL has no statement journal to keep)
+def test_an_import_keeps_its_savepoints_in_memory_and_still_undoes_a_record_refused_halfway(cat: Catalogue) -> None:
+    # The second record's revision is written before its source identifier is found taken:
+    # its savepoint, kept in memory during the import (SQLite's temp_store 2), undoes it.
+    provenance = {"origin": "import", "source_name": "register", "source_identifier": "R-1"}
+    records = [make_record(id="first", provenance=provenance), make_record(id="second", provenance=provenance),
+               make_record(id="third")]
+    seen: list[int] = []
+
+    def note(_: object) -> None:
+        seen.append(cat.store.conn.execute("PRAGMA temp_store").fetchone()[0])
+
+    report = cat.import_records([(f"file:{n}", r) for n, r in enumerate(records, 1)], user="test", progress=note)
+    assert (report.created, report.failed) == (2, 1)
+    assert report.errors == [("file:2", "record 'first' already holds identifier 'R-1' of source 'register'")]
+    assert seen == [2]
+    assert cat.store.conn.execute("PRAGMA temp_store").fetchone()[0] == 0, "the connection was not set back"
+    assert cat.store.get("second") is None
+    assert cat.store.conn.execute("SELECT count(*) FROM revisions WHERE record_id = 'second'").fetchone()[0] == 0
+    assert [r.revision for r in cat.history("first")] == [1]

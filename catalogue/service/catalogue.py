@@ -144,12 +144,14 @@ class Catalogue:
         """Batch writes (imports, harvests): the index catches up once, after the block,
         never with rows of a transaction that may still roll back. The block is given a feed
         (or None) whose `step()` it may call after each of its commits: writer processes then
-        index the committed records meanwhile (`catalogue.search.feeding`)."""
+        index the committed records meanwhile (`catalogue.search.feeding`). The store's
+        connection is set up for writes of a savepoint each meanwhile (`Store.bulk`)."""
         with_index, self._with_index = self._with_index, False
         feed = self._kept().feed() if with_index else None
         completed = False
         try:
-            yield feed
+            with self.store.bulk():
+                yield feed
             completed = True
         finally:
             if feed is not None:

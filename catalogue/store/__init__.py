@@ -173,6 +173,19 @@ class Store:
         self.backend.close()
 
     @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """A block of many writes, each its own savepoint (`transaction` nested in one): this
+        thread's connection is set up for them (`Backend.bulk`) and back after."""
+        conn = self.conn
+        if outside := not conn.in_transaction:  # (inside one, left as the block that began it set it)
+            self.backend.bulk(conn, True)
+        try:
+            yield
+        finally:
+            if outside and getattr(self._local, "held", None) and self._local.held.conn is conn:  # (not closed)
+                self.backend.bulk(conn, False)
+
+    @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """A write transaction holding the writer lock from its start (SQLite's BEGIN
         IMMEDIATE, PostgreSQL's advisory lock), so writers queue, not fail.
@@ -463,12 +476,9 @@ class Store:
 
     def withholdings(self, record_id: str | None = None) -> list[Withholding]:
         """The audit trail of withheld revisions (of one record, or all), oldest first."""
-        if record_id is None:
-            rows = self.conn.execute("SELECT * FROM withholdings ORDER BY id").fetchall()
-        else:
-            rows = self.conn.execute("SELECT * FROM withholdings WHERE record_id = ? ORDER BY id",
-                                     (record_id,)).fetchall()
-        return [Withholding.from_row(r) for r in rows]
+        sql, params = ("SELECT * FROM withholdings ORDER BY id", ()) if record_id is None else (
+            "SELECT * FROM withholdings WHERE record_id = ? ORDER BY id", (record_id,))
+        return [Withholding.from_row(r) for r in self.conn.execute(sql, params).fetchall()]
 
 
 class _Held:

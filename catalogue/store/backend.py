@@ -98,6 +98,10 @@ class Backend:
         """Start a read-only transaction in which every query sees the same state."""
         raise NotImplementedError
 
+    def bulk(self, conn: Connection, on: bool) -> None:
+        """Set `conn` up for (or back from) a bulk write: many records, each in its own
+        savepoint (an import, a harvest)."""
+
     def next_seq(self, conn: Connection) -> int:
         """Take the next change number inside the current write transaction."""
         raise NotImplementedError
