@@ -435,3 +435,16 @@ def test_the_country_facet_counts_a_country_once_by_its_code(cat: Catalogue) -> 
     assert counts["IR"] == 1 and counts["JP"] == 1 and counts["RU"] == 1  # long and local forms
     assert counts["AZ"] == 4 and counts["GE"] == 3  # Azərbaycan, Republic of Azerbaijan; a place in two countries
     assert not {"Islamic Republic of Iran", "日本国", "Azərbaycan"} & counts.keys()
+
+
+def test_a_selected_value_is_listed_with_its_count_even_when_nothing_matches_it(cat: Catalogue) -> None:
+    # Gori holds no school: nothing matches both filters, yet both selected values stay
+    # listed (so the researcher can take them off) and no value of no count is listed beside them.
+    result = cat.search("", filters={"type": ["school"], "place": ["Gori"]}, facets=True)
+    assert result.total == 0
+    assert [(v.value, v.count) for v in result.facets["type"]] == [("school", 0)]
+    places = result.facets["place"]
+    assert [(v.count, v.labels.get("", v.value)) for v in places] == [(0, "Gori")], places
+    narrowed = cat.search("", filters={"place": ["Gori"]}, facets=True)
+    assert [(v.value, v.count) for v in narrowed.facets["type"]] == [("club", 1)]
+    assert [v.count for v in narrowed.facets["place"]] == [1]

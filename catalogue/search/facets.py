@@ -429,14 +429,15 @@ def facet_counts(sets: FacetSets, matched: int, filters: dict[str, list[str]],
         if name == "place":
             counts = [sparse[name].get(i, 0) for i in range(len(sets.places))] if sparse else \
                 whole["place"] if whole else [(g.bits & matched).bit_count() for g in sets.places]
-            values = [FacetValue(g.value, n, dict(g.labels)) for g, n in zip(sets.places, counts, strict=True)]
             chosen = {sets.place_of[v].value for v in filters.get(name, ()) if v in sets.place_of}
+            # (only the places listed get a value with a copy of their labels: most count none)
+            values = [FacetValue(g.value, n, dict(g.labels)) for g, n in zip(sets.places, counts, strict=True)
+                      if n or g.value in chosen]
         else:
             counts = [sparse[name].get(value, 0) for value in table] if sparse else \
                 whole.get(name, []) if whole else [(bits & matched).bit_count() for bits in table.values()]
-            values = [FacetValue(value, n) for value, n in zip(table, counts, strict=True)]
             chosen = set(filters.get(name, ()))
-        values = [v for v in values if v.count or v.value in chosen]
+            values = [FacetValue(value, n) for value, n in zip(table, counts, strict=True) if n or value in chosen]
         if name == "century":
             values.sort(key=lambda v: _century_order(v.value))
         else:
