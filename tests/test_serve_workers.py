@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from catalogue.search.generations import WRITE_LOCK, live
+from catalogue.search.locks import FileLock
 from catalogue.service import Catalogue
 from tests.faults.faultkit import alive, held_locks, make_data, start, wait_until
 from tests.recordsamples import make_record
@@ -37,8 +39,9 @@ LAG = 1.0
 class Server:
     """A `catalogue serve --workers N` process and what it printed, read as it comes."""
 
-    def __init__(self, data: Path, workers: int):
-        self.process = start(data, "serve", "--port", "0", "--threads", "2", "--workers", str(workers))
+    def __init__(self, data: Path, workers: int, threads: int = 2, **settings: str):
+        self.process = start(data, "serve", "--port", "0", "--threads", str(threads), "--workers", str(workers),
+                             **settings)
         self.out: list[str] = []
         self.err: list[str] = []
         self.readers = [threading.Thread(target=lambda s=stream, into=lines: into.extend(iter(s.readline, "")),
@@ -211,6 +214,49 @@ def test_a_stopped_worker_holds_up_no_new_connection(server: Server) -> None:
             conn.close()
     finally:
         os.kill(first, signal.SIGCONT)
+
+
+def test_a_new_connection_goes_to_the_worker_not_busy_even_when_it_holds_more_connections(
+        data: Path, token: str) -> None:
+    """Workers of one thread: while one answers a long request (here a save waiting for an
+    index another process holds), a new connection goes to the other, which holds more
+    connections but answers none; counting connections alone, it waited for that request."""
+    server = Server(data, 2, threads=1, INDEX_WAIT_MS="4000")
+    lock = FileLock(live(data / "index") / WRITE_LOCK)
+    try:
+        pids = server.workers()
+        by_worker = connections_by_worker(server, pids)
+        first, second = pids
+        for pid, conn in by_worker.items():  # the second worker holds two (idle) connections, the first one
+            if pid == first:
+                saving = conn
+        idle = [by_worker[second]]
+        while len(idle) < 2:
+            conn = server.connect()
+            conn.connect()
+            if wait_until(lambda c=conn: owner(c, server, pids), 10) == second:
+                idle.append(conn)
+            else:
+                conn.close()
+        assert lock.acquire(5)
+        saving.request("POST", "/api/records", json.dumps(make_record(id="slow-save", title="The slow save")),
+                       {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        time.sleep(0.5)  # (the save has reached the first worker's application and waits for the index)
+        for _ in range(3):
+            conn = server.connect()
+            started = time.monotonic()
+            assert request(conn, "GET", "/api/search?q=tomb")[0] == 200
+            took = time.monotonic() - started
+            assert owner(conn, server, pids) == second and took < 2, (owner(conn, server, pids), took)
+            conn.close()
+        lock.release()
+        response = saving.getresponse()
+        assert response.status == 201, response.read()
+    finally:
+        if lock.held:
+            lock.release()
+        server.stop()
+    assert not [line for line in server.err if "Traceback" in line], server.err
 
 
 def test_a_burst_of_connections_is_spread_over_the_workers_and_each_is_answered(server: Server) -> None:

@@ -8,20 +8,27 @@ three quarters or more of them on one worker about three times in ten (8 connect
 workers, six runs: 6/2 twice and 8/0 once, which took that run from about 350 to 203
 requests/s).
 
-So each worker writes how many connections it holds into a table shared by all (memory the
-parent maps before forking), and a worker woken for a new connection leaves it to a worker
-holding fewer (HAProxy's ``leastconn``, nginx's ``least_conn``). Every worker keeps polling the
-socket, so a connection always has a worker ready for it; one that a less busy worker has
-not taken within `PATIENCE` is taken anyway (that worker may be stuck in a long request).
-A worker not yet ready, or ended, holds `ABSENT` and is never waited for.
+So each worker writes how many connections it holds, and how many requests it is answering,
+into tables shared by all (memory the parent maps before forking), and a worker woken for a
+new connection leaves it to a less loaded one (HAProxy's ``leastconn``, nginx's
+``least_conn``): fewer requests in progress first, then fewer connections. Counting
+connections alone, a worker of one thread busy with a long request (an export, a search at a
+million records) took every new connection while the other held more idle kept-alive ones,
+and each waited for that request. Every worker keeps polling the socket, so a connection
+always has a worker ready for it; one that a less loaded worker has not taken within
+`PATIENCE` is taken anyway (that worker may be stuck). A worker not yet ready, or ended,
+holds `ABSENT` and is never waited for.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.sharedctypes import RawArray
 from typing import Any
 
+from waitress.buffers import ReadOnlyFileBasedBuffer
 from waitress.server import BaseWSGIServer
 
 #: The count of a worker that is not accepting (not started yet, or ended).
@@ -31,6 +38,8 @@ ABSENT = 2**62
 PATIENCE = 0.05
 #: Pause of a worker that leaves a connection to another (its poll would return at once).
 PAUSE = 0.001
+#: What a request in progress weighs against connections: more than any worker holds.
+BUSY = 2**32
 
 
 def _channels(server: Any) -> dict[int, Any]:
@@ -45,22 +54,33 @@ def listeners(server: Any) -> list[BaseWSGIServer]:
 
 
 class LeastConnections:
-    """The connection counts of `count` workers, shared across their processes (made before
-    they are forked)."""
+    """The load of `count` workers (connections held, requests in progress), shared across
+    their processes (made before they are forked)."""
 
     def __init__(self, count: int):
         self.counts = RawArray("q", [ABSENT] * count)
+        self.busy = RawArray("q", [0] * count)
 
     def leave(self, number: int) -> None:
         """Worker `number` (from 1) ended: never wait for it (its connections ended with it)."""
         self.counts[number - 1] = ABSENT
+        self.busy[number - 1] = 0
+
+    def loads(self) -> list[int]:
+        """Each worker's load: its requests in progress (weighing `BUSY` each), then its connections."""
+        return [held + BUSY * busy for held, busy in zip(self.counts, self.busy, strict=True)]
 
     def join(self, server: Any, number: int) -> None:
         """Make the listening sockets of worker `number`'s waitress `server` (not yet running)
-        take a new connection only when no other worker holds fewer."""
+        take a new connection only when no other worker is less loaded, and count the
+        requests its application answers."""
         channels = _channels(server)
-        slot, counts = number - 1, self.counts
-        waiting = _Waiting()
+        slot, counts, busy = number - 1, self.counts, self.busy
+        waiting, lock = _Waiting(), threading.Lock()
+
+        def add(n: int) -> None:  # (the worker's request threads share its slot)
+            with lock:
+                busy[slot] += n
 
         def held() -> int:  # (the listeners and waitress's trigger count too, the same in every worker)
             counts[slot] = len(channels)
@@ -72,14 +92,54 @@ class LeastConnections:
                 return bool(readable())
 
             def handle_accept(accept: Any = listener.handle_accept) -> None:
-                if held() > min(counts) and waiting.longer():
+                held()
+                loads = self.loads()
+                if loads[slot] > min(loads) and waiting.longer():
                     time.sleep(PAUSE)
                     return
                 accept()
                 held()
 
             listener.readable, listener.handle_accept = readable, handle_accept
+            listener.application = counted(listener.application, add)
         held()
+
+
+def counted(app: Callable[..., Iterable[bytes]], add: Callable[[int], None]) -> Callable[..., Iterable[bytes]]:
+    """`app` counting its requests in progress with `add`: from the call until the server
+    closes the response (waitress does once it has written it, or failed); a file handed to
+    the server to send (a static file) ends the request's work at once."""
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        add(1)
+        try:
+            body = app(environ, start_response)
+        except BaseException:
+            add(-1)
+            raise
+        if isinstance(body, ReadOnlyFileBasedBuffer):  # (kept unwrapped: the server sends it as a file)
+            add(-1)
+            return body
+        return _Answering(body, add)
+
+    return application
+
+
+class _Answering:
+    """A response being written: closing it counts its request out, whatever its own close does."""
+
+    def __init__(self, body: Iterable[bytes], add: Callable[[int], None]):
+        self.body, self.add = body, add
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.body)
+
+    def close(self) -> None:
+        try:
+            if (close := getattr(self.body, "close", None)) is not None:
+                close()
+        finally:
+            self.add(-1)
 
 
 class _Waiting:
