@@ -227,11 +227,8 @@ def test_a_new_connection_goes_to_the_worker_not_busy_even_when_it_holds_more_co
         pids = server.workers()
         by_worker = connections_by_worker(server, pids)
         first, second = pids
-        for pid, conn in by_worker.items():  # the second worker holds two (idle) connections, the first one
-            if pid == first:
-                saving = conn
-        idle = [by_worker[second]]
-        while len(idle) < 2:
+        saving, idle = by_worker[first], [by_worker[second]]
+        while len(idle) < 2:  # the second worker holds two (idle) connections, the first one
             conn = server.connect()
             conn.connect()
             if wait_until(lambda c=conn: owner(c, server, pids), 10) == second:
