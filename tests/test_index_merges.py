@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from catalogue.search import generations, writing
-from catalogue.service import Catalogue
+from catalogue.search import feeding, generations, writing
+from catalogue.service import Catalogue, imports
 from tests.conftest import INDEX_WAIT_MS
 
 SOURCE = [{"id": "s1", "citation": "Test citation, 2024.", "publisher": "Test Press"}]
@@ -103,6 +103,27 @@ def test_merges_never_join_a_full_builds_segments(tmp_path: Path, monkeypatch: p
     assert answers(catalogue) == expected and expected[0] == 208
     catalogue.close()
 
+
+
+def test_merges_never_join_an_imports_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import's writer processes each write a segment of their share of a commit's changes
+    (`PARALLEL_COMMIT_EVERY`): a large write's, left as written, and not counted towards
+    `MAX_SEGMENTS`, so an edit after the import adds its segment without merging. Counted as
+    small, the sixteen here made the edit's commit join fourteen of them with it."""
+    for name, value in (("SEGMENT_DOCS", 400), ("PARALLEL_COMMIT_EVERY", 400), ("PARALLEL_MIN", 300),
+                        ("BATCH", 50), ("_single_threaded", lambda: True)):
+        monkeypatch.setattr(writing, name, value)
+    monkeypatch.setattr(feeding, "START_AT", 300)
+    monkeypatch.setattr(imports, "IMPORT_BATCH", 100)
+    catalogue = Catalogue(tmp_path / "data", index_wait_ms=INDEX_WAIT_MS)
+    catalogue.import_records((f"test:{n}", record(n)) for n in range(3200))
+    folder = generations.live(catalogue.data_dir / "index")
+    imported = [s.doc_count_all() for s in generations.toc_segments(folder)]
+    assert sum(imported) == 3200 and max(imported) <= 200 and len(imported) >= writing.MAX_SEGMENTS, imported
+    catalogue.create(record(5000))
+    assert [s.doc_count_all() for s in generations.toc_segments(folder)] == [*imported, 1]
+    assert answers(catalogue)[0] == 3201
+    catalogue.close()
 
 def _whoosh_merges(present: list[Any]) -> list[Any]:
     """The segments Whoosh 2.7.4's `MERGE_SMALL` would merge (its test, without merging)."""
