@@ -256,6 +256,47 @@ def test_a_new_connection_goes_to_the_worker_not_busy_even_when_it_holds_more_co
     assert not [line for line in server.err if "Traceback" in line], server.err
 
 
+
+def test_a_client_connecting_again_at_its_answer_goes_to_the_worker_that_answered_not_the_busy_one(
+        data: Path, token: str) -> None:
+    """A worker counts its request out before the answer's last piece is written, so a client
+    that reads its answer and at once connects again (an archivist's save after reading the
+    record) never finds the worker that answered still counted busy. Counted out after the
+    write, it sometimes was: the new connection went to the other worker, busy with a long
+    request (here a save waiting for an index another process holds), and waited for it."""
+    server = Server(data, 2, threads=1, INDEX_WAIT_MS="5000")
+    lock = FileLock(live(data / "index") / WRITE_LOCK)
+    try:
+        pids = server.workers()
+        by_worker = connections_by_worker(server, pids)
+        first, second = pids
+        saving, idle = by_worker[first], [by_worker[second]]
+        while len(idle) < 3:  # the free worker holds more connections than the busy one will
+            conn = server.connect()
+            conn.connect()
+            if wait_until(lambda c=conn: owner(c, server, pids), 10) == second:
+                idle.append(conn)
+            else:
+                conn.close()
+        assert lock.acquire(5)
+        saving.request("POST", "/api/records", json.dumps(make_record(id="slow-save", title="The slow save")),
+                       {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        time.sleep(0.5)  # (the save has reached the first worker's application and waits for the index)
+        began = time.monotonic()
+        for n in range(40):
+            conn = server.connect()
+            assert request(conn, "GET", "/api/search?q=tomb")[0] == 200
+            conn.close()
+            assert time.monotonic() - began < 3, f"request {n + 1} waited for the busy worker"
+        lock.release()
+        response = saving.getresponse()
+        assert response.status == 201, response.read()
+    finally:
+        if lock.held:
+            lock.release()
+        server.stop()
+    assert not [line for line in server.err if "Traceback" in line], server.err
+
 def test_a_burst_of_connections_is_spread_over_the_workers_and_each_is_answered(server: Server) -> None:
     pids = server.workers()
     conns = [server.connect() for _ in range(16)]
