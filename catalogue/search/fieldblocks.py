@@ -19,11 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from ._whoosh import formats, length_to_byte, pack_ushort
+from ._whoosh import byte_to_length, formats, pack_ushort
 from .packing import (
     COMPRESS_FROM,
     COUNTS,
-    FIRST,
     HEADER,
     NONE,
     POSITIONS,
@@ -109,15 +108,19 @@ def write_terms(fieldwriter: Any, keys: Sequence[bytes], ids: np.ndarray, weight
 def _write_chunk(fieldwriter: Any, keys: Sequence[bytes], numbers: range, first_blocks: list[int],
                  blocks: _Blocks | None, one_by_one: Callable[[int], None]) -> None:
     """Write the terms `numbers` of `keys`, term `numbers[i]` of the `blocks` from
-    `first_blocks[i]` to `first_blocks[i + 1]` (None: term by term)."""
+    `first_blocks[i]` to `first_blocks[i + 1]` (None: term by term). The blocks' bytes are
+    gathered and written together, at the end or before a term written term by term."""
     postwriter = fieldwriter._postwriter
     postfile, level, table = postwriter._postfile, postwriter._compression, fieldwriter._tindex
     prefix = pack_ushort(fieldwriter._fieldid)
     offset = postfile.tell()
+    pending: list[bytes] = []
     for number in numbers:
         i = number - numbers.start
         info = None if blocks is None else blocks.term_info(first_blocks[i], first_blocks[i + 1])
         if info is None:
+            postfile.write(b"".join(pending))
+            pending = []
             one_by_one(number)
             offset = postfile.tell()
             continue
@@ -129,11 +132,11 @@ def _write_chunk(fieldwriter: Any, keys: Sequence[bytes], numbers: range, first_
                 data = zlib.compress(data, used)
             size = -len(data) if b == first_blocks[i + 1] - 1 else len(data)
             head = HEADER.pack(size, *blocks.header(b), used, *blocks.header_lengths(b))
-            postfile.write(head)
-            postfile.write(data)
+            pending += (head, data)
             offset += len(head) + len(data)
         info._offset, info._length = start, offset - start
         table.add(prefix + keys[number], info)
+    postfile.write(b"".join(pending))
 
 
 class _Blocks:
@@ -146,6 +149,7 @@ class _Blocks:
         self.kind = kind
         self.first = ids.astype("<u4").tobytes()
         self.starts, self.ends = starts[:-1].tolist(), starts[1:].tolist()
+        self.first_ids, self.last_ids = ids[starts[:-1]].tolist(), ids[starts[1:] - 1].tolist()
         gaps = np.zeros(len(ids), dtype=np.int64)
         gaps[:-1] = np.diff(ids)
         gaps[starts[1:] - 1] = 0  # (from one block's last posting to the next block's first)
@@ -173,15 +177,21 @@ class _Blocks:
         self.float32 = weights.astype("<f4").tobytes()
 
     def _lengths(self, ids: np.ndarray, lengths: np.ndarray | None, starts: np.ndarray) -> None:
+        """Each block's shortest (None: no length) and longest field length, and both as the
+        length bytes of its header (`length_to_byte`, for all blocks at once)."""
         heads = starts[:-1]
         if lengths is None:
             self.shortest: list[Any] = [None] * len(heads)
             self.longest = [0] * len(heads)
+            self.length_bytes = [(0, 0)] * len(heads)
             return
         found = lengths[ids]
         shortest = np.minimum.reduceat(np.where(found == 0, _NO_LENGTH, found), heads)
-        self.longest = np.maximum.reduceat(found, heads).tolist()
+        longest = np.maximum.reduceat(found, heads)
+        self.longest = longest.tolist()
         self.shortest = [None if n == _NO_LENGTH else n for n in shortest.tolist()]
+        low = np.where(shortest == _NO_LENGTH, 0, _length_bytes(shortest))
+        self.length_bytes = list(zip(low.tolist(), _length_bytes(np.maximum(longest, 0)).tolist(), strict=True))
 
     def data(self, i: int) -> bytes:
         """Term `i`'s block data, as `packing.pack` makes it."""
@@ -202,23 +212,29 @@ class _Blocks:
 
     def header(self, i: int) -> tuple[int, int, float]:
         """Block `i`'s postings, last document number and highest weight, for its header."""
-        return self.ends[i] - self.starts[i], self.last_id(i), max(0.0, self.tops[i])
+        return self.ends[i] - self.starts[i], self.last_ids[i], max(0.0, self.tops[i])
 
     def header_lengths(self, i: int) -> tuple[int, int]:
         """Block `i`'s shortest and longest field length, as its header keeps them."""
-        return length_to_byte(self.shortest[i]), length_to_byte(max(0, self.longest[i]))
+        return self.length_bytes[i]
 
     def first_id(self, i: int) -> int:
-        return FIRST.unpack_from(self.first, self.starts[i] * 4)[0]
+        return self.first_ids[i]
 
     def last_id(self, i: int) -> int:
-        return FIRST.unpack_from(self.first, (self.ends[i] - 1) * 4)[0]
+        return self.last_ids[i]
 
     def term_info(self, first: int, end: int) -> TermInfo | None:
         """The statistics of the term of blocks `first` to `end` as Whoosh's writer keeps them
         (`W3TermInfo.add_block` block after block); None when its lengths are ones that writer
         fails on (a block without lengths after one with them), left to that writer."""
         info = TermInfo()
+        if end == first + 1 and self.whole[first]:  # (most terms: one block of whole weights)
+            info._df = self.ends[first] - self.starts[first]
+            info._weight, info._maxweight = self.sums[first], max(0.0, self.tops[first])
+            info._minlength, info._maxlength = self.shortest[first], max(0, self.longest[first])
+            info._minid, info._maxid = self.first_ids[first], self.last_ids[first]
+            return info
         info._df = self.ends[end - 1] - self.starts[first]
         if all(self.whole[first:end]):
             info._weight = sum(self.sums[first:end])
@@ -239,6 +255,16 @@ class _Blocks:
         info._minid = self.first_id(first)
         info._maxid = self.last_id(end - 1)
         return info
+
+
+#: The field length each length byte stands for (`byte_to_length`); `length_to_byte` gives a
+#: length the byte of where it would go in this table (lengths from 106,374: 255).
+LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+
+
+def _length_bytes(lengths: np.ndarray) -> np.ndarray:
+    """`length_to_byte` of each of `lengths` (none None)."""
+    return np.where(lengths >= 106374, 255, np.searchsorted(LENGTHS, lengths, side="left"))
 
 
 def _blocks(kind: int, ids: np.ndarray, weights: np.ndarray, starts: np.ndarray, values: np.ndarray | None,

@@ -22,13 +22,12 @@ from typing import Any
 import numpy as np
 
 from . import fieldblocks
-from ._whoosh import LENGTHS_COLUMN, _lenfield, analysis, byte_to_length, fields, formats, pack_uint
+from ._whoosh import LENGTHS_COLUMN, _lenfield, analysis, fields, formats, pack_uint
 from .analysis import SEPARATOR
 from .blocks import info_blocks
 from .packing import COUNTS, NONE, POSITIONS, Block, whoosh_values
 from .terms import CompactTermsReader
 
-_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 #: A field's postings of one document, as parallel lists: its terms (str, encoded when the
 #: segment is written), their weights and encoded values (empty when the field's format keeps
 #: none), then the field's length.
@@ -247,7 +246,7 @@ def _field_lengths(lengths: Any, fieldname: str, size: int) -> np.ndarray | None
     raw = np.zeros(max(size, reader._count), dtype=np.uint8)
     data = reader._dbfile.get(reader._basepos, reader._count)
     raw[: reader._count] = np.frombuffer(data, dtype=np.uint8)
-    return _LENGTHS[raw]
+    return fieldblocks.LENGTHS[raw]
 
 
 def write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: MemoryPool, size: int,
