@@ -104,7 +104,6 @@ def test_merges_never_join_a_full_builds_segments(tmp_path: Path, monkeypatch: p
     catalogue.close()
 
 
-
 def test_merges_never_join_an_imports_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An import's writer processes each write a segment of their share of a commit's changes
     (`PARALLEL_COMMIT_EVERY`): a large write's, left as written, and not counted towards
@@ -124,6 +123,7 @@ def test_merges_never_join_an_imports_segments(tmp_path: Path, monkeypatch: pyte
     assert [s.doc_count_all() for s in generations.toc_segments(folder)] == [*imported, 1]
     assert answers(catalogue)[0] == 3201
     catalogue.close()
+
 
 def _whoosh_merges(present: list[Any]) -> list[Any]:
     """The segments Whoosh 2.7.4's `MERGE_SMALL` would merge (its test, without merging)."""

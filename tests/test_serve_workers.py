@@ -8,6 +8,7 @@ in /proc/net/tcp, and the worker holding that socket in /proc/PID/fd."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -216,36 +217,31 @@ def test_a_stopped_worker_holds_up_no_new_connection(server: Server) -> None:
         os.kill(first, signal.SIGCONT)
 
 
-def test_a_new_connection_goes_to_the_worker_not_busy_even_when_it_holds_more_connections(
-        data: Path, token: str) -> None:
-    """Workers of one thread: while one answers a long request (here a save waiting for an
-    index another process holds), a new connection goes to the other, which holds more
-    connections but answers none; counting connections alone, it waited for that request."""
-    server = Server(data, 2, threads=1, INDEX_WAIT_MS="4000")
+@contextlib.contextmanager
+def first_worker_busy(data: Path, token: str, wait_ms: int, idle: int) -> Iterator[tuple[Server, list[int], int]]:
+    """Two workers of one thread, the first answering a save that waits (up to `wait_ms`) for an
+    index the test holds, the second holding `idle` idle connections to the first's one: the
+    server, the workers' pids and the second's. Afterwards the save goes through, and no
+    worker printed a traceback."""
+    server = Server(data, 2, threads=1, INDEX_WAIT_MS=str(wait_ms))
     lock = FileLock(live(data / "index") / WRITE_LOCK)
     try:
         pids = server.workers()
         by_worker = connections_by_worker(server, pids)
         first, second = pids
-        saving, idle = by_worker[first], [by_worker[second]]
-        while len(idle) < 2:  # the second worker holds two (idle) connections, the first one
+        saving, held = by_worker[first], [by_worker[second]]
+        while len(held) < idle:
             conn = server.connect()
             conn.connect()
             if wait_until(lambda c=conn: owner(c, server, pids), 10) == second:
-                idle.append(conn)
+                held.append(conn)
             else:
                 conn.close()
         assert lock.acquire(5)
         saving.request("POST", "/api/records", json.dumps(make_record(id="slow-save", title="The slow save")),
                        {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
         time.sleep(0.5)  # (the save has reached the first worker's application and waits for the index)
-        for _ in range(3):
-            conn = server.connect()
-            started = time.monotonic()
-            assert request(conn, "GET", "/api/search?q=tomb")[0] == 200
-            took = time.monotonic() - started
-            assert owner(conn, server, pids) == second and took < 2, (owner(conn, server, pids), took)
-            conn.close()
+        yield server, pids, second
         lock.release()
         response = saving.getresponse()
         assert response.status == 201, response.read()
@@ -255,6 +251,20 @@ def test_a_new_connection_goes_to_the_worker_not_busy_even_when_it_holds_more_co
         server.stop()
     assert not [line for line in server.err if "Traceback" in line], server.err
 
+
+def test_a_new_connection_goes_to_the_worker_not_busy_even_when_it_holds_more_connections(
+        data: Path, token: str) -> None:
+    """Workers of one thread: while one answers a long request (here a save waiting for an
+    index another process holds), a new connection goes to the other, which holds more
+    connections but answers none; counting connections alone, it waited for that request."""
+    with first_worker_busy(data, token, wait_ms=4000, idle=2) as (server, pids, second):
+        for _ in range(3):
+            conn = server.connect()
+            started = time.monotonic()
+            assert request(conn, "GET", "/api/search?q=tomb")[0] == 200
+            took = time.monotonic() - started
+            assert owner(conn, server, pids) == second and took < 2, (owner(conn, server, pids), took)
+            conn.close()
 
 
 def test_a_client_connecting_again_at_its_answer_goes_to_the_worker_that_answered_not_the_busy_one(
@@ -264,38 +274,14 @@ def test_a_client_connecting_again_at_its_answer_goes_to_the_worker_that_answere
     record) never finds the worker that answered still counted busy. Counted out after the
     write, it sometimes was: the new connection went to the other worker, busy with a long
     request (here a save waiting for an index another process holds), and waited for it."""
-    server = Server(data, 2, threads=1, INDEX_WAIT_MS="5000")
-    lock = FileLock(live(data / "index") / WRITE_LOCK)
-    try:
-        pids = server.workers()
-        by_worker = connections_by_worker(server, pids)
-        first, second = pids
-        saving, idle = by_worker[first], [by_worker[second]]
-        while len(idle) < 3:  # the free worker holds more connections than the busy one will
-            conn = server.connect()
-            conn.connect()
-            if wait_until(lambda c=conn: owner(c, server, pids), 10) == second:
-                idle.append(conn)
-            else:
-                conn.close()
-        assert lock.acquire(5)
-        saving.request("POST", "/api/records", json.dumps(make_record(id="slow-save", title="The slow save")),
-                       {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
-        time.sleep(0.5)  # (the save has reached the first worker's application and waits for the index)
+    with first_worker_busy(data, token, wait_ms=5000, idle=3) as (server, _, _):
         began = time.monotonic()
         for n in range(40):
             conn = server.connect()
             assert request(conn, "GET", "/api/search?q=tomb")[0] == 200
             conn.close()
             assert time.monotonic() - began < 3, f"request {n + 1} waited for the busy worker"
-        lock.release()
-        response = saving.getresponse()
-        assert response.status == 201, response.read()
-    finally:
-        if lock.held:
-            lock.release()
-        server.stop()
-    assert not [line for line in server.err if "Traceback" in line], server.err
+
 
 def test_a_burst_of_connections_is_spread_over_the_workers_and_each_is_answered(server: Server) -> None:
     pids = server.workers()
