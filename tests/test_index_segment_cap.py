@@ -108,12 +108,15 @@ def test_a_writers_postings_never_pass_the_cap_by_more_than_a_document(tmp_path:
 
 
 def _deep_size(pool: segments.MemoryPool) -> int:
-    """The bytes of a pool's arrays, dictionaries, terms and (distinct) values."""
+    """The bytes of a pool's arrays (of postings and of occurrences), dictionaries, terms and
+    (distinct) values."""
     seen: set[int] = set()
     total = 0
     for postings in pool.fields.values():
         total += sys.getsizeof(postings.terms) + sum(sys.getsizeof(term) for term in postings.terms)
         total += sum(sys.getsizeof(a) for a in (postings.term_nos, postings.ids, postings.weights, postings.values))
+        if (found := postings.occurrences) is not None:
+            total += sum(sys.getsizeof(a) for a in (found.term_nos, found.docs, found.positions))
         for value in postings.values:
             if id(value) not in seen:
                 seen.add(id(value))

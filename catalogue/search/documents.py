@@ -266,8 +266,10 @@ def document(record: dict[str, Any], revision: int, extra: PlaceNames | None = N
     return doc
 
 
-def analysed(doc: dict[str, Any], schema: fields.Schema, common: pairs.Common | None) -> dict[str, segments.Items]:
-    """The postings of a document's analysed fields (each text tokenised once), adding its
+def analysed(doc: dict[str, Any], schema: fields.Schema,
+             common: pairs.Common | None) -> dict[str, segments.Items | list[str]]:
+    """What `segments.add_document` indexes of a document's analysed fields: the term at each
+    position of its texts (each tokenised once), the postings of its facet fields; adds its
     `pairs` field to `doc` when the generation has common words."""
     split: dict[str, Words] = {}  # each distinct text split into words once
     sequences = {}
@@ -283,8 +285,7 @@ def analysed(doc: dict[str, Any], schema: fields.Schema, common: pairs.Common | 
             sequences[name] = sequence(kind, split[text])
     if common and pairs.PAIRS in schema and (found := pairs.doc_pairs(doc, common, sequences)):
         doc[pairs.PAIRS] = found
-    out = {name: (segments.positional_items(t) if type(schema[name].format) is formats.Positions
-                  else segments.frequency_token_items(t)) for name, t in sequences.items()}
+    out: dict[str, segments.Items | list[str]] = dict(sequences)
     for name in (*FACET_FIELDS.values(), pairs.PAIRS):
         if name in doc and name in schema and (items := segments.FORMAT_ITEMS.get(type(schema[name].format))):
             out[name] = items(doc[name])

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._whoosh import byte_to_length, formats, pack_ushort
+from .occurrences import Encoded
 from .packing import (
     COMPRESS_FROM,
     COUNTS,
@@ -160,7 +161,8 @@ class _Blocks:
         if kind == POSITIONS:
             if values is None:
                 raise Unsupported("positions without values")
-            position_counts, position_gaps = many_gaps(values)
+            position_counts, position_gaps = (values.counts, values.gaps) if isinstance(values, Encoded) \
+                else many_gaps(values)
             bounds = np.concatenate([[0], np.cumsum(position_counts)])[starts]
             self.positions = (_Arrays(position_counts, starts), _Arrays(position_gaps, bounds))
 
@@ -271,7 +273,7 @@ def _blocks(kind: int, ids: np.ndarray, weights: np.ndarray, starts: np.ndarray,
             lengths: np.ndarray | None) -> _Blocks | None:
     """The field's blocks, or None when its values are not what this writer packs (Frequency
     values other than the whole weights, positions Whoosh did not write)."""
-    if kind == COUNTS:
+    if kind == COUNTS and not isinstance(values, Encoded):  # (Encoded: counts made from the weights)
         if values is None or len(values) != len(ids):
             return None
         joined = b"".join(values)

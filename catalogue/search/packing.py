@@ -249,7 +249,7 @@ _FEW = 24
 
 def position_gaps(values: Sequence[bytes]) -> tuple[list[int], list[int]]:
     """Each posting's position count and the gaps of its positions (its first from 0), flat,
-    from `formats.Positions` values (what Whoosh and `segments.positional_items` write)."""
+    from `formats.Positions` values (what Whoosh and `occurrences.positional_items` write)."""
     if len(values) < _FEW:
         return _few_gaps(values)
     counts, gaps = many_gaps(values)

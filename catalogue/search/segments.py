@@ -13,9 +13,7 @@ same codec (`tests/test_index_bulk.py` compares them term by term).
 from __future__ import annotations
 
 from array import array
-from collections import Counter, defaultdict
 from collections.abc import Callable
-from operator import sub
 from pickle import dumps
 from typing import Any
 
@@ -25,55 +23,17 @@ from . import fieldblocks
 from ._whoosh import LENGTHS_COLUMN, _lenfield, analysis, fields, formats, pack_uint
 from .analysis import SEPARATOR
 from .blocks import info_blocks
+from .occurrences import (
+    Encoded,
+    Items,
+    Occurrences,
+    encode_count,
+    encode_positions,
+    frequency_token_items,
+    positional_items,
+)
 from .packing import COUNTS, NONE, POSITIONS, Block, whoosh_values
 from .terms import CompactTermsReader
-
-#: A field's postings of one document, as parallel lists: its terms (str, encoded when the
-#: segment is written), their weights and encoded values (empty when the field's format keeps
-#: none), then the field's length.
-Items = tuple[list[str], list[float], list[bytes], int]
-
-
-_ONE_POSITION: dict[int, bytes] = {}
-_COUNTS: dict[int, bytes] = {}
-
-
-def _encode_count(n: int) -> bytes:
-    """`formats.Frequency.encode`, memoised: the pool keeps one bytes object per count."""
-    found = _COUNTS.get(n)
-    if found is None:
-        found = _COUNTS[n] = pack_uint(n)
-    return found
-
-
-def _encode_positions(poslist: list[int]) -> bytes:
-    """`formats.Positions.encode` (delta-coded positions), memoised for single positions."""
-    if len(poslist) == 1:
-        found = _ONE_POSITION.get(poslist[0])
-        if found is None:
-            found = _ONE_POSITION[poslist[0]] = pack_uint(1) + dumps([poslist[0]], 2)
-        return found
-    return pack_uint(len(poslist)) + dumps([poslist[0], *map(sub, poslist[1:], poslist)], 2)
-
-
-def positional_items(sequence: list[str]) -> Items:
-    """The postings of a Positions field from the term at each of its positions ("" for a
-    dropped word, see `analysis.sequence`), and the field's length."""
-    poses: defaultdict[str, list[int]] = defaultdict(list)
-    for pos, term in enumerate(sequence):
-        poses[term].append(pos)
-    dropped = poses.pop("", ())
-    return (list(poses), [float(len(p)) for p in poses.values()],
-            list(map(_encode_positions, poses.values())), len(sequence) - len(dropped))
-
-
-def frequency_token_items(sequence: list[str]) -> Items:
-    """The postings of a Frequency field from the term at each of its positions and the
-    field's length (`formats.Frequency.word_values`: the count as weight, packed as the value)."""
-    counts = Counter(sequence)
-    dropped = counts.pop("", 0)
-    return (list(counts), list(map(float, counts.values())), list(map(_encode_count, counts.values())),
-            len(sequence) - dropped)
 
 
 def _value_terms(value: str) -> list[str]:
@@ -86,7 +46,7 @@ def frequency_items(value: str) -> Items:
     counts = dict.fromkeys(values, 0)  # (a few values: a Counter costs more to make than to fill)
     for v in values:
         counts[v] += 1
-    return (list(counts), list(map(float, counts.values())), list(map(_encode_count, counts.values())),
+    return (list(counts), list(map(float, counts.values())), list(map(encode_count, counts.values())),
             len(values))
 
 
@@ -98,13 +58,15 @@ def existence_items(value: str) -> Items:
 
 # -- the pool --------------------------------------------------------------------------------
 
-#: Bytes of memory a posting and a term take in the pool, measured with tracemalloc on
+#: Bytes of memory a posting, an analysed word and a term take in the pool, measured on
 #: synthetic records (`tests/test_index_segment_cap.py` checks the estimate against the sizes):
 #: a posting's term number, document number and weight (4 bytes each, arrays growing by an
 #: eighth) and a pointer to its value (shared for a single position or count; a few
-#: positions' own bytes), a term's bytes and dictionary entry.
+#: positions' own bytes); a word's term number, document number and, in a Positions field,
+#: position (`occurrences`: 10.2 bytes on average); a term's bytes and dictionary entry (82).
 POSTING_BYTES = 22
-TERM_BYTES = 100
+OCCURRENCE_BYTES = 10
+TERM_BYTES = 85
 
 
 #: Says whether a merge should stop now and leave its work (a change is waiting for the index).
@@ -132,17 +94,42 @@ class FieldPostings:
     term when written: UTF-8 sorts as code points do. A field that also gets bytes (Whoosh's
     own analysis, a merged segment's postings) is kept as bytes from then on."""
 
-    __slots__ = ("ids", "term_nos", "terms", "text", "values", "weights")
+    __slots__ = ("ids", "occurrences", "term_nos", "terms", "text", "values", "weights")
 
     def __init__(self) -> None:
         self.terms: dict[str | bytes, int] = {}
         self.text: bool | None = None  # (str keys; None: no term yet)
         self.term_nos, self.ids, self.weights = array("I"), array("I"), array("f")
         self.values: list[bytes] = []
+        #: The words of documents added by `add_sequence`, grouped into postings when written.
+        self.occurrences: Occurrences | None = None
+
+    def add_sequence(self, docnum: int, sequence: list[str], positional: bool) -> int:
+        """A document's analysed field as its term at each position ("" for a dropped word):
+        kept as occurrences (`catalogue.search.occurrences`); the field's length."""
+        if self.occurrences is None:
+            if self.ids or self.text is False:  # (postings of another kind came first)
+                terms, weights, values, length = (positional_items if positional else frequency_token_items)(sequence)
+                self.add_items(docnum, terms, weights, values)
+                return length
+            self.occurrences, self.text = Occurrences(positional), True
+        return self.occurrences.add(self.terms, docnum, sequence)  # type: ignore[arg-type]
+
+    def _settle(self) -> None:
+        """Turn the occurrences into postings, before postings of another kind follow them."""
+        occurrences, self.occurrences = self.occurrences, None
+        if occurrences is not None and len(occurrences):
+            term_nos, ids, weights, values = occurrences.postings()
+            self.term_nos.frombytes(term_nos.tobytes())
+            self.ids.frombytes(ids.astype(np.uint32).tobytes())
+            self.weights.frombytes(weights.tobytes())
+            self.values += values
 
     def add_items(self, docnum: int, terms: list[str] | list[bytes], weights: list[float], values: list[bytes]) -> None:
         """A document's postings of this field: its distinct terms (str, or bytes as Whoosh
         encodes them), their weights and encoded values (none when the field's format keeps none)."""
+        if self.occurrences is not None:
+            self._settle()
         if terms and (text := type(terms[0]) is str) is not self.text:
             terms = self._kind(text, terms)
         numbers = self.terms
@@ -159,6 +146,8 @@ class FieldPostings:
     def add_term(self, term: bytes, ids: np.ndarray, weights: np.ndarray, values: list[bytes]) -> None:
         """All of a term's postings from one merged segment at once (documents in increasing
         order, after those added before: `by_term` keeps each term's postings in the order added)."""
+        if self.occurrences is not None:
+            self._settle()
         if self.text is not False:
             self._kind(False, [term])
         number = self.terms.setdefault(term, len(self.terms))
@@ -179,7 +168,7 @@ class FieldPostings:
             return terms
         return [t.encode() for t in terms]
 
-    def by_term(self) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    def by_term(self) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray, np.ndarray | Encoded | None]:
         """The terms in ascending order, and document numbers, weights and values regrouped in
         that order (each term's in document order), with where each term's postings start."""
         keys = sorted(self.terms)
@@ -187,6 +176,8 @@ class FieldPostings:
         rank[np.fromiter(map(self.terms.__getitem__, keys), dtype=np.int64, count=len(keys))] = np.arange(len(keys))
         if self.text:
             keys = [key.encode() for key in keys]
+        if self.occurrences is not None:
+            return (keys, *self.occurrences.grouped(rank, len(keys)))
         numbers = rank[np.frombuffer(self.term_nos, dtype=np.uint32)]
         order = np.argsort(numbers, kind="stable")
         starts = np.zeros(len(keys) + 1, dtype=np.int64)
@@ -227,7 +218,8 @@ class MemoryPool:
 
     def estimate(self) -> int:
         """About how many bytes of memory the pool holds (see `POSTING_BYTES`)."""
-        return sum(len(f.ids) * POSTING_BYTES + len(f.terms) * TERM_BYTES for f in self.fields.values())
+        return sum(len(f.ids) * POSTING_BYTES + len(f.occurrences or ()) * OCCURRENCE_BYTES + len(f.terms) * TERM_BYTES
+                   for f in self.fields.values())
 
     def iter_postings(self) -> MemoryPool:
         return self  # handed whole to `write_postings`
@@ -310,14 +302,14 @@ def _posting_values(block: Block, fmt: Any) -> list[bytes]:
     if block.kind == NONE:
         return []
     if block.kind == COUNTS:
-        return list(map(_encode_count, block.weights.astype(np.int64).tolist()))
+        return list(map(encode_count, block.weights.astype(np.int64).tolist()))
     if block.kind != POSITIONS or block.counts is None or block.gaps is None:
         return list(whoosh_values(block, fmt))
     counts, gaps = block.counts.tolist(), block.gaps.tolist()
     out, at = [], 0
     for count in counts:
         if count == 1:  # (a position is its own first gap)
-            out.append(_encode_positions(gaps[at:at + 1]))
+            out.append(encode_positions(gaps[at:at + 1]))
         else:
             out.append(pack_uint(count) + dumps(gaps[at:at + count], 2))
         at += count
@@ -438,9 +430,10 @@ def _whoosh_items(pool: MemoryPool, fieldname: str, plan: _Plan, value: Any) -> 
     return terms, weights, values, length
 
 
-def add_document(writer: Any, pool: MemoryPool, doc: dict[str, Any], analysed: dict[str, Items]) -> None:
-    """`SegmentWriter.add_document` with the fields in `analysed` given as (postings, length),
-    made by our functions; every other field as Whoosh's own `field.index` indexes it (`_whoosh_items`)."""
+def add_document(writer: Any, pool: MemoryPool, doc: dict[str, Any], analysed: dict[str, Items | list[str]]) -> None:
+    """`SegmentWriter.add_document` with the fields in `analysed` given by our functions, as
+    their term at each position (analysed text) or as (postings, length); every other field
+    as Whoosh's own `field.index` indexes it (`_whoosh_items`)."""
     perdoc = writer.perdocwriter
     schema = writer.schema
     docnum = writer.docnum
@@ -453,8 +446,12 @@ def add_document(writer: Any, pool: MemoryPool, doc: dict[str, Any], analysed: d
         length = 0
         if indexed:
             found = analysed.get(fieldname)
-            terms, weights, values, count = found if found is not None else _whoosh_items(pool, fieldname, plan, value)
-            pool.field(fieldname).add_items(docnum, terms, weights, values)
+            postings = pool.field(fieldname)
+            if type(found) is list:  # (an analysed field's term at each position)
+                count = postings.add_sequence(docnum, found, type(field.format) is formats.Positions)
+            else:
+                terms, weights, values, count = _whoosh_items(pool, fieldname, plan, value) if found is None else found
+                postings.add_items(docnum, terms, weights, values)
             if scorable:
                 length = count
         perdoc.add_field(fieldname, field, value if stored else None, length)

@@ -1,0 +1,177 @@
+"""A field's analysed words kept as occurrences until its segment is written, then grouped
+into postings by numpy.
+
+Documents come one at a time with the term at each position of an analysed field
+(`analysis.sequence`). Grouping each document's positions per term in Python, and pickling
+each posting's positions as Whoosh's value only for the block writer to read them back into
+arrays (`packing.many_gaps`), took a third of a writer process's time in an import. Here a
+document costs a dictionary lookup per word and three array appends; a field's occurrences
+are grouped into postings once, when the segment is written, and their counts and positions
+stay arrays (`Encoded`), made into Whoosh's bytes only for a term written posting by posting.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter, defaultdict
+from operator import sub
+from pickle import dumps
+
+import numpy as np
+
+from ._whoosh import pack_uint
+
+#: A field's postings of one document, as parallel lists: its terms (str, encoded when the
+#: segment is written), their weights and encoded values (empty when the field's format keeps
+#: none), then the field's length.
+Items = tuple[list[str], list[float], list[bytes], int]
+
+_ONE_POSITION: dict[int, bytes] = {}
+_COUNTS: dict[int, bytes] = {}
+
+
+def encode_count(n: int) -> bytes:
+    """`formats.Frequency.encode`, memoised: the pool keeps one bytes object per count."""
+    found = _COUNTS.get(n)
+    if found is None:
+        found = _COUNTS[n] = pack_uint(n)
+    return found
+
+
+def encode_positions(poslist: list[int]) -> bytes:
+    """`formats.Positions.encode` (delta-coded positions), memoised for single positions."""
+    if len(poslist) == 1:
+        found = _ONE_POSITION.get(poslist[0])
+        if found is None:
+            found = _ONE_POSITION[poslist[0]] = pack_uint(1) + dumps([poslist[0]], 2)
+        return found
+    return pack_uint(len(poslist)) + dumps([poslist[0], *map(sub, poslist[1:], poslist)], 2)
+
+
+def positional_items(sequence: list[str]) -> Items:
+    """The postings of a Positions field from the term at each of its positions ("" for a
+    dropped word, see `analysis.sequence`), and the field's length."""
+    poses: defaultdict[str, list[int]] = defaultdict(list)
+    for pos, term in enumerate(sequence):
+        poses[term].append(pos)
+    dropped = poses.pop("", ())
+    return (list(poses), [float(len(p)) for p in poses.values()],
+            list(map(encode_positions, poses.values())), len(sequence) - len(dropped))
+
+
+def frequency_token_items(sequence: list[str]) -> Items:
+    """The postings of a Frequency field from the term at each of its positions and the
+    field's length (`formats.Frequency.word_values`: the count as weight, packed as the value)."""
+    counts = Counter(sequence)
+    dropped = counts.pop("", 0)
+    return (list(counts), list(map(float, counts.values())), list(map(encode_count, counts.values())),
+            len(sequence) - dropped)
+
+
+#: Positions 0, 1, 2, ... to copy a document's from (most fields are shorter).
+_COUNTING = array("I", range(4096))
+
+
+class Encoded:
+    """Postings' Whoosh values as arrays: each posting's count (its weight, and a Frequency
+    field's value) and, for a Positions field, the gaps of its positions (the first from 0)."""
+
+    __slots__ = ("bounds", "counts", "gaps")
+
+    def __init__(self, counts: np.ndarray, gaps: np.ndarray | None, bounds: np.ndarray | None = None):
+        self.counts, self.gaps = counts, gaps
+        if bounds is None and gaps is not None:
+            bounds = np.zeros(len(counts) + 1, dtype=np.int64)
+            np.cumsum(counts, out=bounds[1:])
+        self.bounds = bounds  # (where each posting's gaps start)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def __getitem__(self, part: slice) -> Encoded:
+        start, stop, _ = part.indices(len(self.counts))
+        if self.gaps is None or self.bounds is None:
+            return Encoded(self.counts[start:stop], None)
+        low, high = int(self.bounds[start]), int(self.bounds[stop])
+        return Encoded(self.counts[start:stop], self.gaps[low:high], self.bounds[start:stop + 1] - low)
+
+    def tolist(self) -> list[bytes]:
+        """Each posting's value as `formats.Frequency` or `formats.Positions` encodes it."""
+        counts = self.counts.tolist()
+        if self.gaps is None:
+            return [pack_uint(count) for count in counts]
+        gaps, out, at = self.gaps.tolist(), [], 0
+        for count in counts:
+            out.append(pack_uint(count) + dumps(gaps[at:at + count], 2))
+            at += count
+        return out
+
+
+class Occurrences:
+    """One field's words in the order added (documents in increasing order): each word's term
+    number, document number and, in a Positions field, position."""
+
+    __slots__ = ("docs", "positional", "positions", "term_nos")
+
+    def __init__(self, positional: bool):
+        self.positional = positional
+        self.term_nos, self.docs, self.positions = array("I"), array("I"), array("I")
+
+    def __len__(self) -> int:
+        return len(self.term_nos)
+
+    def add(self, numbers: dict[str, int], docnum: int, sequence: list[str]) -> int:
+        """Add a document's term at each position ("" for a dropped word, which keeps its
+        position), numbering new terms in `numbers`; the field's length (words kept)."""
+        kept = None
+        if "" in sequence:
+            kept = [pos for pos, word in enumerate(sequence) if word]
+            sequence = [sequence[pos] for pos in kept]
+        found = list(map(numbers.get, sequence))
+        if None in found:
+            for i, number in enumerate(found):
+                if number is None:  # (a new term; setdefault: the same term twice gets one number)
+                    found[i] = numbers.setdefault(sequence[i], len(numbers))
+        count = len(found)
+        self.term_nos.fromlist(found)
+        self.docs.fromlist([docnum] * count)
+        if self.positional:
+            if kept is not None:
+                self.positions.fromlist(kept)
+            else:
+                self.positions += _COUNTING[:count] if count <= len(_COUNTING) else array("I", range(count))
+        return count
+
+    def grouped(self, rank: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, Encoded]:
+        """The postings in the order of the terms' `rank` (`size` terms), each term's in
+        document order: document numbers, weights, where each term's postings start, values."""
+        numbers = rank[np.frombuffer(self.term_nos, dtype=np.uint32)]
+        order = np.argsort(numbers, kind="stable")
+        terms, docs = numbers[order], np.frombuffer(self.docs, dtype=np.uint32)[order]
+        heads = _heads(terms, docs)
+        counts = np.diff(np.append(heads, len(terms)))
+        starts = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(terms[heads], minlength=size), out=starts[1:])
+        gaps = None
+        if self.positional:
+            positions = np.frombuffer(self.positions, dtype=np.uint32)[order].astype(np.int64)
+            gaps = positions.copy()
+            gaps[1:] -= positions[:-1]
+            gaps[heads] = positions[heads]
+        return docs[heads], counts.astype(np.float32), starts, Encoded(counts, gaps)
+
+    def postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]:
+        """The postings with the terms' own numbers, each term's in document order: term
+        numbers, document numbers, weights and encoded values (for a field that gets postings
+        of another kind after these, of later documents)."""
+        terms = np.frombuffer(self.term_nos, dtype=np.uint32)
+        size = int(terms.max()) + 1 if len(terms) else 0
+        ids, weights, starts, values = self.grouped(np.arange(size, dtype=np.uint32), size)
+        return np.repeat(np.arange(size, dtype=np.uint32), np.diff(starts)), ids, weights, values.tolist()
+
+
+def _heads(terms: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Where each posting (a term in a document) starts in occurrences sorted by term, then document."""
+    new = np.ones(len(terms), dtype=bool)
+    new[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])
+    return np.flatnonzero(new)
