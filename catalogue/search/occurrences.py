@@ -2,12 +2,13 @@
 into postings by numpy.
 
 Documents come one at a time with the term at each position of an analysed field
-(`analysis.sequence`). Grouping each document's positions per term in Python, and pickling
-each posting's positions as Whoosh's value only for the block writer to read them back into
-arrays (`packing.many_gaps`), took a third of a writer process's time in an import. Here a
-document costs a dictionary lookup per word and three array appends; a field's occurrences
-are grouped into postings once, when the segment is written, and their counts and positions
-stay arrays (`Encoded`), made into Whoosh's bytes only for a term written posting by posting.
+(`analysis.sequence`). They were grouped per term and document in Python, and each
+posting's positions pickled as Whoosh's value, only for the block writer to read them back
+into arrays (`packing.many_gaps`). Here a document costs a dictionary lookup per word and
+three array appends; a field's occurrences are grouped into postings once, when the segment
+is written, and their counts and positions stay arrays (`Encoded`), made into Whoosh's bytes
+only for a term written posting by posting. A writer process's time per record of an import
+fell from about 950 µs to 790 (README, twenty-sixth session).
 """
 
 from __future__ import annotations
