@@ -100,7 +100,7 @@ class Encoded:
         """Each posting's value as `formats.Frequency` or `formats.Positions` encodes it."""
         counts = self.counts.tolist()
         if self.gaps is None:
-            return [pack_uint(count) for count in counts]
+            return list(map(encode_count, counts))
         gaps, out, at = self.gaps.tolist(), [], 0
         for count in counts:
             out.append(pack_uint(count) + dumps(gaps[at:at + count], 2))
