@@ -220,12 +220,6 @@ class _Blocks:
         """Block `i`'s shortest and longest field length, as its header keeps them."""
         return self.length_bytes[i]
 
-    def first_id(self, i: int) -> int:
-        return self.first_ids[i]
-
-    def last_id(self, i: int) -> int:
-        return self.last_ids[i]
-
     def term_info(self, first: int, end: int) -> TermInfo | None:
         """The statistics of the term of blocks `first` to `end` as Whoosh's writer keeps them
         (`W3TermInfo.add_block` block after block); None when its lengths are ones that writer
@@ -254,8 +248,7 @@ class _Blocks:
                 shortest = min(shortest, self.shortest[b])
         info._minlength, info._maxlength = shortest, max(0, *self.longest[first:end])
         info._maxweight = max(0.0, *self.tops[first:end])
-        info._minid = self.first_id(first)
-        info._maxid = self.last_id(end - 1)
+        info._minid, info._maxid = self.first_ids[first], self.last_ids[end - 1]
         return info
 
 

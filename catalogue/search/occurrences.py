@@ -97,13 +97,17 @@ class Encoded:
         return Encoded(self.counts[start:stop], self.gaps[low:high], self.bounds[start:stop + 1] - low)
 
     def tolist(self) -> list[bytes]:
-        """Each posting's value as `formats.Frequency` or `formats.Positions` encodes it."""
+        """Each posting's value as `formats.Frequency` or `formats.Positions` encodes it
+        (through the memoised encoders: one bytes object per count, or single position)."""
         counts = self.counts.tolist()
         if self.gaps is None:
             return list(map(encode_count, counts))
         gaps, out, at = self.gaps.tolist(), [], 0
         for count in counts:
-            out.append(pack_uint(count) + dumps(gaps[at:at + count], 2))
+            if count == 1:  # (a position is its own first gap)
+                out.append(encode_positions(gaps[at:at + 1]))
+            else:
+                out.append(pack_uint(count) + dumps(gaps[at:at + count], 2))
             at += count
         return out
 

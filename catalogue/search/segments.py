@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
-from pickle import dumps
 from typing import Any
 
 import numpy as np
 
 from . import fieldblocks
-from ._whoosh import LENGTHS_COLUMN, _lenfield, analysis, fields, formats, pack_uint
+from ._whoosh import LENGTHS_COLUMN, _lenfield, analysis, fields, formats
 from .analysis import SEPARATOR
 from .blocks import info_blocks
 from .occurrences import (
@@ -28,7 +27,6 @@ from .occurrences import (
     Items,
     Occurrences,
     encode_count,
-    encode_positions,
     frequency_token_items,
     positional_items,
 )
@@ -302,18 +300,10 @@ def _posting_values(block: Block, fmt: Any) -> list[bytes]:
     if block.kind == NONE:
         return []
     if block.kind == COUNTS:
-        return list(map(encode_count, block.weights.astype(np.int64).tolist()))
+        return Encoded(block.weights.astype(np.int64), None).tolist()
     if block.kind != POSITIONS or block.counts is None or block.gaps is None:
         return list(whoosh_values(block, fmt))
-    counts, gaps = block.counts.tolist(), block.gaps.tolist()
-    out, at = [], 0
-    for count in counts:
-        if count == 1:  # (a position is its own first gap)
-            out.append(encode_positions(gaps[at:at + 1]))
-        else:
-            out.append(pack_uint(count) + dumps(gaps[at:at + count], 2))
-        at += count
-    return out
+    return Encoded(block.counts, block.gaps).tolist()
 
 
 def add_segment_postings(pool: MemoryPool, reader: Any, startdoc: int, docmap: dict[int, int] | None,
