@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from test_index_fast import UNHURRIED, Store  # the in-memory store and limits of the fast-path tests
+from test_index_fieldblocks import terms_writer
 
 from catalogue.cli.records import demo_path
 from catalogue.search import SearchIndex, fieldblocks, writing
@@ -320,20 +321,9 @@ def test_the_field_at_once_writer_writes_the_files_of_the_term_by_term_writer(
     posting, of a few, of one block, of two and of many, and every format of the schema,
     whatever the size of its chunks and blocks."""
     records = [*generate(1100, seed=5), *(r for _, r in read_jsonl(demo_path())), *AWKWARD]
-    keep = fieldblocks.write_terms
-
     def files(name: str, fast: bool, chunk: int = fieldblocks.CHUNK) -> dict[str, bytes]:
         written: list[int] = []
-
-        def write_terms(fieldwriter: Any, keys: Any, *args: Any) -> None:
-            written.append(len(keys))
-            if fast:
-                keep(fieldwriter, keys, *args)
-            else:
-                for number in range(len(keys)):
-                    args[-1](number)
-
-        monkeypatch.setattr(fieldblocks, "write_terms", write_terms)
+        monkeypatch.setattr(fieldblocks, "write_terms", terms_writer(fast, written))
         monkeypatch.setattr(fieldblocks, "CHUNK", chunk)
         folder = tmp_path / name
         folder.mkdir()

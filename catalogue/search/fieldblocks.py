@@ -1,14 +1,16 @@
 """A field's terms written as packed posting blocks all at once (a segment's in-memory pool).
 
 Each block of each term gets the bytes `packing.pack` and `CompactPostingsWriter` give it, and
-each term the term info Whoosh's writer would keep, but the arrays of every block of the field
-are measured (narrowest type per array), cut and converted by numpy in one go, so the loop
-over the terms only joins, compresses and writes: most terms hold a posting or a few, where
-the per-term work of the term-by-term writer was most of a build's time, and the common terms
-of several blocks hold most postings. A field whose values are not Existence, whole Frequency
-counts or positions Whoosh wrote goes term by term (`one_by_one`), as does a segment of another
-codec (Whoosh's own, in an index about to be set aside and rebuilt). `tests/test_index_bulk.py`
-compares the files with that writer's.
+each term the statistics Whoosh's writer would keep, but made by numpy for every block of a
+run of terms at once: each array measured (narrowest type per block), the blocks' bytes and
+headers laid out in one buffer (`put_ragged`, `copy_ragged`), and the terms' statistics
+given to the term table as columns (`TermTableWriter.add_many`). Python loops only over the
+blocks long enough to be compressed and the few terms of several blocks or fractional
+weights: most terms hold a posting or a few, where per-term work was most of a build's time.
+A field whose values are not Existence, whole Frequency counts or positions Whoosh wrote goes
+term by term (`one_by_one`), as does a segment of another codec (Whoosh's own, in an index
+about to be set aside and rebuilt). `tests/test_index_bulk.py` and
+`tests/test_index_fieldblocks.py` compare the files with that writer's.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from .packing import (
     many_gaps,
     spans,
 )
-from .terms import CompactFieldWriter
+from .terms import CompactFieldWriter, info_columns
 
 #: The values a block keeps, by the field's Whoosh format.
 _KINDS = {formats.Existence: NONE, formats.Frequency: COUNTS, formats.Positions: POSITIONS}
@@ -50,9 +52,9 @@ class TermInfo:
 
 
 class _Arrays:
-    """One array of a field cut into parts at `bounds` (per block, or per posting) and stored in
-    the narrowest unsigned type holding each part (`packing.array_codes`): `part(i)` is part
-    `i`'s code and bytes."""
+    """One array of a field cut into parts at `bounds` (per block, or per posting), each part
+    stored in the narrowest unsigned type holding it (`packing.array_codes`) behind that code,
+    as `packing.put_array` stores an array."""
 
     def __init__(self, values: np.ndarray, bounds: np.ndarray):
         self.values = values
@@ -60,15 +62,17 @@ class _Arrays:
         empty = bounds[:-1] == bounds[1:]
         tops[empty] = 0
         self.codes = array_codes(tops)
-        self.starts, self.ends = bounds[:-1].tolist(), bounds[1:].tolist()
-        self._bytes: dict[int, bytes] = {}
+        self.bounds = bounds
 
-    def part(self, i: int) -> bytes:
-        code = self.codes[i]
-        raw = self._bytes.get(code)
-        if raw is None:
-            raw = self._bytes[code] = self.values.astype(f"<u{code}").tobytes()
-        return bytes((code,)) + raw[self.starts[i] * code:self.ends[i] * code]
+    def sizes(self, parts: slice | np.ndarray = slice(None)) -> np.ndarray:
+        """The bytes each of `parts` takes (its code, then its values)."""
+        return 1 + np.diff(self.bounds)[parts] * self.codes[parts]
+
+    def put(self, out: np.ndarray, at: np.ndarray, parts: slice | np.ndarray = slice(None)) -> None:
+        """Write each of `parts` into `out` from `at` on (an offset a part)."""
+        codes = self.codes[parts]
+        out[at] = codes
+        put_ragged(out, at + 1, self.values, self.bounds[:-1][parts], self.bounds[1:][parts], codes)
 
 
 #: Postings packed at a time: the arrays `_Blocks` makes (and `many_gaps` on the way) take
@@ -76,6 +80,33 @@ class _Arrays:
 #: before (a reindex of 20,000 records: 263 MB at most per process term by term, 288 MB so,
 #: 408 MB with chunks of 1,048,576 postings; no faster).
 CHUNK = 1 << 17
+#: `HEADER` as a numpy record, to make every block's header at once.
+_HEADER = np.dtype([("size", "<i4"), ("count", "<u2"), ("last", "<u4"), ("top", "<f4"), ("used", "u1"),
+                    ("shortest", "u1"), ("longest", "u1")])
+assert _HEADER.itemsize == HEADER.size
+
+
+def put_ragged(out: np.ndarray, at: np.ndarray, values: np.ndarray, low: np.ndarray, high: np.ndarray,
+               widths: np.ndarray) -> None:
+    """Write `values[low[i]:high[i]]` into `out` from `at[i]` on as little-endian unsigned
+    integers of `widths[i]` bytes (1, 2 or 4), for every i at once."""
+    for width in (1, 2, 4):
+        chosen = widths == width
+        counts = (high - low)[chosen]
+        if not counts.sum():
+            continue
+        found = values[spans(low[chosen], counts)]
+        where = spans(at[chosen], counts, step=width)
+        if width == 1:
+            out[where] = found
+        else:
+            out[where[:, None] + np.arange(width)] = found.astype(f"<u{width}").view(np.uint8).reshape(-1, width)
+
+
+def copy_ragged(out: np.ndarray, at: np.ndarray, source: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
+    """Copy `source[low[i]:high[i]]` into `out` from `at[i]` on, for every i at once."""
+    counts = high - low
+    out[spans(at, counts)] = source[spans(low, counts)]
 
 
 def write_terms(fieldwriter: Any, keys: Sequence[bytes], ids: np.ndarray, weights: np.ndarray, starts: np.ndarray,
@@ -109,35 +140,31 @@ def write_terms(fieldwriter: Any, keys: Sequence[bytes], ids: np.ndarray, weight
 def _write_chunk(fieldwriter: Any, keys: Sequence[bytes], numbers: range, first_blocks: list[int],
                  blocks: _Blocks | None, one_by_one: Callable[[int], None]) -> None:
     """Write the terms `numbers` of `keys`, term `numbers[i]` of the `blocks` from
-    `first_blocks[i]` to `first_blocks[i + 1]` (None: term by term). The blocks' bytes are
-    gathered and written together, at the end or before a term written term by term."""
-    postwriter = fieldwriter._postwriter
-    postfile, level, table = postwriter._postfile, postwriter._compression, fieldwriter._tindex
-    prefix = pack_ushort(fieldwriter._fieldid)
-    offset = postfile.tell()
-    pending: list[bytes] = []
-    for number in numbers:
-        i = number - numbers.start
-        info = None if blocks is None else blocks.term_info(first_blocks[i], first_blocks[i + 1])
-        if info is None:
-            postfile.write(b"".join(pending))
-            pending = []
+    `first_blocks[i]` to `first_blocks[i + 1]` (None: term by term): the blocks' bytes made
+    and written together, and the terms' statistics given to the term table as columns; a term
+    whose statistics `_Blocks.term_info` leaves to Whoosh's writer goes term by term."""
+    if blocks is None:
+        for number in numbers:
             one_by_one(number)
-            offset = postfile.tell()
-            continue
-        start = offset
-        for b in range(first_blocks[i], first_blocks[i + 1]):
-            data = blocks.data(b)
-            used = level if len(data) >= COMPRESS_FROM else 0
-            if used:
-                data = zlib.compress(data, used)
-            size = -len(data) if b == first_blocks[i + 1] - 1 else len(data)
-            head = HEADER.pack(size, *blocks.header(b), used, *blocks.header_lengths(b))
-            pending += (head, data)
-            offset += len(head) + len(data)
-        info._offset, info._length = start, offset - start
-        table.add(prefix + keys[number], info)
-    postfile.write(b"".join(pending))
+        return
+    postfile, table = fieldwriter._postwriter._postfile, fieldwriter._tindex
+    bounds = np.array(first_blocks, dtype=np.int64)
+    stream, at = blocks.stream(fieldwriter._postwriter._compression, bounds[1:] - 1)
+    stats, by_whoosh = blocks.term_stats(bounds)
+    places = at[bounds].tolist()
+    prefix = pack_ushort(fieldwriter._fieldid)
+    names = [prefix + keys[number] for number in numbers]
+    begin = 0
+    for end in [*by_whoosh, len(names)]:
+        if begin < end:
+            shift = postfile.tell() - places[begin]
+            postfile.write(stream[places[begin]:places[end]].data)
+            offsets = [place + shift for place in places[begin:end]]
+            sizes = [b - a for a, b in zip(places[begin:end], places[begin + 1:end + 1], strict=True)]
+            table.add_many(names[begin:end], [column[begin:end] for column in stats] + [offsets, sizes])
+        if end < len(names):
+            one_by_one(numbers.start + end)
+        begin = end + 1
 
 
 class _Blocks:
@@ -146,11 +173,13 @@ class _Blocks:
 
     def __init__(self, kind: int, ids: np.ndarray, weights: np.ndarray, starts: np.ndarray,
                  values: np.ndarray | None, lengths: np.ndarray | None):
-        ids = ids.astype(np.int64)
+        self.ids = ids = ids.astype(np.int64)
         self.kind = kind
-        self.first = ids.astype("<u4").tobytes()
+        self.bounds = starts
+        self.counts_of = np.diff(starts)
         self.starts, self.ends = starts[:-1].tolist(), starts[1:].tolist()
-        self.first_ids, self.last_ids = ids[starts[:-1]].tolist(), ids[starts[1:] - 1].tolist()
+        self.last_id_array = ids[starts[1:] - 1]
+        self.first_ids, self.last_ids = ids[starts[:-1]].tolist(), self.last_id_array.tolist()
         gaps = np.zeros(len(ids), dtype=np.int64)
         gaps[:-1] = np.diff(ids)
         gaps[starts[1:] - 1] = 0  # (from one block's last posting to the next block's first)
@@ -170,13 +199,14 @@ class _Blocks:
         heads = starts[:-1]
         w = weights.astype(np.float64)
         whole = (w == np.floor(w)) & (w >= 0) & (w < 2**32)
-        self.ones = np.minimum.reduceat(w == 1, heads).tolist()
-        self.whole = np.minimum.reduceat(whole, heads).tolist()
-        self.sums = np.add.reduceat(w, heads).tolist()
-        self.tops = np.maximum.reduceat(w, heads).tolist()
+        self.ones_array = np.minimum.reduceat(w == 1, heads)
+        self.whole_array = np.minimum.reduceat(whole, heads)
+        self.sum_array = np.add.reduceat(w, heads)
+        self.top_array = np.maximum(np.maximum.reduceat(w, heads), 0.0)
+        self.whole, self.sums, self.tops = self.whole_array.tolist(), self.sum_array.tolist(), self.top_array.tolist()
         self.weight_values = w
         self.counts = _Arrays(np.where(whole, w, 0).astype(np.int64), starts)
-        self.float32 = weights.astype("<f4").tobytes()
+        self.float32 = weights.astype("<f4").view("<u4").astype(np.int64)
 
     def _lengths(self, ids: np.ndarray, lengths: np.ndarray | None, starts: np.ndarray) -> None:
         """Each block's shortest (None: no length) and longest field length, and both as the
@@ -185,52 +215,101 @@ class _Blocks:
         if lengths is None:
             self.shortest: list[Any] = [None] * len(heads)
             self.longest = [0] * len(heads)
-            self.length_bytes = [(0, 0)] * len(heads)
+            self.length_bytes = (np.zeros(len(heads), np.int64), np.zeros(len(heads), np.int64))
             return
         found = lengths[ids]
         shortest = np.minimum.reduceat(np.where(found == 0, _NO_LENGTH, found), heads)
         longest = np.maximum.reduceat(found, heads)
         self.longest = longest.tolist()
         self.shortest = [None if n == _NO_LENGTH else n for n in shortest.tolist()]
-        low = np.where(shortest == _NO_LENGTH, 0, _length_bytes(shortest))
-        self.length_bytes = list(zip(low.tolist(), _length_bytes(np.maximum(longest, 0)).tolist(), strict=True))
+        self.length_bytes = (np.where(shortest == _NO_LENGTH, 0, _length_bytes(shortest)),
+                             _length_bytes(np.maximum(longest, 0)))
 
-    def data(self, i: int) -> bytes:
-        """Term `i`'s block data, as `packing.pack` makes it."""
-        start, end = self.starts[i], self.ends[i]
-        out = [self.first[start * 4:start * 4 + 4], self.gaps.part(2 * i)]
-        if self.ones[i]:
-            out.append(b"\x00")
-        elif self.whole[i]:
-            out.append(self.counts.part(i))
-        else:
-            out += [b"\x08", self.float32[start * 4:end * 4]]
-        if self.kind == POSITIONS:
+    def packed(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every block's data as `packing.pack` makes it, joined, and where each starts (then
+        where the last ends): the first document number, the gaps, the weights (none when all
+        are 1, whole counts, or float32), the kind and a Positions field's counts and gaps."""
+        n, heads = self.counts_of, self.bounds[:-1]
+        ones, whole = self.ones_array, self.whole_array & ~self.ones_array
+        floats = ~(self.whole_array | self.ones_array)
+        weight_sizes = np.where(ones, 1, np.where(whole, self.counts.sizes(), 1 + 4 * n))
+        sizes = 4 + self.gaps.sizes(slice(0, None, 2)) + weight_sizes + 1
+        if self.positions is not None:
+            sizes += self.positions[0].sizes() + self.positions[1].sizes()
+        at = np.zeros(len(n) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=at[1:])
+        out = np.empty(int(at[-1]), dtype=np.uint8)
+        put_ragged(out, at[:-1], self.ids, heads, heads + 1, np.full(len(n), 4))
+        place = at[:-1] + 4
+        self.gaps.put(out, place, slice(0, None, 2))
+        place = place + self.gaps.sizes(slice(0, None, 2))
+        out[place[ones]] = 0
+        self.counts.put(out, place[whole], whole)
+        out[place[floats]] = 8
+        put_ragged(out, place[floats] + 1, self.float32, heads[floats], self.bounds[1:][floats],
+                   np.full(int(floats.sum()), 4))
+        place = place + weight_sizes
+        out[place] = self.kind
+        if self.positions is not None:
             counts, gaps = self.positions
-            out += [bytes((POSITIONS,)), counts.part(i), gaps.part(i)]
-        else:
-            out.append(bytes((self.kind,)))
-        return b"".join(out)
+            counts.put(out, place + 1, slice(None))
+            gaps.put(out, place + 1 + counts.sizes(), slice(None))
+        return out, at
 
-    def header(self, i: int) -> tuple[int, int, float]:
-        """Block `i`'s postings, last document number and highest weight, for its header."""
-        return self.ends[i] - self.starts[i], self.last_ids[i], max(0.0, self.tops[i])
+    def stream(self, level: int, lasts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every block as `CompactPostingsWriter` writes it (its header, then its data, zlib at
+        `level` from `COMPRESS_FROM` bytes on), joined, and where each starts (then where the
+        last ends); `lasts`: the blocks that end a term (their size is kept negative)."""
+        data, at = self.packed()
+        sizes = np.diff(at)
+        squeezed = np.flatnonzero(sizes >= COMPRESS_FROM) if level else np.zeros(0, np.int64)
+        starts = at.tolist()
+        packed = [zlib.compress(data[starts[b]:starts[b + 1]], level) for b in squeezed.tolist()]
+        final = sizes.copy()
+        final[squeezed] = [len(z) for z in packed]
+        heads = np.zeros(len(sizes), dtype=_HEADER)
+        heads["size"] = final
+        heads["size"][lasts] *= -1
+        heads["count"], heads["last"], heads["top"] = self.counts_of, self.last_id_array, self.top_array
+        heads["used"][squeezed] = level
+        heads["shortest"], heads["longest"] = self.length_bytes
+        where = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(final + HEADER.size, out=where[1:])
+        out = np.empty(int(where[-1]), dtype=np.uint8)
+        copy_ragged(out, where[:-1], heads.view(np.uint8), np.arange(len(sizes)) * HEADER.size,
+                    np.arange(1, len(sizes) + 1) * HEADER.size)
+        plain = np.ones(len(sizes), dtype=bool)
+        plain[squeezed] = False
+        copy_ragged(out, where[:-1][plain] + HEADER.size, data, at[:-1][plain], at[1:][plain])
+        for b, z in zip(squeezed.tolist(), packed, strict=True):
+            start = int(where[b]) + HEADER.size
+            out[start:start + len(z)] = np.frombuffer(z, dtype=np.uint8)
+        return out, where
 
-    def header_lengths(self, i: int) -> tuple[int, int]:
-        """Block `i`'s shortest and longest field length, as its header keeps them."""
-        return self.length_bytes[i]
+    def term_stats(self, bounds: np.ndarray) -> tuple[list[list[Any]], list[int]]:
+        """The statistics of each term of blocks `bounds[i]` to `bounds[i + 1]` as the term table
+        keeps them (`terms.STATISTICS` but where its blocks are), and the terms left to Whoosh's
+        writer (`term_info`): most terms, one block of whole weights, all at once."""
+        firsts, lasts = bounds[:-1], bounds[1:] - 1
+        shortest, longest = self.length_bytes
+        stats = [(self.bounds[lasts + 1] - self.bounds[firsts]).tolist(), self.sum_array[firsts].tolist(),
+                 shortest[firsts].tolist(), longest[firsts].tolist(), self.top_array[firsts].tolist(),
+                 self.ids[self.bounds[firsts]].tolist(), self.last_id_array[lasts].tolist()]
+        by_whoosh = []
+        for i in np.flatnonzero((lasts != firsts) | ~self.whole_array[firsts]).tolist():
+            info = self.term_info(int(bounds[i]), int(bounds[i + 1]))
+            if info is None:
+                by_whoosh.append(i)
+            else:
+                for column, value in zip(stats, info_columns([info]), strict=False):  # (not its place)
+                    column[i] = value[0]
+        return stats, by_whoosh
 
     def term_info(self, first: int, end: int) -> TermInfo | None:
         """The statistics of the term of blocks `first` to `end` as Whoosh's writer keeps them
         (`W3TermInfo.add_block` block after block); None when its lengths are ones that writer
         fails on (a block without lengths after one with them), left to that writer."""
         info = TermInfo()
-        if end == first + 1 and self.whole[first]:  # (most terms: one block of whole weights)
-            info._df = self.ends[first] - self.starts[first]
-            info._weight, info._maxweight = self.sums[first], max(0.0, self.tops[first])
-            info._minlength, info._maxlength = self.shortest[first], max(0, self.longest[first])
-            info._minid, info._maxid = self.first_ids[first], self.last_ids[first]
-            return info
         info._df = self.ends[end - 1] - self.starts[first]
         if all(self.whole[first:end]):
             info._weight = sum(self.sums[first:end])
@@ -249,6 +328,7 @@ class _Blocks:
         info._minlength, info._maxlength = shortest, max(0, *self.longest[first:end])
         info._maxweight = max(0.0, *self.tops[first:end])
         info._minid, info._maxid = self.first_ids[first], self.last_ids[end - 1]
+        info._offset = info._length = 0  # (where its blocks are: the caller's)
         return info
 
 

@@ -73,9 +73,9 @@ def put_array(out: list[bytes], values: list[int]) -> None:
     out += [bytes((code,)), struct.pack(f"<{len(values)}{_LETTERS[code]}", *values)]
 
 
-def array_codes(tops: np.ndarray) -> list[int]:
+def array_codes(tops: np.ndarray) -> np.ndarray:
     """`put_array`'s code for arrays whose largest values are `tops`, all at once."""
-    return np.take(_WIDTHS, np.searchsorted(_WIDTH_BOUNDS, tops, side="right")).tolist()
+    return np.take(_WIDTHS, np.searchsorted(_WIDTH_BOUNDS, tops, side="right"))
 
 
 def whole_numbers(values: list[float]) -> bool:

@@ -54,23 +54,49 @@ def _put_floats(out: list[bytes], values: list[float]) -> None:
     put_numbers(out, values, whole_numbers(values))
 
 
-def encode_block(keys: list[bytes], infos: list[Any]) -> bytes:
-    """One block: the keys (ascending) and their Whoosh term infos (postings not inlined)."""
+#: What a block keeps of each term, a column each, in this order (`info_columns`, `encode_columns`).
+STATISTICS = ("df", "weight", "shortest", "longest", "top", "first", "last", "offset", "length")
+
+
+def info_columns(infos: list[Any]) -> list[list[Any]]:
+    """The `STATISTICS` columns of Whoosh term infos (postings not inlined): lengths as Whoosh's
+    length bytes, a missing document number as `_NO_ID`."""
     if any(info.is_inlined() for info in infos):
         raise ValueError("a term table keeps no inlined postings")
-    base = infos[0]._offset
+    return [
+        [info._df for info in infos],
+        [info._weight for info in infos],
+        [0 if info._minlength is None else length_to_byte(info._minlength) for info in infos],
+        [length_to_byte(info._maxlength) for info in infos],
+        [info._maxweight for info in infos],
+        [_NO_ID if info._minid is None else info._minid for info in infos],
+        [_NO_ID if info._maxid is None else info._maxid for info in infos],
+        [info._offset for info in infos],
+        [info._length for info in infos],
+    ]
+
+
+def encode_block(keys: list[bytes], infos: list[Any]) -> bytes:
+    """One block: the keys (ascending) and their Whoosh term infos (postings not inlined)."""
+    return encode_columns(keys, info_columns(infos))
+
+
+def encode_columns(keys: list[bytes], stats: list[list[Any]]) -> bytes:
+    """One block: the keys (ascending) and their `STATISTICS` columns."""
+    df, weight, shortest, longest, top, first, last, offsets, lengths = stats
+    base = offsets[0]
     out = [_COUNT.pack(len(keys))]
     put_array(out, [len(key) for key in keys])
     out += [b"".join(keys), _BASE.pack(base)]
-    put_array(out, [info._df for info in infos])
-    _put_floats(out, [info._weight for info in infos])
-    put_array(out, [0 if info._minlength is None else length_to_byte(info._minlength) for info in infos])
-    put_array(out, [length_to_byte(info._maxlength) for info in infos])
-    _put_floats(out, [info._maxweight for info in infos])
-    put_array(out, [_NO_ID if info._minid is None else info._minid for info in infos])
-    put_array(out, [_NO_ID if info._maxid is None else info._maxid for info in infos])
-    put_array(out, [info._offset - base for info in infos])
-    put_array(out, [info._length for info in infos])
+    put_array(out, df)
+    _put_floats(out, weight)
+    put_array(out, shortest)
+    put_array(out, longest)
+    _put_floats(out, top)
+    put_array(out, first)
+    put_array(out, last)
+    put_array(out, [offset - base for offset in offsets])
+    put_array(out, lengths)
     return zlib.compress(b"".join(out), 6)
 
 
@@ -140,31 +166,50 @@ class TermTableWriter:
         self.dbfile = dbfile
         self.extras: dict[str, Any] = {"fieldmap": {}}
         self._keys: list[bytes] = []
-        self._infos: list[Any] = []
+        self._stats: list[list[Any]] = [[] for _ in STATISTICS]
         self._firsts: list[bytes] = []
         self._offsets: list[int] = []
         self._count = 0
         self._last = b""
 
     def add(self, key: bytes, info: Any) -> None:
-        if self._count and key <= self._last:
-            raise ValueError(f"keys must increase: {self._last!r}..{key!r}")
-        self._keys.append(key)
-        self._infos.append(info)
-        self._count += 1
-        self._last = key
-        if len(self._keys) == BLOCK_TERMS:
-            self._flush()
+        self.add_many([key], info_columns([info]))
 
-    def _flush(self) -> None:
-        if self._keys:
-            self._firsts.append(self._keys[0])
-            self._offsets.append(self.dbfile.tell())
-            self.dbfile.write(encode_block(self._keys, self._infos))
-            self._keys, self._infos = [], []
+    def add_many(self, keys: list[bytes], stats: list[list[Any]]) -> None:
+        """Add `keys` (ascending, after those added) with their `STATISTICS` columns; full
+        blocks are encoded straight from the columns."""
+        if not keys:
+            return
+        if (self._count and keys[0] <= self._last) or any(a >= b for a, b in pairwise(keys)):
+            raise ValueError(f"keys must increase: {self._last!r}..{keys[0]!r}")
+        self._count += len(keys)
+        self._last = keys[-1]
+        at = 0
+        if self._keys:  # (fill the block begun)
+            at = min(BLOCK_TERMS - len(self._keys), len(keys))
+            self._keys += keys[:at]
+            for held, column in zip(self._stats, stats, strict=True):
+                held += column[:at]
+            if len(self._keys) == BLOCK_TERMS:
+                self._write(self._keys, self._stats)
+                self._keys, self._stats = [], [[] for _ in STATISTICS]
+        while len(keys) - at >= BLOCK_TERMS:
+            end = at + BLOCK_TERMS
+            self._write(keys[at:end], [column[at:end] for column in stats])
+            at = end
+        if at < len(keys):
+            self._keys += keys[at:]
+            for held, column in zip(self._stats, stats, strict=True):
+                held += column[at:]
+
+    def _write(self, keys: list[bytes], stats: list[list[Any]]) -> None:
+        self._firsts.append(keys[0])
+        self._offsets.append(self.dbfile.tell())
+        self.dbfile.write(encode_columns(keys, stats))
 
     def close(self) -> None:
-        self._flush()
+        if self._keys:
+            self._write(self._keys, self._stats)
         where = self.dbfile.tell()
         meta = json.dumps({"fieldmap": self.extras["fieldmap"], "terms": self._count}).encode()
         out = [_HEAD.pack(len(self._firsts), len(meta)), meta,
