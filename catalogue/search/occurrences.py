@@ -151,7 +151,7 @@ class Occurrences:
         """The postings in the order of the terms' `rank` (`size` terms), each term's in
         document order: document numbers, weights, where each term's postings start, values."""
         numbers = rank[np.frombuffer(self.term_nos, dtype=np.uint32)]
-        order = np.argsort(numbers, kind="stable")
+        order = term_order(numbers, size)
         terms, docs = numbers[order], np.frombuffer(self.docs, dtype=np.uint32)[order]
         heads = _heads(terms, docs)
         counts = np.diff(np.append(heads, len(terms)))
@@ -173,6 +173,16 @@ class Occurrences:
         size = int(terms.max()) + 1 if len(terms) else 0
         ids, weights, starts, values = self.grouped(np.arange(size, dtype=np.uint32), size)
         return np.repeat(np.arange(size, dtype=np.uint32), np.diff(starts)), ids, weights, values.tolist()
+
+
+def term_order(numbers: np.ndarray, size: int) -> np.ndarray:
+    """`np.argsort(numbers, kind="stable")` for term numbers below `size`, by NumPy's radix sort
+    of 16-bit keys (a pass, or two from 65,536 terms on), three to four times faster than its
+    merge sort of 32-bit ones."""
+    if size <= 1 << 16:
+        return np.argsort(numbers.astype(np.uint16), kind="stable")
+    order = np.argsort((numbers & 0xFFFF).astype(np.uint16), kind="stable")
+    return order[np.argsort((numbers[order] >> 16).astype(np.uint16), kind="stable")]
 
 
 def _heads(terms: np.ndarray, docs: np.ndarray) -> np.ndarray:

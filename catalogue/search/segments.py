@@ -29,6 +29,7 @@ from .occurrences import (
     encode_count,
     frequency_token_items,
     positional_items,
+    term_order,
 )
 from .packing import COUNTS, NONE, POSITIONS, Block, whoosh_values
 from .terms import CompactTermsReader
@@ -177,7 +178,7 @@ class FieldPostings:
         if self.occurrences is not None:
             return (keys, *self.occurrences.grouped(rank, len(keys)))
         numbers = rank[np.frombuffer(self.term_nos, dtype=np.uint32)]
-        order = np.argsort(numbers, kind="stable")
+        order = term_order(numbers, len(keys))
         starts = np.zeros(len(keys) + 1, dtype=np.int64)
         np.cumsum(np.bincount(numbers, minlength=len(keys)), out=starts[1:])
         values = None
