@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._whoosh import whoosh3
+from .lengths import CompactPerDocWriter
 from .packing import BLOCK_LIMIT, CompactLeafMatcher, CompactPostingsWriter
 from .terms import CompactFieldWriter, CompactTermsReader
 
@@ -18,12 +19,15 @@ FORMAT = 2
 
 
 class CompactCodec(whoosh3.W3Codec):
-    """Whoosh's whoosh3 codec with packed posting blocks (`BLOCK_LIMIT` postings each) and the
-    terms in a `terms.TermTable`."""
+    """Whoosh's whoosh3 codec with packed posting blocks (`BLOCK_LIMIT` postings each), the
+    terms in a `terms.TermTable` and the field lengths written at once (`lengths`)."""
 
     def __init__(self, blocklimit: int = BLOCK_LIMIT, compression: int = 3, inlinelimit: int = 1) -> None:
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
         self.packing_format = FORMAT
+
+    def per_document_writer(self, storage: Any, segment: Any) -> CompactPerDocWriter:
+        return CompactPerDocWriter(self, storage, segment)
 
     def field_writer(self, storage: Any, segment: Any) -> CompactFieldWriter:
         return CompactFieldWriter(self, storage, segment)
