@@ -26,7 +26,8 @@ FIELD_ORDER = ("id", "type", "title", "description", "quantity", "quantity_sourc
 SYSTEM_FIELDS = ("created", "modified", "revision")
 
 #: Deepest nesting of lists and objects a record may have (a valid one needs about 6);
-#: deeper input is refused before the recursive steps below could exhaust the stack.
+#: deeper input is refused (`_clean` counts the levels on its way down) before a recursive
+#: step could exhaust the stack.
 MAX_DEPTH = 32
 
 #: Largest whole number a JSON float holds exactly (2**53); bigger ones are not normalised.
@@ -42,17 +43,26 @@ UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-
 _EMPTY = ("", None, [], {})
 
 
-def _clean(value: Any) -> Any:
+class TooDeep(ValueError):
+    """Lists and objects nested more than `MAX_DEPTH` levels (`normalise` stops there)."""
+
+
+def _clean(value: Any, depth: int = 1) -> Any:
     """Trim strings, make every line break a newline, drop unsafe characters and empty
-    values, recursively."""
+    values, recursively; TooDeep past `MAX_DEPTH` levels of lists and objects (counted on
+    the way down, so a record is walked once and the stack never runs out)."""
     if isinstance(value, str):
         return _clean_text(value)
     if isinstance(value, list):
-        return [v for v in map(_clean, value) if v not in _EMPTY]
+        if depth > MAX_DEPTH:
+            raise TooDeep
+        return [v for v in [_clean(item, depth + 1) for item in value] if v not in _EMPTY]
     if isinstance(value, dict):
+        if depth > MAX_DEPTH:
+            raise TooDeep
         clean = {}
         for key, item in value.items():
-            item = _clean(item)
+            item = _clean(item, depth + 1)
             if item not in _EMPTY:
                 clean[key] = item
         return clean
@@ -101,7 +111,8 @@ def _whole_numbers(value: Any, path: tuple[str, ...]) -> Any:
 def normalise(record: dict[str, Any]) -> dict[str, Any]:
     """A cleaned copy: NFC text, no control characters, no empty fields, whole numbers as
     integers (``quantity: 3.0`` becomes 3; 3.5 is left for validation to refuse). `_clean`
-    builds new lists and objects all the way down, so `record` is left as it was."""
+    builds new lists and objects all the way down, so `record` is left as it was. TooDeep
+    for a record nested more than `MAX_DEPTH` levels (`too_deep` says so beforehand)."""
     clean = _clean(record)
     for path in integer_paths():
         clean = _whole_numbers(clean, path)
@@ -236,10 +247,11 @@ def prepare(record: dict[str, Any]) -> dict[str, Any]:
     """Normalise, derive and validate a record for storage; raise ValidationError."""
     if not isinstance(record, dict):
         raise ValidationError([FieldError("", "a record must be a JSON object", "not_an_object")])
-    if too_deep(record):
+    try:
+        clean = normalise(record)
+    except TooDeep:
         raise ValidationError([FieldError("", f"the record nests lists and objects more than {MAX_DEPTH} levels deep",
-                                          "too_deep", {"limit": MAX_DEPTH})])
-    clean = normalise(record)
+                                          "too_deep", {"limit": MAX_DEPTH})]) from None
     for field in SYSTEM_FIELDS:
         clean.pop(field, None)
     clean.pop("condition", None)

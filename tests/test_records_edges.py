@@ -167,6 +167,11 @@ def test_records_nested_32_levels_are_checked_and_deeper_ones_refused_first() ->
     [error] = info.value.errors
     assert (error.path, error.code) == ("", "too_deep")
     assert str(error).endswith("the record nests lists and objects more than 32 levels deep")
+    with pytest.raises(ValidationError) as info:  # (32 levels pass that check: `extra` is no field)
+        records.prepare(_nested(32))
+    assert "too_deep" not in [e.code for e in info.value.errors]
+    with pytest.raises(records.TooDeep):  # (counted on the way down: never the stack's end)
+        records.normalise(_nested(100_000))
 
 
 def test_a_record_over_the_size_limit_gets_that_one_error_with_both_sizes() -> None:
