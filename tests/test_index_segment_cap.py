@@ -116,7 +116,7 @@ def _deep_size(pool: segments.MemoryPool) -> int:
         total += sys.getsizeof(postings.terms) + sum(sys.getsizeof(term) for term in postings.terms)
         total += sum(sys.getsizeof(a) for a in (postings.term_nos, postings.ids, postings.weights, postings.values))
         if (found := postings.occurrences) is not None:
-            total += sum(sys.getsizeof(a) for a in (found.term_nos, found.docs, found.positions))
+            total += sum(sys.getsizeof(a) for a in (found.term_nos, found.docs, found.counts, found.positions))
         for value in postings.values:
             if id(value) not in seen:
                 seen.add(id(value))

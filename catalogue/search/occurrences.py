@@ -112,34 +112,42 @@ class Encoded:
         return out
 
 
+class Numbering(dict):
+    """Term -> number, a new term numbered next when first looked up (`numbers[term]`): the
+    words of a document are numbered by one `map` over them, without a pass for the new ones."""
+
+    __slots__ = ()
+
+    def __missing__(self, term: str | bytes) -> int:
+        number = self[term] = len(self)
+        return number
+
+
 class Occurrences:
     """One field's words in the order added (documents in increasing order): each word's term
-    number, document number and, in a Positions field, position."""
+    number and, in a Positions field, position; each document's number and count of words."""
 
-    __slots__ = ("docs", "positional", "positions", "term_nos")
+    __slots__ = ("counts", "docs", "positional", "positions", "term_nos")
 
     def __init__(self, positional: bool):
         self.positional = positional
-        self.term_nos, self.docs, self.positions = array("I"), array("I"), array("I")
+        self.term_nos, self.positions = array("I"), array("I")
+        self.docs, self.counts = array("I"), array("I")
 
     def __len__(self) -> int:
         return len(self.term_nos)
 
-    def add(self, numbers: dict[str, int], docnum: int, sequence: list[str]) -> int:
+    def add(self, numbers: Numbering, docnum: int, sequence: list[str]) -> int:
         """Add a document's term at each position ("" for a dropped word, which keeps its
         position), numbering new terms in `numbers`; the field's length (words kept)."""
         kept = None
         if "" in sequence:
             kept = [pos for pos, word in enumerate(sequence) if word]
             sequence = [sequence[pos] for pos in kept]
-        found = list(map(numbers.get, sequence))
-        if None in found:
-            for i, number in enumerate(found):
-                if number is None:  # (a new term; setdefault: the same term twice gets one number)
-                    found[i] = numbers.setdefault(sequence[i], len(numbers))
-        count = len(found)
-        self.term_nos.fromlist(found)
-        self.docs.fromlist([docnum] * count)
+        count = len(sequence)
+        self.term_nos.fromlist(list(map(numbers.__getitem__, sequence)))
+        self.docs.append(docnum)
+        self.counts.append(count)
         if self.positional:
             if kept is not None:
                 self.positions.fromlist(kept)
@@ -152,7 +160,8 @@ class Occurrences:
         document order: document numbers, weights, where each term's postings start, values."""
         numbers = rank[np.frombuffer(self.term_nos, dtype=np.uint32)]
         order = term_order(numbers, size)
-        terms, docs = numbers[order], np.frombuffer(self.docs, dtype=np.uint32)[order]
+        docs = np.repeat(np.frombuffer(self.docs, dtype=np.uint32), np.frombuffer(self.counts, dtype=np.uint32))
+        terms, docs = numbers[order], docs[order]
         heads = _heads(terms, docs)
         counts = np.diff(np.append(heads, len(terms)))
         starts = np.zeros(size + 1, dtype=np.int64)

@@ -25,6 +25,7 @@ from .blocks import info_blocks
 from .occurrences import (
     Encoded,
     Items,
+    Numbering,
     Occurrences,
     encode_count,
     frequency_token_items,
@@ -61,10 +62,11 @@ def existence_items(value: str) -> Items:
 #: synthetic records (`tests/test_index_segment_cap.py` checks the estimate against the sizes):
 #: a posting's term number, document number and weight (4 bytes each, arrays growing by an
 #: eighth) and a pointer to its value (shared for a single position or count; a few
-#: positions' own bytes); a word's term number, document number and, in a Positions field,
-#: position (`occurrences`: 10.2 bytes on average); a term's bytes and dictionary entry (82).
+#: positions' own bytes); a word's term number and, in a Positions field, position, and each
+#: document's number and count of words (`occurrences`: 6.1 bytes a word on average); a
+#: term's bytes and dictionary entry (82).
 POSTING_BYTES = 22
-OCCURRENCE_BYTES = 10
+OCCURRENCE_BYTES = 6
 TERM_BYTES = 85
 
 
@@ -96,7 +98,7 @@ class FieldPostings:
     __slots__ = ("ids", "occurrences", "term_nos", "terms", "text", "values", "weights")
 
     def __init__(self) -> None:
-        self.terms: dict[str | bytes, int] = {}
+        self.terms: Numbering = Numbering()
         self.text: bool | None = None  # (str keys; None: no term yet)
         self.term_nos, self.ids, self.weights = array("I"), array("I"), array("f")
         self.values: list[bytes] = []
@@ -131,12 +133,7 @@ class FieldPostings:
             self._settle()
         if terms and (text := type(terms[0]) is str) is not self.text:
             terms = self._kind(text, terms)
-        numbers = self.terms
-        found = list(map(numbers.get, terms))
-        if None in found:
-            for i, number in enumerate(found):
-                if number is None:  # (a new term; setdefault: the same term twice gets one number)
-                    found[i] = numbers.setdefault(terms[i], len(numbers))
+        found = list(map(self.terms.__getitem__, terms))  # (a new term numbered when first met)
         self.term_nos.fromlist(found)  # (fromlist: a list's items read at once, not iterated)
         self.ids.fromlist([docnum] * len(found))
         self.weights.fromlist(weights)
@@ -149,7 +146,7 @@ class FieldPostings:
             self._settle()
         if self.text is not False:
             self._kind(False, [term])
-        number = self.terms.setdefault(term, len(self.terms))
+        number = self.terms[term]
         self.term_nos.extend(array("I", [number]) * len(ids))
         self.ids.frombytes(ids.astype(np.uint32).tobytes())
         self.weights.frombytes(weights.astype(np.float32).tobytes())
@@ -162,7 +159,7 @@ class FieldPostings:
             self.text = text
             return terms
         if self.text:
-            self.terms = {key.encode(): number for key, number in self.terms.items()}
+            self.terms = Numbering({key.encode(): number for key, number in self.terms.items()})
             self.text = False
             return terms
         return [t.encode() for t in terms]
