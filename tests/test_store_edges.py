@@ -17,7 +17,7 @@ from catalogue.errors import AlreadyExists, CatalogueError, Gone, NotFound, Stal
 from catalogue.service import Catalogue
 from catalogue.store import StoredRecord
 from catalogue.store.db import MIGRATIONS, SCHEMA_VERSION, undo
-from catalogue.store.sqlite import SQLiteBackend
+from catalogue.store.sqlite import BULK_CACHE_KIB, SQLiteBackend
 from tests.recordsamples import make_record
 
 
@@ -367,16 +367,19 @@ def test_an_import_keeps_its_savepoints_in_memory_and_still_undoes_a_record_refu
     provenance = {"origin": "import", "source_name": "register", "source_identifier": "R-1"}
     records = [make_record(id="first", provenance=provenance), make_record(id="second", provenance=provenance),
                make_record(id="third")]
-    seen: list[int] = []
+    seen: list[tuple[int, int]] = []
+    pragmas = "SELECT * FROM pragma_temp_store, pragma_cache_size"
+    before = cat.store.conn.execute(pragmas).fetchone()
 
     def note(_: object) -> None:
-        seen.append(cat.store.conn.execute("PRAGMA temp_store").fetchone()[0])
+        seen.append(tuple(cat.store.conn.execute(pragmas).fetchone()))
 
     report = cat.import_records([(f"file:{n}", r) for n, r in enumerate(records, 1)], user="test", progress=note)
     assert (report.created, report.failed) == (2, 1)
     assert report.errors == [("file:2", "record 'first' already holds identifier 'R-1' of source 'register'")]
-    assert seen == [2]
-    assert cat.store.conn.execute("PRAGMA temp_store").fetchone()[0] == 0, "the connection was not set back"
+    assert seen == [(2, -BULK_CACHE_KIB)]  # (and a larger page cache meanwhile)
+    assert tuple(before) == (0, -2000)
+    assert tuple(cat.store.conn.execute(pragmas).fetchone()) == (0, -2000), "the connection was not set back"
     assert cat.store.get("second") is None
     assert cat.store.conn.execute("SELECT count(*) FROM revisions WHERE record_id = 'second'").fetchone()[0] == 0
     assert [r.revision for r in cat.history("first")] == [1]
