@@ -176,7 +176,7 @@ class _Blocks:
         self.ids = ids = ids.astype(np.int64)
         self.kind = kind
         self.bounds = starts
-        self.counts_of = np.diff(starts)
+        self.postings = np.diff(starts)  # (each block's)
         self.starts, self.ends = starts[:-1].tolist(), starts[1:].tolist()
         self.last_id_array = ids[starts[1:] - 1]
         self.first_ids, self.last_ids = ids[starts[:-1]].tolist(), self.last_id_array.tolist()
@@ -229,7 +229,7 @@ class _Blocks:
         """Every block's data as `packing.pack` makes it, joined, and where each starts (then
         where the last ends): the first document number, the gaps, the weights (none when all
         are 1, whole counts, or float32), the kind and a Positions field's counts and gaps."""
-        n, heads = self.counts_of, self.bounds[:-1]
+        n, heads = self.postings, self.bounds[:-1]
         ones, whole = self.ones_array, self.whole_array & ~self.ones_array
         floats = ~(self.whole_array | self.ones_array)
         weight_sizes = np.where(ones, 1, np.where(whole, self.counts.sizes(), 1 + 4 * n))
@@ -270,7 +270,7 @@ class _Blocks:
         heads = np.zeros(len(sizes), dtype=_HEADER)
         heads["size"] = final
         heads["size"][lasts] *= -1
-        heads["count"], heads["last"], heads["top"] = self.counts_of, self.last_id_array, self.top_array
+        heads["count"], heads["last"], heads["top"] = self.postings, self.last_id_array, self.top_array
         heads["used"][squeezed] = level
         heads["shortest"], heads["longest"] = self.length_bytes
         where = np.zeros(len(sizes) + 1, dtype=np.int64)
