@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from catalogue.errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision
-from catalogue.service import Catalogue
+from catalogue.service import Catalogue, imports
 from catalogue.store import StoredRecord
 from catalogue.store.db import MIGRATIONS, SCHEMA_VERSION, undo
 from catalogue.store.sqlite import BULK_CACHE_KIB, SQLiteBackend
@@ -383,3 +383,18 @@ def test_an_import_keeps_its_savepoints_in_memory_and_still_undoes_a_record_refu
     assert cat.store.get("second") is None
     assert cat.store.conn.execute("SELECT count(*) FROM revisions WHERE record_id = 'second'").fetchone()[0] == 0
     assert [r.revision for r in cat.history("first")] == [1]
+
+
+def test_an_import_of_whole_batches_takes_the_write_lock_once_a_batch(cat: Catalogue,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # No empty transaction after a full last batch: it held the write lock for nothing, and a
+    # save waiting for an import stopped there (SIGSTOP, tests/faults) found the store locked.
+    monkeypatch.setattr(imports, "IMPORT_BATCH", 2)
+    began: list[int] = []
+    begin = cat.store.backend.begin_write
+    monkeypatch.setattr(cat.store.backend, "begin_write", lambda conn: (began.append(1), begin(conn))[1])
+    progress: list[int] = []
+    report = cat.import_records([(f"f:{n}", make_record(id=f"batch-{n}")) for n in range(4)], user="test",
+                                progress=lambda r: progress.append(r.created))
+    assert report.created == 4 and progress == [2, 4] and len(began) == 2
+    assert cat.import_records([], user="test").created == 0  # (an empty import still ends)

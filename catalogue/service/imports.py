@@ -94,11 +94,13 @@ def import_records(cat: Catalogue, items: Iterable[tuple[str, Any]], *, user: st
     `Catalogue.import_records`."""
     report = ImportReport()
     items = iter(items)
+    ahead = next(items, None)  # (read one ahead: no empty transaction after a full last batch)
     with cat.deferred_index() if not dry_run else _nothing() as feed:
         while True:
             with cat.store.transaction():
                 done = 0
-                for where, record in items:
+                while ahead is not None:
+                    (where, record), ahead = ahead, next(items, None)
                     if isinstance(record, Notice):
                         report.add_warning(where, str(record))
                         continue
@@ -111,7 +113,7 @@ def import_records(cat: Catalogue, items: Iterable[tuple[str, Any]], *, user: st
                 feed.step()  # (the index's writer processes take the batch while the next is stored)
             if progress is not None:
                 progress(report)
-            if done < IMPORT_BATCH:
+            if ahead is None:
                 return report
 
 
