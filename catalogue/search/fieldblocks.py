@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -177,9 +178,7 @@ class _Blocks:
         self.kind = kind
         self.bounds = starts
         self.postings = np.diff(starts)  # (each block's)
-        self.starts, self.ends = starts[:-1].tolist(), starts[1:].tolist()
         self.last_id_array = ids[starts[1:] - 1]
-        self.first_ids, self.last_ids = ids[starts[:-1]].tolist(), self.last_id_array.tolist()
         gaps = np.zeros(len(ids), dtype=np.int64)
         gaps[:-1] = np.diff(ids)
         gaps[starts[1:] - 1] = 0  # (from one block's last posting to the next block's first)
@@ -203,25 +202,20 @@ class _Blocks:
         self.whole_array = np.minimum.reduceat(whole, heads)
         self.sum_array = np.add.reduceat(w, heads)
         self.top_array = np.maximum(np.maximum.reduceat(w, heads), 0.0)
-        self.whole, self.sums, self.tops = self.whole_array.tolist(), self.sum_array.tolist(), self.top_array.tolist()
         self.weight_values = w
         self.counts = _Arrays(np.where(whole, w, 0).astype(np.int64), starts)
-        self.float32 = weights.astype("<f4").view("<u4").astype(np.int64)
 
     def _lengths(self, ids: np.ndarray, lengths: np.ndarray | None, starts: np.ndarray) -> None:
-        """Each block's shortest (None: no length) and longest field length, and both as the
+        """Each block's shortest (`_NO_LENGTH`: none) and longest field length, and both as the
         length bytes of its header (`length_to_byte`, for all blocks at once)."""
         heads = starts[:-1]
         if lengths is None:
-            self.shortest: list[Any] = [None] * len(heads)
-            self.longest = [0] * len(heads)
+            self.shortest, self.longest = np.full(len(heads), _NO_LENGTH), np.zeros(len(heads), np.int64)
             self.length_bytes = (np.zeros(len(heads), np.int64), np.zeros(len(heads), np.int64))
             return
         found = lengths[ids]
-        shortest = np.minimum.reduceat(np.where(found == 0, _NO_LENGTH, found), heads)
-        longest = np.maximum.reduceat(found, heads)
-        self.longest = longest.tolist()
-        self.shortest = [None if n == _NO_LENGTH else n for n in shortest.tolist()]
+        self.shortest = shortest = np.minimum.reduceat(np.where(found == 0, _NO_LENGTH, found), heads)
+        self.longest = longest = np.maximum.reduceat(found, heads)
         self.length_bytes = (np.where(shortest == _NO_LENGTH, 0, _length_bytes(shortest)),
                              _length_bytes(np.maximum(longest, 0)))
 
@@ -245,9 +239,11 @@ class _Blocks:
         place = place + self.gaps.sizes(slice(0, None, 2))
         out[place[ones]] = 0
         self.counts.put(out, place[whole], whole)
-        out[place[floats]] = 8
-        put_ragged(out, place[floats] + 1, self.float32, heads[floats], self.bounds[1:][floats],
-                   np.full(int(floats.sum()), 4))
+        if floats.any():
+            out[place[floats]] = 8
+            bits = self.weight_values.astype("<f4").view("<u4").astype(np.int64)
+            put_ragged(out, place[floats] + 1, bits, heads[floats], self.bounds[1:][floats],
+                       np.full(int(floats.sum()), 4))
         place = place + weight_sizes
         out[place] = self.kind
         if self.positions is not None:
@@ -310,24 +306,25 @@ class _Blocks:
         (`W3TermInfo.add_block` block after block); None when its lengths are ones that writer
         fails on (a block without lengths after one with them), left to that writer."""
         info = TermInfo()
-        info._df = self.ends[end - 1] - self.starts[first]
-        if all(self.whole[first:end]):
-            info._weight = sum(self.sums[first:end])
+        bounds = self.bounds[first:end + 1].tolist()
+        info._df = bounds[-1] - bounds[0]
+        if self.whole_array[first:end].all():
+            info._weight = sum(self.sum_array[first:end].tolist())
         else:
             info._weight = 0
-            for b in range(first, end):
-                info._weight += sum(self.weight_values[self.starts[b]:self.ends[b]].tolist())
-        shortest = self.shortest[first]
-        for b in range(first + 1, end):
+            for low, high in pairwise(bounds):
+                info._weight += sum(self.weight_values[low:high].tolist())
+        shortest, *later = [None if n == _NO_LENGTH else n for n in self.shortest[first:end].tolist()]
+        for length in later:
             if shortest is None:
-                shortest = self.shortest[b]
-            elif self.shortest[b] is None:
+                shortest = length
+            elif length is None:
                 return None
             else:
-                shortest = min(shortest, self.shortest[b])
-        info._minlength, info._maxlength = shortest, max(0, *self.longest[first:end])
-        info._maxweight = max(0.0, *self.tops[first:end])
-        info._minid, info._maxid = self.first_ids[first], self.last_ids[end - 1]
+                shortest = min(shortest, length)
+        info._minlength, info._maxlength = shortest, max(0, *self.longest[first:end].tolist())
+        info._maxweight = max(0.0, *self.top_array[first:end].tolist())
+        info._minid, info._maxid = int(self.ids[bounds[0]]), int(self.last_id_array[end - 1])
         info._offset = info._length = 0  # (where its blocks are: the caller's)
         return info
 

@@ -185,22 +185,19 @@ class TermTableWriter:
         self._count += len(keys)
         self._last = keys[-1]
         at = 0
-        if self._keys:  # (fill the block begun)
-            at = min(BLOCK_TERMS - len(self._keys), len(keys))
-            self._keys += keys[:at]
-            for held, column in zip(self._stats, stats, strict=True):
-                held += column[:at]
-            if len(self._keys) == BLOCK_TERMS:
-                self._write(self._keys, self._stats)
-                self._keys, self._stats = [], [[] for _ in STATISTICS]
-        while len(keys) - at >= BLOCK_TERMS:
-            end = at + BLOCK_TERMS
-            self._write(keys[at:end], [column[at:end] for column in stats])
+        while at < len(keys):
+            end = min(at + BLOCK_TERMS - len(self._keys), len(keys))
+            part = [column[at:end] for column in stats]
+            if not self._keys and end - at == BLOCK_TERMS:  # (a whole block: encoded as it comes)
+                self._write(keys[at:end], part)
+            else:
+                self._keys += keys[at:end]
+                for held, column in zip(self._stats, part, strict=True):
+                    held += column
+                if len(self._keys) == BLOCK_TERMS:
+                    self._write(self._keys, self._stats)
+                    self._keys, self._stats = [], [[] for _ in STATISTICS]
             at = end
-        if at < len(keys):
-            self._keys += keys[at:]
-            for held, column in zip(self._stats, stats, strict=True):
-                held += column[at:]
 
     def _write(self, keys: list[bytes], stats: list[list[Any]]) -> None:
         self._firsts.append(keys[0])
