@@ -51,9 +51,10 @@ def prepare_place(place: Any) -> dict[str, Any]:
     maintains dropped), or ValidationError listing every problem."""
     if not isinstance(place, dict):
         raise ValidationError([FieldError("", "a place must be a JSON object", "not_an_object")])
-    if records.too_deep(place):
-        raise ValidationError([FieldError("", "the place nests lists and objects too deeply", "too_deep")])
-    clean = records.normalise(place)
+    try:
+        clean = records.normalise(place)
+    except records.TooDeep:
+        raise ValidationError([FieldError("", "the place nests lists and objects too deeply", "too_deep")]) from None
     for field in records.SYSTEM_FIELDS:
         clean.pop(field, None)
     records.derive_countries(clean)

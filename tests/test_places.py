@@ -45,6 +45,22 @@ def test_a_place_has_revisions_and_a_bad_one_says_every_problem(catalogue: Catal
     assert {"id", "names[0].kind"} <= paths
 
 
+def test_a_place_nested_too_deeply_is_refused_with_that_one_error(catalogue: Catalogue) -> None:
+    deep: object = "x"
+    for _ in range(100_000):  # (far past the stack: counted on the way down, never recursed that far)
+        deep = [deep]
+    with pytest.raises(ValidationError) as caught:
+        catalogue.places.save({"id": "deep-town", "names": [{"value": "Deep", "lang": "en"}], "notes": deep})
+    assert [(e.path, e.code, str(e)) for e in caught.value.errors] == [
+        ("", "too_deep", "the place nests lists and objects too deeply")]
+    allowed: object = "x"
+    for _ in range(31):  # (the place is the first level)
+        allowed = [allowed]
+    with pytest.raises(ValidationError) as caught:  # (32 levels pass that check: `notes` is no list)
+        catalogue.places.save({"id": "deep-town", "notes": allowed})
+    assert "too_deep" not in [e.code for e in caught.value.errors]
+
+
 def test_a_record_pointing_at_no_place_is_refused_unless_imported(catalogue: Catalogue) -> None:
     with pytest.raises(ValidationError) as caught:
         catalogue.create(record("r1", {"id": "nowhere", "name": "Nowhere"}))
