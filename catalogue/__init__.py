@@ -75,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, serving: bool = 
     site.init_app(app)  # template helpers and the row-id URL converter
     claim_text.init_app(app)  # condition statuses worded as claims (record, search results)
     app.before_request(auth.load_user)  # g.user from the session cookie
+    app.before_request(api_write.check_token)  # g.api_user from a bearer token; 401 for an unknown one
     app.before_request(imports.upload_limit)  # an import upload may be larger (before CSRF reads the form)
     app.teardown_appcontext(idle)  # the thread's store connection back to the pool (PostgreSQL)
     csrf = CSRFProtect(app)  # every form POST carries a CSRF token, except:

@@ -9,6 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
+from catalogue.service import accounts as accounts_module
+from catalogue.store import users as user_store
 from catalogue.web import get_catalogue
 from tests.archivists import PASSWORD
 from tests.conftest import exited_cleanly
@@ -76,6 +78,25 @@ def test_token_create_prints_once_list_hides_it_revoke_kills_it(app: Flask, runn
     assert "revoked" in runner.invoke(args=["token", "list"]).output
     missing = runner.invoke(args=["token", "revoke", "importer"])
     assert missing.exit_code == 1 and "no live token" in missing.output
+
+
+def test_a_token_s_last_use_is_written_once_a_minute_not_at_each_request(
+        app: Flask, runner: FlaskCliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A script reading with its token makes no write transaction of each request."""
+    token = runner.invoke(args=["token", "create", "reader"]).stdout.strip()
+    touched: list[int] = []
+    touch = user_store.touch_token
+    monkeypatch.setattr(user_store, "touch_token",
+                        lambda store, token_id: touched.append(token_id) or touch(store, token_id))
+    with app.app_context():
+        accounts = get_catalogue().accounts
+        for _ in range(3):
+            assert accounts.token_user(token) is not None
+        assert len(touched) == 1 and accounts.tokens()[0].last_used is not None
+        later = accounts_module.utcnow(accounts_module.TOUCH_EVERY + 1)
+        monkeypatch.setattr(accounts_module, "utcnow", lambda seconds=0.0: later)
+        assert accounts.token_user(token) is not None
+        assert len(touched) == 2
 
 
 @pytest.mark.own_store  # reads the data directory's SQLite file
