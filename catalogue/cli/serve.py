@@ -17,6 +17,7 @@ from ..processes import limit_malloc_arenas
 from ..service import SHARED_KEY, shared
 from .balance import LeastConnections
 from .context import serving_app
+from .lanes import STAFF_THREADS, dispatcher
 from .output import user_errors
 from .records import load_demo
 from .workers import listening_sockets, release_threads, run_workers
@@ -31,24 +32,28 @@ IDENT = "heritage-catalogue"
               help="Port to listen on (0: any free port).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1),
               help="Request threads (of each worker process).")
+@click.option("--staff-threads", default=STAFF_THREADS, show_default=True, type=click.IntRange(0),
+              help="More request threads (of each worker process) kept for requests with a bearer token "
+                   "or a signed-in session, so that staff are not queued behind the public's searches.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
               help="Server processes accepting on the same port, each with its own searcher over the same "
                    "data directory (more than 1 uses more cores; a worker that ends is restarted).")
 @user_errors
-def serve_command(host: str, port: int, threads: int, workers: int) -> None:
+def serve_command(host: str, port: int, threads: int, staff_threads: int, workers: int) -> None:
     """Serve the web app with a production WSGI server (waitress).
 
     With --workers N, N processes share the port, each with --threads request threads and
-    its own searcher; SIGTERM or Ctrl+C stops them all."""
+    its own searcher; SIGTERM or Ctrl+C stops them all. Requests of staff (a bearer token, a
+    signed-in session) go first, to --staff-threads threads of their own when the others are busy."""
     limit_malloc_arenas()  # before waitress starts its threads (workers inherit it)
     app = serving_app()  # production: refused here without CATALOGUE_SECRET_KEY
-    server = listen(app, host, port, threads)
+    server = listen(app, host, port, threads, staff_threads)
     catalogue = shared(app.extensions, app.config)
     if app.config.get("DEMO_ON_EMPTY") and catalogue.is_empty():
         click.echo(f"The data directory {catalogue.data_dir} is empty: loading the demo collection.")
         load_demo(catalogue)
     if workers > 1:
-        serve_in_workers(app, server, threads, workers)
+        serve_in_workers(app, server, (threads, staff_threads), workers)
         return
     catalogue.open_index()  # before the first request, which then needs not wait for it
     warm_up(catalogue)
@@ -57,9 +62,10 @@ def serve_command(host: str, port: int, threads: int, workers: int) -> None:
     server.run()
 
 
-def serve_in_workers(app: Flask, server: Any, threads: int, workers: int) -> None:
+def serve_in_workers(app: Flask, server: Any, threads: tuple[int, int], workers: int) -> None:
     """Serve on `server`'s bound sockets from `workers` forked processes (see `workers`). The
-    parent lets go of its catalogue and request threads first: each worker opens its own."""
+    parent lets go of its catalogue and request threads first: each worker opens its own
+    (`threads`: request threads, and those kept for staff)."""
     shared(app.extensions, app.config).close()
     app.extensions.pop(SHARED_KEY, None)
     release_threads(server)
@@ -96,12 +102,14 @@ def warm_up(catalogue: Any) -> None:
         catalogue.search(UNHEARD_OF, page_size=1, highlight=False)
 
 
-def listen(app: Flask, host: str, port: int, threads: int) -> Any:
-    """A waitress server bound to host:port, not yet serving: a busy port or an unknown host
-    fails here, before anything is announced or loaded."""
+def listen(app: Flask, host: str, port: int, threads: int, staff: int = STAFF_THREADS) -> Any:
+    """A waitress server bound to host:port, not yet serving, with `threads` request threads
+    and `staff` more for staff: a busy port or an unknown host fails here, before anything is
+    announced or loaded."""
     logging.basicConfig()  # waitress reports its own trouble (e.g. a full task queue) through logging
     try:
-        return waitress.create_server(app, host=host, port=port, threads=threads, ident=IDENT)
+        return waitress.create_server(app, host=host, port=port, threads=threads, ident=IDENT,
+                                      _dispatcher=dispatcher(app, threads, staff))
     except OSError as error:
         hint = "; another program uses it (choose another --port)" if error.errno == errno.EADDRINUSE else ""
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}{hint}") from None
@@ -109,9 +117,11 @@ def listen(app: Flask, host: str, port: int, threads: int) -> Any:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
 
 
-def serve_sockets(app: Flask, sockets: list[Any], threads: int) -> Any:
-    """A waitress server of `app` on sockets bound before (by the parent of workers), not yet running."""
-    return waitress.create_server(app, sockets=sockets, threads=threads, ident=IDENT)
+def serve_sockets(app: Flask, sockets: list[Any], threads: tuple[int, int]) -> Any:
+    """A waitress server of `app` on sockets bound before (by the parent of workers), not yet
+    running, with `threads` (request threads, and those kept for staff)."""
+    return waitress.create_server(app, sockets=sockets, threads=threads[0], ident=IDENT,
+                                  _dispatcher=dispatcher(app, *threads))
 
 
 def listening_on(server: Any) -> list[str]:

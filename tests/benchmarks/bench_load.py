@@ -17,7 +17,9 @@ an edit of a record's title through the write API (`PUT /api/records/ID`) every 
 during each round, and adds the edits done per second, their p50/p95 (until the write
 API answered), the p50/p95 from the save until `/api/search` finds the record by a word the
 edit gave it, and any failed edits; requests/s and p95 are then those of the reads during
-the edits.
+the edits. The archivist sends its token with each of its requests, as a script does (so
+the server answers them on its staff threads when the others are busy; `--staff-threads`,
+default the server's own).
 
 `--wrk` drives the rounds with wrk (a C load generator; Debian's `wrk` package) instead of
 Python client threads, whose own CPU takes a share of a 2-core machine: the same reads, the
@@ -60,12 +62,14 @@ ONE_WORD = COMMON_WORDS[20:]
 KINDS = ("search", "record", "oai")
 
 
-def start_server(data: Path, threads: int, workers: int = 1) -> tuple[subprocess.Popen[str], str, list[int]]:
+def start_server(data: Path, threads: int, workers: int = 1,
+                 staff: int | None = None) -> tuple[subprocess.Popen[str], str, list[int]]:
     """`catalogue serve` on a free loopback port; the process, its base URL and the pids
     that serve (the workers', or the process's own)."""
     env = dict(os.environ, CATALOGUE_DATA=str(data), CATALOGUE_SECRET_KEY="bench", CATALOGUE_DEMO_ON_EMPTY="false")
+    lane = ["--staff-threads", str(staff)] if staff is not None else []
     proc = subprocess.Popen([sys.executable, "-m", "catalogue", "serve", "--port", "0", "--threads", str(threads),
-                             "--workers", str(workers)],
+                             "--workers", str(workers), *lane],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
     base, pids = None, []
@@ -232,7 +236,7 @@ class Archivist(threading.Thread):
         on the revision read; when the save began and when it was answered, None if it failed."""
         url = f"{self.base}/api/records/{record_id}"
         try:
-            with urllib.request.urlopen(url, timeout=30) as response:
+            with urllib.request.urlopen(self.signed(url), timeout=30) as response:
                 record = json.load(response)
         except OSError:
             return None
@@ -244,12 +248,16 @@ class Archivist(threading.Thread):
         began = time.perf_counter()
         return (began, time.perf_counter()) if fetch(request) else None
 
+    def signed(self, url: str) -> urllib.request.Request:
+        """A GET of `url` with the archivist's token."""
+        return urllib.request.Request(url, headers={"Authorization": f"Bearer {self.token}"})
+
     def found(self, record_id: str, word: str, saved: float) -> bool:
         """Search for `word` until the record is found (within 30 s of the save `saved`
         began); record how long that took."""
         while time.perf_counter() - saved < 30:
             try:
-                with urllib.request.urlopen(f"{self.base}/api/search?q={word}", timeout=30) as response:
+                with urllib.request.urlopen(self.signed(f"{self.base}/api/search?q={word}"), timeout=30) as response:
                     hits = json.load(response)["hits"]
             except OSError:
                 return False
@@ -278,7 +286,7 @@ def prepare(args: argparse.Namespace) -> tuple[list[str], str]:
 def rounds(args: argparse.Namespace, workers: int, threads: int, ids: list[str], token: str) -> None:
     """Serve with `workers` processes of `threads` threads and print one table row per number
     of clients."""
-    proc, base, pids = start_server(args.data, threads, workers)
+    proc, base, pids = start_server(args.data, threads, workers, args.staff_threads)
     kinds = KINDS if args.mixed else ("search",)
     searches = search_queries(args.varied)
     try:
@@ -336,6 +344,8 @@ def main() -> int:
     parser.add_argument("--threads", default="8",
                         help="server threads of each worker; several: runs each, e.g. 8,1 (default 8)")
     parser.add_argument("--workers", default="1", help="server processes; several: runs each, e.g. 1,2 (default 1)")
+    parser.add_argument("--staff-threads", type=int, default=None,
+                        help="the server's threads kept for staff requests (default: serve's own)")
     parser.add_argument("--mixed", action="store_true", help="mixed reads: search, record page, OAI ListRecords")
     parser.add_argument("--varied", action="store_true",
                         help="search bench_search.py's 300 mixed and looser queries instead of one common word")
