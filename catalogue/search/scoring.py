@@ -195,16 +195,27 @@ class Evaluator:
             self.budget.check()
 
     def run(self, q: Any) -> tuple[np.ndarray, np.ndarray]:
-        """(mask, score) over all documents of the searcher; deleted documents never match."""
-        masks, scores = [], []
+        """(mask, score) over all documents of the searcher; deleted documents never match.
+
+        Each segment's match is written into its place in the two arrays, which start as zeros
+        the system gives untouched: a segment without a match (most of them, for a rare word
+        at 1,000,000 records) costs nothing, where a mask and a score array of its own, joined
+        to the others', cost some 3 ms a reading of the query."""
         self._shared = _shared(q)
+        size = sum(leaf.size for leaf in self.p.leaves)
+        mask, score = np.zeros(size, dtype=bool), np.zeros(size)
+        start = 0
         for leaf in self.p.leaves:
             found = self.eval(q, leaf, scored=True)
-            masks.append(found.mask & leaf.live)
-            scores.append(found.score)
-        if not masks:
-            return np.zeros(0, dtype=bool), np.zeros(0)
-        return np.concatenate(masks), np.concatenate(scores)
+            end = start + leaf.size
+            if not found.sparse:
+                np.logical_and(found.mask, leaf.live, out=mask[start:end])
+                score[start:end] = found.score
+            elif len(found.ids):
+                mask[start + found.ids[leaf.live[found.ids]]] = True
+                score[start + found.ids] = found.values
+            start = end
+        return mask, score
 
     # Each method mirrors the `matcher()` of the Whoosh query class it is named after.
 
