@@ -24,6 +24,8 @@ from flask import Flask
 from waitress.task import ThreadedTaskDispatcher
 from werkzeug.http import parse_cookie
 
+from .. import precedence
+
 #: Default number of threads of each server process kept for staff requests.
 STAFF_THREADS = 1
 
@@ -109,10 +111,16 @@ class StaffLane(ThreadedTaskDispatcher):
                     self.threads.discard(thread_no)
                     self.thread_exit_cv.notify()
                     break
-                task = self.staff_queue.popleft() if self.staff_queue else self.queue.popleft()
+                first = bool(self.staff_queue)
+                task = self.staff_queue.popleft() if first else self.queue.popleft()
                 self.busy += not staff_only
+            precedence.begin()
             try:
-                task.service()
+                if first:
+                    with precedence.going_first():  # (the public's searches in this process wait meanwhile)
+                        task.service()
+                else:
+                    task.service()
             except BaseException:
                 self.logger.exception("Exception when servicing %r", task)
             finally:

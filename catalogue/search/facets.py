@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .. import centuries
+from ..precedence import give_way
 from .analysis import WORD
 from .bitsets import from_bitset, to_bitset
 from .documents import FACET_FIELDS, read_place_term
@@ -421,6 +422,7 @@ def facet_counts(sets: FacetSets, matched: int, filters: dict[str, list[str]],
     """Each facet's values with their counts among the `matched` documents (the largest first,
     centuries in time order; a selected value is always listed): the first `limit` of them,
     or all when `limit` is None."""
+    give_way()  # (to a staff request in this process: `catalogue.precedence`)
     out: dict[str, list[FacetValue]] = {}
     sparse = _sparse_counts(sets, matched)
     whole = sets.whole_counts if sparse is None and matched == sets.live else None  # (the sets are live ones)

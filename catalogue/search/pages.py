@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..precedence import give_way
 from ._whoosh import wq
 from .bitsets import from_bitset, members
 from .facets import FacetSets
@@ -25,6 +26,7 @@ Records = Callable[[Sequence[str]], Mapping[str, dict[str, Any]]]
 def page_of_hits(searcher: Any, sets: FacetSets, q: wq.Query, matched: int, scores: Any, sort: str, page: int,
                  page_size: int, highlight: bool, records: Records) -> list[Hit]:
     """The hits of one page of the `matched` documents, in the `sort` order."""
+    give_way()  # (to a staff request in this process: `catalogue.precedence`)
     if scores is not None and sort == "relevance":
         ranked = ranked_page(matched, scores, page, page_size)
     elif sort != "relevance":

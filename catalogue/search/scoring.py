@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..precedence import give_way
 from ._whoosh import BM25F, SpanNear2, _NullQuery, positional, ranges, terms, wq
 from .blocks import EMPTY_IDS, EMPTY_W, Unsupported, read_lengths, read_postings
 from .cache import PostingCache
@@ -206,6 +207,7 @@ class Evaluator:
         mask, score = np.zeros(size, dtype=bool), np.zeros(size)
         start = 0
         for leaf in self.p.leaves:
+            give_way()  # (to a staff request in this process: `catalogue.precedence`)
             found = self.eval(q, leaf, scored=True)
             end = start + leaf.size
             if not found.sparse:
