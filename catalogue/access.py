@@ -82,6 +82,13 @@ def new_token() -> str:
     return "cat_" + secrets.token_urlsafe(32)
 
 
+def bearer_token(authorization: str) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header's value ("" when it names
+    another scheme or no token)."""
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 def token_hash(token: str) -> str:
     """What is stored of a token. Tokens are 256 random bits, so a fast hash is enough
     (there is no dictionary to attack)."""

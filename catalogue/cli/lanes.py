@@ -25,6 +25,7 @@ from waitress.task import ThreadedTaskDispatcher
 from werkzeug.http import parse_cookie
 
 from .. import precedence
+from ..access import bearer_token
 
 #: Default number of threads of each server process kept for staff requests.
 STAFF_THREADS = 1
@@ -49,8 +50,7 @@ def staff_requests(app: Flask) -> Callable[[Any], bool]:
 
     def is_staff(channel: Any) -> bool:
         headers = channel.requests[0].headers if channel.requests else {}
-        scheme, _, token = headers.get("AUTHORIZATION", "").partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
+        if bearer_token(headers.get("AUTHORIZATION", "")):
             return True
         return bool(headers.get("COOKIE")) and signed_in(headers["COOKIE"])
 

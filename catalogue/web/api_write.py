@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 
+from ..access import bearer_token
 from ..errors import AlreadyExists, CatalogueError, Gone, NotFound, StaleRevision, ValidationError, Withheld
 from ..records import SYSTEM_FIELDS, too_deep
 from . import get_catalogue
@@ -48,10 +49,10 @@ def check_token() -> Response | None:
     """Before each request, whatever its route: a bearer token sent must be live, or the
     answer is 401 (RFC 6750's invalid_token), so that a made-up one buys nothing, not even
     the threads `catalogue serve` keeps for staff. A live one's identity is `g.api_user`."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(request.headers.get("Authorization", ""))
+    if not token:
         return None
-    user = get_catalogue().accounts.token_user(token.strip())
+    user = get_catalogue().accounts.token_user(token)
     if user is None:
         return _unauthorized("The token is unknown or revoked.")
     g.api_user = user
