@@ -203,20 +203,17 @@ class Evaluator:
         at 1,000,000 records) costs nothing, where a mask and a score array of its own, joined
         to the others', cost some 3 ms a reading of the query."""
         self._shared = _shared(q)
-        size = sum(leaf.size for leaf in self.p.leaves)
-        mask, score = np.zeros(size, dtype=bool), np.zeros(size)
-        start = 0
+        mask, score = np.zeros(self.p.size, dtype=bool), np.zeros(self.p.size)
         for leaf in self.p.leaves:
             give_way()  # (to a staff request in this process: `catalogue.precedence`)
             found = self.eval(q, leaf, scored=True)
-            end = start + leaf.size
+            at = leaf.offset
             if not found.sparse:
-                np.logical_and(found.mask, leaf.live, out=mask[start:end])
-                score[start:end] = found.score
+                np.logical_and(found.mask, leaf.live, out=mask[at:at + leaf.size])
+                score[at:at + leaf.size] = found.score
             elif len(found.ids):
-                mask[start + found.ids[leaf.live[found.ids]]] = True
-                score[start + found.ids] = found.values
-            start = end
+                mask[at + found.ids[leaf.live[found.ids]]] = True
+                score[at + found.ids] = found.values
         return mask, score
 
     # Each method mirrors the `matcher()` of the Whoosh query class it is named after.
