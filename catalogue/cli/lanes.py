@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from flask import Flask
@@ -116,10 +117,7 @@ class StaffLane(ThreadedTaskDispatcher):
                 self.busy += not staff_only
             precedence.begin()
             try:
-                if first:
-                    with precedence.going_first():  # (the public's searches in this process wait meanwhile)
-                        task.service()
-                else:
+                with precedence.going_first() if first else nullcontext():  # (the public's searches wait)
                     task.service()
             except BaseException:
                 self.logger.exception("Exception when servicing %r", task)

@@ -53,7 +53,7 @@ def serve_command(host: str, port: int, threads: int, staff_threads: int, worker
         click.echo(f"The data directory {catalogue.data_dir} is empty: loading the demo collection.")
         load_demo(catalogue)
     if workers > 1:
-        serve_in_workers(app, server, (threads, staff_threads), workers)
+        serve_in_workers(app, server, threads, staff_threads, workers)
         return
     catalogue.open_index()  # before the first request, which then needs not wait for it
     warm_up(catalogue)
@@ -62,17 +62,17 @@ def serve_command(host: str, port: int, threads: int, staff_threads: int, worker
     server.run()
 
 
-def serve_in_workers(app: Flask, server: Any, threads: tuple[int, int], workers: int) -> None:
+def serve_in_workers(app: Flask, server: Any, threads: int, staff: int, workers: int) -> None:
     """Serve on `server`'s bound sockets from `workers` forked processes (see `workers`). The
     parent lets go of its catalogue and request threads first: each worker opens its own
-    (`threads`: request threads, and those kept for staff)."""
+    (`threads` request threads and `staff` kept for staff)."""
     shared(app.extensions, app.config).close()
     app.extensions.pop(SHARED_KEY, None)
     release_threads(server)
     sockets, balance = listening_sockets(server), LeastConnections(workers)
 
     def start(number: int) -> None:
-        worker = serve_sockets(app, sockets, threads)
+        worker = serve_sockets(app, sockets, threads, staff)
         catalogue = shared(app.extensions, app.config)
         try:
             catalogue.open_index()
@@ -117,11 +117,11 @@ def listen(app: Flask, host: str, port: int, threads: int, staff: int = STAFF_TH
         raise click.ClickException(f"cannot listen on {host}:{port}: {error}") from None
 
 
-def serve_sockets(app: Flask, sockets: list[Any], threads: tuple[int, int]) -> Any:
+def serve_sockets(app: Flask, sockets: list[Any], threads: int, staff: int = STAFF_THREADS) -> Any:
     """A waitress server of `app` on sockets bound before (by the parent of workers), not yet
-    running, with `threads` (request threads, and those kept for staff)."""
-    return waitress.create_server(app, sockets=sockets, threads=threads[0], ident=IDENT,
-                                  _dispatcher=dispatcher(app, *threads))
+    running, with `threads` request threads and `staff` more for staff."""
+    return waitress.create_server(app, sockets=sockets, threads=threads, ident=IDENT,
+                                  _dispatcher=dispatcher(app, threads, staff))
 
 
 def listening_on(server: Any) -> list[str]:
