@@ -20,6 +20,7 @@ import pytest
 
 from catalogue.search import SearchIndex
 from catalogue.search.bitsets import members
+from catalogue.search.blocks import compact
 from catalogue.search.pages import sorted_page, whoosh_page
 
 sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
@@ -186,6 +187,33 @@ def test_cache_is_bounded_and_reported(varied: SearchIndex) -> None:
     stats = varied.cache_stats()
     assert 0 < stats["postings_bytes"] <= stats["postings_capacity"]
     assert stats["postings_entries"] > 0 and stats["facet_bitset_bytes"] > 0
+
+
+def test_cache_keeps_postings_compact(varied: SearchIndex) -> None:
+    """The posting cache holds a term's document numbers as int32 and its weights as float32,
+    8 bytes a posting (a search widens them back: the equality tests above)."""
+    varied.fast = True
+    varied.search("stone village", filters={}, sort="relevance", page=1, page_size=5, facets=False,
+                  highlight=False)
+    held = [(value, nbytes) for key, (value, nbytes) in varied._postings_cache._items.items()
+            if key[0] == "t" and len(value[0])]
+    assert held
+    for (ids, weights), nbytes in held:
+        assert (ids.dtype, weights.dtype) == (np.int32, np.float32)
+        assert nbytes <= 8 * len(ids) + 200
+
+
+@pytest.mark.parametrize(("ids", "weights", "kept"), [
+    ([0, 5, 2**31 - 1], [1.0, 0.5, 70_000.0], (np.int32, np.float32)),
+    ([0, 2**31], [1.0, 2.0], (np.int64, np.float32)),  # a document number past int32
+    ([1, 2], [1.0, 0.1], (np.int32, np.float64)),  # a weight float32 cannot hold
+    ([1, 2], [1.0, 2.0**24 + 1], (np.int32, np.float64)),  # a whole count past float32's
+])
+def test_compact_postings_keep_every_value(ids: list[int], weights: list[float], kept: tuple[Any, Any]) -> None:
+    """`blocks.compact` narrows only what it can give back exactly."""
+    narrow = compact(np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64))
+    assert (narrow[0].dtype, narrow[1].dtype) == kept
+    assert narrow[0].tolist() == ids and narrow[1].tolist() == weights
 
 
 @pytest.mark.parametrize("sort", ["title", "modified", "-modified"])

@@ -16,10 +16,11 @@ import numpy as np
 from ._whoosh import LENGTHS_COLUMN, byte_to_length
 from .packing import HEADER, Block, Unsupported, head_size, pack, unpack
 
-__all__ = ["EMPTY_IDS", "EMPTY_W", "Block", "Unsupported", "info_blocks", "read_lengths", "read_postings",
-           "term_blocks"]
+__all__ = ["EMPTY_IDS", "EMPTY_W", "LENGTHS", "Block", "Unsupported", "compact", "info_blocks", "read_lengths",
+           "read_postings", "term_blocks"]
 
-_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+#: The length each byte code stands for (Whoosh's `byte_to_length`).
+LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
 EMPTY_W = np.zeros(0, dtype=np.float64)
@@ -67,16 +68,28 @@ def info_blocks(segment: Any, fieldname: str, info: Any, *, values: bool = True)
         yield unpack(data, count, values=values)
 
 
+def compact(ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The same postings in half the bytes, as the search caches keep them: document numbers
+    (ascending) as int32 and weights as float32, each only where every value stays exact
+    (Whoosh's blocks hold weights as float32 or whole counts)."""
+    if len(ids) and ids[-1] < 2**31:
+        ids = ids.astype(np.int32)
+    narrow = weights.astype(np.float32)
+    return ids, narrow if np.array_equal(narrow, weights) else weights
+
+
 def read_postings(segment: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Document numbers and weights of a term in one segment (deleted documents included)."""
+    """Document numbers and weights of a term in one segment (deleted documents included),
+    `compact`: score with the weights as float64."""
     found = list(term_blocks(segment, fieldname, btext, values=False))
     if len(found) == 1:
-        return found[0].ids, found[0].weights
-    return np.concatenate([b.ids for b in found]), np.concatenate([b.weights for b in found])
+        return compact(found[0].ids, found[0].weights)
+    return compact(np.concatenate([b.ids for b in found]), np.concatenate([b.weights for b in found]))
 
 
 def read_lengths(segment: Any, fieldname: str) -> np.ndarray:
-    """Field length of every document of a segment, decoded as Whoosh's scorer sees it."""
+    """Field length of every document of a segment as its byte code (one byte a document,
+    for the cache); `LENGTHS[codes]` are the lengths as Whoosh's scorer sees them."""
     perdoc = segment._perdoc
     count = segment.doc_count_all()
     reader = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
@@ -84,4 +97,4 @@ def read_lengths(segment: Any, fieldname: str) -> np.ndarray:
     if reader is not None:
         raw = reader._dbfile.get(reader._basepos, reader._count)
         out[: reader._count] = np.frombuffer(raw, dtype=np.uint8)
-    return _LENGTHS[out]
+    return out

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bitsets import to_bitset
+from .blocks import read_postings
 from .documents import FACET_FIELDS
 from .scoring import Leaf, Postings
 
@@ -112,7 +113,7 @@ def leaf_facets(postings: Postings, leaf: Leaf) -> LeafFacets:
             if fieldname in leaf.reader.schema:  # (not in an index built before this facet existed)
                 for term in leaf.reader.lexicon(fieldname):
                     terms.append(term.decode("utf-8"))
-                    docs.append(postings.term(leaf, fieldname, term)[0])
+                    docs.append(read_postings(leaf.reader, fieldname, term)[0])  # (kept here, not in the cache too)
             facets[name] = FacetTerms.of(terms, docs)
         place = facets["place"]
         pair_at = np.flatnonzero(place.doc[1:] == place.doc[:-1])

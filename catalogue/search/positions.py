@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .blocks import Unsupported, term_blocks
+from .blocks import Unsupported, compact, term_blocks
 from .packing import positions_of, spans
 
 #: A key packs a document number above a word position (positions stay below 2**31).
@@ -44,11 +44,12 @@ def read_positions(segment: Any, fieldname: str, btext: bytes) -> TermPositions:
     included), from its posting blocks read in one read (see `blocks.term_blocks`)."""
     found = list(term_blocks(segment, fieldname, btext))
     counts, positions = positions_of(found)
-    if len(positions) and positions.max() >= 2**31:
-        raise Unsupported("a word position past 2**31")
-    # (positions and counts kept as int32: half the cache; document numbers are the postings' own)
-    return TermPositions(np.concatenate([b.ids for b in found]), np.concatenate([b.weights for b in found]),
-                         counts.astype(np.int32), np.cumsum(counts) - counts, positions.astype(np.int32))
+    if len(positions) and max(len(positions), positions.max()) >= 2**31:
+        raise Unsupported("a word position or a term's positions past 2**31")
+    # (positions, counts and where each starts kept as int32, and the postings `compact`: half the cache)
+    ids, weights = compact(np.concatenate([b.ids for b in found]), np.concatenate([b.weights for b in found]))
+    return TermPositions(ids, weights, counts.astype(np.int32), (np.cumsum(counts) - counts).astype(np.int32),
+                         positions.astype(np.int32))
 
 
 def _among(keys: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -65,7 +66,7 @@ def _starts(term: TermPositions, offset: int, docs: np.ndarray) -> np.ndarray:
     pick = np.searchsorted(term.ids, docs)
     counts = term.counts[pick]
     starts = term.positions[spans(term.first[pick], counts)].astype(np.int64) - offset
-    keys = (np.repeat(docs, counts) << _SHIFT) + starts
+    keys = (np.repeat(docs.astype(np.int64), counts) << _SHIFT) + starts
     return keys[starts >= 0]
 
 

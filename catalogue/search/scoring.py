@@ -20,7 +20,7 @@ import numpy as np
 
 from ..precedence import give_way
 from ._whoosh import BM25F, SpanNear2, _NullQuery, positional, ranges, terms, wq
-from .blocks import EMPTY_IDS, EMPTY_W, Unsupported, read_lengths, read_postings
+from .blocks import EMPTY_IDS, EMPTY_W, LENGTHS, Unsupported, read_lengths, read_postings
 from .cache import PostingCache
 from .pairs import PAIR_FIELDS, PAIRS, Common, pair_term
 from .positions import TermPositions, phrase_docs, read_positions
@@ -78,6 +78,8 @@ class Postings:
             self.leaves.append(Leaf(sub, reader, offset, size, key, live))
 
     def term(self, leaf: Leaf, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """A term's document numbers (int64) and weights (float64) in a segment: the cache keeps
+        them `blocks.compact`, a search gets them widened (numpy indexes with int32 at half speed)."""
         key = ("t", leaf.key, fieldname, btext)
         found = self.cache.get(key)
         if found is None:
@@ -86,7 +88,7 @@ class Postings:
             else:
                 found = (EMPTY_IDS, EMPTY_W)
             self.cache.put(key, found, found[0].nbytes + found[1].nbytes + 200)
-        return found
+        return found[0].astype(np.int64, copy=False), found[1].astype(np.float64, copy=False)
 
     def positions(self, leaf: Leaf, fieldname: str, btext: bytes) -> TermPositions:
         """A term's postings with their word positions (its postings are kept for `term` too)."""
@@ -114,6 +116,7 @@ class Postings:
         return False
 
     def lengths(self, leaf: Leaf, fieldname: str) -> np.ndarray:
+        """A field's length code (`blocks.LENGTHS`) of every document of a segment."""
         key = ("l", leaf.key, fieldname)
         found = self.cache.get(key)
         if found is None:
@@ -144,7 +147,8 @@ class Postings:
         # The average length changes with every index version: the norms of the one before
         # are replaced, not kept beside these until the cache drops them.
         B, K1 = self.B, self.K1
-        found = K1 * ((1 - B) + B * self.lengths(leaf, fieldname) / avgfl)
+        # (worked out once for each of the 256 length codes, then looked up per document)
+        found = (K1 * ((1 - B) + B * LENGTHS / avgfl))[self.lengths(leaf, fieldname)]
         self.cache.put(key, (made_for, found), found.nbytes + 200)
         return found
 
