@@ -13,14 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from ._whoosh import LENGTHS_COLUMN, byte_to_length
+from ._whoosh import LENGTHS_COLUMN
 from .packing import HEADER, Block, Unsupported, head_size, pack, unpack
 
-__all__ = ["EMPTY_IDS", "EMPTY_W", "LENGTHS", "Block", "Unsupported", "compact", "info_blocks", "read_lengths",
+__all__ = ["EMPTY_IDS", "EMPTY_W", "Block", "Unsupported", "compact", "info_blocks", "read_lengths",
            "read_postings", "term_blocks"]
-
-#: The length each byte code stands for (Whoosh's `byte_to_length`).
-LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
 EMPTY_W = np.zeros(0, dtype=np.float64)
@@ -89,7 +86,7 @@ def read_postings(segment: Any, fieldname: str, btext: bytes) -> tuple[np.ndarra
 
 def read_lengths(segment: Any, fieldname: str) -> np.ndarray:
     """Field length of every document of a segment as its byte code (one byte a document,
-    for the cache); `LENGTHS[codes]` are the lengths as Whoosh's scorer sees them."""
+    for the cache); `packing.LENGTHS[codes]` are the lengths as Whoosh's scorer sees them."""
     perdoc = segment._perdoc
     count = segment.doc_count_all()
     reader = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)

@@ -22,12 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from ._whoosh import byte_to_length, formats, pack_ushort
+from ._whoosh import formats, pack_ushort
 from .occurrences import Encoded
 from .packing import (
     COMPRESS_FROM,
     COUNTS,
     HEADER,
+    LENGTHS,
     NONE,
     POSITIONS,
     CompactPostingsWriter,
@@ -327,11 +328,6 @@ class _Blocks:
         info._minid, info._maxid = int(self.ids[bounds[0]]), int(self.last_id_array[end - 1])
         info._offset = info._length = 0  # (where its blocks are: the caller's)
         return info
-
-
-#: The field length each length byte stands for (`byte_to_length`); `length_to_byte` gives a
-#: length the byte of where it would go in this table (lengths from 106,374: 255).
-LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 
 
 def _length_bytes(lengths: np.ndarray) -> np.ndarray:

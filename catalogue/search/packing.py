@@ -27,6 +27,9 @@ import numpy as np
 
 from ._whoosh import byte_to_length, formats, length_to_byte, pack_uint, whoosh3
 
+#: The field length each length byte stands for (`byte_to_length`); `length_to_byte` gives a
+#: length the byte of where it would go in this table (lengths from 106,374: 255).
+LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 #: Each block's header, in place of Whoosh's tag per term and pickled tuple per block: the data's
 #: length (negative for a term's last block), postings, last document number, highest weight,
 #: zlib level (0: stored as is), shortest and longest field length (Whoosh's length bytes).

@@ -20,8 +20,9 @@ import numpy as np
 
 from ..precedence import give_way
 from ._whoosh import BM25F, SpanNear2, _NullQuery, positional, ranges, terms, wq
-from .blocks import EMPTY_IDS, EMPTY_W, LENGTHS, Unsupported, read_lengths, read_postings
+from .blocks import EMPTY_IDS, EMPTY_W, Unsupported, read_lengths, read_postings
 from .cache import PostingCache
+from .packing import LENGTHS
 from .pairs import PAIR_FIELDS, PAIRS, Common, pair_term
 from .positions import TermPositions, phrase_docs, read_positions
 from .scored import Scored
@@ -116,7 +117,7 @@ class Postings:
         return False
 
     def lengths(self, leaf: Leaf, fieldname: str) -> np.ndarray:
-        """A field's length code (`blocks.LENGTHS`) of every document of a segment."""
+        """A field's length code (`packing.LENGTHS`) of every document of a segment."""
         key = ("l", leaf.key, fieldname)
         found = self.cache.get(key)
         if found is None:

@@ -32,7 +32,7 @@ from .occurrences import (
     positional_items,
     term_order,
 )
-from .packing import COUNTS, NONE, POSITIONS, Block, whoosh_values
+from .packing import COUNTS, LENGTHS, NONE, POSITIONS, Block, whoosh_values
 from .terms import CompactTermsReader
 
 
@@ -234,7 +234,7 @@ def _field_lengths(lengths: Any, fieldname: str, size: int) -> np.ndarray | None
     raw = np.zeros(max(size, reader._count), dtype=np.uint8)
     data = reader._dbfile.get(reader._basepos, reader._count)
     raw[: reader._count] = np.frombuffer(data, dtype=np.uint8)
-    return fieldblocks.LENGTHS[raw]
+    return LENGTHS[raw]
 
 
 def write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: MemoryPool, size: int,

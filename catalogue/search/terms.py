@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from itertools import accumulate, pairwise
 from typing import Any
 
-from ._whoosh import TermNotFound, byte_to_length, length_to_byte, pack_ushort, whoosh3
-from .packing import Unsupported, put_array, put_numbers, take_array, whole_numbers
+from ._whoosh import TermNotFound, length_to_byte, pack_ushort, whoosh3
+from .packing import LENGTHS, Unsupported, put_array, put_numbers, take_array, whole_numbers
 
 #: Terms a block holds: a lookup decodes one block, and the first key of each is kept in memory.
 BLOCK_TERMS = 64
@@ -41,7 +41,7 @@ _NO_ID = 0xFFFFFFFF
 #: How a column's code (`packing.put_array`, `packing.put_numbers`) is read, value by value.
 _NUMBERS = {1: struct.Struct("<B"), 2: struct.Struct("<H"), 4: struct.Struct("<I"), 8: struct.Struct("<f")}
 #: Field lengths by their length byte, as Whoosh's term info decodes them.
-_LENGTHS = [byte_to_length(b) for b in range(256)]
+_LENGTHS = LENGTHS.tolist()  # (a list: one length at a time)
 
 
 def _float32(values: list[float]) -> list[float]:
